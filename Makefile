@@ -1,0 +1,58 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   — start the app on the bundled demo data
+#   make test  — run every test (lint, unit, AppTest, browser)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+DB ?= data/chargeboard.duckdb
+
+.PHONY: run test lint demo bench clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Cookie-signing key: 32 random bytes, made once per machine, never committed.
+.cookie-key:
+	$(PY) -c "from pathlib import Path; from chargeboard.secrets import write_new_key; write_new_key(Path('.cookie-key'))"
+
+$(DB): | $(VENV)/.runtime
+	$(PY) -m chargeboard demo --db $(DB)
+
+demo: $(VENV)/.runtime
+	$(PY) -m chargeboard demo --db $(DB) --force
+
+run: $(VENV)/.runtime .cookie-key $(DB)
+	@echo ""
+	@echo "Chargeboard on http://127.0.0.1:$(PORT)"
+	@echo "Demo logins (username / password):"
+	@echo "  styret / demo-styret   system owner: everything, reports, exports"
+	@echo "  per    / demo-per      charger owner: his two stations in Garage B"
+	@echo "  kari   / demo-kari     resident: her own sessions"
+	@echo "  ola    / demo-ola      resident: his own sessions (one replaced tag)"
+	@echo ""
+	CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+# Debian's chromium drives the browser tests: Playwright cannot download its own here.
+/usr/bin/chromium:
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.dev /usr/bin/chromium lint
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.dev
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from chargeboard.cli import main
+
+raise SystemExit(main())

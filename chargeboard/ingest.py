@@ -1,0 +1,280 @@
+"""Loading charge-session feeds into the store.
+
+One file is one transaction: it lands whole or not at all, so a process killed half-way
+leaves the store as it was, and running the command again completes it. Every record
+ends up somewhere: a new session, a duplicate of one already stored, an update of one
+already stored, or a rejected row with its position and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from chargeboard import settings
+from chargeboard.store import Store, query_text
+
+FORMATS = ("auto", "zaptec-json", "csv")
+CSV_REQUIRED = ("session_id", "station_id", "started_at", "ended_at", "energy_kwh")
+CSV_COLUMNS = CSV_REQUIRED + (
+    "station_name", "user_id", "user_name", "user_email", "tag",
+    "offline", "time_unreliable", "registered_at",
+)
+PROGRESS_MIN_BYTES = 10_000_000
+
+
+class IngestError(Exception):
+    """A whole file could not be loaded; nothing of it was stored."""
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    format: str
+    import_id: int
+    installation_id: str
+    records: int = 0
+    new: int = 0
+    duplicate: int = 0
+    updated: int = 0
+    rejected: int = 0
+    rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.file}: {self.records} records ({self.format}) in {self.seconds:.2f} s → "
+            f"{self.new} new, {self.duplicate} duplicate, {self.updated} updated, {self.rejected} rejected"
+        ]
+        out += [f"  rejected: {n} × {reason}" for reason, n in self.rejected_by_reason]
+        return out
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "installation"
+
+
+def detect_format(path: Path) -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "zaptec-json"
+    first_line = head.split(b"\n", 1)[0].decode("utf-8", "replace").lower()
+    if "session_id" in first_line:
+        return "csv"
+    if "meter_id" in first_line:
+        return "meter-csv"
+    raise IngestError(f"{path}: unknown format — neither a Zaptec JSON feed nor a CSV with a session_id column")
+
+
+def _records_query(path: Path, fmt: str) -> str:
+    """Which query reads this file's records: CSV, Zaptec pages, or a bare list of records."""
+    if fmt == "csv":
+        return "session_csv_records"
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    # A page names "Data" before any record's "Id"; a bare record has no "Data".
+    data_at, id_at = head.find(b'"Data"'), head.find(b'"Id"')
+    is_pages = data_at != -1 and (id_at == -1 or data_at < id_at)
+    return "zaptec_json_page_records" if is_pages else "zaptec_json_records"
+
+
+def _check_csv_header(path: Path) -> None:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    missing = [c for c in CSV_REQUIRED if c not in [h.strip() for h in header]]
+    if missing:
+        raise IngestError(f"{path}: line 1: the CSV header lacks column(s) {', '.join(missing)}")
+
+
+class Progress:
+    """A one-line progress bar on stderr, for files large enough to wait for."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label, self.enabled, self._last = label, enabled, ""
+
+    def show(self, step: str, fraction: float) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * max(0.0, min(1.0, fraction)))
+        line = f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {step:<12}"
+        if line != self._last:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            self._last = line
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _sha256(path: Path, progress: Progress) -> tuple[str, int]:
+    digest, size, done = hashlib.sha256(), path.stat().st_size, 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+            done += len(chunk)
+            progress.show("hashing", 0.1 * done / max(size, 1))
+    return digest.hexdigest(), size
+
+
+def _run_with_progress(cur: duckdb.DuckDBPyConnection, sql: str, params: dict,
+                       progress: Progress, step: str, lo: float, hi: float) -> None:
+    """Run one long statement; a side thread turns DuckDB's query progress into the bar."""
+    if not progress.enabled:
+        cur.execute(sql, params)
+        return
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.2):
+            try:
+                pct = cur.query_progress()
+            except duckdb.Error:
+                pct = -1
+            if pct >= 0:
+                progress.show(step, lo + (hi - lo) * pct / 100)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        cur.execute(sql, params)
+    finally:
+        finished.set()
+        watcher.join()
+    progress.show(step, hi)
+
+
+def ensure_installation(cur, name: str | None, time_zone: str | None) -> tuple[str, str]:
+    name = name or settings.DEFAULT_INSTALLATION
+    installation_id = slug(name)
+    cur.execute(query_text("ensure_installation"),
+                {"installation_id": installation_id, "name": name,
+                 "time_zone": time_zone or settings.DEFAULT_TIME_ZONE})
+    row = cur.execute(query_text("installation_by_id"), {"installation_id": installation_id}).fetchone()
+    return row[0], row[2]
+
+
+def _repeat_of(cur, earlier: tuple, import_id: int, shown: str, fmt: str, installation_id: str,
+               content_sha256: str, file_bytes: int, started_at: datetime) -> ImportSummary:
+    """A file byte-for-byte identical to one loaded before: every record is already stored
+    (or was rejected then), so only the import is logged. Re-loading an old file never
+    reverts the corrections a newer file brought."""
+    earlier_id, records, rejected = earlier
+    cur.execute(query_text("copy_rejected_rows"), {"import_id": import_id, "earlier_import_id": earlier_id})
+    summary = ImportSummary(file=shown, format=fmt, import_id=import_id, installation_id=installation_id,
+                            records=records, duplicate=records - rejected, rejected=rejected)
+    cur.execute(query_text("insert_import"), {
+        "import_id": import_id, "file_name": Path(shown).name, "content_sha256": content_sha256,
+        "file_bytes": file_bytes, "format": fmt, "installation_id": installation_id,
+        "started_at": started_at, "records": records, "new_rows": 0,
+        "duplicate_rows": summary.duplicate, "updated_rows": 0, "rejected_rows": rejected,
+    })
+    summary.rejected_by_reason = list(cur.execute(query_text("rejected_by_reason"), {"import_id": import_id}).fetchall())
+    return summary
+
+
+def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installation: str | None = None,
+                time_zone: str | None = None, display_name: str | None = None,
+                show_progress: bool | None = None) -> ImportSummary:
+    """Load one feed file in one transaction and return what happened to its records."""
+    path = Path(path)
+    shown = display_name or str(path)
+    if not path.is_file():
+        raise IngestError(f"{shown}: no such file")
+    if fmt not in FORMATS:
+        raise IngestError(f"{shown}: unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+    try:
+        resolved = detect_format(path) if fmt == "auto" else fmt
+    except IngestError as error:
+        raise IngestError(str(error).replace(str(path), shown)) from None
+    if resolved == "meter-csv":
+        try:
+            from chargeboard import meters
+        except ImportError:
+            raise IngestError(f"{shown}: meter readings cannot be loaded by this version") from None
+        return meters.ingest_meter_file(store, path, display_name=shown)
+    if resolved == "csv":
+        _check_csv_header(path)
+    size = path.stat().st_size
+    if show_progress is None:
+        show_progress = size >= PROGRESS_MIN_BYTES
+    progress = Progress(Path(shown).name, show_progress)
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    content_sha256, file_bytes = _sha256(path, progress)
+    records_query = _records_query(path, resolved)
+    # Both parts are constant files of queries/, never input: one pass reads and checks.
+    staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
+                  f"{query_text('validate_staged_sessions')}")
+    try:
+        with store.transaction() as cur:
+            installation_id, tz = ensure_installation(cur, installation, time_zone)
+            import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
+            earlier = cur.execute(query_text("import_with_same_content"),
+                                  {"content_sha256": content_sha256, "installation_id": installation_id}).fetchone()
+            if earlier:
+                summary = _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
+                                     content_sha256, file_bytes, started_at)
+                progress.show("done", 1.0)
+                progress.done()
+                summary.seconds = time.perf_counter() - started
+                return summary
+            _run_with_progress(cur, staged_sql,
+                               {"path": str(path.resolve()), "max_object_bytes": max(16 << 20, size + 1),
+                                "max_kw": settings.MAX_CHARGER_KW, "margin": settings.POWER_MARGIN,
+                                "slack_kwh": settings.POWER_SLACK_KWH},
+                               progress, "reading", 0.1, 0.7)
+            cur.execute(query_text("accept_staged_sessions"),
+                        {"installation_id": installation_id, "time_zone": tz})
+            progress.show("storing", 0.8)
+            cur.execute(query_text("delete_updated_sessions"))
+            cur.execute(query_text("insert_incoming_sessions"),
+                        {"source_file": Path(shown).name, "import_id": import_id})
+            cur.execute(query_text("upsert_stations_from_incoming"), {"installation_id": installation_id})
+            cur.execute(query_text("upsert_users_from_incoming"))
+            cur.execute(query_text("upsert_tags_from_incoming"))
+            cur.execute(query_text("insert_rejected_from_staged"), {"import_id": import_id})
+            malformed = 0
+            if resolved == "csv":
+                malformed = cur.execute(query_text("malformed_csv_line_count")).fetchone()[0]
+                cur.execute(query_text("insert_rejected_csv_lines"), {"import_id": import_id})
+            records, rejected, in_file_dups, new, duplicate, updated = cur.execute(
+                query_text("staged_summary")).fetchone()
+            rejected += malformed
+            summary = ImportSummary(
+                file=shown, format=resolved, import_id=import_id, installation_id=installation_id,
+                records=records + malformed, new=new, duplicate=duplicate + in_file_dups,
+                updated=updated, rejected=rejected,
+            )
+            cur.execute(query_text("insert_import"), {
+                "import_id": import_id, "file_name": Path(shown).name, "content_sha256": content_sha256,
+                "file_bytes": file_bytes, "format": resolved, "installation_id": installation_id,
+                "started_at": started_at, "records": summary.records, "new_rows": new,
+                "duplicate_rows": summary.duplicate, "updated_rows": updated, "rejected_rows": rejected,
+            })
+            summary.rejected_by_reason = [
+                (r, n) for r, n in cur.execute(query_text("rejected_by_reason"), {"import_id": import_id}).fetchall()
+            ]
+            cur.execute(query_text("drop_ingest_temp_tables"))
+    except duckdb.Error as error:
+        progress.done()
+        first_line = str(error).strip().splitlines()[0]
+        raise IngestError(f"{shown}: could not be read as {resolved} — {first_line}") from None
+    progress.show("done", 1.0)
+    progress.done()
+    summary.seconds = time.perf_counter() - started
+    return summary

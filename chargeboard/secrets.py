@@ -1,0 +1,46 @@
+"""The key that signs the login cookie. It never lives in the repository.
+
+Anyone who knows it can forge a login (the cookie is an HS256 JWT of the username), so
+the app refuses to start without a real one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random_source
+from pathlib import Path
+
+from chargeboard import settings
+
+MIN_KEY_BYTES = 32
+KNOWN_DEFAULTS = {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme"}
+
+
+class SecretError(RuntimeError):
+    pass
+
+
+def cookie_key() -> str:
+    key = os.environ.get("CHARGEBOARD_COOKIE_KEY")
+    source = "CHARGEBOARD_COOKIE_KEY"
+    if not key:
+        path = settings.secret_file()
+        source = str(path)
+        key = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+    if not key:
+        raise SecretError("No cookie key: set CHARGEBOARD_COOKIE_KEY or run `make run`, which writes "
+                          f"{settings.secret_file().name} with a random key.")
+    if key.lower() in KNOWN_DEFAULTS:
+        raise SecretError(f"The cookie key from {source} is a well-known default; anyone could forge a login.")
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise SecretError(f"The cookie key from {source} is shorter than {MIN_KEY_BYTES} bytes.")
+    return key
+
+
+def write_new_key(path: Path) -> bool:
+    """Create the git-ignored key file once (32 random bytes, hex). False if it existed."""
+    if path.exists():
+        return False
+    path.write_text(random_source.token_hex(MIN_KEY_BYTES) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return True

@@ -1,0 +1,38 @@
+"""Where things live, read once from the environment.
+
+Every path the app and the command line share is decided here, so a test can point
+the whole program at a temporary store with one environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUERIES_DIR = PROJECT_ROOT / "queries"
+DEFAULT_TIME_ZONE = "Europe/Oslo"
+DEFAULT_INSTALLATION = "Default installation"
+# A charger delivers at most 22 kW (3-phase, 32 A). The margin absorbs meter rounding
+# and clock granularity, so only physically impossible sessions are rejected.
+MAX_CHARGER_KW = 22.0
+POWER_MARGIN = 1.10
+POWER_SLACK_KWH = 0.1
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("CHARGEBOARD_DB", PROJECT_ROOT / "data" / "chargeboard.duckdb"))
+
+
+def auth_path() -> Path:
+    return Path(os.environ.get("CHARGEBOARD_AUTH", PROJECT_ROOT / "auth.yaml"))
+
+
+def inbox_dir(database: Path | None = None) -> Path:
+    """Feeds handed to a running app are spooled here, next to the store they go into."""
+    database = database or db_path()
+    return database.parent / "inbox" / database.stem
+
+
+def secret_file() -> Path:
+    return Path(os.environ.get("CHARGEBOARD_SECRET_FILE", PROJECT_ROOT / ".cookie-key"))

@@ -1,0 +1,164 @@
+"""The one module that opens the DuckDB store.
+
+Design (see README, "Loading feeds while the app is serving"): DuckDB lets one process
+own a database file. While the app serves, it is that process; a feed loaded from the
+command line is handed to the app through a spool folder (chargeboard.inbox), and the
+app's own worker thread loads it. When no app is serving, the command line opens the
+file itself. Either way the same ingest code runs on a connection from this module.
+
+Every call gets its own cursor: DuckDB refuses one connection used by several threads
+at once, and Streamlit runs each browser session in its own thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from chargeboard import settings
+from chargeboard.scope import Scope
+
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+_SCOPED = re.compile(r"\bscoped_sessions\s*\(")
+
+
+class StoreLocked(RuntimeError):
+    """Another process owns the database file."""
+
+
+@cache
+def query_text(name: str) -> str:
+    """The SQL of queries/<name>.sql. Names are code constants, never user input."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"bad query name {name!r}")
+    return (settings.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def is_lock_error(error: Exception) -> bool:
+    return "lock" in str(error).lower() and isinstance(error, duckdb.IOException | duckdb.Error)
+
+
+class Store:
+    """An open store. `allowed_dirs` set means: read no files but those folders (the app)."""
+
+    def __init__(self, path: Path | str, *, allowed_dirs: list[Path] | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
+        try:
+            self._con = duckdb.connect(str(self.path), config=config)
+        except duckdb.Error as error:
+            if is_lock_error(error):
+                raise StoreLocked(f"{self.path} is in use by another process: {error}") from error
+            raise
+        # Day and month boundaries are computed with each installation's own zone in SQL;
+        # UTC here keeps every other conversion explicit. GLOBAL: cursors do not inherit SET.
+        self._con.execute("SET GLOBAL TimeZone = 'UTC'")
+        self._con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+        if allowed_dirs is not None:
+            for folder in allowed_dirs:
+                folder.mkdir(parents=True, exist_ok=True)
+            self._con.execute(
+                "SET allowed_directories = $dirs",
+                {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
+            )
+            self._con.execute("SET enable_external_access = false")
+        self._write_lock = threading.Lock()
+        self._version = 0
+
+    # -- reading -------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def _bind(self, name: str, scope: Scope | None, params: Mapping[str, Any]) -> tuple[str, dict]:
+        sql = query_text(name)
+        bound = dict(params)
+        if _SCOPED.search(sql):
+            if scope is None:
+                raise ValueError(f"query {name} reads sessions and needs a Scope")
+            bound.update(scope.sql_params())
+        return sql, bound
+
+    def df(self, name: str, scope: Scope | None = None, **params: Any) -> pd.DataFrame:
+        sql, bound = self._bind(name, scope, params)
+        with contextlib.closing(self.cursor()) as cur:
+            return cur.execute(sql, bound).df()
+
+    def rows(self, name: str, scope: Scope | None = None, **params: Any) -> list[tuple]:
+        sql, bound = self._bind(name, scope, params)
+        with contextlib.closing(self.cursor()) as cur:
+            return cur.execute(sql, bound).fetchall()
+
+    def one(self, name: str, scope: Scope | None = None, **params: Any) -> tuple:
+        result = self.rows(name, scope, **params)
+        return result[0] if result else ()
+
+    def stream(
+        self, name: str, scope: Scope | None = None, batch: int = 10_000, **params: Any
+    ) -> tuple[list[str], Iterator[tuple]]:
+        """Column names and a row iterator that fetches in batches (for large exports)."""
+        sql, bound = self._bind(name, scope, params)
+        cur = self.cursor()
+        cur.execute(sql, bound)
+        columns = [d[0] for d in cur.description]
+
+        def rows() -> Iterator[tuple]:
+            try:
+                while chunk := cur.fetchmany(batch):
+                    yield from chunk
+            finally:
+                cur.close()
+
+        return columns, rows()
+
+    # -- writing -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time; everything inside commits together or not at all."""
+        with self._write_lock, contextlib.closing(self.cursor()) as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+            self._version += 1
+
+    def execute(self, name: str, **params: Any) -> None:
+        """Run one write query from queries/ in its own transaction."""
+        with self.transaction() as cur:
+            cur.execute(query_text(name), params)
+
+    def data_version(self) -> tuple:
+        """Changes whenever data changes: part of every cache key, so new feeds show at once."""
+        with contextlib.closing(self.cursor()) as cur:
+            last_import = cur.execute("SELECT coalesce(max(import_id), 0) FROM imports").fetchone()[0]
+        return (last_import, self._version)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def open_store(
+    path: Path | str | None = None, *, wait_seconds: float = 0, allowed_dirs: list[Path] | None = None
+) -> Store:
+    """Open the store, waiting up to wait_seconds while another process holds it."""
+    path = Path(path or settings.db_path())
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return Store(path, allowed_dirs=allowed_dirs)
+        except StoreLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS incoming;

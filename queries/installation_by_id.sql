@@ -1,0 +1,1 @@
+SELECT installation_id, name, time_zone FROM installations WHERE installation_id = $installation_id
