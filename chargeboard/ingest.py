@@ -91,12 +91,14 @@ def _records_query(path: Path, fmt: str) -> str:
     return "zaptec_json_page_records" if is_pages else "zaptec_json_records"
 
 
-def _check_csv_header(path: Path) -> None:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+def _check_csv_header(path: Path, shown: str) -> None:
+    # errors="replace": a file that is not UTF-8 must fail as a clear IngestError from the
+    # reader below, not as a UnicodeDecodeError here.
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
         header = next(csv.reader(handle), [])
     missing = [c for c in CSV_REQUIRED if c not in [h.strip() for h in header]]
     if missing:
-        raise IngestError(f"{path}: line 1: the CSV header lacks column(s) {', '.join(missing)}")
+        raise IngestError(f"{shown}: line 1: the CSV header lacks column(s) {', '.join(missing)}")
 
 
 class Progress:
@@ -121,13 +123,29 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def _sha256(path: Path, progress: Progress) -> tuple[str, int]:
+_BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
+
+
+def _sha256(path: Path, progress: Progress, blank_lines: list[int] | None = None) -> tuple[str, int]:
+    """The file's digest and size. Given a list, also appends the numbers of its blank lines
+    (the CSV reader skips them without a word, so they are needed to number the lines)."""
     digest, size, done = hashlib.sha256(), path.stat().st_size, 0
+    newlines, tail = 0, b""
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
             done += len(chunk)
             progress.show("hashing", 0.1 * done / max(size, 1))
+            if blank_lines is not None:
+                window = tail + chunk  # a blank line may straddle two chunks
+                if b"\n\n" in window or b"\n\r\n" in window:
+                    before = newlines - tail.count(b"\n")
+                    for match in _BLANK_LINE.finditer(window):
+                        end = match.start() + (1 if window[match.start() + 1:match.start() + 2] == b"\n" else 2)
+                        if end >= len(tail):  # not already found in the previous chunk
+                            blank_lines.append(before + window.count(b"\n", 0, match.start() + 1) + 1)
+                newlines += chunk.count(b"\n")
+                tail = window[-2:]
     return digest.hexdigest(), size
 
 
@@ -208,14 +226,15 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
             raise IngestError(f"{shown}: meter readings cannot be loaded by this version") from None
         return meters.ingest_meter_file(store, path, display_name=shown)
     if resolved == "csv":
-        _check_csv_header(path)
+        _check_csv_header(path, shown)
     size = path.stat().st_size
     if show_progress is None:
         show_progress = size >= PROGRESS_MIN_BYTES
     progress = Progress(Path(shown).name, show_progress)
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    content_sha256, file_bytes = _sha256(path, progress)
+    blank_lines: list[int] | None = [] if resolved == "csv" else None
+    content_sha256, file_bytes = _sha256(path, progress, blank_lines)
     records_query = _records_query(path, resolved)
     # Both parts are constant files of queries/, never input: one pass reads and checks.
     staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
@@ -233,11 +252,14 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
                 progress.done()
                 summary.seconds = time.perf_counter() - started
                 return summary
-            _run_with_progress(cur, staged_sql,
-                               {"path": str(path.resolve()), "max_object_bytes": max(16 << 20, size + 1),
-                                "max_kw": settings.MAX_CHARGER_KW, "margin": settings.POWER_MARGIN,
-                                "slack_kwh": settings.POWER_SLACK_KWH},
-                               progress, "reading", 0.1, 0.7)
+            params = {"path": str(path.resolve()), "max_kw": settings.MAX_CHARGER_KW,
+                      "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH}
+            if resolved == "zaptec-json":  # one JSON value may be the whole file
+                params["max_object_bytes"] = max(16 << 20, size + 1)
+            _run_with_progress(cur, staged_sql, params, progress, "reading", 0.1, 0.7)
+            if resolved == "csv" and (blank_lines or cur.execute(query_text("malformed_csv_line_count")).fetchone()[0]):
+                # The reader numbered rows as it yielded them; give each its line in the file.
+                cur.execute(query_text("renumber_csv_lines"), {"blank_lines": blank_lines})
             cur.execute(query_text("accept_staged_sessions"),
                         {"installation_id": installation_id, "time_zone": tz})
             progress.show("storing", 0.8)

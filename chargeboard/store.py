@@ -43,6 +43,11 @@ def query_text(name: str) -> str:
     return (settings.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+@cache
+def _parameter_names(sql: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
+
+
 def is_lock_error(error: Exception) -> bool:
     return "lock" in str(error).lower() and isinstance(error, duckdb.IOException | duckdb.Error)
 
@@ -74,6 +79,7 @@ class Store:
             self._con.execute("SET enable_external_access = false")
         self._write_lock = threading.Lock()
         self._version = 0
+        self._closed = False
 
     # -- reading -------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -86,7 +92,10 @@ class Store:
             if scope is None:
                 raise ValueError(f"query {name} reads sessions and needs a Scope")
             bound.update(scope.sql_params())
-        return sql, bound
+        # Shared parameter sets (a SessionFilter's) carry more than one query names; bind
+        # what this query names. A parameter it names and is not given still fails.
+        named = _parameter_names(sql)
+        return sql, {k: v for k, v in bound.items() if k in named}
 
     def df(self, name: str, scope: Scope | None = None, **params: Any) -> pd.DataFrame:
         sql, bound = self._bind(name, scope, params)
@@ -146,7 +155,12 @@ class Store:
         return (last_import, self._version)
 
     def close(self) -> None:
+        self._closed = True
         self._con.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
 
 def open_store(

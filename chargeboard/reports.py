@@ -1,0 +1,132 @@
+"""The charge report: consumption by charging station, user or RFID tag over a period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from chargeboard.history import SessionFilter
+from chargeboard.scope import Scope
+from chargeboard.store import Store
+
+GROUPINGS = {"station": "Charging station", "user": "User", "rfid": "RFID tag"}
+ATTRIBUTIONS = {"start": "session start", "registered": "date the charger cloud registered it"}
+DETAIL_TITLES = {"station": "Serial", "user": "E-mail", "rfid": "Last used by"}
+BAR_COLOUR = "#0072B2"  # Okabe–Ito blue: one colour for "energy charged" across the app
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    flt: SessionFilter
+    by: str = "station"
+    include_idle: bool = False
+    attribute_by: str = "start"
+
+    def params(self) -> dict:
+        if self.by not in GROUPINGS:
+            raise ValueError(f"group by one of {', '.join(GROUPINGS)}, not {self.by!r}")
+        if self.attribute_by not in ATTRIBUTIONS:
+            raise ValueError(f"attribute by one of {', '.join(ATTRIBUTIONS)}, not {self.attribute_by!r}")
+        return {**self.flt.params(), "group_by": self.by, "include_idle": self.include_idle,
+                "attribute_by": self.attribute_by}
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.flt.date_from:%Y-%m-%d} – {self.flt.date_to:%Y-%m-%d}"
+
+
+@dataclass
+class ReportTotals:
+    sessions: int = 0
+    energy_kwh: Decimal = Decimal("0.000")
+    charging_hours: float = 0.0
+    unreliable_sessions: int = 0
+    unreliable_kwh: Decimal = Decimal("0.000")
+    offline_sessions: int = 0
+
+
+@dataclass
+class Report:
+    request: ReportRequest
+    rows: pd.DataFrame
+    monthly: pd.DataFrame
+    totals: ReportTotals = field(default_factory=ReportTotals)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.totals.sessions == 0
+
+
+def exact_kwh(values) -> Decimal:
+    """Sum kWh exactly. DuckDB's DECIMAL(·,3) reaches pandas as float64; each value is
+    still the nearest double to a whole number of Wh, so rounding it back to 3 decimals
+    recovers it exactly, and the Decimal sum cannot drift."""
+    return sum((Decimal(f"{v:.3f}") for v in values), Decimal("0.000"))
+
+
+def build_report(store: Store, scope: Scope, request: ReportRequest) -> Report:
+    """The report rows, the month-by-month breakdown and the totals, all in scope."""
+    params = request.params()
+    rows = store.df("consumption_by_group", scope, **params)
+    monthly = store.df("monthly_consumption_by_group", scope, **{k: v for k, v in params.items() if k != "include_idle"})
+    totals = ReportTotals(
+        sessions=int(rows["sessions"].sum()),
+        energy_kwh=exact_kwh(rows["energy_kwh"]),
+        charging_hours=float(rows["charging_hours"].sum()),
+        unreliable_sessions=int(rows["unreliable_sessions"].sum()),
+        unreliable_kwh=exact_kwh(rows["unreliable_kwh"]),
+        offline_sessions=int(rows["offline_sessions"].sum()),
+    )
+    return Report(request, rows, monthly, totals)
+
+
+def monthly_table(report: Report) -> pd.DataFrame:
+    """Entities × months (kWh), with the entities' names and a total column."""
+    if report.monthly.empty:
+        return pd.DataFrame(columns=["name"])
+    names = dict(zip(report.rows["key"], report.rows["name"], strict=True))
+    wide = report.monthly.pivot_table(index="key", columns="month", values="energy_kwh",
+                                      aggfunc="sum", fill_value=0.0)
+    wide.columns = [f"{m:%Y-%m}" for m in wide.columns]
+    wide["total"] = wide.sum(axis=1).round(3)
+    wide.insert(0, "name", [names.get(k, k) for k in wide.index])
+    return wide.sort_values("total", ascending=False).reset_index(drop=True)
+
+
+def _unit_layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    fig.update_layout(title=title, yaxis_title=y_title, margin={"t": 60, "l": 10, "r": 10, "b": 10},
+                      legend_title_text="", bargap=0.2)
+    return fig
+
+
+def entity_chart(report: Report) -> go.Figure:
+    by = GROUPINGS[report.request.by].lower()
+    rows = report.rows.sort_values("energy_kwh", ascending=True)
+    fig = go.Figure(go.Bar(x=rows["energy_kwh"].astype(float), y=rows["name"], orientation="h",
+                           marker_color=BAR_COLOUR, hovertemplate="%{y}: %{x:,.3f} kWh<extra></extra>"))
+    fig.update_layout(height=max(320, 26 * len(rows) + 120))
+    _unit_layout(fig, f"Energy by {by}, {report.request.period_label} (kWh)", "")
+    fig.update_xaxes(title_text="Energy (kWh)")
+    return fig
+
+
+def monthly_chart(report: Report, top: int = 12) -> go.Figure:
+    """Stacked monthly bars; beyond the `top` largest entities the rest is one 'others' band."""
+    by = GROUPINGS[report.request.by].lower()
+    data = report.monthly.copy()
+    fig = go.Figure()
+    if not data.empty:
+        names = dict(zip(report.rows["key"], report.rows["name"], strict=True))
+        order = list(report.rows["key"][:top])
+        data["band"] = [names.get(k, k) if k in order else "others" for k in data["key"]]
+        bands = data.groupby(["band", "month"], as_index=False)["energy_kwh"].sum()
+        for band in [names.get(k, k) for k in order] + (["others"] if "others" in set(bands["band"]) else []):
+            part = bands[bands["band"] == band]
+            fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band,
+                        hovertemplate=f"{band}: %{{y:,.3f}} kWh<extra></extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title_text="Month", dtick="M1", tickformat="%b %Y")
+    return _unit_layout(fig, f"Energy per month by {by}, {report.request.period_label} (kWh)", "Energy (kWh)")

@@ -1,0 +1,57 @@
+"""Charge reports: consumption by charging station, user or RFID tag, as table, charts and Excel."""
+
+import streamlit as st
+
+from chargeboard.web import guard
+
+scope = guard(__file__)
+
+from chargeboard import exports, reports, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.web import store  # noqa: E402
+
+st.title("Charge reports")
+flt = widgets.session_filter(store(), scope, key="report", default_preset="Last month")
+left, middle, right = st.columns([2, 2, 3])
+by = left.segmented_control("Consumption by", list(reports.GROUPINGS), format_func=reports.GROUPINGS.get,
+                            default="station", key="report_by") or "station"
+include_idle = middle.toggle("Include those with no sessions", key="report_idle",
+                             help="A report normally lists only stations (users, tags) that had a session "
+                                  "in the period. Switch on to see idle ones with 0.")
+attribute_by = right.radio("Date sessions by", list(reports.ATTRIBUTIONS), format_func=reports.ATTRIBUTIONS.get,
+                           horizontal=True, key="report_attribute")
+report = reports.build_report(store(), scope, reports.ReportRequest(flt, by, include_idle, attribute_by))
+
+if report.is_empty and not include_idle:
+    st.info("No charging in this period with these filters. A report only lists what had an active "
+            "charge session in the period. If a charger was offline, its sessions may be registered on the "
+            "day it came back online: try dating sessions by registration, or a wider period.")
+    st.stop()
+
+t = report.totals
+cols = st.columns(4)
+cols[0].metric("Energy", f"{t.energy_kwh:,.3f} kWh")
+cols[1].metric("Sessions", f"{t.sessions:,}")
+cols[2].metric("Charging time", f"{t.charging_hours:,.1f} h")
+cols[3].metric("Time unreliable", f"{t.unreliable_sessions} sessions · {t.unreliable_kwh:,.3f} kWh",
+               help="Sessions whose time is unreliable are counted on the date the store holds for them.")
+
+table, by_month = st.tabs(["Report", "Month by month"])
+with table:
+    st.plotly_chart(reports.entity_chart(report), use_container_width=True)
+    st.dataframe(report.rows[["key", "name", "detail", "sessions", "energy_kwh", "charging_hours", "share"]],
+                 hide_index=True, use_container_width=True, column_config={
+                     "key": "Key", "name": reports.GROUPINGS[by], "detail": reports.DETAIL_TITLES[by],
+                     "sessions": st.column_config.NumberColumn("Sessions", format="%d"),
+                     "energy_kwh": st.column_config.NumberColumn("Energy (kWh)", format="%.3f"),
+                     "charging_hours": st.column_config.NumberColumn("Charging time (h)", format="%.1f"),
+                     "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1),
+                 })
+    st.caption(f"Total: {t.sessions:,} sessions · {t.energy_kwh:,.3f} kWh")
+with by_month:
+    st.plotly_chart(reports.monthly_chart(report), use_container_width=True)
+    st.dataframe(reports.monthly_table(report), hide_index=True, use_container_width=True)
+
+st.download_button("Download report (Excel)", key="report_xlsx",
+                   data=lambda: exports.report_workbook(store(), scope, report).data,
+                   file_name=exports.file_name(exports.installation_label(store(), scope), f"report-by-{by}", flt),
+                   mime=exports.ExportFile.mime, type="primary")

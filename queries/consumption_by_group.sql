@@ -1,0 +1,68 @@
+-- The charge report: consumption per charging station, user or RFID tag ($group_by =
+-- 'station' | 'user' | 'rfid') over a local-time period, within the caller's scope and
+-- filters. Void sessions are never counted. Sessions with no user / no tag get their own
+-- row (key ''), so every grouping adds up to the same total. With $include_idle, entities
+-- the caller may see but that had no session in the period are listed with zeros.
+-- $attribute_by = 'registered' dates a session by when the cloud registered it (as the
+-- charger cloud's own report does) instead of when it started.
+WITH counted AS (
+    SELECT s.*,
+           CASE $group_by WHEN 'station' THEN s.station_id
+                          WHEN 'user' THEN coalesce(s.user_id, '')
+                          ELSE coalesce(s.tag, '') END AS group_key,
+           CASE WHEN $attribute_by = 'registered' THEN coalesce(s.registered_local, s.started_local)
+                ELSE s.started_local END AS period_local
+    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    WHERE NOT s.void
+      AND (len($station_filter) = 0 OR list_contains($station_filter, s.station_id))
+      AND (len($user_filter) = 0 OR list_contains($user_filter, coalesce(s.user_id, '')))
+      AND (len($tag_filter) = 0 OR list_contains($tag_filter, coalesce(s.tag, '')))
+),
+grouped AS (
+    SELECT group_key,
+           count(*) AS sessions,
+           sum(energy_kwh) AS energy_kwh,
+           sum(epoch(ended_at) - epoch(started_at)) / 3600.0 AS charging_hours,
+           count(*) FILTER (WHERE time_unreliable) AS unreliable_sessions,
+           coalesce(sum(energy_kwh) FILTER (WHERE time_unreliable), 0) AS unreliable_kwh,
+           count(*) FILTER (WHERE offline) AS offline_sessions
+    FROM counted
+    WHERE period_local >= $local_from AND period_local < $local_to
+    GROUP BY group_key
+),
+idle AS (
+    SELECT DISTINCT group_key FROM counted WHERE $include_idle
+    UNION
+    SELECT station_id FROM stations
+    WHERE $include_idle AND $group_by = 'station' AND ($see_all OR list_contains($station_ids, station_id))
+      AND (len($station_filter) = 0 OR list_contains($station_filter, station_id))
+),
+keyed AS (
+    SELECT coalesce(g.group_key, i.group_key) AS group_key,
+           coalesce(g.sessions, 0) AS sessions,
+           coalesce(g.energy_kwh, 0)::DECIMAL(18, 3) AS energy_kwh,
+           coalesce(g.charging_hours, 0) AS charging_hours,
+           coalesce(g.unreliable_sessions, 0) AS unreliable_sessions,
+           coalesce(g.unreliable_kwh, 0)::DECIMAL(18, 3) AS unreliable_kwh,
+           coalesce(g.offline_sessions, 0) AS offline_sessions
+    FROM grouped g FULL JOIN idle i USING (group_key)
+)
+SELECT k.group_key AS key,
+       CASE $group_by
+           WHEN 'station' THEN coalesce(st.name, st.device_id, k.group_key)
+           WHEN 'user' THEN CASE WHEN k.group_key = '' THEN 'no user (open charging)'
+                                 ELSE coalesce(u.name, u.email, k.group_key) END
+           ELSE CASE WHEN k.group_key = '' THEN 'no tag' ELSE k.group_key END
+       END AS name,
+       CASE $group_by WHEN 'station' THEN st.device_id WHEN 'user' THEN u.email
+                      ELSE tag_user.name END AS detail,
+       k.sessions, k.energy_kwh, k.charging_hours,
+       CASE WHEN sum(k.energy_kwh) OVER () > 0
+            THEN k.energy_kwh / sum(k.energy_kwh) OVER () ELSE 0 END AS share,
+       k.unreliable_sessions, k.unreliable_kwh, k.offline_sessions
+FROM keyed k
+LEFT JOIN stations st ON $group_by = 'station' AND st.station_id = k.group_key
+LEFT JOIN users u ON $group_by = 'user' AND u.user_id = k.group_key
+LEFT JOIN rfid_tags t ON $group_by = 'rfid' AND t.tag = k.group_key
+LEFT JOIN users tag_user ON tag_user.user_id = t.user_id
+ORDER BY k.energy_kwh DESC, name
