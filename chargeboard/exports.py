@@ -123,8 +123,8 @@ def _history_rows(rows):
         yield row
 
 
-def history_count(store: Store, scope: Scope, flt: SessionFilter) -> int:
-    return store.one("history_totals", scope, **flt.params())[0]
+def fits_excel(rows: int) -> bool:
+    return rows <= excel.MAX_DATA_ROWS - 1  # one row is the totals row
 
 
 def history_workbook(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:

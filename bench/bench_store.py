@@ -1,0 +1,117 @@
+"""Benchmarks of the foundation and the reports (issues 2 and 3), with their baselines.
+
+    python bench/bench_store.py [--sessions 1000000] [--runs 5]
+
+Feeds come from bench/generate_feeds.py (2,000 stations, 5,000 users, 6,000 tags) into
+bench/out/. Each figure is the median of --runs runs; the baseline (a bare DuckDB
+read_json/read_csv of the same file into a table) is measured in the same run.
+Prints a Markdown table for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_feeds import generate  # noqa: E402
+
+from chargeboard import history, reports  # noqa: E402
+from chargeboard.history import SessionFilter  # noqa: E402
+from chargeboard.ingest import ingest_file  # noqa: E402
+from chargeboard.scope import Scope, system_scope  # noqa: E402
+from chargeboard.store import Store  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def median_of(runs: int, action) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def feed(sessions: int, fmt: str) -> Path:
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{sessions}.{'json' if fmt == 'zaptec-json' else 'csv'}"
+    if not path.exists():
+        generate(sessions, fmt, path)
+    return path
+
+
+def bare_read(path: Path) -> None:
+    con = duckdb.connect()
+    reader = "read_json" if path.suffix == ".json" else "read_csv"
+    con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}(?)", [str(path)])
+    con.close()
+
+
+def ingest_fresh(path: Path) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "bench.duckdb")
+        ingest_file(store, path, show_progress=False)
+        store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    rows = []
+    n = args.sessions
+    for fmt in ("zaptec-json", "csv"):
+        path = feed(n, fmt)
+        baseline = median_of(args.runs, lambda p=path: bare_read(p))
+        ours = median_of(args.runs, lambda p=path: ingest_fresh(p))
+        rows.append((f"ingest {n:,} sessions, {fmt} ({path.stat().st_size / 1e6:.0f} MB)", ours, baseline))
+        with tempfile.TemporaryDirectory() as folder:
+            store = Store(Path(folder) / "bench.duckdb")
+            ingest_file(store, path, show_progress=False)
+            again = median_of(args.runs, lambda s=store, p=path: ingest_file(s, p, show_progress=False))
+            rows.append((f"re-ingest the same {fmt} file", again, None))
+            store.close()
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "bench.duckdb")
+        ingest_file(store, feed(n, "zaptec-json"), show_progress=False)
+        owner = system_scope()
+        a_user = store.rows("user_ids_by_email", email="user17@example.org")  # generator's naming
+        resident = Scope("bench", "resident", user_ids=tuple(r[0] for r in a_user) or ("u-17",))
+        newest = store.one("newest_session", owner)[0].date()
+        year = SessionFilter(date(newest.year - 1, newest.month, 1), newest)
+        month = SessionFilter(newest.replace(day=1), newest)
+        for label, scope in (("system owner", owner), ("resident", resident)):
+            history.history_view(store, scope, month)  # warm
+            rows.append((f"history page (rows + count + totals), this month, {label}",
+                         median_of(args.runs * 4, lambda s=scope: history.history_view(store, s, month)), None))
+        for by in reports.GROUPINGS:
+            request = reports.ReportRequest(year, by=by)
+            reports.build_report(store, owner, request)  # warm
+            rows.append((f"report by {by}, one year, with monthly breakdown",
+                         median_of(args.runs * 2, lambda r=request: reports.build_report(store, owner, r)), None))
+        store.close()
+
+    print(f"| what ({n:,} sessions) | median | baseline (bare DuckDB read) | ratio |")
+    print("|---|---:|---:|---:|")
+    for label, ours, baseline in rows:
+        ratio = f"{ours / baseline:.2f}×" if baseline else ""
+        base = f"{baseline * 1000:,.0f} ms" if baseline else ""
+        print(f"| {label} | {ours * 1000:,.0f} ms | {base} | {ratio} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
