@@ -220,11 +220,9 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
     except IngestError as error:
         raise IngestError(str(error).replace(str(path), shown)) from None
     if resolved == "meter-csv":
-        try:
-            from chargeboard import meters
-        except ImportError:
-            raise IngestError(f"{shown}: meter readings cannot be loaded by this version") from None
-        return meters.ingest_meter_file(store, path, display_name=shown)
+        from chargeboard import meters  # noqa: PLC0415 — meters imports this module
+
+        return meters.ingest_meter_file(store, path, display_name=shown, installation=installation)
     if resolved == "csv":
         _check_csv_header(path, shown)
     size = path.stat().st_size

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
+from chargeboard import theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -15,7 +16,6 @@ from chargeboard.store import Store
 GROUPINGS = {"station": "Charging station", "user": "User", "rfid": "RFID tag"}
 ATTRIBUTIONS = {"start": "session start", "registered": "date the charger cloud registered it"}
 DETAIL_TITLES = {"station": "Serial", "user": "E-mail", "rfid": "Last used by"}
-BAR_COLOUR = "#0072B2"  # Okabe–Ito blue: one colour for "energy charged" across the app
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class ReportRequest:
     by: str = "station"
     include_idle: bool = False
     attribute_by: str = "start"
+    use_corrected: bool = False
 
     def params(self) -> dict:
         if self.by not in GROUPINGS:
@@ -31,7 +32,7 @@ class ReportRequest:
         if self.attribute_by not in ATTRIBUTIONS:
             raise ValueError(f"attribute by one of {', '.join(ATTRIBUTIONS)}, not {self.attribute_by!r}")
         return {**self.flt.params(), "group_by": self.by, "include_idle": self.include_idle,
-                "attribute_by": self.attribute_by}
+                "attribute_by": self.attribute_by, "use_corrected": self.use_corrected}
 
     @property
     def period_label(self) -> str:
@@ -71,7 +72,7 @@ def build_report(store: Store, scope: Scope, request: ReportRequest) -> Report:
     """The report rows, the month-by-month breakdown and the totals, all in scope."""
     params = request.params()
     rows = store.df("consumption_by_group", scope, **params)
-    monthly = store.df("monthly_consumption_by_group", scope, **{k: v for k, v in params.items() if k != "include_idle"})
+    monthly = store.df("monthly_consumption_by_group", scope, **params)
     totals = ReportTotals(
         sessions=int(rows["sessions"].sum()),
         energy_kwh=exact_kwh(rows["energy_kwh"]),
@@ -96,21 +97,16 @@ def monthly_table(report: Report) -> pd.DataFrame:
     return wide.sort_values("total", ascending=False).reset_index(drop=True)
 
 
-def _unit_layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
-    fig.update_layout(title=title, yaxis_title=y_title, margin={"t": 60, "l": 10, "r": 10, "b": 10},
-                      legend_title_text="", bargap=0.2)
-    return fig
-
-
 def entity_chart(report: Report) -> go.Figure:
     by = GROUPINGS[report.request.by].lower()
     rows = report.rows.sort_values("energy_kwh", ascending=True)
     fig = go.Figure(go.Bar(x=rows["energy_kwh"].astype(float), y=rows["name"], orientation="h",
-                           marker_color=BAR_COLOUR, hovertemplate="%{y}: %{x:,.3f} kWh<extra></extra>"))
-    fig.update_layout(height=max(320, 26 * len(rows) + 120))
-    _unit_layout(fig, f"Energy by {by}, {report.request.period_label} (kWh)", "")
-    fig.update_xaxes(title_text="Energy (kWh)")
-    return fig
+                           marker_color=theme.ENERGY, hovertemplate="%{y}: %{x:,.3f} kWh<extra></extra>"))
+    top = report.rows.iloc[0] if len(report.rows) else None
+    finding = (f"{top['name']} charged the most: {float(top['energy_kwh']):,.0f} kWh of "
+               f"{float(report.totals.energy_kwh):,.0f}" if top is not None and report.totals.sessions else "No charging")
+    return theme.style(fig, title=f"{finding} · by {by}, {report.request.period_label}",
+                       x_title="Energy (kWh)", y_title="", height=max(320, 26 * len(rows) + 120))
 
 
 def monthly_chart(report: Report, top: int = 12) -> go.Figure:
@@ -118,6 +114,7 @@ def monthly_chart(report: Report, top: int = 12) -> go.Figure:
     by = GROUPINGS[report.request.by].lower()
     data = report.monthly.copy()
     fig = go.Figure()
+    title = f"Energy per month by {by}, {report.request.period_label}"
     if not data.empty:
         names = dict(zip(report.rows["key"], report.rows["name"], strict=True))
         order = list(report.rows["key"][:top])
@@ -127,6 +124,9 @@ def monthly_chart(report: Report, top: int = 12) -> go.Figure:
             part = bands[bands["band"] == band]
             fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band,
                         hovertemplate=f"{band}: %{{y:,.3f}} kWh<extra></extra>")
+        per_month = data.groupby("month")["energy_kwh"].sum()
+        busiest = per_month.idxmax()
+        title = f"{busiest:%B %Y} was the busiest month: {float(per_month.max()):,.0f} kWh · {title}"
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="Month", dtick="M1", tickformat="%b %Y")
-    return _unit_layout(fig, f"Energy per month by {by}, {report.request.period_label} (kWh)", "Energy (kWh)")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return theme.style(fig, title=title, x_title="Month", y_title="Energy (kWh)")

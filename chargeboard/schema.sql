@@ -100,3 +100,115 @@ CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
     WHERE see_all
        OR list_contains(user_ids, user_id)
        OR list_contains(station_ids, station_id);
+
+-- Issue 4: electricity meters, their readings, station standby settings, tariffs.
+-- A meter belongs to one installation; readings are a cumulative register (kWh).
+CREATE TABLE IF NOT EXISTS meters (
+    meter_id        VARCHAR PRIMARY KEY,
+    installation_id VARCHAR NOT NULL
+);
+
+-- A reading marked `replacement` is the first reading of a new meter (register restarts):
+-- no consumption is counted from the reading before it to it.
+CREATE TABLE IF NOT EXISTS meter_readings (
+    meter_id     VARCHAR NOT NULL,
+    read_at      TIMESTAMPTZ NOT NULL,
+    register_kwh DECIMAL(14, 3) NOT NULL,
+    replacement  BOOLEAN NOT NULL DEFAULT false,
+    source       VARCHAR NOT NULL,      -- file name, or 'entered in the app'
+    import_id    BIGINT,                -- NULL when entered in the app
+    entered_by   VARCHAR,
+    entered_at   TIMESTAMPTZ NOT NULL
+);
+
+-- Per-station settings for the standby estimate; a station with no row uses the defaults
+-- (installed on its first session's day, 4 kWh standby per month).
+CREATE TABLE IF NOT EXISTS station_settings (
+    station_id        VARCHAR PRIMARY KEY,
+    installed_on      DATE,
+    standby_kwh_month DECIMAL(8, 3)
+);
+
+-- Tariffs are append-only versions: a change adds a row, never rewrites one, so any past
+-- statement can be recomputed as it was (tariffs as of its time). For each valid_from the
+-- newest version created at or before "as of" applies, until the next valid_from.
+-- bands: JSON list of {"from_hour": 22, "to_hour": 6, "price": "0.80"} (local hours, [from, to)).
+CREATE SEQUENCE IF NOT EXISTS tariff_version_seq START 1;
+CREATE TABLE IF NOT EXISTS tariffs (
+    version        BIGINT PRIMARY KEY,
+    valid_from     DATE NOT NULL,
+    price_per_kwh  DECIMAL(12, 4) NOT NULL,
+    bands          JSON,
+    monthly_fee    DECIMAL(12, 4) NOT NULL DEFAULT 0,
+    currency       VARCHAR NOT NULL DEFAULT 'NOK',
+    withdrawn      BOOLEAN NOT NULL DEFAULT false,  -- this version removes the price period at valid_from
+    standby_share  VARCHAR NOT NULL DEFAULT 'off',  -- how statements share the standby: off | equal | kwh
+    rest_share     VARCHAR NOT NULL DEFAULT 'off',  -- how statements share the unexplained rest
+    note           VARCHAR,
+    created_at     TIMESTAMPTZ NOT NULL,
+    created_by     VARCHAR NOT NULL
+);
+-- (stores made before the share rules were added get them here)
+ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS standby_share VARCHAR DEFAULT 'off';
+ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS rest_share VARCHAR DEFAULT 'off';
+
+-- Issue 5: corrected start times for sessions whose time is unreliable (or was registered
+-- late). Append-only: a correction never overwrites the session (its started_* columns stay
+-- as the charger reported them) nor an earlier correction; the newest correction of a session
+-- applies. corrected_start is the installation's wall-clock time, like sessions.started_local.
+-- Reports use it only when asked ("use corrected dates", $use_corrected).
+CREATE TABLE IF NOT EXISTS session_corrections (
+    session_id      VARCHAR NOT NULL,
+    corrected_start TIMESTAMP NOT NULL,
+    corrected_by    VARCHAR NOT NULL,
+    corrected_at    TIMESTAMPTZ NOT NULL,
+    note            VARCHAR
+);
+
+CREATE OR REPLACE VIEW latest_session_corrections AS
+    SELECT session_id, arg_max(corrected_start, corrected_at) AS corrected_start,
+           arg_max(corrected_by, corrected_at) AS corrected_by, max(corrected_at) AS corrected_at,
+           arg_max(note, corrected_at) AS note, count(*) AS corrections
+    FROM session_corrections GROUP BY session_id;
+
+-- The price periods in force "as of" an instant: for each valid_from the newest version
+-- created by then; a withdrawn version removes its period. Each runs until the next one.
+CREATE OR REPLACE MACRO tariff_periods(as_of) AS TABLE
+    WITH latest AS (
+        SELECT * FROM tariffs WHERE created_at <= as_of
+        QUALIFY row_number() OVER (PARTITION BY valid_from ORDER BY version DESC) = 1
+    )
+    SELECT version, valid_from,
+           lead(valid_from, 1, DATE '9999-12-31') OVER (ORDER BY valid_from) AS valid_to,
+           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share
+    FROM latest WHERE NOT withdrawn;
+
+CREATE OR REPLACE MACRO tariff_hour_prices_only(as_of) AS TABLE
+    WITH p AS (SELECT * FROM tariff_periods(as_of)),
+    b AS (
+        SELECT p.version, u.band.from_hour AS from_hour, u.band.to_hour AS to_hour, u.band.price AS price, u.n
+        FROM p, LATERAL (
+            SELECT unnest(from_json(p.bands, '[{"from_hour":"INTEGER","to_hour":"INTEGER","price":"DECIMAL(12,4)"}]'))
+                   AS band, generate_subscripts(from_json(p.bands, '["JSON"]'), 1) AS n
+        ) u
+        WHERE p.bands IS NOT NULL
+    )
+    SELECT p.version, p.valid_from, p.valid_to, h.hour,
+           coalesce(arg_min(b.price, b.n), p.price_per_kwh)::DECIMAL(12, 4) AS price
+    FROM p CROSS JOIN (SELECT range AS hour FROM range(24)) h
+    LEFT JOIN b ON b.version = p.version
+               AND CASE WHEN b.from_hour < b.to_hour THEN h.hour >= b.from_hour AND h.hour < b.to_hour
+                        ELSE h.hour >= b.from_hour OR h.hour < b.to_hour END
+    GROUP BY p.version, p.valid_from, p.valid_to, h.hour, p.price_per_kwh;
+
+-- The price of every local hour of the day (0-23) in each price period: a time-of-use band's
+-- price where one covers the hour ([from_hour, to_hour), wrapping midnight), else the base price.
+-- run_hours: how many hours from the start of that hour the price stays the same (100000 when
+-- it never changes), so a session inside one run is priced without splitting it into hours.
+CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
+    WITH hp AS (SELECT * FROM tariff_hour_prices_only(as_of))
+    SELECT a.version, a.valid_from, a.valid_to, a.hour, a.price,
+           coalesce(min(k.k) FILTER (WHERE b.price <> a.price), 100000) AS run_hours
+    FROM hp a CROSS JOIN range(1, 25) k(k)
+    JOIN hp b ON b.version = a.version AND b.hour = (a.hour + k.k) % 24
+    GROUP BY a.version, a.valid_from, a.valid_to, a.hour, a.price;

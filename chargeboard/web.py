@@ -16,6 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities import LoginError
 
 from chargeboard import accounts, inbox, secrets, settings
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
@@ -35,13 +36,28 @@ class PageSpec:
 # The one list of pages and who is offered each. A page not offered to a role is neither
 # in its navigation nor shown to it when requested directly.
 PAGES = (
-    PageSpec("pages/history.py", "Charge history", "🗂️", ALL_ROLES),
+    # The first page offered to a role is where it lands: residents (and charger owners) on My usage,
+    # the system owner on the board dashboard.
+    PageSpec("pages/my_usage.py", "My usage", ":material/person:", (RESIDENT, CHARGER_OWNER)),
+    PageSpec("pages/dashboard.py", "Board dashboard", ":material/monitoring:", (CHARGER_OWNER, SYSTEM_OWNER)),
+    PageSpec("pages/history.py", "Charge history", ":material/history:", ALL_ROLES),
+    PageSpec("pages/reports.py", "Charge reports", ":material/bar_chart:", ALL_ROLES),
+    PageSpec("pages/data_quality.py", "Data quality", ":material/fact_check:", (SYSTEM_OWNER,)),
+    PageSpec("pages/reconciliation.py", "Meter reconciliation", ":material/balance:", (SYSTEM_OWNER,)),
+    PageSpec("pages/statements.py", "Statements", ":material/receipt_long:", ALL_ROLES),
+    PageSpec("pages/tariffs.py", "Tariffs", ":material/sell:", (SYSTEM_OWNER,)),
 )
 
 _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("scope", default=None)
 
 
-@st.cache_resource(show_spinner="Opening the store…")
+def _release_store(store: Store) -> None:
+    """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
+    its inbox worker, so two workers never serve one spool folder."""
+    store.close()
+
+
+@st.cache_resource(show_spinner="Opening the store…", on_release=_release_store)
 def app_store() -> Store:
     """The process's one Store (shared by design: it holds no user data), and the worker
     that loads feeds handed over by the command line while the app serves."""
@@ -64,6 +80,15 @@ def _authenticator(config: dict) -> stauth.Authenticate:
     )
 
 
+_LOGOUT_REQUESTED = "chargeboard_logout_requested"
+_LOGIN_FIELDS = {"Form name": "Chargeboard — log in"}
+
+
+def _request_logout() -> None:
+    # A callback runs before the next run: that run logs out before anything is drawn.
+    st.session_state[_LOGOUT_REQUESTED] = True
+
+
 def _login() -> Scope:
     try:
         config = accounts.load_config()
@@ -71,7 +96,15 @@ def _login() -> Scope:
     except secrets.SecretError as error:
         st.error(f"Chargeboard cannot start: {error}")
         st.stop()
-    authenticator.login(location="main", key="login", fields={"Form name": "Chargeboard — log in"})
+    if st.session_state.pop(_LOGOUT_REQUESTED, False):
+        authenticator.logout(location="unrendered")  # forgets the login and deletes the cookie
+    try:
+        authenticator.login(location="main", key="login", fields=_LOGIN_FIELDS)
+    except LoginError:
+        # A remembered login (cookie) of an account since removed from auth.yaml: ignore the
+        # cookie in this session (the library's own flag) and ask for a login.
+        st.session_state["logout"] = True
+        authenticator.login(location="main", key="login", fields=_LOGIN_FIELDS)
     status = st.session_state.get("authentication_status")
     if status is False:
         st.error("Username or password is incorrect.")
@@ -81,7 +114,7 @@ def _login() -> Scope:
     account = accounts.accounts(config).get(username)
     if account is None:  # removed from auth.yaml while logged in
         authenticator.logout(location="unrendered")
-        st.stop()
+        st.rerun()  # to the login form, not a blank page
     try:
         store = app_store()
     except StoreLocked:
@@ -90,7 +123,9 @@ def _login() -> Scope:
     scope = accounts.scope_for(account, store)
     with st.sidebar:
         st.caption(f"Logged in as **{account.name}** · {ROLE_TITLES[account.role]}")
-        authenticator.logout("Log out", location="sidebar", key="logout")
+        # Not the library's own button: its key "logout" is also the library's session-state
+        # flag (setting it then fails), and it logs out only after this run drew the page.
+        st.button("Log out", key="chargeboard_logout", on_click=_request_logout)
     return scope
 
 

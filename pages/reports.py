@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import exports, reports, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import corrections, exports, help, reports, theme, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Charge reports")
@@ -18,13 +18,16 @@ include_idle = middle.toggle("Include those with no sessions", key="report_idle"
                              help="A report normally lists only stations (users, tags) that had a session "
                                   "in the period. Switch on to see idle ones with 0.")
 attribute_by = right.radio("Date sessions by", list(reports.ATTRIBUTIONS), format_func=reports.ATTRIBUTIONS.get,
-                           horizontal=True, key="report_attribute")
-report = reports.build_report(store(), scope, reports.ReportRequest(flt, by, include_idle, attribute_by))
+                           horizontal=True, key="report_attribute", help=corrections.ATTRIBUTE_BY_HELP)
+use_corrected = right.toggle(corrections.USE_CORRECTED_LABEL, key="report_corrected", help=corrections.USE_CORRECTED_HELP)
+report = reports.build_report(store(), scope, reports.ReportRequest(flt, by, include_idle, attribute_by, use_corrected))
 
 if report.is_empty and not include_idle:
-    st.info("No charging in this period with these filters. A report only lists what had an active "
-            "charge session in the period. If a charger was offline, its sessions may be registered on the "
-            "day it came back online: try dating sessions by registration, or a wider period.")
+    st.info("No charging in this period with these filters.")
+    with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE, expanded=True):
+        st.markdown(help.CANNOT_RETRIEVE_REPORTS)
+    with st.expander(help.WHY_NOT_ALL_STATIONS_TITLE):
+        st.markdown(help.WHY_NOT_ALL_STATIONS)
     st.stop()
 
 t = report.totals
@@ -32,12 +35,13 @@ cols = st.columns(4)
 cols[0].metric("Energy", f"{t.energy_kwh:,.3f} kWh")
 cols[1].metric("Sessions", f"{t.sessions:,}")
 cols[2].metric("Charging time", f"{t.charging_hours:,.1f} h")
-cols[3].metric("Time unreliable", f"{t.unreliable_sessions} sessions · {t.unreliable_kwh:,.3f} kWh",
+cols[3].metric("Time unreliable (sessions · kWh)", f"{t.unreliable_sessions} · {t.unreliable_kwh:,.1f}",
                help="Sessions whose time is unreliable are counted on the date the store holds for them.")
 
 table, by_month = st.tabs(["Report", "Month by month"])
 with table:
-    st.plotly_chart(reports.entity_chart(report), use_container_width=True)
+    st.plotly_chart(reports.entity_chart(report), use_container_width=True,
+                    config=theme.plotly_config(f"report-by-{by}"))
     st.dataframe(report.rows[["key", "name", "detail", "sessions", "energy_kwh", "charging_hours", "share"]],
                  hide_index=True, use_container_width=True, column_config={
                      "key": "Key", "name": reports.GROUPINGS[by], "detail": reports.DETAIL_TITLES[by],
@@ -48,10 +52,16 @@ with table:
                  })
     st.caption(f"Total: {t.sessions:,} sessions · {t.energy_kwh:,.3f} kWh")
 with by_month:
-    st.plotly_chart(reports.monthly_chart(report), use_container_width=True)
+    st.plotly_chart(reports.monthly_chart(report), use_container_width=True,
+                    config=theme.plotly_config(f"report-by-{by}-monthly"))
     st.dataframe(reports.monthly_table(report), hide_index=True, use_container_width=True)
 
 st.download_button("Download report (Excel)", key="report_xlsx",
                    data=lambda: exports.report_workbook(store(), scope, report).data,
                    file_name=exports.file_name(exports.installation_label(store(), scope), f"report-by-{by}", flt),
                    mime=exports.ExportFile.mime, type="primary")
+for title, text in ((help.WHY_NOT_ALL_STATIONS_TITLE, help.WHY_NOT_ALL_STATIONS),
+                    (help.SYSTEM_WAS_OFFLINE_TITLE, help.SYSTEM_WAS_OFFLINE),
+                    (help.REPORT_VS_METER_TITLE, help.REPORT_VS_METER)):
+    with st.expander(title):
+        st.markdown(text)

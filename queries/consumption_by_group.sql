@@ -4,15 +4,18 @@
 -- row (key ''), so every grouping adds up to the same total. With $include_idle, entities
 -- the caller may see but that had no session in the period are listed with zeros.
 -- $attribute_by = 'registered' dates a session by when the cloud registered it (as the
--- charger cloud's own report does) instead of when it started.
+-- charger cloud's own report does) instead of when it started; with $use_corrected a
+-- session the system owner gave a corrected date counts on that date (the original stays).
 WITH counted AS (
     SELECT s.*,
            CASE $group_by WHEN 'station' THEN s.station_id
                           WHEN 'user' THEN coalesce(s.user_id, '')
                           ELSE coalesce(s.tag, '') END AS group_key,
-           CASE WHEN $attribute_by = 'registered' THEN coalesce(s.registered_local, s.started_local)
+           CASE WHEN $use_corrected AND c.corrected_start IS NOT NULL THEN c.corrected_start
+                WHEN $attribute_by = 'registered' THEN coalesce(s.registered_local, s.started_local)
                 ELSE s.started_local END AS period_local
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void
       AND (len($station_filter) = 0 OR list_contains($station_filter, s.station_id))
       AND (len($user_filter) = 0 OR list_contains($user_filter, coalesce(s.user_id, '')))

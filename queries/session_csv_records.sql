@@ -7,13 +7,13 @@ WITH file_rows AS (
                            delim = ',', quote = '"', escape = '"')
 ),
 numbered AS (
-    SELECT row_number() OVER () + 1 AS position, to_json(file_rows)::VARCHAR AS raw, *
+    SELECT row_number() OVER () + 1 AS position, file_rows AS raw, *
     FROM file_rows
 ),
 all_columns AS (
     SELECT * FROM numbered
     UNION ALL BY NAME
-    SELECT NULL::BIGINT AS position, NULL::VARCHAR AS raw,
+    SELECT NULL::BIGINT AS position,
            NULL::VARCHAR AS session_id, NULL::VARCHAR AS station_id, NULL::VARCHAR AS station_name,
            NULL::VARCHAR AS user_id, NULL::VARCHAR AS user_name, NULL::VARCHAR AS user_email,
            NULL::VARCHAR AS tag, NULL::VARCHAR AS started_at, NULL::VARCHAR AS ended_at,

@@ -59,4 +59,4 @@ SELECT position, location, raw,
        END AS reason
 FROM flagged
 )
-SELECT * EXCLUDE (raw), CASE WHEN reason IS NOT NULL THEN raw END AS raw FROM checked
+SELECT * EXCLUDE (raw), CASE WHEN reason IS NOT NULL THEN to_json(raw)::VARCHAR END AS raw FROM checked

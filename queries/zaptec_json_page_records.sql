@@ -16,7 +16,7 @@ records AS (
 )
 SELECT page_no * 100000000 + item_no AS position,
        'page ' || page_no || ', record ' || item_no AS location,
-       to_json(r)::VARCHAR AS raw,
+       r AS raw,                            -- the record as a struct; text only if rejected
        r.Id AS session_id,
        coalesce(r.ChargerId, r.DeviceId) AS station_id,
        r.DeviceId AS device_id,

@@ -14,7 +14,7 @@ WITH records AS (
 )
 SELECT position,
        'record ' || position AS location,
-       to_json(records)::VARCHAR AS raw,
+       records AS raw,                      -- the record as a struct; text only if rejected
        Id AS session_id,
        coalesce(ChargerId, DeviceId) AS station_id,
        DeviceId AS device_id,

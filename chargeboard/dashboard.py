@@ -1,0 +1,352 @@
+"""The board dashboard: KPIs against the previous period and last year, monthly trend with
+year-over-year, station utilisation, when sessions start, and standby/rest from the meters.
+
+Everything reads through the caller's Scope (a charger owner sees their stations and own
+charging; the system owner everything). Each chart's title states its one finding, and colours
+come from chargeboard.theme (one colour per meaning across the app).
+
+Definitions (the README repeats them):
+
+* **Active users**: distinct users with at least one counted session in the period (open
+  charging without a user is not a user).
+* **kWh per session**: energy / sessions in the period.
+* **Station utilisation**: hours the stations were occupied (plugged-in span, clipped to the
+  period) / (stations in scope × hours in the period). "Stations in scope" are those with any
+  session the caller may see, ever. Hours in the period are wall-clock hours, so a period
+  containing a DST change is off by one hour out of hundreds.
+* Periods: the *previous period* is the same number of days right before; *last year* is the
+  same dates one year earlier (29 February becomes 28 February).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from chargeboard import periods, theme
+from chargeboard.scope import Scope
+from chargeboard.store import Store
+
+ATTRIBUTIONS = {"start": "session start", "registered": "date the charger cloud registered it"}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class DashboardRequest:
+    date_from: date
+    date_to: date
+    installation_ids: tuple[str, ...] = field(default=())
+    attribute_by: str = "start"       # 'start' | 'registered'
+    use_corrected: bool = False       # use dates corrected by the system owner
+
+    def params(self, date_from: date | None = None, date_to: date | None = None) -> dict:
+        if self.attribute_by not in ATTRIBUTIONS:
+            raise ValueError(f"attribute by one of {', '.join(ATTRIBUTIONS)}, not {self.attribute_by!r}")
+        return {**periods.bounds(date_from or self.date_from, date_to or self.date_to),
+                "installation_filter": list(self.installation_ids),
+                "attribute_by": self.attribute_by, "use_corrected": self.use_corrected}
+
+
+# --- periods -------------------------------------------------------------------------------
+
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """The same number of days right before the period."""
+    days = (date_to - date_from).days + 1
+    return date_from - timedelta(days=days), date_from - timedelta(days=1)
+
+
+def shift_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def same_period_last_year(date_from: date, date_to: date) -> tuple[date, date]:
+    return shift_years(date_from, -1), shift_years(date_to, -1)
+
+
+def hours_in(date_from: date, date_to: date) -> float:
+    return ((date_to - date_from).days + 1) * 24.0
+
+
+# --- KPIs ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kpis:
+    date_from: date
+    date_to: date
+    sessions: int
+    energy_kwh: Decimal
+    active_users: int
+    occupied_hours: float
+    stations: int
+
+    @property
+    def kwh_per_session(self) -> Decimal | None:
+        return (self.energy_kwh / self.sessions).quantize(Decimal("0.001")) if self.sessions else None
+
+    @property
+    def utilisation(self) -> float | None:
+        """Share of station-hours occupied, 0..1 (None without stations)."""
+        available = self.stations * hours_in(self.date_from, self.date_to)
+        return min(1.0, self.occupied_hours / available) if available else None
+
+    def value(self, name: str):
+        return getattr(self, name)
+
+
+KPI_NAMES = {  # attribute: (label with unit, unit)
+    "energy_kwh": ("Energy (kWh)", "kWh"),
+    "sessions": ("Sessions", ""),
+    "active_users": ("Active users", ""),
+    "kwh_per_session": ("kWh per session", "kWh"),
+    "utilisation": ("Station utilisation (%)", "%"),
+}
+
+
+def kpis_for(store: Store, scope: Scope, request: DashboardRequest, date_from: date, date_to: date) -> Kpis:
+    row = store.one("dashboard_kpis", scope, **request.params(date_from, date_to))
+    sessions, energy, users, occupied, stations = row
+    return Kpis(date_from, date_to, int(sessions), Decimal(energy), int(users), float(occupied), int(stations))
+
+
+@dataclass(frozen=True)
+class KpiComparison:
+    current: Kpis
+    previous: Kpis
+    last_year: Kpis
+
+    def change(self, name: str, against: str = "previous") -> float | None:
+        """Relative change of a KPI (0.12 = +12 %); for utilisation the change in percentage points / 100."""
+        now, then = self.current.value(name), getattr(self, against).value(name)
+        if now is None or then is None:
+            return None
+        if name == "utilisation":
+            return float(now) - float(then)
+        return (float(now) - float(then)) / float(then) if then else None
+
+
+def kpi_comparison(store: Store, scope: Scope, request: DashboardRequest) -> KpiComparison:
+    f, t = request.date_from, request.date_to
+    return KpiComparison(kpis_for(store, scope, request, f, t),
+                         kpis_for(store, scope, request, *previous_period(f, t)),
+                         kpis_for(store, scope, request, *same_period_last_year(f, t)))
+
+
+def format_kpi(name: str, value) -> str:
+    if value is None:
+        return "–"
+    if name == "utilisation":
+        return f"{value * 100:.1f}"
+    if name == "energy_kwh":
+        return f"{value:,.0f}"
+    if name == "kwh_per_session":
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def format_change(name: str, change: float | None, label: str = "") -> str | None:
+    """'+12 %' (or '+0.8 pp' for utilisation, a change in percentage points), then the label."""
+    if change is None:
+        return None
+    text = f"{change * 100:+.1f} pp" if name == "utilisation" else f"{change * 100:+.0f} %"
+    return f"{text} {label}".strip()
+
+
+# --- monthly trend with year-over-year -----------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_trend(store: Store, scope: Scope, request: DashboardRequest, months: int = 12) -> pd.DataFrame:
+    """The `months` calendar months ending with the period's last month, each with the same month a
+    year earlier: columns month, energy_kwh, sessions, last_year_kwh, last_year_sessions."""
+    last = request.date_to.replace(day=1)
+    first = add_months(last, -(months - 1))
+    end = add_months(last, 1) - timedelta(days=1)
+    by_month = {m: (e, int(s)) for m, s, e in
+                store.rows("dashboard_monthly", scope, **request.params(add_months(first, -12), end))}
+    rows = []
+    for i in range(months):
+        month = add_months(first, i)
+        energy, sessions = by_month.get(month, (Decimal("0.000"), 0))
+        before_energy, before_sessions = by_month.get(add_months(month, -12), (Decimal("0.000"), 0))
+        rows.append((month, energy, sessions, before_energy, before_sessions))
+    return pd.DataFrame(rows, columns=["month", "energy_kwh", "sessions", "last_year_kwh", "last_year_sessions"])
+
+
+def trend_title(trend: pd.DataFrame) -> str:
+    if trend.empty or not any(trend["energy_kwh"]):
+        return "No charging in these 12 months"
+    best = trend.loc[trend["energy_kwh"].astype(float).idxmax()]
+    title = f"{best['month']:%B %Y} was the busiest month: {best['energy_kwh']:,.0f} kWh"
+    total, before = sum(trend["energy_kwh"]), sum(trend["last_year_kwh"])
+    if before:
+        title += f" · 12 months {(float(total) - float(before)) / float(before) * 100:+.0f} % on the year before"
+    return title
+
+
+def trend_chart(trend: pd.DataFrame, present: bool = False) -> go.Figure:
+    months = [datetime.combine(m, datetime.min.time()) for m in trend["month"]]
+    fig = go.Figure()
+    fig.add_bar(x=months, y=trend["energy_kwh"].astype(float), name="Energy", marker_color=theme.ENERGY,
+                hovertemplate="%{x|%B %Y}: %{y:,.0f} kWh<extra></extra>")
+    fig.add_scatter(x=months, y=trend["last_year_kwh"].astype(float), name="Same month last year",
+                    mode="lines+markers", line={"color": theme.LAST_YEAR, "width": 3, "dash": "dot"},
+                    marker={"symbol": "diamond", "size": 9},
+                    hovertemplate="Year before: %{y:,.0f} kWh<extra></extra>")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return theme.style(fig, title=trend_title(trend), x_title="Month", y_title="Energy (kWh)",
+                       present=present, height=420)
+
+
+# --- utilisation per station -----------------------------------------------------------------
+
+def station_utilisation(store: Store, scope: Scope, request: DashboardRequest) -> pd.DataFrame:
+    data = store.df("dashboard_station_utilisation", scope, **request.params())
+    available = hours_in(request.date_from, request.date_to)
+    data["utilisation"] = (data["occupied_hours"] / available).clip(upper=1.0) if available else 0.0
+    return data.sort_values(["utilisation", "station"], ascending=[False, True]).reset_index(drop=True)
+
+
+def utilisation_title(data: pd.DataFrame) -> str:
+    if data.empty or not data["utilisation"].any():
+        return "No station was occupied in this period"
+    top = data.iloc[0]
+    mean = data["utilisation"].mean()
+    return (f"{top['station']} was occupied most: {top['utilisation'] * 100:.0f} % of hours "
+            f"(all stations {mean * 100:.0f} % on average)")
+
+
+def utilisation_chart(data: pd.DataFrame, present: bool = False) -> go.Figure:
+    shown = data.sort_values("utilisation", ascending=True)
+    fig = go.Figure(go.Bar(
+        x=(shown["utilisation"] * 100).round(1), y=shown["station"], orientation="h",
+        marker_color=theme.UTILISATION, customdata=shown[["occupied_hours", "sessions"]].to_numpy(),
+        hovertemplate="%{y}: %{x:.1f} % of hours · %{customdata[0]:,.0f} h occupied · "
+                      "%{customdata[1]} sessions<extra></extra>"))
+    fig.update_xaxes(range=[0, max(5.0, float(shown["utilisation"].max() or 0) * 100 * 1.1)], ticksuffix=" %")
+    return theme.style(fig, title=utilisation_title(data), x_title="Share of hours occupied (%)", y_title="",
+                       present=present, height=max(320, 24 * len(shown) + 140))
+
+
+# --- when sessions start -----------------------------------------------------------------------
+
+def start_heatmap(store: Store, scope: Scope, request: DashboardRequest) -> pd.DataFrame:
+    """Sessions starting, 7 weekdays (rows, Monday first) × 24 local hours (columns)."""
+    data = store.df("dashboard_start_heatmap", scope, **request.params())
+    grid = pd.DataFrame(0, index=range(1, 8), columns=range(24), dtype="int64")
+    for weekday, hour, sessions in zip(data["weekday"], data["hour"], data["sessions"], strict=True):
+        grid.loc[int(weekday), int(hour)] = int(sessions)
+    return grid
+
+
+def heatmap_title(grid: pd.DataFrame) -> str:
+    if not grid.to_numpy().any():
+        return "No sessions started in this period"
+    weekday, hour = grid.stack().idxmax()
+    peak = int(grid.loc[weekday, hour])
+    by_hour = grid.sum(axis=0)
+    busiest_hour = int(by_hour.idxmax())
+    return (f"Most sessions start on {WEEKDAYS[weekday - 1]}s at {hour:02d}:00–{(hour + 1) % 24:02d}:00 "
+            f"({peak}); over the week the busiest hour is {busiest_hour:02d}:00")
+
+
+def heatmap_chart(grid: pd.DataFrame, present: bool = False) -> go.Figure:
+    fig = go.Figure(go.Heatmap(
+        z=grid.to_numpy(), x=[f"{h:02d}" for h in grid.columns], y=list(WEEKDAYS),
+        colorscale=theme.SEQUENTIAL, colorbar={"title": {"text": "Sessions"}},
+        hovertemplate="%{y} %{x}:00: %{z} sessions started<extra></extra>", xgap=1, ygap=1))
+    fig.update_yaxes(autorange="reversed")
+    return theme.style(fig, title=heatmap_title(grid), x_title="Hour of day (local time, h)", y_title="Weekday",
+                       present=present, height=380)
+
+
+# --- standby and rest (issue 4's reconciliation) ---------------------------------------------
+
+@dataclass(frozen=True)
+class MeterBalance:
+    """Meter consumption split into charged (sessions), standby and rest, for one period (kWh)."""
+    meter_kwh: Decimal
+    charged_kwh: Decimal
+    standby_kwh: Decimal
+    rest_kwh: Decimal
+
+
+def meter_balance(store: Store, scope: Scope, request: DashboardRequest) -> MeterBalance | None:
+    """Standby and rest from issue 4's chargeboard.reconciliation.reconcile (its public function; no
+    second implementation here), summed over the installations with a meter in the request. None when
+    the caller is not the system owner (the reconciliation compares the whole installation with its
+    meter) or no installation has meter readings around the period."""
+    if not scope.is_system_owner:
+        return None
+    from chargeboard import reconciliation  # noqa: PLC0415 — imported only when a balance is drawn
+
+    lines = []
+    for installation_id, *_rest in reconciliation.installations(store):
+        if request.installation_ids and installation_id not in request.installation_ids:
+            continue
+        total = reconciliation.reconcile(store, scope, installation_id, request.date_from, request.date_to).total
+        if total.meter_kwh is not None:
+            lines.append(total)
+    if not lines:
+        return None
+    meter = sum((x.meter_kwh for x in lines), Decimal(0))
+    charged = sum((x.sessions_kwh for x in lines), Decimal(0))
+    standby = sum((x.standby_kwh for x in lines), Decimal(0))
+    return MeterBalance(meter, charged, standby, meter - charged - standby)
+
+
+def balance_chart(balance: MeterBalance, present: bool = False) -> go.Figure:
+    parts = (("Charged by vehicles", balance.charged_kwh, theme.ENERGY),
+             ("Chargers' standby", balance.standby_kwh, theme.STANDBY),
+             ("Rest (other loads on the meter)", balance.rest_kwh, theme.REST))
+    fig = go.Figure()
+    for name, kwh, colour in parts:
+        fig.add_bar(x=[float(kwh)], y=["Meter"], orientation="h", name=name, marker_color=colour,
+                    hovertemplate=f"{name}: %{{x:,.0f}} kWh<extra></extra>")
+    fig.update_layout(barmode="stack")
+    share = float(balance.charged_kwh) / float(balance.meter_kwh) * 100 if balance.meter_kwh else 0
+    return theme.style(fig, title=f"Vehicles took {share:.0f} % of the {balance.meter_kwh:,.0f} kWh on the meter",
+                       x_title="Energy (kWh)", y_title="", present=present, height=260)
+
+
+# --- the whole page ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DashboardView:
+    request: DashboardRequest
+    kpis: KpiComparison
+    trend: pd.DataFrame
+    utilisation: pd.DataFrame
+    heatmap: pd.DataFrame
+    balance: MeterBalance | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.kpis.current.stations == 0
+
+
+def dashboard_view(store: Store, scope: Scope, request: DashboardRequest) -> DashboardView:
+    return DashboardView(request, kpi_comparison(store, scope, request), monthly_trend(store, scope, request),
+                         station_utilisation(store, scope, request), start_heatmap(store, scope, request),
+                         meter_balance(store, scope, request))
+
+
+def installations(store: Store, scope: Scope) -> dict[str, str]:
+    return {r[0]: r[1] for r in store.rows("installations_in_scope", scope)}
+
+
+def period_label(date_from: date, date_to: date) -> str:
+    if date_from.day == 1 and date_to == date_to.replace(day=calendar.monthrange(date_to.year, date_to.month)[1]):
+        if (date_from.year, date_from.month) == (date_to.year, date_to.month):
+            return f"{date_from:%B %Y}"
+    return f"{date_from:%d %b %Y} – {date_to:%d %b %Y}"

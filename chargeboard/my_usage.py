@@ -1,0 +1,190 @@
+"""My usage: a resident's own charging — this month and this year, month by month, own sessions,
+own tags, an anonymised comparison with the installation, and an own Excel export.
+
+"Own" is the caller's own user ids (Scope.user_ids), never the wider scope: a charger owner's scope
+also holds other people's sessions on their stations, and those are not "my usage".
+
+Privacy: the installation average is the ONE figure on this page computed from data outside the
+caller's scope (queries/my_usage_installation_average.sql). That query returns aggregates only —
+how many residents charged, and their average kWh — and the average is withheld in SQL when fewer
+than MIN_RESIDENTS_FOR_AVERAGE residents charged, so no resident's figure can be derived from it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from chargeboard import excel, periods, theme
+from chargeboard.dashboard import add_months
+from chargeboard.scope import ROLE_TITLES, Scope
+from chargeboard.store import Store
+
+MIN_RESIDENTS_FOR_AVERAGE = 3
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class InstallationAverage:
+    """Aggregates only. avg is None when fewer than MIN_RESIDENTS_FOR_AVERAGE residents charged."""
+    month_residents: int
+    month_avg_kwh: Decimal | None
+    year_residents: int
+    year_avg_kwh: Decimal | None
+
+
+def installation_average(store: Store, scope: Scope, today: date) -> InstallationAverage:
+    month_from, _ = periods.preset_range("This month", today)
+    year_from, _ = periods.preset_range("This year", today)
+    year = periods.bounds(year_from, today)
+    row = store.one("my_usage_installation_average", scope,
+                    month_from=periods.bounds(month_from, today)["local_from"], year_from=year["local_from"],
+                    local_to=year["local_to"], min_residents=MIN_RESIDENTS_FOR_AVERAGE)
+    if not row:
+        return InstallationAverage(0, None, 0, None)
+    m_n, m_avg, y_n, y_avg = row
+    return InstallationAverage(int(m_n or 0), None if m_avg is None else Decimal(m_avg),
+                               int(y_n or 0), None if y_avg is None else Decimal(y_avg))
+
+
+@dataclass(frozen=True)
+class Money:
+    """What the resident's charging costs, from issue 4's tariffs/statements."""
+    month: Decimal
+    year: Decimal
+    currency: str
+
+
+def money(store: Store, scope: Scope, today: date) -> Money | None:
+    """SEAM (issue 4): money comes from chargeboard.statements, which is not written yet.
+
+    When it exists, call its public per-user cost function for the caller's own user ids for this
+    month and this year and return a Money; until then None, and the page shows kWh only with a
+    note. No pricing is done here (no second implementation of the tariff logic).
+    """
+    try:
+        from chargeboard import statements  # noqa: PLC0415 — optional until issue 4 lands
+    except ImportError:
+        return None
+    own_costs = getattr(statements, "own_costs", None)
+    if own_costs is None:
+        return None
+    return own_costs(store, scope, today)
+
+
+@dataclass(frozen=True)
+class MyUsage:
+    today: date
+    linked: bool                   # the account is linked to a user of the charger feed
+    monthly: pd.DataFrame          # month, energy_kwh, sessions: 12 months ending this month
+    month_kwh: Decimal
+    month_sessions: int
+    year_kwh: Decimal
+    year_sessions: int
+    sessions: pd.DataFrame         # own sessions, last 12 months, newest first
+    tags: pd.DataFrame
+    average: InstallationAverage
+    money: Money | None
+
+
+def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
+    today = today or periods.local_today()
+    this_month = today.replace(day=1)
+    first = add_months(this_month, -11)
+    window = periods.bounds(min(first, date(today.year, 1, 1)), today)
+    by_month = {m: (e, int(s)) for m, s, e in store.rows("my_usage_monthly", scope, **window)}
+    months = [add_months(first, i) for i in range(12)]
+    monthly = pd.DataFrame([(m, *by_month.get(m, (Decimal("0.000"), 0))) for m in months],
+                           columns=["month", "energy_kwh", "sessions"])
+    year = [v for m, v in by_month.items() if m.year == today.year]
+    month = by_month.get(this_month, (Decimal("0.000"), 0))
+    sessions = store.df("my_usage_sessions", scope, **periods.bounds(first, today))
+    return MyUsage(
+        today=today, linked=bool(scope.user_ids), monthly=monthly,
+        month_kwh=month[0], month_sessions=month[1],
+        year_kwh=sum((v[0] for v in year), Decimal("0.000")), year_sessions=sum(v[1] for v in year),
+        sessions=sessions, tags=store.df("my_usage_tags", scope),
+        average=installation_average(store, scope, today), money=money(store, scope, today))
+
+
+def comparison_text(usage: MyUsage) -> str:
+    avg = usage.average
+    if avg.month_avg_kwh is None and avg.year_avg_kwh is None:
+        return (f"The installation's average is shown when at least {MIN_RESIDENTS_FOR_AVERAGE} residents "
+                "have charged, so that no one's own figure can be worked out from it.")
+    parts = []
+    if avg.month_avg_kwh is not None:
+        parts.append(f"this month you charged {usage.month_kwh:,.0f} kWh; the average resident "
+                     f"{avg.month_avg_kwh:,.0f} kWh ({avg.month_residents} residents charged)")
+    if avg.year_avg_kwh is not None:
+        parts.append(f"this year you charged {usage.year_kwh:,.0f} kWh; the average resident "
+                     f"{avg.year_avg_kwh:,.0f} kWh ({avg.year_residents} residents charged)")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def monthly_title(usage: MyUsage) -> str:
+    if not any(usage.monthly["energy_kwh"]):
+        return "No charging in the last 12 months"
+    best = usage.monthly.loc[usage.monthly["energy_kwh"].astype(float).idxmax()]
+    return f"You charged most in {best['month']:%B %Y}: {best['energy_kwh']:,.0f} kWh"
+
+
+def monthly_chart(usage: MyUsage) -> go.Figure:
+    months = [datetime.combine(m, datetime.min.time()) for m in usage.monthly["month"]]
+    fig = go.Figure()
+    fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name="You", marker_color=theme.YOU,
+                customdata=usage.monthly["sessions"],
+                hovertemplate="%{x|%B %Y}: %{y:,.1f} kWh · %{customdata} sessions<extra></extra>")
+    fig.update_xaxes(dtick="M1", tickformat="%b")
+    theme.style(fig, title=monthly_title(usage), x_title="Month", y_title="Energy (kWh)", height=340)
+    fig.update_layout(margin={"t": 60, "l": 4, "r": 4, "b": 4}, showlegend=False)
+    return fig
+
+
+def _naive(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    value = pd.Timestamp(value).to_pydatetime()
+    return value.replace(tzinfo=None)
+
+
+def export_workbook(store: Store, scope: Scope, usage: MyUsage) -> tuple[bytes, str]:
+    """The resident's own sessions (last 12 months) and months as an Excel file; logged as an export."""
+    first = usage.monthly["month"].iloc[0]
+    # Read again as exact values (a DataFrame holds kWh as float).
+    session_rows = [(_naive(start), _naive(end), _naive(registered), float(hours), station, tag or "", kwh,
+                     " ".join(x for x, on in (("OFFLINE", offline), ("TIME?", unreliable)) if on))
+                    for _id, start, end, registered, hours, station, tag, kwh, offline, unreliable in
+                    store.rows("my_usage_sessions", scope, **periods.bounds(first, usage.today))]
+    month_rows = [(m, int(s), e) for m, e, s in
+                  zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"], strict=True)]
+    sheets = [
+        excel.Sheet("My sessions", [excel.Column("Start", "datetime"), excel.Column("End", "datetime"),
+                                    excel.Column("Registered", "datetime"), excel.Column("Duration (h)", "hours"),
+                                    excel.Column("Charging station", "text"), excel.Column("RFID tag", "text"),
+                                    excel.Column("Energy (kWh)", "kwh"), excel.Column("Status", "text")],
+                    session_rows, totals=("Total", None, None, None, None, None,
+                                          sum((r[6] for r in session_rows), Decimal("0.000")), None)),
+        excel.Sheet("By month", [excel.Column("Month", "date"), excel.Column("Sessions", "int"),
+                                 excel.Column("Energy (kWh)", "kwh")], month_rows),
+    ]
+    about = [("Report", "My usage: own charging sessions"),
+             ("Period", f"{first:%Y-%m-%d} to {usage.today:%Y-%m-%d}, installation's local time"),
+             ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), "
+                             f"role {ROLE_TITLES[scope.role]}"),
+             ("Rows limited to", "the sessions of your own user account"),
+             ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
+             ("Registered", "When the charger cloud registered the session; differs from Start when the "
+                            "charger was offline (OFFLINE). TIME? = the session's time is unlikely to be correct.")]
+    buffer = io.BytesIO()
+    written = excel.write_workbook(buffer, sheets, about)
+    name = f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx"
+    store.execute("record_export", username=scope.username, role=scope.role, what="my usage",
+                  file_name=name, row_count=written)
+    return buffer.getvalue(), name

@@ -1,0 +1,136 @@
+"""Data quality, for the system owner: the imports log, rejected rows, and anomalies in the sessions.
+
+Each anomaly is one query file (queries/quality_<key>.sql) and one entry in ANOMALIES, with what it
+likely means and what to do, in the plain style of the charger maker's help article.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from chargeboard import excel, settings
+from chargeboard.scope import Scope
+from chargeboard.store import Store
+
+LONG_SESSION_HOURS = 72
+SILENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    key: str        # queries/quality_<key>.sql
+    title: str
+    meaning: str    # what it likely means
+    action: str     # what to do
+    params: tuple[str, ...] = ()  # which of now / max_kw / max_hours / silent_days the query takes
+
+
+ANOMALIES = (
+    Anomaly("overlapping_sessions", "Overlapping sessions on one station",
+            "A charging station charges one car at a time, so two sessions on the same station should not "
+            "overlap. It usually means the station's clock was wrong for one of them (it was offline), or a "
+            "session was sent twice with different ids.",
+            "Open Charge history for the station and the dates. If one of the two has TIME?, give it a "
+            "corrected date below. If both look the same, ask the charger supplier which one is real."),
+    Anomaly("zero_kwh_sessions", "Sessions with 0 kWh",
+            "The car was plugged in but took no energy: it was already full, a timer in the car delayed "
+            "charging, or the charging was stopped at once. It does not affect anyone's bill.",
+            "Usually nothing. Many in a row on one station may mean the station or the cable is faulty: "
+            "ask the resident, or the charger supplier."),
+    Anomaly("long_sessions", f"Sessions longer than {LONG_SESSION_HOURS // 24} days",
+            "The car stayed plugged in for days (holiday, a car parked on its spot), or the session was "
+            "not closed because the station was offline when the car left.",
+            "Check the energy: if it is plausible the session is fine. If the station was offline, the end "
+            "time may be when it came back online.", ("max_hours",)),
+    Anomaly("energy_above_power", f"Energy above what the station can deliver ({settings.MAX_CHARGER_KW:g} kW "
+                                  "× duration)",
+            f"A charger delivers at most {settings.MAX_CHARGER_KW:g} kW, so this much energy cannot have been "
+            "charged in this time. The start or end time is wrong (the station's clock was not set), or the "
+            "energy reading is.",
+            "Compare with the electricity meter for the period. If the time is wrong, give the session a "
+            "corrected date; if the energy is wrong, ask the charger supplier.", ("max_kw",)),
+    Anomaly("future_sessions", "Sessions in the future",
+            "The station's clock was ahead when the session was recorded. The charging station needs internet "
+            "to be able to set the correct date and time.",
+            "Make sure the station is online. Give the session a corrected date so reports count it on the "
+            "right day (when you choose \"use corrected dates\").", ("now",)),
+    Anomaly("shared_tags", "A tag used by several users",
+            "One RFID tag (charging card) is recorded on more than one user: a couple sharing a car and a tag, "
+            "a lent tag, or a tag handed on to a new resident without being re-registered.",
+            "If the users share the bill, nothing to do. Otherwise register the tag to the right user in the "
+            "charger portal, so each one's report is right."),
+    Anomaly("silent_stations", f"Stations silent for {SILENT_DAYS} days",
+            "No session has been registered on the station for a month. It may be unused, broken, or "
+            "offline: the charging stations still work while offline, and their sessions arrive when they "
+            "get the network back.",
+            "Check that the station is online in the charger portal. If it was offline, its sessions will "
+            "appear later, registered on the day it came back.",
+            ("now", "silent_days")),
+)
+ANOMALY_BY_KEY = {a.key: a for a in ANOMALIES}
+
+
+def _params(key: str, now: datetime) -> dict:
+    values = {"now": now, "max_kw": settings.MAX_CHARGER_KW, "max_hours": LONG_SESSION_HOURS,
+              "silent_days": SILENT_DAYS}
+    return {name: values[name] for name in ANOMALY_BY_KEY[key].params}
+
+
+def find(store: Store, scope: Scope, key: str, now: datetime | None = None) -> pd.DataFrame:
+    """The rows of one anomaly (the drill-down)."""
+    if key not in ANOMALY_BY_KEY:
+        raise ValueError(f"unknown anomaly {key!r}")
+    return store.df(f"quality_{key}", scope, **_params(key, now or datetime.now(UTC)))
+
+
+def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str, int]:
+    """How many of each anomaly (pairs for overlaps, tags for shared tags, stations for silent ones)."""
+    now = now or datetime.now(UTC)
+    result = {}
+    for anomaly in ANOMALIES:
+        rows = find(store, scope, anomaly.key, now)
+        result[anomaly.key] = int(rows["tag"].nunique()) if anomaly.key == "shared_tags" else len(rows)
+    return result
+
+
+def imports_log(store: Store) -> pd.DataFrame:
+    return store.df("quality_imports_log")
+
+
+def rejected_rows(store: Store) -> pd.DataFrame:
+    return store.df("quality_rejected_rows")
+
+
+def rejected_csv(store: Store) -> bytes:
+    """Rejected rows as CSV (UTF-8 with BOM so Excel opens it; cells neutralised against formulas)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["import", "file", "where", "reason", "raw"])
+    for import_id, file_name, _pos, location, reason, raw in store.rows("quality_rejected_rows"):
+        writer.writerow([import_id, *(_csv_safe(v) for v in (file_name, location, reason, raw))])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_safe(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\x00") else text
+
+
+def rejected_workbook(store: Store, scope: Scope) -> bytes:
+    rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw in store.rows("quality_rejected_rows")]
+    sheet = excel.Sheet("Rejected rows", [excel.Column("Import", "int"), excel.Column("File", "text"),
+                                          excel.Column("Where", "text"), excel.Column("Reason", "text", 50),
+                                          excel.Column("Raw row", "text", 80)], rows)
+    buffer = io.BytesIO()
+    written = excel.write_workbook(buffer, [sheet], [
+        ("Report", "Rows the ingest refused, with the reason"),
+        ("Exported by", f"{scope.display_name or scope.username} ({scope.username})"),
+        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))])
+    store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",
+                  file_name="chargeboard_rejected-rows.xlsx", row_count=written)
+    return buffer.getvalue()

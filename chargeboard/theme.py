@@ -1,0 +1,106 @@
+"""One colour per meaning, across the whole app, and the chart conventions every page shares.
+
+The palette is Okabe–Ito (Okabe & Ito, 2008, "Color Universal Design"): eight colours that stay
+distinguishable with the common forms of colour-vision deficiency, on screens, projectors and in
+grey-scale print. A colour means the same thing on every page: energy charged is always blue,
+"you" is always orange, last year is always sky blue, a warning is always vermillion. Charts never
+rely on colour alone: the title states the finding and every trace has a name in its hover text.
+
+Use it from any page or module::
+
+    from chargeboard import theme
+    fig.add_bar(..., marker_color=theme.ENERGY)
+    theme.style(fig, title="January was the busiest month: 2,314 kWh", x_title="Month", y_title="Energy (kWh)")
+    st.plotly_chart(fig, config=theme.plotly_config("monthly-energy"))
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# --- Okabe–Ito -------------------------------------------------------------------------------
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+GREY = "#999999"  # not Okabe–Ito, but neutral and safe: "context", never data of its own
+OKABE_ITO = (ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE, BLACK)
+
+# --- meanings (use these names, not the colours) ---------------------------------------------
+ENERGY = BLUE                 # energy charged (kWh), sessions in the selected period
+LAST_YEAR = SKY_BLUE          # the same period one year earlier
+PREVIOUS = GREY               # the previous period / context
+YOU = ORANGE                  # the logged-in resident's own figures
+AVERAGE = GREY                # the installation's anonymised average
+UTILISATION = BLUISH_GREEN    # share of hours a station was occupied
+STANDBY = REDDISH_PURPLE      # chargers' standby consumption (meter reconciliation)
+REST = YELLOW                 # meter consumption not explained by sessions or standby
+WARNING = VERMILLION          # anomalies, unreliable time, rejected rows
+CORRECTED = BLACK             # a date corrected by the system owner
+
+# Sequential scale for heatmaps: white to ENERGY blue (one hue, so order reads without colour).
+SEQUENTIAL = [[0.0, "#FFFFFF"], [0.15, "#DCEBF5"], [0.5, SKY_BLUE], [1.0, BLUE]]
+# Categorical order for charts with several series of equal standing (stations, tags...).
+CATEGORICAL = (BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION, YELLOW, BLACK)
+
+FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+FONT_SIZE = 14
+PRESENT_FONT_SIZE = 22
+
+
+def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: str | None = None,
+          present: bool = False, height: int | None = None) -> go.Figure:
+    """Title (the chart's one message), axis titles with units, fonts, a plain background."""
+    size = PRESENT_FONT_SIZE if present else FONT_SIZE
+    fig.update_layout(
+        title={"text": title, "font": {"size": round(size * 1.35)}, "x": 0, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": size, "color": "#222222"},
+        colorway=list(CATEGORICAL),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        margin={"t": 70 if not present else 95, "l": 10, "r": 10, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1, "title_text": ""},
+        hoverlabel={"font_size": size},
+    )
+    if height is not None:
+        fig.update_layout(height=round(height * (1.3 if present else 1.0)))
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(showgrid=False, linecolor="#888888", ticks="outside")
+    fig.update_yaxes(gridcolor="#E5E5E5", zerolinecolor="#888888")
+    return fig
+
+
+def plotly_config(file_stem: str, present: bool = False) -> dict:
+    """Plotly's toolbar: always shown, with a 'download as PNG' that names the file after the chart."""
+    return {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "toImageButtonOptions": {"format": "png", "filename": f"chargeboard-{file_stem}",
+                                 "scale": 2, "height": 720 if present else 540, "width": 1280 if present else 960},
+    }
+
+
+def present_css() -> str:
+    """CSS for "present" mode: no sidebar, wide, large type (for a board meeting's projector)."""
+    return f"""
+<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"],
+  [data-testid="collapsedControl"], header[data-testid="stHeader"] {{ display: none !important; }}
+  .block-container, [data-testid="stMainBlockContainer"] {{ max-width: 100% !important;
+      padding-left: 2.5rem !important; padding-right: 2.5rem !important; padding-top: 1.5rem !important; }}
+  html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] {{
+      font-size: {PRESENT_FONT_SIZE}px !important; }}
+  h1 {{ font-size: 3rem !important; }}
+  h2, h3 {{ font-size: 2.1rem !important; }}
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 3.2rem !important; }}
+  [data-testid="stMetricLabel"] p {{ font-size: 1.35rem !important; }}
+  [data-testid="stMetricDelta"] {{ font-size: 1.2rem !important; }}
+</style>
+"""

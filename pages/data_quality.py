@@ -1,0 +1,81 @@
+"""Data quality (system owner): imports, rejected rows, anomalies, and sessions with unreliable time."""
+
+from datetime import datetime, time
+
+import streamlit as st
+
+from chargeboard.web import guard
+
+scope = guard(__file__)
+
+from chargeboard import corrections, help, quality  # noqa: E402 — nothing runs before the guard
+from chargeboard.web import store  # noqa: E402
+
+st.title("Data quality")
+anomalies, unreliable, imports = st.tabs(["Anomalies", "Offline and unreliable time", "Imports and rejected rows"])
+
+with anomalies:
+    found = quality.counts(store(), scope)
+    st.caption("Each check looks at every counted session. Open one to see the sessions and what to do.")
+    for anomaly in quality.ANOMALIES:
+        n = found[anomaly.key]
+        with st.expander(f"{'⚠️' if n else '✅'} {anomaly.title}: **{n}**", expanded=False):
+            st.markdown(f"**What it likely means.** {anomaly.meaning}\n\n**What to do.** {anomaly.action}")
+            if n:
+                st.dataframe(quality.find(store(), scope, anomaly.key), hide_index=True, width="stretch")
+
+with unreliable:
+    st.markdown(help.SYSTEM_WAS_OFFLINE)
+    rows = corrections.candidates(store(), scope)
+    if rows.empty:
+        st.success("No session was charged offline or has an unreliable time.")
+    else:
+        st.dataframe(rows.drop(columns=["corrections"]), hide_index=True, width="stretch", column_config={
+            "session_id": "Session", "time_unreliable": "TIME?", "offline": "OFFLINE",
+            "start_local": st.column_config.DatetimeColumn("Start (as the charger gave it)", format="YYYY-MM-DD HH:mm"),
+            "registered_local": st.column_config.DatetimeColumn("Registered", format="YYYY-MM-DD HH:mm"),
+            "station": "Station", "user_name": "User",
+            "energy_kwh": st.column_config.NumberColumn("Energy (kWh)", format="%.3f"),
+            "corrected_start": st.column_config.DatetimeColumn("Corrected start", format="YYYY-MM-DD HH:mm"),
+            "corrected_by": "Corrected by",
+            "corrected_at": st.column_config.DatetimeColumn("Corrected at (UTC)", format="YYYY-MM-DD HH:mm"),
+            "note": "Note"})
+        st.subheader("Record a corrected date")
+        st.caption("The original date is kept; reports use the corrected one only when \"use corrected dates\" "
+                   "is switched on. Every correction is recorded with who and when.")
+        labels = {r.session_id: f"{r.station} · {r.start_local:%Y-%m-%d %H:%M} · {r.energy_kwh:.3f} kWh"
+                  for r in rows.itertuples()}
+        with st.form("correction", clear_on_submit=True):
+            session_id = st.selectbox("Session", list(labels), format_func=labels.get)
+            c1, c2 = st.columns(2)
+            day = c1.date_input("Corrected date", format="YYYY-MM-DD")
+            at = c2.time_input("Corrected start time", value=time(12, 0))
+            note = st.text_input("Why (e.g. 'resident says it was the weekend of 9 May')", max_chars=corrections.MAX_NOTE)
+            if st.form_submit_button("Record correction", type="primary"):
+                try:
+                    corrections.record(store(), scope, corrections.Correction(
+                        session_id, datetime.combine(day, at), note))
+                    st.success("Correction recorded.")
+                    st.rerun()
+                except corrections.CorrectionError as error:
+                    st.error(str(error))
+
+with imports:
+    st.subheader("Imports")
+    st.dataframe(quality.imports_log(store()), hide_index=True, width="stretch")
+    st.subheader("Rejected rows")
+    rejected = quality.rejected_rows(store())
+    if rejected.empty:
+        st.success("No row has been rejected.")
+    else:
+        st.dataframe(rejected, hide_index=True, width="stretch")
+        c1, c2 = st.columns(2)
+        c1.download_button("Download rejected rows (Excel)", key="rejected_xlsx",
+                           data=lambda: quality.rejected_workbook(store(), scope),
+                           file_name="chargeboard_rejected-rows.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        c2.download_button("Download rejected rows (CSV)", key="rejected_csv",
+                           data=lambda: quality.rejected_csv(store()), file_name="chargeboard_rejected-rows.csv",
+                           mime="text/csv")
+    with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE):
+        st.markdown(help.CANNOT_RETRIEVE_REPORTS)

@@ -1,0 +1,72 @@
+"""My usage: a resident's own charging, this month and this year, with an anonymised comparison."""
+
+import streamlit as st
+
+from chargeboard.web import guard
+
+scope = guard(__file__)
+
+from chargeboard import help, my_usage, theme  # noqa: E402 — nothing runs before the guard
+from chargeboard.web import store  # noqa: E402
+
+st.title("My usage")
+usage = my_usage.my_usage(store(), scope)
+if not usage.linked:
+    st.info("Your login is not linked to a user of the charging system yet, so there is no charging to show. "
+            "Ask the system owner to check that your account's e-mail address is the one the charger cloud "
+            "knows you by.")
+    st.stop()
+
+cols = st.columns(2)
+cols[0].metric(f"This month ({usage.today:%B})", f"{usage.month_kwh:,.1f} kWh",
+               help=f"{usage.month_sessions} sessions", border=True)
+cols[1].metric(f"This year ({usage.today:%Y})", f"{usage.year_kwh:,.1f} kWh",
+               help=f"{usage.year_sessions} sessions", border=True)
+if usage.money is not None:
+    cols = st.columns(2)
+    cols[0].metric("Cost this month", f"{usage.money.month:,.2f} {usage.money.currency}", border=True)
+    cols[1].metric("Cost this year", f"{usage.money.year:,.2f} {usage.money.currency}", border=True)
+else:
+    st.caption("Costs appear here once the system owner has set a price per kWh.")
+st.caption(f"{usage.month_sessions} sessions this month · {usage.year_sessions} this year")
+
+st.plotly_chart(my_usage.monthly_chart(usage), config=theme.plotly_config("my-usage"), key="chart_my_usage")
+st.info(my_usage.comparison_text(usage))
+
+st.subheader("My sessions")
+shown = usage.sessions
+if shown.empty:
+    st.write("No sessions in the last 12 months.")
+else:
+    shown = shown.assign(status=[" ".join(x for x, on in (("OFFLINE", o), ("TIME?", u)) if on)
+                                 for o, u in zip(shown["offline"], shown["time_unreliable"], strict=True)])
+    st.dataframe(shown[["start_local", "station", "energy_kwh", "duration_h", "tag", "registered_local", "status"]],
+                 hide_index=True, width="stretch", height=320, column_config={
+                     "start_local": st.column_config.DatetimeColumn("Start", format="YYYY-MM-DD HH:mm"),
+                     "station": "Station",
+                     "energy_kwh": st.column_config.NumberColumn("kWh", format="%.2f"),
+                     "duration_h": st.column_config.NumberColumn("Hours", format="%.1f"),
+                     "tag": "RFID tag",
+                     "registered_local": st.column_config.DatetimeColumn(
+                         "Registered", format="YYYY-MM-DD HH:mm", help="When the charger cloud registered it"),
+                     "status": "Status"})
+st.download_button("Download my sessions (Excel)", key="my_usage_xlsx", type="primary",
+                   data=lambda: my_usage.export_workbook(store(), scope, usage)[0],
+                   file_name=f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx",
+                   mime=my_usage.XLSX_MIME)
+
+st.subheader("My tags")
+if usage.tags.empty:
+    st.write("No RFID tags used.")
+else:
+    st.dataframe(usage.tags.assign(tag=usage.tags["tag"].replace("", "(no tag — started in the app)")),
+                 hide_index=True, width="stretch", column_config={
+                     "tag": "RFID tag", "sessions": st.column_config.NumberColumn("Sessions", format="%d"),
+                     "energy_kwh": st.column_config.NumberColumn("kWh", format="%.1f"),
+                     "first_used": st.column_config.DatetimeColumn("First used", format="YYYY-MM-DD"),
+                     "last_used": st.column_config.DatetimeColumn("Last used", format="YYYY-MM-DD")})
+
+with st.expander(help.SYSTEM_WAS_OFFLINE_TITLE):
+    st.markdown(help.SYSTEM_WAS_OFFLINE)
+with st.expander(help.WHAT_EACH_RESIDENT_USED_TITLE):
+    st.markdown(help.WHAT_EACH_RESIDENT_USED)

@@ -1,0 +1,76 @@
+"""Statements: what each resident pays for a period (system owner: everyone; others: their own)."""
+
+import streamlit as st
+
+from chargeboard.web import guard
+
+scope = guard(__file__)
+
+from chargeboard import periods, statements  # noqa: E402 — nothing runs before the guard
+from chargeboard.web import store  # noqa: E402
+
+st.title("Statements")
+today = periods.local_today()
+with st.container(border=True):
+    left, right = st.columns([1, 2])
+    preset = left.selectbox("Period", [p for p in periods.PRESETS if p != "All time"],
+                            index=periods.PRESETS.index("Last month"), key="stmt_period")
+    if preset == "Custom":
+        picked = right.date_input("From – to (both days included)", periods.preset_range("Last month", today),
+                                  key="stmt_dates", format="YYYY-MM-DD")
+        date_from, date_to = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (today, today)
+    else:
+        date_from, date_to = periods.preset_range(preset, today)
+        right.markdown(f"**{date_from:%d %b %Y} – {date_to:%d %b %Y}** (installation's local time)")
+    standby_share = rest_share = None
+    if scope.is_system_owner:
+        rules = [None, *statements.SHARE_RULES]
+        label = {None: "as the tariff says", **statements.SHARE_RULES}
+        a, b = st.columns(2)
+        standby_share = a.selectbox("Share the chargers' standby", rules, format_func=label.get, key="stmt_standby")
+        rest_share = b.selectbox("Share other loads and losses", rules, format_func=label.get, key="stmt_rest",
+                                 help="The rest the meter measured beyond the sessions and the standby estimate "
+                                      "(see Meter reconciliation). A negative rest is never shared.")
+
+result = statements.build_statements(store(), scope, statements.StatementRequest(
+    date_from, date_to, standby_share=standby_share, rest_share=rest_share))
+for note in result.notes:
+    st.info(note)
+if not result.lines:
+    st.info("No charging in this period, so there is no statement.")
+    st.stop()
+
+cur = result.currency
+if scope.is_system_owner:
+    cols = st.columns(4)
+    cols[0].metric("Total", f"{result.total:,.2f} {cur}")
+    cols[1].metric("Statements", f"{len(result.lines)}")
+    cols[2].metric("Energy cost", f"{result.totals['energy_cost']:,.2f} {cur}")
+    cols[3].metric("Fixed fees", f"{result.totals['fixed_fee']:,.2f} {cur}")
+else:
+    mine = result.lines[0]
+    cols = st.columns(3)
+    cols[0].metric("You pay", f"{sum((x.total for x in result.lines), 0):,.2f} {cur}")
+    cols[1].metric("Energy", f"{mine.energy_kwh:,.3f} kWh", help=f"{mine.sessions} sessions")
+    cols[2].metric("Fixed fee", f"{mine.fixed_fee:,.2f} {cur}")
+
+rows = [dict(zip(["name", "email", "sessions", "energy_kwh", "energy_cost", "fixed_fee", "standby_share",
+                  "rest_share", "total"], r, strict=True)) for r in statements.summary_rows(result)]
+money = {k: st.column_config.NumberColumn(t, format="%.2f") for k, t in (
+    ("energy_cost", f"Energy cost ({cur})"), ("fixed_fee", "Fixed fee"), ("standby_share", "Standby share"),
+    ("rest_share", "Other loads share"), ("total", f"Total ({cur})"))}
+st.dataframe(rows, hide_index=True, use_container_width=True, key="stmt_table", column_config={
+    "name": "Resident", "email": "E-mail", "sessions": "Sessions",
+    "energy_kwh": st.column_config.NumberColumn("Energy (kWh)", format="%.3f"), **money})
+st.caption("Prices: " + "; ".join(f"from {p.valid_from}: {p.describe}, fee {p.monthly_fee} per active month"
+                                  for p in result.periods_used)
+           + f". Tariffs as of {result.as_of:%Y-%m-%d %H:%M} UTC. Amounts are rounded once; the rows add up "
+             "exactly to the totals.")
+
+label = "Download statements workbook (Excel)" if scope.is_system_owner else "Download my statement (Excel)"
+st.download_button(label, key="stmt_xlsx", type="primary",
+                   data=lambda: statements.workbook(store(), scope, result)[0],
+                   file_name=f"chargeboard_statements_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.download_button("Download as CSV", key="stmt_csv", data=lambda: statements.csv_text(store(), scope, result)[0],
+                   file_name=f"chargeboard_statements_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.csv", mime="text/csv")

@@ -1,0 +1,16 @@
+-- Anomaly: two counted sessions on ONE station whose times overlap (a station charges one car at a
+-- time). One row per overlapping pair.
+WITH s AS (
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids) WHERE NOT void
+)
+SELECT a.session_id, b.session_id AS overlaps_session_id,
+       coalesce(st.name, st.device_id, a.station_id) AS station,
+       a.started_local AS start_local, b.started_local AS other_start_local,
+       round((least(epoch(a.ended_at), epoch(b.ended_at)) - greatest(epoch(a.started_at), epoch(b.started_at))) / 60.0, 1)
+           AS overlap_minutes,
+       a.energy_kwh, b.energy_kwh AS other_energy_kwh
+FROM s a
+JOIN s b ON a.station_id = b.station_id AND a.session_id < b.session_id
+        AND a.started_at < b.ended_at AND b.started_at < a.ended_at
+LEFT JOIN stations st ON st.station_id = a.station_id
+ORDER BY a.started_at DESC

@@ -1,0 +1,127 @@
+-- Per user (''= open charging) and installation: sessions, kWh and the unrounded energy cost
+-- of the sessions dated in [$local_from, $local_to), priced with the tariffs in force as of
+-- $as_of. A session is dated by its start (by when the cloud registered it if its clock was
+-- unreliable). Prices are per local hour of the installation (tariff_hour_prices). Each
+-- session takes one path:
+--   simple    inside one run of hours at one price (one price period, no band edge crossed):
+--             kWh x that price, exact (also: an unreliable clock, at the base price of its date);
+--   details   with EnergyDetails: each hour's Energy, scaled so the hours add up to the
+--             session's kWh, at that hour's price;
+--   even      no details: the kWh spread evenly over the session's real duration. Within one
+--             price period and with no DST change inside, in closed form: kWh x (the integral
+--             of the hourly price over the session) / its duration;
+--   slices    the rest (crossing a price period's edge or a DST change, or partly before the
+--             first price period): split into clock hours, each at its price.
+-- Amounts of the details/even/slices paths are fractions of a kWh by nature: they are summed as
+-- integer nano-units of the currency (1e-9), so the sum is exact and the same on every run;
+-- the statement rounds once, to the minor unit. kWh in no price period is unpriced_kwh.
+WITH s AS (
+    SELECT s.session_id, coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
+           s.started_at, s.ended_at, s.started_local, timezone(i.time_zone, s.ended_at) AS ended_local,
+           s.energy_details, s.time_unreliable, i.time_zone,
+           CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+                ELSE s.started_local END AS period_local
+    FROM scoped_sessions($see_all, $user_ids, $station_ids) s JOIN installations i USING (installation_id)
+    WHERE NOT s.void
+      AND CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+               ELSE s.started_local END >= $local_from
+      AND CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+               ELSE s.started_local END < $local_to
+),
+hourly AS (  -- price seconds before each hour of the day, and in the whole day
+    SELECT version, valid_from, valid_to, hour, price, run_hours,
+           coalesce(sum(price) OVER (PARTITION BY version ORDER BY hour
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) * 3600 AS before_s,
+           sum(price) OVER (PARTITION BY version) * 3600 AS day_s
+    FROM tariff_hour_prices($as_of)
+),
+dated AS (
+    SELECT s.*, p.version, p.price_per_kwh AS base_price, hp.price AS start_price,
+           CASE WHEN p.valid_from IS NULL THEN CASE WHEN s.time_unreliable THEN 'unpriced' ELSE 'slices' END
+                WHEN s.time_unreliable THEN 'simple'
+                WHEN s.ended_local <= date_trunc('hour', s.started_local) + to_hours(hp.run_hours)
+                     AND s.ended_local::DATE < p.valid_to THEN 'simple'
+                WHEN s.energy_details IS NOT NULL AND json_array_length(s.energy_details) > 0 THEN 'details'
+                WHEN s.ended_local::DATE < p.valid_to
+                     AND epoch(s.ended_local) - epoch(s.started_local) = epoch(s.ended_at) - epoch(s.started_at)
+                     THEN 'even'
+                ELSE 'slices' END AS path
+    FROM s
+    LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
+    LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
+),
+even_costs AS (
+    SELECT d.user_id, d.installation_id,
+           sum(round(d.energy_kwh::DOUBLE * (
+                   datediff('day', d.started_local::DATE, d.ended_local::DATE) * hb.day_s::DOUBLE
+                   + hb.before_s::DOUBLE + hb.price::DOUBLE * (epoch(d.ended_local) - epoch(date_trunc('hour', d.ended_local)))
+                   - ha.before_s::DOUBLE - ha.price::DOUBLE * (epoch(d.started_local) - epoch(date_trunc('hour', d.started_local)))
+               ) / (epoch(d.ended_at) - epoch(d.started_at)) * 1e9)::BIGINT) AS nano
+    FROM dated d
+    JOIN hourly ha ON ha.version = d.version AND ha.hour = hour(d.started_local)
+    JOIN hourly hb ON hb.version = d.version AND hb.hour = hour(d.ended_local)
+    WHERE d.path = 'even'
+    GROUP BY ALL
+),
+detailed AS (
+    SELECT d.session_id, d.user_id, d.installation_id, d.time_zone, d.energy_kwh,
+           unnest(from_json(d.energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]')) AS h
+    FROM dated d WHERE d.path = 'details'
+),
+detailed_slices AS (
+    SELECT session_id, user_id, installation_id,
+           timezone(time_zone, h.Timestamp::TIMESTAMP::TIMESTAMPTZ) AS local_hour,
+           CASE WHEN sum(h.Energy) OVER (PARTITION BY session_id) > 0
+                THEN energy_kwh::DOUBLE * h.Energy / sum(h.Energy) OVER (PARTITION BY session_id)
+                ELSE energy_kwh::DOUBLE / count(*) OVER (PARTITION BY session_id) END AS kwh
+    FROM detailed
+),
+split AS (
+    SELECT d.session_id, d.user_id, d.installation_id, d.time_zone, d.energy_kwh, d.started_at, d.ended_at,
+           unnest(generate_series(date_trunc('hour', d.started_at), d.ended_at, INTERVAL 1 HOUR)) AS h
+    FROM dated d WHERE d.path = 'slices'
+),
+even_slices AS (
+    SELECT session_id, user_id, installation_id, timezone(time_zone, h) AS local_hour,
+           CASE WHEN ended_at <= started_at
+                THEN CASE WHEN h = date_trunc('hour', started_at) THEN energy_kwh::DOUBLE ELSE 0 END
+                ELSE energy_kwh::DOUBLE * (epoch(least(h + INTERVAL 1 HOUR, ended_at)) - epoch(greatest(h, started_at)))
+                     / (epoch(ended_at) - epoch(started_at)) END AS kwh
+    FROM split
+),
+slices AS (
+    SELECT user_id, installation_id, local_hour, kwh FROM detailed_slices
+    UNION ALL
+    SELECT user_id, installation_id, local_hour, kwh FROM even_slices WHERE kwh > 0
+),
+priced_slices AS (
+    SELECT sl.user_id, sl.installation_id,
+           coalesce(sum(round(sl.kwh * hp.price::DOUBLE * 1e9)::BIGINT), 0) AS nano,
+           coalesce(sum(sl.kwh) FILTER (WHERE hp.price IS NULL), 0) AS unpriced_kwh
+    FROM slices sl
+    LEFT JOIN tariff_hour_prices($as_of) hp
+           ON sl.local_hour::DATE >= hp.valid_from AND sl.local_hour::DATE < hp.valid_to
+          AND hour(sl.local_hour) = hp.hour
+    GROUP BY ALL
+),
+simple_costs AS (
+    SELECT user_id, installation_id,
+           sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
+               FILTER (WHERE path = 'simple') AS cost,
+           coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
+           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
+           list(DISTINCT date_trunc('month', period_local)::DATE) AS active_months
+    FROM dated GROUP BY ALL
+)
+SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
+       (coalesce(c.cost, 0)::DECIMAL(38, 12)
+        + (coalesce(p.nano, 0) + coalesce(e.nano, 0))::DECIMAL(38, 0) / 1000000000)::DECIMAL(38, 12) AS energy_cost,
+       (c.unpriced_kwh + coalesce(p.unpriced_kwh, 0))::DECIMAL(24, 3) AS unpriced_kwh,
+       c.active_months,
+       coalesce(u.name, u.email, CASE WHEN c.user_id = '' THEN 'Open charging (no user)' ELSE c.user_id END) AS name,
+       u.email
+FROM simple_costs c
+LEFT JOIN priced_slices p USING (user_id, installation_id)
+LEFT JOIN even_costs e USING (user_id, installation_id)
+LEFT JOIN users u ON u.user_id = c.user_id
+ORDER BY c.user_id = '', name, c.user_id, c.installation_id

@@ -1,0 +1,97 @@
+"""Board dashboard: KPIs, comparisons, trend, utilisation and heatmap on a fixture with known answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from board_fixture import MARCH, load
+
+from chargeboard import dashboard, theme
+from chargeboard.scope import CHARGER_OWNER, system_scope
+from chargeboard.scope import Scope as ScopeCls
+
+OWNER = system_scope()
+
+
+@pytest.fixture
+def board(store, feeds):
+    return load(store, feeds)
+
+
+def test_periods():
+    assert dashboard.previous_period(*MARCH) == (date(2025, 1, 29), date(2025, 2, 28))
+    assert dashboard.same_period_last_year(*MARCH) == (date(2024, 3, 1), date(2024, 3, 31))
+    assert dashboard.same_period_last_year(date(2024, 2, 29), date(2024, 2, 29)) == (date(2023, 2, 28),) * 2
+    assert dashboard.hours_in(*MARCH) == 744
+
+
+def test_kpis_and_comparisons(board):
+    k = dashboard.kpi_comparison(board, OWNER, dashboard.DashboardRequest(*MARCH))
+    now = k.current
+    assert (now.sessions, now.energy_kwh, now.active_users, now.stations) == (3, Decimal("22.500"), 2, 2)
+    assert now.kwh_per_session == Decimal("7.500")
+    assert now.occupied_hours == pytest.approx(4.0)
+    assert now.utilisation == pytest.approx(4 / (2 * 744))
+    assert (k.previous.sessions, k.previous.energy_kwh, k.previous.active_users) == (1, Decimal("10.000"), 1)
+    assert (k.last_year.sessions, k.last_year.energy_kwh) == (1, Decimal("4.000"))
+    assert k.change("energy_kwh") == pytest.approx(1.25)
+    assert k.change("energy_kwh", "last_year") == pytest.approx(4.625)
+    assert k.change("sessions") == pytest.approx(2.0)
+    assert k.change("utilisation") == pytest.approx(4 / 1488 - 1 / (2 * 31 * 24))
+    assert dashboard.format_change("energy_kwh", k.change("energy_kwh")) == "+125 %"
+    assert dashboard.format_kpi("utilisation", now.utilisation) == "0.3"
+
+
+def test_attribution_by_registration_counts_the_offline_session(board):
+    k = dashboard.kpis_for(board, OWNER, dashboard.DashboardRequest(*MARCH, attribute_by="registered"), *MARCH)
+    assert (k.sessions, k.energy_kwh) == (4, Decimal("28.500"))
+    with pytest.raises(ValueError):
+        dashboard.DashboardRequest(*MARCH, attribute_by="end").params()
+
+
+def test_scope_limits_the_dashboard(board):
+    owner = ScopeCls("per", CHARGER_OWNER, station_ids=("chg-2",))
+    k = dashboard.kpis_for(board, owner, dashboard.DashboardRequest(*MARCH), *MARCH)
+    assert (k.sessions, k.energy_kwh, k.stations) == (1, Decimal("5.000"), 1)
+
+
+def test_monthly_trend_with_year_over_year(board):
+    trend = dashboard.monthly_trend(board, OWNER, dashboard.DashboardRequest(*MARCH))
+    assert len(trend) == 12 and trend["month"].iloc[0] == date(2024, 4, 1) and trend["month"].iloc[-1] == date(2025, 3, 1)
+    march = trend.iloc[-1]
+    assert (march["energy_kwh"], march["sessions"], march["last_year_kwh"]) == (Decimal("22.500"), 3, Decimal("4.000"))
+    assert trend.iloc[-2]["energy_kwh"] == Decimal("10.000")
+    assert dashboard.trend_title(trend).startswith("March 2025 was the busiest month: 22 kWh")
+    fig = dashboard.trend_chart(trend)
+    assert fig.data[0].marker.color == theme.ENERGY and fig.layout.yaxis.title.text == "Energy (kWh)"
+
+
+def test_station_utilisation(board):
+    data = dashboard.station_utilisation(board, OWNER, dashboard.DashboardRequest(*MARCH))
+    got = dict(zip(data["station"], data["utilisation"], strict=True))
+    assert got == pytest.approx({"Station chg-1": 3 / 744, "Station chg-2": 1 / 744})
+    assert dashboard.utilisation_title(data).startswith("Station chg-1 was occupied most: 0 % of hours")
+    assert dashboard.utilisation_chart(data).layout.xaxis.title.text == "Share of hours occupied (%)"
+
+
+def test_start_heatmap(board):
+    grid = dashboard.start_heatmap(board, OWNER, dashboard.DashboardRequest(*MARCH))
+    assert grid.shape == (7, 24) and int(grid.to_numpy().sum()) == 3
+    assert grid.loc[1, 11] == 1 and grid.loc[1, 9] == 1 and grid.loc[2, 17] == 1  # local time (UTC+1)
+    assert dashboard.heatmap_title(grid).startswith("Most sessions start on Mondays")
+
+
+def test_empty_scope_and_no_meter_seam(board):
+    nobody = ScopeCls("x", CHARGER_OWNER)
+    view = dashboard.dashboard_view(board, nobody, dashboard.DashboardRequest(*MARCH))
+    assert view.is_empty and view.kpis.current.utilisation is None
+    assert view.balance is None  # not the system owner, and no meter
+    assert dashboard.trend_title(view.trend) == "No charging in these 12 months"
+
+
+def test_chart_config_offers_png_download():
+    config = theme.plotly_config("monthly-trend")
+    assert config["toImageButtonOptions"]["format"] == "png"
+    assert config["toImageButtonOptions"]["filename"] == "chargeboard-monthly-trend"

@@ -1,0 +1,96 @@
+"""Data quality: each anomaly is found on a fixture that contains exactly one of it (and no other)."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import openpyxl
+import pytest
+import support
+
+from chargeboard import help, quality
+from chargeboard.ingest import ingest_file
+from chargeboard.scope import system_scope
+
+OWNER = system_scope()
+NOW = datetime(2025, 3, 31, 12, tzinfo=UTC)
+BASE = datetime(2025, 3, 20, 10)  # 11 days before NOW, so no station is silent
+
+
+def rec(sid, *, station="chg-1", user="u-1", tag=None, start=BASE, minutes=60, kwh=5.0, **kw):
+    return support.zaptec_record(sid, station=station, serial=f"ZAP-{station}", station_name=f"Station {station}",
+                                 user_id=user, user_name=f"Name {user}", email=f"{user}@example.org",
+                                 tag=tag or f"Tag {user}", start=start, minutes=minutes, kwh=kwh, **kw)
+
+
+CLEAN = [rec("c1"), rec("c2", station="chg-2", user="u-2", start=BASE + timedelta(days=1))]
+ONE_OF_EACH = {
+    "overlapping_sessions": [rec("x", user="u-3", start=BASE + timedelta(minutes=30))],
+    "zero_kwh_sessions": [rec("x", start=BASE + timedelta(days=2), kwh=0)],
+    "long_sessions": [rec("x", start=BASE - timedelta(days=5), minutes=73 * 60, kwh=40)],
+    "energy_above_power": [rec("x", start=BASE + timedelta(days=2), minutes=60, kwh=23.0)],
+    "future_sessions": [rec("x", start=datetime(2025, 4, 2, 10))],
+    "shared_tags": [rec("x", user="u-3", tag="Tag u-1", start=BASE + timedelta(days=3))],
+    "silent_stations": [rec("x", station="chg-3", start=BASE - timedelta(days=40))],
+}
+
+
+def load(store, feeds, records):
+    summary = ingest_file(store, feeds.zaptec(records, "q.json"), installation="Quality test")
+    assert summary.rejected == 0, summary.rejected_by_reason
+    return store
+
+
+def test_clean_fixture_has_no_anomaly(store, feeds):
+    load(store, feeds, CLEAN)
+    assert quality.counts(store, OWNER, NOW) == {a.key: 0 for a in quality.ANOMALIES}
+
+
+@pytest.mark.parametrize("key", list(ONE_OF_EACH))
+def test_each_anomaly_found_exactly_once(store, feeds, key):
+    load(store, feeds, CLEAN + ONE_OF_EACH[key])
+    found = quality.counts(store, OWNER, NOW)
+    assert found == {a.key: int(a.key == key) for a in quality.ANOMALIES}
+    rows = quality.find(store, OWNER, key, NOW)
+    if key == "shared_tags":
+        assert set(rows["user_name"]) == {"Name u-1", "Name u-3"} and set(rows["tag"]) == {"Tag u-1"}
+    elif key == "silent_stations":
+        assert list(rows["station"]) == ["Station chg-3"] and int(rows["days_silent"].iloc[0]) >= 30
+    elif key == "overlapping_sessions":
+        assert {rows["session_id"].iloc[0], rows["overlaps_session_id"].iloc[0]} == {"c1", "x"}
+    else:
+        assert list(rows["session_id"]) == ["x"]
+
+
+def test_every_anomaly_explains_itself_and_has_its_own_query():
+    for anomaly in quality.ANOMALIES:
+        assert anomaly.meaning and anomaly.action
+        assert (quality.settings.QUERIES_DIR / f"quality_{anomaly.key}.sql").exists()
+
+
+def test_void_sessions_are_not_anomalies(store, feeds):
+    load(store, feeds, CLEAN + [rec("v", kwh=0, metadata=5 | 32, ReplacedBySessionId="c1",
+                                    start=BASE + timedelta(days=4))])
+    assert quality.counts(store, OWNER, NOW)["zero_kwh_sessions"] == 0
+
+
+def test_imports_log_and_rejected_rows_download(store, feeds):
+    bad = rec("bad", kwh=-1)
+    ingest_file(store, feeds.zaptec([*CLEAN, bad, rec("=cmd", kwh=-2)], "with-bad.json"), installation="Q")
+    log = quality.imports_log(store)
+    assert list(log["file_name"]) == ["with-bad.json"] and int(log["rejected_rows"].iloc[0]) == 2
+    rejected = quality.rejected_rows(store)
+    assert len(rejected) == 2 and all("negative energy" in r for r in rejected["reason"])
+    text = quality.rejected_csv(store).decode("utf-8-sig")
+    assert text.splitlines()[0] == "import,file,where,reason,raw" and len(text.splitlines()) == 3
+    book = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))
+    rows = list(book["Rejected rows"].iter_rows(values_only=True))
+    assert len(rows) == 3 and rows[1][1] == "with-bad.json"
+
+
+def test_help_texts_are_the_seeds_questions():
+    titles = [title for title, _ in help.ALL]
+    assert "I can not retrieve charger reports" in titles
+    assert "4 kWh" in help.REPORT_VS_METER and "offline" in help.SYSTEM_WAS_OFFLINE
+    assert "active charge session" in help.WHY_NOT_ALL_STATIONS

@@ -1,0 +1,89 @@
+"""Reconciliation of the meter with the sessions and the standby estimate."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from costs_support import make_store, session
+
+from chargeboard import meters, reconciliation
+from chargeboard.scope import Scope, system_scope
+
+
+def readings(store, tmp_path, rows: str) -> None:
+    path = tmp_path / "meters.csv"
+    path.write_text("meter_id,read_at,register_kwh,installation,replacement\n" + rows, encoding="utf-8")
+    assert meters.ingest_meter_file(store, path).rejected == 0
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = make_store(tmp_path, [
+        session("s1", "kari", "ST1", "2026-01-10T18:00:00", "2026-01-10T21:00:00", 60.0),
+        session("s2", "ola", "ST2", "2026-01-16T18:00:00", "2026-01-16T20:00:00", 30.0),   # ST2 from Jan 16
+        session("s3", "kari", "ST1", "2026-02-03T18:00:00", "2026-02-03T20:00:00", 40.0),
+    ])
+    yield s
+    s.close()
+
+
+def test_interpolation_at_period_edges(store, tmp_path):
+    # 10 kWh a day between the readings; the month's edges fall 12 h and 31.5 days after the first
+    readings(store, tmp_path, "M,2025-12-31T12:00:00+01:00,1000.000,Garage A,\n"
+                              "M,2026-02-01T12:00:00+01:00,1320.000,Garage A,\n")
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 1), date(2026, 1, 31))
+    jan = rec.months[0]
+    assert jan.meter_kwh == Decimal("310.000")
+    assert jan.sessions_kwh == Decimal("90.000") and jan.sessions == 2
+    # each station from its first session: ST1 from the 10th (22 days of 31), ST2 from the 16th (16 days)
+    assert jan.standby_kwh == (Decimal(4) * 22 / 31 + Decimal(4) * 16 / 31).quantize(Decimal("0.001"))
+    assert jan.rest_kwh == Decimal("310.000") - Decimal("90.000") - jan.standby_kwh
+    assert jan.flag == "large rest"  # 215 of 310 kWh unexplained
+    used = reconciliation.readings_rows(rec)
+    assert [u["edge"] for u in used] == ["2026-01-01 00:00", "2026-02-01 00:00"]
+    assert used[0]["reading_before"].startswith("2025-12-31 12:00 · 1000.000")
+    assert used[0]["consumed_since_first_reading_kwh"] == Decimal("5.000")
+    assert "interpolated" in used[0]["method"]
+    # February's end is past the last reading: no meter figure (never extrapolated)
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 1), date(2026, 2, 28))
+    assert rec.months[1].meter_kwh is None and rec.total.meter_kwh is None
+    assert any("never extrapolated" in n for n in rec.notes)
+
+
+def test_meter_replacement(store, tmp_path):
+    readings(store, tmp_path, "M,2026-01-01T00:00:00+01:00,1000.000,Garage A,\n"
+                              "M,2026-01-20T00:00:00+01:00,1100.000,Garage A,\n"     # old meter's last reading
+                              "M,2026-01-20T00:00:00+01:00,5.000,Garage A,true\n"    # new meter's first
+                              "M,2026-02-01T00:00:00+01:00,95.000,Garage A,\n")
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 1), date(2026, 1, 31))
+    assert rec.months[0].meter_kwh == Decimal("190.000")
+
+
+def test_negative_rest_flagged_and_standby_configurable(store, tmp_path):
+    readings(store, tmp_path, "M,2026-01-01T00:00:00+01:00,0,Garage A,\nM,2026-02-01T00:00:00+01:00,50,Garage A,\n")
+    reconciliation.set_station(store, "ST2", date(2026, 1, 1), Decimal("2"))
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 1), date(2026, 1, 31))
+    jan = rec.months[0]
+    assert jan.standby_kwh == (2 + Decimal(4) * 22 / 31).quantize(Decimal("0.001"))  # ST2 set: 2 kWh, all month
+    assert jan.rest_kwh == Decimal("-44.839") and jan.flag == "NEGATIVE REST"
+    assert any("wrong meter" in n and "offline sessions not yet uploaded" in n for n in rec.notes)
+    data, name = reconciliation.workbook(store, system_scope(), rec)
+    assert name.endswith("_reconciliation_2026-01-01_2026-01-31.xlsx") and data[:2] == b"PK"
+
+
+def test_standby_prorated_mid_month_configured_install_date(store, tmp_path):
+    readings(store, tmp_path, "M,2026-01-01T00:00:00+01:00,0,Garage A,\n")
+    reconciliation.set_station(store, "ST1", date(2026, 1, 22), None)  # 10 days of January
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 1), date(2026, 1, 31))
+    assert rec.months[0].standby_kwh == (Decimal(40) / 31 + Decimal(64) / 31).quantize(Decimal("0.001"))
+    # part of a month: only the period's days count
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 25), date(2026, 1, 31))
+    assert rec.months[0].standby_kwh == (Decimal(4) * 7 / 31 * 2).quantize(Decimal("0.001"))
+
+
+def test_only_the_system_owner(store):
+    with pytest.raises(reconciliation.ReconciliationError):
+        reconciliation.reconcile(store, Scope("kari", "resident", user_ids=("u-kari",)), "garage-a",
+                                 date(2026, 1, 1), date(2026, 1, 31))

@@ -1,0 +1,136 @@
+"""Statements per resident: exact money, shares, and who sees which statement."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from costs_support import make_store, session
+
+from chargeboard import cli, meters, statements, tariffs
+from chargeboard.scope import Scope, system_scope
+
+KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
+PER = Scope("per", "charger_owner", user_ids=("u-per",), station_ids=("ST1",), display_name="Per Olsen")
+JAN = statements.StatementRequest(date(2026, 1, 1), date(2026, 1, 31))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = make_store(tmp_path, [
+        # three residents whose exact costs are thirds of an øre apart
+        session("k1", "kari", "ST1", "2026-01-05T18:00:00", "2026-01-05T19:00:00", 1.0),
+        session("o1", "ola", "ST1", "2026-01-06T18:00:00", "2026-01-06T19:00:00", 1.0),
+        session("p1", "per", "ST2", "2026-01-07T18:00:00", "2026-01-07T19:00:00", 1.0),
+        session("k2", "kari", "ST2", "2026-01-20T18:00:00", "2026-01-20T20:00:00", 3.0),
+        session("g1", None, "ST2", "2026-01-21T10:00:00", "2026-01-21T11:00:00", 2.0),  # open charging
+        session("k3", "kari", "ST1", "2026-02-05T18:00:00", "2026-02-05T19:00:00", 1.0),  # another month
+    ])
+    tariffs.add_version(s, "styret", date(2025, 1, 1), "0.3333", monthly_fee="10.005")
+    meters.register_meter(s, "M", "Garage A")
+    for at, kwh in (("2026-01-01T00:00:00", "0"), ("2026-02-01T00:00:00", "30")):
+        meters.add_reading(s, "styret", "M", __import__("datetime").datetime.fromisoformat(at), kwh)
+    yield s
+    s.close()
+
+
+def test_allocate_largest_remainder():
+    cent = Decimal("0.01")
+    assert statements.allocate([Decimal("0.3333")] * 3, cent) == [Decimal("0.34"), Decimal("0.33"), Decimal("0.33")]
+    assert statements.allocate([Decimal("1.004"), Decimal("2.006")], cent) == [Decimal("1.00"), Decimal("2.01")]
+    raw = [Decimal(i) / 7 for i in range(1, 30)]
+    assert sum(statements.allocate(raw, cent)) == sum(raw).quantize(cent)
+
+
+def test_statements_add_up_to_the_ore(store):
+    st = statements.build_statements(store, system_scope(), JAN)
+    names = [x.name for x in st.lines]
+    assert names == ["Kari Nordmann", "Ola Hansen", "Per Olsen", "Open charging (no user)"]
+    kari, ola, per, guest = st.lines
+    assert (kari.sessions, kari.energy_kwh) == (2, Decimal("4.000"))
+    assert kari.raw["energy_cost"] == Decimal("1.3332")
+    # 1.3332 + 0.3333 + 0.3333 + 0.6666 = 2.6664 -> 2.67; the remainders decide who gets the extra øre
+    assert [x.energy_cost for x in st.lines] == [Decimal("1.33"), Decimal("0.34"), Decimal("0.33"), Decimal("0.67")]
+    assert st.totals["energy_cost"] == Decimal("2.67")
+    # the fee: 10.005 per resident and active month, 3 x 10.005 = 30.015 -> 30.02, open charging pays none
+    assert [x.fixed_fee for x in st.lines] == [Decimal("10.01"), Decimal("10.01"), Decimal("10.00"), Decimal("0")]
+    assert sum(x.total for x in st.lines) == st.total == Decimal("32.69")
+    for x in st.lines:
+        assert x.total == x.energy_cost + x.fixed_fee + x.standby_share + x.rest_share
+        assert all(getattr(x, f) == getattr(x, f).quantize(Decimal("0.01")) for f in statements.MONEY_FIELDS)
+
+
+def test_shares_follow_the_rule(store):
+    # January: meter 30 kWh, sessions 8 kWh, standby: ST1 from Jan 5 (27 days), ST2 from Jan 7 (25 days)
+    equal = statements.build_statements(store, system_scope(), statements.StatementRequest(
+        date(2026, 1, 1), date(2026, 1, 31), standby_share="equal", rest_share="off"))
+    standby_kwh = (Decimal(4) * 27 / 31 + Decimal(4) * 25 / 31).quantize(Decimal("0.001"))
+    assert equal.shared_kwh == {"standby": standby_kwh, "rest": 0}
+    day_price = Decimal("0.3333")
+    assert equal.totals["standby_share"] == (standby_kwh * day_price).quantize(Decimal("0.01"))
+    shares = [x.standby_share for x in equal.lines]
+    assert max(shares[:3]) - min(shares[:3]) <= Decimal("0.01") and shares[3] == 0
+    assert all(x.rest_share == 0 for x in equal.lines)
+    by_kwh = statements.build_statements(store, system_scope(), statements.StatementRequest(
+        date(2026, 1, 1), date(2026, 1, 31), standby_share="off", rest_share="kwh"))
+    rest_kwh = Decimal(30) - Decimal(8) - standby_kwh
+    assert by_kwh.shared_kwh["rest"] == rest_kwh
+    kari, ola, per, guest = by_kwh.lines
+    total = by_kwh.totals["rest_share"]
+    assert total == (rest_kwh * day_price).quantize(Decimal("0.01"))
+    assert abs(kari.rest_share - total * 4 / 6) < Decimal("0.01") and abs(ola.rest_share - total / 6) < Decimal("0.01")
+    assert guest.rest_share == 0 and sum(x.rest_share for x in by_kwh.lines) == total
+    assert sum(x.total for x in by_kwh.lines) == by_kwh.total
+
+
+def test_each_role_sees_only_its_own(store):
+    everyone = statements.build_statements(store, system_scope(), JAN)
+    own = statements.build_statements(store, KARI, JAN)
+    assert [x.user_id for x in own.lines] == ["u-kari"]
+    assert own.lines[0].total == everyone.lines[0].total  # exactly her line of the board's statements
+    # a charger owner sees his own statement, not those of residents who charged on his station
+    assert [x.user_id for x in statements.build_statements(store, PER, JAN).lines] == ["u-per"]
+    data, name = statements.workbook(store, KARI, own)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Summary", "Kari Nordmann", "About"] and "kari" in name
+    summary = [r for r in book["Summary"].iter_rows(min_row=2, values_only=True)]
+    assert len(summary) == 1 and summary[0][0] == "Kari Nordmann"
+    text, _ = statements.csv_text(store, KARI, own)
+    assert "Ola" not in text and "Open charging" not in text and "Total" not in text
+
+
+def test_board_workbook_sheet_per_resident_and_totals(store):
+    st = statements.build_statements(store, system_scope(), JAN)
+    data, _ = statements.workbook(store, system_scope(), st)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Summary", "Kari Nordmann", "Ola Hansen", "Per Olsen", "Open charging (no user)",
+                               "About"]
+    rows = list(book["Summary"].iter_rows(min_row=2, values_only=True))
+    assert rows[-1][0] == "Total" and round(sum(Decimal(str(r[8])) for r in rows[:-1]), 2) == Decimal("32.69")
+    assert book["Kari Nordmann"]["C6"].value == pytest.approx(11.34)
+    assert book["Kari Nordmann"]["A6"].value == "Total — Kari Nordmann"
+
+
+def test_headless_statement(store, tmp_path, capsys):
+    db = store.path
+    store.close()
+    out = tmp_path / "s.xlsx"
+    assert cli.main(["statement", "--from", "2026-01-01", "--to", "2026-01-31", "--db", str(db),
+                     "--format", "xlsx", "--out", str(out)]) == 0
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+    assert cli.main(["statement", "--from", "2026-01-01", "--to", "2026-01-31", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("user_id,name") and lines[-1].split(",")[9] == "32.69"
+
+
+def test_share_rules_come_from_the_tariff_so_residents_see_the_boards_amounts(store):
+    tariffs.add_version(store, "styret", date(2025, 1, 1), "0.3333", monthly_fee="10.005",
+                        standby_share="equal", rest_share="kwh")
+    board = statements.build_statements(store, system_scope(), JAN)
+    assert (board.request.standby_share, board.request.rest_share) == ("equal", "kwh")
+    assert board.totals["standby_share"] > 0 and board.totals["rest_share"] > 0
+    own = statements.build_statements(store, KARI, JAN)
+    assert own.lines[0].total == board.lines[0].total and own.lines[0].rest_share == board.lines[0].rest_share

@@ -1,0 +1,100 @@
+"""Tariffs: validity periods, time-of-use bands hour by hour, append-only versions."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from costs_support import make_store, session
+
+from chargeboard import ingest, statements, tariffs
+from chargeboard.scope import system_scope
+
+
+def cost_of(store, date_from, date_to, as_of=None) -> dict[str, Decimal]:
+    st = statements.build_statements(store, system_scope(),
+                                     statements.StatementRequest(date_from, date_to, as_of=as_of))
+    return {x.name: x.raw["energy_cost"] for x in st.lines}
+
+
+def test_price_change_inside_a_sessions_month(tmp_path):
+    store = make_store(tmp_path, [
+        session("a", "kari", "ST1", "2026-06-10T18:00:00", "2026-06-10T20:00:00", 10.0),
+        session("b", "kari", "ST1", "2026-06-20T18:00:00", "2026-06-20T20:00:00", 10.0),
+        # crosses midnight into the new price: priced hour by hour (evenly, no details)
+        session("c", "ola", "ST2", "2026-06-14T23:00:00", "2026-06-15T01:00:00", 8.0),
+    ])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "1.00")
+    tariffs.add_version(store, "styret", date(2026, 6, 15), "2.00")
+    costs = cost_of(store, date(2026, 6, 1), date(2026, 6, 30))
+    assert costs["Kari Nordmann"] == Decimal("30")
+    assert costs["Ola Hansen"] == Decimal("12")  # 4 kWh at 1.00 + 4 kWh at 2.00
+
+
+def test_time_of_use_hour_by_hour_from_energy_details(tmp_path):
+    store = make_store(tmp_path, [
+        session("d", "kari", "ST1", "2026-03-02T21:00:00", "2026-03-02T23:00:00", 10.0,
+                details=[("2026-03-02T21:00:00", 3.0), ("2026-03-02T22:00:00", 7.0)]),
+        session("e", "ola", "ST2", "2026-03-02T21:00:00", "2026-03-02T23:00:00", 10.0),  # the same, no details
+    ])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "2.00",
+                        bands=[{"from_hour": 22, "to_hour": 6, "price": "0.50"}])
+    costs = cost_of(store, date(2026, 3, 1), date(2026, 3, 31))
+    assert costs["Kari Nordmann"] == Decimal("9.5")    # 3 x 2.00 + 7 x 0.50
+    assert costs["Ola Hansen"] == Decimal("12.5")      # spread evenly: 5 x 2.00 + 5 x 0.50
+
+
+def test_details_scaled_to_the_sessions_kwh_and_dst(tmp_path):
+    # the night DST starts (2026-03-29 02:00 -> 03:00): 01:00-04:00 local is 2 real hours
+    store = make_store(tmp_path, [
+        session("f", "kari", "ST1", "2026-03-29T01:00:00", "2026-03-29T04:00:00", 6.0),
+    ])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "1.00",
+                        bands=[{"from_hour": 3, "to_hour": 4, "price": "3.00"}])
+    # 01:00-02:00 (1 h) at 1.00 and 03:00-04:00 (1 h) at 3.00: 3 kWh each
+    assert cost_of(store, date(2026, 3, 29), date(2026, 3, 29))["Kari Nordmann"] == Decimal("12")
+
+
+def test_append_only_versions_keep_past_statements(tmp_path):
+    store = make_store(tmp_path, [session("g", "kari", "ST1", "2026-02-01T10:00:00", "2026-02-01T12:00:00", 10.0)])
+    first = datetime(2026, 3, 1, tzinfo=UTC)
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "1.50", monthly_fee="49", created_at=first)
+    tariffs.add_version(store, "kasserer", date(2026, 1, 1), "1.80", created_at=first + timedelta(days=30))
+    assert cost_of(store, date(2026, 2, 1), date(2026, 2, 28), as_of=first + timedelta(days=1))["Kari Nordmann"] == 15
+    assert cost_of(store, date(2026, 2, 1), date(2026, 2, 28))["Kari Nordmann"] == 18
+    history = tariffs.history(store)
+    assert list(history["created_by"]) == ["kasserer", "styret"] and len(history) == 2
+    st = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 2, 1),
+                                                                                        date(2026, 2, 28)))
+    assert any("changed after the period ended" in n and "kasserer" in n for n in st.notes)
+    # withdrawing a period: no price, the kWh are reported unpriced
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "0", withdrawn=True)
+    st = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 2, 1),
+                                                                                        date(2026, 2, 28)))
+    assert st.lines[0].energy_cost == 0 and any("not priced" in n for n in st.notes)
+
+
+def test_bad_tariffs_refused(tmp_path):
+    store = make_store(tmp_path, [])
+    with pytest.raises(tariffs.TariffError, match="overlap"):
+        tariffs.add_version(store, "styret", date(2026, 1, 1), "1", bands=[
+            {"from_hour": 22, "to_hour": 6, "price": "0.5"}, {"from_hour": 5, "to_hour": 7, "price": "1"}])
+    with pytest.raises(tariffs.TariffError):
+        tariffs.add_version(store, "styret", date(2026, 1, 1), "-1")
+    with pytest.raises(tariffs.TariffError, match="currency"):
+        tariffs.add_version(store, "styret", date(2026, 1, 1), "1", currency="kroner")
+    assert tariffs.minor_unit("NOK") == Decimal("0.01") and tariffs.minor_unit("ISK") == Decimal(1)
+
+
+def test_csv_sessions_priced_evenly(tmp_path):
+    path = tmp_path / "f.csv"
+    with open(path, "w", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["session_id", "station_id", "user_id", "user_name", "started_at", "ended_at", "energy_kwh"])
+        w.writerow(["x", "ST1", "u1", "Eva", "2026-04-01T05:00:00+02:00", "2026-04-01T07:00:00+02:00", "4.000"])
+    store = make_store(tmp_path, [])
+    ingest.ingest_file(store, path, installation="Garage A")
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "2", bands=[{"from_hour": 22, "to_hour": 6, "price": "1"}])
+    assert cost_of(store, date(2026, 4, 1), date(2026, 4, 1))["Eva"] == Decimal("6")
