@@ -111,7 +111,7 @@ HISTORY_COLUMNS = [
     excel.Column("User id", "text"), excel.Column("RFID tag", "text"), excel.Column("Energy (kWh)", "kwh"),
     excel.Column("Charged offline", "text"), excel.Column("Time unreliable", "text"),
     excel.Column("Void (replaced)", "text"), excel.Column("Registered", "datetime"),
-    excel.Column("Session id", "text"),
+    excel.Column("Session id", "text"), excel.Column("Replaced by", "text"),
 ]
 
 
@@ -129,12 +129,12 @@ def fits_excel(rows: int) -> bool:
 
 def history_workbook(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:
     """The filtered charge history, streamed from DuckDB into the workbook in batches."""
-    _, rows = store.stream("history_export", scope, **flt.params())
+    _, rows = store.stream("history_rows", scope, **flt.params(), limit=None, offset=0)
     total_kwh = store.one("history_totals", scope, **flt.params())[1]
     installation = installation_label(store, scope)
     sheet = excel.Sheet("Charge history", HISTORY_COLUMNS, _history_rows(rows),
                         totals=["Total", None, None, None, None, None, None, None, total_kwh,
-                                None, None, None, None, None])
+                                None, None, None, None, None, None])
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, [sheet], _about(store, scope, installation, "Charge history", flt, []))
     name = file_name(installation, "history", flt)
@@ -165,7 +165,7 @@ def report_csv(report: Report) -> str:
 
 def history_csv(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:
     """The same history as CSV, for periods beyond Excel's 1,048,575 rows."""
-    columns, rows = store.stream("history_export", scope, **flt.params())
+    columns, rows = store.stream("history_rows", scope, **flt.params(), limit=None, offset=0)
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(columns)

@@ -91,11 +91,10 @@ def status_icons(offline: bool, unreliable: bool, void: bool) -> str:
 
 def page(store: Store, scope: Scope, flt: SessionFilter, page_no: int = 1, page_size: int = PAGE_SIZE) -> pd.DataFrame:
     """One page of sessions, newest first: only page_size rows ever leave DuckDB."""
-    rows = store.df("history_sessions", scope, **flt.params(), limit=page_size,
+    rows = store.df("history_rows", scope, **flt.params(), limit=page_size,
                     offset=(max(page_no, 1) - 1) * page_size)
     rows.insert(0, "status", [status_icons(o, u, v) for o, u, v in
                               zip(rows["offline"], rows["time_unreliable"], rows["void"], strict=True)])
-    rows["duration_h"] = rows.pop("duration_seconds") / 3600
     return rows
 
 

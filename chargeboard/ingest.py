@@ -14,7 +14,6 @@ import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import duckdb
 
 from chargeboard import settings
 from chargeboard.store import Store, query_text
+from chargeboard.summary import ImportSummary
 
 FORMATS = ("auto", "zaptec-json", "csv")
 CSV_REQUIRED = ("session_id", "station_id", "started_at", "ended_at", "energy_kwh")
@@ -34,32 +34,6 @@ PROGRESS_MIN_BYTES = 10_000_000
 
 class IngestError(Exception):
     """A whole file could not be loaded; nothing of it was stored."""
-
-
-@dataclass
-class ImportSummary:
-    file: str
-    format: str
-    import_id: int
-    installation_id: str
-    records: int = 0
-    new: int = 0
-    duplicate: int = 0
-    updated: int = 0
-    rejected: int = 0
-    rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        out = [
-            f"{self.file}: {self.records} records ({self.format}) in {self.seconds:.2f} s → "
-            f"{self.new} new, {self.duplicate} duplicate, {self.updated} updated, {self.rejected} rejected"
-        ]
-        out += [f"  rejected: {n} × {reason}" for reason, n in self.rejected_by_reason]
-        return out
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 def slug(name: str) -> str:

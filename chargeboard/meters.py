@@ -25,13 +25,14 @@ import csv
 import hashlib
 import time
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from chargeboard.store import Store, query_text
+from chargeboard.summary import ImportSummary
 
 REQUIRED = ("meter_id", "read_at", "register_kwh")
 OPTIONAL = ("installation", "replacement")
@@ -42,30 +43,6 @@ MAX_REGISTER_KWH = Decimal("99999999999.999")
 
 class MeterError(ValueError):
     """A reading (or a whole file) that cannot be stored; the message says why."""
-
-
-@dataclass
-class MeterImportSummary:
-    file: str
-    import_id: int
-    installation_id: str | None
-    format: str = "meter-csv"
-    records: int = 0
-    new: int = 0
-    duplicate: int = 0
-    updated: int = 0
-    rejected: int = 0
-    rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        out = [f"{self.file}: {self.records} meter readings ({self.format}) in {self.seconds:.2f} s → "
-               f"{self.new} new, {self.duplicate} duplicate, {self.rejected} rejected"]
-        out += [f"  rejected: {n} × {reason}" for reason, n in self.rejected_by_reason]
-        return out
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -204,7 +181,7 @@ def _sha256(path: Path) -> tuple[str, int]:
 
 
 def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | None = None,
-                      installation: str | None = None) -> MeterImportSummary:
+                      installation: str | None = None) -> ImportSummary:
     """Load one meter-reading CSV in one transaction."""
     from chargeboard.ingest import IngestError  # noqa: PLC0415 — ingest imports this module lazily
 
@@ -224,7 +201,8 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
     col = {name: header.index(name) for name in REQUIRED + OPTIONAL if name in header}
     with store.transaction() as cur:
         import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
-        summary = MeterImportSummary(file=shown, import_id=import_id, installation_id=None)
+        summary = ImportSummary(file=shown, format="meter-csv", import_id=import_id, installation_id=None,
+                                noun="meter readings")
         known: dict[str, list[Reading]] = {}
         homes: set[str] = set()
         rejected: list[tuple[int, str, str]] = []

@@ -91,9 +91,24 @@ CREATE TABLE IF NOT EXISTS exports (
     row_count   BIGINT NOT NULL
 );
 
+-- The charge-history filters (stations, users, RFID tags) that history, reports and exports
+-- share: an empty list means any; '' in the user or tag list stands for "no user" / "no tag".
+CREATE OR REPLACE MACRO session_matches_filter(station_id, user_id, tag, station_filter, user_filter, tag_filter) AS
+    (len(station_filter) = 0 OR list_contains(station_filter, station_id))
+    AND (len(user_filter) = 0 OR list_contains(user_filter, coalesce(user_id, '')))
+    AND (len(tag_filter) = 0 OR list_contains(tag_filter, coalesce(tag, '')));
+
+-- The local time a session counts on in reports and the dashboard: its start (default);
+-- when the cloud registered it ('registered', as the charger cloud's own report does); or,
+-- where asked for and given, the date the system owner corrected it to.
+CREATE OR REPLACE MACRO attributed_local(started_local, registered_local, corrected_start, attribute_by, use_corrected) AS
+    CASE WHEN use_corrected AND corrected_start IS NOT NULL THEN corrected_start
+         WHEN attribute_by = 'registered' THEN coalesce(registered_local, started_local)
+         ELSE started_local END;
+
 -- The one place where "who may see which sessions" is written down. Every query that
 -- reads sessions reads them through this macro; the store binds the three arguments
--- from the caller's Scope, and tests/test_queries.py fails any query file that reads
+-- from the caller's Scope, and tests/test_scope.py fails any query file that reads
 -- the sessions table directly.
 CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
     SELECT * FROM sessions

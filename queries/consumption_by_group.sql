@@ -11,15 +11,11 @@ WITH counted AS (
            CASE $group_by WHEN 'station' THEN s.station_id
                           WHEN 'user' THEN coalesce(s.user_id, '')
                           ELSE coalesce(s.tag, '') END AS group_key,
-           CASE WHEN $use_corrected AND c.corrected_start IS NOT NULL THEN c.corrected_start
-                WHEN $attribute_by = 'registered' THEN coalesce(s.registered_local, s.started_local)
-                ELSE s.started_local END AS period_local
+           attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void
-      AND (len($station_filter) = 0 OR list_contains($station_filter, s.station_id))
-      AND (len($user_filter) = 0 OR list_contains($user_filter, coalesce(s.user_id, '')))
-      AND (len($tag_filter) = 0 OR list_contains($tag_filter, coalesce(s.tag, '')))
+      AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
 ),
 grouped AS (
     SELECT group_key,

@@ -3,9 +3,7 @@
 -- Same dating rules as dashboard_kpis.sql.
 WITH dated AS (
     SELECT s.energy_kwh,
-           CASE WHEN $use_corrected AND c.corrected_start IS NOT NULL THEN c.corrected_start
-                WHEN $attribute_by = 'registered' THEN coalesce(s.registered_local, s.started_local)
-                ELSE s.started_local END AS period_local
+           attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void

@@ -2,8 +2,7 @@
 -- in scope. Uses the session's own start (the corrected one when $use_corrected): this chart is
 -- about when people plug in, so the date the cloud registered a session says nothing here.
 WITH dated AS (
-    SELECT CASE WHEN $use_corrected AND c.corrected_start IS NOT NULL THEN c.corrected_start
-                ELSE s.started_local END AS start_local
+    SELECT attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected) AS start_local
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void

@@ -5,8 +5,7 @@
 -- which the caller caps at 100 %.
 WITH dated AS (
     SELECT s.*,
-           CASE WHEN $use_corrected AND c.corrected_start IS NOT NULL THEN c.corrected_start
-                ELSE s.started_local END AS occupied_from
+           attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected) AS occupied_from
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void

@@ -9,7 +9,5 @@ SELECT count(*) AS sessions,
        max(s.started_local) AS last_start
 FROM scoped_sessions($see_all, $user_ids, $station_ids) s
 WHERE s.started_local >= $local_from AND s.started_local < $local_to
-  AND (len($station_filter) = 0 OR list_contains($station_filter, s.station_id))
-  AND (len($user_filter) = 0 OR list_contains($user_filter, coalesce(s.user_id, '')))
-  AND (len($tag_filter) = 0 OR list_contains($tag_filter, coalesce(s.tag, '')))
+  AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
   AND ($include_void OR NOT s.void)

@@ -46,7 +46,7 @@ def test_feed_validates_like_sessions(store, tmp_path):
     assert [r[0] for r in rows] == [5, 7, 8]
     assert rows[0][1] == "line 5" and "1200.000 kWh" in rows[0][2] and "replacement" in rows[0][2]
     assert logged == [("meter-csv", 7, 3, 3)]
-    assert summary.lines()[0].endswith("3 new, 1 duplicate, 3 rejected")
+    assert summary.lines()[0].endswith("3 new, 1 duplicate, 0 updated, 3 rejected")
     assert summary.as_dict()["installation_id"] == "garage-a"
     # loading the same file again: everything already stored or rejected again, nothing new
     again = ingest.ingest_file(store, path)
