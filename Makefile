@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DB ?= data/chargeboard.duckdb
 
-.PHONY: run test lint demo bench clean
+.PHONY: run test lint demo bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,20 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev /usr/bin/chromium lint
 	$(PY) -m pytest -q
 
-bench: $(VENV)/.dev
-	$(PY) bench/run_all.py
+# Refresh the README's screenshots from the demo co-op (the board browser tests take them).
+screenshots: $(VENV)/.dev /usr/bin/chromium
+	CHARGEBOARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/test_board_browser.py
+
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+# Speed and memory figures for BENCHMARKS.md (minutes; not part of make test).
+bench: $(VENV)/.bench
+	$(PY) bench/bench_store.py
+	$(PY) bench/bench_store.py --sessions 10000000 --runs 3 --queries-only
+	$(PY) bench/bench_excel.py
+	$(PY) bench/bench_costs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -27,6 +27,7 @@ class ExportFile:
     file_name: str
     rows: int
     mime: str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    what: str = ""
 
 
 def installation_label(store: Store, scope: Scope) -> str:
@@ -68,8 +69,14 @@ def _log(store: Store, scope: Scope, what: str, name: str, rows: int) -> None:
     store.execute("record_export", username=scope.username, role=scope.role, what=what, file_name=name, row_count=rows)
 
 
-def report_workbook(store: Store, scope: Scope, report: Report) -> ExportFile:
-    """The charge report as a workbook: the report sheet, the month-by-month sheet, About."""
+def log_download(store: Store, scope: Scope, export: ExportFile) -> None:
+    """Log a file that was built before the click (a download button's on_click)."""
+    _log(store, scope, export.what, export.file_name, export.rows)
+
+
+def report_workbook(store: Store, scope: Scope, report: Report, *, log: bool = True) -> ExportFile:
+    """The charge report as a workbook: the report sheet, the month-by-month sheet, About.
+    With log=False the caller logs it when it is actually downloaded (log_download)."""
     request = report.request
     by_title = GROUPINGS[request.by]
     columns = [excel.Column("Key", "text"), excel.Column(by_title, "text"),
@@ -99,10 +106,12 @@ def report_workbook(store: Store, scope: Scope, report: Report) -> ExportFile:
         ("Entities with no sessions", "listed with 0" if request.include_idle else "left out"),
     ])
     buffer = io.BytesIO()
-    rows = excel.write_workbook(buffer, [report_sheet, monthly_sheet], about)
+    excel.write_workbook(buffer, [report_sheet, monthly_sheet], about)
     name = file_name(installation, f"report-by-{request.by}", request.flt)
-    _log(store, scope, what, name, len(report.rows))
-    return ExportFile(buffer.getvalue(), name, rows)
+    export = ExportFile(buffer.getvalue(), name, len(report.rows), what=what)
+    if log:
+        log_download(store, scope, export)
+    return export
 
 
 HISTORY_COLUMNS = [

@@ -152,10 +152,14 @@ def pages_for(scope: Scope) -> list[PageSpec]:
 
 
 def run_navigation(scope: Scope) -> None:
-    """app.py's part: navigation of the role's pages, run with the scope already known."""
-    navigation = st.navigation([
-        st.Page(str(settings.PROJECT_ROOT / p.file), title=p.title, icon=p.icon) for p in pages_for(scope)
-    ])
+    """app.py's part: navigation of the role's pages, run with the scope already known.
+    The menu is drawn here from PAGES (config.toml hides Streamlit's own), so no page name
+    is shown before a login or to a role it is not offered to."""
+    pages = [st.Page(str(settings.PROJECT_ROOT / p.file), title=p.title, icon=p.icon) for p in pages_for(scope)]
+    navigation = st.navigation(pages, position="hidden")
+    with st.sidebar:
+        for page in pages:
+            st.page_link(page)
     token = _scope_of_this_run.set(scope)
     try:
         navigation.run()

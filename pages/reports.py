@@ -56,10 +56,11 @@ with by_month:
                     config=theme.plotly_config(f"report-by-{by}-monthly"))
     st.dataframe(reports.monthly_table(report), hide_index=True, use_container_width=True)
 
-st.download_button("Download report (Excel)", key="report_xlsx",
-                   data=lambda: exports.report_workbook(store(), scope, report).data,
-                   file_name=exports.file_name(exports.installation_label(store(), scope), f"report-by-{by}", flt),
-                   mime=exports.ExportFile.mime, type="primary")
+# Built with the page (a report is small), logged only when downloaded: the file is ready
+# at the click, so nothing can race a rerun.
+workbook = exports.report_workbook(store(), scope, report, log=False)
+st.download_button("Download report (Excel)", key="report_xlsx", data=workbook.data, file_name=workbook.file_name,
+                   mime=workbook.mime, type="primary", on_click=exports.log_download, args=(store(), scope, workbook))
 for title, text in ((help.WHY_NOT_ALL_STATIONS_TITLE, help.WHY_NOT_ALL_STATIONS),
                     (help.SYSTEM_WAS_OFFLINE_TITLE, help.SYSTEM_WAS_OFFLINE),
                     (help.REPORT_VS_METER_TITLE, help.REPORT_VS_METER)):

@@ -1,0 +1,128 @@
+"""Browser tests of the board dashboard and My usage, on the demo co-op, in Debian's chromium.
+
+They also take screenshots: dashboard.png, dashboard_present.png, my_usage.png (1400 px wide) and
+my_usage_phone.png (390 px wide) — into docs/screenshots/ with `make screenshots`
+(CHARGEBOARD_SCREENSHOTS=docs/screenshots), else into a temporary folder, so a test run
+never changes the work tree.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import support
+from browser_support import launch_server, log_in, page_text, wait_idle
+
+from chargeboard import demo
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = Path(os.environ.get("CHARGEBOARD_SCREENSHOTS") or tempfile.mkdtemp(prefix="chargeboard-shots-"))
+CHART = "[data-testid='stPlotlyChart'] .main-svg"
+
+
+@pytest.fixture(scope="module")
+def demo_app(auth_template, tmp_path_factory):
+    """The app serving the demo co-op (`python -m chargeboard demo`), with the test accounts: kari, ola and
+    per are linked by e-mail to the demo's Kari Nordmann, Ola Hansen and Per Olsen."""
+    folder = tmp_path_factory.mktemp("demo-app")
+    db = folder / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db), "--force"], cwd=ROOT,
+                   check=True, capture_output=True)
+    auth = folder / "auth.yaml"
+    shutil.copyfile(auth_template, auth)
+    server = launch_server(support.test_env(db, auth, folder / "no-cookie-key"), folder / "server.log")
+    yield server
+    server.stop()
+
+
+def _page(browser, width: int, height: int = 2200):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    return context, context.new_page()
+
+
+def _charts_drawn(page, count: int) -> None:
+    page.wait_for_function(f"document.querySelectorAll(\"{CHART}\").length >= {count}", timeout=20_000)
+
+
+def test_board_dashboard_renders_every_chart_in_present_mode(browser, demo_app):
+    context, page = _page(browser, 1400)
+    try:
+        log_in(page, demo_app.url, support.STYRET)
+        assert page.get_by_role("heading", name="Board dashboard").is_visible()  # the system owner lands here
+        _charts_drawn(page, 3)
+        for label in ("Energy (kWh)", "Sessions", "Active users", "kWh per session", "Station utilisation (%)"):
+            assert page.locator("[data-testid='stMetricLabel']", has_text=label).count() >= 1
+        text = page_text(page)
+        assert "was the busiest month" in text and "was occupied most" in text and "Most sessions start" in text
+        assert page.locator("[data-testid='stException']").count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+
+        page.get_by_text("Present mode").click()
+        wait_idle(page)
+        _charts_drawn(page, 3)
+        assert "present=1" in page.url
+        assert not page.locator("[data-testid='stSidebar']").is_visible()
+        titles = page.locator(f"{CHART} .gtitle").evaluate_all("els => els.map(e => e.textContent)")
+        assert len(titles) >= 3 and all(t.strip() for t in titles), titles
+        # Every chart carries a PNG download in its toolbar (Plotly's "Download plot as a png").
+        page.locator("[data-testid='stPlotlyChart']").first.hover()
+        buttons = page.locator("[data-testid='stPlotlyChart'] .modebar-btn").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-title') || e.getAttribute('title') || '')")
+        assert any("png" in b.lower() for b in buttons), buttons
+        page.screenshot(path=str(SHOTS / "dashboard_present.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_resident_lands_on_my_usage_and_sees_no_other_resident(browser, demo_app):
+    context, page = _page(browser, 1400)
+    try:
+        log_in(page, demo_app.url, support.RESIDENT)
+        assert page.get_by_role("heading", name="My usage").is_visible()
+        _charts_drawn(page, 1)
+        text = page_text(page)
+        assert "kWh" in text and "average resident" in text
+        others = [r.full_name for r in demo.RESIDENTS if r.full_name != "Kari Nordmann"]
+        for name in others:
+            assert name not in text, f"{name} shown to kari"
+        nav = page.locator("[data-testid='stSidebar']").inner_text()
+        assert "Board dashboard" not in nav and "Data quality" not in nav
+        assert page.locator("[data-testid='stException']").count() == 0
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "my_usage.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_my_usage_fits_a_phone(browser, demo_app):
+    context, page = _page(browser, 390, 844)
+    try:
+        log_in(page, demo_app.url, support.RESIDENT)
+        _charts_drawn(page, 1)
+        overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth")
+        assert overflow <= 390 + 2, f"My usage is {overflow}px wide on a 390px screen"
+        page.screenshot(path=str(SHOTS / "my_usage_phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_data_quality_page_for_the_system_owner(browser, demo_app):
+    context, page = _page(browser, 1400, 1200)
+    try:
+        log_in(page, demo_app.url, support.STYRET)
+        page.locator("[data-testid='stSidebar']").get_by_text("Data quality").click()
+        wait_idle(page)
+        text = page_text(page)
+        assert "A tag used by several users: 1" in text and "Overlapping sessions on one station: 0" in text
+        page.get_by_role("tab", name="Offline and unreliable time").click()
+        assert page.get_by_text("Record a corrected date", exact=True).is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
