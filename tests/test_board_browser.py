@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import support
-from browser_support import launch_server, log_in, page_text, wait_idle
+from browser_support import launch_server, log_in, one, page_text, wait_idle
 
 from chargeboard import demo
 
@@ -54,7 +54,7 @@ def test_board_dashboard_renders_every_chart_in_present_mode(browser, demo_app):
     context, page = _page(browser, 1400)
     try:
         log_in(page, demo_app.url, support.STYRET)
-        assert page.get_by_role("heading", name="Board dashboard").is_visible()  # the system owner lands here
+        one(page.get_by_role("heading", name="Board dashboard"))  # the system owner lands here
         _charts_drawn(page, 3)
         for label in ("Energy (kWh)", "Sessions", "Active users", "kWh per session", "Station utilisation (%)"):
             assert page.locator("[data-testid='stMetricLabel']", has_text=label).count() >= 1
@@ -85,7 +85,7 @@ def test_resident_lands_on_my_usage_and_sees_no_other_resident(browser, demo_app
     context, page = _page(browser, 1400)
     try:
         log_in(page, demo_app.url, support.RESIDENT)
-        assert page.get_by_role("heading", name="My usage").is_visible()
+        one(page.get_by_role("heading", name="My usage"))
         _charts_drawn(page, 1)
         text = page_text(page)
         assert "kWh" in text and "average resident" in text

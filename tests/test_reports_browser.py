@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import support
-from browser_support import choose, log_in, page_text, wait_idle
+from browser_support import choose, log_in, one, page_text, wait_idle
 
 TAG = {p.user_id: p.tag for p in support.PEOPLE}
 KEY = {
@@ -38,7 +38,8 @@ def page(browser):
 
 def open_reports(page, url, login):
     log_in(page, url + "/reports", login)
-    page.get_by_role("heading", name="Charge reports").wait_for()
+    one(page.get_by_role("heading", name="Charge reports"))  # the login run's copy may linger
+    wait_idle(page)
     choose(page, "Period", "All time")
     page.locator("[data-testid='stDataFrame']").first.wait_for()
 
