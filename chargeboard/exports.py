@@ -65,13 +65,14 @@ def _about(store: Store, scope: Scope, installation: str, what: str, flt: Sessio
     ]
 
 
-def _log(store: Store, scope: Scope, what: str, name: str, rows: int) -> None:
+def record(store: Store, scope: Scope, what: str, name: str, rows: int) -> None:
+    """Log one export: who, with which role, when, what, how many rows."""
     store.execute("record_export", username=scope.username, role=scope.role, what=what, file_name=name, row_count=rows)
 
 
 def log_download(store: Store, scope: Scope, export: ExportFile) -> None:
     """Log a file that was built before the click (a download button's on_click)."""
-    _log(store, scope, export.what, export.file_name, export.rows)
+    record(store, scope, export.what, export.file_name, export.rows)
 
 
 def report_workbook(store: Store, scope: Scope, report: Report, *, log: bool = True) -> ExportFile:
@@ -136,7 +137,7 @@ def fits_excel(rows: int) -> bool:
     return rows <= excel.MAX_DATA_ROWS - 1  # one row is the totals row
 
 
-def history_workbook(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:
+def history_workbook(store: Store, scope: Scope, flt: SessionFilter, *, log: bool = True) -> ExportFile:
     """The filtered charge history, streamed from DuckDB into the workbook in batches."""
     _, rows = store.stream("history_rows", scope, **flt.params(), limit=None, offset=0)
     total_kwh = store.one("history_totals", scope, **flt.params())[1]
@@ -147,8 +148,9 @@ def history_workbook(store: Store, scope: Scope, flt: SessionFilter) -> ExportFi
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, [sheet], _about(store, scope, installation, "Charge history", flt, []))
     name = file_name(installation, "history", flt)
-    _log(store, scope, "Charge history", name, written)
-    return ExportFile(buffer.getvalue(), name, written)
+    if log:
+        record(store, scope, "Charge history", name, written)
+    return ExportFile(buffer.getvalue(), name, written, what="Charge history")
 
 
 def csv_safe(value):
@@ -172,7 +174,7 @@ def report_csv(report: Report) -> str:
     return text.getvalue()
 
 
-def history_csv(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:
+def history_csv(store: Store, scope: Scope, flt: SessionFilter, *, log: bool = True) -> ExportFile:
     """The same history as CSV, for periods beyond Excel's 1,048,575 rows."""
     columns, rows = store.stream("history_rows", scope, **flt.params(), limit=None, offset=0)
     text = io.StringIO()
@@ -184,5 +186,6 @@ def history_csv(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:
         count += 1
     installation = installation_label(store, scope)
     name = file_name(installation, "history", flt, "csv")
-    _log(store, scope, "Charge history (CSV)", name, count)
-    return ExportFile(text.getvalue().encode(), name, count, "text/csv")
+    if log:
+        record(store, scope, "Charge history (CSV)", name, count)
+    return ExportFile(text.getvalue().encode(), name, count, "text/csv", what="Charge history (CSV)")

@@ -154,7 +154,7 @@ def _naive(value):
     return value.replace(tzinfo=None)
 
 
-def export_workbook(store: Store, scope: Scope, usage: MyUsage) -> tuple[bytes, str]:
+def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = True) -> tuple[bytes, str]:
     """The resident's own sessions (last 12 months) and months as an Excel file; logged as an export."""
     first = usage.monthly["month"].iloc[0]
     # Read again as exact values (a DataFrame holds kWh as float).
@@ -185,6 +185,7 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage) -> tuple[bytes, 
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about)
     name = f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx"
-    store.execute("record_export", username=scope.username, role=scope.role, what="my usage",
-                  file_name=name, row_count=written)
+    if log:  # else the page logs it when the file is downloaded
+        store.execute("record_export", username=scope.username, role=scope.role, what="my usage",
+                      file_name=name, row_count=written)
     return buffer.getvalue(), name

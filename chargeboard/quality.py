@@ -121,7 +121,7 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\x00") else text
 
 
-def rejected_workbook(store: Store, scope: Scope) -> bytes:
+def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
     rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw in store.rows("quality_rejected_rows")]
     sheet = excel.Sheet("Rejected rows", [excel.Column("Import", "int"), excel.Column("File", "text"),
                                           excel.Column("Where", "text"), excel.Column("Reason", "text", 50),
@@ -131,6 +131,7 @@ def rejected_workbook(store: Store, scope: Scope) -> bytes:
         ("Report", "Rows the ingest refused, with the reason"),
         ("Exported by", f"{scope.display_name or scope.username} ({scope.username})"),
         ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))])
-    store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",
-                  file_name="chargeboard_rejected-rows.xlsx", row_count=written)
+    if log:  # else the page logs it when the file is downloaded
+        store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",
+                      file_name="chargeboard_rejected-rows.xlsx", row_count=written)
     return buffer.getvalue()

@@ -334,7 +334,7 @@ def _chart_message(rec: Reconciliation) -> str:
             f"{float(meter):,.0f} kWh (months with readings)")
 
 
-def workbook(store: Store, scope: Scope, rec: Reconciliation) -> tuple[bytes, str]:
+def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = True) -> tuple[bytes, str]:
     """The reconciliation as an Excel workbook (month by month, readings used, About)."""
     cols = [excel.Column("Period", "text"), excel.Column("Meter (kWh)", "kwh"), excel.Column("Sessions", "int"),
             excel.Column("Chargers, sessions (kWh)", "kwh"), excel.Column("Sessions (% of meter)", "percent"),
@@ -362,8 +362,9 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation) -> tuple[bytes, st
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about)
     name = f"chargeboard_{slug(rec.installation)}_reconciliation_{rec.date_from:%Y-%m-%d}_{rec.date_to:%Y-%m-%d}.xlsx"
-    store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",
-                  file_name=name, row_count=written)
+    if log:  # else the page logs it when the file is downloaded
+        store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",
+                      file_name=name, row_count=written)
     return buffer.getvalue(), name
 
 

@@ -271,7 +271,7 @@ def _sheet_name(line: StatementLine, taken: set[str]) -> str:
     return name
 
 
-def workbook(store: Store, scope: Scope, st: Statements) -> tuple[bytes, str]:
+def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """Summary sheet plus a sheet per resident (the caller's own only, unless system owner)."""
     cols = [excel.Column(t, k) for t, k in SUMMARY_COLUMNS]
     totals = None
@@ -293,12 +293,13 @@ def workbook(store: Store, scope: Scope, st: Statements) -> tuple[bytes, str]:
     excel.write_workbook(buffer, sheets, _about(st, scope))
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
-    store.execute("record_export", username=scope.username, role=scope.role, what="Statements",
-                  file_name=name, row_count=len(st.lines))
+    if log:  # else the page logs it when the file is downloaded
+        store.execute("record_export", username=scope.username, role=scope.role, what="Statements",
+                      file_name=name, row_count=len(st.lines))
     return buffer.getvalue(), name
 
 
-def csv_text(store: Store, scope: Scope, st: Statements) -> tuple[str, str]:
+def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[str, str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["user_id", "name", "email", "sessions", "energy_kwh", "energy_cost", "fixed_fee",
@@ -312,6 +313,7 @@ def csv_text(store: Store, scope: Scope, st: Statements) -> tuple[str, str]:
                          *[f"{st.totals[f]}" for f in MONEY_FIELDS], f"{st.total}", st.currency])
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"
-    store.execute("record_export", username=scope.username, role=scope.role, what="Statements (CSV)",
-                  file_name=name, row_count=len(st.lines))
+    if log:  # else the page logs it when the file is downloaded
+        store.execute("record_export", username=scope.username, role=scope.role, what="Statements (CSV)",
+                      file_name=name, row_count=len(st.lines))
     return out.getvalue(), name

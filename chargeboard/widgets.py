@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from chargeboard import history, periods
+from chargeboard import exports, history, periods
 from chargeboard.history import SessionFilter
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -37,3 +37,41 @@ def session_filter(store: Store, scope: Scope, key: str = "flt", default_preset:
         include_void = offer_void and st.toggle("Also list sessions replaced by a corrected one (never counted)",
                                                 key=f"{key}_void")
     return SessionFilter(date_from, date_to, tuple(stations), tuple(users), tuple(tags), include_void)
+
+
+def download(label: str, data: bytes | str, file_name: str, *, key: str, what: str, rows: int, store: Store,
+             scope: Scope, mime: str = exports.ExportFile.mime, primary: bool = False, where=st) -> None:
+    """A one-click download of a file built with the page, logged in the store when clicked.
+    (Not Streamlit's deferred callable: its file id can be dropped by a rerun racing the click.)"""
+    where.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
+                          type="primary" if primary else "secondary",
+                          on_click=exports.record, args=(store, scope, what, file_name, rows))
+
+
+# A history of up to this many sessions is built with the page (a few hundred ms at most);
+# a longer one is built when asked for, then downloaded.
+HISTORY_BUILT_WITH_PAGE = 5_000
+
+
+def history_download(store: Store, scope: Scope, flt: SessionFilter, sessions: int) -> None:
+    """The charge history as Excel (CSV beyond what a sheet holds), in scope and filtered."""
+    as_excel = exports.fits_excel(sessions)
+    build = exports.history_workbook if as_excel else exports.history_csv
+    label = f"Download this history ({'Excel' if as_excel else 'CSV'})"
+    if not as_excel:
+        st.warning(f"{sessions:,} sessions are more than an Excel sheet holds "
+                   f"({exports.excel.MAX_DATA_ROWS:,} rows): download them as CSV, or choose a shorter period.")
+    wanted = (flt, scope)
+    prepared = st.session_state.get("history_export")
+    if sessions <= HISTORY_BUILT_WITH_PAGE:
+        export = build(store, scope, flt, log=False)
+    elif prepared and prepared[0] == wanted:
+        export = prepared[1]
+    else:
+        if st.button(f"Prepare {sessions:,} sessions for download", key="history_prepare"):
+            with st.spinner("Building the file…"):
+                st.session_state["history_export"] = (wanted, build(store, scope, flt, log=False))
+            st.rerun()
+        return
+    download(label, export.data, export.file_name, key="history_download", what=export.what, rows=export.rows,
+             store=store, scope=scope, mime=export.mime, primary=True)

@@ -8,7 +8,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import corrections, help, quality  # noqa: E402 — nothing runs before the guard
+from chargeboard import corrections, help, quality, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Data quality")
@@ -70,12 +70,11 @@ with imports:
     else:
         st.dataframe(rejected, hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
-        c1.download_button("Download rejected rows (Excel)", key="rejected_xlsx",
-                           data=lambda: quality.rejected_workbook(store(), scope),
-                           file_name="chargeboard_rejected-rows.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        c2.download_button("Download rejected rows (CSV)", key="rejected_csv",
-                           data=lambda: quality.rejected_csv(store()), file_name="chargeboard_rejected-rows.csv",
-                           mime="text/csv")
+        widgets.download("Download rejected rows (Excel)", quality.rejected_workbook(store(), scope, log=False),
+                         "chargeboard_rejected-rows.xlsx", key="rejected_xlsx", what="rejected rows",
+                         rows=len(rejected), store=store(), scope=scope, where=c1)
+        widgets.download("Download rejected rows (CSV)", quality.rejected_csv(store()), "chargeboard_rejected-rows.csv",
+                         key="rejected_csv", what="rejected rows (CSV)", rows=len(rejected), store=store(),
+                         scope=scope, mime="text/csv", where=c2)
     with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE):
         st.markdown(help.CANNOT_RETRIEVE_REPORTS)

@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import exports, history, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import history, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Charge history")
@@ -54,18 +54,7 @@ left, right = st.columns([1, 3])
 st.session_state["history_page"] = view.page_no  # the filters may have shrunk the page count
 left.number_input(f"Page (of {totals.pages})", min_value=1, max_value=totals.pages, step=1, key="history_page")
 right.caption(f"Newest first · {history.PAGE_SIZE} a page · times in the installation's local time")
-if exports.fits_excel(totals.sessions):
-    st.download_button("Download this history (Excel)", key="history_xlsx", type="primary",
-                       data=lambda: exports.history_workbook(store(), scope, flt).data,
-                       file_name=exports.file_name(exports.installation_label(store(), scope), "history", flt),
-                       mime=exports.ExportFile.mime)
-else:
-    st.warning(f"{totals.sessions:,} sessions are more than an Excel sheet holds "
-               f"({exports.excel.MAX_DATA_ROWS:,} rows): download them as CSV, or choose a shorter period.")
-    st.download_button("Download this history (CSV)", key="history_csv",
-                       data=lambda: exports.history_csv(store(), scope, flt).data,
-                       file_name=exports.file_name(exports.installation_label(store(), scope), "history", flt, "csv"),
-                       mime="text/csv")
+widgets.history_download(store(), scope, flt, totals.sessions)
 with st.expander("What the status icons mean", expanded=totals.offline_sessions + totals.unreliable_sessions > 0):
     for icon, text in history.LEGEND.items():
         st.markdown(f"**{icon}** — {text}")

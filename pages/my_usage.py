@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import help, my_usage, theme  # noqa: E402 — nothing runs before the guard
+from chargeboard import help, history, my_usage, theme, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("My usage")
@@ -38,7 +38,7 @@ shown = usage.sessions
 if shown.empty:
     st.write("No sessions in the last 12 months.")
 else:
-    shown = shown.assign(status=[" ".join(x for x, on in (("OFFLINE", o), ("TIME?", u)) if on)
+    shown = shown.assign(status=[history.status_icons(o, u, False)
                                  for o, u in zip(shown["offline"], shown["time_unreliable"], strict=True)])
     st.dataframe(shown[["start_local", "station", "energy_kwh", "duration_h", "tag", "registered_local", "status"]],
                  hide_index=True, width="stretch", height=320, column_config={
@@ -50,10 +50,9 @@ else:
                      "registered_local": st.column_config.DatetimeColumn(
                          "Registered", format="YYYY-MM-DD HH:mm", help="When the charger cloud registered it"),
                      "status": "Status"})
-st.download_button("Download my sessions (Excel)", key="my_usage_xlsx", type="primary",
-                   data=lambda: my_usage.export_workbook(store(), scope, usage)[0],
-                   file_name=f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx",
-                   mime=my_usage.XLSX_MIME)
+workbook, name = my_usage.export_workbook(store(), scope, usage, log=False)
+widgets.download("Download my sessions (Excel)", workbook, name, key="my_usage_xlsx", what="my usage",
+                 rows=len(usage.sessions), store=store(), scope=scope, primary=True)
 
 st.subheader("My tags")
 if usage.tags.empty:

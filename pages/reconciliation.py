@@ -8,7 +8,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import meters, periods, reconciliation  # noqa: E402 — nothing runs before the guard
+from chargeboard import meters, periods, reconciliation, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Meter reconciliation")
@@ -63,10 +63,9 @@ if installation_id:
         "rest_pct": pct, "flag": "Flag"}, key="rec_table")
     with st.expander("Meter readings used at the period edges"):
         st.dataframe(reconciliation.readings_rows(rec), hide_index=True, use_container_width=True)
-    st.download_button("Download reconciliation (Excel)", key="rec_xlsx", type="primary",
-                       data=lambda: reconciliation.workbook(store(), scope, rec)[0],
-                       file_name=f"chargeboard_reconciliation_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    workbook, name = reconciliation.workbook(store(), scope, rec, log=False)
+    widgets.download("Download reconciliation (Excel)", workbook, name, key="rec_xlsx", what="Reconciliation",
+                     rows=len(rec.months), store=store(), scope=scope, primary=True)
 
 with st.expander("Standby settings per charging station"):
     st.caption("A station counts from its install date (default: the day of its first session), with "

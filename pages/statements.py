@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import periods, statements  # noqa: E402 — nothing runs before the guard
+from chargeboard import periods, statements, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Statements")
@@ -68,9 +68,9 @@ st.caption("Prices: " + "; ".join(f"from {p.valid_from}: {p.describe}, fee {p.mo
              "exactly to the totals.")
 
 label = "Download statements workbook (Excel)" if scope.is_system_owner else "Download my statement (Excel)"
-st.download_button(label, key="stmt_xlsx", type="primary",
-                   data=lambda: statements.workbook(store(), scope, result)[0],
-                   file_name=f"chargeboard_statements_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-st.download_button("Download as CSV", key="stmt_csv", data=lambda: statements.csv_text(store(), scope, result)[0],
-                   file_name=f"chargeboard_statements_{date_from:%Y-%m-%d}_{date_to:%Y-%m-%d}.csv", mime="text/csv")
+workbook, name = statements.workbook(store(), scope, result, log=False)
+widgets.download(label, workbook, name, key="stmt_xlsx", what="Statements", rows=len(result.lines),
+                 store=store(), scope=scope, primary=True)
+text, csv_name = statements.csv_text(store(), scope, result, log=False)
+widgets.download("Download as CSV", text, csv_name, key="stmt_csv", what="Statements (CSV)", rows=len(result.lines),
+                 store=store(), scope=scope, mime="text/csv")
