@@ -72,6 +72,13 @@ def _demo(args: argparse.Namespace) -> int:
             print("\n".join(ingest.ingest_file(store, files.meters).lines()))
         except ingest.IngestError as error:
             print(f"meter readings not loaded: {error}")
+        # A demo tariff, so statements and My usage show money: a day price, a cheaper
+        # night (22–06) and a monthly fee, from the first day of the history.
+        from chargeboard import tariffs  # noqa: PLC0415
+        first_day = demo.history_window(demo.default_end())[0].replace(day=1)
+        tariffs.add_version(store, "demo", first_day, "1.45", bands=[{"from_hour": 22, "to_hour": 6, "price": "0.95"}],
+                            monthly_fee="49", note="Demo tariff")
+        print(f"demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {first_day}")
     finally:
         store.close()
     return 0

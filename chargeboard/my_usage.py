@@ -61,20 +61,11 @@ class Money:
 
 
 def money(store: Store, scope: Scope, today: date) -> Money | None:
-    """SEAM (issue 4): money comes from chargeboard.statements, which is not written yet.
+    """This month's and this year's cost of the caller's own charging, from the statements
+    (issue 4's tariffs; no second implementation of the pricing here). None without a tariff."""
+    from chargeboard import statements  # noqa: PLC0415 — statements imports Money from here
 
-    When it exists, call its public per-user cost function for the caller's own user ids for this
-    month and this year and return a Money; until then None, and the page shows kWh only with a
-    note. No pricing is done here (no second implementation of the tariff logic).
-    """
-    try:
-        from chargeboard import statements  # noqa: PLC0415 — optional until issue 4 lands
-    except ImportError:
-        return None
-    own_costs = getattr(statements, "own_costs", None)
-    if own_costs is None:
-        return None
-    return own_costs(store, scope, today)
+    return statements.own_costs(store, scope, today)
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,25 @@ def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
     return [Decimal(f) * unit for f in floors]
 
 
+def own_costs(store: Store, scope: Scope, today: date):
+    """What the caller's own charging costs this month and this year so far (My usage):
+    the caller's own statement lines, computed exactly as the statements page does. None
+    while no tariff is set."""
+    from chargeboard.my_usage import Money  # noqa: PLC0415 — my_usage imports this module lazily
+
+    if not tariffs.periods(store):
+        return None
+    own = set(scope.user_ids)
+
+    def total(date_from: date) -> tuple[Decimal, str]:
+        result = build_statements(store, scope, StatementRequest(date_from, today))
+        return sum((x.total for x in result.lines if x.user_id in own), Decimal(0)), result.currency
+
+    month, currency = total(today.replace(day=1))
+    year, _ = total(date(today.year, 1, 1))
+    return Money(month=month, year=year, currency=currency)
+
+
 def _day_price(period: tariffs.PricePeriod) -> Decimal:
     return sum((period.hour_price(h) for h in range(24)), Decimal(0)) / 24
 

@@ -11,7 +11,7 @@ from chargeboard.web import store  # noqa: E402
 
 st.title("Charge reports")
 flt = widgets.session_filter(store(), scope, key="report", default_preset="Last month")
-left, middle, right = st.columns([2, 2, 3])
+left, middle, right = st.columns([3, 2, 3])
 by = left.segmented_control("Consumption by", list(reports.GROUPINGS), format_func=reports.GROUPINGS.get,
                             default="station", key="report_by") or "station"
 include_idle = middle.toggle("Include those with no sessions", key="report_idle",

@@ -126,3 +126,25 @@ def test_data_quality_page_for_the_system_owner(browser, demo_app):
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
+
+
+def test_reports_and_history_on_the_demo_for_the_system_owner(browser, demo_app):
+    """The demo's charge report and history draw without errors (and give the README its pictures)."""
+    context, page = _page(browser, 1400, 1600)
+    try:
+        log_in(page, demo_app.url, support.STYRET)
+        page.locator("[data-testid='stSidebar']").get_by_text("Charge reports").click()
+        one(page.get_by_role("heading", name="Charge reports"))
+        _charts_drawn(page, 1)
+        assert "charged the most" in page_text(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(SHOTS / "reports.png"))
+        page.locator("[data-testid='stSidebar']").get_by_text("Charge history").click()
+        one(page.get_by_role("heading", name="Charge history"))
+        page.locator("[data-testid='stDataFrame'] canvas").first.wait_for()
+        wait_idle(page)
+        assert page.get_by_role("button", name="Download this history (Excel)").count() == 1
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(SHOTS / "history.png"))
+    finally:
+        context.close()

@@ -134,3 +134,22 @@ def test_share_rules_come_from_the_tariff_so_residents_see_the_boards_amounts(st
     assert board.totals["standby_share"] > 0 and board.totals["rest_share"] > 0
     own = statements.build_statements(store, KARI, JAN)
     assert own.lines[0].total == board.lines[0].total and own.lines[0].rest_share == board.lines[0].rest_share
+
+
+def test_own_costs_on_my_usage_are_the_residents_own_statement_lines(store, tmp_path):
+    """My usage's money is the resident's own statement (same prices, same rounding)."""
+    from chargeboard import my_usage  # noqa: PLC0415
+
+    money = my_usage.money(store, KARI, date(2026, 1, 31))
+    jan = statements.build_statements(store, KARI, JAN)
+    assert money.month == sum((x.total for x in jan.lines if x.user_id == "u-kari"), Decimal(0))
+    assert money.currency == jan.currency
+    # Kari's year so far equals her January here (her February session is after the 31st).
+    assert money.year == money.month
+    # 4 kWh × 0.3333 = 1.3332 → 1.33, plus one active month's fee 10.005 → the allocation's 10.01 or 10.00
+    assert money.month in (Decimal("11.34"), Decimal("11.33"))
+    # Without any tariff the page shows kWh only.
+    bare = make_store(tmp_path, [session("x1", "kari", "ST1", "2026-01-05T18:00:00", "2026-01-05T19:00:00", 1.0)],
+                      name="bare.duckdb")
+    assert my_usage.money(bare, KARI, date(2026, 1, 31)) is None
+    bare.close()
