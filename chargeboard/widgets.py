@@ -11,22 +11,26 @@ from chargeboard.scope import Scope
 from chargeboard.store import Store
 
 
+def period(key: str, default_preset: str, left, right, presets: tuple[str, ...] = periods.PRESETS) -> tuple:
+    """A period preset (or custom dates, both included) in `left`, the dates it means in `right`."""
+    today = periods.local_today()
+    preset = left.selectbox("Period", presets, index=presets.index(default_preset), key=f"{key}_period")
+    if preset != "Custom":
+        date_from, date_to = periods.preset_range(preset, today)
+        right.markdown(f"**{date_from:%d %b %Y} – {date_to:%d %b %Y}** (installation's local time)")
+        return date_from, date_to
+    default = periods.preset_range(default_preset if default_preset != "Custom" else "This month", today)
+    picked = right.date_input("From – to (both days included)", default, key=f"{key}_dates", format="YYYY-MM-DD")
+    # While a range is being picked the widget holds one date: use it for both ends until then.
+    return (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else default
+
+
 def session_filter(store: Store, scope: Scope, key: str = "flt", default_preset: str = "This month",
                    offer_void: bool = False) -> SessionFilter:
     options = history.filter_options(store, scope)
-    today = periods.local_today()
     with st.container(border=True):
         first, second = st.columns([1, 2])
-        preset = first.selectbox("Period", periods.PRESETS, index=periods.PRESETS.index(default_preset),
-                                 key=f"{key}_period")
-        if preset == "Custom":
-            start_default, end_default = periods.preset_range("This month", today)
-            picked = second.date_input("From – to (both days included)", (start_default, end_default),
-                                       key=f"{key}_dates", format="YYYY-MM-DD")
-            date_from, date_to = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (start_default, end_default)
-        else:
-            date_from, date_to = periods.preset_range(preset, today)
-            second.markdown(f"**{date_from:%d %b %Y} – {date_to:%d %b %Y}** (installation's local time)")
+        date_from, date_to = period(key, default_preset, first, second)
         cols = st.columns(3)
         stations = cols[0].multiselect("Charging station", list(options.stations), format_func=options.stations.get,
                                        key=f"{key}_stations", placeholder="All stations")

@@ -27,16 +27,8 @@ with st.container(border=True):
     left, middle, right = st.columns([2, 2, 3])
     installation_id = left.selectbox("Installation", list(names), format_func=names.get, key="rec_inst") \
         if names else None
-    preset = middle.selectbox("Period", [p for p in periods.PRESETS if p != "All time"],
-                              index=periods.PRESETS.index("Last 12 months"), key="rec_period")
-    today = periods.local_today()
-    if preset == "Custom":
-        picked = right.date_input("From – to (both days included)", periods.preset_range("This year", today),
-                                  key="rec_dates", format="YYYY-MM-DD")
-        date_from, date_to = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (today, today)
-    else:
-        date_from, date_to = periods.preset_range(preset, today)
-        right.markdown(f"**{date_from:%d %b %Y} – {date_to:%d %b %Y}** (installation's local time)")
+    date_from, date_to = widgets.period("rec", "Last 12 months", middle, right,
+                                        tuple(p for p in periods.PRESETS if p != "All time"))
 
 if installation_id:
     rec = reconciliation.reconcile(store(), scope, installation_id, date_from, date_to)
@@ -91,7 +83,7 @@ with st.form("meter_reading", clear_on_submit=True):
     cols = st.columns(4)
     meter_id = cols[0].selectbox("Meter", known + ["(new meter)"], key="reading_meter")
     new_meter = cols[0].text_input("New meter's id", key="reading_new_meter")
-    day = cols[1].date_input("Read on", today, key="reading_day", format="YYYY-MM-DD")
+    day = cols[1].date_input("Read on", periods.local_today(), key="reading_day", format="YYYY-MM-DD")
     at = cols[1].time_input("at (local time)", time(8, 0), key="reading_time")
     register = cols[2].text_input("Register (kWh)", key="reading_register", placeholder="e.g. 51234.567")
     install_names = [r[1] for r in store().rows("installations_all")]

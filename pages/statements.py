@@ -10,18 +10,10 @@ from chargeboard import periods, statements, widgets  # noqa: E402 — nothing r
 from chargeboard.web import store  # noqa: E402
 
 st.title("Statements")
-today = periods.local_today()
 with st.container(border=True):
     left, right = st.columns([1, 2])
-    preset = left.selectbox("Period", [p for p in periods.PRESETS if p != "All time"],
-                            index=periods.PRESETS.index("Last month"), key="stmt_period")
-    if preset == "Custom":
-        picked = right.date_input("From – to (both days included)", periods.preset_range("Last month", today),
-                                  key="stmt_dates", format="YYYY-MM-DD")
-        date_from, date_to = (picked[0], picked[-1]) if isinstance(picked, tuple) and picked else (today, today)
-    else:
-        date_from, date_to = periods.preset_range(preset, today)
-        right.markdown(f"**{date_from:%d %b %Y} – {date_to:%d %b %Y}** (installation's local time)")
+    date_from, date_to = widgets.period("stmt", "Last month", left, right,
+                                        tuple(p for p in periods.PRESETS if p != "All time"))
     standby_share = rest_share = None
     if scope.is_system_owner:
         rules = [None, *statements.SHARE_RULES]
