@@ -71,8 +71,10 @@ def exact_kwh(values) -> Decimal:
 def build_report(store: Store, scope: Scope, request: ReportRequest) -> Report:
     """The report rows, the month-by-month breakdown and the totals, all in scope."""
     params = request.params()
-    rows = store.df("consumption_by_group", scope, **params)
-    monthly = store.df("monthly_consumption_by_group", scope, **params)
+    both = store.df("consumption_by_group", scope, **params)  # entity rows, then entity × month rows
+    per_month = both["month"].notna()
+    rows = both[~per_month].drop(columns="month").reset_index(drop=True)
+    monthly = both.loc[per_month, ["key", "month", "sessions", "energy_kwh"]].reset_index(drop=True)
     totals = ReportTotals(
         sessions=int(rows["sessions"].sum()),
         energy_kwh=exact_kwh(rows["energy_kwh"]),

@@ -6,19 +6,22 @@
 -- $attribute_by = 'registered' dates a session by when the cloud registered it (as the
 -- charger cloud's own report does) instead of when it started; with $use_corrected a
 -- session the system owner gave a corrected date counts on that date (the original stays).
+-- One scan gives both levels (GROUPING SETS): a row per entity (month NULL: the report) and
+-- a row per entity and local calendar month (the month-by-month breakdown).
 WITH counted AS (
     SELECT s.*,
            CASE $group_by WHEN 'station' THEN s.station_id
                           WHEN 'user' THEN coalesce(s.user_id, '')
                           ELSE coalesce(s.tag, '') END AS group_key,
-           attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
+           attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local,
+           date_trunc('month', period_local)::DATE AS month
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void
       AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
 ),
 grouped AS (
-    SELECT group_key,
+    SELECT group_key, month, grouping(month) = 0 AS is_month,
            count(*) AS sessions,
            sum(energy_kwh) AS energy_kwh,
            sum(epoch(ended_at) - epoch(started_at)) / 3600.0 AS charging_hours,
@@ -27,7 +30,7 @@ grouped AS (
            count(*) FILTER (WHERE offline) AS offline_sessions
     FROM counted
     WHERE period_local >= $local_from AND period_local < $local_to
-    GROUP BY group_key
+    GROUP BY GROUPING SETS ((group_key), (group_key, month))
 ),
 idle AS (
     SELECT DISTINCT group_key FROM counted WHERE $include_idle
@@ -44,7 +47,7 @@ keyed AS (
            coalesce(g.unreliable_sessions, 0) AS unreliable_sessions,
            coalesce(g.unreliable_kwh, 0)::DECIMAL(18, 3) AS unreliable_kwh,
            coalesce(g.offline_sessions, 0) AS offline_sessions
-    FROM grouped g FULL JOIN idle i USING (group_key)
+    FROM (SELECT * FROM grouped WHERE NOT is_month) g FULL JOIN idle i USING (group_key)
 )
 SELECT k.group_key AS key,
        CASE $group_by
@@ -58,10 +61,15 @@ SELECT k.group_key AS key,
        k.sessions, k.energy_kwh, k.charging_hours,
        CASE WHEN sum(k.energy_kwh) OVER () > 0
             THEN k.energy_kwh / sum(k.energy_kwh) OVER () ELSE 0 END AS share,
-       k.unreliable_sessions, k.unreliable_kwh, k.offline_sessions
+       k.unreliable_sessions, k.unreliable_kwh, k.offline_sessions,
+       NULL::DATE AS month
 FROM keyed k
 LEFT JOIN stations st ON $group_by = 'station' AND st.station_id = k.group_key
 LEFT JOIN users u ON $group_by = 'user' AND u.user_id = k.group_key
 LEFT JOIN rfid_tags t ON $group_by = 'rfid' AND t.tag = k.group_key
 LEFT JOIN users tag_user ON tag_user.user_id = t.user_id
-ORDER BY k.energy_kwh DESC, name
+UNION ALL
+SELECT group_key, NULL, NULL, sessions, energy_kwh::DECIMAL(18, 3), charging_hours, NULL,
+       unreliable_sessions, unreliable_kwh::DECIMAL(18, 3), offline_sessions, month
+FROM grouped WHERE is_month
+ORDER BY month NULLS FIRST, energy_kwh DESC, name
