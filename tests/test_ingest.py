@@ -95,6 +95,13 @@ def test_zaptec_pages_one_per_line(store, feeds):
     assert set(sessions(store)) == {"s-1", "s-2", "s-3"}
 
 
+def test_zaptec_records_one_per_line(store, feeds):
+    text = "\n".join(json.dumps(r) for r in three_records())
+    summary = ingest_file(store, feeds.text(text + "\n", "records.ndjson"))
+    assert (summary.records, summary.new, summary.rejected) == (3, 3, 0)
+    assert set(sessions(store)) == {"s-1", "s-2", "s-3"}
+
+
 def test_rejected_record_in_second_page_is_located_by_page_and_item(store, feeds):
     records = three_records()
     records[2]["Energy"] = -1
