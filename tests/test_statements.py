@@ -153,3 +153,14 @@ def test_own_costs_on_my_usage_are_the_residents_own_statement_lines(store, tmp_
                       name="bare.duckdb")
     assert my_usage.money(bare, KARI, date(2026, 1, 31)) is None
     bare.close()
+
+
+def test_own_costs_follow_a_tariff_change_at_once(store):
+    """The cache of My usage's money is keyed by the store's data version: a new tariff shows."""
+    from chargeboard import my_usage  # noqa: PLC0415
+
+    before = my_usage.money(store, KARI, date(2026, 1, 31))
+    assert my_usage.money(store, KARI, date(2026, 1, 31)) == before  # served again, same figures
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "1.0", monthly_fee="0")
+    after = my_usage.money(store, KARI, date(2026, 1, 31))
+    assert after.month == Decimal("4.00") != before.month  # 4 kWh × 1.00, no fee
