@@ -69,7 +69,7 @@ LEFT JOIN users u ON $group_by = 'user' AND u.user_id = k.group_key
 LEFT JOIN rfid_tags t ON $group_by = 'rfid' AND t.tag = k.group_key
 LEFT JOIN users tag_user ON tag_user.user_id = t.user_id
 UNION ALL
-SELECT group_key, NULL, NULL, sessions, energy_kwh::DECIMAL(18, 3), charging_hours, NULL,
-       unreliable_sessions, unreliable_kwh::DECIMAL(18, 3), offline_sessions, month
-FROM grouped WHERE is_month
+SELECT m.group_key, NULL, NULL, m.sessions, m.energy_kwh::DECIMAL(18, 3), m.charging_hours, NULL,
+       m.unreliable_sessions, m.unreliable_kwh::DECIMAL(18, 3), m.offline_sessions, m.month
+FROM grouped m WHERE m.is_month
 ORDER BY month NULLS FIRST, energy_kwh DESC, name
