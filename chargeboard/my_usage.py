@@ -20,8 +20,9 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, periods, theme
+from chargeboard import excel, history, periods, theme
 from chargeboard.dashboard import add_months
+from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
 
@@ -94,7 +95,7 @@ def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
                            columns=["month", "energy_kwh", "sessions"])
     year = [v for m, v in by_month.items() if m.year == today.year]
     month = by_month.get(this_month, (Decimal("0.000"), 0))
-    sessions = store.df("my_usage_sessions", scope, **periods.bounds(first, today))
+    sessions = store.df("history_rows", scope, **_own_sessions(scope, first, today))
     return MyUsage(
         today=today, linked=bool(scope.user_ids), monthly=monthly,
         month_kwh=month[0], month_sessions=month[1],
@@ -138,6 +139,14 @@ def monthly_chart(usage: MyUsage) -> go.Figure:
     return fig
 
 
+def _own_sessions(scope: Scope, date_from: date, date_to: date) -> dict:
+    """history_rows parameters for the caller's OWN sessions (also for a charger owner: never
+    others' sessions on his stations). An empty user filter would mean "anyone in scope", so an
+    account not linked to a feed user asks for no rows at all."""
+    own = SessionFilter(date_from, date_to, user_ids=scope.user_ids)
+    return {**own.params(), "limit": None if scope.user_ids else 0, "offset": 0}
+
+
 def _naive(value):
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -150,9 +159,10 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
     first = usage.monthly["month"].iloc[0]
     # Read again as exact values (a DataFrame holds kWh as float).
     session_rows = [(_naive(start), _naive(end), _naive(registered), float(hours), station, tag or "", kwh,
-                     " ".join(x for x, on in (("OFFLINE", offline), ("TIME?", unreliable)) if on))
-                    for _id, start, end, registered, hours, station, tag, kwh, offline, unreliable in
-                    store.rows("my_usage_sessions", scope, **periods.bounds(first, usage.today))]
+                     history.status_icons(offline, unreliable, False))
+                    for (start, end, hours, station, _sid, _user, _uid, tag, kwh, offline, unreliable, _void,
+                         registered, _id, _replaced)
+                    in store.rows("history_rows", scope, **_own_sessions(scope, first, usage.today))]
     month_rows = [(m, int(s), e) for m, e, s in
                   zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"], strict=True)]
     sheets = [
