@@ -20,7 +20,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, history, periods, theme
+from chargeboard import excel, history, periods, statements, theme
 from chargeboard.dashboard import add_months
 from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
@@ -53,19 +53,9 @@ def installation_average(store: Store, scope: Scope, today: date) -> Installatio
                                int(y_n or 0), None if y_avg is None else Decimal(y_avg))
 
 
-@dataclass(frozen=True)
-class Money:
-    """What the resident's charging costs, from issue 4's tariffs/statements."""
-    month: Decimal
-    year: Decimal
-    currency: str
-
-
-def money(store: Store, scope: Scope, today: date) -> Money | None:
+def money(store: Store, scope: Scope, today: date) -> statements.Money | None:
     """This month's and this year's cost of the caller's own charging, from the statements
     (issue 4's tariffs; no second implementation of the pricing here). None without a tariff."""
-    from chargeboard import statements  # noqa: PLC0415 — statements imports Money from here
-
     return statements.own_costs(store, scope, today)
 
 
@@ -81,7 +71,7 @@ class MyUsage:
     sessions: pd.DataFrame         # own sessions, last 12 months, newest first
     tags: pd.DataFrame
     average: InstallationAverage
-    money: Money | None
+    money: statements.Money | None
 
 
 def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:

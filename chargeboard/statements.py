@@ -30,6 +30,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from chargeboard import excel, reconciliation, tariffs
+from chargeboard.collation import norwegian_key
 from chargeboard.exports import csv_safe
 from chargeboard.scope import ROLE_TITLES, Scope, system_scope
 from chargeboard.store import Store
@@ -104,6 +105,27 @@ class Statements:
         return sum(self.totals.values(), Decimal(0))
 
 
+@dataclass(frozen=True)
+class Money:
+    """What a resident's own charging costs this month and this year so far (My usage)."""
+    month: Decimal
+    year: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class SessionCost:
+    """One session of a statement, priced as the statement prices it."""
+    session_id: str
+    user_id: str
+    started_local: datetime      # the local time the session is dated by
+    ended_local: datetime | None
+    station: str
+    energy_kwh: Decimal
+    raw_cost: Decimal            # exact, unrounded
+    cost: Decimal = Decimal(0)   # rounded; a statement's sessions add up exactly to its energy cost
+
+
 def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
     """Round each amount to `unit` so that they add up to the exact sum rounded once
     (largest remainder; ties go to the earlier amount)."""
@@ -124,6 +146,22 @@ def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
     return [Decimal(f) * unit for f in floors]
 
 
+def allocate_to(raw: list[Decimal], target: Decimal, unit: Decimal) -> list[Decimal]:
+    """Round each amount to `unit` so that they add up exactly to `target` (an already rounded
+    total within one unit per amount of their exact sum), by largest remainder."""
+    if not raw:
+        return []
+    scaled = [r / unit for r in raw]
+    floors = [int(x.to_integral_value(ROUND_FLOOR)) for x in scaled]
+    left = int((target / unit).to_integral_value(ROUND_HALF_UP)) - sum(floors)
+    if not 0 <= left <= len(raw):
+        raise StatementError(f"cannot round {len(raw)} amounts summing to {sum(raw)} to a total of {target}")
+    order = sorted(range(len(raw)), key=lambda i: (floors[i] - scaled[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(f) * unit for f in floors]
+
+
 def own_costs(store: Store, scope: Scope, today: date):
     """What the caller's own charging costs this month and this year so far (My usage):
     the caller's own statement lines, computed exactly as the statements page does. None
@@ -134,8 +172,6 @@ def own_costs(store: Store, scope: Scope, today: date):
 
 @lru_cache(maxsize=512)
 def _own_costs(store: Store, scope: Scope, today: date, data_version: tuple):
-    from chargeboard.my_usage import Money  # noqa: PLC0415 — my_usage imports this module lazily
-
     if not tariffs.periods(store):
         return None
     own = set(scope.user_ids)
@@ -166,10 +202,11 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     everyone = system_scope()  # the allocation needs every line; narrowed to `scope` below
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
-                      local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of)
+                      local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
+                      per_session=False)
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
-    for user_id, inst, n, kwh, cost, unpriced, active, name, email in rows:
+    for user_id, inst, n, kwh, cost, unpriced, active, name, email, *_per_session in rows:
         line = lines.setdefault(user_id, StatementLine(user_id, name, email))
         line.sessions += n
         line.energy_kwh += kwh
@@ -177,7 +214,7 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
         line.raw["energy_cost"] += Decimal(cost)
         line.kwh_by_installation[inst] = line.kwh_by_installation.get(inst, Decimal(0)) + kwh
         months.setdefault(user_id, set()).update(active)
-    ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, x.name.lower(), x.user_id))
+    ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, norwegian_key(x.name), x.user_id))
     fee_of: dict[date, Decimal] = {}
     for line in ordered:
         line.active_months = len(months[line.user_id])
@@ -217,6 +254,69 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
         visible = {r[0] for r in store.rows("statement_visible_users", scope)}
         shown = [x for x in ordered if x.user_id in visible]
     return Statements(request, as_of, currency, shown, totals, len(ordered), used, shared_kwh, notes)
+
+
+def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
+    """Every session behind each shown statement line, oldest first, priced by the same query as
+    the statement (per session); each line's session amounts add up exactly to its energy cost.
+    Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
+    r = st.request
+    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
+                      local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
+                      per_session=True)
+    by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
+    for user_id, _inst, _n, kwh, cost, _unpriced, _active, _name, _email, sid, first, last, station in rows:
+        if user_id in by_user:
+            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", Decimal(kwh), Decimal(cost)))
+    unit = tariffs.minor_unit(st.currency)
+    for line in st.lines:
+        sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
+        if sum((s.raw_cost for s in sessions), Decimal(0)) != line.raw["energy_cost"] or len(sessions) != line.sessions:
+            raise StatementError(f"the sessions of {line.name} do not add up to their statement line; "
+                                 "was data loaded while the statement was computed? Try again.")
+        amounts = allocate_to([s.raw_cost for s in sessions], line.energy_cost, unit)
+        by_user[line.user_id] = [replace(s, cost=a) for s, a in zip(sessions, amounts, strict=True)]
+    return by_user
+
+
+@dataclass(frozen=True)
+class BandPart:
+    label: str          # "22–06" or "other hours"
+    price: Decimal      # per kWh
+    energy_kwh: Decimal
+    amount: Decimal
+
+
+def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost]) -> list[BandPart]:
+    """A line's energy by time-of-use band, for tariffs with bands (else []). Each session's kWh is
+    spread evenly over its local hours; the amounts divide the line's energy cost in proportion to
+    kWh x band price, so they add up exactly to it. A display of the statement, not a second pricing."""
+    if not any(p.bands for p in st.periods_used) or not sessions:
+        return []
+    kwh: dict[tuple[str, Decimal], Decimal] = {}
+    for s in sessions:
+        end = s.ended_local if s.ended_local and s.ended_local > s.started_local else s.started_local
+        span = Decimal((end - s.started_local).total_seconds())
+        hour = s.started_local.replace(minute=0, second=0, microsecond=0)
+        while True:
+            period = tariffs.period_on(st.periods_used, hour.date())
+            nxt = hour + timedelta(hours=1)
+            part = (s.energy_kwh if not span else
+                    s.energy_kwh * Decimal((min(nxt, end) - max(hour, s.started_local)).total_seconds()) / span)
+            band = next((b for b in period.bands if b.covers(hour.hour)), None) if period else None
+            key = (f"{band.from_hour:02d}–{band.to_hour:02d}" if band else "other hours",
+                   band.price if band else (period.price_per_kwh if period else Decimal(0)))
+            kwh[key] = kwh.get(key, Decimal(0)) + part
+            if nxt >= end:
+                break
+            hour = nxt
+    keys = sorted(kwh, key=lambda k: (k[0] == "other hours", k[0], k[1]))
+    weights = [kwh[k] * k[1] for k in keys]
+    total_weight = sum(weights, Decimal(0))
+    raw = [line.energy_cost * w / total_weight if total_weight else Decimal(0) for w in weights]
+    amounts = allocate_to(raw, line.energy_cost, tariffs.minor_unit(st.currency))
+    kwh_rounded = allocate_to([kwh[k] for k in keys], line.energy_kwh, Decimal("0.001"))
+    return [BandPart(k[0], k[1], e, a) for k, e, a in zip(keys, kwh_rounded, amounts, strict=True)]
 
 
 def _shares(store: Store, request: StatementRequest, periods, lines: list[StatementLine],
