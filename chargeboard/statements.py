@@ -279,6 +279,20 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
     return by_user
 
 
+def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -> tuple[dict[str, Decimal], str]:
+    """Each session in the caller's scope dated in the period, priced by the statements' own query and
+    rounded to the minor unit (no tariffs: none), with the currency. For a list of one's own sessions."""
+    all_periods = tariffs.periods(store)
+    currency = tariffs.currency_of(all_periods)
+    if not all_periods:
+        return {}, currency
+    unit = tariffs.minor_unit(currency)
+    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(date_from, time.min),
+                      local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=datetime.now(UTC),
+                      per_session=True)
+    return {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}, currency
+
+
 @dataclass(frozen=True)
 class BandPart:
     label: str          # "22–06" or "other hours"
@@ -356,6 +370,41 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
                 x.raw[f"{what}_share"] += cost[what] * weight
 
 
+# -- who issues the statements ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    address: str = ""   # postal address, lines separated by newlines
+
+
+def issuer(store: Store) -> Issuer:
+    """The co-op's name and address for statements: as set, else the installation's name (or names)."""
+    row = store.one("statement_issuer")
+    if row:
+        return Issuer(row[0], row[1] or "")
+    names = [r[1] for r in store.rows("installations_all")]
+    return Issuer(", ".join(names) if names else "Charging co-op")
+
+
+def set_issuer(store: Store, name: str, address: str, updated_by: str) -> Issuer:
+    name, address = (name or "").strip(), "\n".join(x.strip() for x in (address or "").strip().splitlines())
+    if not name or len(name) > 200 or len(address) > 500:
+        raise StatementError("the co-op's name (1–200 characters) and address (up to 500) are needed")
+    store.execute("statement_issuer_set", name=name, address=address, updated_by=updated_by)
+    return Issuer(name, address)
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount to the currency's minor unit, e.g. '1,234.50' (the figure the statement holds)."""
+    return f"{amount.quantize(tariffs.minor_unit(currency)):,f}"
+
+
+ROUNDING_NOTE = ("Amounts are exact until rounded once to the currency's minor unit; each column's rows add up "
+                 "exactly to its total (largest-remainder allocation), and a statement's sessions add up exactly "
+                 "to its energy cost.")
+
+
 # -- exports -----------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = [("Resident", "text"), ("E-mail", "text"), ("Sessions", "int"), ("Energy (kWh)", "kwh"),
@@ -378,8 +427,7 @@ def _about(st: Statements, scope: Scope) -> list[tuple[str, str]]:
            f"resident per active month; entered by {p.created_by} at {p.created_at:%Y-%m-%d %H:%M} UTC")
           for p in st.periods_used],
         ("Standby estimate", SHARE_RULES[r.standby_share]), ("Other loads and losses", SHARE_RULES[r.rest_share]),
-        ("Rounding", "Amounts are exact until rounded once to the currency's minor unit; each column's rows "
-                     "add up exactly to its total (largest-remainder allocation)."),
+        ("Rounding", ROUNDING_NOTE),
         ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), role {ROLE_TITLES[scope.role]}"),
         ("Rows limited to", "every resident" if scope.see_all else "the caller's own statement"),
         ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
@@ -397,26 +445,45 @@ def _sheet_name(line: StatementLine, taken: set[str]) -> str:
     return name
 
 
+def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCost]) -> list[list]:
+    """A statement as rows (date, station, kWh, amount): its sessions, then the fee and the shares;
+    the amounts add up to the line's total."""
+    rows: list[list] = [[s.started_local, s.station, s.energy_kwh, s.cost] for s in sessions]
+    rows.append([f"Fixed monthly fee: {line.active_months} month(s) with charging", "", None, line.fixed_fee])
+    if st.request.standby_share != "off":
+        rows.append([f"Share of chargers' standby ({SHARE_RULES[st.request.standby_share]})", "", None,
+                     line.standby_share])
+    if st.request.rest_share != "off":
+        rows.append([f"Share of other loads and losses ({SHARE_RULES[st.request.rest_share]})", "", None,
+                     line.rest_share])
+    return rows
+
+
 def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
-    """Summary sheet plus a sheet per resident (the caller's own only, unless system owner)."""
+    """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
+    (resident, period), every session with its price, the fee and shares, and the total."""
     cols = [excel.Column(t, k) for t, k in SUMMARY_COLUMNS]
     totals = None
     if scope.see_all:
         totals = ["Total", "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
                   *[st.totals[f] for f in MONEY_FIELDS], st.total]
-    sheets = [excel.Sheet("Summary", cols, summary_rows(st), totals=totals)]
+    who = issuer(store)
+    period = f"{st.request.label} (both days included, local time)"
+    sheets = [excel.Sheet("Summary", cols, summary_rows(st), totals=totals)]  # the page header names the period
     taken: set[str] = {"summary"}
+    sessions = session_costs(store, scope, st)
     for x in st.lines:
-        body = [["Charging sessions", f"{x.sessions} sessions, {x.energy_kwh} kWh", x.energy_cost],
-                ["Fixed monthly fee", f"{x.active_months} month(s) with charging", x.fixed_fee],
-                ["Share of chargers' standby", SHARE_RULES[st.request.standby_share], x.standby_share],
-                ["Share of other loads and losses", SHARE_RULES[st.request.rest_share], x.rest_share]]
+        heading = [f"Charging statement — {x.name}" + (f" <{x.email}>" if x.email else ""),
+                   f"Period: {period}", f"Issued by: {who.name}"]
         sheets.append(excel.Sheet(_sheet_name(x, taken),
-                                  [excel.Column("Item", "text"), excel.Column("Basis", "text"),
-                                   excel.Column(f"Amount ({st.currency})", "money")],
-                                  body, totals=[f"Total — {x.name}", st.request.label, x.total]))
+                                  [excel.Column("Date (local time)", "datetime", 40), excel.Column("Station", "text"),
+                                   excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Amount ({st.currency})", "money")],
+                                  resident_rows(st, x, sessions[x.user_id]),
+                                  totals=[f"Total — {x.sessions} sessions", "", x.energy_kwh, x.total],
+                                  heading=heading))
     buffer = io.BytesIO()
-    excel.write_workbook(buffer, sheets, _about(st, scope))
+    excel.write_workbook(buffer, sheets, _about(st, scope),
+                         page_header=(who.name, "Charging statements", st.request.label))
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
