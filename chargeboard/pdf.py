@@ -158,6 +158,12 @@ def _kwh(value) -> str:
     return f"{value:,.3f}"
 
 
+def _price(value) -> str:
+    """A unit price as entered, with at least two decimals (0.95, 1.4525)."""
+    text = f"{value:.4f}".rstrip("0")
+    return text + "0" * (2 - len(text.split(".")[1]))
+
+
 def _count(n: int, what: str) -> str:
     return f"{n} {what}" + ("" if n == 1 else "s")
 
@@ -193,7 +199,7 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
     for part in statements.band_split(st, line, sessions):
         band_rows.append(len(items))
         label = "other hours" if part.label == "other hours" else f"hours {part.label}"
-        items.append([f"   of which {label}", f"{_kwh(part.energy_kwh)} kWh at {part.price} {cur}/kWh",
+        items.append([f"   of which {label}", f"{_kwh(part.energy_kwh)} kWh at {_price(part.price)} {cur}/kWh",
                       money(part.amount)])
     items.append(["Fixed monthly fee", f"{_count(line.active_months, 'month')} with charging", money(line.fixed_fee)])
     if st.request.standby_share != "off":

@@ -391,7 +391,7 @@ def set_issuer(store: Store, name: str, address: str, updated_by: str) -> Issuer
     name, address = (name or "").strip(), "\n".join(x.strip() for x in (address or "").strip().splitlines())
     if not name or len(name) > 200 or len(address) > 500:
         raise StatementError("the co-op's name (1–200 characters) and address (up to 500) are needed")
-    store.execute("statement_issuer_set", name=name, address=address, updated_by=updated_by)
+    store.execute("statement_issuer_set", issuer_name=name, address=address, updated_by=updated_by)
     return Issuer(name, address)
 
 
