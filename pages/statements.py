@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import periods, statements, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import pdf, periods, statements, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Statements")
@@ -66,3 +66,27 @@ widgets.download(label, workbook, name, key="stmt_xlsx", what="Statements", rows
 text, csv_name = statements.csv_text(store(), scope, result, log=False)
 widgets.download("Download as CSV", text, csv_name, key="stmt_csv", what="Statements (CSV)", rows=len(result.lines),
                  store=store(), scope=scope, mime="text/csv")
+
+# PDF: a resident's own is built with the page; everyone's (tens of PDFs) only when asked for.
+if scope.is_system_owner:
+    r = result.request
+    wanted = (r.date_from, r.date_to, r.standby_share, r.rest_share, store().data_version())
+    prepared = st.session_state.get("stmt_pdfs")
+    if prepared and prepared[0] == wanted:
+        (pdf_data, pdf_name), (zip_data, zip_name) = prepared[1:]
+        a, b = st.columns(2)
+        widgets.download("Download all statements (one PDF)", pdf_data, pdf_name, key="stmt_pdf", where=a,
+                         what="Statements (PDF)", rows=len(result.lines), store=store(), scope=scope,
+                         mime=pdf.PDF_MIME)
+        widgets.download("Download a PDF per resident (ZIP)", zip_data, zip_name, key="stmt_zip", where=b,
+                         what="Statements (PDF, ZIP)", rows=len(result.lines), store=store(), scope=scope,
+                         mime=pdf.ZIP_MIME)
+    elif st.button("Prepare PDF statements", key="stmt_pdf_prepare"):
+        with st.spinner("Printing the statements…"):
+            st.session_state["stmt_pdfs"] = (wanted, pdf.statements_pdf(store(), scope, result, log=False),
+                                             pdf.statements_zip(store(), scope, result, log=False))
+        st.rerun()
+else:
+    pdf_data, pdf_name = pdf.statements_pdf(store(), scope, result, log=False)
+    widgets.download("Download my statement (PDF)", pdf_data, pdf_name, key="stmt_pdf", what="Statements (PDF)",
+                     rows=len(result.lines), store=store(), scope=scope, mime=pdf.PDF_MIME)
