@@ -120,6 +120,11 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
     assert kari[7][0].startswith("Fixed monthly fee") and kari[7][3] == pytest.approx(10.01)
     assert kari[-1][0] == "Total — 2 sessions" and kari[-1][3] == pytest.approx(11.34)
     assert round(sum(Decimal(str(r[3])) for r in kari[5:-1]), 2) == Decimal("11.34")
+    sheet = book["Kari Nordmann"]
+    assert sheet.print_title_rows == "$5:$5" and sheet.print_area == f"'Kari Nordmann'!$A$1:$D${len(kari)}"
+    assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "2026-01-01 – 2026-01-31")
+    assert all(ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 for ws in book.worksheets)
+    assert book["Summary"].page_setup.orientation == "landscape"
 
 
 def test_headless_statement(store, tmp_path, capsys):
