@@ -476,7 +476,7 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
         heading = [f"Charging statement — {x.name}" + (f" <{x.email}>" if x.email else ""),
                    f"Period: {period}", f"Issued by: {who.name}"]
         sheets.append(excel.Sheet(_sheet_name(x, taken),
-                                  [excel.Column("Date (local time)", "datetime", 40), excel.Column("Station", "text"),
+                                  [excel.Column("Date (local time)", "datetime"), excel.Column("Station", "text"),
                                    excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Amount ({st.currency})", "money")],
                                   resident_rows(st, x, sessions[x.user_id]),
                                   totals=[f"Total — {x.sessions} sessions", "", x.energy_kwh, x.total],
