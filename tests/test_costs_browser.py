@@ -75,6 +75,16 @@ def test_reading_changes_reconciliation_and_statements_download(coop_db, auth_te
         with page.expect_download() as info:
             page.get_by_role("button", name="Download a PDF per resident (ZIP)").click()
         assert len(zipfile.ZipFile(info.value.path()).namelist()) == len(names) - 1
+
+        # the board pack of the dashboard's period, prepared on request
+        page.get_by_role("link", name="Board dashboard").click()
+        wait_idle(page)
+        page.get_by_role("button", name="Prepare the board pack (PDF)").click()
+        wait_idle(page)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download the board pack (PDF)").click()
+        pack = PdfReader(info.value.path())
+        assert "Board pack" in pack.pages[0].extract_text() and pack.pages[0].mediabox.width > 800
     finally:
         context.close()
 
