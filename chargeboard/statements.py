@@ -24,6 +24,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -36,6 +38,9 @@ from chargeboard.scope import ROLE_TITLES, Scope, system_scope
 from chargeboard.store import Store
 
 SHARE_RULES = tariffs.SHARE_RULES
+# Up to this many statements the page builds the workbook with every run (well under a second);
+# more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
+BUILT_WITH_PAGE = 300
 MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
 
 
@@ -260,10 +265,7 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
     """Every session behind each shown statement line, oldest first, priced by the same query as
     the statement (per session); each line's session amounts add up exactly to its energy cost.
     Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
-    r = st.request
-    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
-                      local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
-                      per_session=True)
+    rows = _session_rows(store, scope, st)
     by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
     for user_id, _inst, _n, kwh, cost, _unpriced, _active, _name, _email, sid, first, last, station in rows:
         if user_id in by_user:
@@ -291,6 +293,31 @@ def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -
                       local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=datetime.now(UTC),
                       per_session=True)
     return {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}, currency
+
+
+# The per-session query costs a few times the statement's own; the page builds the workbook and the
+# PDF from the same rows, so they are kept for the last few (scope, period, tariff versions, data).
+_SESSION_ROWS: OrderedDict = OrderedDict()
+_SESSION_ROWS_KEPT = 4
+_SESSION_ROWS_LOCK = threading.Lock()  # each browser session runs in its own thread
+
+
+def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
+    r = st.request
+    key = (store, scope, r.date_from, r.date_to, tuple((p.version, p.valid_from) for p in st.periods_used),
+           store.data_version())
+    with _SESSION_ROWS_LOCK:
+        if key in _SESSION_ROWS:
+            _SESSION_ROWS.move_to_end(key)
+            return _SESSION_ROWS[key]
+    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
+                      local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
+                      per_session=True)
+    with _SESSION_ROWS_LOCK:
+        _SESSION_ROWS[key] = rows
+        while len(_SESSION_ROWS) > _SESSION_ROWS_KEPT:
+            _SESSION_ROWS.popitem(last=False)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,26 @@ def test_issuer_defaults_to_the_installation_name(tmp_path):
             statements.set_issuer(s, "  ", "", "styret")
     finally:
         s.close()
+
+
+def test_session_prices_follow_new_data_and_tariffs_at_once(store):
+    before = statements.build_statements(store, KARI, JAN)
+    assert [s.cost for s in statements.session_costs(store, KARI, before)["u-kari"]] == [Decimal("1.33"),
+                                                                                          Decimal("2.00")]
+    tariffs.add_version(store, "styret", date(2025, 1, 1), "2", monthly_fee="10")  # no bands any more
+    after = statements.build_statements(store, KARI, JAN)
+    assert [s.cost for s in statements.session_costs(store, KARI, after)["u-kari"]] == [Decimal("2.00"),
+                                                                                         Decimal("6.00")]
+    add_sessions(store, store.path.parent, [
+        session("k9", "kari", "ST1", "2026-01-30T12:00:00", "2026-01-30T13:00:00", 0.5)], "Garage A", "k9.json")
+    more = statements.build_statements(store, KARI, JAN)
+    assert [s.session_id for s in statements.session_costs(store, KARI, more)["u-kari"]] == ["k1", "k2", "k9"]
+
+
+def test_allocate_to_a_rounded_total():
+    cent = Decimal("0.01")
+    raw = [Decimal("0.3333"), Decimal("0.9999")]  # 1.3332: the statement may give 1.33 or 1.34
+    assert statements.allocate_to(raw, Decimal("1.33"), cent) == [Decimal("0.33"), Decimal("1.00")]
+    assert statements.allocate_to(raw, Decimal("1.34"), cent) == [Decimal("0.34"), Decimal("1.00")]
+    with pytest.raises(statements.StatementError):
+        statements.allocate_to(raw, Decimal("1.40"), cent)
