@@ -168,6 +168,7 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
         args.stdout.write(text)
     return 0
 
+
 def _board_pack(args: argparse.Namespace, store: Store) -> int:
     from chargeboard import board_pack, dashboard  # noqa: PLC0415
 
