@@ -45,10 +45,16 @@ run: $(VENV)/.runtime .cookie-key $(DB)
 	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
 
+# The PDF tests render pages with poppler's pdftoppm; PDFs use DejaVu Sans when installed (else the
+# Latin-1 font inside reportlab), so install it where statements are printed.
+/usr/bin/pdftoppm /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf:
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core; \
+	else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils fonts-dejavu-core; fi
+
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.dev /usr/bin/chromium lint
+test: $(VENV)/.dev /usr/bin/chromium /usr/bin/pdftoppm /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf lint
 	$(PY) -m pytest -q
 
 # Refresh the README's screenshots from the demo co-op (the board browser tests take them).

@@ -139,6 +139,20 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
         return 2
     for note in result.notes:
         print(f"note: {note}", file=args.stderr)
+    if args.format in ("pdf", "zip"):
+        from chargeboard import pdf  # noqa: PLC0415
+
+        if not args.out:
+            print(f"error: --format {args.format} needs --out FILE", file=args.stderr)
+            return 2
+        try:
+            data, _ = (pdf.statements_pdf if args.format == "pdf" else pdf.statements_zip)(store, scope, result)
+        except statements.StatementError as error:
+            print(f"error: {error}", file=args.stderr)
+            return 2
+        Path(args.out).write_bytes(data)
+        print(f"wrote {args.out}: {len(result.lines)} statements", file=args.stderr)
+        return 0
     if args.format == "xlsx":
         if not args.out:
             print("error: --format xlsx needs --out FILE", file=args.stderr)
@@ -153,6 +167,40 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
     else:
         args.stdout.write(text)
     return 0
+
+
+def _board_pack(args: argparse.Namespace, store: Store) -> int:
+    from chargeboard import board_pack, dashboard  # noqa: PLC0415
+
+    try:
+        scope = scope_of(args, store)
+        if args.date_to < args.date_from:
+            raise ValueError(f"the period ends ({args.date_to}) before it starts ({args.date_from})")
+        data, _ = board_pack.board_pack(store, scope, dashboard.DashboardRequest(args.date_from, args.date_to))
+    except (accounts.AccountError, ValueError) as error:
+        print(f"error: {error}", file=args.stderr)
+        return 2
+    Path(args.out).write_bytes(data)
+    print(f"wrote {args.out}", file=args.stderr)
+    return 0
+
+
+def _statement_issuer(args: argparse.Namespace, store: Store) -> int:
+    from chargeboard import statements  # noqa: PLC0415
+
+    if args.name is not None or args.address is not None:
+        current = statements.issuer(store)
+        try:
+            statements.set_issuer(store, args.name if args.name is not None else current.name,
+                                  (args.address if args.address is not None else current.address).replace("\\n", "\n"),
+                                  getpass.getuser())
+        except statements.StatementError as error:
+            print(f"error: {error}", file=args.stderr)
+            return 2
+    who = statements.issuer(store)
+    print(who.name + ("\n" + who.address if who.address else ""), file=args.stdout)
+    return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chargeboard", description=__doc__.splitlines()[0])
@@ -184,13 +232,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", required=True, type=_date, help="last day, included, YYYY-MM-DD")
     p.add_argument("--db")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help="the scope of this account (default: everyone)")
-    p.add_argument("--format", default="csv", choices=["csv", "xlsx"])
+    p.add_argument("--format", default="csv", choices=["csv", "xlsx", "pdf", "zip"],
+                   help="pdf: every statement in one PDF; zip: one PDF per statement")
     p.add_argument("--standby-share", choices=["off", "equal", "kwh"],
                    help="share the chargers' standby (default: the tariff's rule)")
     p.add_argument("--rest-share", choices=["off", "equal", "kwh"],
                    help="share the unexplained rest (default: the tariff's rule)")
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_statement, uses_store=True)
+
+    p = commands.add_parser("board-pack", help="the dashboard for a period as a PDF for the board's minutes")
+    p.add_argument("--from", dest="date_from", required=True, type=_date, help="first day, YYYY-MM-DD (local)")
+    p.add_argument("--to", dest="date_to", required=True, type=_date, help="last day, included, YYYY-MM-DD")
+    p.add_argument("--db")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help="the scope of this account (default: everything)")
+    p.add_argument("--out", metavar="FILE", required=True)
+    p.set_defaults(run=_board_pack, uses_store=True)
+
+    p = commands.add_parser("statement-issuer", help="show or set the co-op name and address printed on statements")
+    p.add_argument("--name")
+    p.add_argument("--address", help="postal address; separate lines with \\n")
+    p.add_argument("--db")
+    p.set_defaults(run=_statement_issuer, uses_store=True)
 
     p = commands.add_parser("user", help="manage login accounts in auth.yaml")
     p.add_argument("user_command", choices=["add", "passwd"])

@@ -68,6 +68,16 @@ shows it as written instead of decoding it; strings longer than Excel's 32,767
 characters are cut. Sheet names are checked (1-31 characters, none of ``[]:*?/\\``,
 no leading/trailing apostrophe, not "History", unique ignoring case).
 
+Printing
+--------
+Every sheet prints on A4, one page wide (``fitToWidth=1, fitToHeight=0``: as many pages down as the
+rows need), landscape when its columns are wider than a portrait page (``PORTRAIT_MAX_WIDTH``),
+with its header row repeated on every page (print titles) and a print area covering exactly the
+heading, header, data and totals, so nothing past the table (an overflowing text, a stray column)
+can add a page. Header and footer: the installation, report and period given as ``page_header``
+(left, centre, right) and "Page x of y". A sheet may carry ``heading`` lines above its table (e.g.
+the resident and the period of a statement). The About sheet's values wrap within their column.
+
 Streaming
 ---------
 ``rows`` is iterated once, 500 rows are formatted at a time and pushed through the
@@ -108,7 +118,11 @@ _KINDS: dict[str, tuple[int, str | None, float]] = {
     "datetime": (166, "yyyy-mm-dd hh:mm", 17.0),
     "date": (167, "yyyy-mm-dd", 11.0),
 }
+_KINDS["wrapped"] = (49, None, 60.0)  # text that wraps within its column (About's values)
 _KIND_ORDER = tuple(_KINDS)
+# Widths (in Excel's character units) that fit across a portrait A4 page with default margins;
+# a wider sheet prints landscape (and is then scaled to one page wide, if need be).
+PORTRAIT_MAX_WIDTH = 95.0
 _DANGER_START = frozenset("=+-@\t\r\x00")
 _SAFE_INT = 2**53
 _EPOCH_ORDINAL = _dt.date(1899, 12, 30).toordinal()  # Excel serial 0 (1900 date system)
@@ -150,6 +164,7 @@ class Sheet:
     columns: Sequence[Column]
     rows: Iterable[Sequence]  # iterated once; may stream from a cursor
     totals: Sequence | None = None  # same length as columns; None cells blank; bold
+    heading: Sequence[str] = ()  # lines above the table (bold), then a blank row, then the header
 
 
 def write_workbook(
@@ -158,6 +173,7 @@ def write_workbook(
     about: Sequence[tuple[str, str]],
     *,
     max_data_rows: int | None = None,
+    page_header: Sequence[str] = (),
 ) -> int:
     """Write ``sheets`` plus a final "About" sheet (field, value) to ``target``.
 
@@ -166,11 +182,13 @@ def write_workbook(
     Raises ``TooManyRows`` when a sheet passes ``max_data_rows`` (default
     ``MAX_DATA_ROWS``), ``ValueError`` for a bad sheet name, a row of the wrong length
     or a tz-aware datetime, ``TypeError`` for a value a column cannot hold.
+    ``page_header``: up to three texts printed at the top of every page (left, centre, right),
+    e.g. installation, report and period.
     """
     limit = MAX_DATA_ROWS if max_data_rows is None else max_data_rows
     about_sheet = Sheet(
         "About",
-        [Column("Field", "text", 28), Column("Value", "text", 80)],
+        [Column("Field", "text", 28), Column("Value", "wrapped", 64)],
         [(field, value) for field, value in about],
     )
     plan = [(sheet, True) for sheet in sheets] + [(about_sheet, False)]
@@ -180,17 +198,17 @@ def write_workbook(
     written = 0
     try:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESS_LEVEL) as zf:
-            filters: list[str | None] = []
+            placed: list[_Placed] = []
+            header_footer = _header_footer(page_header)
             for index, (sheet, is_data) in enumerate(plan, start=1):
                 with zf.open(_zip_info(f"xl/worksheets/sheet{index}.xml"), "w") as out:
-                    count, ref = _write_sheet(
-                        out, sheet, limit if is_data else MAX_DATA_ROWS, autofilter=is_data, selected=index == 1
-                    )
-                filters.append(ref)
+                    done = _write_sheet(out, sheet, limit if is_data else MAX_DATA_ROWS, autofilter=is_data,
+                                        selected=index == 1, header_footer=header_footer)
+                placed.append(done)
                 if is_data:
-                    written += count
+                    written += done.rows
             names = [sheet.name for sheet, _ in plan]
-            for name, text in _package_parts(names, filters).items():
+            for name, text in _package_parts(names, placed).items():
                 zf.writestr(_zip_info(name), text)
     except BaseException:
         if is_path:
@@ -357,7 +375,7 @@ def _cell_writers(columns: Sequence[Column], bold: bool) -> list:
     writers = []
     for column in columns:
         style = _style(column.kind, bold)
-        if column.kind == "text":
+        if column.kind in ("text", "wrapped"):
             writers.append(_text_cell(style, column.title))
         elif column.kind in ("datetime", "date"):
             writers.append(_date_cell(style, column.title))
@@ -383,11 +401,33 @@ _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _BATCH = 500
 
 
-def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: bool) -> tuple[int, str | None]:
-    """Stream one worksheet; return (data rows, auto-filter range or None)."""
+@dataclass(frozen=True)
+class _Placed:
+    """Where a written sheet's parts landed (for the workbook's defined names)."""
+    rows: int                # data rows
+    header_row: int          # 1-based row of the column titles
+    filter_ref: str | None   # auto-filter range (header and data)
+    print_ref: str           # heading to totals
+
+
+def _header_footer(parts: Sequence[str]) -> str:
+    """<headerFooter>: parts left/centre/right on top, "Page x of y" below. '&' is a code there: doubled."""
+    codes = ("&L", "&C", "&R")
+    top = "".join(code + str(part).replace("&", "&&") for code, part in zip(codes, parts, strict=False) if part)
+    head = f"<oddHeader>{_attr(top)}</oddHeader>" if top else ""
+    return f"<headerFooter>{head}<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>"
+
+
+def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: bool,
+                 header_footer: str = "") -> _Placed:
+    """Stream one worksheet: heading lines, header row, data, totals, then its print settings."""
     columns = list(sheet.columns)
     ncols = len(columns)
     letters = [_col_letter(i) for i in range(ncols)]
+    heading = [str(line) for line in sheet.heading]
+    top = len(heading) + 1 if heading else 0  # rows above the header: the heading and one blank row
+    head_r = top + 1
+    limit -= top
     if sheet.totals is not None:
         limit -= 1  # the totals row needs a row of its own
     cols = "".join(
@@ -396,16 +436,20 @@ def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: b
     )
     selected_attr = ' tabSelected="1"' if selected else ""
     header_cells = "".join(
-        _text_xml(str(c.title), f"{letters[i]}1", _style("text", True)) for i, c in enumerate(columns)
+        _text_xml(str(c.title), f"{letters[i]}{head_r}", _style("text", True)) for i, c in enumerate(columns)
+    )
+    heading_rows = "".join(
+        f'<row r="{i}">{_text_xml(line, f"A{i}", _style("text", True))}</row>' for i, line in enumerate(heading, 1)
     )
     out.write(
         (
             f'{_XML_HEAD}<worksheet xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
+            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             f'<sheetViews><sheetView{selected_attr} workbookViewId="0">'
-            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+            f'<pane ySplit="{head_r}" topLeftCell="A{head_r + 1}" activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="A{head_r + 1}" sqref="A{head_r + 1}"/>'
             f"</sheetView></sheetViews><cols>{cols}</cols><sheetData>"
-            f'<row r="1">{header_cells}</row>'
+            f'{heading_rows}<row r="{head_r}">{header_cells}</row>'
         ).encode()
     )
 
@@ -422,7 +466,7 @@ def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: b
             )
         if len(row) != ncols:
             raise ValueError(f"sheet {sheet.name!r}, data row {count}: {len(row)} values for {ncols} columns")
-        r = str(count + 1)
+        r = str(count + head_r)
         cells = "".join(
             [write(v, col + r) for write, col, v in zip(writers, letters, row, strict=True) if v is not None]
         )
@@ -430,7 +474,7 @@ def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: b
         if len(batch) >= _BATCH:
             size += _flush(out, batch, sheet.name)
 
-    last = count + 1
+    last = count + head_r
     if sheet.totals is not None:
         r = str(last + 1)
         bold_writers = _cell_writers(columns, bold=True)
@@ -439,12 +483,18 @@ def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: b
         )
         batch.append(f'<row r="{r}">{cells}</row>')
     batch.append("</sheetData>")
-    ref = f"A1:{letters[-1]}{last}"
+    ref = f"A{head_r}:{letters[-1]}{last}"
     if autofilter:
         batch.append(f'<autoFilter ref="{ref}"/>')
-    batch.append("</worksheet>")
+    width = sum(column.effective_width for column in columns)
+    orientation = "landscape" if width > PORTRAIT_MAX_WIDTH else "portrait"
+    batch.append('<printOptions gridLines="0"/>'
+                 '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                 f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+                 f"{header_footer}</worksheet>")
     _flush(out, batch, sheet.name, size)
-    return count, (ref if autofilter else None)
+    print_last = last + (1 if sheet.totals is not None else 0)
+    return _Placed(count, head_r, ref if autofilter else None, f"A1:{letters[-1]}{print_last}")
 
 
 def _flush(out, batch: list[str], name: str, size: int = 0) -> int:
@@ -481,9 +531,11 @@ def _styles_xml() -> str:
     xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>']
     for kind in _KIND_ORDER:
         fid = _KINDS[kind][0]
-        xfs.append(f'<xf numFmtId="{fid}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>')
+        wrap = ' applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>' if kind == "wrapped" else "/>"
+        xfs.append(f'<xf numFmtId="{fid}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"{wrap}')
         xfs.append(
-            f'<xf numFmtId="{fid}" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"/>'
+            f'<xf numFmtId="{fid}" fontId="1" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" applyFont="1"'
+            f"{wrap}"
         )
     return (
         f'{_XML_HEAD}<styleSheet xmlns="{_NS_MAIN}">'
@@ -500,7 +552,7 @@ def _styles_xml() -> str:
     )
 
 
-def _package_parts(names: list[str], filters: list[str | None]) -> dict[str, str]:
+def _package_parts(names: list[str], placed: list[_Placed]) -> dict[str, str]:
     sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{sheet_type}"/>'
@@ -534,10 +586,17 @@ def _package_parts(names: list[str], filters: list[str | None]) -> dict[str, str
         f'<sheet name="{_attr(name)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1)
     )
     defined = "".join(
-        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-        f"{_attr(_absolute_ref(names[i], ref))}</definedName>"
-        for i, ref in enumerate(filters)
-        if ref is not None
+        (
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+            f"{_attr(_absolute_ref(names[i], p.filter_ref))}</definedName>"
+            if p.filter_ref is not None
+            else ""
+        )
+        + f'<definedName name="_xlnm.Print_Area" localSheetId="{i}">{_attr(_absolute_ref(names[i], p.print_ref))}'
+        "</definedName>"
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+        f"{_attr(_quoted(names[i]))}!${p.header_row}:${p.header_row}</definedName>"
+        for i, p in enumerate(placed)
     )
     workbook = (
         f'{_XML_HEAD}<workbook xmlns="{_NS_MAIN}" xmlns:r="{_NS_REL}">'
@@ -556,4 +615,8 @@ def _package_parts(names: list[str], filters: list[str | None]) -> dict[str, str
 def _absolute_ref(sheet_name: str, ref: str) -> str:
     first, last = ref.split(":")
     absolute = ":".join("$" + re.sub(r"(\d+)$", r"$\1", part) for part in (first, last))
-    return "'" + sheet_name.replace("'", "''") + "'!" + absolute
+    return _quoted(sheet_name) + "!" + absolute
+
+
+def _quoted(sheet_name: str) -> str:
+    return "'" + sheet_name.replace("'", "''") + "'"

@@ -39,6 +39,10 @@ def file_name(installation: str, report: str, flt: SessionFilter, extension: str
     return f"chargeboard_{slug(installation)}_{report}_{flt.date_from:%Y-%m-%d}_{flt.date_to:%Y-%m-%d}.{extension}"
 
 
+def period_text(flt: SessionFilter) -> str:
+    return f"{flt.date_from:%Y-%m-%d} – {flt.date_to:%Y-%m-%d}"
+
+
 def _filters_text(flt: SessionFilter) -> str:
     parts = [f"{label}: {', '.join(v or '(none)' for v in values)}" for label, values in
              (("stations", flt.station_ids), ("users", flt.user_ids), ("tags", flt.tags)) if values]
@@ -107,7 +111,8 @@ def report_workbook(store: Store, scope: Scope, report: Report, *, log: bool = T
         ("Entities with no sessions", "listed with 0" if request.include_idle else "left out"),
     ])
     buffer = io.BytesIO()
-    excel.write_workbook(buffer, [report_sheet, monthly_sheet], about)
+    excel.write_workbook(buffer, [report_sheet, monthly_sheet], about,
+                         page_header=(installation, what, period_text(request.flt)))
     name = file_name(installation, f"report-by-{request.by}", request.flt)
     export = ExportFile(buffer.getvalue(), name, len(report.rows), what=what)
     if log:
@@ -146,7 +151,8 @@ def history_workbook(store: Store, scope: Scope, flt: SessionFilter, *, log: boo
                         totals=["Total", None, None, None, None, None, None, None, total_kwh,
                                 None, None, None, None, None, None])
     buffer = io.BytesIO()
-    written = excel.write_workbook(buffer, [sheet], _about(store, scope, installation, "Charge history", flt, []))
+    written = excel.write_workbook(buffer, [sheet], _about(store, scope, installation, "Charge history", flt, []),
+                                   page_header=(installation, "Charge history", period_text(flt)))
     name = file_name(installation, "history", flt)
     if log:
         record(store, scope, "Charge history", name, written)

@@ -20,7 +20,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, history, periods, theme
+from chargeboard import excel, history, periods, statements, theme
 from chargeboard.dashboard import add_months
 from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
@@ -53,19 +53,9 @@ def installation_average(store: Store, scope: Scope, today: date) -> Installatio
                                int(y_n or 0), None if y_avg is None else Decimal(y_avg))
 
 
-@dataclass(frozen=True)
-class Money:
-    """What the resident's charging costs, from issue 4's tariffs/statements."""
-    month: Decimal
-    year: Decimal
-    currency: str
-
-
-def money(store: Store, scope: Scope, today: date) -> Money | None:
+def money(store: Store, scope: Scope, today: date) -> statements.Money | None:
     """This month's and this year's cost of the caller's own charging, from the statements
     (issue 4's tariffs; no second implementation of the pricing here). None without a tariff."""
-    from chargeboard import statements  # noqa: PLC0415 — statements imports Money from here
-
     return statements.own_costs(store, scope, today)
 
 
@@ -81,7 +71,7 @@ class MyUsage:
     sessions: pd.DataFrame         # own sessions, last 12 months, newest first
     tags: pd.DataFrame
     average: InstallationAverage
-    money: Money | None
+    money: statements.Money | None
 
 
 def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
@@ -155,23 +145,28 @@ def _naive(value):
 
 
 def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = True) -> tuple[bytes, str]:
-    """The resident's own sessions (last 12 months) and months as an Excel file; logged as an export."""
+    """The resident's own sessions (last 12 months) and months as an Excel file; logged as an export.
+    Each session's cost is priced by the statements' own query (blank while no tariff is set)."""
     first = usage.monthly["month"].iloc[0]
+    costs, currency = statements.session_prices(store, scope, first, usage.today)
     # Read again as exact values (a DataFrame holds kWh as float).
     session_rows = [(_naive(start), _naive(end), _naive(registered), float(hours), station, tag or "", kwh,
-                     history.status_icons(offline, unreliable, False))
+                     costs.get(session_id), history.status_icons(offline, unreliable, False))
                     for (start, end, hours, station, _sid, _user, _uid, tag, kwh, offline, unreliable, _void,
-                         registered, _id, _replaced)
+                         registered, session_id, _replaced)
                     in store.rows("history_rows", scope, **_own_sessions(scope, first, usage.today))]
+    priced = [r[7] for r in session_rows if r[7] is not None]
     month_rows = [(m, int(s), e) for m, e, s in
                   zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"], strict=True)]
     sheets = [
         excel.Sheet("My sessions", [excel.Column("Start", "datetime"), excel.Column("End", "datetime"),
                                     excel.Column("Registered", "datetime"), excel.Column("Duration (h)", "hours"),
                                     excel.Column("Charging station", "text"), excel.Column("RFID tag", "text"),
-                                    excel.Column("Energy (kWh)", "kwh"), excel.Column("Status", "text")],
+                                    excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Cost ({currency})", "money"),
+                                    excel.Column("Status", "text")],
                     session_rows, totals=("Total", None, None, None, None, None,
-                                          sum((r[6] for r in session_rows), Decimal("0.000")), None)),
+                                          sum((r[6] for r in session_rows), Decimal("0.000")),
+                                          sum(priced, Decimal(0)) if priced else None, None)),
         excel.Sheet("By month", [excel.Column("Month", "date"), excel.Column("Sessions", "int"),
                                  excel.Column("Energy (kWh)", "kwh")], month_rows),
     ]
@@ -182,9 +177,13 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
              ("Rows limited to", "the sessions of your own user account"),
              ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
              ("Registered", "When the charger cloud registered the session; differs from Start when the "
-                            "charger was offline (OFFLINE). TIME? = the session's time is unlikely to be correct.")]
+                            "charger was offline (OFFLINE). TIME? = the session's time is unlikely to be correct."),
+             ("Cost", "Each session priced exactly as the statements price it (the tariff in force, hour by "
+                      "hour), rounded to the øre; blank while no tariff covers it. A month's statement may differ "
+                      "from the sum of its sessions by an øre, as it rounds once.")]
     buffer = io.BytesIO()
-    written = excel.write_workbook(buffer, sheets, about)
+    written = excel.write_workbook(buffer, sheets, about, page_header=(
+        scope.display_name or scope.username, "My usage", f"{first:%Y-%m-%d} – {usage.today:%Y-%m-%d}"))
     name = f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="my usage",

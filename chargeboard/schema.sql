@@ -227,3 +227,13 @@ CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
     FROM hp a CROSS JOIN range(1, 25) k(k)
     JOIN hp b ON b.version = a.version AND b.hour = (a.hour + k.k) % 24
     GROUP BY a.version, a.valid_from, a.valid_to, a.hour, a.price;
+
+-- Issue 10: who issues the statements (the co-op's name and postal address, printed on each
+-- statement PDF). One row at most; without it the installation's name is used.
+CREATE TABLE IF NOT EXISTS statement_issuer (
+    one        BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    name       VARCHAR NOT NULL,
+    address    VARCHAR NOT NULL DEFAULT '',
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_by VARCHAR NOT NULL
+);

@@ -24,17 +24,23 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from chargeboard import excel, reconciliation, tariffs
+from chargeboard.collation import norwegian_key
 from chargeboard.exports import csv_safe
 from chargeboard.scope import ROLE_TITLES, Scope, system_scope
 from chargeboard.store import Store
 
 SHARE_RULES = tariffs.SHARE_RULES
+# Up to this many statements the page builds the workbook with every run (well under a second);
+# more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
+BUILT_WITH_PAGE = 300
 MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
 
 
@@ -104,6 +110,27 @@ class Statements:
         return sum(self.totals.values(), Decimal(0))
 
 
+@dataclass(frozen=True)
+class Money:
+    """What a resident's own charging costs this month and this year so far (My usage)."""
+    month: Decimal
+    year: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class SessionCost:
+    """One session of a statement, priced as the statement prices it."""
+    session_id: str
+    user_id: str
+    started_local: datetime      # the local time the session is dated by
+    ended_local: datetime | None
+    station: str
+    energy_kwh: Decimal
+    raw_cost: Decimal            # exact, unrounded
+    cost: Decimal = Decimal(0)   # rounded; a statement's sessions add up exactly to its energy cost
+
+
 def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
     """Round each amount to `unit` so that they add up to the exact sum rounded once
     (largest remainder; ties go to the earlier amount)."""
@@ -124,6 +151,22 @@ def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
     return [Decimal(f) * unit for f in floors]
 
 
+def allocate_to(raw: list[Decimal], target: Decimal, unit: Decimal) -> list[Decimal]:
+    """Round each amount to `unit` so that they add up exactly to `target` (an already rounded
+    total within one unit per amount of their exact sum), by largest remainder."""
+    if not raw:
+        return []
+    scaled = [r / unit for r in raw]
+    floors = [int(x.to_integral_value(ROUND_FLOOR)) for x in scaled]
+    left = int((target / unit).to_integral_value(ROUND_HALF_UP)) - sum(floors)
+    if not 0 <= left <= len(raw):
+        raise StatementError(f"cannot round {len(raw)} amounts summing to {sum(raw)} to a total of {target}")
+    order = sorted(range(len(raw)), key=lambda i: (floors[i] - scaled[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(f) * unit for f in floors]
+
+
 def own_costs(store: Store, scope: Scope, today: date):
     """What the caller's own charging costs this month and this year so far (My usage):
     the caller's own statement lines, computed exactly as the statements page does. None
@@ -134,8 +177,6 @@ def own_costs(store: Store, scope: Scope, today: date):
 
 @lru_cache(maxsize=512)
 def _own_costs(store: Store, scope: Scope, today: date, data_version: tuple):
-    from chargeboard.my_usage import Money  # noqa: PLC0415 — my_usage imports this module lazily
-
     if not tariffs.periods(store):
         return None
     own = set(scope.user_ids)
@@ -166,10 +207,11 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     everyone = system_scope()  # the allocation needs every line; narrowed to `scope` below
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
-                      local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of)
+                      local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
+                      per_session=False)
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
-    for user_id, inst, n, kwh, cost, unpriced, active, name, email in rows:
+    for user_id, inst, n, kwh, cost, unpriced, active, name, email, *_per_session in rows:
         line = lines.setdefault(user_id, StatementLine(user_id, name, email))
         line.sessions += n
         line.energy_kwh += kwh
@@ -177,7 +219,7 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
         line.raw["energy_cost"] += Decimal(cost)
         line.kwh_by_installation[inst] = line.kwh_by_installation.get(inst, Decimal(0)) + kwh
         months.setdefault(user_id, set()).update(active)
-    ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, x.name.lower(), x.user_id))
+    ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, norwegian_key(x.name), x.user_id))
     fee_of: dict[date, Decimal] = {}
     for line in ordered:
         line.active_months = len(months[line.user_id])
@@ -219,6 +261,105 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     return Statements(request, as_of, currency, shown, totals, len(ordered), used, shared_kwh, notes)
 
 
+def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
+    """Every session behind each shown statement line, oldest first, priced by the same query as
+    the statement (per session); each line's session amounts add up exactly to its energy cost.
+    Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
+    rows = _session_rows(store, scope, st)
+    by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
+    for user_id, _inst, _n, kwh, cost, _unpriced, _active, _name, _email, sid, first, last, station in rows:
+        if user_id in by_user:
+            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", Decimal(kwh), Decimal(cost)))
+    unit = tariffs.minor_unit(st.currency)
+    for line in st.lines:
+        sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
+        if sum((s.raw_cost for s in sessions), Decimal(0)) != line.raw["energy_cost"] or len(sessions) != line.sessions:
+            raise StatementError(f"the sessions of {line.name} do not add up to their statement line; "
+                                 "was data loaded while the statement was computed? Try again.")
+        amounts = allocate_to([s.raw_cost for s in sessions], line.energy_cost, unit)
+        by_user[line.user_id] = [replace(s, cost=a) for s, a in zip(sessions, amounts, strict=True)]
+    return by_user
+
+
+def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -> tuple[dict[str, Decimal], str]:
+    """Each session in the caller's scope dated in the period, priced by the statements' own query and
+    rounded to the minor unit (no tariffs: none), with the currency. For a list of one's own sessions."""
+    all_periods = tariffs.periods(store)
+    currency = tariffs.currency_of(all_periods)
+    if not all_periods:
+        return {}, currency
+    unit = tariffs.minor_unit(currency)
+    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(date_from, time.min),
+                      local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=datetime.now(UTC),
+                      per_session=True)
+    return {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}, currency
+
+
+# The per-session query costs a few times the statement's own; the page builds the workbook and the
+# PDF from the same rows, so they are kept for the last few (scope, period, tariff versions, data).
+_SESSION_ROWS: OrderedDict = OrderedDict()
+_SESSION_ROWS_KEPT = 4
+_SESSION_ROWS_LOCK = threading.Lock()  # each browser session runs in its own thread
+
+
+def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
+    r = st.request
+    key = (store, scope, r.date_from, r.date_to, tuple((p.version, p.valid_from) for p in st.periods_used),
+           store.data_version())
+    with _SESSION_ROWS_LOCK:
+        if key in _SESSION_ROWS:
+            _SESSION_ROWS.move_to_end(key)
+            return _SESSION_ROWS[key]
+    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
+                      local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
+                      per_session=True)
+    with _SESSION_ROWS_LOCK:
+        _SESSION_ROWS[key] = rows
+        while len(_SESSION_ROWS) > _SESSION_ROWS_KEPT:
+            _SESSION_ROWS.popitem(last=False)
+    return rows
+
+
+@dataclass(frozen=True)
+class BandPart:
+    label: str          # "22–06" or "other hours"
+    price: Decimal      # per kWh
+    energy_kwh: Decimal
+    amount: Decimal
+
+
+def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost]) -> list[BandPart]:
+    """A line's energy by time-of-use band, for tariffs with bands (else []). Each session's kWh is
+    spread evenly over its local hours; the amounts divide the line's energy cost in proportion to
+    kWh x band price, so they add up exactly to it. A display of the statement, not a second pricing."""
+    if not any(p.bands for p in st.periods_used) or not sessions:
+        return []
+    kwh: dict[tuple[str, Decimal], Decimal] = {}
+    for s in sessions:
+        end = s.ended_local if s.ended_local and s.ended_local > s.started_local else s.started_local
+        span = Decimal((end - s.started_local).total_seconds())
+        hour = s.started_local.replace(minute=0, second=0, microsecond=0)
+        while True:
+            period = tariffs.period_on(st.periods_used, hour.date())
+            nxt = hour + timedelta(hours=1)
+            part = (s.energy_kwh if not span else
+                    s.energy_kwh * Decimal((min(nxt, end) - max(hour, s.started_local)).total_seconds()) / span)
+            band = next((b for b in period.bands if b.covers(hour.hour)), None) if period else None
+            key = (f"{band.from_hour:02d}–{band.to_hour:02d}" if band else "other hours",
+                   band.price if band else (period.price_per_kwh if period else Decimal(0)))
+            kwh[key] = kwh.get(key, Decimal(0)) + part
+            if nxt >= end:
+                break
+            hour = nxt
+    keys = sorted(kwh, key=lambda k: (k[0] == "other hours", k[0], k[1]))
+    weights = [kwh[k] * k[1] for k in keys]
+    total_weight = sum(weights, Decimal(0))
+    raw = [line.energy_cost * w / total_weight if total_weight else Decimal(0) for w in weights]
+    amounts = allocate_to(raw, line.energy_cost, tariffs.minor_unit(st.currency))
+    kwh_rounded = allocate_to([kwh[k] for k in keys], line.energy_kwh, Decimal("0.001"))
+    return [BandPart(k[0], k[1], e, a) for k, e, a in zip(keys, kwh_rounded, amounts, strict=True)]
+
+
 def _shares(store: Store, request: StatementRequest, periods, lines: list[StatementLine],
             shared_kwh: dict[str, Decimal], notes: list[str]) -> None:
     """Add each installation's standby and rest cost to the raw amounts of its residents."""
@@ -256,6 +397,41 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
                 x.raw[f"{what}_share"] += cost[what] * weight
 
 
+# -- who issues the statements ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    address: str = ""   # postal address, lines separated by newlines
+
+
+def issuer(store: Store) -> Issuer:
+    """The co-op's name and address for statements: as set, else the installation's name (or names)."""
+    row = store.one("statement_issuer")
+    if row:
+        return Issuer(row[0], row[1] or "")
+    names = [r[1] for r in store.rows("installations_all")]
+    return Issuer(", ".join(names) if names else "Charging co-op")
+
+
+def set_issuer(store: Store, name: str, address: str, updated_by: str) -> Issuer:
+    name, address = (name or "").strip(), "\n".join(x.strip() for x in (address or "").strip().splitlines())
+    if not name or len(name) > 200 or len(address) > 500:
+        raise StatementError("the co-op's name (1–200 characters) and address (up to 500) are needed")
+    store.execute("statement_issuer_set", issuer_name=name, address=address, updated_by=updated_by)
+    return Issuer(name, address)
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount to the currency's minor unit, e.g. '1,234.50' (the figure the statement holds)."""
+    return f"{amount.quantize(tariffs.minor_unit(currency)):,f}"
+
+
+ROUNDING_NOTE = ("Amounts are exact until rounded once to the currency's minor unit; each column's rows add up "
+                 "exactly to its total (largest-remainder allocation), and a statement's sessions add up exactly "
+                 "to its energy cost.")
+
+
 # -- exports -----------------------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = [("Resident", "text"), ("E-mail", "text"), ("Sessions", "int"), ("Energy (kWh)", "kwh"),
@@ -278,8 +454,7 @@ def _about(st: Statements, scope: Scope) -> list[tuple[str, str]]:
            f"resident per active month; entered by {p.created_by} at {p.created_at:%Y-%m-%d %H:%M} UTC")
           for p in st.periods_used],
         ("Standby estimate", SHARE_RULES[r.standby_share]), ("Other loads and losses", SHARE_RULES[r.rest_share]),
-        ("Rounding", "Amounts are exact until rounded once to the currency's minor unit; each column's rows "
-                     "add up exactly to its total (largest-remainder allocation)."),
+        ("Rounding", ROUNDING_NOTE),
         ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), role {ROLE_TITLES[scope.role]}"),
         ("Rows limited to", "every resident" if scope.see_all else "the caller's own statement"),
         ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
@@ -297,26 +472,45 @@ def _sheet_name(line: StatementLine, taken: set[str]) -> str:
     return name
 
 
+def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCost]) -> list[list]:
+    """A statement as rows (date, station, kWh, amount): its sessions, then the fee and the shares;
+    the amounts add up to the line's total."""
+    rows: list[list] = [[s.started_local, s.station, s.energy_kwh, s.cost] for s in sessions]
+    rows.append([f"Fixed monthly fee: {line.active_months} month(s) with charging", "", None, line.fixed_fee])
+    if st.request.standby_share != "off":
+        rows.append([f"Share of chargers' standby ({SHARE_RULES[st.request.standby_share]})", "", None,
+                     line.standby_share])
+    if st.request.rest_share != "off":
+        rows.append([f"Share of other loads and losses ({SHARE_RULES[st.request.rest_share]})", "", None,
+                     line.rest_share])
+    return rows
+
+
 def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
-    """Summary sheet plus a sheet per resident (the caller's own only, unless system owner)."""
+    """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
+    (resident, period), every session with its price, the fee and shares, and the total."""
     cols = [excel.Column(t, k) for t, k in SUMMARY_COLUMNS]
     totals = None
     if scope.see_all:
         totals = ["Total", "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
                   *[st.totals[f] for f in MONEY_FIELDS], st.total]
-    sheets = [excel.Sheet("Summary", cols, summary_rows(st), totals=totals)]
+    who = issuer(store)
+    period = f"{st.request.label} (both days included, local time)"
+    sheets = [excel.Sheet("Summary", cols, summary_rows(st), totals=totals)]  # the page header names the period
     taken: set[str] = {"summary"}
+    sessions = session_costs(store, scope, st)
     for x in st.lines:
-        body = [["Charging sessions", f"{x.sessions} sessions, {x.energy_kwh} kWh", x.energy_cost],
-                ["Fixed monthly fee", f"{x.active_months} month(s) with charging", x.fixed_fee],
-                ["Share of chargers' standby", SHARE_RULES[st.request.standby_share], x.standby_share],
-                ["Share of other loads and losses", SHARE_RULES[st.request.rest_share], x.rest_share]]
+        heading = [f"Charging statement — {x.name}" + (f" <{x.email}>" if x.email else ""),
+                   f"Period: {period}", f"Issued by: {who.name}"]
         sheets.append(excel.Sheet(_sheet_name(x, taken),
-                                  [excel.Column("Item", "text"), excel.Column("Basis", "text"),
-                                   excel.Column(f"Amount ({st.currency})", "money")],
-                                  body, totals=[f"Total — {x.name}", st.request.label, x.total]))
+                                  [excel.Column("Date (local time)", "datetime"), excel.Column("Station", "text"),
+                                   excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Amount ({st.currency})", "money")],
+                                  resident_rows(st, x, sessions[x.user_id]),
+                                  totals=[f"Total — {x.sessions} sessions", "", x.energy_kwh, x.total],
+                                  heading=heading))
     buffer = io.BytesIO()
-    excel.write_workbook(buffer, sheets, _about(st, scope))
+    excel.write_workbook(buffer, sheets, _about(st, scope),
+                         page_header=(who.name, "Charging statements", st.request.label))
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded

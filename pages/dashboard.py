@@ -6,8 +6,9 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import corrections, dashboard, help, periods, theme  # noqa: E402 — nothing runs before the guard
+from chargeboard import board_pack, corrections, dashboard, help, periods, theme  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
+from chargeboard.widgets import download  # noqa: E402
 
 present = st.toggle("Present mode — large type, no sidebar", value=st.query_params.get("present") == "1",
                     key="dash_present", help="For a meeting's projector. The address gets ?present=1, so a "
@@ -69,6 +70,18 @@ if view.balance is not None:
 else:
     st.caption("Standby and rest: no reconciled meter data for this period (meter readings and the "
                "reconciliation feed this chart).")
+
+if not present:  # the board pack PDF, built when asked for (a second or two)
+    wanted = (request, store().data_version())
+    prepared = st.session_state.get("board_pack")
+    if prepared and prepared[0] == wanted:
+        download("Download the board pack (PDF)", prepared[1][0], prepared[1][1], key="board_pack_pdf",
+                         what="Board pack (PDF)", rows=0, store=store(), scope=scope, mime=board_pack.PDF_MIME)
+    elif st.button("Prepare the board pack (PDF)", key="board_pack_prepare",
+                   help="This period's KPIs, charts, meter balance and data-quality notes, A4 landscape."):
+        with st.spinner("Printing the board pack…"):
+            st.session_state["board_pack"] = (wanted, board_pack.board_pack(store(), scope, request, log=False))
+        st.rerun()
 
 if not present:
     for title, text in ((help.REPORT_VS_METER_TITLE, help.REPORT_VS_METER),

@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import periods, statements, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import pdf, periods, statements, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Statements")
@@ -60,9 +60,42 @@ st.caption("Prices: " + "; ".join(f"from {p.valid_from}: {p.describe}, fee {p.mo
              "exactly to the totals.")
 
 label = "Download statements workbook (Excel)" if scope.is_system_owner else "Download my statement (Excel)"
-workbook, name = statements.workbook(store(), scope, result, log=False)
-widgets.download(label, workbook, name, key="stmt_xlsx", what="Statements", rows=len(result.lines),
-                 store=store(), scope=scope, primary=True)
+# Up to a co-op's worth of statements the workbook is built with the page; beyond, with the PDFs below.
+workbook_with_page = len(result.lines) <= statements.BUILT_WITH_PAGE
+if workbook_with_page:
+    workbook, name = statements.workbook(store(), scope, result, log=False)
+    widgets.download(label, workbook, name, key="stmt_xlsx", what="Statements", rows=len(result.lines),
+                     store=store(), scope=scope, primary=True)
 text, csv_name = statements.csv_text(store(), scope, result, log=False)
 widgets.download("Download as CSV", text, csv_name, key="stmt_csv", what="Statements (CSV)", rows=len(result.lines),
                  store=store(), scope=scope, mime="text/csv")
+
+# PDF: a resident's own is built with the page; everyone's (tens of PDFs) only when asked for.
+if scope.is_system_owner:
+    r = result.request
+    wanted = (r.date_from, r.date_to, r.standby_share, r.rest_share, store().data_version())
+    prepared = st.session_state.get("stmt_pdfs")
+    if prepared and prepared[0] == wanted:
+        (pdf_data, pdf_name), (zip_data, zip_name), built_workbook = prepared[1:]
+        if built_workbook is not None:
+            widgets.download(label, built_workbook[0], built_workbook[1], key="stmt_xlsx", what="Statements",
+                             rows=len(result.lines), store=store(), scope=scope, primary=True)
+        a, b = st.columns(2)
+        widgets.download("Download all statements (one PDF)", pdf_data, pdf_name, key="stmt_pdf", where=a,
+                         what="Statements (PDF)", rows=len(result.lines), store=store(), scope=scope,
+                         mime=pdf.PDF_MIME)
+        widgets.download("Download a PDF per resident (ZIP)", zip_data, zip_name, key="stmt_zip", where=b,
+                         what="Statements (PDF, ZIP)", rows=len(result.lines), store=store(), scope=scope,
+                         mime=pdf.ZIP_MIME)
+    elif st.button("Prepare PDF statements" + ("" if workbook_with_page else " and the workbook"),
+                   key="stmt_pdf_prepare"):
+        with st.spinner("Printing the statements…"):
+            st.session_state["stmt_pdfs"] = (
+                wanted, pdf.statements_pdf(store(), scope, result, log=False),
+                pdf.statements_zip(store(), scope, result, log=False),
+                None if workbook_with_page else statements.workbook(store(), scope, result, log=False))
+        st.rerun()
+else:
+    pdf_data, pdf_name = pdf.statements_pdf(store(), scope, result, log=False)
+    widgets.download("Download my statement (PDF)", pdf_data, pdf_name, key="stmt_pdf", what="Statements (PDF)",
+                     rows=len(result.lines), store=store(), scope=scope, mime=pdf.PDF_MIME)

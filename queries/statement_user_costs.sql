@@ -15,8 +15,12 @@
 -- Amounts of the details/even/slices paths are fractions of a kWh by nature: they are summed as
 -- integer nano-units of the currency (1e-9), so the sum is exact and the same on every run;
 -- the statement rounds once, to the minor unit. kWh in no price period is unpriced_kwh.
+-- With $per_session every row is one session (session_id, its start and station set): the
+-- same paths and the same nano-units, so a user's sessions add up exactly to their row without
+-- it. Without it session_id, first_local and station are NULL.
 WITH s AS (
-    SELECT s.session_id, coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
+    SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
+           coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
            s.started_at, s.ended_at, s.started_local, timezone(i.time_zone, s.ended_at) AS ended_local,
            s.energy_details, s.time_unreliable, i.time_zone,
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
@@ -51,7 +55,7 @@ dated AS (
     LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
 ),
 even_costs AS (
-    SELECT d.user_id, d.installation_id,
+    SELECT d.user_id, d.installation_id, d.session_key,
            sum(round(d.energy_kwh::DOUBLE * (
                    datediff('day', d.started_local::DATE, d.ended_local::DATE) * hb.day_s::DOUBLE
                    + hb.before_s::DOUBLE + hb.price::DOUBLE * (epoch(d.ended_local) - epoch(date_trunc('hour', d.ended_local)))
@@ -64,12 +68,12 @@ even_costs AS (
     GROUP BY ALL
 ),
 detailed AS (
-    SELECT d.session_id, d.user_id, d.installation_id, d.time_zone, d.energy_kwh,
+    SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh,
            unnest(from_json(d.energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]')) AS h
     FROM dated d WHERE d.path = 'details'
 ),
 detailed_slices AS (
-    SELECT session_id, user_id, installation_id,
+    SELECT session_id, session_key, user_id, installation_id,
            timezone(time_zone, h.Timestamp::TIMESTAMP::TIMESTAMPTZ) AS local_hour,
            CASE WHEN sum(h.Energy) OVER (PARTITION BY session_id) > 0
                 THEN energy_kwh::DOUBLE * h.Energy / sum(h.Energy) OVER (PARTITION BY session_id)
@@ -77,12 +81,13 @@ detailed_slices AS (
     FROM detailed
 ),
 split AS (
-    SELECT d.session_id, d.user_id, d.installation_id, d.time_zone, d.energy_kwh, d.started_at, d.ended_at,
+    SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh, d.started_at,
+           d.ended_at,
            unnest(generate_series(date_trunc('hour', d.started_at), d.ended_at, INTERVAL 1 HOUR)) AS h
     FROM dated d WHERE d.path = 'slices'
 ),
 even_slices AS (
-    SELECT session_id, user_id, installation_id, timezone(time_zone, h) AS local_hour,
+    SELECT session_id, session_key, user_id, installation_id, timezone(time_zone, h) AS local_hour,
            CASE WHEN ended_at <= started_at
                 THEN CASE WHEN h = date_trunc('hour', started_at) THEN energy_kwh::DOUBLE ELSE 0 END
                 ELSE energy_kwh::DOUBLE * (epoch(least(h + INTERVAL 1 HOUR, ended_at)) - epoch(greatest(h, started_at)))
@@ -90,12 +95,12 @@ even_slices AS (
     FROM split
 ),
 slices AS (
-    SELECT user_id, installation_id, local_hour, kwh FROM detailed_slices
+    SELECT user_id, installation_id, session_key, local_hour, kwh FROM detailed_slices
     UNION ALL
-    SELECT user_id, installation_id, local_hour, kwh FROM even_slices WHERE kwh > 0
+    SELECT user_id, installation_id, session_key, local_hour, kwh FROM even_slices WHERE kwh > 0
 ),
 priced_slices AS (
-    SELECT sl.user_id, sl.installation_id,
+    SELECT sl.user_id, sl.installation_id, sl.session_key,
            coalesce(sum(round(sl.kwh * hp.price::DOUBLE * 1e9)::BIGINT), 0) AS nano,
            coalesce(sum(sl.kwh) FILTER (WHERE hp.price IS NULL), 0) AS unpriced_kwh
     FROM slices sl
@@ -105,7 +110,8 @@ priced_slices AS (
     GROUP BY ALL
 ),
 simple_costs AS (
-    SELECT user_id, installation_id,
+    SELECT user_id, installation_id, session_key,
+           min(period_local) AS first_local, max(ended_local) AS last_local, min(station_id) AS station_id,
            sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
                FILTER (WHERE path = 'simple') AS cost,
            coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
@@ -119,9 +125,15 @@ SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS
        (c.unpriced_kwh + coalesce(p.unpriced_kwh, 0))::DECIMAL(24, 3) AS unpriced_kwh,
        c.active_months,
        coalesce(u.name, u.email, CASE WHEN c.user_id = '' THEN 'Open charging (no user)' ELSE c.user_id END) AS name,
-       u.email
+       u.email, c.session_key AS session_id,
+       CASE WHEN $per_session THEN c.first_local END AS first_local,
+       CASE WHEN $per_session THEN c.last_local END AS ended_local,
+       CASE WHEN $per_session THEN coalesce(st.name, st.device_id, c.station_id) END AS station
 FROM simple_costs c
-LEFT JOIN priced_slices p USING (user_id, installation_id)
-LEFT JOIN even_costs e USING (user_id, installation_id)
+LEFT JOIN priced_slices p ON p.user_id = c.user_id AND p.installation_id = c.installation_id
+                         AND p.session_key IS NOT DISTINCT FROM c.session_key
+LEFT JOIN even_costs e ON e.user_id = c.user_id AND e.installation_id = c.installation_id
+                      AND e.session_key IS NOT DISTINCT FROM c.session_key
 LEFT JOIN users u ON u.user_id = c.user_id
-ORDER BY c.user_id = '', name, c.user_id, c.installation_id
+LEFT JOIN stations st ON $per_session AND st.station_id = c.station_id
+ORDER BY c.user_id = '', name, c.user_id, c.installation_id, c.first_local, c.session_key

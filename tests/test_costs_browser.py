@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import shutil
+import zipfile
 from datetime import date, datetime, time, timedelta
 
 import openpyxl
 import support
 from browser_support import log_in, metric_value, page_text, wait_idle
+from pypdf import PdfReader
 
 from chargeboard import meters, periods, tariffs
 from chargeboard.store import Store
@@ -63,6 +65,26 @@ def test_reading_changes_reconciliation_and_statements_download(coop_db, auth_te
         names = [r[0] for r in book["Summary"].iter_rows(min_row=2, values_only=True)]
         assert {"Kari Nordmann", "Ola Hansen", "Per Olsen", "Eve Utenfor", "Total"} <= set(names)
         assert len(book.sheetnames) == len(names) - 1 + 2  # a sheet per statement, plus Summary and About
+        # all the PDFs are prepared on request, then downloaded as one PDF and as a ZIP of one each
+        page.get_by_role("button", name="Prepare PDF statements").click()
+        wait_idle(page)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download all statements (one PDF)").click()
+        everyone = " ".join(p.extract_text() for p in PdfReader(info.value.path()).pages)
+        assert {"Kari Nordmann", "Ola Hansen", "Per Olsen"} <= {n for n in names if n in everyone}
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download a PDF per resident (ZIP)").click()
+        assert len(zipfile.ZipFile(info.value.path()).namelist()) == len(names) - 1
+
+        # the board pack of the dashboard's period, prepared on request
+        page.get_by_role("link", name="Board dashboard").click()
+        wait_idle(page)
+        page.get_by_role("button", name="Prepare the board pack (PDF)").click()
+        wait_idle(page)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download the board pack (PDF)").click()
+        pack = PdfReader(info.value.path())
+        assert "Board pack" in pack.pages[0].extract_text() and pack.pages[0].mediabox.width > 800
     finally:
         context.close()
 
@@ -82,5 +104,9 @@ def test_reading_changes_reconciliation_and_statements_download(coop_db, auth_te
         book = openpyxl.load_workbook(io.BytesIO(open(info.value.path(), "rb").read()))
         assert book.sheetnames == ["Summary", "Kari Nordmann", "About"]
         assert [r[0] for r in book["Summary"].iter_rows(min_row=2, values_only=True)] == ["Kari Nordmann"]
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download my statement (PDF)").click()
+        own = " ".join(p.extract_text() for p in PdfReader(info.value.path()).pages)
+        assert "Kari Nordmann" in own and "Ola Hansen" not in own and "Per Olsen" not in own
     finally:
         context.close()

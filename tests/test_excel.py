@@ -384,3 +384,46 @@ def test_float_repr_round_trips():
     _, wb = write([Sheet("S", [Column("k", "kwh")], [(v,) for v in values])])
     got = [c.value for c in wb["S"]["A"][1:]]
     assert all(math.isclose(a, b, rel_tol=0, abs_tol=0) for a, b in zip(got, values, strict=True))
+
+
+# --- printing (issue 10) --------------------------------------------------------------------------
+
+
+def test_every_sheet_prints_one_page_wide_with_repeated_header_and_page_numbers():
+    wide = Sheet("Wide", COLUMNS, [ROW] * 3, totals=["Total", None, None, None, 12.3, None, None, None])
+    narrow = Sheet("Narrow", [Column("Name", "text"), Column("kWh", "kwh")], [("Åse", 1.5)],
+                   heading=["Statement — Åse & Ola", "Period: 2025-03-01 – 2025-03-31"])
+    _, book = write([wide, narrow], page_header=("Garage A & B", "Report", "2025-03"))
+    for ws in book.worksheets:
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True and ws.page_setup.paperSize == 9
+        assert ws.oddHeader.left.text == "Garage A && B"  # '&' is doubled: Excel prints one
+        assert (ws.oddHeader.center.text, ws.oddHeader.right.text) == ("Report", "2025-03")
+        assert ws.oddFooter.center.text == "Page &P of &N"
+    wide_ws, narrow_ws, about_ws = book.worksheets
+    assert wide_ws.page_setup.orientation == "landscape" and narrow_ws.page_setup.orientation == "portrait"
+    # the print area is exactly the table (header, 3 rows, totals): nothing beyond it prints
+    assert wide_ws.print_area == "'Wide'!$A$1:$H$5" and wide_ws.print_title_rows == "$1:$1"
+    assert about_ws.print_area == f"'About'!$A$1:$B${len(ABOUT) + 1}"
+    assert about_ws["B2"].alignment.wrap_text  # long About values wrap inside the printed width
+    # a heading above the table: the header row moves down, and is the one repeated
+    assert [narrow_ws.cell(r, 1).value for r in range(1, 6)] == [
+        "Statement — Åse & Ola", "Period: 2025-03-01 – 2025-03-31", None, "Name", "Åse"]
+    assert narrow_ws.print_title_rows == "$4:$4" and narrow_ws.print_area == "'Narrow'!$A$1:$B$5"
+    assert narrow_ws.freeze_panes == "A5" and narrow_ws.auto_filter.ref == "A4:B5"
+
+
+def test_print_area_covers_the_data_not_the_sheet_limits():
+    rows = [(i, START, START.date(), "x", 1.0, 1.0, 0.1, 1.0) for i in range(1000)]
+    ws = write([Sheet("Many", COLUMNS, rows)])[1]["Many"]
+    assert ws.print_area == "'Many'!$A$1:$H$1001"
+    assert ws.max_row == 1001 and ws.max_column == len(COLUMNS)
+
+
+def test_norwegian_sort_order():
+    from chargeboard.collation import norwegian_key, sorted_norwegian  # noqa: PLC0415
+
+    assert sorted_norwegian(["Aase", "Ære", "Øystein", "Åse", "Zorro"]) == ["Aase", "Zorro", "Ære", "Øystein", "Åse"]
+    assert sorted_norwegian(["øystein", "Ærlig", "ola", "Émile", "eva", "Ärla"]) == [
+        "Émile", "eva", "ola", "Ärla", "Ærlig", "øystein"]
+    assert norwegian_key(None) == ("", "")

@@ -113,3 +113,29 @@ def test_own_excel_export(store, feeds):
     assert all("u-2" not in str(v) and "99" not in str(v) for row in rows for v in row)
     with store.cursor() as cur:
         assert cur.execute("SELECT what, username FROM exports").fetchall() == [("my usage", "u-1")]
+
+
+def test_own_excel_export_has_each_sessions_cost_from_the_statements_pricing(store, feeds):
+    from chargeboard import statements, tariffs  # noqa: PLC0415
+
+    load(store, feeds, [rec("a", "u-1", 10), rec("b", "u-1", 2.5, datetime(2025, 3, 7, 10)), rec("d", "u-2", 99)])
+    tariffs.add_version(store, "styret", date(2025, 1, 1), "1.3333", monthly_fee="49")
+    usage = my_usage.my_usage(store, me(), TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(my_usage.export_workbook(store, me(), usage, log=False)[0]))
+    rows = list(book["My sessions"].iter_rows(values_only=True))
+    assert rows[0][7] == "Cost (NOK)"
+    # 10 kWh and 2.5 kWh at 1.3333 (one price all day): 13.333 -> 13.33 and 3.33325 -> 3.33
+    assert sorted(r[7] for r in rows[1:-1]) == [pytest.approx(3.33), pytest.approx(13.33)]
+    assert rows[-1][7] == pytest.approx(16.66)
+    # the same as the statement of those days prices them
+    march = statements.build_statements(store, me(), statements.StatementRequest(date(2025, 3, 1), TODAY))
+    assert march.lines[0].energy_cost == Decimal("16.67") or march.lines[0].energy_cost == Decimal("16.66")
+    assert abs(march.lines[0].raw["energy_cost"] - Decimal("16.66625")) < Decimal("1e-9")
+
+
+def test_own_excel_export_without_tariff_leaves_cost_blank(store, feeds):
+    load(store, feeds, [rec("a", "u-1", 10)])
+    usage = my_usage.my_usage(store, me(), TODAY)
+    book = openpyxl.load_workbook(io.BytesIO(my_usage.export_workbook(store, me(), usage, log=False)[0]))
+    rows = list(book["My sessions"].iter_rows(values_only=True))
+    assert rows[1][7] is None and rows[-1][7] is None

@@ -110,8 +110,21 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
                                "About"]
     rows = list(book["Summary"].iter_rows(min_row=2, values_only=True))
     assert rows[-1][0] == "Total" and round(sum(Decimal(str(r[8])) for r in rows[:-1]), 2) == Decimal("32.69")
-    assert book["Kari Nordmann"]["C6"].value == pytest.approx(11.34)
-    assert book["Kari Nordmann"]["A6"].value == "Total — Kari Nordmann"
+    kari = list(book["Kari Nordmann"].iter_rows(values_only=True))
+    assert kari[0][0] == "Charging statement — Kari Nordmann <kari.nordmann@example.org>"
+    assert kari[1][0].startswith("Period: 2026-01-01 – 2026-01-31")
+    assert kari[4][0] == "Date (local time)"
+    # her two sessions (local start, station, kWh, price), the fee, then the total
+    assert [(r[0].strftime("%Y-%m-%d %H:%M"), r[1], r[2], r[3]) for r in kari[5:7]] == [
+        ("2026-01-05 18:00", "Plass ST1", 1.0, 0.33), ("2026-01-20 18:00", "Plass ST2", 3.0, 1.0)]
+    assert kari[7][0].startswith("Fixed monthly fee") and kari[7][3] == pytest.approx(10.01)
+    assert kari[-1][0] == "Total — 2 sessions" and kari[-1][3] == pytest.approx(11.34)
+    assert round(sum(Decimal(str(r[3])) for r in kari[5:-1]), 2) == Decimal("11.34")
+    sheet = book["Kari Nordmann"]
+    assert sheet.print_title_rows == "$5:$5" and sheet.print_area == f"'Kari Nordmann'!$A$1:$D${len(kari)}"
+    assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "2026-01-01 – 2026-01-31")
+    assert all(ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 for ws in book.worksheets)
+    assert book["Summary"].page_setup.orientation == "landscape"
 
 
 def test_headless_statement(store, tmp_path, capsys):

@@ -1,0 +1,227 @@
+"""PDF statements and the board pack, read back: text (pypdf), page counts, rendered pages (pdftoppm)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from costs_support import add_sessions, make_store, session
+from PIL import Image
+from pypdf import PdfReader
+
+from chargeboard import board_pack, cli, dashboard, meters, pdf, statements, tariffs
+from chargeboard.scope import Scope, system_scope
+
+KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
+JAN = statements.StatementRequest(date(2026, 1, 1), date(2026, 1, 31))
+OTHERS = ("Ola Hansen", "Per Olsen", "Open charging")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = make_store(tmp_path, [
+        session("k1", "kari", "ST1", "2026-01-05T18:00:00", "2026-01-05T19:00:00", 1.0),
+        session("o1", "ola", "ST1", "2026-01-06T18:00:00", "2026-01-06T19:00:00", 1.0),
+        session("p1", "per", "ST2", "2026-01-07T18:00:00", "2026-01-07T19:00:00", 1.0),
+        session("k2", "kari", "ST2", "2026-01-20T21:00:00", "2026-01-21T02:00:00", 3.0),  # 1 h day, 4 h night
+        session("g1", None, "ST2", "2026-01-21T10:00:00", "2026-01-21T11:00:00", 2.0),
+        # many sessions for Ola in February, so his statement runs over more than one page
+        *[session(f"o-feb-{d}", "ola", "ST1", f"2026-02-{d:02d}T07:00:00", f"2026-02-{d:02d}T09:00:00", 7.5)
+          for d in range(1, 29)] * 1,
+        *[session(f"o-feb-b-{d}", "ola", "ST2", f"2026-02-{d:02d}T19:00:00", f"2026-02-{d:02d}T23:30:00", 11.25)
+          for d in range(1, 29)],
+    ])
+    tariffs.add_version(s, "styret", date(2025, 1, 1), "1.3333", monthly_fee="10.005",
+                        bands=[{"from_hour": 22, "to_hour": 6, "price": "0.5"}], standby_share="equal")
+    meters.register_meter(s, "M", "Garage A")
+    for at, kwh in (("2026-01-01T00:00:00", "0"), ("2026-03-01T00:00:00", "900")):
+        meters.add_reading(s, "styret", "M", datetime.fromisoformat(at), kwh)
+    statements.set_issuer(s, "Borettslaget Ærlige Øster Å", "Åsveien 1\n0150 Oslo", "styret")
+    yield s
+    s.close()
+
+
+def text_of(data: bytes) -> tuple[list[str], int]:
+    """Each page's text, whitespace collapsed (table cells come out one a line), and the page count."""
+    reader = PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages], len(reader.pages)
+
+
+def money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def test_resident_statement_holds_every_session_and_the_statements_own_numbers(store):
+    st = statements.build_statements(store, KARI, JAN)
+    kari = st.lines[0]
+    data, name = pdf.statements_pdf(store, KARI, st, log=False)
+    pages, count = text_of(data)
+    text = "\n".join(pages)
+    assert count == 1 and name == "chargeboard_statement_kari-nordmann_2026-01-01_2026-01-31.pdf"
+    assert "Borettslaget Ærlige Øster Å" in text and "Åsveien 1" in text and "0150 Oslo" in text
+    assert "Kari Nordmann" in text and "01.01.2026 – 31.01.2026" in text
+    # every session: local date and time, station, kWh, and its price; they add up to the energy cost
+    sessions = statements.session_costs(store, KARI, st)["u-kari"]
+    assert [s.session_id for s in sessions] == ["k1", "k2"]
+    for s in sessions:
+        assert f"{s.started_local:%d.%m.%Y %H:%M}" in text and f"{s.energy_kwh:.3f}" in text
+        assert money(s.cost) in text
+    assert "05.01.2026 18:00" in text and "20.01.2026 21:00" in text and "Plass ST1" in text
+    assert sum(s.cost for s in sessions) == kari.energy_cost
+    # the day/night split, the fee, the standby share, the total: the statement's own figures
+    assert "hours 22–06" in text and "2.400 kWh at 0.50 NOK/kWh" in text and "1.600 kWh at 1.3333" in text
+    assert money(kari.fixed_fee) in text and money(kari.standby_share) in text
+    assert kari.standby_share > 0 and f"Total to pay {money(kari.total)} NOK" in text
+    assert "Version 1, from 01.01.2025" in text and "rounded once" in text
+    # and nobody else's name
+    assert not any(other in text for other in OTHERS)
+
+
+def test_all_statements_in_one_pdf_each_numbered_on_its_own(store):
+    feb = statements.build_statements(store, system_scope(), statements.StatementRequest(
+        date(2026, 1, 1), date(2026, 2, 28)))
+    data, name = pdf.statements_pdf(store, system_scope(), feb, log=False)
+    pages, count = text_of(data)
+    assert name.startswith("chargeboard_statement_all_")
+    by_name = {line.name: [i for i, p in enumerate(pages) if f"· {line.name}" in p] for line in feb.lines}
+    ola = feb.lines[1]
+    assert ola.name == "Ola Hansen" and ola.sessions == 57 and len(by_name["Ola Hansen"]) == 2
+    assert count == sum(len(v) for v in by_name.values()) == 5  # Kari 1, Ola 2, Per 1, open charging 1
+    first, second = by_name["Ola Hansen"]
+    assert "Page 1 of 2" in pages[first] and "Page 2 of 2" in pages[second]
+    assert "Date (local time)" in pages[second]  # the sessions' header is repeated on the next page
+    ola_text = pages[first] + pages[second]
+    assert f"Total to pay {money(ola.total)} NOK" in ola_text
+    assert ola_text.count("Plass ST") == 57
+    assert all(p.strip() for p in pages)
+
+
+def test_zip_holds_one_pdf_per_statement(store):
+    st = statements.build_statements(store, system_scope(), JAN)
+    data, name = pdf.statements_zip(store, system_scope(), st, log=False)
+    assert name.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = zf.namelist()
+        assert names == [f"chargeboard_statement_{who}_2026-01-01_2026-01-31.pdf"
+                         for who in ("kari-nordmann", "ola-hansen", "per-olsen", "open-charging-no-user")]
+        kari = "\n".join(text_of(zf.read(names[0]))[0])
+    assert "Kari Nordmann" in kari and not any(other in kari for other in OTHERS)
+
+
+def test_a_resident_cannot_print_another_residents_statement(store):
+    st = statements.build_statements(store, KARI, JAN)
+    with pytest.raises(statements.StatementError):
+        pdf.statements_pdf(store, KARI, st, user_id="u-ola", log=False)
+
+
+def test_download_is_logged(store):
+    st = statements.build_statements(store, KARI, JAN)
+    pdf.statements_pdf(store, KARI, st)
+    assert ("kari", "Statements (PDF)") in [(r[0], r[1]) for r in store.cursor().execute(
+        "SELECT username, what FROM exports").fetchall()]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils (make test installs it)")
+def test_pages_render_with_ink_on_every_page(store, tmp_path):
+    st = statements.build_statements(store, system_scope(), JAN)
+    data, _ = pdf.statements_pdf(store, system_scope(), st, log=False)
+    pack, _ = board_pack.board_pack(store, system_scope(), dashboard.DashboardRequest(date(2026, 1, 1),
+                                                                                    date(2026, 1, 31)), log=False)
+    for label, blob in (("statements", data), ("pack", pack)):
+        source = tmp_path / f"{label}.pdf"
+        source.write_bytes(blob)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(source), str(tmp_path / label)], check=True)
+        images = sorted(tmp_path.glob(f"{label}-*.png"))
+        assert len(images) == len(PdfReader(io.BytesIO(blob)).pages)
+        for image in images:
+            grey = Image.open(image).convert("L")
+            dark = sum(grey.histogram()[:200])
+            assert dark > 500, f"{image.name} is (nearly) blank"
+
+
+def test_board_pack_holds_kpis_comparisons_charts_balance_and_quality(store):
+    request = dashboard.DashboardRequest(date(2026, 2, 1), date(2026, 2, 28))
+    data, name = board_pack.board_pack(store, system_scope(), request, log=False)
+    reader = PdfReader(io.BytesIO(data))
+    assert name == "chargeboard_board-pack_2026-02-01_2026-02-28.pdf"
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert width > height and round(float(width)) == 842  # A4 landscape
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    view = dashboard.dashboard_view(store, system_scope(), request)
+    assert "Board pack — Garage A" in text and "February 2026" in text
+    assert f"{view.kpis.current.energy_kwh:,.0f}" in text and str(view.kpis.current.sessions) in text
+    assert "Previous period" in text and "Last year" in text
+    assert dashboard.format_change("energy_kwh", view.kpis.change("energy_kwh")) in text
+    assert dashboard.trend_title(view.trend) in text.replace("\n", " ")
+    assert "Meter balance" in text and "Chargers' standby" in text
+    assert "Data quality in this period" in text
+    # vector charts: drawn as paths, no embedded images
+    assert all(not page.images for page in reader.pages)
+
+
+def test_board_pack_lists_the_periods_quality_findings(store):
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    notes = board_pack.quality_notes(store, system_scope(), date(2026, 2, 1), date(2026, 2, 28), now)
+    assert notes == []  # nothing odd in February
+    # a 0 kWh session in March is a finding of March only
+    add_sessions(store, store.path.parent, [
+        session("z1", "kari", "ST1", "2026-03-03T10:00:00", "2026-03-03T11:00:00", 0.0)], "Garage A", "z.json")
+    march = board_pack.quality_notes(store, system_scope(), date(2026, 3, 1), date(2026, 3, 31), now)
+    assert [(n.title, n.count) for n in march] == [("Sessions with 0 kWh", 1)]
+    assert board_pack.quality_notes(store, system_scope(), date(2026, 2, 1), date(2026, 2, 28), now) == []
+
+
+def test_cli_writes_pdf_zip_and_board_pack(store, tmp_path, capsys):
+    db = store.path
+    store.close()
+    out = tmp_path / "all.pdf"
+    base = ["--from", "2026-01-01", "--to", "2026-01-31", "--db", str(db)]
+    assert cli.main(["statement", *base, "--format", "pdf", "--out", str(out)]) == 0
+    assert text_of(out.read_bytes())[1] == 4
+    assert cli.main(["statement", *base, "--format", "zip", "--out", str(tmp_path / "s.zip")]) == 0
+    assert len(zipfile.ZipFile(tmp_path / "s.zip").namelist()) == 4
+    assert cli.main(["statement", *base, "--format", "pdf"]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert cli.main(["board-pack", *base, "--out", str(tmp_path / "bp.pdf")]) == 0
+    assert "Board pack" in text_of((tmp_path / "bp.pdf").read_bytes())[0][0]
+    assert cli.main(["statement-issuer", "--db", str(db), "--name", "Nytt navn"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["Nytt navn", "Åsveien 1", "0150 Oslo"]
+
+
+def test_issuer_defaults_to_the_installation_name(tmp_path):
+    s = make_store(tmp_path, [session("k1", "kari", "ST1", "2026-01-05T18:00:00", "2026-01-05T19:00:00", 1.0)],
+                   installation="Garage Ø")
+    try:
+        assert statements.issuer(s) == statements.Issuer("Garage Ø", "")
+        with pytest.raises(statements.StatementError):
+            statements.set_issuer(s, "  ", "", "styret")
+    finally:
+        s.close()
+
+
+def test_session_prices_follow_new_data_and_tariffs_at_once(store):
+    before = statements.build_statements(store, KARI, JAN)
+    assert [s.cost for s in statements.session_costs(store, KARI, before)["u-kari"]] == [Decimal("1.33"),
+                                                                                          Decimal("2.00")]
+    tariffs.add_version(store, "styret", date(2025, 1, 1), "2", monthly_fee="10")  # no bands any more
+    after = statements.build_statements(store, KARI, JAN)
+    assert [s.cost for s in statements.session_costs(store, KARI, after)["u-kari"]] == [Decimal("2.00"),
+                                                                                         Decimal("6.00")]
+    add_sessions(store, store.path.parent, [
+        session("k9", "kari", "ST1", "2026-01-30T12:00:00", "2026-01-30T13:00:00", 0.5)], "Garage A", "k9.json")
+    more = statements.build_statements(store, KARI, JAN)
+    assert [s.session_id for s in statements.session_costs(store, KARI, more)["u-kari"]] == ["k1", "k2", "k9"]
+
+
+def test_allocate_to_a_rounded_total():
+    cent = Decimal("0.01")
+    raw = [Decimal("0.3333"), Decimal("0.9999")]  # 1.3332: the statement may give 1.33 or 1.34
+    assert statements.allocate_to(raw, Decimal("1.33"), cent) == [Decimal("0.33"), Decimal("1.00")]
+    assert statements.allocate_to(raw, Decimal("1.34"), cent) == [Decimal("0.34"), Decimal("1.00")]
+    with pytest.raises(statements.StatementError):
+        statements.allocate_to(raw, Decimal("1.40"), cent)
