@@ -285,6 +285,17 @@ def main(argv: list[str] | None = None, *, stdout=None, stderr=None) -> int:
     return 2
 
 
+def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, quiet: bool = False) -> int | None:
+    """The command run by the app serving db; None when no app of this user listens."""
+    folder = settings.inbox_dir(db)
+    try:
+        return handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
+    except handover.SpoolRefused as error:  # no app of ours serves from there: never talk to it
+        if not quiet:
+            print(f"note: not handing the command over: {error}", file=args.stderr)
+        return None
+
+
 def _dispatch(args: argparse.Namespace, db: Path) -> int:
     if not args.uses_store:
         return args.run(args)
@@ -293,19 +304,14 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
             print(f"error: {path}: no such file", file=args.stderr)
             return 2
     command = HANDED_OVER.get(args.command)
-    folder = settings.inbox_dir(db)
-    if command is not None:
-        code = handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
-        if code is not None:
-            return code
+    if command is not None and (code := _hand_over(args, command, db)) is not None:
+        return code
     try:
         own = open_store(db, wait_seconds=30)
     except StoreLocked as error:
-        if command is not None:  # an app may have started meanwhile
-            code = handover.hand_over(folder, handover.request_for(args.command, command, args),
-                                      args.stdout, args.stderr)
-            if code is not None:
-                return code
+        # An app may have started meanwhile.
+        if command is not None and (code := _hand_over(args, command, db, quiet=True)) is not None:
+            return code
         print(f"error: {error}", file=args.stderr)
         return 2
     try:

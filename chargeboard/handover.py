@@ -132,8 +132,12 @@ def open_spool(folder: Path, *, create: bool) -> Spool | None:
     writable by nobody else. create=True (the app) makes them 0700; create=False (the command
     line) returns None when there is none. Raises SpoolRefused for a folder not private to us."""
     inbox, stem = folder.parent, folder.name
-    if not create and not folder.exists():
-        return None
+    if not create:
+        try:
+            if not folder.exists():
+                return None
+        except PermissionError:  # a folder this user cannot even look into holds no app of theirs
+            return None
     if create:
         inbox.parent.mkdir(parents=True, exist_ok=True)  # the store's folder
     base = os.open(inbox.parent, os.O_PATH | os.O_DIRECTORY)
@@ -246,8 +250,11 @@ def _talk(spool: Spool, request: Request, handles: list, stdout, stderr) -> int 
             for handle, size in zip(handles, sizes, strict=True):
                 if size and sock.sendfile(handle, 0, size) != size:
                     raise HandoverError(f"{handle.name}: changed while it was being sent; nothing was run")
+        except ConnectionError:
+            pass  # the app stopped reading (a refusal, a full disk): its answer says why
+        try:
             answer = _recv_json(sock)
-        except (ConnectionError, BrokenPipeError, ValueError, struct.error) as error:
+        except (ConnectionError, ValueError, struct.error) as error:
             raise HandoverError(f"the app did not take the command ({error}); nothing was run") from None
         if answer.get("status") != "claimed":
             print(f"error: {answer.get('reason', 'the app refused the command')}", file=stderr)

@@ -101,7 +101,8 @@ class Store:
                 {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
             )
             self._con.execute("SET enable_external_access = false")
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # re-entered by detached() inside a transaction
+        self._wal_flushed = False
         self._version = 0
         self._closed = False
 
@@ -181,7 +182,21 @@ class Store:
             if moved:
                 self._detached = (f"the store file {self.path} was replaced or deleted while the app was serving; "
                                   f"nothing more is written to it; restart the app")
+        if self._detached is not None and not self._wal_flushed and not self._closed:
+            self._flush_wal()
         return self._detached
+
+    def _flush_wal(self) -> None:
+        """The WAL is named after the path, not the file: left there, it would belong to no file
+        (the new one at the path refuses to open with it, and the moved one lacks its last loads).
+        A checkpoint moves it into the file this Store opened and removes it from the path."""
+        with self._write_lock:
+            try:
+                with contextlib.closing(self.cursor()) as cur:
+                    cur.execute("CHECKPOINT")
+                self._wal_flushed = True
+            except duckdb.Error:
+                pass  # a reader is still busy; tried again on the next check
 
     def _ensure_attached(self) -> None:
         if (reason := self.detached()) is not None:
