@@ -19,7 +19,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -28,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import support
-from browser_support import CHROMIUM, CHROMIUM_ARGS, log_in, page_text, wait_idle
+from browser_support import log_in, page_text, wait_idle
 from support import zaptec_record
 
 from chargeboard import cli, handover, reports, settings
@@ -525,37 +524,18 @@ def test_real_cli_hands_over_to_a_real_app_and_a_swapped_store_is_shown(browser,
     assert session_ids(db) == set(), "a load was reported into a file that is no longer at the path"
 
 
-def _browser_load(url: str, stop: threading.Event, reloads: list[int], errors: list[str]) -> None:
-    """Two logged-in pages reloading the dashboard until told to stop (own Playwright: one per thread)."""
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            pages = []
-            for _ in range(2):
-                page = chromium.new_context().new_page()
-                log_in(page, url, support.STYRET)
-                pages.append(page)
-            while not stop.is_set():
-                for page in pages:
-                    page.reload()
-                    wait_idle(page, timeout=60_000)
-                    reloads.append(1)
-            chromium.close()
-    except Exception as error:  # noqa: BLE001 — reported by the test
-        errors.append(repr(error))
-        stop.set()
-
-
-def test_one_hundred_hand_overs_under_browser_load_all_report_exactly(start_server, tmp_path, auth_file, feeds):
+def test_one_hundred_hand_overs_under_browser_load_all_report_exactly(browser, start_server, tmp_path, auth_file,
+                                                                     feeds):
+    """50 feeds, each handed over twice (2 new, then 2 duplicate), 4 at a time, while two
+    logged-in browsers reload the app's dashboard until the last hand-over has answered."""
     db = support.build_coop_db(tmp_path / "store")
     server = start_server(support.test_env(db, auth_file, tmp_path / "no-cookie-key"))
-    stop, reloads, errors = threading.Event(), [], []
-    load = threading.Thread(target=_browser_load, args=(server.url, stop, reloads, errors), daemon=True)
-    load.start()
+    contexts = [browser.new_context() for _ in range(2)]
     try:
-        _wait_for_socket(db, seconds=120)
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            log_in(page, server.url, support.STYRET)
+        _wait_for_socket(db)
         files = [feeds.zaptec(records(f"f{n}", 2), f"f{n}.json") for n in range(50)]
 
         def twice(path: Path) -> list[tuple[int, str, str]]:
@@ -566,10 +546,16 @@ def test_one_hundred_hand_overs_under_browser_load_all_report_exactly(start_serv
                 outcomes.append((code, out.getvalue(), err.getvalue()))
             return outcomes
 
+        reloads = 0
         with ThreadPoolExecutor(4) as pool:
-            results = dict(zip(files, pool.map(twice, files), strict=True))
-        assert not errors, errors
-        assert len(reloads) > 0, "the browsers never reloaded: there was no load"
+            futures = [pool.submit(twice, path) for path in files]
+            while not all(future.done() for future in futures):
+                for page in pages:  # the load: full page runs of the dashboard, one after another
+                    page.reload()
+                    wait_idle(page, timeout=60_000)
+                    reloads += 1
+            results = {path: future.result() for path, future in zip(files, futures, strict=True)}
+        assert reloads > 0
         tally = {"first: 2 new": 0, "second: 2 duplicate": 0}
         for path, ((code1, out1, err1), (code2, out2, err2)) in results.items():
             assert code1 == 0 and f"{path.name}: 2 records (zaptec-json)" in out1, err1
@@ -579,8 +565,8 @@ def test_one_hundred_hand_overs_under_browser_load_all_report_exactly(start_serv
             tally["second: 2 duplicate"] += "0 new, 2 duplicate, 0 updated, 0 rejected" in out2
         assert tally == {"first: 2 new": 50, "second: 2 duplicate": 50}
     finally:
-        stop.set()
-        load.join(120)
+        for context in contexts:
+            context.close()
         server.stop()
     handed = {sid for sid in session_ids(db) if sid.startswith("f")}
     assert handed == {f"f{n}-{i}" for n in range(50) for i in range(2)}
