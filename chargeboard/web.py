@@ -70,7 +70,12 @@ def app_store() -> Store:
         spool, _handover_problem = None, f"commands cannot be handed to the app: {error}"
         print(f"chargeboard: {_handover_problem}", file=sys.stderr, flush=True)
     # The store's SQL may read files from the spool folder only (and none without one).
-    store = open_store(db, wait_seconds=120, allowed_dirs=[spool.path] if spool else [])
+    try:
+        store = open_store(db, wait_seconds=120, allowed_dirs=[spool.path] if spool else [])
+    except BaseException:
+        if spool is not None:
+            spool.close()
+        raise
     if spool is not None:
         handover.start_server(store, spool, cli.HANDED_OVER)
         _handover_problem = None

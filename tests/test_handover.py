@@ -570,3 +570,36 @@ def test_one_hundred_hand_overs_under_browser_load_all_report_exactly(browser, s
         server.stop()
     handed = {sid for sid in session_ids(db) if sid.startswith("f")}
     assert handed == {f"f{n}-{i}" for n in range(50) for i in range(2)}
+
+
+def test_the_app_refuses_a_spool_another_user_made_and_tells_the_system_owner(shared_dir, auth_template, monkeypatch):
+    """The app serves its pages, hands nothing over, and says why to the system owner only."""
+    _need_setpriv()
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415
+
+    from chargeboard import web  # noqa: PLC0415
+
+    shared_dir.chmod(0o1777)
+    db = support.build_coop_db(shared_dir)
+    folder = settings.inbox_dir(db)
+    subprocess.run([*AS_NOBODY, "mkdir", "-p", "-m", "0777", str(folder)], check=True)
+    auth = shared_dir / "auth.yaml"
+    shutil.copyfile(auth_template, auth)
+    for name, value in support.test_env(db, auth, shared_dir / "no-cookie-key").items():
+        monkeypatch.setenv(name, value)
+    web.app_store.clear()
+    try:
+        seen = {}
+        for login in (support.STYRET, support.RESIDENT):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+            next(t for t in at.text_input if t.label == "Username").input(login.username)
+            next(t for t in at.text_input if t.label == "Password").input(login.password)
+            next(b for b in at.button if b.label == "Login").click()
+            at = at.run().run()
+            assert not at.exception
+            seen[login.username] = "\n".join(str(w.value) for w in at.warning)
+        assert "commands cannot be handed to the app" in seen["styret"] and f"owned by uid {NOBODY_UID}" in seen["styret"]
+        assert "handed" not in seen["kari"]
+        assert not (folder / handover.SOCKET_NAME).exists(), "the app listened in another user's folder"
+    finally:
+        web.app_store.clear()
