@@ -101,22 +101,17 @@ def _check_private(fd: int, path: Path) -> None:
                            f"remove it and restart the app")
 
 
-def _open_private_dir(parent_fd: int | None, parent: Path, name: str, create: bool) -> int:
+def _open_private_dir(parent_fd: int, parent: Path, name: str, create: bool) -> int:
     """A folder under parent, opened without following links and checked to be this user's only."""
     path = parent / name
     if create:
         with contextlib.suppress(FileExistsError):
-            os.mkdir(name if parent_fd is not None else path, 0o700, dir_fd=parent_fd)
-    flags = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW
+            os.mkdir(name, 0o700, dir_fd=parent_fd)
     try:
-        fd = os.open(name if parent_fd is not None else path, flags, dir_fd=parent_fd)
+        # O_NOFOLLOW with O_DIRECTORY: a symbolic link in the folder's place fails as "not a directory".
+        fd = os.open(name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
     except NotADirectoryError:
         raise SpoolRefused(f"{path} is not a folder (a link or a file); remove it and restart the app") from None
-    except OSError as error:
-        # ELOOP: a symbolic link put in the folder's place.
-        if error.errno == 40:
-            raise SpoolRefused(f"{path} is a symbolic link; remove it and restart the app") from None
-        raise
     try:
         _check_private(fd, path)
         if create and stat.S_IMODE(os.fstat(fd).st_mode) != 0o700:

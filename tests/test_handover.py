@@ -241,6 +241,11 @@ open({str(heard)!r}, "wb").write(conn.recv(65536))
     settings.inbox_dir(other).chmod(0o777)
     with pytest.raises(handover.SpoolRefused, match="writable by other users"):
         handover.open_spool(settings.inbox_dir(other), create=True)
+    # A link in the spool folder's place (to a folder the app would then write into): refused.
+    linked = shared_dir / "private" / "u.duckdb"
+    settings.inbox_dir(linked).symlink_to(shared_dir / "private")
+    with pytest.raises(handover.SpoolRefused, match="not a folder"):
+        handover.open_spool(settings.inbox_dir(linked), create=True)
 
 
 def test_crafted_requests_outside_the_allow_list_are_refused_and_change_nothing(tmp_path, auth_file, feeds):
