@@ -305,12 +305,19 @@ class Server:
     def __init__(self, store: Store, spool: Spool, commands: Mapping[str, Command], *, log=None):
         self.store, self.spool, self.commands = store, spool, dict(commands)
         self.log = log or sys.stderr
+        self._remove_leftover_jobs()
         self._listener = self._listen()
         self._lost_spool: str | None = None
         self.thread = threading.Thread(target=self._serve, name="chargeboard-handover", daemon=True)
 
     def _say(self, line: str) -> None:
         print(f"chargeboard hand-over: {line}", file=self.log, flush=True)
+
+    def _remove_leftover_jobs(self) -> None:
+        """Job folders of an app that stopped mid-job (the folder is private: all are ours)."""
+        for entry in os.scandir(self.spool.socket_path.rsplit("/", 1)[0]):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(self.spool.path / entry.name, ignore_errors=True)
 
     def _listen(self) -> socket.socket:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -349,6 +349,10 @@ time.sleep(120)
     finally:
         app.kill()
         app.wait(10)
+    folder = settings.inbox_dir(db)
+    assert [p for p in folder.iterdir() if p.is_dir()], "the killed app left its job folder"
+    with serving(db):  # the next start tidies it away
+        assert sorted(p.name for p in folder.iterdir()) == [handover.SOCKET_NAME]
 
 
 # -- item 6: the store under the app's feet -------------------------------------------------------
