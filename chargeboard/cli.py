@@ -1,8 +1,9 @@
 """The command line: python -m chargeboard <command>. Same code paths as the app.
 
 Commands that use the store open it themselves when no app is serving it. While the app
-serves, DuckDB lets only the app's process open the file, so the command is handed to
-the app (chargeboard.inbox) and runs there, in the app's process, with the same code.
+serves, DuckDB lets only the app's process open the file, so a command of HANDED_OVER is
+handed to the app over its socket (chargeboard.handover) and runs there with the same
+function. An operator's mistake is one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,9 +14,17 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from chargeboard import accounts, inbox, ingest, settings
+from chargeboard import accounts, errorlog, handover, ingest, settings
 from chargeboard.scope import ROLES, system_scope
-from chargeboard.store import Store, StoreLocked, open_store
+from chargeboard.store import Store, StoreError, StoreLocked, open_store
+
+REPORT_BY = ("station", "user", "rfid")
+OUT_FORMATS = ("csv", "xlsx")
+STATEMENT_FORMATS = (*OUT_FORMATS, "pdf", "zip")
+ATTRIBUTE_BY = ("start", "registered")
+SHARES = ("off", "equal", "kwh")
+# Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
+LAST_DAY = date(9998, 12, 31)
 
 
 def _ingest(args: argparse.Namespace, store: Store) -> int:
@@ -29,6 +38,9 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
             print("\n".join(summary.lines()), file=args.stdout)
         except ingest.IngestError as error:
             print(f"error: {error}", file=args.stderr)
+            failures += 1
+        except OSError as error:  # unreadable (permissions, a folder): this file is not loaded
+            print(f"error: {name}: cannot be read ({error.strerror or error})", file=args.stderr)
             failures += 1
     return 1 if failures else 0
 
@@ -58,6 +70,12 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"{db} exists; nothing to do (use --force to rebuild it)")
         return 0
     if db.exists():
+        try:  # an app serving it (or a command loading into it) holds its lock: checked before anything is removed
+            open_store(db).close()
+        except StoreLocked:
+            print(f"error: {db} is in use by a running app or command; stop it before rebuilding the demo store "
+                  f"(nothing was removed)", file=sys.stderr)
+            return 2
         db.unlink()
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
     files = demo.generate_demo(Path(args.out))
@@ -91,11 +109,30 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _dates_out_of_range(args: argparse.Namespace) -> bool:
+    if max(args.date_from, args.date_to) <= LAST_DAY:
+        return False
+    print(f"error: --from/--to: {max(args.date_from, args.date_to)} is after the last day that can be "
+          f"reported ({LAST_DAY})", file=args.stderr)
+    return True
+
+
 def scope_of(args: argparse.Namespace, store: Store):
     """The --as account's scope, or the system owner's when none is given."""
     if not getattr(args, "as_user", None):
         return system_scope()
-    return accounts.scope_for(accounts.find_account(args.as_user), store)
+    path = settings.auth_path()
+    try:
+        account = accounts.find_account(args.as_user)
+    except accounts.AccountError:
+        raise
+    except OSError as error:
+        raise accounts.AccountError(f"{path}: cannot be read ({error.strerror or error}), so --as "
+                                    f"{args.as_user} has no scope") from None
+    except Exception as error:  # noqa: BLE001 — any way a hand-edited accounts file can be malformed
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise accounts.AccountError(f"{path}: not a valid accounts file ({reason})") from None
+    return accounts.scope_for(account, store)
 
 
 def _report(args: argparse.Namespace, store: Store) -> int:
@@ -104,6 +141,8 @@ def _report(args: argparse.Namespace, store: Store) -> int:
 
     if args.date_to < args.date_from:
         print(f"error: --to {args.date_to} is before --from {args.date_from}", file=args.stderr)
+        return 2
+    if _dates_out_of_range(args):
         return 2
     try:
         scope = scope_of(args, store)
@@ -129,6 +168,8 @@ def _report(args: argparse.Namespace, store: Store) -> int:
 def _statement(args: argparse.Namespace, store: Store) -> int:
     from chargeboard import statements  # noqa: PLC0415
 
+    if _dates_out_of_range(args):
+        return 2
     try:
         scope = scope_of(args, store)
         request = statements.StatementRequest(args.date_from, args.date_to, standby_share=args.standby_share,
@@ -172,6 +213,8 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
 def _board_pack(args: argparse.Namespace, store: Store) -> int:
     from chargeboard import board_pack, dashboard  # noqa: PLC0415
 
+    if _dates_out_of_range(args):
+        return 2
     try:
         scope = scope_of(args, store)
         if args.date_to < args.date_from:
@@ -202,6 +245,23 @@ def _statement_issuer(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+# What a serving app runs for the command line, and the fields it takes from the request.
+# Never --db, --auth, user or demo: the app uses its own store and accounts, and paths are its own.
+HANDED_OVER: dict[str, handover.Command] = {
+    "ingest": handover.Command(_ingest, inputs=True, fields={
+        "format": ingest.FORMATS, "installation": str, "time_zone": str, "quiet": bool}),
+    "report": handover.Command(_report, writes_out=True, fields={
+        "by": REPORT_BY, "date_from": _date, "date_to": _date, "as_user": str, "format": OUT_FORMATS,
+        "attribute_by": ATTRIBUTE_BY}),
+    "statement": handover.Command(_statement, writes_out=True, fields={
+        "date_from": _date, "date_to": _date, "as_user": str, "format": STATEMENT_FORMATS,
+        "standby_share": (*SHARES, None), "rest_share": (*SHARES, None)}),
+    "board-pack": handover.Command(_board_pack, writes_out=True, fields={
+        "date_from": _date, "date_to": _date, "as_user": str}),
+    "statement-issuer": handover.Command(_statement_issuer, fields={"name": str, "address": str}),
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chargeboard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -213,17 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--installation", help=f"installation the stations belong to (default: {settings.DEFAULT_INSTALLATION!r})")
     p.add_argument("--time-zone", help=f"time zone of a new installation (default {settings.DEFAULT_TIME_ZONE})")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--shown-as", action="append", help=argparse.SUPPRESS)  # set when handed to the app
-    p.set_defaults(run=_ingest, uses_store=True, inputs="files")
+    p.set_defaults(run=_ingest, uses_store=True, inputs="files", shown_as=None)  # shown_as: set by the app
 
     p = commands.add_parser("report", help="print or save a charge report (same numbers as the app)")
-    p.add_argument("--by", required=True, choices=["station", "user", "rfid"])
+    p.add_argument("--by", required=True, choices=REPORT_BY)
     p.add_argument("--from", dest="date_from", required=True, type=_date, help="first day, YYYY-MM-DD (local)")
     p.add_argument("--to", dest="date_to", required=True, type=_date, help="last day, included, YYYY-MM-DD")
     p.add_argument("--db")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help="the scope of this account (default: everything)")
-    p.add_argument("--format", default="csv", choices=["csv", "xlsx"])
-    p.add_argument("--attribute-by", default="start", choices=["start", "registered"])
+    p.add_argument("--format", default="csv", choices=OUT_FORMATS)
+    p.add_argument("--attribute-by", default="start", choices=ATTRIBUTE_BY)
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_report, uses_store=True)
 
@@ -232,11 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", required=True, type=_date, help="last day, included, YYYY-MM-DD")
     p.add_argument("--db")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help="the scope of this account (default: everyone)")
-    p.add_argument("--format", default="csv", choices=["csv", "xlsx", "pdf", "zip"],
+    p.add_argument("--format", default="csv", choices=STATEMENT_FORMATS,
                    help="pdf: every statement in one PDF; zip: one PDF per statement")
-    p.add_argument("--standby-share", choices=["off", "equal", "kwh"],
+    p.add_argument("--standby-share", choices=SHARES,
                    help="share the chargers' standby (default: the tariff's rule)")
-    p.add_argument("--rest-share", choices=["off", "equal", "kwh"],
+    p.add_argument("--rest-share", choices=SHARES,
                    help="share the unexplained rest (default: the tariff's rule)")
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_statement, uses_store=True)
@@ -274,32 +333,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, *, store: Store | None = None, stdout=None, stderr=None) -> int:
-    """Run one command. `store` is given when the app runs a command handed to it."""
+def main(argv: list[str] | None = None, *, stdout=None, stderr=None) -> int:
+    """Run one command; every operator error is one line on stderr and a non-zero exit."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     args.stdout, args.stderr = stdout or sys.stdout, stderr or sys.stderr
+    db = Path(args.db) if getattr(args, "db", None) else settings.db_path()
+    try:
+        return _dispatch(args, db)
+    except (StoreError, handover.SpoolRefused, handover.HandoverError) as error:
+        print(f"error: {error}", file=args.stderr)
+    except OSError as error:
+        where = error.filename or db
+        print(f"error: {where}: {error.strerror or error}", file=args.stderr)
+    except Exception:  # noqa: BLE001 — never a traceback: one line with an id, the details in the log
+        error_id = errorlog.record(db, f"python -m chargeboard {args.command}")
+        print(f"error: an unexpected error (id {error_id}); details in {errorlog.log_path(db)}", file=args.stderr)
+        return 1
+    return 2
+
+
+def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, quiet: bool = False) -> int | None:
+    """The command run by the app serving db; None when no app of this user listens."""
+    folder = settings.inbox_dir(db)
+    try:
+        return handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
+    except handover.SpoolRefused as error:  # no app of ours serves from there: never talk to it
+        if not quiet:
+            print(f"note: not handing the command over: {error}", file=args.stderr)
+        return None
+
+
+def _dispatch(args: argparse.Namespace, db: Path) -> int:
     if not args.uses_store:
         return args.run(args)
-    if store is not None:
-        return args.run(args, store)
     for path in getattr(args, args.inputs, []) if getattr(args, "inputs", None) else []:
         if not Path(path).is_file():  # checked before anything is loaded: a typo loads nothing
             print(f"error: {path}: no such file", file=args.stderr)
             return 2
-    db = Path(args.db) if args.db else settings.db_path()
-    folder = settings.inbox_dir(db)
-    if not inbox.app_is_serving(folder):
-        try:
-            own = open_store(db, wait_seconds=30)
-        except StoreLocked as error:
-            if not inbox.app_is_serving(folder):
-                print(f"error: {error}", file=args.stderr)
-                return 2
-        else:
-            try:
-                return args.run(args, own)
-            finally:
-                own.close()
-    print(f"the app is serving {db}: running this command in the app's process", file=args.stderr)
-    return inbox.delegate(folder, argv, args)
+    command = HANDED_OVER.get(args.command)
+    if command is not None and (code := _hand_over(args, command, db)) is not None:
+        return code
+    try:
+        own = open_store(db, wait_seconds=30)
+    except StoreLocked as error:
+        # An app may have started meanwhile.
+        if command is not None and (code := _hand_over(args, command, db, quiet=True)) is not None:
+            return code
+        print(f"error: {error}", file=args.stderr)
+        return 2
+    try:
+        return args.run(args, own)
+    finally:
+        own.close()

@@ -1,10 +1,14 @@
 """The one module that opens the DuckDB store.
 
-Design (see README, "Loading feeds while the app is serving"): DuckDB lets one process
-own a database file. While the app serves, it is that process; a feed loaded from the
-command line is handed to the app through a spool folder (chargeboard.inbox), and the
-app's own worker thread loads it. When no app is serving, the command line opens the
-file itself. Either way the same ingest code runs on a connection from this module.
+Design (see README, "While the app is serving"): DuckDB lets one process own a database
+file. While the app serves, it is that process; a feed loaded from the command line is
+handed to the app over its socket (chargeboard.handover) and loaded by the app. When no
+app is serving, the command line opens the file itself. Either way the same ingest code
+runs on a connection from this module.
+
+A Store remembers which file it opened (device, inode). If that file is replaced or
+deleted while it is open, the Store is "detached": it writes nothing more, and a write
+whose commit went into the old file is reported as failed, never as done.
 
 Every call gets its own cursor: DuckDB refuses one connection used by several threads
 at once, and Streamlit runs each browser session in its own thread.
@@ -13,6 +17,7 @@ at once, and Streamlit runs each browser session in its own thread.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -31,8 +36,22 @@ SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 _SCOPED = re.compile(r"\bscoped_sessions\s*\(")
 
 
-class StoreLocked(RuntimeError):
+class StoreError(RuntimeError):
+    """The store cannot be used; the message is one line naming the file and why."""
+
+
+class StoreLocked(StoreError):
     """Another process owns the database file."""
+
+
+class StoreDetached(StoreError):
+    """The store's file was replaced or deleted while it was open: nothing more is written."""
+
+
+def _private_files() -> None:
+    """Every file a process that opens a store creates (the store, its WAL, exports, the
+    spool) is its user's only: the WAL comes and goes, so only the umask covers it."""
+    os.umask(os.umask(0o077) | 0o077)
 
 
 @cache
@@ -57,6 +76,7 @@ class Store:
 
     def __init__(self, path: Path | str, *, allowed_dirs: list[Path] | None = None):
         self.path = Path(path)
+        _private_files()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
         try:
@@ -64,20 +84,25 @@ class Store:
         except duckdb.Error as error:
             if is_lock_error(error):
                 raise StoreLocked(f"{self.path} is in use by another process: {error}") from error
-            raise
+            first_line = str(error).strip().splitlines()[0]
+            raise StoreError(f"{self.path}: cannot open the store — {first_line}") from None
+        opened = os.stat(self.path)
+        self._identity = (opened.st_dev, opened.st_ino)
+        self._detached: str | None = None
+        if opened.st_mode & 0o077 and opened.st_uid == os.geteuid():
+            os.chmod(self.path, 0o600)  # a store made before files were private
         # Day and month boundaries are computed with each installation's own zone in SQL;
         # UTC here keeps every other conversion explicit. GLOBAL: cursors do not inherit SET.
         self._con.execute("SET GLOBAL TimeZone = 'UTC'")
         self._con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-        if allowed_dirs is not None:
-            for folder in allowed_dirs:
-                folder.mkdir(parents=True, exist_ok=True)
+        if allowed_dirs is not None:  # folders the caller made (and checked)
             self._con.execute(
                 "SET allowed_directories = $dirs",
                 {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
             )
             self._con.execute("SET enable_external_access = false")
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.RLock()  # re-entered by detached() inside a transaction
+        self._wal_flushed = False
         self._version = 0
         self._closed = False
 
@@ -133,15 +158,49 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One writer at a time; everything inside commits together or not at all."""
-        with self._write_lock, contextlib.closing(self.cursor()) as cur:
-            cur.execute("BEGIN TRANSACTION")
+        with self._write_lock:
+            self._ensure_attached()
+            with contextlib.closing(self.cursor()) as cur:
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+                self._version += 1
+            self._ensure_attached()  # the commit landed in the file still at the path, or it is not "done"
+
+    def detached(self) -> str | None:
+        """Why nothing more is written (the file at the path is not the one opened), or None."""
+        if self._detached is None and not self._closed:
             try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-            self._version += 1
+                now = os.stat(self.path)
+                moved = (now.st_dev, now.st_ino) != self._identity
+            except FileNotFoundError:
+                moved = True
+            if moved:
+                self._detached = (f"the store file {self.path} was replaced or deleted while the app was serving; "
+                                  f"nothing more is written to it; restart the app")
+        if self._detached is not None and not self._wal_flushed and not self._closed:
+            self._flush_wal()
+        return self._detached
+
+    def _flush_wal(self) -> None:
+        """The WAL is named after the path, not the file: left there, it would belong to no file
+        (the new one at the path refuses to open with it, and the moved one lacks its last loads).
+        A checkpoint moves it into the file this Store opened and removes it from the path."""
+        with self._write_lock:
+            try:
+                with contextlib.closing(self.cursor()) as cur:
+                    cur.execute("CHECKPOINT")
+                self._wal_flushed = True
+            except duckdb.Error:
+                pass  # a reader is still busy; tried again on the next check
+
+    def _ensure_attached(self) -> None:
+        if (reason := self.detached()) is not None:
+            raise StoreDetached(reason)
 
     def execute(self, name: str, **params: Any) -> None:
         """Run one write query from queries/ in its own transaction."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from chargeboard import accounts, inbox, secrets, settings
+from chargeboard import accounts, cli, handover, secrets, settings
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
 from chargeboard.store import Store, StoreLocked, open_store
 
@@ -53,19 +54,48 @@ _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVa
 
 def _release_store(store: Store) -> None:
     """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
-    its inbox worker, so two workers never serve one spool folder."""
+    its hand-over server, so two servers never answer one spool folder."""
     store.close()
 
 
 @st.cache_resource(show_spinner="Opening the store…", on_release=_release_store)
 def app_store() -> Store:
-    """The process's one Store (shared by design: it holds no user data), and the worker
-    that loads feeds handed over by the command line while the app serves."""
+    """The process's one Store (shared by design: it holds no user data), and the server
+    that runs commands handed over by the command line while the app serves."""
+    global _handover_problem  # noqa: PLW0603 — set once, with the cached store
     db = settings.db_path()
-    folder = settings.inbox_dir(db)
-    store = open_store(db, wait_seconds=120, allowed_dirs=[folder])
-    inbox.start_worker(store, folder)
+    try:
+        spool = handover.open_spool(settings.inbox_dir(db), create=True)
+    except (handover.SpoolRefused, OSError) as error:  # serve the pages; hand nothing over
+        spool, _handover_problem = None, f"commands cannot be handed to the app: {error}"
+        print(f"chargeboard: {_handover_problem}", file=sys.stderr, flush=True)
+    # The store's SQL may read files from the spool folder only (and none without one).
+    try:
+        store = open_store(db, wait_seconds=120, allowed_dirs=[spool.path] if spool else [])
+    except BaseException:
+        if spool is not None:
+            spool.close()
+        raise
+    if spool is not None:
+        handover.start_server(store, spool, cli.HANDED_OVER)
+        _handover_problem = None
     return store
+
+
+_handover_problem: str | None = None
+
+
+def _store_notices(scope: Scope) -> None:
+    """On every page: a store that is no longer the file at its path; to the system owner,
+    a spool folder the app refused."""
+    try:
+        detached = app_store().detached()
+    except StoreLocked:
+        return
+    if detached:
+        st.error(f"Chargeboard: {detached}.")
+    if _handover_problem and scope.role == SYSTEM_OWNER:
+        st.warning(f"Chargeboard: {_handover_problem}")
 
 
 def _authenticator(config: dict) -> stauth.Authenticate:
@@ -139,6 +169,7 @@ def guard(page_file: str | None = None) -> Scope:
         if spec is None or scope.role not in spec.roles:
             st.error("This page is not available to your role.")
             st.stop()
+        _store_notices(scope)
     return scope
 
 

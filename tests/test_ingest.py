@@ -1,4 +1,4 @@
-"""Loading charge-session feeds: formats, validation, idempotency, atomicity, DST, CLI, inbox."""
+"""Loading charge-session feeds: formats, validation, idempotency, atomicity, DST, CLI, hand-over."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 import support
 from support import csv_row, zaptec_record
 
-from chargeboard import history, inbox, settings
+from chargeboard import cli, handover, history, settings
 from chargeboard.ingest import IngestError, ingest_file
 from chargeboard.scope import system_scope
 from chargeboard.store import Store
@@ -641,18 +641,15 @@ def test_cli_invalid_json_is_one_clear_line_and_stores_nothing(tmp_path, feeds):
 
 def test_cli_hands_the_file_to_a_serving_app(tmp_path, feeds):
     db = tmp_path / "served.duckdb"
-    folder = settings.inbox_dir(db)
-    store = Store(db, allowed_dirs=[folder])  # as the app opens it: it owns the file
+    spool = handover.open_spool(settings.inbox_dir(db), create=True)
+    store = Store(db, allowed_dirs=[spool.path])  # as the app opens it: it owns the file
     try:
-        inbox.start_worker(store, folder, interval=0.1)
-        deadline = time.monotonic() + 5
-        while not inbox.app_is_serving(folder):
-            assert time.monotonic() < deadline, "the worker wrote no heartbeat"
-            time.sleep(0.05)
+        handover.start_server(store, spool, cli.HANDED_OVER)
         path = feeds.zaptec(three_records() + [zaptec_record("neg", kwh=-1)], "handed.json")
         done = run_cli("ingest", str(path), "--db", str(db))
         assert done.returncode == 0, done.stderr
         assert "lock" not in done.stderr.lower()
+        assert "running this command in the app's process" in done.stderr  # it was handed over
         assert "handed.json: 4 records (zaptec-json)" in done.stdout
         assert "3 new, 0 duplicate, 0 updated, 1 rejected" in done.stdout
         assert set(sessions(store)) == {"s-1", "s-2", "s-3"}  # visible at once, same store
@@ -662,8 +659,8 @@ def test_cli_hands_the_file_to_a_serving_app(tmp_path, feeds):
         failed = run_cli("ingest", str(broken), "--db", str(db))
         line = _one_error_line(failed)
         assert "broken.csv" in line and "line 1" in line
-        assert str(folder) not in line  # named as the user gave it, not by its spool copy
-        assert not [p for p in folder.iterdir() if p.is_dir()], "spool jobs are cleaned up"
+        assert str(spool.path) not in line  # named as the user gave it, not by its spool copy
+        assert not [p for p in spool.path.iterdir() if p.is_dir()], "spool jobs are cleaned up"
     finally:
         store.close()
 
@@ -677,16 +674,20 @@ def _wait_for(condition, seconds: float = 5.0) -> bool:
     return condition()
 
 
-def test_inbox_worker_survives_its_folder_being_cleared_and_ends_with_its_store(tmp_path):
+def test_handover_server_survives_its_folder_being_cleared_and_ends_with_its_store(tmp_path, feeds):
     db = tmp_path / "served.duckdb"
     folder = settings.inbox_dir(db)
+    spool = handover.open_spool(folder, create=True)
     store = Store(db, allowed_dirs=[folder])
     try:
-        worker = inbox.start_worker(store, folder, interval=0.05)
-        assert _wait_for(lambda: inbox.app_is_serving(folder))
+        server = handover.start_server(store, spool, cli.HANDED_OVER)
+        assert (folder / handover.SOCKET_NAME).exists()
         shutil.rmtree(folder)  # someone tidies data/inbox/ while the app serves
-        assert _wait_for(lambda: inbox.app_is_serving(folder)), "the worker died: feeds can no longer be handed over"
-        assert worker.is_alive()
+        assert _wait_for(lambda: (folder / handover.SOCKET_NAME).exists()), "feeds can no longer be handed over"
+        done = run_cli("ingest", str(feeds.zaptec(three_records(), "after.json")), "--db", str(db))
+        assert done.returncode == 0 and "3 new" in done.stdout, done.stderr
+        assert server.thread.is_alive()
     finally:
         store.close()
-    assert _wait_for(lambda: not worker.is_alive()), "the worker outlives its store"
+    assert _wait_for(lambda: not server.thread.is_alive()), "the server outlives its store"
+    assert not (folder / handover.SOCKET_NAME).exists(), "a stopped app leaves no socket to connect to"
