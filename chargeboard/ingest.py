@@ -224,8 +224,11 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
                 progress.done()
                 summary.seconds = time.perf_counter() - started
                 return summary
+            # The file was made no later than now: a reliable clock's start more than a day
+            # after this is impossible (validate_staged_sessions.sql).
             params = {"path": str(path.resolve()), "max_kw": settings.MAX_CHARGER_KW,
-                      "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH}
+                      "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH,
+                      "installation_id": installation_id, "file_time": started_at}
             if resolved == "zaptec-json":  # one JSON value may be the whole file
                 params["max_object_bytes"] = max(16 << 20, size + 1)
             _run_with_progress(cur, staged_sql, params, progress, "reading", 0.1, 0.7)
@@ -240,7 +243,6 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
                         {"source_file": Path(shown).name, "import_id": import_id})
             cur.execute(query_text("upsert_stations_from_incoming"), {"installation_id": installation_id})
             cur.execute(query_text("upsert_users_from_incoming"))
-            cur.execute(query_text("upsert_tags_from_incoming"))
             cur.execute(query_text("insert_rejected_from_staged"), {"import_id": import_id})
             malformed = 0
             if resolved == "csv":

@@ -39,14 +39,14 @@ def sessions(store: Store) -> dict[str, dict]:
 
 
 def table_rows(store: Store, table: str) -> list[tuple]:
-    assert table in {"sessions", "imports", "rejected_rows", "installations", "stations", "users", "rfid_tags"}
+    assert table in {"sessions", "imports", "rejected_rows", "installations", "stations", "users"}
     with contextlib.closing(store.cursor()) as cur:
         return cur.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()  # noqa: S608 — constant names
 
 
 def counts(store: Store) -> dict[str, int]:
     return {t: len(table_rows(store, t)) for t in
-            ("sessions", "imports", "rejected_rows", "installations", "stations", "users", "rfid_tags")}
+            ("sessions", "imports", "rejected_rows", "installations", "stations", "users")}
 
 
 def rejected(store: Store, import_id: int | None = None) -> list[tuple[str, str]]:
@@ -583,7 +583,8 @@ def test_installation_time_zone_decides_the_local_time(store, feeds):
                           installation="Lisboa garasje", time_zone="Europe/Lisbon")
     assert summary.installation_id == "lisboa-garasje"
     assert sessions(store)["lis"]["started_local"] == datetime(2025, 7, 2, 0, 30)  # WEST = UTC+1
-    oslo = ingest_file(store, feeds.zaptec([zaptec_record("osl", start=datetime(2025, 7, 1, 23, 30))], "o.json"))
+    osl = zaptec_record("osl", station="chg-osl", start=datetime(2025, 7, 1, 23, 30))  # its own station
+    oslo = ingest_file(store, feeds.zaptec([osl], "o.json"))
     assert oslo.installation_id == "default-installation"
     assert sessions(store)["osl"]["started_local"] == datetime(2025, 7, 2, 1, 30)  # CEST = UTC+2
 
