@@ -191,14 +191,16 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
         raise IngestError(f"{shown}: unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
     try:
         resolved = detect_format(path) if fmt == "auto" else fmt
+        if resolved == "csv":
+            _check_csv_header(path, shown)
     except IngestError as error:
         raise IngestError(str(error).replace(str(path), shown)) from None
+    except OSError as error:
+        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
     if resolved == "meter-csv":
         from chargeboard import meters  # noqa: PLC0415 — meters imports this module
 
         return meters.ingest_meter_file(store, path, display_name=shown, installation=installation)
-    if resolved == "csv":
-        _check_csv_header(path, shown)
     size = path.stat().st_size
     if show_progress is None:
         show_progress = size >= PROGRESS_MIN_BYTES
@@ -206,7 +208,10 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     blank_lines: list[int] | None = [] if resolved == "csv" else None
-    content_sha256, file_bytes = _sha256(path, progress, blank_lines)
+    try:
+        content_sha256, file_bytes = _sha256(path, progress, blank_lines)
+    except OSError as error:
+        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
     records_query = _records_query(path, resolved)
     # Both parts are constant files of queries/, never input: one pass reads and checks.
     staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
