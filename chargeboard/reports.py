@@ -144,8 +144,9 @@ def monthly_chart(report: Report, top: int = 12) -> go.Figure:
         bands = data.groupby(["band", "month"], as_index=False)["energy_kwh"].sum()
         for band in [names.get(k, k) for k in order] + (["others"] if "others" in set(bands["band"]) else []):
             part = bands[bands["band"] == band]
+            # The name is fed in as a trace property (escaped by theme.style), never into the template.
             fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band,
-                        hovertemplate=f"{band}: %{{y:,.3f}} kWh<extra></extra>")
+                        hovertemplate="%{fullData.name}: %{y:,.3f} kWh<extra></extra>")
         per_month = data.groupby("month")["energy_kwh"].sum()
         busiest = per_month.idxmax()
         title = f"{busiest:%B %Y} was the busiest month: {float(per_month.max()):,.0f} kWh · {title}"
