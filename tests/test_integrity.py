@@ -266,3 +266,70 @@ def test_bad_meter_value_is_a_rejected_row_and_the_rest_lands(store, feeds, cell
         raw = cur.execute("SELECT raw FROM rejected_rows WHERE import_id = $i", {"i": summary.import_id}).fetchone()[0]
     assert raw.startswith("M-1,") and len(raw) <= 1000
 
+
+
+# -- the suite catches what it used to miss ----------------------------------------------------------
+
+def test_registration_in_summer_time_counts_in_its_local_month(store, feeds):
+    """Registered 30 June 22:30 UTC = 1 July 00:30 in Oslo (UTC+2 in summer): July, not June
+    (a fixed UTC+1 would say 30 June 23:30)."""
+    offline = zaptec_record("late", start=datetime(2025, 6, 28, 8), kwh=7.0, metadata=2 | 4,
+                            registered=datetime(2025, 6, 30, 22, 30))
+    winter = zaptec_record("winter", station="chg-2", start=datetime(2025, 1, 30, 8), kwh=3.0, metadata=2 | 4,
+                           registered=datetime(2025, 1, 31, 23, 30))  # 1 February 00:30 (UTC+1)
+    ingest_file(store, feeds.zaptec([offline, winter]))
+    assert stored(store)["late"]["registered_local"] == datetime(2025, 7, 1, 0, 30)
+
+    def by_registration(first: date, last: date) -> Decimal:
+        request = reports.ReportRequest(SessionFilter(first, last), attribute_by="registered")
+        return reports.build_report(store, ALL, request).totals.energy_kwh
+
+    assert by_registration(date(2025, 7, 1), date(2025, 7, 31)) == Decimal("7.000")
+    assert by_registration(date(2025, 6, 1), date(2025, 6, 30)) == Decimal("0.000")
+    assert by_registration(date(2025, 2, 1), date(2025, 2, 28)) == Decimal("3.000")
+    k = dashboard.kpis_for(store, ALL, dashboard.DashboardRequest(date(2025, 7, 1), date(2025, 7, 31),
+                                                                  attribute_by="registered"),
+                           date(2025, 7, 1), date(2025, 7, 31))
+    assert (k.sessions, k.energy_kwh) == (1, Decimal("7.000"))
+
+
+# Each stored field of a Zaptec record, and a changed value for it.
+CHANGED_FIELDS = {
+    "ChargerId": "chg-other", "UserId": "u-other", "TokenName": "Tag other",
+    "StartDateTime": "2025-03-01T09:30:00.000", "CommitEndDateTime": "2025-03-01T11:30:00.000",
+    "EndDateTime": "2025-03-02T08:00:00.000", "Energy": 5.001, "CommitMetadata": 2 | 4,
+    "ReplacedBySessionId": "s-new", "ExternalId": "ext-2", "ChargerFirmwareVersion": "4.0.0",
+    "SignedSession": "OCMF|{}", "EnergyDetails": [{"Timestamp": "2025-03-01T10:00:00Z", "Energy": 5.0}],
+}
+STORED_AS = {
+    "ChargerId": ("station_id", "chg-other"), "UserId": ("user_id", "u-other"), "TokenName": ("tag", "Tag other"),
+    "StartDateTime": ("started_at", datetime(2025, 3, 1, 9, 30, tzinfo=UTC)),
+    "CommitEndDateTime": ("ended_at", datetime(2025, 3, 1, 11, 30, tzinfo=UTC)),
+    "EndDateTime": ("registered_at", datetime(2025, 3, 2, 8, tzinfo=UTC)),
+    "Energy": ("energy_kwh", Decimal("5.001")), "CommitMetadata": ("offline", True),
+    "ReplacedBySessionId": ("replaced_by", "s-new"), "ExternalId": ("external_id", "ext-2"),
+    "ChargerFirmwareVersion": ("firmware", "4.0.0"), "SignedSession": ("signed", True),
+    "EnergyDetails": ("energy_details", '[{"Timestamp":"2025-03-01T10:00:00Z","Energy":5.0}]'),
+}
+
+
+def _base_record() -> dict:
+    return zaptec_record("s-1", start=datetime(2025, 3, 1, 10), minutes=60, kwh=5.0,
+                         registered=datetime(2025, 3, 1, 11, 5), ExternalId="ext-1",
+                         ChargerFirmwareVersion="3.2.1")
+
+
+@pytest.mark.parametrize("field", list(CHANGED_FIELDS))
+def test_reingest_with_one_field_changed_is_an_update(store, feeds, field):
+    ingest_file(store, feeds.zaptec([_base_record()], "first.json"))
+    same = ingest_file(store, feeds.zaptec([_base_record()], "same.json", shape="list"))
+    assert (same.new, same.duplicate, same.updated) == (0, 1, 0)
+    changed = dict(_base_record(), **{field: CHANGED_FIELDS[field]})
+    summary = ingest_file(store, feeds.zaptec([changed], "changed.json"))
+    assert (summary.new, summary.duplicate, summary.updated, summary.rejected) == (0, 0, 1, 0), \
+        summary.rejected_by_reason
+    column, value = STORED_AS[field]
+    row = stored(store)["s-1"]
+    got = row[column] if column != "energy_details" else json.dumps(json.loads(row[column]), separators=(",", ":"))
+    assert got == value
+    assert len(stored(store)) == 1
