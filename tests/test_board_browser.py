@@ -33,6 +33,7 @@ def demo_app(auth_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-app")
     db = folder / "demo.duckdb"
     subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db), "--force"], cwd=ROOT,
+                   env={**os.environ, "CHARGEBOARD_TODAY": support.TODAY},  # the day the server lives on
                    check=True, capture_output=True)
     auth = folder / "auth.yaml"
     shutil.copyfile(auth_template, auth)
