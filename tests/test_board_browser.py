@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import support
-from browser_support import launch_server, log_in, one, page_text, wait_idle
+from browser_support import assert_not_sent, launch_server, log_in, one, page_text, wait_idle
 
 from chargeboard import demo
 
@@ -93,6 +93,7 @@ def test_resident_lands_on_my_usage_and_sees_no_other_resident(browser, demo_app
         others = [r.full_name for r in demo.RESIDENTS if r.full_name != "Kari Nordmann"]
         for name in others:
             assert name not in text, f"{name} shown to kari"
+        assert_not_sent(page, others)  # nor in her sessions table's data (drawn on a canvas)
         nav = page.locator("[data-testid='stSidebar']").inner_text()
         assert "Board dashboard" not in nav and "Data quality" not in nav
         assert page.locator("[data-testid='stException']").count() == 0
