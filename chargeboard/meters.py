@@ -31,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from chargeboard import csv_dialect
 from chargeboard.store import Store, query_text
 from chargeboard.summary import ImportSummary
 
@@ -75,7 +76,8 @@ def parse_read_at(text: str, time_zone: str, file_time: datetime | None = None) 
     file_time (when the file was made), a time before 2000 or more than a day after it is
     out of range: no meter was read then."""
     try:
-        value = datetime.fromisoformat((text or "").strip().replace("Z", "+00:00"))
+        # dd.mm.yyyy hh:mm (as Norwegian Excel saves it) is the installation's local time too
+        value = datetime.fromisoformat(csv_dialect.local_iso((text or "").strip(), time_zone).replace("Z", "+00:00"))
         if value.tzinfo is None:  # local wall-clock time of the installation (DST: first occurrence)
             value = value.replace(tzinfo=ZoneInfo(time_zone))
         value = value.astimezone(UTC)
@@ -207,13 +209,16 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
     started, started_at = time.perf_counter(), datetime.now(UTC)
     try:
         content_sha256, file_bytes = _sha256(path)
-        text = path.read_text(encoding="utf-8-sig")
+        dialect = csv_dialect.detect(path, "meter_id", ("register_kwh",), ("read_at",))
+        text = path.read_text(encoding=dialect.encoding)
     except UnicodeDecodeError:
-        raise IngestError(f"{shown}: not UTF-8 text") from None
+        raise IngestError(f"{shown}: not {dialect.description().split(', ')[2]} text") from None
+    except csv_dialect.DialectError as error:
+        raise IngestError(f"{shown}: cannot tell how the CSV was saved — {error}") from None
     except OSError as error:
         raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
     lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, delimiter=dialect.delimiter)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error as error:
@@ -225,7 +230,8 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
     with store.transaction() as cur:
         import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
         summary = ImportSummary(file=shown, format="meter-csv", import_id=import_id, installation_id=None,
-                                noun="meter readings")
+                                noun="meter readings",
+                                read_as=None if dialect.is_canonical else dialect.description())
         known: dict[str, list[Reading]] = {}
         homes: set[str] = set()
         rejected: list[tuple[int, str, str]] = []
@@ -245,7 +251,7 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
             if not any(cell.strip() for cell in row):
                 continue
             summary.records += 1
-            raw = ",".join(row)[:RAW_SHOWN_CHARS]
+            raw = dialect.delimiter.join(row)[:RAW_SHOWN_CHARS]
             try:
                 if len(row) != len(header):
                     raise MeterError(f"malformed CSV line — {len(row)} fields for {len(header)} columns")

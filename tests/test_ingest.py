@@ -416,12 +416,14 @@ def test_a_clean_csv_after_a_broken_one_has_no_rejections(store, feeds):
 
 
 def test_csv_line_that_is_not_utf8_is_rejected_with_a_clear_reason(store, feeds):
-    path = feeds.folder / "latin1.csv"
+    """A UTF-8 file with one line in another encoding: that line is rejected, the rest lands.
+    (A file that is Windows-1252 throughout is read as such: tests/test_integrity.py.)"""
+    path = feeds.folder / "mixed.csv"
     feeds.folder.mkdir(parents=True, exist_ok=True)
     path.write_bytes("session_id,station_id,station_name,started_at,ended_at,energy_kwh\n"
-                     "c-2,ST,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n"
-                     "c-3,ST,Garasje Ø,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n"
-                     "c-4,ST,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5\n".encode("latin-1"))
+                     "c-2,ST,Garasje Å,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode()
+                     + "c-3,ST,Garasje Ø,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode("latin-1")
+                     + b"c-4,ST,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5\n")
     summary = ingest_file(store, path)
     assert (summary.records, summary.new, summary.rejected) == (3, 1, 2)
     (line3, reason3), (line4, reason4) = rejected(store)

@@ -333,3 +333,68 @@ def test_reingest_with_one_field_changed_is_an_update(store, feeds, field):
     got = row[column] if column != "energy_details" else json.dumps(json.loads(row[column]), separators=(",", ":"))
     assert got == value
     assert len(stored(store)) == 1
+
+
+# -- CSV as Norwegian Excel saves it (issue 9, item 1) -----------------------------------------------
+
+NORWEGIAN_SESSIONS = (
+    "session_id;station_id;station_name;user_id;started_at;ended_at;energy_kwh;registered_at\r\n"
+    "n-1;ST-1;Plass Ø1;u-1;29.03.2025 17:05;29.03.2025 21:40;23,418;\r\n"
+    "n-2;ST-1;Plass Ø1;u-2;30.03.2025 01:30;30.03.2025 03:30;4,5;30.03.2025 04:00\r\n"  # across the DST change
+    "\r\n"
+    "n-3;ST-2;Plass Æ2;u-2;2025-06-01T10:00:00+02:00;2025-06-01T11:00:00+02:00;7;\r\n"  # ISO 8601 too
+    "n-4;ST-2;Plass Æ2;u-2;31.02.2025 10:00;31.02.2025 11:00;1,0;\r\n"  # no such day
+    "n-5;ST-2;Plass Æ2;u-2;01.06.2025 10:00;01.06.2025 11:00;-2,5;\r\n"
+)
+
+
+@pytest.mark.parametrize(("encoding", "bom", "said"), [
+    ("windows-1252", b"", "Windows-1252"), ("utf-8", b"", "UTF-8"), ("utf-8", b"\xef\xbb\xbf", "UTF-8 with BOM")])
+def test_sessions_csv_as_norwegian_excel_saves_it(store, feeds, encoding, bom, said):
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path = feeds.folder / "excel.csv"
+    path.write_bytes(bom + NORWEGIAN_SESSIONS.encode(encoding))
+    summary = ingest_file(store, path, installation="Garasjen")
+    assert summary.read_as == f"semicolon-separated, decimal comma, {said}, day.month.year dates"
+    assert f"  read as: {summary.read_as}" in summary.lines()
+    assert (summary.records, summary.new, summary.rejected) == (5, 3, 2), summary.rejected_by_reason
+    assert rejected(store, summary.import_id) == [
+        ("line 6", "unparseable start time — 31.02.2025 10:00"), ("line 7", "negative energy — -2.5 kWh")]
+    rows = stored(store)
+    assert rows["n-1"]["energy_kwh"] == Decimal("23.418")
+    assert rows["n-1"]["started_local"] == datetime(2025, 3, 29, 17, 5)  # local time of the installation
+    assert rows["n-1"]["started_at"] == datetime(2025, 3, 29, 16, 5, tzinfo=UTC)
+    assert rows["n-2"]["ended_at"] == datetime(2025, 3, 30, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert rows["n-2"]["registered_at"] == datetime(2025, 3, 30, 2, 0, tzinfo=UTC)
+    assert rows["n-3"]["started_at"] == datetime(2025, 6, 1, 8, tzinfo=UTC)
+    with contextlib.closing(store.cursor()) as cur:
+        assert cur.execute("SELECT name FROM stations ORDER BY 1").fetchall() == [("Plass Æ2",), ("Plass Ø1",)]
+    assert not list(feeds.folder.glob(".chargeboard-*"))  # the converted copy is gone
+
+
+def test_a_csv_with_both_decimal_marks_is_one_clear_line(store, feeds):
+    path = feeds.text("session_id;station_id;started_at;ended_at;energy_kwh\n"
+                      "a;S;01.03.2025 10:00;01.03.2025 11:00;1,5\n"
+                      "b;S;01.03.2025 12:00;01.03.2025 13:00;2.5\n", "mixed.csv")
+    with pytest.raises(ingest.IngestError, match=r"^.*mixed\.csv: cannot tell how the CSV was saved — both decimal"):
+        ingest_file(store, path)
+    assert stored(store) == {}
+
+
+def test_meter_csv_as_norwegian_excel_saves_it(store, feeds):
+    with store.transaction() as cur:
+        ingest.ensure_installation(cur, "Garasjen", None)
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path = feeds.folder / "måler.csv"
+    path.write_bytes("meter_id;read_at;register_kwh;installation\r\n"
+                     "M-Ø;01.01.2025 00:00;1000,5;Garasjen\r\n"
+                     "M-Ø;01.07.2025 00:00;1500,25;Garasjen\r\n"
+                     "M-Ø;01.08.2025 00:00;NaN;Garasjen\r\n".encode("windows-1252"))
+    summary = ingest_file(store, path)
+    assert summary.read_as == "semicolon-separated, decimal comma, Windows-1252, day.month.year dates"
+    assert (summary.records, summary.new, summary.rejected) == (3, 2, 1)
+    with contextlib.closing(store.cursor()) as cur:
+        assert cur.execute("SELECT meter_id, read_at, register_kwh FROM meter_readings ORDER BY read_at").fetchall() \
+            == [("M-Ø", datetime(2024, 12, 31, 23, tzinfo=UTC), Decimal("1000.500")),
+                ("M-Ø", datetime(2025, 6, 30, 22, tzinfo=UTC), Decimal("1500.250"))]
+    assert rejected(store, summary.import_id) == [("line 4", "unparseable register_kwh — 'NaN'")]
