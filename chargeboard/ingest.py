@@ -271,6 +271,7 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
             if earlier:
                 summary = _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
                                      content_sha256, file_bytes, started_at)
+                summary.read_as = read_as
                 progress.show("done", 1.0)
                 progress.done()
                 summary.seconds = time.perf_counter() - started
