@@ -217,7 +217,7 @@ def served_app(coop_db, auth_template, tmp_path_factory):
 
 # -- page helpers ------------------------------------------------------------------------
 
-def wait_idle(page, timeout: float = 20_000) -> None:
+def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until every script run the page has asked for has finished and the page shows it.
     A click's rerun request is a websocket message the page sends at once, so a run that was
     just triggered but not started yet is waited for too."""
