@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from chargeboard import periods
+
 # --------------------------------------------------------------------------------------------
 # Constants: the co-op
 # --------------------------------------------------------------------------------------------
@@ -302,8 +304,8 @@ class DemoFiles:
 
 
 def default_end() -> dt.date:
-    """Yesterday in Europe/Oslo."""
-    return dt.datetime.now(TZ).date() - dt.timedelta(days=1)
+    """Yesterday in Europe/Oslo (of the pinned day, when CHARGEBOARD_TODAY pins one)."""
+    return periods.local_today(TIMEZONE) - dt.timedelta(days=1)
 
 
 def history_window(end: dt.date) -> tuple[dt.date, dt.date]:

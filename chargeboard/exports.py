@@ -109,6 +109,7 @@ def report_workbook(store: Store, scope: Scope, report: Report, *, log: bool = T
         ("Grouping", by_title),
         ("Sessions dated by", ATTRIBUTIONS[request.attribute_by]),
         ("Entities with no sessions", "listed with 0" if request.include_idle else "left out"),
+        *(("Dated by registration", note) for note in report.notes),
     ])
     buffer = io.BytesIO()
     excel.write_workbook(buffer, [report_sheet, monthly_sheet], about,

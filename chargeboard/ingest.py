@@ -12,6 +12,7 @@ import csv
 import hashlib
 import re
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from chargeboard import settings
+from chargeboard import csv_dialect, settings
 from chargeboard.store import Store, query_text
 from chargeboard.summary import ImportSummary
 
@@ -30,6 +31,8 @@ CSV_COLUMNS = CSV_REQUIRED + (
     "offline", "time_unreliable", "registered_at",
 )
 PROGRESS_MIN_BYTES = 10_000_000
+CSV_NUMBER_COLUMNS = ("energy_kwh",)
+CSV_DATE_COLUMNS = ("started_at", "ended_at", "registered_at")
 
 
 class IngestError(Exception):
@@ -191,14 +194,59 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
         raise IngestError(f"{shown}: unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
     try:
         resolved = detect_format(path) if fmt == "auto" else fmt
+        dialect = csv_dialect.Dialect()
+        if resolved == "csv":
+            dialect = csv_dialect.detect(path, "session_id", CSV_NUMBER_COLUMNS, CSV_DATE_COLUMNS)
     except IngestError as error:
         raise IngestError(str(error).replace(str(path), shown)) from None
+    except csv_dialect.DialectError as error:
+        raise IngestError(f"{shown}: cannot tell how the CSV was saved — {error}") from None
+    except OSError as error:
+        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
     if resolved == "meter-csv":
         from chargeboard import meters  # noqa: PLC0415 — meters imports this module
 
         return meters.ingest_meter_file(store, path, display_name=shown, installation=installation)
-    if resolved == "csv":
-        _check_csv_header(path, shown)
+    if dialect.is_canonical:
+        if resolved == "csv":
+            _check_csv_header(path, shown)
+        return _ingest(store, path, path, resolved, installation, time_zone, shown, show_progress, None)
+    # Saved by a spreadsheet (`;`, decimal comma, Windows-1252, dd.mm.yyyy): read a canonical
+    # copy, written next to the file (a folder the app's store may read) or else in /tmp.
+    try:
+        canonical = _canonical_copy_path(path)
+        csv_dialect.rewrite(path, dialect, canonical, installation_time_zone(store, installation, time_zone),
+                            CSV_NUMBER_COLUMNS, CSV_DATE_COLUMNS)
+    except csv_dialect.DialectError as error:
+        raise IngestError(f"{shown}: cannot be read as {dialect.description()} — {error}") from None
+    try:
+        _check_csv_header(canonical, shown)
+        return _ingest(store, path, canonical, resolved, installation, time_zone, shown, show_progress,
+                       dialect.description())
+    finally:
+        canonical.unlink(missing_ok=True)
+
+
+def installation_time_zone(store: Store, installation: str | None, time_zone: str | None) -> str:
+    """The time zone a file's local times are in: the installation's, or the one it will get."""
+    row = store.one("installation_by_id", installation_id=slug(installation or settings.DEFAULT_INSTALLATION))
+    return row[2] if row else (time_zone or settings.DEFAULT_TIME_ZONE)
+
+
+def _canonical_copy_path(path: Path) -> Path:
+    for folder in (path.resolve().parent, Path(tempfile.gettempdir())):
+        try:
+            handle = tempfile.NamedTemporaryFile(dir=folder, prefix=".chargeboard-", suffix=".csv", delete=False)
+        except OSError:
+            continue
+        handle.close()
+        return Path(handle.name)
+    raise IngestError(f"{path}: no folder to write a converted copy in")
+
+
+def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installation: str | None,
+            time_zone: str | None, shown: str, show_progress: bool | None, read_as: str | None) -> ImportSummary:
+    """Load `path` (its records read from `read_path`, the same file or its canonical copy)."""
     size = path.stat().st_size
     if show_progress is None:
         show_progress = size >= PROGRESS_MIN_BYTES
@@ -206,8 +254,11 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     blank_lines: list[int] | None = [] if resolved == "csv" else None
-    content_sha256, file_bytes = _sha256(path, progress, blank_lines)
-    records_query = _records_query(path, resolved)
+    try:
+        content_sha256, file_bytes = _sha256(path, progress, blank_lines)
+    except OSError as error:
+        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
+    records_query = _records_query(read_path, resolved)
     # Both parts are constant files of queries/, never input: one pass reads and checks.
     staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
                   f"{query_text('validate_staged_sessions')}")
@@ -220,12 +271,16 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
             if earlier:
                 summary = _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
                                      content_sha256, file_bytes, started_at)
+                summary.read_as = read_as
                 progress.show("done", 1.0)
                 progress.done()
                 summary.seconds = time.perf_counter() - started
                 return summary
-            params = {"path": str(path.resolve()), "max_kw": settings.MAX_CHARGER_KW,
-                      "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH}
+            # The file was made no later than now: a reliable clock's start more than a day
+            # after this is impossible (validate_staged_sessions.sql).
+            params = {"path": str(read_path.resolve()), "max_kw": settings.MAX_CHARGER_KW,
+                      "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH,
+                      "installation_id": installation_id, "file_time": started_at}
             if resolved == "zaptec-json":  # one JSON value may be the whole file
                 params["max_object_bytes"] = max(16 << 20, size + 1)
             _run_with_progress(cur, staged_sql, params, progress, "reading", 0.1, 0.7)
@@ -240,7 +295,6 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
                         {"source_file": Path(shown).name, "import_id": import_id})
             cur.execute(query_text("upsert_stations_from_incoming"), {"installation_id": installation_id})
             cur.execute(query_text("upsert_users_from_incoming"))
-            cur.execute(query_text("upsert_tags_from_incoming"))
             cur.execute(query_text("insert_rejected_from_staged"), {"import_id": import_id})
             malformed = 0
             if resolved == "csv":
@@ -271,4 +325,5 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
     progress.show("done", 1.0)
     progress.done()
     summary.seconds = time.perf_counter() - started
+    summary.read_as = read_as
     return summary

@@ -26,11 +26,12 @@ import hashlib
 import time
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from chargeboard import csv_dialect
 from chargeboard.store import Store, query_text
 from chargeboard.summary import ImportSummary
 
@@ -39,6 +40,8 @@ OPTIONAL = ("installation", "replacement")
 TRUE_WORDS = {"true", "yes", "1", "y", "x", "ja"}
 FALSE_WORDS = {"false", "no", "0", "n", "", "nei"}
 MAX_REGISTER_KWH = Decimal("99999999999.999")
+EARLIEST_READING = datetime(2000, 1, 1, tzinfo=UTC)
+RAW_SHOWN_CHARS = 1000  # a rejected line is kept for a person to read, not a 128 KiB field whole
 
 
 class MeterError(ValueError):
@@ -68,27 +71,43 @@ def parse_bool(text: str | None) -> bool:
     raise MeterError(f"replacement is not true/false — {text!r}")
 
 
-def parse_read_at(text: str, time_zone: str) -> datetime:
+def parse_read_at(text: str, time_zone: str, file_time: datetime | None = None) -> datetime:
+    """An instant from ISO 8601 (local time of the installation when it has no offset). With
+    file_time (when the file was made), a time before 2000 or more than a day after it is
+    out of range: no meter was read then."""
     try:
-        value = datetime.fromisoformat((text or "").strip().replace("Z", "+00:00"))
+        # dd.mm.yyyy hh:mm (as Norwegian Excel saves it) is the installation's local time too
+        value = datetime.fromisoformat(csv_dialect.local_iso((text or "").strip(), time_zone).replace("Z", "+00:00"))
+        if value.tzinfo is None:  # local wall-clock time of the installation (DST: first occurrence)
+            value = value.replace(tzinfo=ZoneInfo(time_zone))
+        value = value.astimezone(UTC)
     except ValueError:
-        raise MeterError(f"unparseable read_at — {text!r}") from None
-    if value.tzinfo is None:  # local wall-clock time of the installation (DST: first occurrence)
-        value = value.replace(tzinfo=ZoneInfo(time_zone))
-    return value.astimezone(UTC)
+        raise MeterError(f"unparseable read_at — {_short(text)!r}") from None
+    except OverflowError:  # year 1 or 9999 moved across the date line
+        raise MeterError(f"read_at out of range — {_short(text)!r}") from None
+    if file_time is not None and not (EARLIEST_READING <= value <= file_time + timedelta(days=1)):
+        raise MeterError(f"read_at out of range — {_short(text)!r} is before 2000 or more than a day after "
+                         "the file was made")
+    return value
+
+
+def _short(text: str | None, limit: int = 40) -> str:
+    """A value as a reason quotes it: a huge one is cut, not copied into every message."""
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse_register(text: str) -> Decimal:
     try:
         value = Decimal((text or "").strip().replace(",", "."))
     except InvalidOperation:
-        raise MeterError(f"unparseable register_kwh — {text!r}") from None
+        raise MeterError(f"unparseable register_kwh — {_short(text)!r}") from None
     if not value.is_finite():
-        raise MeterError(f"unparseable register_kwh — {text!r}")
+        raise MeterError(f"unparseable register_kwh — {_short(text)!r}")
     if value < 0 or value > MAX_REGISTER_KWH:
-        raise MeterError(f"register out of range — {text} kWh")
+        raise MeterError(f"register out of range — {_short(text)} kWh")
     if value != value.quantize(Decimal("0.001")):
-        raise MeterError(f"register finer than 1 Wh — {text} kWh")
+        raise MeterError(f"register finer than 1 Wh — {_short(text)} kWh")
     return value.quantize(Decimal("0.001"))
 
 
@@ -188,13 +207,22 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
     path = Path(path)
     shown = display_name or str(path)
     started, started_at = time.perf_counter(), datetime.now(UTC)
-    content_sha256, file_bytes = _sha256(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        content_sha256, file_bytes = _sha256(path)
+        dialect = csv_dialect.detect(path, "meter_id", ("register_kwh",), ("read_at",))
+        text = path.read_text(encoding=dialect.encoding)
     except UnicodeDecodeError:
-        raise IngestError(f"{shown}: not UTF-8 text") from None
-    reader = csv.reader(text.splitlines(keepends=True))
-    header = [h.strip().lower() for h in next(reader, [])]
+        raise IngestError(f"{shown}: not {dialect.description().split(', ')[2]} text") from None
+    except csv_dialect.DialectError as error:
+        raise IngestError(f"{shown}: cannot tell how the CSV was saved — {error}") from None
+    except OSError as error:
+        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(lines, delimiter=dialect.delimiter)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as error:
+        raise IngestError(f"{shown}: line 1: the meter CSV header cannot be read — {error}") from None
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise IngestError(f"{shown}: line 1: the meter CSV header lacks column(s) {', '.join(missing)}")
@@ -202,18 +230,28 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
     with store.transaction() as cur:
         import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
         summary = ImportSummary(file=shown, format="meter-csv", import_id=import_id, installation_id=None,
-                                noun="meter readings")
+                                noun="meter readings",
+                                read_as=None if dialect.is_canonical else dialect.description())
         known: dict[str, list[Reading]] = {}
         homes: set[str] = set()
         rejected: list[tuple[int, str, str]] = []
         to_insert: list[dict] = []
-        line_no = 1
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as error:  # e.g. a field over the csv module's 128 KiB limit
+                summary.records += 1
+                line_no = reader.line_num
+                raw = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+                rejected.append((line_no, raw.rstrip("\r\n")[:RAW_SHOWN_CHARS], f"malformed CSV line — {error}"))
+                continue
             line_no = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             summary.records += 1
-            raw = ",".join(row)
+            raw = dialect.delimiter.join(row)[:RAW_SHOWN_CHARS]
             try:
                 if len(row) != len(header):
                     raise MeterError(f"malformed CSV line — {len(row)} fields for {len(header)} columns")
@@ -222,7 +260,8 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
                     raise MeterError("missing meter id")
                 named = row[col["installation"]].strip() if "installation" in col else None
                 installation_id, tz = _meter_home(cur, meter_id, named, installation)
-                reading = Reading(parse_read_at(row[col["read_at"]], tz), parse_register(row[col["register_kwh"]]),
+                reading = Reading(parse_read_at(row[col["read_at"]], tz, started_at),
+                                  parse_register(row[col["register_kwh"]]),
                                   parse_bool(row[col["replacement"]]) if "replacement" in col else False,
                                   Path(shown).name)
                 if meter_id not in known:

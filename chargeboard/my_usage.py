@@ -8,6 +8,10 @@ Privacy: the installation average is the ONE figure on this page computed from d
 caller's scope (queries/my_usage_installation_average.sql). That query returns aggregates only —
 how many residents charged, and their average kWh — and the average is withheld in SQL when fewer
 than MIN_RESIDENTS_FOR_AVERAGE residents charged, so no resident's figure can be derived from it.
+It covers complete months only (the last complete month; this year's complete months): a running
+month's average moves each time someone charges, so two visits a session apart would differ by
+that one neighbour's session divided by the number of residents — a figure anyone can multiply
+back. A complete month no longer moves with each new session.
 """
 
 from __future__ import annotations
@@ -26,31 +30,39 @@ from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
 
-MIN_RESIDENTS_FOR_AVERAGE = 3
+MIN_RESIDENTS_FOR_AVERAGE = 5
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
 class InstallationAverage:
-    """Aggregates only. avg is None when fewer than MIN_RESIDENTS_FOR_AVERAGE residents charged."""
+    """Aggregates only, of complete months: `month` (the last complete month) and this year's
+    complete months (January up to `month`; none in January). avg is None when fewer than
+    MIN_RESIDENTS_FOR_AVERAGE residents charged."""
     month_residents: int
     month_avg_kwh: Decimal | None
     year_residents: int
     year_avg_kwh: Decimal | None
+    month: date | None = None
+
+
+def last_complete_month(today: date) -> date:
+    return add_months(today.replace(day=1), -1)
 
 
 def installation_average(store: Store, scope: Scope, today: date) -> InstallationAverage:
-    month_from, _ = periods.preset_range("This month", today)
-    year_from, _ = periods.preset_range("This year", today)
-    year = periods.bounds(year_from, today)
+    this_month = today.replace(day=1)
+    month = last_complete_month(today)
     row = store.one("my_usage_installation_average", scope,
-                    month_from=periods.bounds(month_from, today)["local_from"], year_from=year["local_from"],
-                    local_to=year["local_to"], min_residents=MIN_RESIDENTS_FOR_AVERAGE)
+                    month_from=datetime.combine(month, datetime.min.time()),
+                    year_from=datetime.combine(date(today.year, 1, 1), datetime.min.time()),
+                    local_to=datetime.combine(this_month, datetime.min.time()),  # complete months only
+                    min_residents=MIN_RESIDENTS_FOR_AVERAGE)
     if not row:
-        return InstallationAverage(0, None, 0, None)
+        return InstallationAverage(0, None, 0, None, month)
     m_n, m_avg, y_n, y_avg = row
     return InstallationAverage(int(m_n or 0), None if m_avg is None else Decimal(m_avg),
-                               int(y_n or 0), None if y_avg is None else Decimal(y_avg))
+                               int(y_n or 0), None if y_avg is None else Decimal(y_avg), month)
 
 
 def money(store: Store, scope: Scope, today: date) -> statements.Money | None:
@@ -98,13 +110,16 @@ def comparison_text(usage: MyUsage) -> str:
     avg = usage.average
     if avg.month_avg_kwh is None and avg.year_avg_kwh is None:
         return (f"The installation's average is shown when at least {MIN_RESIDENTS_FOR_AVERAGE} residents "
-                "have charged, so that no one's own figure can be worked out from it.")
+                "have charged in a complete month, so that no one's own figure can be worked out from it.")
+    month = last_complete_month(usage.today)
+    own = dict(zip(usage.monthly["month"], usage.monthly["energy_kwh"], strict=True))
     parts = []
     if avg.month_avg_kwh is not None:
-        parts.append(f"this month you charged {usage.month_kwh:,.0f} kWh; the average resident "
+        parts.append(f"in {month:%B %Y} you charged {own.get(month, Decimal(0)):,.0f} kWh; the average resident "
                      f"{avg.month_avg_kwh:,.0f} kWh ({avg.month_residents} residents charged)")
     if avg.year_avg_kwh is not None:
-        parts.append(f"this year you charged {usage.year_kwh:,.0f} kWh; the average resident "
+        year_kwh = sum((kwh for m, kwh in own.items() if m.year == usage.today.year and m <= month), Decimal(0))
+        parts.append(f"from January to {month:%B} you charged {year_kwh:,.0f} kWh; the average resident "
                      f"{avg.year_avg_kwh:,.0f} kWh ({avg.year_residents} residents charged)")
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."

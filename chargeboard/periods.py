@@ -11,7 +11,8 @@ PRESETS = ("This month", "Last month", "This year", "Last year", "Last 12 months
 
 
 def local_today(time_zone: str = settings.DEFAULT_TIME_ZONE) -> date:
-    return datetime.now(ZoneInfo(time_zone)).date()
+    """Today in the installation's calendar; the one place "today" is read (settings.fixed_today)."""
+    return settings.fixed_today() or datetime.now(ZoneInfo(time_zone)).date()
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:

@@ -47,6 +47,10 @@ class ReportTotals:
     unreliable_sessions: int = 0
     unreliable_kwh: Decimal = Decimal("0.000")
     offline_sessions: int = 0
+    # Unreliable clock with an impossible start (e.g. restarted at 2000-01-01): counted on the
+    # date the cloud registered them (validate_staged_sessions.sql).
+    dated_by_registration_sessions: int = 0
+    dated_by_registration_kwh: Decimal = Decimal("0.000")
 
 
 @dataclass
@@ -59,6 +63,20 @@ class Report:
     @property
     def is_empty(self) -> bool:
         return self.totals.sessions == 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What a reader must know to trust the figures, one sentence each."""
+        t = self.totals
+        if not t.dated_by_registration_sessions:
+            return []
+        return [dated_by_registration_note(t.dated_by_registration_sessions, t.dated_by_registration_kwh)]
+
+
+def dated_by_registration_note(sessions: int, kwh: Decimal) -> str:
+    return (f"{sessions:,} session{'s' if sessions != 1 else ''} ({kwh:,.3f} kWh) had an impossible start time "
+            "from a charger whose clock was unreliable, and are counted on the date the charger cloud "
+            "registered them.")
 
 
 def exact_kwh(values) -> Decimal:
@@ -82,6 +100,8 @@ def build_report(store: Store, scope: Scope, request: ReportRequest) -> Report:
         unreliable_sessions=int(rows["unreliable_sessions"].sum()),
         unreliable_kwh=exact_kwh(rows["unreliable_kwh"]),
         offline_sessions=int(rows["offline_sessions"].sum()),
+        dated_by_registration_sessions=int(rows["dated_by_registration_sessions"].sum()),
+        dated_by_registration_kwh=exact_kwh(rows["dated_by_registration_kwh"]),
     )
     return Report(request, rows, monthly, totals)
 
@@ -124,8 +144,9 @@ def monthly_chart(report: Report, top: int = 12) -> go.Figure:
         bands = data.groupby(["band", "month"], as_index=False)["energy_kwh"].sum()
         for band in [names.get(k, k) for k in order] + (["others"] if "others" in set(bands["band"]) else []):
             part = bands[bands["band"] == band]
+            # The name is fed in as a trace property (escaped by theme.style), never into the template.
             fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band,
-                        hovertemplate=f"{band}: %{{y:,.3f}} kWh<extra></extra>")
+                        hovertemplate="%{fullData.name}: %{y:,.3f} kWh<extra></extra>")
         per_month = data.groupby("month")["energy_kwh"].sum()
         busiest = per_month.idxmax()
         title = f"{busiest:%B %Y} was the busiest month: {float(per_month.max()):,.0f} kWh · {title}"

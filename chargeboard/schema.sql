@@ -25,10 +25,9 @@ CREATE TABLE IF NOT EXISTS users (
     email   VARCHAR
 );
 
-CREATE TABLE IF NOT EXISTS rfid_tags (
-    tag     VARCHAR PRIMARY KEY,           -- the tag's name as the feed gives it (Zaptec TokenName)
-    user_id VARCHAR                        -- the user it was last seen with
-);
+-- (An rfid_tags table once said who last used each tag, across every installation and scope;
+-- "last used by" is now read from the caller's own scoped sessions.)
+DROP TABLE IF EXISTS rfid_tags;
 
 -- No primary key on purpose: the ingest de-duplicates with an anti-join, which is
 -- 4x faster than ON CONFLICT and keeps the file 3.5x smaller (stack-facts.md).
@@ -56,6 +55,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     source_file      VARCHAR NOT NULL,
     import_id        BIGINT NOT NULL
 );
+-- An unreliable clock gave an impossible start (before 2000, or in the future): the session is
+-- kept as the charger reported it, but started_local is the local time the cloud registered it,
+-- so it counts on that date, and reports say how many sessions and kWh were placed that way.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS dated_by_registration BOOLEAN DEFAULT false;
 
 CREATE TABLE IF NOT EXISTS imports (
     import_id       BIGINT PRIMARY KEY,

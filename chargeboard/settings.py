@@ -7,6 +7,7 @@ the whole program at a temporary store with one environment variable.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,3 +37,10 @@ def inbox_dir(database: Path | None = None) -> Path:
 
 def secret_file() -> Path:
     return Path(os.environ.get("CHARGEBOARD_SECRET_FILE", PROJECT_ROOT / ".cookie-key"))
+
+
+def fixed_today() -> date | None:
+    """CHARGEBOARD_TODAY=YYYY-MM-DD pins "today" for every period preset (tests and demonstrations
+    of a fixed data set; the test suite sets it for the app it serves too). Unset: the real date."""
+    text = os.environ.get("CHARGEBOARD_TODAY", "").strip()
+    return date.fromisoformat(text) if text else None

@@ -19,12 +19,15 @@ class ImportSummary:
     rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
     noun: str = "records"  # what a file holds: records (sessions) or meter readings
+    read_as: str | None = None  # how a spreadsheet's CSV was read ("semicolon-separated, decimal comma, ...")
 
     def lines(self) -> list[str]:
         out = [
             f"{self.file}: {self.records} {self.noun} ({self.format}) in {self.seconds:.2f} s → "
             f"{self.new} new, {self.duplicate} duplicate, {self.updated} updated, {self.rejected} rejected"
         ]
+        if self.read_as:
+            out.append(f"  read as: {self.read_as}")
         out += [f"  rejected: {n} × {reason}" for reason, n in self.rejected_by_reason]
         return out
 

@@ -16,6 +16,9 @@ Use it from any page or module::
 
 from __future__ import annotations
 
+import html
+
+import numpy as np
 import plotly.graph_objects as go
 
 # --- Okabe–Ito -------------------------------------------------------------------------------
@@ -52,12 +55,46 @@ FONT_SIZE = 14
 PRESENT_FONT_SIZE = 22
 
 
+# Trace properties whose strings plotly draws (as ticks, legend entries, hover text or labels).
+TEXT_PROPERTIES = ("name", "x", "y", "text", "hovertext", "customdata", "labels")
+
+
+def _escape_one(value):
+    return html.escape(value, quote=False) if isinstance(value, str) else value
+
+
+_escape_each = np.frompyfunc(_escape_one, 1, 1)
+
+
+def as_text(value):
+    """A label from a feed as plain text for plotly, which renders a subset of HTML (<a href>, <b>,
+    <br>, <span style>) in every string it draws (stack-facts.md, trap 15). Plotly turns the
+    entities back into the characters, so `<b>x</b>` is shown as typed, never as markup."""
+    if isinstance(value, str):
+        return _escape_one(value)
+    if isinstance(value, np.ndarray):
+        return _escape_each(value) if value.dtype.kind in "OUS" else value  # numbers and dates hold no text
+    if isinstance(value, (list, tuple)):
+        return type(value)(as_text(v) for v in value)
+    return value
+
+
+def _escape_feed_text(fig: go.Figure) -> None:
+    """Every string in every trace as text: names of stations, users and tags come from feeds."""
+    for trace in fig.data:
+        for prop in TEXT_PROPERTIES:
+            if prop in trace and trace[prop] is not None:
+                trace[prop] = as_text(trace[prop])
+
+
 def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: str | None = None,
           present: bool = False, height: int | None = None) -> go.Figure:
-    """Title (the chart's one message), axis titles with units, fonts, a plain background."""
+    """Title (the chart's one message), axis titles with units, fonts, a plain background.
+    Every figure passes here once, so this is where feed text is escaped (title and traces)."""
     size = PRESENT_FONT_SIZE if present else FONT_SIZE
+    _escape_feed_text(fig)
     fig.update_layout(
-        title={"text": title, "font": {"size": round(size * 1.35)}, "x": 0, "xanchor": "left"},
+        title={"text": as_text(title), "font": {"size": round(size * 1.35)}, "x": 0, "xanchor": "left"},
         font={"family": FONT_FAMILY, "size": size, "color": "#222222"},
         colorway=list(CATEGORICAL),
         plot_bgcolor="white",

@@ -37,6 +37,8 @@ cols[1].metric("Sessions", f"{t.sessions:,}")
 cols[2].metric("Charging time", f"{t.charging_hours:,.1f} h")
 cols[3].metric("Time unreliable (sessions · kWh)", f"{t.unreliable_sessions} · {t.unreliable_kwh:,.1f}",
                help="Sessions whose time is unreliable are counted on the date the store holds for them.")
+for note in report.notes:
+    st.caption(note)
 
 table, by_month = st.tabs(["Report", "Month by month"])
 with table:

@@ -27,7 +27,9 @@ grouped AS (
            sum(epoch(ended_at) - epoch(started_at)) / 3600.0 AS charging_hours,
            count(*) FILTER (WHERE time_unreliable) AS unreliable_sessions,
            coalesce(sum(energy_kwh) FILTER (WHERE time_unreliable), 0) AS unreliable_kwh,
-           count(*) FILTER (WHERE offline) AS offline_sessions
+           count(*) FILTER (WHERE offline) AS offline_sessions,
+           count(*) FILTER (WHERE dated_by_registration) AS dated_by_registration_sessions,
+           coalesce(sum(energy_kwh) FILTER (WHERE dated_by_registration), 0) AS dated_by_registration_kwh
     FROM counted
     WHERE period_local >= $local_from AND period_local < $local_to
     GROUP BY GROUPING SETS ((group_key), (group_key, month))
@@ -39,6 +41,13 @@ idle AS (
     WHERE $include_idle AND $group_by = 'station' AND ($see_all OR list_contains($station_ids, station_id))
       AND (len($station_filter) = 0 OR list_contains($station_filter, station_id))
 ),
+-- "Last used by" for a tag: the newest user of it among the sessions the caller may see
+-- (never a table shared by every scope, which would name someone the caller may not see).
+tag_last_user AS (
+    SELECT group_key, arg_max(user_id, started_at) AS user_id
+    FROM counted WHERE $group_by = 'rfid' AND user_id IS NOT NULL
+    GROUP BY group_key
+),
 keyed AS (
     SELECT coalesce(g.group_key, i.group_key) AS group_key,
            coalesce(g.sessions, 0) AS sessions,
@@ -46,7 +55,9 @@ keyed AS (
            coalesce(g.charging_hours, 0) AS charging_hours,
            coalesce(g.unreliable_sessions, 0) AS unreliable_sessions,
            coalesce(g.unreliable_kwh, 0)::DECIMAL(18, 3) AS unreliable_kwh,
-           coalesce(g.offline_sessions, 0) AS offline_sessions
+           coalesce(g.offline_sessions, 0) AS offline_sessions,
+           coalesce(g.dated_by_registration_sessions, 0) AS dated_by_registration_sessions,
+           coalesce(g.dated_by_registration_kwh, 0)::DECIMAL(18, 3) AS dated_by_registration_kwh
     FROM (SELECT * FROM grouped WHERE NOT is_month) g FULL JOIN idle i USING (group_key)
 )
 SELECT k.group_key AS key,
@@ -62,14 +73,16 @@ SELECT k.group_key AS key,
        CASE WHEN sum(k.energy_kwh) OVER () > 0
             THEN k.energy_kwh / sum(k.energy_kwh) OVER () ELSE 0 END AS share,
        k.unreliable_sessions, k.unreliable_kwh, k.offline_sessions,
+       k.dated_by_registration_sessions, k.dated_by_registration_kwh,
        NULL::DATE AS month
 FROM keyed k
 LEFT JOIN stations st ON $group_by = 'station' AND st.station_id = k.group_key
 LEFT JOIN users u ON $group_by = 'user' AND u.user_id = k.group_key
-LEFT JOIN rfid_tags t ON $group_by = 'rfid' AND t.tag = k.group_key
+LEFT JOIN tag_last_user t ON $group_by = 'rfid' AND t.group_key = k.group_key
 LEFT JOIN users tag_user ON tag_user.user_id = t.user_id
 UNION ALL
 SELECT m.group_key, NULL, NULL, m.sessions, m.energy_kwh::DECIMAL(18, 3), m.charging_hours, NULL,
-       m.unreliable_sessions, m.unreliable_kwh::DECIMAL(18, 3), m.offline_sessions, m.month
+       m.unreliable_sessions, m.unreliable_kwh::DECIMAL(18, 3), m.offline_sessions,
+       m.dated_by_registration_sessions, m.dated_by_registration_kwh::DECIMAL(18, 3), m.month
 FROM grouped m WHERE m.is_month
 ORDER BY month NULLS FIRST, energy_kwh DESC, name

@@ -5,7 +5,8 @@
 SELECT s.session_id,
        s.time_unreliable,
        s.offline,
-       s.started_local AS start_local,
+       timezone(i.time_zone, s.started_at) AS start_local,  -- as the charger gave it (started_local may be
+                                                             -- the registration's, dated_by_registration)
        s.registered_local,
        coalesce(st.name, st.device_id, s.station_id) AS station,
        coalesce(u.name, u.email, s.user_id) AS user_name,
@@ -16,6 +17,7 @@ SELECT s.session_id,
        c.note,
        coalesce(c.corrections, 0) AS corrections
 FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+JOIN installations i USING (installation_id)
 LEFT JOIN stations st USING (station_id)
 LEFT JOIN users u USING (user_id)
 LEFT JOIN latest_session_corrections c USING (session_id)

@@ -1,2 +1,4 @@
 -- Sessions whose content changed are replaced whole (insert_incoming_sessions.sql adds them back).
-DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM incoming WHERE status = 'updated')
+-- Keyed on installation and id: nothing of another installation is ever deleted.
+DELETE FROM sessions
+WHERE (installation_id, session_id) IN (SELECT installation_id, session_id FROM incoming WHERE status = 'updated')

@@ -5,9 +5,12 @@
 -- with see_all = true, deliberately), but returns ONE row of aggregates only, for two periods:
 -- the number of active residents (distinct users with counted charging) and the average kWh per
 -- active resident. No user id, name, tag, station or single figure leaves this query, and the
--- average is NULL (hidden) when fewer than $min_residents (3) residents were active: with two, a
--- resident could subtract their own figure and read the other's. tests/test_my_usage.py checks
--- both. Open charging (no user) is not a resident and is left out.
+-- average is NULL (hidden) when fewer than $min_residents (5) residents were active: with two, a
+-- resident could subtract their own figure and read the other's, and with a handful, guess.
+-- Complete months only ($local_to is the first of the running month): a running month's average
+-- moves with every session, so two visits a session apart would differ by that one neighbour's
+-- session / residents, which anyone can multiply back; a complete month does not move.
+-- tests/test_my_usage.py checks all three. Open charging (no user) is not a resident.
 WITH mine AS (
     SELECT DISTINCT installation_id
     FROM scoped_sessions($see_all, $user_ids, $station_ids)

@@ -1,7 +1,8 @@
 -- Anomaly: two counted sessions on ONE station whose times overlap (a station charges one car at a
--- time). One row per overlapping pair.
+-- time). One row per overlapping pair. A session whose clock was unreliable is left out: its
+-- times are not when it charged, so they cannot show an overlap.
 WITH s AS (
-    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids) WHERE NOT void
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids) WHERE NOT void AND NOT time_unreliable
 )
 SELECT a.session_id, b.session_id AS overlaps_session_id,
        coalesce(st.name, st.device_id, a.station_id) AS station,

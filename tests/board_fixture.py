@@ -11,8 +11,11 @@ m2    chg-2    u-2    2025-03-11 16:00 (Tue)   60    5.000  March
 m3    chg-1    u-1    2025-03-17 08:00 (Mon)   60    7.500  March
 p1    chg-1    u-1    2025-02-10 10:00         60   10.000  previous period (29 Jan–28 Feb)
 y1    chg-2    u-2    2024-03-05 10:00         60    4.000  March 2024 (last year)
-x1    chg-2    u-2    2000-01-01 00:00         60    6.000  time unreliable (metadata 2);
-                      registered 2025-03-20 10:00          counted in March only by registration
+x1    chg-2    u-2    2024-06-10 00:00         60    6.000  time unreliable (metadata 2), a wrong but
+                      registered 2025-03-20 10:00          possible date: counted in March only by
+                                                           registration (an impossible one, like
+                                                           2000-01-01, is dated by registration at
+                                                           ingest: tests/test_integrity.py)
 ====  =======  =====  =====================  =====  ======  ==========================
 """
 
@@ -39,7 +42,7 @@ RECORDS = [
     record("m3", "chg-1", "u-1", datetime(2025, 3, 17, 8), 60, 7.5),
     record("p1", "chg-1", "u-1", datetime(2025, 2, 10, 10), 60, 10.0),
     record("y1", "chg-2", "u-2", datetime(2024, 3, 5, 10), 60, 4.0),
-    record("x1", "chg-2", "u-2", datetime(2000, 1, 1, 0), 60, 6.0, metadata=2,
+    record("x1", "chg-2", "u-2", datetime(2024, 6, 10, 0), 60, 6.0, metadata=2,
            registered=datetime(2025, 3, 20, 10)),
 ]
 

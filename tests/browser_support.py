@@ -9,10 +9,16 @@ Fixtures (imported into conftest.py, so every test file can use them):
     served_app    (module) one Server on the co-op store (conftest.coop_db) and the test
                   accounts, shared by a module's tests (its .env says which files it uses).
 
-Helpers: wait_idle(page) waits for the script to finish; one(locator) waits until a locator
-matches exactly one element (stale copies linger during a rerun); log_in(page, url, login) fills
-the login form; choose / options_of work selectboxes and multiselects; metric_value(page, label)
-reads an st.metric; wait_table_rows(page, n) checks a short st.dataframe's row count; page_text(page).
+Helpers: wait_idle(page) waits until every script run the page asked for has finished; one(locator)
+waits until a locator matches exactly one element (stale copies linger during a rerun);
+log_in(page, url, login) fills the login form; choose / options_of work selectboxes and
+multiselects; metric_value(page, label) reads an st.metric; wait_table_rows(page, n) checks a short
+st.dataframe's row count; page_text(page); sent_to(page) is every byte the server sent the page
+(table cells are drawn on a canvas, so a name in a table is in these frames, never in page_text).
+
+Every page of a context made from the `browser` fixture has its websocket watched (Frames): the
+client asks for a script run with a BackMsg `rerun_script`, and the server ends each run with a
+ForwardMsg `script_finished`. wait_idle waits for that, not for a fixed time.
 """
 
 from __future__ import annotations
@@ -89,6 +95,90 @@ def launch_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Serv
         time.sleep(0.1)
 
 
+class Frames:
+    """What a page's Streamlit websocket carried: script runs asked for and finished, and every
+    message the server sent (bytes, as received)."""
+
+    def __init__(self):
+        self.received: list[bytes] = []
+        self.received_before_request = 0  # len(received) when the newest rerun was asked for
+        self.events = 0            # every rerun request and every finished run, in order
+        self.last_request = -1     # event number of the newest rerun request
+        self.last_finished = -1    # event number of the newest finished run
+
+    def on_sent(self, payload) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
+
+        if isinstance(payload, str):
+            return
+        try:
+            kind = BackMsg.FromString(payload).WhichOneof("type")
+        except Exception:  # noqa: BLE001 — not a BackMsg: nothing to count
+            return
+        if kind == "rerun_script":
+            self.events += 1
+            self.last_request = self.events
+            self.received_before_request = len(self.received)
+
+    def on_received(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
+
+        if isinstance(payload, str):
+            payload = payload.encode()
+        self.received.append(payload)
+        try:
+            msg = ForwardMsg.FromString(payload)
+        except Exception:  # noqa: BLE001 — not a ForwardMsg: nothing to count
+            return
+        if msg.WhichOneof("type") == "script_finished" \
+                and msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
+            self.events += 1
+            self.last_finished = self.events
+
+    @property
+    def settled(self) -> bool:
+        """Every run asked for so far has finished (and at least one run happened)."""
+        return self.last_finished > self.last_request
+
+
+_FRAMES: dict[int, Frames] = {}
+
+
+def _watch(page) -> None:
+    frames = _FRAMES.setdefault(id(page), Frames())
+
+    def on_websocket(ws) -> None:
+        ws.on("framesent", frames.on_sent)
+        ws.on("framereceived", frames.on_received)
+
+    page.on("websocket", on_websocket)
+    page.on("close", lambda _: _FRAMES.pop(id(page), None))
+
+
+def frames_of(page) -> Frames | None:
+    return _FRAMES.get(id(page))
+
+
+class WatchedBrowser:
+    """The launched browser; each of its contexts watches the websocket of every page it opens."""
+
+    def __init__(self, launched):
+        self._launched = launched
+
+    def new_context(self, **options):
+        context = self._launched.new_context(**options)
+        context.on("page", _watch)
+        return context
+
+    def new_page(self, **options):
+        page = self._launched.new_page(**options)
+        _watch(page)
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self._launched, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -97,7 +187,7 @@ def browser():
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
+        yield WatchedBrowser(launched)
         launched.close()
 
 
@@ -127,15 +217,36 @@ def served_app(coop_db, auth_template, tmp_path_factory):
 
 # -- page helpers ------------------------------------------------------------------------
 
-def wait_idle(page, timeout: float = 20_000) -> None:
-    """Wait until the app's script run has finished (and the page has settled)."""
-    page.wait_for_selector(IDLE, timeout=timeout)
-    page.wait_for_timeout(150)  # let a rerun that was just triggered flip the state
+def wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until every script run the page has asked for has finished and the page shows it.
+    A click's rerun request is a websocket message the page sends at once, so a run that was
+    just triggered but not started yet is waited for too."""
+    frames = frames_of(page)
+    deadline = time.monotonic() + timeout / 1000
+    if frames is not None:
+        while not frames.settled:
+            assert time.monotonic() < deadline, "the app did not finish its script run"
+            page.wait_for_timeout(20)  # lets Playwright deliver the websocket events
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
 def page_text(page) -> str:
     return page.locator("[data-testid='stApp']").inner_text()
+
+
+def sent_to(page, since_last_request: bool = False) -> bytes:
+    """Every message the server sent this page so far (or since the page last asked for a run,
+    e.g. the logout click), joined: table cells travel as Arrow data inside them (UTF-8 strings
+    as they are), so a name the page was sent is found here."""
+    frames = frames_of(page)
+    assert frames is not None, "open the page from a context of the `browser` fixture"
+    return b"\n".join(frames.received[frames.received_before_request if since_last_request else 0:])
+
+
+def assert_not_sent(page, names, since_last_request: bool = False) -> None:
+    data = sent_to(page, since_last_request)
+    for name in names:
+        assert name.encode() not in data, f"{name!r} was sent to the page"
 
 
 def one(locator, timeout: float = 20_000):

@@ -227,10 +227,16 @@ COOKIE_KEY = "k" * 32 + "0123456789abcdef0123456789abcdef"  # 64 characters, not
 assert len(COOKIE_KEY) == 64
 
 
+# Every test, and every app a test serves, lives on this day: period presets ("Last year",
+# "Last month") over the fixed test data mean the same on any day the suite runs.
+TODAY = "2026-01-15"
+
+
 def test_env(db: Path, auth: Path, secret_file: Path) -> dict[str, str]:
     """The environment variables the app and the command line read, for a test store."""
     return {"CHARGEBOARD_DB": str(db), "CHARGEBOARD_AUTH": str(auth), "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY,
-            "CHARGEBOARD_LOGIN_SLEEP": "0", "CHARGEBOARD_SECRET_FILE": str(secret_file)}
+            "CHARGEBOARD_LOGIN_SLEEP": "0", "CHARGEBOARD_SECRET_FILE": str(secret_file),
+            "CHARGEBOARD_TODAY": TODAY}
 
 
 test_env.__test__ = False  # a helper, not a test

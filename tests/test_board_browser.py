@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import support
-from browser_support import launch_server, log_in, one, page_text, wait_idle
+from browser_support import assert_not_sent, launch_server, log_in, one, page_text, wait_idle
 
 from chargeboard import demo
 
@@ -33,6 +33,7 @@ def demo_app(auth_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo-app")
     db = folder / "demo.duckdb"
     subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db), "--force"], cwd=ROOT,
+                   env={**os.environ, "CHARGEBOARD_TODAY": support.TODAY},  # the day the server lives on
                    check=True, capture_output=True)
     auth = folder / "auth.yaml"
     shutil.copyfile(auth_template, auth)
@@ -92,6 +93,7 @@ def test_resident_lands_on_my_usage_and_sees_no_other_resident(browser, demo_app
         others = [r.full_name for r in demo.RESIDENTS if r.full_name != "Kari Nordmann"]
         for name in others:
             assert name not in text, f"{name} shown to kari"
+        assert_not_sent(page, others)  # nor in her sessions table's data (drawn on a canvas)
         nav = page.locator("[data-testid='stSidebar']").inner_text()
         assert "Board dashboard" not in nav and "Data quality" not in nav
         assert page.locator("[data-testid='stException']").count() == 0

@@ -13,7 +13,18 @@ from pathlib import Path
 import pytest
 import support
 import yaml
-from browser_support import choose, log_in, metric_value, one, options_of, page_text, wait_idle, wait_table_rows
+from browser_support import (
+    assert_not_sent,
+    choose,
+    log_in,
+    metric_value,
+    one,
+    options_of,
+    page_text,
+    sent_to,
+    wait_idle,
+    wait_table_rows,
+)
 
 from chargeboard import web
 
@@ -43,6 +54,8 @@ def assert_login_form_only(page, where: str) -> None:
     text = page_text(page)
     for name in support.FEED_NAMES:
         assert name not in text, (where, name)
+    # nor in any table or chart data the page was sent (since its last action, e.g. logging out)
+    assert_not_sent(page, support.FEED_NAMES, since_last_request=True)
     assert "Logged in as" not in text, where
 
 
@@ -88,6 +101,9 @@ def test_resident_sees_only_own_sessions(page, served_app):
     assert metric_value(page, "Energy") == f"{kwh:,.3f} kWh"
     assert page.locator("[data-testid='stDataFrame']").count() == 1
     assert wait_table_rows(page, len(support.COOP_VISIBLE["kari"])) == len(support.COOP_VISIBLE["kari"])
+    # Table cells are drawn on a canvas: what the page was sent is where a name would be.
+    assert support.KARI.tag.encode() in sent_to(page)  # her own rows did travel
+    assert_not_sent(page, [n for p in (support.OLA, support.PER, support.EVE) for n in (p.name, p.tag, p.user_id)])
     text = page_text(page)
     for person in (support.OLA, support.PER, support.EVE):
         assert person.name not in text and person.tag not in text

@@ -38,7 +38,7 @@ def test_corrected_dates_change_reports_only_where_chosen(board):
     assert _march(board, use_corrected=True) == (4, Decimal("28.500"))   # chosen: counted on 15 March
     with board.cursor() as cur:
         start = cur.execute("SELECT started_local FROM sessions WHERE session_id = 'x1'").fetchone()[0]
-    assert start == datetime(2000, 1, 1, 1)  # the original stays
+    assert start == datetime(2024, 6, 10, 2)  # the original stays
     history = corrections.history(board, "x1")
     assert list(history["corrected_by"]) == [OWNER.username]
     assert history["corrected_at"].iloc[0].to_pydatetime() <= datetime.now(UTC)

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import support
 
 from chargeboard import demo
 
@@ -106,7 +107,7 @@ def test_other_seed_gives_other_data(files, tmp_path):
 
 
 def test_default_end_is_yesterday_in_oslo():
-    assert demo.default_end() == dt.datetime.now(OSLO).date() - dt.timedelta(days=1)
+    assert demo.default_end() == dt.date.fromisoformat(support.TODAY) - dt.timedelta(days=1)  # pinned
     first, last = demo.history_window(END)
     assert last == END and (last - first).days + 1 == demo.HISTORY_DAYS
 

@@ -52,30 +52,41 @@ def test_charger_owner_sees_only_own_usage_not_their_stations(store, feeds):
     assert usage.month_kwh == Decimal("10.000") and set(usage.sessions["session_id"]) == {"a"}
 
 
-@pytest.mark.parametrize("active", [1, 2])
-def test_average_hidden_below_three_residents(store, feeds, active):
-    load(store, feeds, [rec(f"s{i}", f"u-{i}", 10 * i) for i in range(1, active + 1)])
+FEBRUARY = datetime(2025, 2, 10, 10)  # the last complete month on TODAY
+
+
+@pytest.mark.parametrize("active", [1, 2, 4])
+def test_average_hidden_below_five_residents(store, feeds, active):
+    load(store, feeds, [rec(f"s{i}", f"u-{i}", 10 * i, FEBRUARY) for i in range(1, active + 1)])
     avg = my_usage.installation_average(store, me(), TODAY)
+    assert avg.month_residents == active
     assert avg.month_avg_kwh is None and avg.year_avg_kwh is None
     text = my_usage.comparison_text(my_usage.my_usage(store, me(), TODAY))
-    assert "at least 3 residents" in text and "20" not in text
+    assert "at least 5 residents" in text and "20" not in text
 
 
-def test_average_shown_from_three_and_reveals_only_aggregates(store, feeds):
-    # Three residents: 10, 20 and 60 kWh in March; an open-charging session (no user) is not a resident;
-    # a fourth resident in ANOTHER installation does not count.
-    load(store, feeds, [rec("s1", "u-1", 10), rec("s2", "u-2", 20), rec("s3", "u-3", 60),
+def _five_residents_and_strangers(store, feeds):
+    # Five residents: 10, 20, 30, 40 and 50 kWh in February; an open-charging session (no user) is not
+    # a resident; a sixth resident in ANOTHER installation does not count.
+    load(store, feeds, [*(rec(f"s{i}", f"u-{i}", 10 * i, FEBRUARY) for i in range(1, 6)),
                         support.zaptec_record("g", station="chg-1", serial="ZAP-chg-1", user_id=None,
                                               user_name=None, email=None, tag=None,
-                                              start=datetime(2025, 3, 6, 10), minutes=600, kwh=50)])
-    ingest_file(store, feeds.zaptec([rec("o1", "u-9", 100, station="chg-9")], "other.json"), installation="Other")
+                                              start=FEBRUARY, minutes=600, kwh=50)])
+    ingest_file(store, feeds.zaptec([rec("o1", "u-9", 100, FEBRUARY, station="chg-9")], "other.json"),
+                installation="Other")
+
+
+def test_average_shown_from_five_and_reveals_only_aggregates(store, feeds):
+    _five_residents_and_strangers(store, feeds)
     avg = my_usage.installation_average(store, me(), TODAY)
-    assert (avg.month_residents, avg.month_avg_kwh) == (3, Decimal("30.0"))
-    assert (avg.year_residents, avg.year_avg_kwh) == (3, Decimal("30.0"))
+    assert (avg.month, avg.month_residents, avg.month_avg_kwh) == (date(2025, 2, 1), 5, Decimal("30.0"))
+    assert (avg.year_residents, avg.year_avg_kwh) == (5, Decimal("30.0"))
+    text = my_usage.comparison_text(my_usage.my_usage(store, me(), TODAY))
+    assert text.startswith("In February 2025 you charged 10 kWh; the average resident 30 kWh (5 residents")
     # The query's whole answer: one row, four numbers; no id, name, tag or single figure.
     sql, params = store._bind("my_usage_installation_average", me(), {
-        "month_from": datetime(2025, 3, 1), "year_from": datetime(2025, 1, 1),
-        "local_to": datetime(2025, 3, 21), "min_residents": 3})
+        "month_from": datetime(2025, 2, 1), "year_from": datetime(2025, 1, 1),
+        "local_to": datetime(2025, 3, 1), "min_residents": 5})
     with store.cursor() as cur:
         result = cur.execute(sql, params)
         columns = [d[0] for d in result.description]
@@ -83,8 +94,26 @@ def test_average_shown_from_three_and_reveals_only_aggregates(store, feeds):
     assert columns == ["month_residents", "month_avg_kwh", "year_residents", "year_avg_kwh"]
     assert len(rows) == 1
     flat = " ".join(str(v) for v in rows[0])
-    for secret in ("u-2", "u-3", "Name", "Tag", "20", "60"):
+    for secret in ("u-2", "u-3", "Name", "Tag", "20", "40", "50"):
         assert secret not in flat
+
+
+def test_average_uses_complete_months_so_two_visits_cannot_be_differenced(store, feeds):
+    """A neighbour charges between two visits in the running month: if the average moved, its
+    change times the number of residents would be that neighbour's session."""
+    _five_residents_and_strangers(store, feeds)
+    before = my_usage.installation_average(store, me(), TODAY)
+    ingest_file(store, feeds.zaptec([rec("late", "u-3", 17.25, datetime(2025, 3, 19, 10))], "later.json"),
+                installation="Test")
+    after = my_usage.installation_average(store, me(), TODAY)
+    assert after == before
+    # Also when this month's charging alone would reach five residents: still the complete month.
+    ingest_file(store, feeds.zaptec([rec(f"m{i}", f"u-{i}", 3, datetime(2025, 3, 18, 10)) for i in range(1, 6)],
+                                    "march.json"), installation="Test")
+    assert my_usage.installation_average(store, me(), TODAY) == before
+    # In January no month of the year is complete yet: only last December is compared.
+    january = my_usage.installation_average(store, me(), date(2025, 1, 20))
+    assert (january.month, january.year_residents, january.year_avg_kwh) == (date(2024, 12, 1), 0, None)
 
 
 def test_average_is_the_one_query_reading_beyond_scope():

@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import support
-from browser_support import choose, log_in, one, page_text, wait_idle
+from browser_support import assert_not_sent, choose, log_in, one, page_text, sent_to, wait_idle
 
 TAG = {p.user_id: p.tag for p in support.PEOPLE}
 KEY = {
@@ -87,6 +87,8 @@ def test_resident_downloads_only_own_rows(page, served_app, tmp_path):
     assert report_rows(book) == expected("station", support.COOP_VISIBLE["kari"])
     cells = {c for s in book.worksheets for r in s.iter_rows(values_only=True) for c in r}
     text = page_text(page)
+    assert support.KARI.name.encode() in sent_to(page)  # her own report rows did travel
+    assert_not_sent(page, [p.name for p in (support.OLA, support.PER, support.EVE)])  # the tables' data
     for person in (support.OLA, support.PER, support.EVE):
         assert person.name not in text
         assert not any(isinstance(c, str) and person.name in c for c in cells)

@@ -24,7 +24,8 @@ WITH_VOID = history.SessionFilter(date(2000, 1, 1), date(2030, 12, 31), include_
 
 # Write queries of the ingest: they must touch the table itself (they write it, or compare
 # an incoming feed with what is stored). Every other query reads sessions via the scope.
-WRITES_SESSIONS = {"accept_staged_sessions.sql", "delete_updated_sessions.sql", "insert_incoming_sessions.sql"}
+WRITES_SESSIONS = {"accept_staged_sessions.sql", "delete_updated_sessions.sql", "insert_incoming_sessions.sql",
+                   "validate_staged_sessions.sql"}  # (which installation holds an incoming session id)
 
 
 def scope_of(username: str, store, auth: Path) -> Scope:
@@ -185,8 +186,9 @@ def test_the_allow_list_is_still_needed():
 def test_schema_reads_sessions_only_in_the_scope_macro():
     schema = _code((ROOT / "chargeboard" / "schema.sql").read_text(encoding="utf-8"))
     found = reads_of_sessions_table(schema)
-    assert len(found) == 2, found  # the table's definition and the macro's body
+    assert len(found) == 3, found  # the table's definition, a column added later, and the macro's body
     assert "CREATE TABLE IF NOT EXISTS sessions" in found[0]
+    assert "ALTER TABLE sessions ADD COLUMN IF NOT E" in found[1]
     assert re.search(r"scoped_sessions\(see_all, user_ids, station_ids\) AS TABLE SELECT \* FROM sessions",
                      " ".join(schema.split()))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
 from costs_support import make_store, session
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chargeboard import cli, meters, statements, tariffs
 from chargeboard.scope import Scope, system_scope
@@ -43,6 +45,33 @@ def test_allocate_largest_remainder():
     assert statements.allocate([Decimal("1.004"), Decimal("2.006")], cent) == [Decimal("1.00"), Decimal("2.01")]
     raw = [Decimal(i) / 7 for i in range(1, 30)]
     assert sum(statements.allocate(raw, cent)) == sum(raw).quantize(cent)
+
+
+# Amounts in quarter-øre steps (and some finer): sums often end exactly half-way between two øre,
+# where half-up and half-even part ways, and equal remainders are common.
+_AMOUNTS = st.lists(st.one_of(st.integers(0, 4000).map(lambda q: Decimal(q) / 400),
+                              st.integers(0, 400000).map(lambda m: Decimal(m) / 100000)), min_size=1, max_size=12)
+
+
+@given(_AMOUNTS)
+def test_allocate_rounds_the_total_half_up_and_ties_go_to_the_earlier_amount(raw):
+    ore = Decimal("0.01")
+    got = statements.allocate(raw, ore)
+    assert sum(got) == sum(raw).quantize(ore, rounding=ROUND_HALF_UP)  # the total, rounded once, half up
+    floors = [(r / ore).to_integral_value(rounding=ROUND_FLOOR) * ore for r in raw]
+    extra = [g - f for g, f in zip(got, floors, strict=True)]
+    assert set(extra) <= {Decimal("0.00"), ore}  # each amount is its own value rounded down or up
+    for i in range(len(raw)):
+        for j in range(i + 1, len(raw)):
+            ri, rj = raw[i] - floors[i], raw[j] - floors[j]
+            if ri >= rj:  # a larger remainder, or the same one earlier in the statement
+                assert extra[i] >= extra[j], (raw, got, i, j)
+
+
+def test_allocate_a_half_ore_total_rounds_up():
+    ore = Decimal("0.01")
+    assert statements.allocate([Decimal("0.125")], ore) == [Decimal("0.13")]  # half-even would say 0.12
+    assert statements.allocate([Decimal("0.0025")] * 2, ore) == [Decimal("0.01"), Decimal("0.00")]
 
 
 def test_statements_add_up_to_the_ore(store):
