@@ -154,6 +154,39 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
         args.stdout.write(text)
     return 0
 
+def _sync(args: argparse.Namespace, store: Store) -> int:
+    """One charger-cloud sync: credentials from the environment, else the app's stored connection."""
+    import os  # noqa: PLC0415
+
+    from chargeboard import credentials, sync  # noqa: PLC0415
+
+    prefix = args.provider.upper()
+    username, password = os.environ.get(f"{prefix}_USERNAME"), os.environ.get(f"{prefix}_PASSWORD")
+    cloud_ids = [args.installation] if args.installation else []
+    try:
+        if username and password:
+            target = sync.Target(args.provider, credentials.Login(username, password),
+                                 args.api_url or sync.DEFAULT_API_URLS[args.provider], None, tuple(cloud_ids),
+                                 force_from=args.date_from)
+        else:
+            stored = [r.connection_id for r in sync.connections(store).itertuples() if r.provider == args.provider]
+            if not stored:
+                print(f"error: no {args.provider} login: set {prefix}_USERNAME and {prefix}_PASSWORD, "
+                      "or add a connection on the app's Data sources page", file=args.stderr)
+                return 2
+            target = sync.target_of(store, int(stored[0]), api_url=args.api_url, cloud_ids=cloud_ids,
+                                    force_from=args.date_from)
+    except (credentials.CredentialError, sync.SyncError) as error:
+        print(f"error: {error}", file=args.stderr)
+        return 2
+    outcome = sync.run_sync(store, target)
+    for line in outcome.lines():
+        print(line, file=args.stdout if outcome.ok else args.stderr)
+    if outcome.error:
+        return 2
+    return 0 if outcome.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chargeboard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -191,6 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share the unexplained rest (default: the tariff's rule)")
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_statement, uses_store=True)
+
+    p = commands.add_parser("sync", help="pull new sessions from the Zaptec or Easee cloud into the store")
+    p.add_argument("provider", choices=["zaptec", "easee"])
+    p.add_argument("--api-url", help="the cloud's base URL (default: the real cloud; set for tests and proxies)")
+    p.add_argument("--installation", metavar="ID", help="only this cloud installation (Zaptec) or site (Easee)")
+    p.add_argument("--from", dest="date_from", type=_date, help="read from this day (UTC) instead of the usual window")
+    p.add_argument("--db")
+    p.set_defaults(run=_sync, uses_store=True)
 
     p = commands.add_parser("user", help="manage login accounts in auth.yaml")
     p.add_argument("user_command", choices=["add", "passwd"])
