@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from chargeboard import excel, reconciliation, tariffs
+from chargeboard import excel, freshness, reconciliation, tariffs
 from chargeboard.exports import csv_safe
 from chargeboard.scope import ROLE_TITLES, Scope, system_scope
 from chargeboard.store import Store
@@ -316,7 +316,8 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
                                    excel.Column(f"Amount ({st.currency})", "money")],
                                   body, totals=[f"Total — {x.name}", st.request.label, x.total]))
     buffer = io.BytesIO()
-    excel.write_workbook(buffer, sheets, _about(st, scope))
+    excel.write_workbook(buffer, sheets, [*_about(st, scope),
+                                          ("Data freshness", freshness.data_freshness(store, scope).line())])
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded

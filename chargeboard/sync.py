@@ -179,6 +179,15 @@ def test_login(provider: str, login: Login, api_url: str | None = None) -> tuple
     return True, f"The login worked. {TITLES[provider]} shows {len(found)} installation(s): {names}.", found
 
 
+def test_connection(store: Store, connection_id: int, api_url: str | None = None) -> tuple[bool, str, list]:
+    """test_login with a stored connection's login (decrypted in memory only)."""
+    try:
+        target = target_of(store, connection_id, api_url=api_url)
+    except (CredentialError, SyncError) as error:
+        return False, str(error), []
+    return test_login(target.provider, target.login, target.api_url)
+
+
 # -- one run -------------------------------------------------------------------------
 
 _running: dict[tuple, threading.Lock] = {}

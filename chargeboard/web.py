@@ -18,7 +18,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from chargeboard import accounts, inbox, secrets, settings
+from chargeboard import accounts, freshness, inbox, secrets, settings, sync
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
 from chargeboard.store import Store, StoreLocked, open_store
 
@@ -46,6 +46,7 @@ PAGES = (
     PageSpec("pages/reconciliation.py", "Meter reconciliation", ":material/balance:", (SYSTEM_OWNER,)),
     PageSpec("pages/statements.py", "Statements", ":material/receipt_long:", ALL_ROLES),
     PageSpec("pages/tariffs.py", "Tariffs", ":material/sell:", (SYSTEM_OWNER,)),
+    PageSpec("pages/data_sources.py", "Data sources", ":material/cloud_sync:", (SYSTEM_OWNER,)),
 )
 
 _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("scope", default=None)
@@ -63,8 +64,9 @@ def app_store() -> Store:
     that loads feeds handed over by the command line while the app serves."""
     db = settings.db_path()
     folder = settings.inbox_dir(db)
-    store = open_store(db, wait_seconds=120, allowed_dirs=[folder])
+    store = open_store(db, wait_seconds=120, allowed_dirs=[folder, sync.landing_dir(db)])
     inbox.start_worker(store, folder)
+    sync.start_scheduler(store)  # charger-cloud connections, each on its own interval
     return store
 
 
@@ -126,6 +128,11 @@ def _login() -> Scope:
         # Not the library's own button: its key "logout" is also the library's session-state
         # flag (setting it then fails), and it logs out only after this run drew the page.
         st.button("Log out", key="chargeboard_logout", on_click=_request_logout)
+        fresh = freshness.data_freshness(store, scope)  # how fresh the data is, on every page
+        if fresh.warning:
+            st.warning(fresh.line(), icon=":material/sync_problem:")
+        else:
+            st.caption(fresh.text)
     return scope
 
 
