@@ -127,7 +127,7 @@ with clouds_tab:
                 connections = sync.connections(store())
     for row in connections.itertuples():
         with st.expander(f"{row.label} · {'on' if row.enabled else 'paused'} · every {row.interval_minutes} min",
-                         expanded=False):
+                         expanded=True):
             last_ok = f"{row.last_success:%Y-%m-%d %H:%M} UTC" if row.last_success == row.last_success and \
                 row.last_success is not None else "never"
             st.markdown(f"Last successful sync: **{last_ok}**")
