@@ -174,8 +174,12 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
                 print(f"error: no {args.provider} login: set {prefix}_USERNAME and {prefix}_PASSWORD, "
                       "or add a connection on the app's Data sources page", file=args.stderr)
                 return 2
-            target = sync.target_of(store, int(stored[0]), api_url=args.api_url, cloud_ids=cloud_ids,
-                                    force_from=args.date_from)
+            target = sync.target_of(store, int(stored[0]), cloud_ids=cloud_ids, force_from=args.date_from)
+            if args.api_url and args.api_url.rstrip("/") != target.api_url.rstrip("/"):
+                # The stored password goes only where it was saved for, never to an address given here.
+                print(f"error: --api-url differs from the stored connection's address; set {prefix}_USERNAME and "
+                      f"{prefix}_PASSWORD to use another address", file=args.stderr)
+                return 2
     except (credentials.CredentialError, sync.SyncError) as error:
         print(f"error: {error}", file=args.stderr)
         return 2

@@ -12,6 +12,7 @@ half-way (network, 5xx after the retries) leaves the store as it was.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import threading
@@ -297,6 +298,12 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
     try:
         pull = client.pull(installation, start, end, landed)
         result.pages, result.records = pull.pages, pull.records
+        previous = store.one("sync_previous_import", file_name=landed.name, installation_id=installation_id)
+        if previous and previous[1] == hashlib.sha256(landed.read_bytes()).hexdigest():
+            # Unchanged since the last pull: its sessions are stored (or were rejected) already.
+            import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
+            _finish(store, run_id, result, import_id)
+            return result
         summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=installation_id,
                                      display_name=landed.name, show_progress=False)
         import_id = summary.import_id

@@ -91,13 +91,18 @@ def test_zaptec_backfill_pages_and_a_second_sync_changes_nothing(store, fake):
     page_indexes = [p for _, _, p in fake.requests_to("/api/chargehistory")]
     assert ["PageIndex=0" in page_indexes[0], "PageIndex=2" in page_indexes[2]] == [True, True]
 
-    before = whole_store(store)[:4]
+    before = whole_store(store)
     again = sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=1))
     assert again.ok
     assert (again.results[0].new, again.results[0].updated, again.results[0].duplicate) == (0, 0, 5)
     # the second run reads the trailing window only
     assert again.results[0].window_from == NOW + timedelta(hours=1) - timedelta(days=45)
-    assert whole_store(store)[:4] == before
+    assert whole_store(store) == before  # not even a repeat in the imports log
+    # a window that reaches back further (an old session in it) is a new file: loaded, still no change
+    fake.zaptec_sessions["inst-1"].append(zrec("older", datetime(2026, 10, 20, 12, 0)))
+    third = sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=2))
+    assert (third.results[0].new, third.results[0].duplicate) == (1, 5)
+    assert stored(store) == expected_zaptec([*FIVE, fake.zaptec_sessions["inst-1"][-1]])
 
 
 def test_changed_voided_and_late_offline_sessions_arrive_in_a_later_sync(store, fake):
@@ -340,3 +345,26 @@ def test_cli_sync_end_to_end_and_wrong_password(tmp_path, fake):
     assert unknown.returncode != 0 and "does not see installation nope" in unknown.stderr
     nologin = run_cli(["sync", "easee", "--db", str(db)], {"EASEE_USERNAME": "", "EASEE_PASSWORD": ""})
     assert nologin.returncode == 2 and nologin.stderr.startswith("error: no easee login")
+
+
+def test_stored_login_is_never_sent_to_another_address(store, fake, monkeypatch):
+    """A command (or a hand-over to the app) naming another --api-url must not get the stored password."""
+    import io  # noqa: PLC0415
+
+    from chargeboard import cli  # noqa: PLC0415
+
+    monkeypatch.delenv("ZAPTEC_USERNAME", raising=False)
+    monkeypatch.delenv("ZAPTEC_PASSWORD", raising=False)
+    fake.zaptec_sessions["inst-1"] = list(FIVE)
+    sync.add_connection(store, "zaptec", RIGHT, api_url=fake.url, backfill_from=BACKFILL)
+    other = FakeCloud().start()
+    try:
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.main(["sync", "zaptec", "--api-url", other.url], store=store, stdout=out, stderr=err)
+        assert code == 2 and "--api-url differs" in err.getvalue()
+        assert other.log == [] and all(cloud_fake.PASSWORD.encode() not in b for b in other.bodies)
+        code = cli.main(["sync", "zaptec"], store=store, stdout=out, stderr=err)
+        assert code == 0, err.getvalue()
+        assert "5 new" in out.getvalue()
+    finally:
+        other.stop()
