@@ -16,6 +16,8 @@ import hashlib
 import logging
 import os
 import threading
+import time as clock
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -191,13 +193,14 @@ def test_connection(store: Store, connection_id: int, api_url: str | None = None
 
 # -- one run -------------------------------------------------------------------------
 
-_running: dict[tuple, threading.Lock] = {}
+# Per open store: one sync per provider at a time (the schedule and "Sync now" may meet).
+_running: weakref.WeakKeyDictionary[Store, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
 _running_guard = threading.Lock()
 
 
 def _lock_for(store: Store, provider: str) -> threading.Lock:
     with _running_guard:
-        return _running.setdefault((id(store), provider), threading.Lock())
+        return _running.setdefault(store, {}).setdefault(provider, threading.Lock())
 
 
 def _installation_for(store: Store, provider: str, found: zaptec.CloudInstallation) -> str:
@@ -352,7 +355,7 @@ def sync_connection(store: Store, connection_id: int, **options) -> SyncOutcome:
     return run_sync(store, target, **options)
 
 
-_schedulers: dict[int, threading.Thread] = {}
+_schedulers: weakref.WeakKeyDictionary[Store, threading.Thread] = weakref.WeakKeyDictionary()
 
 
 def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
@@ -360,7 +363,7 @@ def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
     It ends when the store is closed."""
     tick = tick_seconds or float(os.environ.get("CHARGEBOARD_SYNC_TICK", SCHEDULER_TICK_SECONDS))
     with _running_guard:
-        if id(store) in _schedulers and _schedulers[id(store)].is_alive():
+        if store in _schedulers and _schedulers[store].is_alive():
             return
 
         def loop() -> None:
@@ -379,9 +382,10 @@ def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
                         with contextlib.suppress(Exception):
                             _log_failed_start(store, Target(_provider_of(store, connection_id), Login("", ""), "", connection_id),
                                               f"unexpected error: {type(error).__name__}")
-                stop = threading.Event()
-                stop.wait(tick)
+                deadline = clock.monotonic() + tick
+                while not store.closed and clock.monotonic() < deadline:
+                    clock.sleep(min(1.0, tick))
 
         thread = threading.Thread(target=loop, name="chargeboard-sync", daemon=True)
-        _schedulers[id(store)] = thread
+        _schedulers[store] = thread
         thread.start()

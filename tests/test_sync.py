@@ -5,6 +5,7 @@ it as it was."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import subprocess
@@ -15,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import cloud_fake
+import openpyxl
 import pytest
 import support
 from cloud_fake import FakeCloud, easee_session
@@ -284,6 +286,18 @@ def test_connection_password_is_encrypted_and_never_in_the_store_or_logs(db_path
         shown = sync.connections(store)
         assert "secret" not in shown.columns
         assert cloud_fake.PASSWORD not in shown.to_csv() and cloud_fake.USERNAME not in shown.to_csv()
+        from chargeboard import exports  # noqa: PLC0415
+        from chargeboard.history import SessionFilter  # noqa: PLC0415
+        from chargeboard.scope import system_scope  # noqa: PLC0415
+
+        flt = SessionFilter(date(2026, 1, 1), date(2026, 12, 31))
+        for export in (exports.history_csv(store, system_scope(), flt, log=False),
+                       exports.history_workbook(store, system_scope(), flt, log=False)):
+            assert export.rows == 5
+            assert cloud_fake.PASSWORD.encode() not in export.data  # xlsx is zipped: see also the sheet text below
+        book = openpyxl.load_workbook(io.BytesIO(exports.history_workbook(store, system_scope(), flt, log=False).data))
+        cells = " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row)
+        assert cloud_fake.PASSWORD not in cells and cloud_fake.USERNAME not in cells
         store.cursor().execute("CHECKPOINT")
     finally:
         store.close()
@@ -349,8 +363,6 @@ def test_cli_sync_end_to_end_and_wrong_password(tmp_path, fake):
 
 def test_stored_login_is_never_sent_to_another_address(store, fake, monkeypatch):
     """A command (or a hand-over to the app) naming another --api-url must not get the stored password."""
-    import io  # noqa: PLC0415
-
     from chargeboard import cli  # noqa: PLC0415
 
     monkeypatch.delenv("ZAPTEC_USERNAME", raising=False)
