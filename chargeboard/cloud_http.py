@@ -94,8 +94,9 @@ class CloudSession:
             self.token = self._login(self)
         relogged = False
         attempt = 0
+        extra_headers = dict(kwargs.pop("headers", None) or {})
         while True:
-            headers = dict(kwargs.pop("headers", None) or {})
+            headers = dict(extra_headers)
             if authorized:
                 headers["Authorization"] = f"Bearer {self.token}"
             self.limiter.wait()

@@ -203,18 +203,15 @@ def _lock_for(store: Store, provider: str) -> threading.Lock:
         return _running.setdefault(store, {}).setdefault(provider, threading.Lock())
 
 
-def _installation_for(store: Store, provider: str, found: zaptec.CloudInstallation) -> str:
-    """Our installation for a cloud installation: made on first sight (named as in the cloud),
-    remembered, so a rename in the app never splits it."""
+def _installation_for(store: Store, provider: str, found: zaptec.CloudInstallation) -> tuple[str, str | None]:
+    """Our installation for a cloud installation, and the name to hand the ingest when it is
+    new. The ingest makes it (named as in the cloud) in the same transaction as the sessions,
+    so a failed first sync leaves nothing; the tie is remembered after, so a rename in the app
+    never splits it."""
     existing = store.one("cloud_installation_of", provider=provider, cloud_id=found.cloud_id)
     if existing:
-        return existing[0]
-    with store.transaction() as cur:
-        installation_id, _ = ingest.ensure_installation(cur, found.name, None)
-        cur.execute(query_text("cloud_installation_insert"), {
-            "provider": provider, "cloud_id": found.cloud_id, "installation_id": installation_id,
-            "cloud_name": found.name})
-    return installation_id
+        return existing[0], None
+    return ingest.slug(found.name), found.name
 
 
 def _window(store: Store, target: Target, cloud_id: str, now: datetime) -> tuple[datetime, datetime]:
@@ -290,7 +287,7 @@ def _finish(store: Store, run_id: int, result: RunResult, import_id: int | None 
 
 def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudInstallation, now: datetime,
               folder: Path) -> RunResult:
-    installation_id = _installation_for(store, target.provider, installation)
+    installation_id, new_name = _installation_for(store, target.provider, installation)
     start, end = _window(store, target, installation.cloud_id, now)
     result = RunResult(installation.cloud_id, installation.name, installation_id, start, end)
     run_id = _start(store, target, installation.cloud_id, installation_id, start, end)
@@ -307,8 +304,11 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
             import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
             _finish(store, run_id, result, import_id)
             return result
-        summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=installation_id,
+        summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=new_name or installation_id,
                                      display_name=landed.name, show_progress=False)
+        if new_name:
+            store.execute("cloud_installation_insert", provider=target.provider, cloud_id=installation.cloud_id,
+                          installation_id=summary.installation_id, cloud_name=installation.name)
         import_id = summary.import_id
         result.new, result.updated = summary.new, summary.updated
         result.duplicate, result.rejected = summary.duplicate, summary.rejected

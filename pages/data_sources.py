@@ -15,7 +15,7 @@ st.title("Data sources")
 upload_tab, installations_tab, clouds_tab, log_tab = st.tabs(
     ["Upload files", "Installations", "Charger clouds", "Sync log"])
 overview = datasources.installations(store(), scope)
-names = dict(zip(overview.installation_id, overview.name, strict=True))
+names = dict(zip(overview["installation_id"], overview["name"], strict=True))
 
 with upload_tab:
     limit = datasources.upload_limit_mb()

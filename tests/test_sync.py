@@ -199,6 +199,19 @@ def test_a_500_halfway_leaves_the_store_as_it_was_and_the_next_run_completes(sto
     assert list(log.error.isna()) == [True, False, True]
 
 
+def test_a_failed_first_sync_creates_nothing(store, fake):
+    fake.zaptec_sessions["inst-1"] = list(FIVE)
+    fake.fail("/api/chargehistory", 503, times=3)  # beyond the 2 retries
+    outcome = sync.run_sync(store, zaptec_target(fake), now=NOW)
+    assert not outcome.ok and "503" in outcome.results[0].error
+    cur = store.cursor()
+    assert cur.execute("SELECT count(*) FROM installations").fetchone()[0] == 0
+    assert cur.execute("SELECT count(*) FROM cloud_installations").fetchone()[0] == 0
+    assert whole_store(store) == [[]] * 6
+    assert sync.run_sync(store, zaptec_target(fake), now=NOW).ok
+    assert stored(store) == expected_zaptec(FIVE)
+
+
 def test_installation_is_kept_when_renamed_in_the_app(store, fake):
     fake.zaptec_sessions["inst-1"] = list(FIVE)
     assert sync.run_sync(store, zaptec_target(fake), now=NOW).ok
