@@ -150,6 +150,13 @@ def update_connection(store: Store, connection_id: int, *, cloud_ids: list[str],
                   interval_minutes=int(interval_minutes), enabled=enabled)
 
 
+def replace_login(store: Store, connection_id: int, login: Login) -> None:
+    """A new username/password for a connection (changed in the cloud, or the sync key was lost)."""
+    if not login.username or not login.password:
+        raise SyncError("give the username and the password")
+    store.execute("connection_update_secret", connection_id=connection_id, secret=encrypt(login))
+
+
 def remove_connection(store: Store, connection_id: int) -> None:
     store.execute("connection_delete", connection_id=connection_id)
 

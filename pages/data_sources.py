@@ -150,6 +150,18 @@ with clouds_tab:
             if c4.button("Remove", key=f"remove_{row.connection_id}"):
                 sync.remove_connection(store(), row.connection_id)
                 st.rerun()
+            with st.form(f"login_{row.connection_id}", clear_on_submit=True):
+                st.caption("Enter the login again (the password changed, or the sync key was lost)")
+                l1, l2 = st.columns(2)
+                new_user = l1.text_input("Username (e-mail)", key=f"user_{row.connection_id}", autocomplete="off")
+                new_password = l2.text_input("Password", type="password", key=f"password_{row.connection_id}",
+                                             autocomplete="new-password")
+                if st.form_submit_button("Test and save the login"):
+                    login = sync.Login(new_user.strip(), new_password)
+                    worked, said, _ = sync.test_login(row.provider, login, row.api_url)
+                    if worked:
+                        sync.replace_login(store(), row.connection_id, login)
+                    (st.success if worked else st.error)(said + (" Saved." if worked else " Nothing was saved."))
             known = dict(st.session_state.get(found_key, []))
             known.update({i: known.get(i, i) for i in row.cloud_ids})
             with st.form(f"settings_{row.connection_id}"):

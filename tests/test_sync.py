@@ -328,6 +328,8 @@ def test_connection_password_is_encrypted_and_never_in_the_store_or_logs(db_path
         assert "cannot be decrypted" in outcome.error and "\n" not in outcome.error
         with pytest.raises(credentials.CredentialError, match="Enter the password again"):
             sync.target_of(store, connection_id)
+        sync.replace_login(store, connection_id, RIGHT)  # entered again: readable with the new key
+        assert sync.sync_connection(store, connection_id, now=NOW + timedelta(hours=1)).ok
     finally:
         store.close()
 
