@@ -16,7 +16,6 @@ import hashlib
 import logging
 import os
 import threading
-import time as clock
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -362,7 +361,17 @@ def sync_connection(store: Store, connection_id: int, **options) -> SyncOutcome:
     return run_sync(store, target, **options)
 
 
-_schedulers: weakref.WeakKeyDictionary[Store, threading.Thread] = weakref.WeakKeyDictionary()
+_schedulers: weakref.WeakKeyDictionary[Store, tuple[threading.Thread, threading.Event]] = weakref.WeakKeyDictionary()
+
+
+def stop_scheduler(store: Store, timeout: float = 30.0) -> None:
+    """Stop the store's schedule and wait for a running sync to finish, so the store can be
+    closed without a query still running on it."""
+    with _running_guard:
+        thread, stop = _schedulers.pop(store, (None, None))
+    if thread is not None:
+        stop.set()
+        thread.join(timeout)
 
 
 def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
@@ -370,17 +379,18 @@ def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
     It ends when the store is closed."""
     tick = tick_seconds or float(os.environ.get("CHARGEBOARD_SYNC_TICK", SCHEDULER_TICK_SECONDS))
     with _running_guard:
-        if store in _schedulers and _schedulers[store].is_alive():
+        if store in _schedulers and _schedulers[store][0].is_alive():
             return
+        stop = threading.Event()
 
         def loop() -> None:
-            while not store.closed:
+            while not store.closed and not stop.is_set():
                 try:
                     due = due_connections(store, datetime.now(UTC))
                 except Exception:  # noqa: BLE001 — e.g. the store closed under it; the loop condition decides
                     due = []
                 for connection_id in due:
-                    if store.closed:
+                    if store.closed or stop.is_set():
                         return
                     try:
                         sync_connection(store, connection_id)
@@ -389,10 +399,8 @@ def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
                         with contextlib.suppress(Exception):
                             _log_failed_start(store, Target(_provider_of(store, connection_id), Login("", ""), "", connection_id),
                                               f"unexpected error: {type(error).__name__}")
-                deadline = clock.monotonic() + tick
-                while not store.closed and clock.monotonic() < deadline:
-                    clock.sleep(min(1.0, tick))
+                stop.wait(tick)
 
         thread = threading.Thread(target=loop, name="chargeboard-sync", daemon=True)
-        _schedulers[store] = thread
+        _schedulers[store] = (thread, stop)
         thread.start()

@@ -55,6 +55,7 @@ _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVa
 def _release_store(store: Store) -> None:
     """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
     its inbox worker, so two workers never serve one spool folder."""
+    sync.stop_scheduler(store)  # no sync may still be running on it
     store.close()
 
 

@@ -338,9 +338,12 @@ def test_scheduler_syncs_a_due_connection_in_the_background(store, fake):
     fake.zaptec_sessions["inst-1"] = list(FIVE)
     sync.add_connection(store, "zaptec", RIGHT, api_url=fake.url, backfill_from=BACKFILL)
     sync.start_scheduler(store, tick_seconds=0.2)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(stored(store)) < 5:
-        time.sleep(0.1)  # polling the store's state, not a fixed wait
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(stored(store)) < 5:
+            time.sleep(0.1)  # polling the store's state, not a fixed wait
+    finally:
+        sync.stop_scheduler(store)  # before the fixture closes the store under a running query
     assert stored(store) == expected_zaptec(FIVE)
     # not due again within its interval
     assert sync.due_connections(store, datetime.now(UTC)) == []
