@@ -23,6 +23,7 @@ OUT_FORMATS = ("csv", "xlsx")
 STATEMENT_FORMATS = (*OUT_FORMATS, "pdf", "zip")
 ATTRIBUTE_BY = ("start", "registered")
 SHARES = ("off", "equal", "kwh")
+SYNC_PROVIDERS = ("zaptec", "easee")
 # Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
 LAST_DAY = date(9998, 12, 31)
 
@@ -245,6 +246,43 @@ def _statement_issuer(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace, store: Store) -> int:
+    """One charger-cloud sync: credentials from the environment, else the app's stored connection."""
+    import os  # noqa: PLC0415
+
+    from chargeboard import credentials, sync  # noqa: PLC0415
+
+    prefix = args.provider.upper()
+    username, password = os.environ.get(f"{prefix}_USERNAME"), os.environ.get(f"{prefix}_PASSWORD")
+    cloud_ids = [args.installation] if args.installation else []
+    try:
+        if username and password:
+            target = sync.Target(args.provider, credentials.Login(username, password),
+                                 getattr(args, "api_url", None) or sync.DEFAULT_API_URLS[args.provider], None, tuple(cloud_ids),
+                                 force_from=args.date_from)
+        else:
+            stored = [r.connection_id for r in sync.connections(store).itertuples() if r.provider == args.provider]
+            if not stored:
+                print(f"error: no {args.provider} login: set {prefix}_USERNAME and {prefix}_PASSWORD, "
+                      "or add a connection on the app's Data sources page", file=args.stderr)
+                return 2
+            target = sync.target_of(store, int(stored[0]), cloud_ids=cloud_ids, force_from=args.date_from)
+            if getattr(args, "api_url", None) and args.api_url.rstrip("/") != target.api_url.rstrip("/"):
+                # The stored password goes only where it was saved for, never to an address given here.
+                print(f"error: --api-url differs from the stored connection's address; set {prefix}_USERNAME and "
+                      f"{prefix}_PASSWORD to use another address", file=args.stderr)
+                return 2
+    except (credentials.CredentialError, sync.SyncError) as error:
+        print(f"error: {error}", file=args.stderr)
+        return 2
+    outcome = sync.run_sync(store, target)
+    for line in outcome.lines():
+        print(line, file=args.stdout if outcome.ok else args.stderr)
+    if outcome.error:
+        return 2
+    return 0 if outcome.ok else 1
+
+
 # What a serving app runs for the command line, and the fields it takes from the request.
 # Never --db, --auth, user or demo: the app uses its own store and accounts, and paths are its own.
 HANDED_OVER: dict[str, handover.Command] = {
@@ -259,6 +297,9 @@ HANDED_OVER: dict[str, handover.Command] = {
     "board-pack": handover.Command(_board_pack, writes_out=True, fields={
         "date_from": _date, "date_to": _date, "as_user": str}),
     "statement-issuer": handover.Command(_statement_issuer, fields={"name": str, "address": str}),
+    # The app syncs with its stored connection: no --api-url (a stored password goes only where it
+    # was saved for) and no credentials travel through the hand-over.
+    "sync": handover.Command(_sync, fields={"provider": SYNC_PROVIDERS, "installation": str, "date_from": _date}),
 }
 
 
@@ -313,6 +354,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", help="postal address; separate lines with \\n")
     p.add_argument("--db")
     p.set_defaults(run=_statement_issuer, uses_store=True)
+
+    p = commands.add_parser("sync", help="pull new sessions from the Zaptec or Easee cloud into the store")
+    p.add_argument("provider", choices=SYNC_PROVIDERS)
+    p.add_argument("--api-url", help="the cloud's base URL (default: the real cloud; set for tests and proxies)")
+    p.add_argument("--installation", metavar="ID", help="only this cloud installation (Zaptec) or site (Easee)")
+    p.add_argument("--from", dest="date_from", type=_date, help="read from this day (UTC) instead of the usual window")
+    p.add_argument("--db")
+    p.set_defaults(run=_sync, uses_store=True)
 
     p = commands.add_parser("user", help="manage login accounts in auth.yaml")
     p.add_argument("user_command", choices=["add", "passwd"])

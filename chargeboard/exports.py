@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chargeboard import excel
+from chargeboard import excel, freshness
 from chargeboard.history import SessionFilter
 from chargeboard.ingest import slug
 from chargeboard.reports import ATTRIBUTIONS, DETAIL_TITLES, GROUPINGS, Report, monthly_table
@@ -63,6 +63,7 @@ def _about(store: Store, scope: Scope, installation: str, what: str, flt: Sessio
          "the sessions this role may see (own sessions / own stations)"),
         ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
         ("Data fresh to (newest session start, local)", f"{newest:%Y-%m-%d %H:%M}" if newest else "no sessions"),
+        ("Data freshness", freshness.data_freshness(store, scope).line()),
         ("Offline sessions", OFFLINE_NOTE),
         ("Unreliable time", UNRELIABLE_NOTE),
         ("Void sessions", "Sessions replaced by a corrected session are never counted."),

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from chargeboard import excel, theme
+from chargeboard import excel, freshness, theme
 from chargeboard.ingest import slug
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
@@ -358,6 +358,7 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
              ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), "
                              f"role {ROLE_TITLES[scope.role]}"),
              ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
+             ("Data freshness", freshness.data_freshness(store, scope).line()),
              *HELP, *[("Note", n) for n in rec.notes]]
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about)

@@ -240,3 +240,52 @@ CREATE TABLE IF NOT EXISTS statement_issuer (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_by VARCHAR NOT NULL
 );
+
+-- Issue 9: charger-cloud connections (Zaptec, Easee) and their sync log.
+-- The credentials are a Fernet token made with a key kept outside the store
+-- (chargeboard/credentials.py); the store never holds them in clear.
+CREATE SEQUENCE IF NOT EXISTS connection_id_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS sync_run_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS connections (
+    connection_id    BIGINT PRIMARY KEY,
+    provider         VARCHAR NOT NULL,            -- 'zaptec' or 'easee'
+    label            VARCHAR NOT NULL,            -- shown in the app; never the password
+    api_url          VARCHAR NOT NULL,
+    secret           VARCHAR NOT NULL,            -- encrypted {username, password}
+    cloud_ids        VARCHAR[] NOT NULL DEFAULT [],  -- installations/sites to sync; empty = all it sees
+    backfill_from    DATE NOT NULL,
+    window_days      INTEGER NOT NULL DEFAULT 45,
+    interval_minutes INTEGER NOT NULL DEFAULT 60,
+    enabled          BOOLEAN NOT NULL DEFAULT true,
+    created_by       VARCHAR,
+    created_at       TIMESTAMPTZ NOT NULL
+);
+
+-- Which of our installations a cloud installation (Zaptec) or site (Easee) lands in.
+CREATE TABLE IF NOT EXISTS cloud_installations (
+    provider        VARCHAR NOT NULL,
+    cloud_id        VARCHAR NOT NULL,
+    installation_id VARCHAR NOT NULL,
+    cloud_name      VARCHAR,
+    PRIMARY KEY (provider, cloud_id)
+);
+
+CREATE TABLE IF NOT EXISTS sync_runs (
+    run_id          BIGINT PRIMARY KEY,
+    connection_id   BIGINT,                      -- NULL: the command line with credentials from the environment
+    provider        VARCHAR NOT NULL,
+    cloud_id        VARCHAR,
+    installation_id VARCHAR,
+    window_from     TIMESTAMPTZ,
+    window_to       TIMESTAMPTZ,
+    started_at      TIMESTAMPTZ NOT NULL,
+    finished_at     TIMESTAMPTZ,
+    pages           INTEGER NOT NULL DEFAULT 0,
+    new_rows        BIGINT NOT NULL DEFAULT 0,
+    updated_rows    BIGINT NOT NULL DEFAULT 0,
+    duplicate_rows  BIGINT NOT NULL DEFAULT 0,
+    rejected_rows   BIGINT NOT NULL DEFAULT 0,
+    import_id       BIGINT,
+    error           VARCHAR
+);

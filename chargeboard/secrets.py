@@ -44,3 +44,20 @@ def write_new_key(path: Path) -> bool:
     path.write_text(random_source.token_hex(MIN_KEY_BYTES) + "\n", encoding="utf-8")
     path.chmod(0o600)
     return True
+
+
+def sync_key() -> tuple[str, str]:
+    """The key that encrypts charger-cloud passwords, and where it came from. Like the cookie
+    key it never lives in the store or the repository: $CHARGEBOARD_SYNC_KEY, else a git-ignored
+    0600 file ($CHARGEBOARD_SYNC_KEY_FILE, default .sync-key), made on first use."""
+    key = os.environ.get("CHARGEBOARD_SYNC_KEY", "").strip()
+    if key:
+        source = "CHARGEBOARD_SYNC_KEY"
+    else:
+        path = Path(os.environ.get("CHARGEBOARD_SYNC_KEY_FILE", settings.PROJECT_ROOT / ".sync-key"))
+        source = str(path)
+        write_new_key(path)
+        key = path.read_text(encoding="utf-8").strip()
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise SecretError(f"The sync key from {source} is shorter than {MIN_KEY_BYTES} bytes.")
+    return key, source

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from chargeboard import excel, reconciliation, tariffs
+from chargeboard import excel, freshness, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
 from chargeboard.exports import csv_safe
 from chargeboard.scope import ROLE_TITLES, Scope, system_scope
@@ -509,7 +509,8 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
                                   totals=[f"Total — {x.sessions} sessions", "", x.energy_kwh, x.total],
                                   heading=heading))
     buffer = io.BytesIO()
-    excel.write_workbook(buffer, sheets, _about(st, scope),
+    excel.write_workbook(buffer, sheets, [*_about(st, scope),
+                                          ("Data freshness", freshness.data_freshness(store, scope).line())],
                          page_header=(who.name, "Charging statements", st.request.label))
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"

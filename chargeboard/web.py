@@ -19,7 +19,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities import LoginError
 
-from chargeboard import accounts, cli, handover, secrets, settings
+from chargeboard import accounts, cli, freshness, handover, secrets, settings, sync
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
 from chargeboard.store import Store, StoreLocked, open_store
 
@@ -47,6 +47,7 @@ PAGES = (
     PageSpec("pages/reconciliation.py", "Meter reconciliation", ":material/balance:", (SYSTEM_OWNER,)),
     PageSpec("pages/statements.py", "Statements", ":material/receipt_long:", ALL_ROLES),
     PageSpec("pages/tariffs.py", "Tariffs", ":material/sell:", (SYSTEM_OWNER,)),
+    PageSpec("pages/data_sources.py", "Data sources", ":material/cloud_sync:", (SYSTEM_OWNER,)),
 )
 
 _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("scope", default=None)
@@ -55,6 +56,7 @@ _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVa
 def _release_store(store: Store) -> None:
     """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
     its hand-over server, so two servers never answer one spool folder."""
+    sync.stop_scheduler(store)  # no sync may still be running on it
     store.close()
 
 
@@ -69,9 +71,9 @@ def app_store() -> Store:
     except (handover.SpoolRefused, OSError) as error:  # serve the pages; hand nothing over
         spool, _handover_problem = None, f"commands cannot be handed to the app: {error}"
         print(f"chargeboard: {_handover_problem}", file=sys.stderr, flush=True)
-    # The store's SQL may read files from the spool folder only (and none without one).
+    # The store's SQL may read files from the spool folder and the clouds' landing folder only.
     try:
-        store = open_store(db, wait_seconds=120, allowed_dirs=[spool.path] if spool else [])
+        store = open_store(db, wait_seconds=120, allowed_dirs=[*([spool.path] if spool else []), sync.landing_dir(db)])
     except BaseException:
         if spool is not None:
             spool.close()
@@ -79,6 +81,7 @@ def app_store() -> Store:
     if spool is not None:
         handover.start_server(store, spool, cli.HANDED_OVER)
         _handover_problem = None
+    sync.start_scheduler(store)  # charger-cloud connections, each on its own interval
     return store
 
 
@@ -156,6 +159,11 @@ def _login() -> Scope:
         # Not the library's own button: its key "logout" is also the library's session-state
         # flag (setting it then fails), and it logs out only after this run drew the page.
         st.button("Log out", key="chargeboard_logout", on_click=_request_logout)
+        fresh = freshness.data_freshness(store, scope)  # how fresh the data is, on every page
+        if fresh.warning:
+            st.warning(fresh.line(), icon=":material/sync_problem:")
+        else:
+            st.caption(fresh.text)
     return scope
 
 

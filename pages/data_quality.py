@@ -8,7 +8,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import corrections, help, quality, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import corrections, help, quality, sync, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Data quality")
@@ -63,6 +63,8 @@ with unreliable:
 with imports:
     st.subheader("Imports")
     st.dataframe(quality.imports_log(store()), hide_index=True, width="stretch")
+    st.subheader("Charger-cloud syncs")
+    st.dataframe(sync.sync_log(store(), limit=50), hide_index=True, width="stretch")
     st.subheader("Rejected rows")
     rejected = quality.rejected_rows(store())
     if rejected.empty:

@@ -1,0 +1,144 @@
+"""The Data sources page's logic: uploaded files, installations, and what feeds each.
+
+An uploaded file is written into the private folder next to the store (sync.landing_dir)
+and loaded by ingest.ingest_file — the same code, summary and rejected rows as
+`python -m chargeboard ingest` — then removed again (the store holds what it brought).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from chargeboard import ingest, settings, sync
+from chargeboard.scope import Scope
+from chargeboard.store import Store, query_text
+from chargeboard.summary import ImportSummary
+
+DEFAULT_UPLOAD_MAX_MB = 200
+_CHUNK = 1 << 20
+
+
+class SourceError(ValueError):
+    """A request the page refuses, said in one line."""
+
+
+def upload_limit_mb() -> int:
+    """The largest file the app takes ($CHARGEBOARD_UPLOAD_MAX_MB; Streamlit's own
+    server.maxUploadSize in .streamlit/config.toml should be at least this)."""
+    try:
+        return max(1, int(os.environ.get("CHARGEBOARD_UPLOAD_MAX_MB", DEFAULT_UPLOAD_MAX_MB)))
+    except ValueError:
+        return DEFAULT_UPLOAD_MAX_MB
+
+
+@dataclass
+class UploadResult:
+    name: str
+    summary: ImportSummary | None = None
+    error: str | None = None
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def lines(self) -> list[str]:
+        return [f"error: {self.error}"] if self.error else self.summary.lines()
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename(name.replace("\\", "/"))
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[:100] or "upload"
+
+
+def load_upload(store: Store, name: str, stream, size: int, installation_id: str | None = None,
+                on_progress: Callable[[float, str], None] | None = None) -> UploadResult:
+    """Save one uploaded file privately and load it through the ingest."""
+    progress = on_progress or (lambda _f, _t: None)
+    shown = _safe_name(name)
+    limit = upload_limit_mb()
+    if size > limit * 1_000_000:
+        return UploadResult(shown, error=f"{shown}: {size / 1_000_000:.1f} MB is over the upload limit of "
+                                         f"{limit} MB (CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded")
+    folder = sync.landing_dir(store.path) / "uploads"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    target = folder / f"{secrets.token_hex(8)}-{shown}"
+    try:
+        with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            written = 0
+            while chunk := stream.read(_CHUNK):
+                out.write(chunk)
+                written += len(chunk)
+                progress(0.5 * written / max(size, 1), f"Saving {shown}…")
+        progress(0.5, f"Loading {shown}…")
+        summary = ingest.ingest_file(store, target, installation=installation_id, display_name=shown,
+                                     show_progress=False)
+    except ingest.IngestError as error:
+        return UploadResult(shown, error=str(error))
+    except OSError as error:
+        return UploadResult(shown, error=f"{shown}: could not be saved for loading ({error.strerror or error})")
+    finally:
+        target.unlink(missing_ok=True)
+    progress(1.0, f"{shown} loaded")
+    rejected = store.df("rejected_rows_of_import", import_id=summary.import_id) if summary.rejected else pd.DataFrame()
+    return UploadResult(shown, summary, rejected=rejected)
+
+
+# -- installations --------------------------------------------------------------------------
+
+def installations(store: Store, scope: Scope) -> pd.DataFrame:
+    return store.df("installations_overview", scope)
+
+
+def stations_of(store: Store, installation_id: str) -> pd.DataFrame:
+    return store.df("installation_stations", installation_id=installation_id)
+
+
+def _checked_zone(time_zone: str) -> str:
+    time_zone = (time_zone or "").strip()
+    if time_zone not in zoneinfo.available_timezones():
+        raise SourceError(f"{time_zone!r} is not a time zone name (e.g. Europe/Oslo)")
+    return time_zone
+
+
+def _checked_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100:
+        raise SourceError("an installation needs a name of 1 to 100 characters")
+    return name
+
+
+def create_installation(store: Store, name: str, time_zone: str = settings.DEFAULT_TIME_ZONE) -> str:
+    name, time_zone = _checked_name(name), _checked_zone(time_zone)
+    installation_id = ingest.slug(name)
+    if store.rows("installation_name_taken", installation_id=installation_id, installation_name=name):
+        raise SourceError(f"an installation named {name!r} exists already")
+    with store.transaction() as cur:
+        installation_id, _ = ingest.ensure_installation(cur, name, time_zone)
+    return installation_id
+
+
+def rename_installation(store: Store, installation_id: str, name: str) -> None:
+    name = _checked_name(name)
+    taken = [r[0] for r in store.rows("installation_name_taken", installation_id="", installation_name=name)]
+    if any(t != installation_id for t in taken):
+        raise SourceError(f"another installation is named {name!r}")
+    with store.transaction() as cur:
+        cur.execute(query_text("installation_rename"), {"installation_id": installation_id, "name": name})
+
+
+def set_time_zone(store: Store, installation_id: str, time_zone: str) -> None:
+    """A new zone for the installation; its sessions' local days and hours move with it."""
+    time_zone = _checked_zone(time_zone)
+    with store.transaction() as cur:
+        cur.execute(query_text("installation_set_time_zone"), {"installation_id": installation_id,
+                                                                "time_zone": time_zone})
+        cur.execute(query_text("installation_recompute_local_times"), {"installation_id": installation_id,
+                                                                        "time_zone": time_zone})
+
+
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())

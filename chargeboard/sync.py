@@ -1,0 +1,406 @@
+"""Charger-cloud sync: connections, one sync run, the sync log, and the in-app schedule.
+
+A run logs in, discovers the installations (Zaptec) or sites (Easee) the account sees,
+and for each one pulls a time window: from the chosen backfill date on the first run,
+afterwards the trailing window (default 45 days) so that late offline sessions and
+voided/replaced ones arrive. The pull is written as one file into a private folder next
+to the store and loaded by ingest.ingest_file — the same validated, idempotent, one-file-
+one-transaction ingest as any feed — so an unchanged window changes nothing and a failure
+half-way (network, 5xx after the retries) leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from chargeboard import easee, ingest, zaptec
+from chargeboard.cloud_http import CloudError
+from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
+from chargeboard.store import Store, query_text
+
+log = logging.getLogger(__name__)
+
+PROVIDERS = {zaptec.PROVIDER: zaptec.ZaptecClient, easee.PROVIDER: easee.EaseeClient}
+DEFAULT_API_URLS = {zaptec.PROVIDER: zaptec.DEFAULT_API_URL, easee.PROVIDER: easee.DEFAULT_API_URL}
+TITLES = {zaptec.PROVIDER: zaptec.TITLE, easee.PROVIDER: easee.TITLE}
+DEFAULT_WINDOW_DAYS = 45
+DEFAULT_INTERVAL_MINUTES = 60
+DEFAULT_BACKFILL_DAYS = 730  # two years
+SCHEDULER_TICK_SECONDS = 30.0
+
+
+class SyncError(RuntimeError):
+    """A sync could not start (no credentials, unknown connection); one line."""
+
+
+def landing_dir(database: Path) -> Path:
+    """The private folder (0700) next to the store where pulls and uploads are written
+    before the ingest reads them. The app's store is allowed to read only here and the inbox."""
+    folder = database.parent / "sources" / database.stem
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+    return folder
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to sync: a provider, where its API is, a login, and the windows."""
+    provider: str
+    login: Login
+    api_url: str
+    connection_id: int | None = None
+    cloud_ids: tuple[str, ...] = ()              # empty: every installation the account sees
+    backfill_from: date | None = None
+    window_days: int = DEFAULT_WINDOW_DAYS
+    force_from: date | None = None               # the command line's --from
+
+
+@dataclass
+class RunResult:
+    cloud_id: str
+    cloud_name: str
+    installation_id: str | None
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    pages: int = 0
+    records: int = 0
+    new: int = 0
+    updated: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+    def line(self) -> str:
+        where = f"{self.cloud_name} → {self.installation_id or '?'}"
+        if self.error:
+            return f"{where}: FAILED — {self.error}"
+        return (f"{where}: {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%Y-%m-%d %H:%M} UTC, {self.pages} pages, "
+                f"{self.records} sessions → {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
+                f"{self.rejected} rejected")
+
+
+@dataclass
+class SyncOutcome:
+    results: list[RunResult] = field(default_factory=list)
+    error: str | None = None   # the run as a whole failed (login, discovery)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and all(r.error is None for r in self.results)
+
+    def lines(self) -> list[str]:
+        return ([f"FAILED — {self.error}"] if self.error else []) + [r.line() for r in self.results]
+
+
+def client_for(provider: str, login: Login, api_url: str | None):
+    if provider not in PROVIDERS:
+        raise SyncError(f"unknown charger cloud {provider!r} (use {' or '.join(PROVIDERS)})")
+    return PROVIDERS[provider](login, api_url or DEFAULT_API_URLS[provider])
+
+
+# -- connections ---------------------------------------------------------------------
+
+def add_connection(store: Store, provider: str, login: Login, *, api_url: str | None = None,
+                   backfill_from: date | None = None, window_days: int = DEFAULT_WINDOW_DAYS,
+                   interval_minutes: int = DEFAULT_INTERVAL_MINUTES, cloud_ids: list[str] | None = None,
+                   created_by: str | None = None) -> int:
+    if provider not in PROVIDERS:
+        raise SyncError(f"unknown charger cloud {provider!r}")
+    if not login.username or not login.password:
+        raise SyncError("a connection needs a username and a password")
+    _check_numbers(window_days, interval_minutes)
+    label = f"{TITLES[provider]} · {_masked(login.username)}"
+    with store.transaction() as cur:
+        return cur.execute(query_text("connection_insert"), {
+            "provider": provider, "label": label, "api_url": api_url or DEFAULT_API_URLS[provider],
+            "secret": encrypt(login), "cloud_ids": list(cloud_ids or []),
+            "backfill_from": backfill_from or (datetime.now(UTC).date() - timedelta(days=DEFAULT_BACKFILL_DAYS)),
+            "window_days": window_days, "interval_minutes": interval_minutes, "created_by": created_by,
+        }).fetchone()[0]
+
+
+def _masked(username: str) -> str:
+    """How the app names an account: enough to recognise it, not the whole address."""
+    name, at, domain = username.partition("@")
+    return (name[:2] + "…" + at + domain) if at else username[:2] + "…"
+
+
+def _check_numbers(window_days: int, interval_minutes: int) -> None:
+    if not 1 <= int(window_days) <= 3650:
+        raise SyncError("the trailing window must be 1 to 3650 days")
+    if not 5 <= int(interval_minutes) <= 7 * 24 * 60:
+        raise SyncError("the sync interval must be 5 minutes to 7 days")
+
+
+def update_connection(store: Store, connection_id: int, *, cloud_ids: list[str], backfill_from: date,
+                      window_days: int, interval_minutes: int, enabled: bool = True) -> None:
+    _check_numbers(window_days, interval_minutes)
+    store.execute("connection_update_settings", connection_id=connection_id, cloud_ids=list(cloud_ids),
+                  backfill_from=backfill_from, window_days=int(window_days),
+                  interval_minutes=int(interval_minutes), enabled=enabled)
+
+
+def replace_login(store: Store, connection_id: int, login: Login) -> None:
+    """A new username/password for a connection (changed in the cloud, or the sync key was lost)."""
+    if not login.username or not login.password:
+        raise SyncError("give the username and the password")
+    store.execute("connection_update_secret", connection_id=connection_id, secret=encrypt(login))
+
+
+def remove_connection(store: Store, connection_id: int) -> None:
+    store.execute("connection_delete", connection_id=connection_id)
+
+
+def connections(store: Store):
+    return store.df("connections_all")
+
+
+def target_of(store: Store, connection_id: int, *, api_url: str | None = None, cloud_ids: list[str] | None = None,
+              force_from: date | None = None) -> Target:
+    """A stored connection as a sync target; the password is decrypted here, in memory."""
+    row = store.one("connection_secret", connection_id=connection_id)
+    if not row:
+        raise SyncError(f"no connection {connection_id}")
+    provider, stored_url, secret, stored_ids, backfill_from, window_days = row
+    return Target(provider, decrypt(secret, f"the login of connection {connection_id}"), api_url or stored_url,
+                  connection_id, tuple(cloud_ids or stored_ids or ()), backfill_from, int(window_days), force_from)
+
+
+def test_login(provider: str, login: Login, api_url: str | None = None) -> tuple[bool, str, list]:
+    """Log in and list what the account sees: (worked, one line to show, installations)."""
+    client = client_for(provider, login, api_url)
+    try:
+        found = client.installations()
+    except CloudError as error:
+        return False, f"The login did not work: {error}", []
+    finally:
+        client.close()
+    names = ", ".join(f"{i.name} ({len(i.chargers)} chargers)" for i in found) or "none"
+    return True, f"The login worked. {TITLES[provider]} shows {len(found)} installation(s): {names}.", found
+
+
+def test_connection(store: Store, connection_id: int, api_url: str | None = None) -> tuple[bool, str, list]:
+    """test_login with a stored connection's login (decrypted in memory only)."""
+    try:
+        target = target_of(store, connection_id, api_url=api_url)
+    except (CredentialError, SyncError) as error:
+        return False, str(error), []
+    return test_login(target.provider, target.login, target.api_url)
+
+
+# -- one run -------------------------------------------------------------------------
+
+# Per open store: one sync per provider at a time (the schedule and "Sync now" may meet).
+_running: weakref.WeakKeyDictionary[Store, dict[str, threading.Lock]] = weakref.WeakKeyDictionary()
+_running_guard = threading.Lock()
+
+
+def _lock_for(store: Store, provider: str) -> threading.Lock:
+    with _running_guard:
+        return _running.setdefault(store, {}).setdefault(provider, threading.Lock())
+
+
+def _installation_for(store: Store, provider: str, found: zaptec.CloudInstallation) -> tuple[str, str | None]:
+    """Our installation for a cloud installation, and the name to hand the ingest when it is
+    new. The ingest makes it (named as in the cloud) in the same transaction as the sessions,
+    so a failed first sync leaves nothing; the tie is remembered after, so a rename in the app
+    never splits it."""
+    existing = store.one("cloud_installation_of", provider=provider, cloud_id=found.cloud_id)
+    if existing:
+        return existing[0], None
+    return ingest.slug(found.name), found.name
+
+
+def _window(store: Store, target: Target, cloud_id: str, now: datetime) -> tuple[datetime, datetime]:
+    if target.force_from:
+        return datetime.combine(target.force_from, time(0), UTC), now
+    read_to = store.one("sync_last_window_end", provider=target.provider, cloud_id=cloud_id)
+    read_to = read_to[0] if read_to else None
+    if read_to is None:
+        first = target.backfill_from or (now.date() - timedelta(days=DEFAULT_BACKFILL_DAYS))
+        return datetime.combine(first, time(0), UTC), now
+    # The trailing window, but never leave a gap after a long pause.
+    return min(read_to.astimezone(UTC), now - timedelta(days=target.window_days)), now
+
+
+def run_sync(store: Store, target: Target, *, now: datetime | None = None,
+             on_progress: Callable[[str], None] | None = None) -> SyncOutcome:
+    """One sync of every installation the target names (or the account sees)."""
+    lock = _lock_for(store, target.provider)
+    if not lock.acquire(blocking=False):
+        return SyncOutcome(error=f"a {TITLES[target.provider]} sync is already running")
+    try:
+        return _run(store, target, now or datetime.now(UTC), on_progress or (lambda _text: None))
+    finally:
+        lock.release()
+
+
+def _run(store: Store, target: Target, now: datetime, progress: Callable[[str], None]) -> SyncOutcome:
+    outcome = SyncOutcome()
+    client = client_for(target.provider, target.login, target.api_url)
+    title = TITLES[target.provider]
+    try:
+        progress(f"Logging in to {title}…")
+        try:
+            found = client.installations()
+        except CloudError as error:
+            outcome.error = str(error)
+            _log_failed_start(store, target, str(error))
+            return outcome
+        if target.cloud_ids:
+            missing = set(target.cloud_ids) - {i.cloud_id for i in found}
+            found = [i for i in found if i.cloud_id in target.cloud_ids]
+            for cloud_id in sorted(missing):
+                outcome.results.append(RunResult(cloud_id, cloud_id, None,
+                                                 error=f"{title} account does not see installation {cloud_id}"))
+                _log_failed_start(store, target, outcome.results[-1].error, cloud_id)
+        folder = landing_dir(store.path)
+        for installation in found:
+            progress(f"Reading {installation.name} from {title}…")
+            outcome.results.append(_sync_one(store, client, target, installation, now, folder))
+    finally:
+        client.close()
+    return outcome
+
+
+def _log_failed_start(store: Store, target: Target, error: str, cloud_id: str | None = None) -> None:
+    run_id = _start(store, target, cloud_id, None, None, None)
+    _finish(store, run_id, RunResult("", "", None, error=error))
+
+
+def _start(store: Store, target: Target, cloud_id: str | None, installation_id: str | None,
+           start: datetime | None, end: datetime | None) -> int:
+    with store.transaction() as cur:
+        return cur.execute(query_text("sync_run_start"), {
+            "connection_id": target.connection_id, "provider": target.provider, "cloud_id": cloud_id,
+            "installation_id": installation_id, "window_from": start, "window_to": end}).fetchone()[0]
+
+
+def _finish(store: Store, run_id: int, result: RunResult, import_id: int | None = None) -> None:
+    store.execute("sync_run_finish", run_id=run_id, pages=result.pages, new_rows=result.new,
+                  updated_rows=result.updated, duplicate_rows=result.duplicate, rejected_rows=result.rejected,
+                  import_id=import_id, error=result.error)
+
+
+def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudInstallation, now: datetime,
+              folder: Path) -> RunResult:
+    installation_id, new_name = _installation_for(store, target.provider, installation)
+    start, end = _window(store, target, installation.cloud_id, now)
+    result = RunResult(installation.cloud_id, installation.name, installation_id, start, end)
+    run_id = _start(store, target, installation.cloud_id, installation_id, start, end)
+    import_id = None
+    suffix = "json" if target.provider == zaptec.PROVIDER else "csv"
+    safe_cloud_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in installation.cloud_id)[:80]
+    landed = folder / f"{target.provider}-sync_{safe_cloud_id}.{suffix}"
+    try:
+        pull = client.pull(installation, start, end, landed)
+        result.pages, result.records = pull.pages, pull.records
+        previous = store.one("sync_previous_import", file_name=landed.name, installation_id=installation_id)
+        if previous and previous[1] == hashlib.sha256(landed.read_bytes()).hexdigest():
+            # Unchanged since the last pull: its sessions are stored (or were rejected) already.
+            import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
+            _finish(store, run_id, result, import_id)
+            return result
+        summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=new_name or installation_id,
+                                     display_name=landed.name, show_progress=False)
+        if new_name:
+            store.execute("cloud_installation_insert", provider=target.provider, cloud_id=installation.cloud_id,
+                          installation_id=summary.installation_id, cloud_name=installation.name)
+        import_id = summary.import_id
+        result.new, result.updated = summary.new, summary.updated
+        result.duplicate, result.rejected = summary.duplicate, summary.rejected
+    except (CloudError, ingest.IngestError) as error:
+        result.error = str(error)
+    except OSError as error:  # the landing folder: full disk, permissions
+        result.error = f"{landed.name}: {error.strerror or error}"
+    _finish(store, run_id, result, import_id)
+    if result.error:
+        log.warning("sync %s %s failed: %s", target.provider, installation.cloud_id, result.error)
+    return result
+
+
+def sync_log(store: Store, limit: int = 200):
+    return store.df("sync_runs_log", limit=limit)
+
+
+# -- the schedule inside the app ------------------------------------------------------
+
+def due_connections(store: Store, now: datetime) -> list[int]:
+    due = []
+    for row in connections(store).itertuples():
+        if not row.enabled:
+            continue
+        last = row.last_started
+        if last is None or last != last or (now - last.to_pydatetime().astimezone(UTC)
+                                            >= timedelta(minutes=int(row.interval_minutes))):
+            due.append(int(row.connection_id))
+    return due
+
+
+def _provider_of(store: Store, connection_id: int) -> str:
+    row = store.one("connection_secret", connection_id=connection_id)
+    return row[0] if row else "unknown"
+
+
+def sync_connection(store: Store, connection_id: int, **options) -> SyncOutcome:
+    try:
+        target = target_of(store, connection_id)
+    except (CredentialError, SyncError) as error:
+        _log_failed_start(store, Target(_provider_of(store, connection_id), Login("", ""), "", connection_id),
+                          str(error))
+        return SyncOutcome(error=str(error))
+    return run_sync(store, target, **options)
+
+
+_schedulers: weakref.WeakKeyDictionary[Store, tuple[threading.Thread, threading.Event]] = weakref.WeakKeyDictionary()
+
+
+def stop_scheduler(store: Store, timeout: float = 30.0) -> None:
+    """Stop the store's schedule and wait for a running sync to finish, so the store can be
+    closed without a query still running on it."""
+    with _running_guard:
+        thread, stop = _schedulers.pop(store, (None, None))
+    if thread is not None:
+        stop.set()
+        thread.join(timeout)
+
+
+def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
+    """One background thread per open store: every tick, sync each connection that is due.
+    It ends when the store is closed."""
+    tick = tick_seconds or float(os.environ.get("CHARGEBOARD_SYNC_TICK", SCHEDULER_TICK_SECONDS))
+    with _running_guard:
+        if store in _schedulers and _schedulers[store][0].is_alive():
+            return
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not store.closed and not stop.is_set():
+                try:
+                    due = due_connections(store, datetime.now(UTC))
+                except Exception:  # noqa: BLE001 — e.g. the store closed under it; the loop condition decides
+                    due = []
+                for connection_id in due:
+                    if store.closed or stop.is_set():
+                        return
+                    try:
+                        sync_connection(store, connection_id)
+                    except Exception as error:  # noqa: BLE001 — the schedule outlives one bad run
+                        log.exception("scheduled sync of connection %s failed", connection_id)
+                        with contextlib.suppress(Exception):
+                            _log_failed_start(store, Target(_provider_of(store, connection_id), Login("", ""), "", connection_id),
+                                              f"unexpected error: {type(error).__name__}")
+                stop.wait(tick)
+
+        thread = threading.Thread(target=loop, name="chargeboard-sync", daemon=True)
+        _schedulers[store] = (thread, stop)
+        thread.start()

@@ -1,0 +1,1 @@
+DELETE FROM connections WHERE connection_id = $connection_id

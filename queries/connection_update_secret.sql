@@ -1,0 +1,1 @@
+UPDATE connections SET secret = $secret WHERE connection_id = $connection_id

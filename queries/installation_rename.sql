@@ -1,0 +1,1 @@
+UPDATE installations SET name = $name WHERE installation_id = $installation_id

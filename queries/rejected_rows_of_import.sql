@@ -1,0 +1,2 @@
+-- The rows one import refused, in file order: what the upload shows after a file.
+SELECT location, reason, raw FROM rejected_rows WHERE import_id = $import_id ORDER BY position
