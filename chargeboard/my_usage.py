@@ -21,7 +21,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from chargeboard import excel, history, periods, theme
-from chargeboard.dashboard import add_months
 from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
@@ -87,10 +86,10 @@ class MyUsage:
 def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
     today = today or periods.local_today()
     this_month = today.replace(day=1)
-    first = add_months(this_month, -11)
+    first = periods.add_months(this_month, -11)
     window = periods.bounds(min(first, date(today.year, 1, 1)), today)
     by_month = {m: (e, int(s)) for m, s, e in store.rows("my_usage_monthly", scope, **window)}
-    months = [add_months(first, i) for i in range(12)]
+    months = [periods.add_months(first, i) for i in range(12)]
     monthly = pd.DataFrame([(m, *by_month.get(m, (Decimal("0.000"), 0))) for m in months],
                            columns=["month", "energy_kwh", "sessions"])
     year = [v for m, v in by_month.items() if m.year == today.year]

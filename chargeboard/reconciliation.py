@@ -366,28 +366,3 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
         store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",
                       file_name=name, row_count=written)
     return buffer.getvalue(), name
-
-
-def dashboard_balance(store: Store, scope: Scope, date_from: date, date_to: date,
-                      installation_ids: tuple[str, ...] = ()):
-    """The board dashboard's meter balance (chargeboard.dashboard.meter_balance calls this):
-    the period's totals over the installations with a meter (all, or those named), or None
-    when the caller is not the system owner or no meter covers the whole period."""
-    from chargeboard.dashboard import MeterBalance  # noqa: PLC0415 — the dashboard imports this module lazily
-
-    if not scope.is_system_owner:
-        return None
-    totals = []
-    for inst in installations(store):
-        if installation_ids and inst[0] not in installation_ids:
-            continue
-        line = reconcile(store, scope, inst[0], date_from, date_to).total
-        if line.meter_kwh is None:
-            return None
-        totals.append(line)
-    if not totals:
-        return None
-    return MeterBalance(meter_kwh=sum((t.meter_kwh for t in totals), Decimal(0)),
-                        charged_kwh=sum((t.sessions_kwh for t in totals), Decimal(0)),
-                        standby_kwh=sum((t.standby_kwh for t in totals), Decimal(0)),
-                        rest_kwh=sum((t.rest_kwh for t in totals), Decimal(0)))
