@@ -64,13 +64,6 @@ def board_scope(scope: Scope) -> Scope:
     return replace(scope, user_ids=()) if scope.role == CHARGER_OWNER else scope
 
 
-def first_day(store: Store, scope: Scope, installation_ids: tuple[str, ...] = ()) -> date | None:
-    """The first day with a session (of reliable time) in scope: where "All time" starts and what
-    tells a comparison it has partial data."""
-    row = store.one("first_session_in_scope", scope, installation_filter=list(installation_ids))
-    return row[0] if row else None
-
-
 def hours_in(date_from: date, date_to: date) -> float:
     return ((date_to - date_from).days + 1) * 24.0
 
@@ -155,7 +148,7 @@ def kpi_comparison(store: Store, scope: Scope, request: DashboardRequest, today:
     return KpiComparison(kpis_for(store, scope, request, f, t),
                          kpis_for(store, scope, request, *periods.previous_period(f, t)),
                          kpis_for(store, scope, request, *periods.same_period_last_year(f, t)),
-                         first_day(store, scope, request.installation_ids), today or periods.local_today())
+                         history.first_day(store, scope, request.installation_ids), today or periods.local_today())
 
 
 def format_kpi(name: str, value) -> str:
