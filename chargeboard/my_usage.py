@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, history, periods, theme
+from chargeboard import excel, history, periods, tariffs, theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
@@ -66,6 +67,30 @@ def money(store: Store, scope: Scope, today: date) -> Money | None:
     from chargeboard import statements  # noqa: PLC0415 — statements imports Money from here
 
     return statements.own_costs(store, scope, today)
+
+
+def session_costs(store: Store, scope: Scope, sessions: pd.DataFrame, currency: str) -> list[Decimal]:
+    """Each own session's energy cost, priced by the statements' own query (statement_user_costs,
+    no second implementation of the pricing) over an instant-wide period at the session's start (its
+    registration when its clock was unreliable, as statements date it), rounded to the currency's
+    minor unit. The monthly fee and shares of standby and rest are per month: on the statement."""
+    whens = tuple(
+        pd.Timestamp(registered if unreliable and not pd.isna(registered) else start).to_pydatetime()
+        for start, registered, unreliable in zip(sessions["start_local"], sessions["registered_local"],
+                                                 sessions["time_unreliable"], strict=True))
+    return list(_session_costs(store, scope, whens, currency, store.data_version()))
+
+
+@lru_cache(maxsize=256)
+def _session_costs(store: Store, scope: Scope, whens: tuple[datetime, ...], currency: str,
+                   data_version: tuple) -> tuple[Decimal, ...]:
+    unit, own, as_of = tariffs.minor_unit(currency), set(scope.user_ids), datetime.now(UTC)
+    costs = []
+    for when in whens:
+        rows = store.rows("statement_user_costs", scope, local_from=when, local_to=when + timedelta(microseconds=1),
+                          as_of=as_of)
+        costs.append(sum((Decimal(r[4]) for r in rows if r[0] in own), Decimal(0)).quantize(unit))
+    return tuple(costs)
 
 
 @dataclass(frozen=True)
@@ -132,7 +157,7 @@ def monthly_chart(usage: MyUsage) -> go.Figure:
     fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name="You", marker_color=theme.YOU,
                 customdata=usage.monthly["sessions"],
                 hovertemplate="%{x|%B %Y}: %{y:,.1f} kWh · %{customdata} sessions<extra></extra>")
-    fig.update_xaxes(dtick="M1", tickformat="%b")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     theme.style(fig, title=monthly_title(usage), x_title="Month", y_title="Energy (kWh)", height=340)
     fig.update_layout(margin={"t": 60, "l": 4, "r": 4, "b": 4}, showlegend=False)
     return fig
