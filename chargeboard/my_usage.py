@@ -13,7 +13,7 @@ than MIN_RESIDENTS_FOR_AVERAGE residents charged, so no resident's figure can be
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -70,27 +70,27 @@ def money(store: Store, scope: Scope, today: date) -> Money | None:
 
 
 def session_costs(store: Store, scope: Scope, sessions: pd.DataFrame, currency: str) -> list[Decimal]:
-    """Each own session's energy cost, priced by the statements' own query (statement_user_costs,
-    no second implementation of the pricing) over an instant-wide period at the session's start (its
-    registration when its clock was unreliable, as statements date it), rounded to the currency's
-    minor unit. The monthly fee and shares of standby and rest are per month: on the statement."""
-    whens = tuple(
-        pd.Timestamp(registered if unreliable and not pd.isna(registered) else start).to_pydatetime()
-        for start, registered, unreliable in zip(sessions["start_local"], sessions["registered_local"],
-                                                 sessions["time_unreliable"], strict=True))
-    return list(_session_costs(store, scope, whens, currency, store.data_version()))
+    """Each own session's energy cost, priced by the statements' own query (statement_user_costs
+    with $per_session, no second implementation of the pricing) and rounded to the currency's minor
+    unit. The monthly fee and shares of standby and rest are per month: they are on the statement."""
+    if sessions.empty:
+        return []
+    # The sessions' window, by start and by registration (how a session with an unreliable clock is dated).
+    times = pd.concat([sessions["start_local"], sessions["registered_local"]]).dropna()
+    first, last = times.min(), times.max()
+    costs = _session_costs(store, scope, pd.Timestamp(first).to_pydatetime(), pd.Timestamp(last).to_pydatetime(),
+                           currency, store.data_version())
+    return [costs.get(sid, Decimal(0)) for sid in sessions["session_id"]]
 
 
 @lru_cache(maxsize=256)
-def _session_costs(store: Store, scope: Scope, whens: tuple[datetime, ...], currency: str,
-                   data_version: tuple) -> tuple[Decimal, ...]:
-    unit, own, as_of = tariffs.minor_unit(currency), set(scope.user_ids), datetime.now(UTC)
-    costs = []
-    for when in whens:
-        rows = store.rows("statement_user_costs", scope, local_from=when, local_to=when + timedelta(microseconds=1),
-                          as_of=as_of)
-        costs.append(sum((Decimal(r[4]) for r in rows if r[0] in own), Decimal(0)).quantize(unit))
-    return tuple(costs)
+def _session_costs(store: Store, scope: Scope, first: datetime, last: datetime, currency: str,
+                   data_version: tuple) -> dict[str, Decimal]:
+    unit = tariffs.minor_unit(currency)
+    own = replace(scope, station_ids=())  # the caller's own sessions only (a charger owner's too)
+    rows = store.rows("statement_user_costs", own, local_from=first, local_to=last + timedelta(seconds=1),
+                      as_of=datetime.now(UTC), per_session=True)
+    return {session_id: Decimal(cost).quantize(unit) for session_id, _inst, _n, _kwh, cost, *_ in rows}
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ def label(date_from: date, date_to: date) -> str:
             return f"Q{(date_from.month - 1) // 3 + 1} {date_from.year}"
         if (date_from.month, date_to.month, date_from.year) == (1, 12, date_to.year):
             return f"{date_from.year}"
+        return f"{date_from:%b %Y} – {date_to:%b %Y}"  # whole months
     if date_from.year == date_to.year:
         if date_from.month == date_to.month:
             return f"{date_from.day}–{date_to.day} {date_to:%b %Y}"

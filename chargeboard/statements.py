@@ -166,7 +166,8 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     everyone = system_scope()  # the allocation needs every line; narrowed to `scope` below
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
-                      local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of)
+                      local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
+                      per_session=False)
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
     for user_id, inst, n, kwh, cost, unpriced, active, name, email in rows:

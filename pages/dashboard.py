@@ -33,6 +33,20 @@ with st.container(border=not present):
 
 request = dashboard.DashboardRequest(date_from, date_to, tuple(picked), attribute_by, use_corrected)
 view = dashboard.dashboard_view(store(), scope, request)
+
+
+def draw_elsewhere() -> None:
+    """A charger owner's own charging at others' stations: its own section, never in the figures above."""
+    if view.elsewhere is None:
+        return
+    st.header("Your own charging at other stations", divider="gray")
+    where = ", ".join(sorted(view.elsewhere.stations.values()))
+    cols = st.columns(2)
+    cols[0].metric("Energy (kWh)", f"{view.elsewhere.energy_kwh:,.1f}", border=True)
+    cols[1].metric("Sessions", f"{view.elsewhere.sessions:,}", border=True)
+    st.caption(f"At {where}; not counted above. Session by session on My usage and Charge history.")
+
+
 if owner:
     st.header("Your charging stations", divider="gray")
     st.caption("Everyone's charging on the stations you own. Your own charging at other stations is "
@@ -42,6 +56,7 @@ if view.is_empty:
             "There is no charging history in your scope yet.")
     with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE, expanded=True):
         st.markdown(help.CANNOT_RETRIEVE_REPORTS)
+    draw_elsewhere()
     st.stop()
 
 k = view.kpis
@@ -78,13 +93,7 @@ else:
     st.caption("Standby and rest: no reconciled meter data for this period (meter readings and the "
                "reconciliation feed this chart).")
 
-if view.elsewhere is not None:
-    st.header("Your own charging at other stations", divider="gray")
-    where = ", ".join(sorted(view.elsewhere.stations.values()))
-    cols = st.columns(2)
-    cols[0].metric("Energy (kWh)", f"{view.elsewhere.energy_kwh:,.1f}", border=True)
-    cols[1].metric("Sessions", f"{view.elsewhere.sessions:,}", border=True)
-    st.caption(f"At {where}; not counted above. Session by session on My usage and Charge history.")
+draw_elsewhere()
 
 if not present:
     for title, text in ((help.REPORT_VS_METER_TITLE, help.REPORT_VS_METER),

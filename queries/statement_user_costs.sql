@@ -15,8 +15,12 @@
 -- Amounts of the details/even/slices paths are fractions of a kWh by nature: they are summed as
 -- integer nano-units of the currency (1e-9), so the sum is exact and the same on every run;
 -- the statement rounds once, to the minor unit. kWh in no price period is unpriced_kwh.
+-- $per_session: one row per session instead of per user (its user_id column holds the session id):
+-- My usage's cost of each own session, priced by this same query.
 WITH s AS (
-    SELECT s.session_id, coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
+    SELECT s.session_id,
+           CASE WHEN $per_session THEN s.session_id ELSE coalesce(s.user_id, '') END AS user_id,
+           s.installation_id, s.energy_kwh,
            s.started_at, s.ended_at, s.started_local, timezone(i.time_zone, s.ended_at) AS ended_local,
            s.energy_details, s.time_unreliable, i.time_zone,
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)

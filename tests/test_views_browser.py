@@ -109,3 +109,21 @@ def test_offline_filter_on_the_history(context, served_app):
     wait_idle(page)
     assert metric_value(page, "Sessions") == "1"  # k3, the one session charged offline
     assert metric_value(page, "Energy") == kwh({"k3"})
+
+
+def test_charger_owner_sees_his_stations_and_his_own_charging_elsewhere_apart(context, served_app):
+    # Per owns Garasje A1 and A2; he charged once himself, on B1 (someone else's station).
+    page = context.new_page()
+    log_in(page, served_app.url + "/dashboard?period=Last+year", support.OWNER)
+    one(page.get_by_role("heading", name="My charging stations"))  # titled for him, not "Board dashboard"
+    wait_idle(page)
+    nav = page.locator("[data-testid='stSidebar']").inner_text()
+    assert "My charging stations" in nav and "Board dashboard" not in nav
+    one(page.get_by_role("heading", name="Your charging stations"))
+    one(page.get_by_role("heading", name="Your own charging at other stations"))
+    on_his = {s for s in support.NON_VOID if support.COOP_STATION[s] in ("chg-a1", "chg-a2")}
+    sessions = page.locator("[data-testid='stMetric']").filter(
+        has=page.locator("[data-testid='stMetricLabel']", has_text="Sessions"))
+    values = [v.strip() for v in sessions.locator("[data-testid='stMetricValue']").all_inner_texts()]
+    assert values == [str(len(on_his)), "1"], values  # his stations (p1 not among them), then p1 elsewhere
+    assert "At Garasje B1; not counted above." in page.locator("[data-testid='stMain']").inner_text()
