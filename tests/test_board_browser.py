@@ -128,20 +128,19 @@ def test_my_usage_fits_a_phone(browser, demo_app):
 
 def test_phone_menu_closes_after_choosing_a_page(browser, demo_app):
     context, page = _page(browser, 390, 844)
+    collapsed = "document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === '{}'"
     try:
         log_in(page, demo_app.url, support.RESIDENT)
         sidebar = page.locator("[data-testid='stSidebar']")
-        if sidebar.get_attribute("aria-expanded") != "true":
-            page.locator("[data-testid='stExpandSidebarButton'], [data-testid='stSidebarCollapsedControl'] button"
-                         ).first.click()
-        page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\")"
-                               ".getAttribute('aria-expanded') === 'true'")
+        assert sidebar.get_attribute("data-collapsed") == "true"  # a phone starts with the menu closed
+        page.locator("[data-testid='stExpandSidebarButton']").first.click()
+        page.wait_for_function(collapsed.format("false"), timeout=20_000)
         sidebar.get_by_text("Charge history").click()
-        one(page.get_by_role("heading", name="Charge history"))
-        # The menu closed by itself: the page is not hidden behind it.
-        page.wait_for_function("document.querySelector(\"[data-testid='stSidebar']\")"
-                               ".getAttribute('aria-expanded') === 'false'", timeout=10_000)
-        wait_idle(page)
+        one(page.get_by_role("heading", name="Charge history"), timeout=60_000)
+        # The menu closed by itself (Streamlit's page links leave it open over the page).
+        page.wait_for_function(collapsed.format("true"), timeout=20_000)
+        assert sidebar.bounding_box()["width"] == 0
+        wait_idle(page, 60_000)
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
@@ -151,8 +150,8 @@ def test_reconciliation_opens_on_months_with_readings(browser, demo_app):
     context, page = _page(browser, 1400, 1400)
     try:
         log_in(page, demo_app.url + "/reconciliation", support.STYRET)
-        one(page.get_by_role("heading", name="Meter reconciliation"))
-        wait_idle(page)
+        one(page.get_by_role("heading", name="Meter reconciliation"), timeout=60_000)
+        wait_idle(page, 60_000)
         assert "last complete months with meter readings" in page_text(page)
         meter = page.locator("[data-testid='stMetric']").filter(
             has=page.locator("[data-testid='stMetricLabel']", has_text="Meter")).first
