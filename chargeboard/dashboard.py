@@ -194,18 +194,24 @@ def monthly_trend(store: Store, scope: Scope, request: DashboardRequest, months:
     return pd.DataFrame(rows, columns=["month", "energy_kwh", "sessions", "last_year_kwh", "last_year_sessions"])
 
 
-def trend_title(trend: pd.DataFrame) -> str:
+def trend_title(trend: pd.DataFrame, first_data: date | None = None) -> str:
+    """The busiest month, and the 12 months against the 12 before — unless the data starts inside
+    the year before (then a percentage would compare with a few weeks: say so instead)."""
     if trend.empty or not any(trend["energy_kwh"]):
         return "No charging in these 12 months"
     best = trend.loc[trend["energy_kwh"].astype(float).idxmax()]
     title = f"{best['month']:%B %Y} was the busiest month: {best['energy_kwh']:,.0f} kWh"
     total, before = sum(trend["energy_kwh"]), sum(trend["last_year_kwh"])
-    if before:
-        title += f" · 12 months {(float(total) - float(before)) / float(before) * 100:+.0f} % on the year before"
+    year_before = periods.add_months(trend["month"].iloc[0], -12)
+    if first_data is not None and first_data > year_before:
+        title += f" · the year before has data only from {first_data.day} {first_data:%b %Y}"
+    elif before:
+        change = format_change("energy_kwh", (float(total) - float(before)) / float(before))
+        title += f" · 12 months {change} on the year before"
     return title
 
 
-def trend_chart(trend: pd.DataFrame, present: bool = False) -> go.Figure:
+def trend_chart(trend: pd.DataFrame, present: bool = False, first_data: date | None = None) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in trend["month"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=trend["energy_kwh"].astype(float), name="Energy", marker_color=theme.ENERGY,
@@ -215,7 +221,7 @@ def trend_chart(trend: pd.DataFrame, present: bool = False) -> go.Figure:
                     marker={"symbol": "diamond", "size": 9},
                     hovertemplate="Year before: %{y:,.0f} kWh<extra></extra>")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return theme.style(fig, title=trend_title(trend), x_title="Month", y_title="Energy (kWh)",
+    return theme.style(fig, title=trend_title(trend, first_data), x_title="Month", y_title="Energy (kWh)",
                        present=present, height=420)
 
 

@@ -79,7 +79,7 @@ for tile, (name, (label, _unit)) in zip(tiles, dashboard.KPI_NAMES.items(), stri
     tile.caption(f"{against(name, 'previous', periods.label(*view.previous_period))} · "
                  f"{against(name, 'last_year', periods.label(*view.last_year_period))}")
 
-st.plotly_chart(dashboard.trend_chart(view.trend, present), config=theme.plotly_config("monthly-trend", present),
+st.plotly_chart(dashboard.trend_chart(view.trend, present, view.kpis.first_data), config=theme.plotly_config("monthly-trend", present),
                 key="chart_trend")
 left, right = st.columns(2) if not present else (st.container(), st.container())
 left.plotly_chart(dashboard.utilisation_chart(view.utilisation, present),

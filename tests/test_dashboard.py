@@ -100,6 +100,9 @@ def test_monthly_trend_with_year_over_year(board):
     assert (march["energy_kwh"], march["sessions"], march["last_year_kwh"]) == (Decimal("22.500"), 3, Decimal("4.000"))
     assert trend.iloc[-2]["energy_kwh"] == Decimal("10.000")
     assert dashboard.trend_title(trend).startswith("March 2025 was the busiest month: 22 kWh")
+    assert dashboard.trend_title(trend).endswith("· 12 months +712 % on the year before")  # 32.5 vs 4 kWh
+    # The data starts 5 March 2024, inside the year before (April 2023 – March 2024): no percentage.
+    assert dashboard.trend_title(trend, date(2024, 3, 5)).endswith("· the year before has data only from 5 Mar 2024")
     fig = dashboard.trend_chart(trend)
     assert fig.data[0].marker.color == theme.ENERGY and fig.layout.yaxis.title.text == "Energy (kWh)"
 
