@@ -150,7 +150,10 @@ def test_reconciliation_opens_on_months_with_readings(browser, demo_app):
     context, page = _page(browser, 1400, 1400)
     try:
         log_in(page, demo_app.url + "/reconciliation", support.STYRET)
-        one(page.get_by_role("heading", name="Meter reconciliation"), timeout=60_000)
+        try:
+            one(page.get_by_role("heading", name="Meter reconciliation"), timeout=60_000)
+        except AssertionError as error:  # say where the login landed instead
+            raise AssertionError(f"{page.url}: {page_text(page)[:400]}") from error
         wait_idle(page, 60_000)
         assert "last complete months with meter readings" in page_text(page)
         meter = page.locator("[data-testid='stMetric']").filter(
