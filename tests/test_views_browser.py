@@ -117,8 +117,9 @@ def test_charger_owner_sees_his_stations_and_his_own_charging_elsewhere_apart(co
     log_in(page, served_app.url + "/dashboard?period=Last+year", support.OWNER)
     one(page.get_by_role("heading", name="My charging stations"))  # titled for him, not "Board dashboard"
     wait_idle(page)
-    nav = page.locator("[data-testid='stSidebar']").inner_text()
-    assert "My charging stations" in nav and "Board dashboard" not in nav
+    links = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']")
+    links.filter(has_text="My charging stations").first.wait_for()
+    assert "Board dashboard" not in " ".join(links.all_inner_texts())
     one(page.get_by_role("heading", name="Your charging stations"))
     one(page.get_by_role("heading", name="Your own charging at other stations"))
     on_his = {s for s in support.NON_VOID if support.COOP_STATION[s] in ("chg-a1", "chg-a2")}
