@@ -114,7 +114,7 @@ def test_offline_filter_on_the_history(context, served_app):
 def test_charger_owner_sees_his_stations_and_his_own_charging_elsewhere_apart(context, served_app):
     # Per owns Garasje A1 and A2; he charged once himself, on B1 (someone else's station).
     page = context.new_page()
-    log_in(page, served_app.url + "/", support.OWNER)  # through the menu (a direct address skips it: see README)
+    log_in(page, served_app.url + "/", support.OWNER)  # through the menu: a direct address runs the page without it (trap 1)
     links = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']")
     links.filter(has_text="My charging stations").first.wait_for()
     assert "Board dashboard" not in " ".join(links.all_inner_texts())
