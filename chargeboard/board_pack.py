@@ -22,7 +22,7 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from chargeboard import dashboard, pdf, quality, theme
+from chargeboard import dashboard, pdf, periods, quality, theme
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -216,17 +216,22 @@ def balance_chart(balance: dashboard.MeterBalance, width: float = WIDTH, height:
 
 # --- the document --------------------------------------------------------------------------------
 
+def _change(k: dashboard.KpiComparison, name: str, against: str) -> str:
+    """The change as the dashboard shows it: a percentage, or why there is none (partial data)."""
+    return k.partial_note(against) or dashboard.format_change(name, k.change(name, against)) or "–"
+
+
 def _kpi_rows(view: dashboard.DashboardView) -> list[list[str]]:
     k = view.kpis
-    prev = f"Previous period\n{dashboard.period_label(k.previous.date_from, k.previous.date_to)}"
-    year = f"Last year\n{dashboard.period_label(k.last_year.date_from, k.last_year.date_to)}"
+    prev = f"Previous period\n{periods.label(k.previous.date_from, k.previous.date_to)}"
+    year = f"Last year\n{periods.label(k.last_year.date_from, k.last_year.date_to)}"
     rows = [["KPI", "This period", prev, "Change", year, "Change"]]
     for name, (label, _unit) in dashboard.KPI_NAMES.items():
         rows.append([label, dashboard.format_kpi(name, k.current.value(name)),
                      dashboard.format_kpi(name, k.previous.value(name)),
-                     dashboard.format_change(name, k.change(name, "previous")) or "–",
+                     _change(k, name, "previous"),
                      dashboard.format_kpi(name, k.last_year.value(name)),
-                     dashboard.format_change(name, k.change(name, "last_year")) or "–"])
+                     _change(k, name, "last_year")])
     return rows
 
 
@@ -247,7 +252,7 @@ def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, 
     names = dashboard.installations(store, scope)
     picked = [names[i] for i in request.installation_ids if i in names] or list(names.values())
     where = ", ".join(picked) if len(picked) <= 3 else f"{len(picked)} installations"
-    period = dashboard.period_label(request.date_from, request.date_to)
+    period = periods.label(request.date_from, request.date_to)
     made = (now or datetime.now(UTC))
     story: list = [pdf.Section("board"),
                    pdf.para(f"Board pack — {where or 'no installation'}", 18, True),

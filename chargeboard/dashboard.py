@@ -14,22 +14,26 @@ Definitions (the README repeats them):
   period) / (stations in scope × hours in the period). "Stations in scope" are those with any
   session the caller may see, ever. Hours in the period are wall-clock hours, so a period
   containing a DST change is off by one hour out of hundreds.
-* Periods: the *previous period* is the same number of days right before; *last year* is the
-  same dates one year earlier (29 February becomes 28 February).
+* Periods (chargeboard.periods): a calendar month, quarter or year (or its part up to today) is
+  compared with the previous one and with the same one a year earlier; any other period with the
+  same number of days right before. A comparison whose periods are not fully covered by the data
+  (the data starts later, or a period runs past today) shows why instead of a percentage.
+* A charger owner's dashboard counts the stations they own, never their own charging elsewhere
+  (that is a separate section, `own_charging_elsewhere`).
 """
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import periods, theme
-from chargeboard.scope import Scope
+from chargeboard import history, periods, reconciliation, theme
+from chargeboard.history import SessionFilter
+from chargeboard.scope import CHARGER_OWNER, Scope
 from chargeboard.store import Store
 
 ATTRIBUTIONS = {"start": "session start", "registered": "date the charger cloud registered it"}
@@ -52,23 +56,12 @@ class DashboardRequest:
                 "attribute_by": self.attribute_by, "use_corrected": self.use_corrected}
 
 
-# --- periods -------------------------------------------------------------------------------
+# --- periods and scope ------------------------------------------------------------------------
 
-def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
-    """The same number of days right before the period."""
-    days = (date_to - date_from).days + 1
-    return date_from - timedelta(days=days), date_from - timedelta(days=1)
-
-
-def shift_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def same_period_last_year(date_from: date, date_to: date) -> tuple[date, date]:
-    return shift_years(date_from, -1), shift_years(date_to, -1)
+def board_scope(scope: Scope) -> Scope:
+    """What the dashboard counts: a charger owner's own stations only (their scope also holds their
+    own charging at stations of others, which is shown apart). Narrows, never widens."""
+    return replace(scope, user_ids=()) if scope.role == CHARGER_OWNER else scope
 
 
 def hours_in(date_from: date, date_to: date) -> float:
@@ -121,9 +114,27 @@ class KpiComparison:
     current: Kpis
     previous: Kpis
     last_year: Kpis
+    first_data: date | None = None
+    today: date | None = None
+
+    def coverage(self, against: str) -> periods.Coverage:
+        """Whether the comparison's two periods are both covered by the data."""
+        other = getattr(self, against)
+        today = self.today or periods.local_today()
+        mine = periods.Coverage(self.current.date_from, self.current.date_to, self.first_data, today)
+        theirs = periods.Coverage(other.date_from, other.date_to, self.first_data, today)
+        return theirs if theirs.partial else mine
+
+    def partial_note(self, against: str) -> str | None:
+        """Why the comparison shows no percentage ("data only from 20 Oct 2026"), or None."""
+        found = self.coverage(against)
+        return f"partial data: {found.reason}" if found.partial else None
 
     def change(self, name: str, against: str = "previous") -> float | None:
-        """Relative change of a KPI (0.12 = +12 %); for utilisation the change in percentage points / 100."""
+        """Relative change of a KPI (0.12 = +12 %); for utilisation the change in percentage points / 100.
+        None when either period is only partly covered by the data: a percentage would mislead."""
+        if self.partial_note(against):
+            return None
         now, then = self.current.value(name), getattr(self, against).value(name)
         if now is None or then is None:
             return None
@@ -132,11 +143,12 @@ class KpiComparison:
         return (float(now) - float(then)) / float(then) if then else None
 
 
-def kpi_comparison(store: Store, scope: Scope, request: DashboardRequest) -> KpiComparison:
+def kpi_comparison(store: Store, scope: Scope, request: DashboardRequest, today: date | None = None) -> KpiComparison:
     f, t = request.date_from, request.date_to
     return KpiComparison(kpis_for(store, scope, request, f, t),
-                         kpis_for(store, scope, request, *previous_period(f, t)),
-                         kpis_for(store, scope, request, *same_period_last_year(f, t)))
+                         kpis_for(store, scope, request, *periods.previous_period(f, t)),
+                         kpis_for(store, scope, request, *periods.same_period_last_year(f, t)),
+                         history.first_day(store, scope, request.installation_ids), today or periods.local_today())
 
 
 def format_kpi(name: str, value) -> str:
@@ -155,46 +167,51 @@ def format_change(name: str, change: float | None, label: str = "") -> str | Non
     """'+12 %' (or '+0.8 pp' for utilisation, a change in percentage points), then the label."""
     if change is None:
         return None
-    text = f"{change * 100:+.1f} pp" if name == "utilisation" else f"{change * 100:+.0f} %"
+    points = round(change * 100, 1 if name == "utilisation" else 0)
+    number = f"{points:+.1f}" if name == "utilisation" else f"{points:+.0f}"
+    if points == 0:  # never "-0 %" (or "+0 %"): nothing changed at this precision
+        number = "0.0" if name == "utilisation" else "0"
+    text = f"{number} pp" if name == "utilisation" else f"{number} %"
     return f"{text} {label}".strip()
 
 
 # --- monthly trend with year-over-year -----------------------------------------------------
 
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def monthly_trend(store: Store, scope: Scope, request: DashboardRequest, months: int = 12) -> pd.DataFrame:
     """The `months` calendar months ending with the period's last month, each with the same month a
     year earlier: columns month, energy_kwh, sessions, last_year_kwh, last_year_sessions."""
     last = request.date_to.replace(day=1)
-    first = add_months(last, -(months - 1))
-    end = add_months(last, 1) - timedelta(days=1)
+    first = periods.add_months(last, -(months - 1))
+    end = periods.add_months(last, 1) - timedelta(days=1)
     by_month = {m: (e, int(s)) for m, s, e in
-                store.rows("dashboard_monthly", scope, **request.params(add_months(first, -12), end))}
+                store.rows("dashboard_monthly", scope, **request.params(periods.add_months(first, -12), end))}
     rows = []
     for i in range(months):
-        month = add_months(first, i)
+        month = periods.add_months(first, i)
         energy, sessions = by_month.get(month, (Decimal("0.000"), 0))
-        before_energy, before_sessions = by_month.get(add_months(month, -12), (Decimal("0.000"), 0))
+        before_energy, before_sessions = by_month.get(periods.add_months(month, -12), (Decimal("0.000"), 0))
         rows.append((month, energy, sessions, before_energy, before_sessions))
     return pd.DataFrame(rows, columns=["month", "energy_kwh", "sessions", "last_year_kwh", "last_year_sessions"])
 
 
-def trend_title(trend: pd.DataFrame) -> str:
+def trend_title(trend: pd.DataFrame, first_data: date | None = None) -> str:
+    """The busiest month, and the 12 months against the 12 before — unless the data starts inside
+    the year before (then a percentage would compare with a few weeks: say so instead)."""
     if trend.empty or not any(trend["energy_kwh"]):
         return "No charging in these 12 months"
     best = trend.loc[trend["energy_kwh"].astype(float).idxmax()]
     title = f"{best['month']:%B %Y} was the busiest month: {best['energy_kwh']:,.0f} kWh"
     total, before = sum(trend["energy_kwh"]), sum(trend["last_year_kwh"])
-    if before:
-        title += f" · 12 months {(float(total) - float(before)) / float(before) * 100:+.0f} % on the year before"
+    year_before = periods.add_months(trend["month"].iloc[0], -12)
+    if first_data is not None and first_data > year_before:
+        title += f" · the year before has data only from {first_data.day} {first_data:%b %Y}"
+    elif before:
+        change = format_change("energy_kwh", (float(total) - float(before)) / float(before))
+        title += f" · 12 months {change} on the year before"
     return title
 
 
-def trend_chart(trend: pd.DataFrame, present: bool = False) -> go.Figure:
+def trend_chart(trend: pd.DataFrame, present: bool = False, first_data: date | None = None) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in trend["month"]]
     fig = go.Figure()
     fig.add_bar(x=months, y=trend["energy_kwh"].astype(float), name="Energy", marker_color=theme.ENERGY,
@@ -204,7 +221,7 @@ def trend_chart(trend: pd.DataFrame, present: bool = False) -> go.Figure:
                     marker={"symbol": "diamond", "size": 9},
                     hovertemplate="Year before: %{y:,.0f} kWh<extra></extra>")
     fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return theme.style(fig, title=trend_title(trend), x_title="Month", y_title="Energy (kWh)",
+    return theme.style(fig, title=trend_title(trend, first_data), x_title="Month", y_title="Energy (kWh)",
                        present=present, height=420)
 
 
@@ -282,14 +299,12 @@ class MeterBalance:
 
 
 def meter_balance(store: Store, scope: Scope, request: DashboardRequest) -> MeterBalance | None:
-    """Standby and rest from issue 4's chargeboard.reconciliation.reconcile (its public function; no
-    second implementation here), summed over the installations with a meter in the request. None when
-    the caller is not the system owner (the reconciliation compares the whole installation with its
-    meter) or no installation has meter readings around the period."""
+    """Standby and rest from chargeboard.reconciliation.reconcile (no second implementation here),
+    summed over the installations with a meter in the request. None when the caller is not the
+    system owner (the reconciliation compares the whole installation with its meter) or no
+    installation has meter readings around the period."""
     if not scope.is_system_owner:
         return None
-    from chargeboard import reconciliation  # noqa: PLC0415 — imported only when a balance is drawn
-
     lines = []
     for installation_id, *_rest in reconciliation.installations(store):
         if request.installation_ids and installation_id not in request.installation_ids:
@@ -322,6 +337,27 @@ def balance_chart(balance: MeterBalance, present: bool = False) -> go.Figure:
 # --- the whole page ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class OwnChargingElsewhere:
+    """A charger owner's own charging at stations they do not own, in the period."""
+    sessions: int
+    energy_kwh: Decimal
+    stations: dict[str, str]   # station id -> name
+
+
+def own_charging_elsewhere(store: Store, scope: Scope, request: DashboardRequest) -> OwnChargingElsewhere | None:
+    """None for anyone but a charger owner (or one with no own charging at others' stations)."""
+    if scope.role != CHARGER_OWNER or not scope.user_ids:
+        return None
+    own = replace(scope, station_ids=())  # only their own user's sessions
+    elsewhere = {k: v for k, v in history.filter_options(store, own).stations.items() if k not in scope.station_ids}
+    if not elsewhere:  # an empty station filter would mean every station: ask for none at all
+        return None
+    found = history.totals(store, own, SessionFilter(request.date_from, request.date_to,
+                                                     station_ids=tuple(elsewhere)))
+    return OwnChargingElsewhere(found.sessions, Decimal(found.energy_kwh), elsewhere)
+
+
+@dataclass(frozen=True)
 class DashboardView:
     request: DashboardRequest
     kpis: KpiComparison
@@ -329,24 +365,27 @@ class DashboardView:
     utilisation: pd.DataFrame
     heatmap: pd.DataFrame
     balance: MeterBalance | None
+    elsewhere: OwnChargingElsewhere | None = None
 
     @property
     def is_empty(self) -> bool:
         return self.kpis.current.stations == 0
 
+    @property
+    def previous_period(self) -> tuple[date, date]:
+        return periods.previous_period(self.request.date_from, self.request.date_to)
 
-def dashboard_view(store: Store, scope: Scope, request: DashboardRequest) -> DashboardView:
-    return DashboardView(request, kpi_comparison(store, scope, request), monthly_trend(store, scope, request),
-                         station_utilisation(store, scope, request), start_heatmap(store, scope, request),
-                         meter_balance(store, scope, request))
+    @property
+    def last_year_period(self) -> tuple[date, date]:
+        return periods.same_period_last_year(self.request.date_from, self.request.date_to)
+
+
+def dashboard_view(store: Store, scope: Scope, request: DashboardRequest, today: date | None = None) -> DashboardView:
+    board = board_scope(scope)
+    return DashboardView(request, kpi_comparison(store, board, request, today), monthly_trend(store, board, request),
+                         station_utilisation(store, board, request), start_heatmap(store, board, request),
+                         meter_balance(store, board, request), own_charging_elsewhere(store, scope, request))
 
 
 def installations(store: Store, scope: Scope) -> dict[str, str]:
-    return {r[0]: r[1] for r in store.rows("installations_in_scope", scope)}
-
-
-def period_label(date_from: date, date_to: date) -> str:
-    if date_from.day == 1 and date_to == date_to.replace(day=calendar.monthrange(date_to.year, date_to.month)[1]):
-        if (date_from.year, date_from.month) == (date_to.year, date_to.month):
-            return f"{date_from:%B %Y}"
-    return f"{date_from:%d %b %Y} – {date_to:%d %b %Y}"
+    return {r[0]: r[1] for r in store.rows("installations_in_scope", board_scope(scope))}

@@ -40,15 +40,29 @@ class SessionFilter:
     user_ids: tuple[str, ...] = field(default=())   # '' = sessions with no user
     tags: tuple[str, ...] = field(default=())       # '' = sessions with no tag
     include_void: bool = False
+    status: str = ""                                # a key of STATUS_FILTERS
 
     def params(self) -> dict:
+        if self.status not in STATUS_FILTERS:
+            raise ValueError(f"status filter one of {', '.join(STATUS_FILTERS)}, not {self.status!r}")
         return {
             **periods.bounds(self.date_from, self.date_to),
             "station_filter": list(self.station_ids),
             "user_filter": list(self.user_ids),
             "tag_filter": list(self.tags),
             "include_void": self.include_void,
+            "status_filter": self.status,
         }
+
+
+# The history's filter on how a session reached the store (queries/history_rows.sql reads the keys).
+STATUS_FILTERS = {
+    "": "All sessions",
+    "offline": f"Charged offline ({OFFLINE_ICON})",
+    "unreliable": f"Time unreliable ({UNRELIABLE_ICON})",
+    "flagged": "Offline or time unreliable",
+    "clean": "Neither (online, reliable time)",
+}
 
 
 @dataclass(frozen=True)
@@ -56,14 +70,31 @@ class FilterOptions:
     stations: dict[str, str]
     users: dict[str, str]
     tags: dict[str, str]
+    installations: dict[str, str] = field(default_factory=dict)          # id -> name
+    station_installation: dict[str, str] = field(default_factory=dict)   # station id -> installation id
+    serials: dict[str, str] = field(default_factory=dict)                # station id -> charger serial
+
+    def stations_of(self, installation_ids) -> tuple[str, ...]:
+        return tuple(s for s in self.stations if self.station_installation.get(s) in set(installation_ids))
 
 
 def filter_options(store: Store, scope: Scope) -> FilterOptions:
+    stations = store.rows("stations_in_scope", scope)
     return FilterOptions(
-        stations={r[0]: r[1] for r in store.rows("stations_in_scope", scope)},
+        stations={r[0]: r[1] for r in stations},
         users={r[0]: r[1] for r in store.rows("users_in_scope", scope)},
         tags={r[0]: r[1] for r in store.rows("tags_in_scope", scope)},
+        installations={r[4]: r[3] for r in stations},
+        station_installation={r[0]: r[4] for r in stations},
+        serials={r[0]: r[2] for r in stations if r[2]},
     )
+
+
+def first_day(store: Store, scope: Scope, installation_ids: tuple[str, ...] = ()) -> date | None:
+    """The first day with a session (of reliable time) in scope: where "All time" starts and what
+    tells a comparison it has partial data."""
+    row = store.one("first_session_in_scope", scope, installation_filter=list(installation_ids))
+    return row[0] if row else None
 
 
 @dataclass(frozen=True)
@@ -112,4 +143,7 @@ def history_view(store: Store, scope: Scope, flt: SessionFilter, page_no: int = 
     found = totals(store, scope, flt)
     page_no = min(max(page_no, 1), found.pages)
     newest_start, in_scope = store.one("newest_session", scope)
-    return HistoryView(found, page(store, scope, flt, page_no), page_no, in_scope, newest_start)
+    rows = page(store, scope, flt, page_no)
+    serials = {r[0]: r[2] for r in store.rows("stations_in_scope", scope)}
+    rows.insert(rows.columns.get_loc("station") + 1, "serial", [serials.get(s) for s in rows["station_id"]])
+    return HistoryView(found, rows, page_no, in_scope, newest_start)

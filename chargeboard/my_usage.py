@@ -17,15 +17,15 @@ back. A complete month no longer moves with each new session.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from chargeboard import excel, history, periods, statements, theme
-from chargeboard.dashboard import add_months
 from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
@@ -47,7 +47,7 @@ class InstallationAverage:
 
 
 def last_complete_month(today: date) -> date:
-    return add_months(today.replace(day=1), -1)
+    return periods.add_months(today.replace(day=1), -1)
 
 
 def installation_average(store: Store, scope: Scope, today: date) -> InstallationAverage:
@@ -71,6 +71,25 @@ def money(store: Store, scope: Scope, today: date) -> statements.Money | None:
     return statements.own_costs(store, scope, today)
 
 
+def session_costs(store: Store, scope: Scope, sessions: pd.DataFrame) -> list[Decimal]:
+    """Each own session's energy cost, priced by the statements' own per-session query
+    (statements.session_prices: no second implementation of the pricing), rounded to the minor
+    unit. The monthly fee and shares of standby and rest are per month: they are on the statement."""
+    if sessions.empty:
+        return []
+    # The sessions' window, by start and by registration (how a session with an unreliable clock is dated).
+    times = pd.concat([sessions["start_local"], sessions["registered_local"]]).dropna()
+    costs = _session_costs(store, scope, pd.Timestamp(times.min()).date(), pd.Timestamp(times.max()).date(),
+                           store.data_version())
+    return [costs.get(sid, Decimal(0)) for sid in sessions["session_id"]]
+
+
+@lru_cache(maxsize=256)
+def _session_costs(store: Store, scope: Scope, first: date, last: date, data_version: tuple) -> dict[str, Decimal]:
+    own = replace(scope, station_ids=())  # the caller's own sessions only (a charger owner's too)
+    return statements.session_prices(store, own, first, last)[0]
+
+
 @dataclass(frozen=True)
 class MyUsage:
     today: date
@@ -89,10 +108,10 @@ class MyUsage:
 def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
     today = today or periods.local_today()
     this_month = today.replace(day=1)
-    first = add_months(this_month, -11)
+    first = periods.add_months(this_month, -11)
     window = periods.bounds(min(first, date(today.year, 1, 1)), today)
     by_month = {m: (e, int(s)) for m, s, e in store.rows("my_usage_monthly", scope, **window)}
-    months = [add_months(first, i) for i in range(12)]
+    months = [periods.add_months(first, i) for i in range(12)]
     monthly = pd.DataFrame([(m, *by_month.get(m, (Decimal("0.000"), 0))) for m in months],
                            columns=["month", "energy_kwh", "sessions"])
     year = [v for m, v in by_month.items() if m.year == today.year]
@@ -138,7 +157,7 @@ def monthly_chart(usage: MyUsage) -> go.Figure:
     fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name="You", marker_color=theme.YOU,
                 customdata=usage.monthly["sessions"],
                 hovertemplate="%{x|%B %Y}: %{y:,.1f} kWh · %{customdata} sessions<extra></extra>")
-    fig.update_xaxes(dtick="M1", tickformat="%b")
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
     theme.style(fig, title=monthly_title(usage), x_title="Month", y_title="Energy (kWh)", height=340)
     fig.update_layout(margin={"t": 60, "l": 4, "r": 4, "b": 4}, showlegend=False)
     return fig

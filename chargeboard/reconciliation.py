@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from chargeboard import excel, freshness, theme
+from chargeboard import excel, freshness, periods, theme
 from chargeboard.ingest import slug
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
@@ -249,7 +249,7 @@ def reconcile(store: Store, scope: Scope, installation_id: str, date_from: date,
     for month, first, last in segments:
         n, kwh, offline, _unreliable = sessions.get(month, (0, Decimal("0.000"), 0, 0))
         month_days, stations, standby_days = standby.get(month, (1, 0, Decimal(0)))
-        label = f"{month:%Y-%m}" + ("" if (first, last) == (month, _month_end(month)) else f" ({first:%d}–{last:%d})")
+        label = f"{month:%b %Y}" + ("" if (first, last) == (month, _month_end(month)) else f" ({first:%d}–{last:%d})")
         months.append(Line(label, first, last, meter_between(first, last), int(n), Decimal(kwh),
                            (Decimal(standby_days) / month_days).quantize(KWH), int(stations), int(offline)))
     total = Line("Total", date_from, date_to, meter_between(date_from, date_to),
@@ -267,6 +267,74 @@ def _swap(found: tuple) -> tuple:
 
 def _month_end(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def months_with_readings(store: Store, installation_id: str | None, today: date,
+                         at_most: int = 12) -> tuple[date, date] | None:
+    """The last complete calendar months (up to `at_most`) that every meter's readings reach on both
+    sides, so each has a meter figure: where the page opens. None when no whole month is covered.
+    installation_id None: months covered for every installation with a meter."""
+    chosen = [i for i in installations(store) if installation_id in (None, i[0])]
+    first_covered, last_covered = None, None
+    for inst_id, _name, tz, meter_ids in chosen:
+        series = meter_series(store.rows("meter_readings_of_installation", installation_id=inst_id))
+        for meter_id in meter_ids:
+            points = series.get(meter_id)
+            if not points:
+                return None
+            first = points[0].read_at.astimezone(ZoneInfo(tz))
+            last = points[-1].read_at.astimezone(ZoneInfo(tz))
+            # A month is covered from the first midnight of a month at or after the first reading ...
+            start = first.date().replace(day=1)
+            if (first.date(), first.time()) != (start, time.min):
+                start = periods.add_months(start, 1)
+            # ... to the month whose following first-of-month midnight the last reading reaches.
+            end = periods.add_months(last.date().replace(day=1), -1)
+            first_covered = start if first_covered is None else max(first_covered, start)
+            last_covered = end if last_covered is None else min(last_covered, end)
+    if first_covered is None or last_covered is None:
+        return None
+    last_covered = min(last_covered, periods.add_months(today.replace(day=1), -1))  # complete months only
+    first_covered = max(first_covered, periods.add_months(last_covered, -(at_most - 1)))
+    if first_covered > last_covered:
+        return None
+    return first_covered, _month_end(last_covered)
+
+
+def reconcile_all(store: Store, scope: Scope, date_from: date, date_to: date) -> list[Reconciliation]:
+    """Every installation with a meter, reconciled over the same period (the all-installations view)."""
+    return [reconcile(store, scope, inst[0], date_from, date_to) for inst in installations(store)]
+
+
+def all_installations_rows(recs: list[Reconciliation]) -> list[dict]:
+    """One row per installation (its period total), then the sum of all; the meter sum is None when
+    any installation has no meter figure for the period."""
+    def row(label: str, line: Line) -> dict:
+        return {"installation": label, "meter_kwh": line.meter_kwh, "sessions": line.sessions,
+                "sessions_kwh": line.sessions_kwh, "standby_kwh": line.standby_kwh, "stations": line.stations,
+                "rest_kwh": line.rest_kwh, "rest_pct": line.share(line.rest_kwh), "flag": line.flag}
+    if not recs:
+        return []
+    meters = [r.total.meter_kwh for r in recs]
+    total = Line("All installations", recs[0].date_from, recs[0].date_to,
+                 None if None in meters else sum(meters, Decimal(0)), sum(r.total.sessions for r in recs),
+                 sum((r.total.sessions_kwh for r in recs), Decimal("0.000")),
+                 sum((r.total.standby_kwh for r in recs), Decimal("0.000")), sum(r.total.stations for r in recs),
+                 sum(r.total.offline_sessions for r in recs))
+    return [row(r.installation, r.total) for r in recs] + [row("All installations", total)]
+
+
+# Column titles for people (the rows' keys are for code): the page and the workbook use them.
+COLUMN_TITLES = {
+    "period": "Month", "installation": "Installation", "meter_kwh": "Meter (kWh)", "sessions": "Sessions",
+    "sessions_kwh": "Chargers, sessions (kWh)", "sessions_pct": "Sessions (% of meter)",
+    "standby_kwh": "Standby estimate (kWh)", "standby_pct": "Standby (% of meter)",
+    "stations": "Stations installed", "rest_kwh": "Other loads and losses (kWh)",
+    "rest_pct": "Other (% of meter)", "flag": "Flag",
+    "edge": "Edge (local time)", "meter": "Meter", "reading_before": "Reading before",
+    "reading_after": "Reading after", "consumed_since_first_reading_kwh": "Consumed since first reading (kWh)",
+    "method": "Method",
+}
 
 
 # -- standby settings -----------------------------------------------------------------------------
@@ -367,28 +435,3 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
         store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",
                       file_name=name, row_count=written)
     return buffer.getvalue(), name
-
-
-def dashboard_balance(store: Store, scope: Scope, date_from: date, date_to: date,
-                      installation_ids: tuple[str, ...] = ()):
-    """The board dashboard's meter balance (chargeboard.dashboard.meter_balance calls this):
-    the period's totals over the installations with a meter (all, or those named), or None
-    when the caller is not the system owner or no meter covers the whole period."""
-    from chargeboard.dashboard import MeterBalance  # noqa: PLC0415 — the dashboard imports this module lazily
-
-    if not scope.is_system_owner:
-        return None
-    totals = []
-    for inst in installations(store):
-        if installation_ids and inst[0] not in installation_ids:
-            continue
-        line = reconcile(store, scope, inst[0], date_from, date_to).total
-        if line.meter_kwh is None:
-            return None
-        totals.append(line)
-    if not totals:
-        return None
-    return MeterBalance(meter_kwh=sum((t.meter_kwh for t in totals), Decimal(0)),
-                        charged_kwh=sum((t.sessions_kwh for t in totals), Decimal(0)),
-                        standby_kwh=sum((t.standby_kwh for t in totals), Decimal(0)),
-                        rest_kwh=sum((t.rest_kwh for t in totals), Decimal(0)))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import theme
+from chargeboard import periods, theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -36,7 +36,7 @@ class ReportRequest:
 
     @property
     def period_label(self) -> str:
-        return f"{self.flt.date_from:%Y-%m-%d} – {self.flt.date_to:%Y-%m-%d}"
+        return periods.label(self.flt.date_from, self.flt.date_to)
 
 
 @dataclass
@@ -92,6 +92,9 @@ def build_report(store: Store, scope: Scope, request: ReportRequest) -> Report:
     both = store.df("consumption_by_group", scope, **params)  # entity rows, then entity × month rows
     per_month = both["month"].notna()
     rows = both[~per_month].drop(columns="month").reset_index(drop=True)
+    # A station is shown by its name and its charger's serial number; the key (the feed's internal
+    # id) stays in the rows for the CSV and is hidden on the page.
+    rows.insert(2, "serial", rows["detail"] if request.by == "station" else None)
     monthly = both.loc[per_month, ["key", "month", "sessions", "energy_kwh"]].reset_index(drop=True)
     totals = ReportTotals(
         sessions=int(rows["sessions"].sum()),
@@ -131,8 +134,10 @@ def entity_chart(report: Report) -> go.Figure:
                        x_title="Energy (kWh)", y_title="", height=max(320, 26 * len(rows) + 120))
 
 
-def monthly_chart(report: Report, top: int = 12) -> go.Figure:
-    """Stacked monthly bars; beyond the `top` largest entities the rest is one 'others' band."""
+def monthly_chart(report: Report, top: int = len(theme.CATEGORICAL) - 1) -> go.Figure:
+    """Stacked monthly bars; beyond the `top` largest entities the rest is one 'others' band
+    (grey). No colour repeats within the chart: `top` is at most the categorical colours."""
+    top = min(top, len(theme.CATEGORICAL))
     by = GROUPINGS[report.request.by].lower()
     data = report.monthly.copy()
     fig = go.Figure()
@@ -142,10 +147,11 @@ def monthly_chart(report: Report, top: int = 12) -> go.Figure:
         order = list(report.rows["key"][:top])
         data["band"] = [names.get(k, k) if k in order else "others" for k in data["key"]]
         bands = data.groupby(["band", "month"], as_index=False)["energy_kwh"].sum()
-        for band in [names.get(k, k) for k in order] + (["others"] if "others" in set(bands["band"]) else []):
+        shown = [names.get(k, k) for k in order] + (["others"] if "others" in set(bands["band"]) else [])
+        for band, colour in zip(shown, [*theme.CATEGORICAL[:len(order)], theme.GREY], strict=False):
             part = bands[bands["band"] == band]
             # The name is fed in as a trace property (escaped by theme.style), never into the template.
-            fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band,
+            fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band, marker_color=colour,
                         hovertemplate="%{fullData.name}: %{y:,.3f} kWh<extra></extra>")
         per_month = data.groupby("month")["energy_kwh"].sum()
         busiest = per_month.idxmax()

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-import pandas as pd
-
 from chargeboard.store import Store
 
 DEFAULT_CURRENCY = "NOK"
@@ -131,8 +129,32 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
     return int(row[0])
 
 
-def history(store: Store) -> pd.DataFrame:
-    return store.df("tariff_history")
+def _amount(value) -> str:
+    """1.8500 -> '1.85', 49.0000 -> '49.00', 0.8125 -> '0.8125': as entered, at least two decimals."""
+    number = Decimal(value).normalize()
+    return str(number.quantize(Decimal("0.01")) if number.as_tuple().exponent > -2 else number)
+
+
+def history_rows(store: Store) -> list[dict]:
+    """Every version as a person reads it: prices and bands in words, no JSON, no "None"."""
+    rows = []
+    for (version, valid_from, price, bands, fee, currency, withdrawn, standby_share, rest_share, note, created_at,
+         created_by) in store.rows("tariff_history"):
+        parsed = parse_bands(json.loads(bands) if bands else None)
+        hours = "; ".join(f"{b.from_hour:02d}:00–{b.to_hour:02d}:00 {_amount(b.price)} {currency}/kWh"
+                          for b in parsed)
+        rows.append({
+            "version": int(version),
+            "valid_from": valid_from,
+            "change": "withdraws the period from this date" if withdrawn else
+                      f"{_amount(price)} {currency}/kWh" + (f", cheaper hours {hours}" if hours else ""),
+            "monthly_fee": f"{_amount(fee)} {currency}",
+            "standby_shared": SHARE_RULES.get(standby_share, standby_share or ""),
+            "rest_shared": SHARE_RULES.get(rest_share, rest_share or ""),
+            "note": note or "",
+            "entered": f"{created_at:%Y-%m-%d %H:%M} UTC by {created_by}" if created_at else created_by or "",
+        })
+    return rows
 
 
 def periods(store: Store, as_of: datetime | None = None) -> list[PricePeriod]:

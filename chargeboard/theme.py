@@ -52,7 +52,9 @@ CATEGORICAL = (BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION,
 
 FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
 FONT_SIZE = 14
-PRESENT_FONT_SIZE = 22
+PRESENT_FONT_SIZE = 22        # chart text on a projector (≥ 16 px, read from the back of a room)
+PRESENT_KPI_VALUE_PX = 64     # a KPI's value in present mode
+TICK_COLOUR = "#333333"       # axis lines and ticks: dark enough for a washed-out projector
 
 
 # Trace properties whose strings plotly draws (as ticks, legend entries, hover text or labels).
@@ -100,7 +102,8 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
         plot_bgcolor="white",
         paper_bgcolor="white",
         margin={"t": 70 if not present else 95, "l": 10, "r": 10, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1, "title_text": ""},
+        # Beside the plot, under the title's line: a legend never overlaps the title, however long.
+        legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "title_text": ""},
         hoverlabel={"font_size": size},
     )
     if height is not None:
@@ -109,8 +112,9 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
-    fig.update_xaxes(showgrid=False, linecolor="#888888", ticks="outside")
-    fig.update_yaxes(gridcolor="#E5E5E5", zerolinecolor="#888888")
+    ticks = {"tickfont": {"size": size, "color": TICK_COLOUR}, "tickcolor": TICK_COLOUR}
+    fig.update_xaxes(showgrid=False, linecolor=TICK_COLOUR, ticks="outside", **ticks)
+    fig.update_yaxes(gridcolor="#D9D9D9" if present else "#E5E5E5", zerolinecolor=TICK_COLOUR, **ticks)
     return fig
 
 
@@ -136,8 +140,19 @@ def present_css() -> str:
       font-size: {PRESENT_FONT_SIZE}px !important; }}
   h1 {{ font-size: 3rem !important; }}
   h2, h3 {{ font-size: 2.1rem !important; }}
-  [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {{ font-size: 3.2rem !important; }}
-  [data-testid="stMetricLabel"] p {{ font-size: 1.35rem !important; }}
-  [data-testid="stMetricDelta"] {{ font-size: 1.2rem !important; }}
+  /* More specific than the body rule above (which otherwise shrinks a KPI to body size). */
+  [data-testid="stMetric"] [data-testid="stMetricValue"],
+  [data-testid="stMetric"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p,
+  [data-testid="stMetric"] [data-testid="stMetricValue"] div {{
+      font-size: {PRESENT_KPI_VALUE_PX}px !important; line-height: 1.15 !important; }}
+  /* A label wraps instead of being cut with an ellipsis. */
+  [data-testid="stMetric"] [data-testid="stMetricLabel"],
+  [data-testid="stMetric"] [data-testid="stMetricLabel"] * {{
+      white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+      height: auto !important; }}
+  [data-testid="stMetric"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {{
+      font-size: 1.35rem !important; }}
+  [data-testid="stMetric"] [data-testid="stMetricDelta"],
+  [data-testid="stMetric"] [data-testid="stMetricDelta"] * {{ font-size: 1.3rem !important; }}
 </style>
 """

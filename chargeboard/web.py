@@ -190,15 +190,41 @@ def pages_for(scope: Scope) -> list[PageSpec]:
     return [p for p in PAGES if scope.role in p.roles]
 
 
+# A page a role reads under another name: a charger owner's dashboard is about his own stations.
+ROLE_PAGE_TITLES = {(CHARGER_OWNER, "pages/dashboard.py"): "My charging stations"}
+
+# On a phone the sidebar lies over the page: close it once a page is chosen in it. A constant
+# script of ours (no input in it); Streamlit's own page menu does the same, its page links do not.
+_CLOSE_MENU_ON_PHONE = """<script>
+(() => {
+  if (window.chargeboardMenuCloses) return;
+  window.chargeboardMenuCloses = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']");
+    if (!link || !window.matchMedia("(max-width: 767.98px)").matches) return;
+    const close = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+    if (close) setTimeout(() => close.click(), 0);
+  }, true);
+})();
+</script>"""
+
+
+def title_for(spec: PageSpec, role: str) -> str:
+    return ROLE_PAGE_TITLES.get((role, spec.file), spec.title)
+
+
 def run_navigation(scope: Scope) -> None:
     """app.py's part: navigation of the role's pages, run with the scope already known.
     The menu is drawn here from PAGES (config.toml hides Streamlit's own), so no page name
-    is shown before a login or to a role it is not offered to."""
-    pages = [st.Page(str(settings.PROJECT_ROOT / p.file), title=p.title, icon=p.icon) for p in pages_for(scope)]
+    is shown before a login or to a role it is not offered to. Each page has a fixed address
+    (url_path, from its file name), so a reload or a bookmark opens the same page."""
+    pages = [st.Page(str(settings.PROJECT_ROOT / p.file), title=title_for(p, scope.role), icon=p.icon,
+                     url_path=Path(p.file).stem) for p in pages_for(scope)]
     navigation = st.navigation(pages, position="hidden")
     with st.sidebar:
         for page in pages:
             st.page_link(page)
+        st.html(_CLOSE_MENU_ON_PHONE, unsafe_allow_javascript=True)
     token = _scope_of_this_run.set(scope)
     try:
         navigation.run()

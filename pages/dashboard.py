@@ -6,58 +6,81 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import board_pack, corrections, dashboard, help, periods, theme  # noqa: E402 — nothing runs before the guard
-from chargeboard.web import store  # noqa: E402
+from chargeboard import board_pack, corrections, dashboard, help, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.scope import CHARGER_OWNER  # noqa: E402
+from chargeboard.web import page_spec, store, title_for  # noqa: E402
 from chargeboard.widgets import download  # noqa: E402
 
-present = st.toggle("Present mode — large type, no sidebar", value=st.query_params.get("present") == "1",
-                    key="dash_present", help="For a meeting's projector. The address gets ?present=1, so a "
-                                             "bookmark opens the dashboard ready to present.")
+present = st.toggle("Present mode — large type, no sidebar", key="present", bind=widgets.URL,
+                    help="For a meeting's projector. The address keeps it (with the filters), so a bookmark "
+                         "opens the dashboard ready to present.")
 if present:
-    st.query_params["present"] = "1"
     st.markdown(theme.present_css(), unsafe_allow_html=True)
-elif "present" in st.query_params:
-    del st.query_params["present"]
 
-st.title("Board dashboard")
+owner = scope.role == CHARGER_OWNER
+st.title(title_for(page_spec(__file__), scope.role))
 installations = dashboard.installations(store(), scope)
 with st.container(border=not present):
     c1, c2, c3, c4 = st.columns([2, 3, 3, 2])
-    presets = [p for p in periods.PRESETS if p not in ("All time", "Custom")]
-    preset = c1.selectbox("Period", presets, index=presets.index("Last month"), key="dash_period")
-    date_from, date_to = periods.preset_range(preset, periods.local_today())
+    presets = tuple(p for p in periods.PRESETS if p not in ("All time", "Custom"))
+    date_from, date_to = widgets.period("period", "Last month", c1, st.empty(), presets)
     picked = c2.multiselect("Installation", list(installations), format_func=installations.get,
-                            key="dash_installations", placeholder="All installations")
+                            key="installation", bind=widgets.URL, placeholder="All installations")
     attribute_by = c3.radio("Date sessions by", list(corrections.ATTRIBUTE_BY),
-                            format_func=corrections.ATTRIBUTE_BY.get, horizontal=True, key="dash_attribute",
-                            help=corrections.ATTRIBUTE_BY_HELP)
-    use_corrected = c4.toggle(corrections.USE_CORRECTED_LABEL, key="dash_corrected",
+                            format_func=corrections.ATTRIBUTE_BY.get, horizontal=True, key="dating",
+                            bind=widgets.URL, help=corrections.ATTRIBUTE_BY_HELP)
+    use_corrected = c4.toggle(corrections.USE_CORRECTED_LABEL, key="corrected", bind=widgets.URL,
                               help=corrections.USE_CORRECTED_HELP)
 
 request = dashboard.DashboardRequest(date_from, date_to, tuple(picked), attribute_by, use_corrected)
 view = dashboard.dashboard_view(store(), scope, request)
+
+
+def draw_elsewhere() -> None:
+    """A charger owner's own charging at others' stations: its own section, never in the figures above."""
+    if view.elsewhere is None:
+        return
+    st.header("Your own charging at other stations", divider="gray")
+    where = ", ".join(sorted(view.elsewhere.stations.values()))
+    cols = st.columns(2)
+    cols[0].metric("Energy (kWh)", f"{view.elsewhere.energy_kwh:,.1f}", border=True)
+    cols[1].metric("Sessions", f"{view.elsewhere.sessions:,}", border=True)
+    st.caption(f"At {where}; not counted above. Session by session on My usage and Charge history.")
+
+
+if owner:
+    st.header("Your charging stations", divider="gray")
+    st.caption("Everyone's charging on the stations you own. Your own charging at other stations is "
+               "counted apart, at the end of this page.")
 if view.is_empty:
-    st.info("There is no charging history in your scope yet.")
+    st.info("There is no charging on your stations yet." if owner else
+            "There is no charging history in your scope yet.")
     with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE, expanded=True):
         st.markdown(help.CANNOT_RETRIEVE_REPORTS)
+    draw_elsewhere()
     st.stop()
 
 k = view.kpis
-prev_f, prev_t = dashboard.previous_period(date_from, date_to)
-ly_f, ly_t = dashboard.same_period_last_year(date_from, date_to)
-st.subheader(f"{dashboard.period_label(date_from, date_to)} against {dashboard.period_label(prev_f, prev_t)} "
-             f"and {dashboard.period_label(ly_f, ly_t)}")
+st.subheader(f"{periods.label(date_from, date_to)} against {periods.label(*view.previous_period)} "
+             f"and {periods.label(*view.last_year_period)}")
+
+
+def against(name: str, which: str, title: str) -> str:
+    """'+12 % vs September 2026', or why there is no percentage."""
+    return k.partial_note(which) or f"{dashboard.format_change(name, k.change(name, which)) or '–'} vs {title}"
+
+
 tiles = st.columns(len(dashboard.KPI_NAMES))
 for tile, (name, (label, _unit)) in zip(tiles, dashboard.KPI_NAMES.items(), strict=True):
     tile.metric(label, dashboard.format_kpi(name, k.current.value(name)),
                 delta=dashboard.format_change(name, k.change(name, "previous")),
                 delta_color="off" if name == "utilisation" else "normal", border=True,
-                help=f"Previous period: {dashboard.format_kpi(name, k.previous.value(name))} · "
-                     f"last year: {dashboard.format_kpi(name, k.last_year.value(name))}")
-    tile.caption(f"{dashboard.format_change(name, k.change(name, 'previous')) or '–'} vs previous period · "
-                 f"{dashboard.format_change(name, k.change(name, 'last_year')) or '–'} vs last year")
+                help=f"{periods.label(*view.previous_period)}: {dashboard.format_kpi(name, k.previous.value(name))} · "
+                     f"{periods.label(*view.last_year_period)}: {dashboard.format_kpi(name, k.last_year.value(name))}")
+    tile.caption(f"{against(name, 'previous', periods.label(*view.previous_period))} · "
+                 f"{against(name, 'last_year', periods.label(*view.last_year_period))}")
 
-st.plotly_chart(dashboard.trend_chart(view.trend, present), config=theme.plotly_config("monthly-trend", present),
+st.plotly_chart(dashboard.trend_chart(view.trend, present, view.kpis.first_data), config=theme.plotly_config("monthly-trend", present),
                 key="chart_trend")
 left, right = st.columns(2) if not present else (st.container(), st.container())
 left.plotly_chart(dashboard.utilisation_chart(view.utilisation, present),
@@ -70,6 +93,8 @@ if view.balance is not None:
 else:
     st.caption("Standby and rest: no reconciled meter data for this period (meter readings and the "
                "reconciliation feed this chart).")
+
+draw_elsewhere()
 
 if not present:  # the board pack PDF, built when asked for (a second or two)
     wanted = (request, store().data_version())

@@ -10,7 +10,7 @@ from chargeboard import history, widgets  # noqa: E402 — nothing runs before t
 from chargeboard.web import store  # noqa: E402
 
 st.title("Charge history")
-flt = widgets.session_filter(store(), scope, key="history", offer_void=True)
+flt = widgets.session_filter(store(), scope, offer_void=True, offer_status=True)
 page_no = st.session_state.get("history_page", 1)
 view = history.history_view(store(), scope, flt, page_no)
 
@@ -33,7 +33,7 @@ if totals.sessions == 0:
     st.stop()
 
 st.dataframe(
-    view.rows[["status", "start_local", "end_local", "duration_h", "station", "user_name", "tag",
+    view.rows[["status", "start_local", "end_local", "duration_h", "station", "serial", "user_name", "tag",
                "energy_kwh", "registered_local"]],
     hide_index=True,
     use_container_width=True,
@@ -43,6 +43,7 @@ st.dataframe(
         "end_local": st.column_config.DatetimeColumn("End", format="YYYY-MM-DD HH:mm"),
         "duration_h": st.column_config.NumberColumn("Duration (h)", format="%.2f"),
         "station": "Charging station",
+        "serial": "Serial number",
         "user_name": "User",
         "tag": "RFID tag",
         "energy_kwh": st.column_config.NumberColumn("Energy (kWh)", format="%.3f"),

@@ -40,11 +40,19 @@ if shown.empty:
 else:
     shown = shown.assign(status=[history.status_icons(o, u, False)
                                  for o, u in zip(shown["offline"], shown["time_unreliable"], strict=True)])
-    st.dataframe(shown[["start_local", "station", "energy_kwh", "duration_h", "tag", "registered_local", "status"]],
+    cost = []
+    if usage.money is not None:  # each session's energy cost, priced as the statement prices it
+        shown = shown.assign(cost=[float(c) for c in my_usage.session_costs(store(), scope, shown)])
+        cost = ["cost"]
+    st.dataframe(shown[["start_local", "station", "energy_kwh", *cost, "duration_h", "tag", "registered_local",
+                        "status"]],
                  hide_index=True, width="stretch", height=320, column_config={
                      "start_local": st.column_config.DatetimeColumn("Start", format="YYYY-MM-DD HH:mm"),
                      "station": "Station",
                      "energy_kwh": st.column_config.NumberColumn("kWh", format="%.2f"),
+                     "cost": st.column_config.NumberColumn(
+                         f"Cost ({usage.money.currency})" if usage.money else "Cost", format="%.2f",
+                         help="The session's energy at the tariff's prices; the monthly fee is on the statement"),
                      "duration_h": st.column_config.NumberColumn("Hours", format="%.1f"),
                      "tag": "RFID tag",
                      "registered_local": st.column_config.DatetimeColumn(

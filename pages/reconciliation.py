@@ -21,16 +21,39 @@ found = reconciliation.installations(store())
 if not found:
     st.info("No electricity meter yet. Load a meter-reading CSV (meter_id, read_at, register_kwh, installation) "
             "with `python -m chargeboard ingest FILE`, or enter a first reading below.")
-names = {i[0]: f"{i[1]} ({', '.join(i[3])})" for i in found}
+ALL = "all"
+names = {ALL: "All installations", **{i[0]: f"{i[1]} (meter {', '.join(i[3])})" for i in found}} if found else {}
+titles = {k: st.column_config.Column(v) for k, v in reconciliation.COLUMN_TITLES.items()}
+kwh = {k: st.column_config.NumberColumn(reconciliation.COLUMN_TITLES[k], format="%.1f")
+       for k in ("meter_kwh", "sessions_kwh", "standby_kwh", "rest_kwh", "consumed_since_first_reading_kwh")}
+pct = {k: st.column_config.NumberColumn(reconciliation.COLUMN_TITLES[k], format="percent")
+       for k in ("sessions_pct", "standby_pct", "rest_pct")}
+columns = {**titles, **kwh, **pct}
 
 with st.container(border=True):
     left, middle, right = st.columns([2, 2, 3])
-    installation_id = left.selectbox("Installation", list(names), format_func=names.get, key="rec_inst") \
-        if names else None
-    date_from, date_to = widgets.period("rec", "Last 12 months", middle, right,
-                                        tuple(p for p in periods.PRESETS if p != "All time"))
+    installation_id = left.selectbox("Installation", list(names), format_func=names.get, key="installation",
+                                     index=1 if len(names) == 2 else 0, bind=widgets.URL) if names else None
+    covered = reconciliation.months_with_readings(store(), None if installation_id == ALL else installation_id,
+                                                  periods.local_today())
+    presets = ("Custom", *(p for p in periods.PRESETS if p not in ("All time", "Custom")))
+    date_from, date_to = widgets.period("period", "Custom" if covered else "Last 12 months", middle, right,
+                                        presets, default_range=covered)
+    if covered:
+        middle.caption(f"Opens on the last complete months with meter readings: {periods.label(*covered)}.")
 
-if installation_id:
+if installation_id == ALL:
+    recs = reconciliation.reconcile_all(store(), scope, date_from, date_to)
+    rows = reconciliation.all_installations_rows(recs)
+    t = rows[-1]
+    cols = st.columns(4)
+    cols[0].metric("Meter, all installations", "—" if t["meter_kwh"] is None else f"{t['meter_kwh']:,.1f} kWh")
+    cols[1].metric("Chargers (sessions)", f"{t['sessions_kwh']:,.1f} kWh", help=f"{t['sessions']:,} sessions")
+    cols[2].metric("Standby estimate", f"{t['standby_kwh']:,.1f} kWh")
+    cols[3].metric("Other loads and losses", "—" if t["rest_kwh"] is None else f"{t['rest_kwh']:,.1f} kWh")
+    st.dataframe(rows, hide_index=True, use_container_width=True, column_config=columns, key="rec_all_table")
+    st.caption("Each installation's own months, chart and readings: choose it above.")
+elif installation_id:
     rec = reconciliation.reconcile(store(), scope, installation_id, date_from, date_to)
     t = rec.total
     cols = st.columns(4)
@@ -45,16 +68,11 @@ if installation_id:
     for note in rec.notes:
         st.warning(note)
     st.plotly_chart(reconciliation.chart(rec), use_container_width=True)
-    pct = st.column_config.NumberColumn(format="percent")
-    st.dataframe(reconciliation.table_rows(rec), hide_index=True, use_container_width=True, column_config={
-        "period": "Period", "meter_kwh": st.column_config.NumberColumn("Meter (kWh)", format="%.1f"),
-        "sessions": "Sessions", "sessions_kwh": st.column_config.NumberColumn("Chargers (kWh)", format="%.1f"),
-        "sessions_pct": pct, "standby_kwh": st.column_config.NumberColumn("Standby (kWh)", format="%.1f"),
-        "standby_pct": pct, "stations": "Stations",
-        "rest_kwh": st.column_config.NumberColumn("Other loads and losses (kWh)", format="%.1f"),
-        "rest_pct": pct, "flag": "Flag"}, key="rec_table")
+    st.dataframe(reconciliation.table_rows(rec), hide_index=True, use_container_width=True, column_config=columns,
+                 key="rec_table")
     with st.expander("Meter readings used at the period edges"):
-        st.dataframe(reconciliation.readings_rows(rec), hide_index=True, use_container_width=True)
+        st.dataframe(reconciliation.readings_rows(rec), hide_index=True, use_container_width=True,
+                     column_config=columns)
     workbook, name = reconciliation.workbook(store(), scope, rec, log=False)
     widgets.download("Download reconciliation (Excel)", workbook, name, key="rec_xlsx", what="Reconciliation",
                      rows=len(rec.months), store=store(), scope=scope, primary=True)

@@ -10,16 +10,17 @@ from chargeboard import corrections, exports, help, reports, theme, widgets  # n
 from chargeboard.web import store  # noqa: E402
 
 st.title("Charge reports")
-flt = widgets.session_filter(store(), scope, key="report", default_preset="Last month")
+flt = widgets.session_filter(store(), scope, default_preset="Last month")
 left, middle, right = st.columns([3, 2, 3])
 by = left.segmented_control("Consumption by", list(reports.GROUPINGS), format_func=reports.GROUPINGS.get,
-                            default="station", key="report_by") or "station"
-include_idle = middle.toggle("Include those with no sessions", key="report_idle",
+                            default="station", key="by", bind=widgets.URL) or "station"
+include_idle = middle.toggle("Include those with no sessions", key="idle", bind=widgets.URL,
                              help="A report normally lists only stations (users, tags) that had a session "
                                   "in the period. Switch on to see idle ones with 0.")
 attribute_by = right.radio("Date sessions by", list(reports.ATTRIBUTIONS), format_func=reports.ATTRIBUTIONS.get,
-                           horizontal=True, key="report_attribute", help=corrections.ATTRIBUTE_BY_HELP)
-use_corrected = right.toggle(corrections.USE_CORRECTED_LABEL, key="report_corrected", help=corrections.USE_CORRECTED_HELP)
+                           horizontal=True, key="dating", bind=widgets.URL, help=corrections.ATTRIBUTE_BY_HELP)
+use_corrected = right.toggle(corrections.USE_CORRECTED_LABEL, key="corrected", bind=widgets.URL,
+                             help=corrections.USE_CORRECTED_HELP)
 report = reports.build_report(store(), scope, reports.ReportRequest(flt, by, include_idle, attribute_by, use_corrected))
 
 if report.is_empty and not include_idle:
@@ -44,9 +45,11 @@ table, by_month = st.tabs(["Report", "Month by month"])
 with table:
     st.plotly_chart(reports.entity_chart(report), use_container_width=True,
                     config=theme.plotly_config(f"report-by-{by}"))
-    st.dataframe(report.rows[["key", "name", "detail", "sessions", "energy_kwh", "charging_hours", "share"]],
+    # No internal ids: a station shows its name and its charger's serial number.
+    shown = ["name", "serial"] if by == "station" else ["name", "detail"]
+    st.dataframe(report.rows[[*shown, "sessions", "energy_kwh", "charging_hours", "share"]],
                  hide_index=True, use_container_width=True, column_config={
-                     "key": "Key", "name": reports.GROUPINGS[by], "detail": reports.DETAIL_TITLES[by],
+                     "name": reports.GROUPINGS[by], "serial": "Serial number", "detail": reports.DETAIL_TITLES[by],
                      "sessions": st.column_config.NumberColumn("Sessions", format="%d"),
                      "energy_kwh": st.column_config.NumberColumn("Energy (kWh)", format="%.3f"),
                      "charging_hours": st.column_config.NumberColumn("Charging time (h)", format="%.1f"),

@@ -12,7 +12,7 @@ from chargeboard.web import store  # noqa: E402
 st.title("Statements")
 with st.container(border=True):
     left, right = st.columns([1, 2])
-    date_from, date_to = widgets.period("stmt", "Last month", left, right,
+    date_from, date_to = widgets.period("period", "Last month", left, right,
                                         tuple(p for p in periods.PRESETS if p != "All time"))
     standby_share = rest_share = None
     if scope.is_system_owner:

@@ -19,7 +19,7 @@ if saved := st.session_state.pop("tariff_saved", None):
 current = tariffs.periods(store())
 st.subheader("Prices in force")
 if current:
-    st.dataframe([{"from": p.valid_from, "until": None if p.valid_to.year == 9999 else p.valid_to,
+    st.dataframe([{"from": p.valid_from, "until": "" if p.valid_to.year == 9999 else p.valid_to,
                    "price": p.describe, "monthly fee": f"{p.monthly_fee} {p.currency}",
                    "standby shared": tariffs.SHARE_RULES[p.standby_share],
                    "other loads shared": tariffs.SHARE_RULES[p.rest_share],
@@ -60,4 +60,7 @@ with st.form("tariff"):
             st.rerun()
 
 st.subheader("History (every version)")
-st.dataframe(tariffs.history(store()), hide_index=True, use_container_width=True)
+st.dataframe(tariffs.history_rows(store()), hide_index=True, use_container_width=True, column_config={
+    "version": "Version", "valid_from": st.column_config.DateColumn("Valid from", format="YYYY-MM-DD"),
+    "change": "Price", "monthly_fee": "Monthly fee", "standby_shared": "Standby shared",
+    "rest_shared": "Other loads shared", "note": "Note", "entered": "Entered"})

@@ -84,7 +84,7 @@ def offered_scripts(at: AppTest) -> set[str]:
 def history_all_time(at: AppTest) -> AppTest:
     at.switch_page("pages/history.py").run()
     assert not at.exception, at.exception
-    at.selectbox(key="history_period").select("All time").run()
+    at.selectbox(key="period").select("All time").run()
     assert not at.exception, at.exception
     return at
 

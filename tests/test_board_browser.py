@@ -68,8 +68,21 @@ def test_board_dashboard_renders_every_chart_in_present_mode(browser, demo_app):
         page.get_by_text("Present mode").click()
         wait_idle(page)
         _charts_drawn(page, 3)
-        assert "present=1" in page.url
+        assert "present=true" in page.url
         assert not page.locator("[data-testid='stSidebar']").is_visible()
+        # Large KPI values on a projector (the body rule once shrank them to body size) ...
+        sizes = page.locator("[data-testid='stMetricValue']").evaluate_all(
+            "els => els.map(e => parseFloat(getComputedStyle(e.querySelector('p') || e).fontSize))")
+        assert len(sizes) >= 5 and min(sizes) >= 56, sizes
+        # ... labels that wrap, never cut with an ellipsis ...
+        cut = page.locator("[data-testid='stMetricLabel']").evaluate_all(
+            "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)")
+        assert cut == [], cut
+        # ... and chart text of at least 16 px, with dark ticks.
+        ticks = page.locator(f"{CHART} .xtick text, {CHART} .ytick text").evaluate_all(
+            "els => els.map(e => [parseFloat(e.style.fontSize), e.style.fill])")
+        assert ticks and min(size for size, _ in ticks) >= 16, ticks
+        assert {fill for _, fill in ticks} == {"rgb(51, 51, 51)"}, ticks
         titles = page.locator(f"{CHART} .gtitle").evaluate_all("els => els.map(e => e.textContent)")
         assert len(titles) >= 3 and all(t.strip() for t in titles), titles
         # Every chart carries a PNG download in its toolbar (Plotly's "Download plot as a png").
@@ -111,6 +124,46 @@ def test_my_usage_fits_a_phone(browser, demo_app):
         overflow = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth")
         assert overflow <= 390 + 2, f"My usage is {overflow}px wide on a 390px screen"
         page.screenshot(path=str(SHOTS / "my_usage_phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_phone_menu_closes_after_choosing_a_page(browser, demo_app):
+    context, page = _page(browser, 390, 844)
+    collapsed = "document.querySelector(\"[data-testid='stSidebar']\").dataset.collapsed === '{}'"
+    try:
+        log_in(page, demo_app.url, support.RESIDENT)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert sidebar.get_attribute("data-collapsed") == "true"  # a phone starts with the menu closed
+        page.locator("[data-testid='stExpandSidebarButton']").first.click()
+        page.wait_for_function(collapsed.format("false"), timeout=20_000)
+        sidebar.get_by_text("Charge history").click()
+        one(page.get_by_role("heading", name="Charge history"), timeout=60_000)
+        # The menu closed by itself (Streamlit's page links leave it open over the page).
+        page.wait_for_function(collapsed.format("true"), timeout=20_000)
+        assert sidebar.bounding_box()["width"] == 0
+        wait_idle(page, 60_000)
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
+def test_reconciliation_opens_on_months_with_readings(browser, demo_app):
+    context, page = _page(browser, 1400, 1400)
+    try:
+        log_in(page, demo_app.url, support.STYRET)
+        # Through the menu: a login at a direct address can land on the first page (reported to the lead).
+        page.locator("[data-testid='stSidebar']").get_by_text("Meter reconciliation").click()
+        try:
+            one(page.get_by_role("heading", name="Meter reconciliation"), timeout=60_000)
+        except AssertionError as error:  # say where the login landed instead
+            raise AssertionError(f"{page.url}: {page_text(page)[:400]}") from error
+        wait_idle(page, 60_000)
+        assert "last complete months with meter readings" in page_text(page)
+        meter = page.locator("[data-testid='stMetric']").filter(
+            has=page.locator("[data-testid='stMetricLabel']", has_text="Meter")).first
+        assert meter.locator("[data-testid='stMetricValue']").inner_text().strip() not in ("—", "")
+        assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
 

@@ -119,7 +119,7 @@ def test_system_owner_station_filter_narrows_table_and_totals(page, served_app):
     assert metric_value(page, "Sessions") == str(len(everything))
     assert wait_table_rows(page, len(everything)) == len(everything)
 
-    choose(page, "Charging station", "Garasje A1")
+    choose(page, "Charging station", "Garasje A1 · ZAP-A1")  # a station by its name and serial
     on_a1 = {s for s in everything if support.COOP_STATION[s] == "chg-a1"}
     page.wait_for_function(
         "n => [...document.querySelectorAll(\"[data-testid='stMetricValue']\")].some(e => e.innerText.trim() === n)",

@@ -20,10 +20,7 @@ def board(store, feeds):
     return load(store, feeds)
 
 
-def test_periods():
-    assert dashboard.previous_period(*MARCH) == (date(2025, 1, 29), date(2025, 2, 28))
-    assert dashboard.same_period_last_year(*MARCH) == (date(2024, 3, 1), date(2024, 3, 31))
-    assert dashboard.same_period_last_year(date(2024, 2, 29), date(2024, 2, 29)) == (date(2023, 2, 28),) * 2
+def test_hours_in():
     assert dashboard.hours_in(*MARCH) == 744
 
 
@@ -34,14 +31,38 @@ def test_kpis_and_comparisons(board):
     assert now.kwh_per_session == Decimal("7.500")
     assert now.occupied_hours == pytest.approx(4.0)
     assert now.utilisation == pytest.approx(4 / (2 * 744))
+    # March is compared with February (the calendar month before), not "29 Jan – 28 Feb"
+    assert (k.previous.date_from, k.previous.date_to) == (date(2025, 2, 1), date(2025, 2, 28))
     assert (k.previous.sessions, k.previous.energy_kwh, k.previous.active_users) == (1, Decimal("10.000"), 1)
     assert (k.last_year.sessions, k.last_year.energy_kwh) == (1, Decimal("4.000"))
     assert k.change("energy_kwh") == pytest.approx(1.25)
-    assert k.change("energy_kwh", "last_year") == pytest.approx(4.625)
     assert k.change("sessions") == pytest.approx(2.0)
-    assert k.change("utilisation") == pytest.approx(4 / 1488 - 1 / (2 * 31 * 24))
+    assert k.change("utilisation") == pytest.approx(4 / 1488 - 1 / (2 * 28 * 24))
     assert dashboard.format_change("energy_kwh", k.change("energy_kwh")) == "+125 %"
     assert dashboard.format_kpi("utilisation", now.utilisation) == "0.3"
+    # The data starts on 5 March 2024 (the clock-reset session of 2000 is no start): March 2024 is only
+    # partly covered, so no "+463 %" against it, but the reason.
+    assert k.first_data == date(2024, 3, 5)
+    assert k.change("energy_kwh", "last_year") is None
+    assert k.partial_note("last_year") == "partial data: data only from 5 Mar 2024"
+    assert k.partial_note("previous") is None
+
+
+def test_partial_current_period_and_a_period_not_over(board):
+    request = dashboard.DashboardRequest(date(2024, 1, 1), date(2024, 12, 31))  # data from 5 March 2024
+    k = dashboard.kpi_comparison(board, OWNER, request, today=date(2025, 4, 1))
+    assert k.change("energy_kwh") is None and k.partial_note("previous") == "partial data: no data for 2023"
+    running = dashboard.DashboardRequest(date(2025, 3, 1), date(2025, 3, 31))
+    k = dashboard.kpi_comparison(board, OWNER, running, today=date(2025, 3, 20))
+    assert k.partial_note("previous") == "partial data: March 2025 is not over yet"
+
+
+def test_no_minus_zero():
+    assert dashboard.format_change("energy_kwh", -0.004) == "0 %"
+    assert dashboard.format_change("energy_kwh", 0.004) == "0 %"
+    assert dashboard.format_change("utilisation", -0.0004) == "0.0 pp"
+    assert dashboard.format_change("energy_kwh", -0.006) == "-1 %"
+    assert dashboard.format_change("sessions", None) is None
 
 
 def test_attribution_by_registration_counts_the_offline_session(board):
@@ -57,6 +78,21 @@ def test_scope_limits_the_dashboard(board):
     assert (k.sessions, k.energy_kwh, k.stations) == (1, Decimal("5.000"), 1)
 
 
+def test_charger_owner_board_counts_own_stations_and_shows_own_charging_elsewhere_apart(board):
+    # u-1 owns chg-2 and charges at chg-1 (someone else's): the board counts chg-2 only.
+    owner = ScopeCls("u1", CHARGER_OWNER, user_ids=("u-1",), station_ids=("chg-2",))
+    view = dashboard.dashboard_view(board, owner, dashboard.DashboardRequest(*MARCH))
+    now = view.kpis.current
+    assert (now.sessions, now.energy_kwh, now.stations) == (1, Decimal("5.000"), 1)
+    assert list(view.utilisation["station"]) == ["Station chg-2"]
+    elsewhere = view.elsewhere
+    assert (elsewhere.sessions, elsewhere.energy_kwh) == (2, Decimal("17.500"))
+    assert elsewhere.stations == {"chg-1": "Station chg-1"}
+    # Someone owning every station they charged at has no "elsewhere" section.
+    only_own = ScopeCls("u2", CHARGER_OWNER, user_ids=("u-2",), station_ids=("chg-2",))
+    assert dashboard.dashboard_view(board, only_own, dashboard.DashboardRequest(*MARCH)).elsewhere is None
+
+
 def test_monthly_trend_with_year_over_year(board):
     trend = dashboard.monthly_trend(board, OWNER, dashboard.DashboardRequest(*MARCH))
     assert len(trend) == 12 and trend["month"].iloc[0] == date(2024, 4, 1) and trend["month"].iloc[-1] == date(2025, 3, 1)
@@ -64,6 +100,9 @@ def test_monthly_trend_with_year_over_year(board):
     assert (march["energy_kwh"], march["sessions"], march["last_year_kwh"]) == (Decimal("22.500"), 3, Decimal("4.000"))
     assert trend.iloc[-2]["energy_kwh"] == Decimal("10.000")
     assert dashboard.trend_title(trend).startswith("March 2025 was the busiest month: 22 kWh")
+    assert dashboard.trend_title(trend).endswith("· 12 months +862 % on the year before")  # 38.5 (x1 dated June 2024 included) vs 4 kWh
+    # The data starts 5 March 2024, inside the year before (April 2023 – March 2024): no percentage.
+    assert dashboard.trend_title(trend, date(2024, 3, 5)).endswith("· the year before has data only from 5 Mar 2024")
     fig = dashboard.trend_chart(trend)
     assert fig.data[0].marker.color == theme.ENERGY and fig.layout.yaxis.title.text == "Energy (kWh)"
 

@@ -168,3 +168,26 @@ def test_own_excel_export_without_tariff_leaves_cost_blank(store, feeds):
     book = openpyxl.load_workbook(io.BytesIO(my_usage.export_workbook(store, me(), usage, log=False)[0]))
     rows = list(book["My sessions"].iter_rows(values_only=True))
     assert rows[1][7] is None and rows[-1][7] is None
+
+
+def test_own_sessions_show_their_cost_as_the_statement_prices_them(tmp_path):
+    from costs_support import make_store, session  # noqa: PLC0415
+
+    from chargeboard import statements, tariffs  # noqa: PLC0415
+
+    store = make_store(tmp_path, [
+        session("day", "kari", "ST1", "2026-01-05T10:00:00", "2026-01-05T12:00:00", 10.0),
+        session("night", "kari", "ST1", "2026-01-06T22:00:00", "2026-01-06T23:00:00", 5.0),
+        session("ola", "ola", "ST1", "2026-01-05T10:00:00", "2026-01-05T12:00:00", 7.0),  # same start, not hers
+    ])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "2.00", monthly_fee="49",
+                        bands=[{"from_hour": 22, "to_hour": 6, "price": "1.00"}])
+    kari = Scope("kari", RESIDENT, user_ids=("u-kari",))
+    usage = my_usage.my_usage(store, kari, date(2026, 1, 31))
+    costs = dict(zip(usage.sessions["session_id"],
+                     my_usage.session_costs(store, kari, usage.sessions), strict=True))
+    assert costs == {"day": Decimal("20.00"), "night": Decimal("5.00")}  # 10 kWh × 2.00; 5 kWh × the night's 1.00
+    statement = statements.build_statements(store, kari, statements.StatementRequest(date(2026, 1, 1),
+                                                                                      date(2026, 1, 31)))
+    assert sum(costs.values()) == statement.lines[0].energy_cost  # the fee (49) stays on the statement
+    store.close()

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from costs_support import make_store, session
+from costs_support import add_sessions, make_store, session
 
 from chargeboard import meters, reconciliation
 from chargeboard.scope import Scope, system_scope
@@ -87,3 +87,39 @@ def test_only_the_system_owner(store):
     with pytest.raises(reconciliation.ReconciliationError):
         reconciliation.reconcile(store, Scope("kari", "resident", user_ids=("u-kari",)), "garage-a",
                                  date(2026, 1, 1), date(2026, 1, 31))
+
+
+def test_opens_on_the_last_complete_months_with_readings(store, tmp_path):
+    # Readings from 31 Dec 12:00 to 1 Apr 08:00: January to March have a meter figure, April does not.
+    readings(store, tmp_path, "M,2025-12-31T12:00:00+01:00,1000.000,Garage A,\n"
+                              "M,2026-02-15T12:00:00+01:00,1400.000,Garage A,\n"
+                              "M,2026-04-01T08:00:00+02:00,1900.000,Garage A,\n")
+    assert reconciliation.months_with_readings(store, "garage-a", date(2026, 11, 25)) == (date(2026, 1, 1),
+                                                                                          date(2026, 3, 31))
+    # Only complete months: on 20 March, February is the last one.
+    assert reconciliation.months_with_readings(store, "garage-a", date(2026, 3, 20)) == (date(2026, 1, 1),
+                                                                                         date(2026, 2, 28))
+    # At most the 12 months before the last covered one.
+    assert reconciliation.months_with_readings(store, "garage-a", date(2026, 11, 25), at_most=2) == (
+        date(2026, 2, 1), date(2026, 3, 31))
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a",
+                                   *reconciliation.months_with_readings(store, "garage-a", date(2026, 11, 25)))
+    assert rec.total.meter_kwh is not None and all(m.meter_kwh is not None for m in rec.months)
+    assert [m.label for m in rec.months] == ["Jan 2026", "Feb 2026", "Mar 2026"]  # month labels with the year
+    assert reconciliation.months_with_readings(store, "garage-b", date(2026, 11, 25)) is None  # no meter
+
+
+def test_all_installations_view(store, tmp_path):
+    add_sessions(store, tmp_path, [session("b1", "per", "STB", "2026-01-05T10:00:00", "2026-01-05T11:00:00", 5.0)],
+                 "Garage B", "garage-b.json")
+    readings(store, tmp_path, "M,2026-01-01T00:00:00+01:00,0,Garage A,\nM,2026-02-01T00:00:00+01:00,500,Garage A,\n"
+                              "N,2026-01-01T00:00:00+01:00,0,Garage B,\n")
+    recs = reconciliation.reconcile_all(store, system_scope(), date(2026, 1, 1), date(2026, 1, 31))
+    rows = reconciliation.all_installations_rows(recs)
+    assert [r["installation"] for r in rows] == ["Garage A", "Garage B", "All installations"]
+    assert rows[0]["meter_kwh"] == Decimal("500.000") and rows[0]["sessions_kwh"] == Decimal("90.000")
+    assert rows[1]["meter_kwh"] is None  # Garage B's meter has one reading
+    assert rows[2]["meter_kwh"] is None and rows[2]["sessions_kwh"] == Decimal("95.000")
+    assert set(rows[0]) <= set(reconciliation.COLUMN_TITLES)  # every column has a title for people
+    assert set(reconciliation.table_rows(recs[0])[0]) <= set(reconciliation.COLUMN_TITLES)
+    assert set(reconciliation.readings_rows(recs[0])[0]) <= set(reconciliation.COLUMN_TITLES)

@@ -136,6 +136,23 @@ def test_resident_scope_counts_only_own_sessions(small):
     assert set(build_report(small, resident, ReportRequest(MARCH, by="user")).rows["key"]) == {"u-a"}
 
 
+def test_a_station_shows_its_serial_and_the_charts_never_repeat_a_colour(small):
+    from chargeboard import reports, theme  # noqa: PLC0415
+
+    by_station = build_report(small, ALL, ReportRequest(MARCH, by="station"))
+    assert dict(zip(by_station.rows["name"], by_station.rows["serial"], strict=True)) == {
+        "Lader chg-1": "SER-chg-1", "Lader chg-2": "SER-chg-2"}
+    assert list(by_station.rows.columns[:3]) == ["key", "name", "serial"]  # the CSV keeps the feed's key
+    by_user = build_report(small, ALL, ReportRequest(SessionFilter(date(2025, 1, 1), date(2025, 4, 30)), by="user"))
+    fig = reports.monthly_chart(by_user, top=1)  # one named band, the rest as "others"
+    colours = [trace.marker.color for trace in fig.data]
+    assert [trace.name for trace in fig.data] == ["Name u-b", "others"]
+    assert colours == [theme.CATEGORICAL[0], theme.GREY] and len(set(colours)) == len(colours)
+    wide = reports.monthly_chart(by_user)  # every entity named: still one colour each
+    assert len({t.marker.color for t in wide.data}) == len(wide.data) == 3
+    assert fig.layout.legend.x > 1  # the legend sits beside the plot, never over the title
+
+
 def test_bad_grouping_is_refused(small):
     with pytest.raises(ValueError):
         build_report(small, ALL, ReportRequest(MARCH, by="tag"))

@@ -64,8 +64,8 @@ def test_append_only_versions_keep_past_statements(tmp_path):
     tariffs.add_version(store, "kasserer", date(2026, 1, 1), "1.80", created_at=first + timedelta(days=30))
     assert cost_of(store, date(2026, 2, 1), date(2026, 2, 28), as_of=first + timedelta(days=1))["Kari Nordmann"] == 15
     assert cost_of(store, date(2026, 2, 1), date(2026, 2, 28))["Kari Nordmann"] == 18
-    history = tariffs.history(store)
-    assert list(history["created_by"]) == ["kasserer", "styret"] and len(history) == 2
+    history = tariffs.history_rows(store)
+    assert [r["entered"].rsplit(" by ", 1)[1] for r in history] == ["kasserer", "styret"]
     st = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 2, 1),
                                                                                         date(2026, 2, 28)))
     assert any("changed after the period ended" in n and "kasserer" in n for n in st.notes)
@@ -98,3 +98,18 @@ def test_csv_sessions_priced_evenly(tmp_path):
     ingest.ingest_file(store, path, installation="Garage A")
     tariffs.add_version(store, "styret", date(2026, 1, 1), "2", bands=[{"from_hour": 22, "to_hour": 6, "price": "1"}])
     assert cost_of(store, date(2026, 4, 1), date(2026, 4, 1))["Eva"] == Decimal("6")
+
+
+def test_tariff_history_reads_as_words_not_json(tmp_path):
+    store = make_store(tmp_path, [session("g", "kari", "ST1", "2026-02-01T10:00:00", "2026-02-01T12:00:00", 10.0)])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "1.85", monthly_fee="49",
+                        bands=[{"from_hour": 22, "to_hour": 6, "price": "1.10"}], standby_share="equal",
+                        created_at=datetime(2026, 1, 2, 9, 30, tzinfo=UTC))
+    tariffs.add_version(store, "styret", date(2026, 3, 1), "0", withdrawn=True)
+    withdrawn, first = tariffs.history_rows(store)
+    assert first["change"] == "1.85 NOK/kWh, cheaper hours 22:00–06:00 1.10 NOK/kWh"
+    assert first["monthly_fee"] == "49.00 NOK" and first["standby_shared"] == "equally per active resident"
+    assert first["note"] == "" and first["entered"] == "2026-01-02 09:30 UTC by styret"
+    assert withdrawn["change"] == "withdraws the period from this date"
+    text = " ".join(str(v) for row in (first, withdrawn) for v in row.values())
+    assert "None" not in text and "{" not in text and "from_hour" not in text

@@ -1,0 +1,7 @@
+-- The first local day with a counted session of reliable time, within the caller's scope (and
+-- installations, when given): where "All time" starts and what tells a comparison that its
+-- period is only partly covered by data. A clock reset to 2000-01-01 (time unreliable) is not a start.
+SELECT min(s.started_local)::DATE AS first_day
+FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+WHERE NOT s.void AND NOT s.time_unreliable
+  AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))

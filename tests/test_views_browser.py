@@ -1,0 +1,132 @@
+"""Bookmarkable views (issue 10, item 3) in a real browser, on the co-op store: the page and its
+filters live in the address; a reload and a fresh browser open the same view; the same address
+opened by a resident shows only her own data (ids she may not see are dropped, never widening)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+import support
+from browser_support import choose, log_in, metric_value, one, wait_idle
+
+# Q1 2025, station Garasje B1, users Kari and Ola (and one nobody may see), all sessions; the history page.
+HISTORY_VIEW = "/history?" + urlencode({
+    "period": "Custom", "period_dates": ["2025-01-01", "2025-03-31"], "installation": "Testlaget",
+    "station": "Garasje B1 · ZAP-B1", "user": [support.KARI.name, support.OLA.name, "Nobody Known"]}, doseq=True)
+ON_B1 = {"k2", "k3", "o2"}  # Kari's and Ola's counted sessions on B1 in Q1 2025
+
+
+@pytest.fixture
+def context(browser):
+    opened = browser.new_context(viewport={"width": 1400, "height": 1100})
+    yield opened
+    opened.close()
+
+
+def selected(page, label: str) -> list[str]:
+    """The chips a multiselect shows as chosen."""
+    box = page.locator("[data-testid='stMultiSelect']").filter(has=page.get_by_text(label, exact=True))
+    return [t.strip() for t in box.locator("[data-tag] span[title]").all_inner_texts()]
+
+
+def picked_dates(page) -> tuple[str, str]:
+    """The custom period's two dates as shown (digits only, year first as the format says)."""
+    def digits(end: str) -> str:
+        group = one(page.get_by_role("group", name=f"From – to (both days included) {end} date"))
+        return "".join(c for c in group.inner_text() if c.isdigit())
+    return digits("start"), digits("end")
+
+
+def kwh(sessions) -> str:
+    return f"{sum(Decimal(str(support.COOP_KWH[s])) for s in sessions):,.3f} kWh"
+
+
+def assert_history_view(page, users: list[str], sessions: set[str]) -> None:
+    one(page.get_by_role("heading", name="Charge history"))
+    wait_idle(page)
+    assert picked_dates(page) == ("20250101", "20250331")
+    assert selected(page, "Installation") == ["Testlaget"]
+    assert selected(page, "Charging station") == ["Garasje B1 · ZAP-B1"]
+    assert selected(page, "User") == users
+    assert metric_value(page, "Sessions") == str(len(sessions))
+    assert metric_value(page, "Energy") == kwh(sessions)
+
+
+def test_history_view_survives_reload_and_opens_the_same_in_a_fresh_browser(browser, context, served_app):
+    page = context.new_page()
+    log_in(page, served_app.url + HISTORY_VIEW, support.STYRET)
+    assert_history_view(page, [support.KARI.name, support.OLA.name], ON_B1)
+    assert "Nobody" not in page.url  # an unknown value is dropped from the view and the address
+
+    page.reload()
+    page.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=20_000)
+    assert "/history?" in page.url
+    assert_history_view(page, [support.KARI.name, support.OLA.name], ON_B1)
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1100})
+    try:
+        fresh = other.new_page()
+        log_in(fresh, served_app.url + HISTORY_VIEW, support.STYRET)
+        assert_history_view(fresh, [support.KARI.name, support.OLA.name], ON_B1)
+    finally:
+        other.close()
+
+
+def test_the_same_address_opened_by_a_resident_shows_only_her_own_data(context, served_app):
+    page = context.new_page()
+    log_in(page, served_app.url + HISTORY_VIEW, support.RESIDENT)
+    mine = ON_B1 & support.COOP_VISIBLE["kari"]
+    assert_history_view(page, [support.KARI.name], mine)
+    assert "Ola" not in page.url
+
+
+def test_a_changed_filter_goes_into_the_address(context, served_app):
+    page = context.new_page()
+    log_in(page, served_app.url + "/reports?period=Custom&period_dates=2025-01-01&period_dates=2025-03-31&by=User", support.STYRET)
+    one(page.get_by_role("heading", name="Charge reports"))
+    wait_idle(page)
+    control = page.get_by_role("radiogroup", name="Consumption by")
+    assert control.get_by_role("radio", name="User", exact=True).get_attribute("aria-checked") == "true"
+    control.get_by_role("radio", name="RFID tag", exact=True).click()
+    wait_idle(page)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('by') === 'RFID tag'")
+    page.reload()
+    page.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=20_000)
+    one(page.get_by_role("heading", name="Charge reports"))
+    wait_idle(page)
+    control = page.get_by_role("radiogroup", name="Consumption by")
+    assert control.get_by_role("radio", name="RFID tag", exact=True).get_attribute("aria-checked") == "true"
+    assert picked_dates(page) == ("20250101", "20250331")
+
+
+def test_offline_filter_on_the_history(context, served_app):
+    page = context.new_page()
+    log_in(page, served_app.url + "/history?period=Custom&period_dates=2025-01-01&period_dates=2025-03-31&status=Charged+offline+(OFFLINE)",
+           support.STYRET)
+    one(page.get_by_role("heading", name="Charge history"))
+    wait_idle(page)
+    assert metric_value(page, "Sessions") == "1"  # k3, the one session charged offline
+    assert metric_value(page, "Energy") == kwh({"k3"})
+
+
+def test_charger_owner_sees_his_stations_and_his_own_charging_elsewhere_apart(context, served_app):
+    # Per owns Garasje A1 and A2; he charged once himself, on B1 (someone else's station).
+    page = context.new_page()
+    log_in(page, served_app.url + "/", support.OWNER)  # through the menu: a direct address runs the page without it (trap 1)
+    links = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']")
+    links.filter(has_text="My charging stations").first.wait_for()
+    assert "Board dashboard" not in " ".join(links.all_inner_texts())
+    links.filter(has_text="My charging stations").first.click()
+    one(page.get_by_role("heading", name="My charging stations"))  # titled for him, not "Board dashboard"
+    wait_idle(page)
+    choose(page, "Period", "Last year")
+    one(page.get_by_role("heading", name="Your charging stations"))
+    one(page.get_by_role("heading", name="Your own charging at other stations"))
+    on_his = {s for s in support.NON_VOID if support.COOP_STATION[s] in ("chg-a1", "chg-a2")}
+    sessions = page.locator("[data-testid='stMetric']").filter(
+        has=page.locator("[data-testid='stMetricLabel']", has_text="Sessions"))
+    values = [v.strip() for v in sessions.locator("[data-testid='stMetricValue']").all_inner_texts()]
+    assert values == [str(len(on_his)), "1"], values  # his stations (p1 not among them), then p1 elsewhere
+    assert "At Garasje B1; not counted above." in page.locator("[data-testid='stMain']").inner_text()
