@@ -20,12 +20,12 @@ if done := st.session_state.pop("account_done", None):
     st.success(done)
 
 rows = account_admin.account_rows()
-st.dataframe(rows, hide_index=True, use_container_width=True)
+st.dataframe(rows, hide_index=True, width="stretch")
 usernames = [r["username"] for r in rows]
 
 choices = account_admin.choices(store(), scope)
 st.subheader("Add a resident or charger owner")
-with st.form("add_account"):
+with st.form("add_account", clear_on_submit=True):
     a, b, c = st.columns(3)
     username = a.text_input("Username (lower case)")
     name = b.text_input("Name")
@@ -70,7 +70,7 @@ with st.form("change_account"):
 st.subheader("Login locks")
 locks = account_admin.lock_rows()
 if locks:
-    st.dataframe(locks, hide_index=True, use_container_width=True)
+    st.dataframe(locks, hide_index=True, width="stretch")
     with st.form("lift_lock"):
         lock = st.selectbox("Lock", [row["lock"] for row in locks])
         if st.form_submit_button("Lift the lock"):
@@ -86,4 +86,4 @@ else:
                f"{accounts.LOCK_SECONDS // 60} minutes).")
 
 st.subheader("Changes")
-st.dataframe(accounts.changes(), hide_index=True, use_container_width=True)
+st.dataframe(accounts.changes(), hide_index=True, width="stretch")

@@ -339,3 +339,28 @@ def test_everyone_changes_their_own_password(app_env):
     with pytest.raises(accounts.LoginRefused):
         accounts.check_login("ola", support.RESIDENT2.password, "x", delay_unit=0)
     assert yaml.safe_load(Path(app_env["CHARGEBOARD_AUTH"]).read_text())  # still a valid file
+
+
+# -- no traceback for a visitor -----------------------------------------------------------------
+
+def test_an_unexpected_error_during_login_is_one_line_with_an_id(app_env, caplog):
+    # A real fault: the accounts' lock file cannot be opened (a folder sits where it belongs).
+    lock = Path(app_env["CHARGEBOARD_AUTH"]).with_name("auth.lock")
+    lock.mkdir()
+    at = log_in(fresh(), support.RESIDENT.username, support.RESIDENT.password)
+    assert not at.exception, at.exception
+    errors = [str(e.value) for e in at.error]
+    assert len(errors) == 1 and "error id" in errors[0], errors
+    error_id = errors[0].split("error id ")[1].split(")")[0]
+    shown = texts(at)
+    assert "Traceback" not in shown and str(ROOT) not in shown and "IsADirectoryError" not in shown
+    assert f"error id {error_id}" in caplog.text and "Traceback" in caplog.text  # the details: server-side
+
+
+def test_streamlit_shows_no_error_details():
+    import tomllib  # noqa: PLC0415
+
+    from streamlit import config  # noqa: PLC0415
+
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert settings["client"]["showErrorDetails"] == config.ShowErrorDetailsConfigOptions.NONE
