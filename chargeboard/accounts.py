@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hmac
 import json
 import logging
@@ -49,8 +50,12 @@ MAX_DELAY = 30.0               # seconds: the growing delay stops growing here
 EMPTY_CONFIG = {"cookie": {"name": "chargeboard_auth", "expiry_days": 14}, "credentials": {"usernames": {}}}
 HEADER = ("# Chargeboard login accounts. Passwords are bcrypt hashes only: manage them on the Accounts\n"
           "# page or with `python -m chargeboard user add|passwd|role|remove|list`.\n")
-# A bcrypt hash no password matches: an unknown username costs the same time as a wrong password.
-_NO_ACCOUNT_HASH = bcrypt.hashpw(b"no such account", bcrypt.gensalt(rounds=12))
+
+
+@functools.cache
+def _no_account_hash() -> bytes:
+    """A bcrypt hash no password matches: an unknown username costs the time of a wrong password."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=12))
 
 
 class AccountError(ValueError):
@@ -431,7 +436,7 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
     if failures and delay_unit > 0:
         sleep(min(delay_unit * 2 ** failures, MAX_DELAY))
     entry = load_config(path)["credentials"]["usernames"].get(username)
-    stored = entry.get("password", "").encode() if entry else _NO_ACCOUNT_HASH
+    stored = entry.get("password", "").encode() if entry else _no_account_hash()
     try:
         matches = bcrypt.checkpw(password.encode(), stored)
     except ValueError:  # not a bcrypt hash
