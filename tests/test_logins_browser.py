@@ -197,7 +197,8 @@ def pick(page, label: str, option: str) -> None:
 
 def test_a_resident_added_on_the_accounts_page_logs_in_and_is_out_once_removed(browser, server, context):
     board = context.new_page()
-    log_in(board, server.url + "/accounts", support.STYRET)
+    log_in(board, server.url + "/", support.STYRET)
+    board.locator("[data-testid='stSidebar']").get_by_text("Accounts", exact=True).first.click()
     board.get_by_role("heading", name="Accounts").first.wait_for(timeout=SLOW)
     wait_idle(board, SLOW)
     board.get_by_role("textbox", name="Username (lower case)").fill("nina")
