@@ -31,7 +31,8 @@ demo: $(VENV)/.runtime
 run: $(VENV)/.runtime .cookie-key $(DB)
 	@echo ""
 	@echo "Chargeboard on http://127.0.0.1:$(PORT)"
-	@echo "Demo logins (username / password):"
+	@echo "Demo logins (username / password), in $(DB:.duckdb=.auth.yaml) next to the demo store"
+	@echo "(a store with no accounts file asks for its system owner: see README, Accounts):"
 	@echo "  styret / demo-styret   system owner: everything, reports, exports"
 	@echo "  per    / demo-per      charger owner: his two stations in Garage B"
 	@echo "  kari   / demo-kari     resident: her own sessions"

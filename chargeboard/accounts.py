@@ -1,24 +1,77 @@
-"""Login accounts (auth.yaml) and how each one maps to the sessions it may see.
+"""Login accounts (the accounts file), their logins, and how each one maps to the sessions it may see.
 
-auth.yaml is the one obvious place for both links: a resident's account is tied to the
-feed's users by e-mail address; a charger owner's account lists its stations (by the
-feed's station id or the charger's serial).
+The accounts file (YAML, `settings.auth_path()`: next to the store unless $CHARGEBOARD_AUTH says
+otherwise) is the one place for both links: a resident's account is tied to the feed's users by
+e-mail address within the account's installations; a charger owner's account lists its stations
+(by the feed's station id or the charger's serial).
+
+Every change goes through this module, from the command line (`python -m chargeboard user`) and
+from the app's Accounts page alike. Beside the accounts file live, with the same 0600 mode:
+  <stem>.lock           the fcntl lock every change (and every login's bookkeeping) holds
+  <stem>.logins.json    failed-login counters and locks, per username and per client
+  <stem>.changes.jsonl  the append-only record of every change: who, when, what
+A save keeps the file's mode and replaces it atomically (temporary file + os.replace).
+
+Logins are revocable: each account carries `session_version`; the app puts it into the login
+cookie and remembers it for the browser session, and refuses either once it differs. Logout,
+a password change, a role change and removal all bump it (removal by removing the account).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
+import hmac
+import json
+import logging
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import bcrypt
 import yaml
 
 from chargeboard import settings
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope, system_scope
+
+log = logging.getLogger("chargeboard.logins")
+
+FILE_MODE = 0o600
+MAX_FAILURES = 10              # failed logins (per username, per client) before the lock
+FAILURE_WINDOW = 15 * 60       # failures older than this are forgotten
+LOCK_SECONDS = 15 * 60
+MAX_DELAY = 30.0               # seconds: the growing delay stops growing here
+EMPTY_CONFIG = {"cookie": {"name": "chargeboard_auth", "expiry_days": 14}, "credentials": {"usernames": {}}}
+HEADER = ("# Chargeboard login accounts. Passwords are bcrypt hashes only: manage them on the Accounts\n"
+          "# page or with `python -m chargeboard user add|passwd|role|remove|list`.\n")
+
+
+@functools.cache
+def _no_account_hash() -> bytes:
+    """A bcrypt hash no password matches: an unknown username costs the time of a wrong password."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=12))
 
 
 class AccountError(ValueError):
-    pass
+    """A change or lookup that cannot be done; the message is one line for the user."""
+
+
+class AccountsFileError(AccountError):
+    """The accounts file is missing, unreadable or malformed."""
+
+
+class LoginRefused(AccountError):
+    """A login that did not succeed: wrong credentials, or locked after too many failures."""
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
 
 
 @dataclass(frozen=True)
@@ -28,32 +81,175 @@ class Account:
     email: str
     role: str
     stations: tuple[str, ...] = field(default=())
+    installations: tuple[str, ...] = field(default=())
+    session_version: int = 0
+
+
+# -- the files ---------------------------------------------------------------------------------
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.stem + suffix)
+
+
+def logins_path(path: Path) -> Path:
+    return _beside(path, ".logins.json")
+
+
+def changes_path(path: Path) -> Path:
+    return _beside(path, ".changes.jsonl")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialise every change to the accounts file and its companions (app and CLI alike)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(_beside(path, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Temporary file in the same folder, then os.replace: a reader never sees half a file.
+    The file keeps its mode (0600 when new)."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = FILE_MODE
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def load_config(path: Path | None = None) -> dict:
-    path = path or settings.auth_path()
-    with open(path, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle) or {}
-    config.setdefault("credentials", {}).setdefault("usernames", {})
-    config["credentials"]["usernames"] = config["credentials"]["usernames"] or {}
+    """The accounts file as a dict; AccountsFileError (one line) when missing or malformed."""
+    path = Path(path or settings.auth_path())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AccountsFileError(f"{path}: no accounts file (create the system owner with "
+                                "`python -m chargeboard user add NAME --role system_owner`)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise AccountsFileError(f"{path}: cannot read the accounts file: {error}") from None
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or "not valid YAML"
+        raise AccountsFileError(f"{path}{where}: {reason}") from None
+    if not isinstance(config, dict):
+        raise AccountsFileError(f"{path}: the accounts file must be a mapping with credentials: usernames:")
+    credentials = config.setdefault("credentials", {}) or {}
+    if not isinstance(credentials, dict):
+        raise AccountsFileError(f"{path}: credentials must be a mapping")
+    config["credentials"] = credentials
+    users = credentials.get("usernames") or {}
+    if not isinstance(users, dict) or not all(isinstance(e, dict) for e in users.values()):
+        raise AccountsFileError(f"{path}: credentials: usernames must map each username to its entry")
+    credentials["usernames"] = {str(u): e for u, e in users.items()}
+    if not isinstance(config.get("cookie") or {}, dict):
+        raise AccountsFileError(f"{path}: cookie must be a mapping")
+    try:
+        accounts(config)
+    except AccountError as error:
+        raise AccountsFileError(f"{path}: {error}") from None
     return config
 
 
+def _save(config: dict, path: Path) -> None:
+    # Keep the file's leading comment: it tells the next reader how accounts are linked.
+    header = HEADER
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        header = "".join(lines[: next((i for i, x in enumerate(lines) if not x.startswith("#")), len(lines))])
+    _write_atomically(path, header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+
+def write_new_file(path: Path, header: str = HEADER) -> None:
+    """An accounts file with no accounts (0600), replacing what was there; its record starts anew."""
+    with _locked(path):
+        config = json.loads(json.dumps(EMPTY_CONFIG))
+        _write_atomically(path, header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+        changes_path(path).unlink(missing_ok=True)
+        logins_path(path).unlink(missing_ok=True)
+
+
+def _record(path: Path, by: str, action: str, account: str, detail: str = "") -> None:
+    """Append one change to the record (held lock; the file is 0600 and only ever appended)."""
+    entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "by": by, "action": action,
+             "account": account, "detail": detail}
+    fd = os.open(changes_path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def changes(path: Path | None = None, limit: int = 200) -> list[dict]:
+    """The newest `limit` recorded changes, newest first."""
+    record = changes_path(Path(path or settings.auth_path()))
+    if not record.exists():
+        return []
+    entries = []
+    for line in record.read_text(encoding="utf-8").splitlines()[-limit:]:
+        with contextlib.suppress(ValueError):
+            entries.append(json.loads(line))
+    return entries[::-1]
+
+
+def _change(path: Path | None, by: str, action: str, account: str, detail: str,
+            apply: Callable[[dict], None], *, create: bool = False) -> None:
+    """Load, apply, save and record one change under the lock, so no change is lost."""
+    path = Path(path or settings.auth_path())
+    with _locked(path):
+        if create and not path.exists():
+            config = json.loads(json.dumps(EMPTY_CONFIG))
+        else:
+            config = load_config(path)
+        apply(config["credentials"]["usernames"])
+        _save(config, path)
+        _record(path, by, action, account, detail)
+
+
+# -- accounts --------------------------------------------------------------------------------
+
 def _account(username: str, entry: dict) -> Account:
     roles = entry.get("roles") or []
-    if len(roles) != 1 or roles[0] not in ROLES:
+    if not isinstance(roles, list) or len(roles) != 1 or roles[0] not in ROLES:
         raise AccountError(f"account {username!r}: roles must be one of {', '.join(ROLES)}")
+    if not isinstance(entry.get("password"), str):
+        raise AccountError(f"account {username!r}: no password hash")
     return Account(
         username=username,
-        name=entry.get("name") or username,
-        email=(entry.get("email") or "").strip().lower(),
+        name=str(entry.get("name") or username),
+        email=normal_email(entry.get("email")),
         role=roles[0],
         stations=tuple(str(s) for s in entry.get("stations") or ()),
+        installations=tuple(str(i) for i in entry.get("installations") or ()),
+        session_version=int(entry.get("session_version") or 0),
     )
+
+
+def normal_email(email: object) -> str:
+    return str(email or "").strip().lower()
 
 
 def accounts(config: dict) -> dict[str, Account]:
     return {u: _account(u, e) for u, e in config["credentials"]["usernames"].items()}
+
+
+def list_accounts(path: Path | None = None) -> list[Account]:
+    return sorted(accounts(load_config(path)).values(), key=lambda a: (ROLES.index(a.role), a.username))
 
 
 def find_account(username: str, path: Path | None = None) -> Account:
@@ -63,15 +259,8 @@ def find_account(username: str, path: Path | None = None) -> Account:
     return found
 
 
-def scope_for(account: Account, store) -> Scope:
-    """The one function that turns an identity into what it may see."""
-    if account.role == SYSTEM_OWNER:
-        return Scope(account.username, SYSTEM_OWNER, see_all=True, display_name=account.name)
-    user_ids = tuple(r[0] for r in store.rows("user_ids_by_email", email=account.email)) if account.email else ()
-    station_ids: tuple[str, ...] = ()
-    if account.role == CHARGER_OWNER and account.stations:
-        station_ids = tuple(r[0] for r in store.rows("station_ids_by_key", keys=list(account.stations)))
-    return Scope(account.username, account.role, user_ids=user_ids, station_ids=station_ids, display_name=account.name)
+def has_system_owner(path: Path | None = None) -> bool:
+    return any(a.role == SYSTEM_OWNER for a in accounts(load_config(path)).values())
 
 
 def hash_password(password: str) -> str:
@@ -80,40 +269,264 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
 
 
-def _save(config: dict, path: Path) -> None:
-    # Keep the file's leading comment: it tells the next reader how accounts are linked.
-    header = ""
-    if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        header = "".join(line for line in lines[: next((i for i, x in enumerate(lines) if not x.startswith("#")), 0)])
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    tmp.replace(path)
+def new_password() -> str:
+    """A one-time password for a new account: 16 characters, shown once."""
+    return secrets.token_urlsafe(12)
+
+
+def _existing(users: dict, username: str) -> dict:
+    if username not in users:
+        raise AccountError(f"no account named {username!r}")
+    return users[username]
+
+
+def _bump(entry: dict) -> None:
+    entry["session_version"] = int(entry.get("session_version") or 0) + 1
+
+
+def _check_username(username: str) -> str:
+    username = username.strip()
+    # The login form compares usernames in lower case; keep them plain.
+    if not username or username != username.lower() or any(c.isspace() for c in username) or len(username) > 64:
+        raise AccountError("a username is lower case, without spaces, at most 64 characters")
+    return username
 
 
 def add_user(username: str, *, name: str, email: str, role: str, password: str,
-             stations: list[str] | None = None, path: Path | None = None) -> None:
-    path = path or settings.auth_path()
+             stations: list[str] | None = None, installations: list[str] | None = None,
+             path: Path | None = None, by: str = "(command line)") -> None:
+    username = _check_username(username)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if role == RESIDENT and not email:
+    if role == RESIDENT and not normal_email(email):
         raise AccountError("a resident needs the e-mail address the charger cloud knows them by")
-    config = load_config(path)
-    users = config["credentials"]["usernames"]
-    if username in users:
-        raise AccountError(f"account {username!r} exists already (use 'user passwd')")
-    entry = {"name": name, "email": email, "password": hash_password(password), "roles": [role]}
+    entry = {"name": name or username, "email": email.strip(), "password": hash_password(password),
+             "roles": [role], "session_version": 0}
     if stations:
         entry["stations"] = list(stations)
-    users[username] = entry
-    _save(config, path)
+    if installations:
+        entry["installations"] = list(installations)
+
+    def apply(users: dict) -> None:
+        if username in users:
+            raise AccountError(f"account {username!r} exists already (use 'user passwd')")
+        users[username] = entry
+
+    links = ", ".join(f"{k}: {', '.join(v)}" for k, v in (("stations", stations), ("installations", installations)) if v)
+    _change(path, by, "add", username, f"{role}{'; ' + links if links else ''}", apply, create=True)
 
 
-def set_password(username: str, password: str, path: Path | None = None) -> None:
-    path = path or settings.auth_path()
-    config = load_config(path)
-    users = config["credentials"]["usernames"]
-    if username not in users:
-        raise AccountError(f"no account named {username!r}")
-    users[username]["password"] = hash_password(password)
-    _save(config, path)
+def create_first_system_owner(username: str, *, name: str, email: str, password: str,
+                              path: Path | None = None, by: str = "(setup token)") -> None:
+    """The first start: a system owner, only while there is none (checked under the lock)."""
+    username = _check_username(username)
+    entry = {"name": name or username, "email": email.strip(), "password": hash_password(password),
+             "roles": [SYSTEM_OWNER], "session_version": 0}
+
+    def apply(users: dict) -> None:
+        if any(accounts({"credentials": {"usernames": users}})[u].role == SYSTEM_OWNER for u in users):
+            raise AccountError("a system owner exists already")
+        if username in users:
+            raise AccountError(f"account {username!r} exists already")
+        users[username] = entry
+
+    _change(path, by, "add", username, SYSTEM_OWNER, apply, create=True)
+
+
+def set_password(username: str, password: str, path: Path | None = None, by: str = "(command line)") -> None:
+    hashed = hash_password(password)
+
+    def apply(users: dict) -> None:
+        entry = _existing(users, username)
+        entry["password"] = hashed
+        _bump(entry)
+
+    _change(path, by, "password", username, "password changed; logged out everywhere", apply)
+
+
+def change_own_password(username: str, current: str, new: str, path: Path | None = None) -> None:
+    if not bcrypt.checkpw(current.encode(), find_account_hash(username, path).encode()):
+        raise AccountError("the current password is not right")
+    set_password(username, new, path, by=username)
+
+
+def find_account_hash(username: str, path: Path | None = None) -> str:
+    return _existing(load_config(path)["credentials"]["usernames"], username)["password"]
+
+
+def set_role(username: str, role: str, path: Path | None = None, by: str = "(command line)") -> None:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+
+    def apply(users: dict) -> None:
+        entry = _existing(users, username)
+        old = (entry.get("roles") or ["?"])[0]
+        if old == SYSTEM_OWNER and role != SYSTEM_OWNER and _system_owners(users) == {username}:
+            raise AccountError(f"{username!r} is the only system owner; add another one first")
+        entry["roles"] = [role]
+        _bump(entry)
+
+    _change(path, by, "role", username, f"role set to {role}; logged out everywhere", apply)
+
+
+def _system_owners(users: dict) -> set[str]:
+    return {u for u, e in users.items() if (e.get("roles") or [None])[0] == SYSTEM_OWNER}
+
+
+def remove_user(username: str, path: Path | None = None, by: str = "(command line)") -> None:
+    def apply(users: dict) -> None:
+        _existing(users, username)
+        if _system_owners(users) == {username}:
+            raise AccountError(f"{username!r} is the only system owner; add another one first")
+        del users[username]
+
+    _change(path, by, "remove", username, "removed; logged out everywhere", apply)
+
+
+def end_sessions(username: str, path: Path | None = None) -> None:
+    """Logout: every cookie and browser session of the account stops working at once."""
+    def apply(users: dict) -> None:
+        if username in users:
+            _bump(users[username])
+
+    _change(path, username, "logout", username, "logged out everywhere", apply)
+
+
+# -- logins: checked, throttled, locked -------------------------------------------------------
+
+def _read_logins(path: Path) -> dict:
+    try:
+        state = json.loads(logins_path(path).read_text(encoding="utf-8"))
+        return state if isinstance(state, dict) else {}
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _keys(username: str, client: str) -> tuple[str, str]:
+    return f"user:{username.strip().lower()}", f"client:{client}"
+
+
+def _recent(entry: dict, now: float) -> list[float]:
+    return [t for t in entry.get("failures", []) if now - t < FAILURE_WINDOW]
+
+
+def _lock_remaining(state: dict, keys: tuple[str, ...], now: float) -> float:
+    return max([state.get(k, {}).get("locked_until", 0) - now for k in keys] + [0])
+
+
+def check_login(username: str, password: str, client: str, *, delay_unit: float = 0.3,
+                path: Path | None = None, sleep: Callable[[float], None] = time.sleep) -> Account:
+    """The account for a right username and password, else LoginRefused.
+
+    Throttled per username and per client: each recent failure doubles a delay before the
+    check (delay_unit, 2×, 4×, … up to MAX_DELAY seconds), and MAX_FAILURES failures within
+    FAILURE_WINDOW lock the username or the client for LOCK_SECONDS. During a lock even the
+    right password is refused. Failures and locks are logged."""
+    path = Path(path or settings.auth_path())
+    username = username.strip().lower()
+    keys = _keys(username, client)
+    with _locked(path):
+        state = _read_logins(path)
+        now = time.time()
+        remaining = _lock_remaining(state, keys, now)
+        failures = max(len(_recent(state.get(k, {}), now)) for k in keys)
+    if remaining > 0:
+        log.warning("login refused (locked) for user %r from client %s", username, client)
+        raise LoginRefused(f"Too many failed logins: try again in {int(remaining // 60) + 1} minutes.", locked=True)
+    if failures and delay_unit > 0:
+        sleep(min(delay_unit * 2 ** failures, MAX_DELAY))
+    entry = load_config(path)["credentials"]["usernames"].get(username)
+    stored = entry.get("password", "").encode() if entry else _no_account_hash()
+    try:
+        matches = bcrypt.checkpw(password.encode(), stored)
+    except ValueError:  # not a bcrypt hash
+        matches = False
+    if matches and entry is not None:
+        with _locked(path):
+            state = _read_logins(path)
+            if _lock_remaining(state, keys, time.time()) > 0:  # locked while this check ran
+                raise LoginRefused("Too many failed logins: try again later.", locked=True)
+            state.pop(keys[0], None)  # not the client's: one good account must not clear its guesses
+            _write_atomically(logins_path(path), json.dumps(state))
+        return find_account(username, path)
+    _record_failure(path, username, client, keys)
+    raise LoginRefused("Username or password is incorrect.")
+
+
+def _record_failure(path: Path, username: str, client: str, keys: tuple[str, str]) -> None:
+    with _locked(path):
+        state = _read_logins(path)
+        now = time.time()
+        for key in keys:
+            entry = state.setdefault(key, {})
+            entry["failures"] = [*_recent(entry, now), now]
+            log.warning("login failed for user %r from client %s (%s: %d recent failures)",
+                        username, client, key, len(entry["failures"]))
+            if len(entry["failures"]) >= MAX_FAILURES and entry.get("locked_until", 0) <= now:
+                entry["locked_until"] = now + LOCK_SECONDS
+                entry["failures"] = []
+                log.warning("login locked for %d minutes: %s", LOCK_SECONDS // 60, key)
+                _record(path, "(login throttle)", "lock", key, f"{MAX_FAILURES} failed logins")
+        _write_atomically(logins_path(path), json.dumps(state))
+
+
+@dataclass(frozen=True)
+class LoginLock:
+    key: str          # "user:NAME" or "client:ADDRESS"
+    locked_until: datetime
+
+    @property
+    def what(self) -> str:
+        kind, _, who = self.key.partition(":")
+        return f"{'username' if kind == 'user' else 'client'} {who}"
+
+
+def login_locks(path: Path | None = None) -> list[LoginLock]:
+    path = Path(path or settings.auth_path())
+    now = time.time()
+    return [LoginLock(k, datetime.fromtimestamp(e["locked_until"], UTC))
+            for k, e in sorted(_read_logins(path).items()) if e.get("locked_until", 0) > now]
+
+
+def lift_lock(key: str, path: Path | None = None, by: str = "(command line)") -> None:
+    path = Path(path or settings.auth_path())
+    with _locked(path):
+        state = _read_logins(path)
+        if key not in state:
+            raise AccountError(f"no login lock for {key!r}")
+        del state[key]
+        _write_atomically(logins_path(path), json.dumps(state))
+        _record(path, by, "unlock", key, "login lock lifted")
+
+
+# -- the first start -------------------------------------------------------------------------
+
+def new_setup_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_matches(expected: str, given: str) -> bool:
+    return hmac.compare_digest(expected.encode(), given.strip().encode())
+
+
+# -- scope -----------------------------------------------------------------------------------
+
+def scope_for(account: Account, store) -> Scope:
+    """The one function that turns an identity into what it may see.
+
+    A resident (or a charger owner's own charging) is linked to the feed users with the
+    account's e-mail who charged in the account's installations (by id or name). An account
+    naming no installation counts every installation only while the store has just one; in a
+    store of several it links no one until the board names its installations."""
+    if account.role == SYSTEM_OWNER:
+        return Scope(account.username, SYSTEM_OWNER, see_all=True, display_name=account.name)
+    user_ids: tuple[str, ...] = ()
+    if account.email:
+        any_installation = not account.installations and len(store.rows("installations_all")) <= 1
+        user_ids = tuple(r[0] for r in store.rows("user_ids_by_email", system_scope(), email=account.email,
+                                                  installations=list(account.installations),
+                                                  any_installation=any_installation))
+    station_ids: tuple[str, ...] = ()
+    if account.role == CHARGER_OWNER and account.stations:
+        station_ids = tuple(r[0] for r in store.rows("station_ids_by_key", keys=list(account.stations)))
+    return Scope(account.username, account.role, user_ids=user_ids, station_ids=station_ids, display_name=account.name)

@@ -47,16 +47,37 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
 
 
 def _user(args: argparse.Namespace) -> int:
-    path = Path(args.auth) if args.auth else settings.auth_path()
-    password = args.password or getpass.getpass(f"Password for {args.username}: ")
+    path = Path(args.auth) if args.auth else settings.auth_path(Path(args.db) if args.db else None)
     try:
-        if args.user_command == "add":
-            accounts.add_user(args.username, name=args.name or args.username, email=args.email or "",
-                              role=args.role, password=password, stations=args.station, path=path)
-            print(f"added {args.username} ({args.role}) to {path}")
+        if args.user_command == "list":
+            for account in accounts.list_accounts(path):  # never the hashes
+                links = "; ".join(f"{k}: {', '.join(v)}" for k, v in (
+                    ("stations", account.stations), ("installations", account.installations)) if v)
+                print(f"{account.username}\t{account.role}\t{account.name}\t{account.email}\t{links}")
+            return 0
+        if args.username is None:
+            raise accounts.AccountError(f"'user {args.user_command}' needs a USERNAME")
+        if args.user_command == "remove":
+            accounts.remove_user(args.username, path)
+            print(f"removed {args.username} from {path}; their logins have ended")
+        elif args.user_command == "role":
+            if not args.new_role:
+                raise accounts.AccountError(f"'user role' needs the role: one of {', '.join(ROLES)}")
+            accounts.set_role(args.username, args.new_role, path)
+            print(f"{args.username} is now {args.new_role}; their logins have ended")
+        elif args.user_command == "unlock":
+            accounts.lift_lock(args.username, path)
+            print(f"lifted the login lock {args.username}")
         else:
-            accounts.set_password(args.username, password, path=path)
-            print(f"changed the password of {args.username} in {path}")
+            password = args.password or getpass.getpass(f"Password for {args.username}: ")
+            if args.user_command == "add":
+                accounts.add_user(args.username, name=args.name or args.username, email=args.email or "",
+                                  role=args.role, password=password, stations=args.station,
+                                  installations=args.installation, path=path)
+                print(f"added {args.username} ({args.role}) to {path}")
+            else:
+                accounts.set_password(args.username, password, path=path)
+                print(f"changed the password of {args.username} in {path}; their other logins have ended")
     except accounts.AccountError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -100,6 +121,12 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {first_day}")
     finally:
         store.close()
+    from chargeboard.demo_accounts import write_demo_accounts  # noqa: PLC0415
+    auth = settings.auth_path(db)
+    if write_demo_accounts(auth):
+        print(f"demo accounts (public passwords): {auth}")
+    else:
+        print(f"{auth} holds accounts that are not the demo's: left as they are", file=sys.stderr)
     return 0
 
 
@@ -363,15 +390,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(run=_sync, uses_store=True)
 
-    p = commands.add_parser("user", help="manage login accounts in auth.yaml")
-    p.add_argument("user_command", choices=["add", "passwd"])
-    p.add_argument("username")
+    p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
+    p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
+                   help="unlock takes a lock's key as the Accounts page shows it (user:NAME or client:ADDRESS)")
+    p.add_argument("username", nargs="?")
+    p.add_argument("new_role", nargs="?", choices=ROLES, help="for 'user role USERNAME ROLE'")
     p.add_argument("--role", choices=ROLES, default="resident")
     p.add_argument("--name")
     p.add_argument("--email", help="the e-mail the charger cloud knows the resident by")
     p.add_argument("--station", action="append", help="a charger owner's station (id or serial); repeatable")
     p.add_argument("--password", help="(avoid on shared machines: asked for when left out)")
-    p.add_argument("--auth", help="accounts file (default: $CHARGEBOARD_AUTH or auth.yaml)")
+    p.add_argument("--installation", action="append",
+                   help="an installation (id or name) the account belongs to; repeatable")
+    p.add_argument("--db", help="the store whose accounts these are (default: $CHARGEBOARD_DB)")
+    p.add_argument("--auth", help="accounts file (default: $CHARGEBOARD_AUTH, else next to the store)")
     p.set_defaults(run=_user, uses_store=False)
 
     p = commands.add_parser("demo", help="generate the demo co-op's feeds and build a store from them")

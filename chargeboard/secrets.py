@@ -39,10 +39,12 @@ def cookie_key() -> str:
 
 def write_new_key(path: Path) -> bool:
     """Create the git-ignored key file once (32 random bytes, hex). False if it existed."""
-    if path.exists():
+    try:  # created 0600 from the start: never readable by another local user, not even briefly
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
         return False
-    path.write_text(random_source.token_hex(MIN_KEY_BYTES) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(random_source.token_hex(MIN_KEY_BYTES) + "\n")
     return True
 
 

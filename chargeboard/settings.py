@@ -25,8 +25,14 @@ def db_path() -> Path:
     return Path(os.environ.get("CHARGEBOARD_DB", PROJECT_ROOT / "data" / "chargeboard.duckdb"))
 
 
-def auth_path() -> Path:
-    return Path(os.environ.get("CHARGEBOARD_AUTH", PROJECT_ROOT / "auth.yaml"))
+def auth_path(database: Path | None = None) -> Path:
+    """The accounts file: $CHARGEBOARD_AUTH, else next to the store it belongs to
+    (data/chargeboard.duckdb -> data/chargeboard.auth.yaml), so demo accounts live with the
+    demo store only and a new store starts with none."""
+    if "CHARGEBOARD_AUTH" in os.environ:
+        return Path(os.environ["CHARGEBOARD_AUTH"])
+    database = database or db_path()
+    return database.with_name(database.stem + ".auth.yaml")
 
 
 def inbox_dir(database: Path | None = None) -> Path:

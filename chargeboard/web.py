@@ -9,15 +9,17 @@ the role is offered, and returns the Scope every query of the page takes.
 from __future__ import annotations
 
 import contextvars
-import copy
+import logging
 import os
 import sys
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities import LoginError
+from streamlit_authenticator.models import CookieModel
 
 from chargeboard import accounts, cli, freshness, handover, secrets, settings, sync
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
@@ -48,6 +50,7 @@ PAGES = (
     PageSpec("pages/statements.py", "Statements", ":material/receipt_long:", ALL_ROLES),
     PageSpec("pages/tariffs.py", "Tariffs", ":material/sell:", (SYSTEM_OWNER,)),
     PageSpec("pages/data_sources.py", "Data sources", ":material/cloud_sync:", (SYSTEM_OWNER,)),
+    PageSpec("pages/accounts.py", "Accounts", ":material/manage_accounts:", (SYSTEM_OWNER,)),
 )
 
 _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("scope", default=None)
@@ -101,20 +104,56 @@ def _store_notices(scope: Scope) -> None:
         st.warning(f"Chargeboard: {_handover_problem}")
 
 
-def _authenticator(config: dict) -> stauth.Authenticate:
-    cookie = config.get("cookie") or {}
-    return stauth.Authenticate(
-        copy.deepcopy(config["credentials"]),  # the library writes into what it is given
-        cookie.get("name", "chargeboard_auth"),
-        secrets.cookie_key(),
-        float(cookie.get("expiry_days", 14)),
-        auto_hash=False,
-        login_sleep_time=float(os.environ.get("CHARGEBOARD_LOGIN_SLEEP", "0.3")),
-    )
-
-
+_LOGIN = "chargeboard_login"  # session state: (username, session_version) of this browser session
 _LOGOUT_REQUESTED = "chargeboard_logout_requested"
-_LOGIN_FIELDS = {"Form name": "Chargeboard — log in"}
+_FORM_NAME = "Chargeboard — log in"
+log = logging.getLogger("chargeboard.web")
+
+
+def _cookie_jar(config: dict, key: str) -> CookieModel:
+    """The library's cookie model: it writes and deletes the login cookie from the browser's
+    side (a JavaScript component). Reading and checking the cookie is done here, on the server."""
+    cookie = config.get("cookie") or {}
+    return CookieModel(cookie.get("name", "chargeboard_auth"), key, float(cookie.get("expiry_days", 14)))
+
+
+def _cookie_token(account: accounts.Account, key: str, days: float) -> str:
+    """The login cookie: an HS256 JWT of the username and the account's session version, so a
+    logout, password change, role change or removal makes every copy of it worthless."""
+    expires = datetime.now(UTC) + timedelta(days=days)
+    return jwt.encode({"username": account.username, "ver": account.session_version, "exp": expires},
+                      key, algorithm="HS256")
+
+
+def _account_from_cookie(config: dict, key: str) -> accounts.Account | None:
+    """The account a login cookie names, checked on the server: signature (HS256 only, so
+    `alg: none` and others fail), expiry, an existing account, its current session version.
+    Anything else (garbage, forged, expired, stale, unknown) is no login."""
+    name = (config.get("cookie") or {}).get("name", "chargeboard_auth")
+    token = st.context.cookies.get(name)
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"], options={"require": ["exp", "username", "ver"]})
+    except Exception:  # noqa: BLE001 — every malformed or forged cookie means the same: log in again
+        log.info("login cookie refused (malformed, forged or expired)")
+        return None
+    account = accounts.accounts(config).get(str(claims["username"]))
+    if account is None or claims["ver"] != account.session_version:
+        return None
+    return account
+
+
+def _client() -> str:
+    """Who "a client" is for the login throttle: the address the connection came from. Behind a
+    reverse proxy every visitor has the proxy's address; name the header the proxy sets
+    (CHARGEBOARD_CLIENT_HEADER, e.g. X-Forwarded-For) and its last entry, the one the proxy
+    appended itself, is used instead."""
+    header = os.environ.get("CHARGEBOARD_CLIENT_HEADER")
+    if header and isinstance(value := st.context.headers.get(header), str) and value.strip():
+        return value.split(",")[-1].strip() or "unknown"
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "unknown"  # (no address in AppTest)
 
 
 def _request_logout() -> None:
@@ -122,32 +161,111 @@ def _request_logout() -> None:
     st.session_state[_LOGOUT_REQUESTED] = True
 
 
+def _forget(jar: CookieModel) -> None:
+    st.session_state.pop(_LOGIN, None)
+    if jar.cookie_name in st.context.cookies:
+        jar.delete_cookie()
+
+
+@st.cache_resource
+def _setup_token() -> dict:
+    """The one-time token of a first start, printed on the server's console (never on the page)."""
+    token = accounts.new_setup_token()
+    print(f"Chargeboard has no system owner yet. Setup token for the first visitor: {token}",
+          file=sys.stderr, flush=True)
+    return {"token": token}
+
+
+def _first_start(path: Path) -> None:
+    """No system owner yet: whoever has the console's setup token creates one. The form is gone
+    once a system owner exists."""
+    expected = _setup_token()["token"]
+    st.title("Chargeboard — create the system owner")
+    st.info("This store has no accounts yet. Paste the setup token printed on the server's console, "
+            "or run `python -m chargeboard user add NAME --role system_owner` on the server.")
+    with st.form("first_start"):
+        token = st.text_input("Setup token", type="password")
+        username = st.text_input("Username (lower case)")
+        name = st.text_input("Name")
+        email = st.text_input("E-mail")
+        password = st.text_input("New password", type="password")
+        repeated = st.text_input("Repeat the password", type="password")
+        submitted = st.form_submit_button("Create the system owner")
+    if not submitted:
+        st.stop()
+    if not accounts.token_matches(expected, token):
+        st.error("That is not the setup token printed on the server's console.")
+        st.stop()
+    if password != repeated:
+        st.error("The two passwords differ.")
+        st.stop()
+    try:
+        accounts.create_first_system_owner(username, name=name, email=email, password=password, path=path)
+    except accounts.AccountError as error:
+        st.error(str(error))
+        st.stop()
+    _setup_token.clear()  # single use
+    st.session_state["chargeboard_setup_done"] = username
+    st.rerun()
+
+
+def _login_form(path: Path) -> accounts.Account:
+    form = st.empty()
+    with form.container(), st.form("login"):
+        st.subheader(_FORM_NAME)
+        if done := st.session_state.get("chargeboard_setup_done"):
+            st.success(f"System owner {done} created: log in.")
+        username = st.text_input("Username", autocomplete="off")
+        password = st.text_input("Password", type="password", autocomplete="off")
+        submitted = st.form_submit_button("Login")
+    if not submitted or not username:
+        st.stop()
+    try:
+        account = accounts.check_login(username, password, _client(), path=path,
+                                       delay_unit=float(os.environ.get("CHARGEBOARD_LOGIN_SLEEP", "0.3")))
+    except accounts.LoginRefused as refused:
+        st.error(str(refused))
+        st.stop()
+    form.empty()  # the page is drawn in this very run, without the form above it
+    st.session_state.pop("chargeboard_setup_done", None)
+    return account
+
+
 def _login() -> Scope:
     try:
-        config = accounts.load_config()
-        authenticator = _authenticator(config)
+        key = secrets.cookie_key()
     except secrets.SecretError as error:
         st.error(f"Chargeboard cannot start: {error}")
         st.stop()
-    if st.session_state.pop(_LOGOUT_REQUESTED, False):
-        authenticator.logout(location="unrendered")  # forgets the login and deletes the cookie
+    path = settings.auth_path()
     try:
-        authenticator.login(location="main", key="login", fields=_LOGIN_FIELDS)
-    except LoginError:
-        # A remembered login (cookie) of an account since removed from auth.yaml: ignore the
-        # cookie in this session (the library's own flag) and ask for a login.
-        st.session_state["logout"] = True
-        authenticator.login(location="main", key="login", fields=_LOGIN_FIELDS)
-    status = st.session_state.get("authentication_status")
-    if status is False:
-        st.error("Username or password is incorrect.")
-    if not status:
-        st.stop()
-    username = st.session_state["username"]
-    account = accounts.accounts(config).get(username)
-    if account is None:  # removed from auth.yaml while logged in
-        authenticator.logout(location="unrendered")
-        st.rerun()  # to the login form, not a blank page
+        config = accounts.load_config(path)
+    except accounts.AccountsFileError as error:
+        if path.exists():
+            st.error(f"Chargeboard cannot start: {error}")
+            st.stop()
+        config = None
+    if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
+        _first_start(path)
+    jar = _cookie_jar(config, key)
+    if st.session_state.pop(_LOGOUT_REQUESTED, False):
+        if login := st.session_state.get(_LOGIN):
+            accounts.end_sessions(login[0], path)  # every tab and cookie of the account, at once
+        _forget(jar)
+        config = accounts.load_config(path)
+    account = None
+    if login := st.session_state.get(_LOGIN):
+        account = accounts.accounts(config).get(login[0])
+        if account is None or account.session_version != login[1]:  # removed, changed or logged out
+            account = None
+            _forget(jar)
+    if account is None:
+        account = _account_from_cookie(config, key)
+    if account is None:
+        account = _login_form(path)
+        jar.cookie_manager.set(jar.cookie_name, _cookie_token(account, key, jar.cookie_expiry_days),
+                               expires_at=datetime.now() + timedelta(days=jar.cookie_expiry_days))
+    st.session_state[_LOGIN] = (account.username, account.session_version)
     try:
         store = app_store()
     except StoreLocked:
@@ -164,14 +282,52 @@ def _login() -> Scope:
             st.warning(fresh.line(), icon=":material/sync_problem:")
         else:
             st.caption(fresh.text)
+        _own_password_form(account, path, jar, key)
     return scope
+
+
+def _own_password_form(account: accounts.Account, path: Path, jar: CookieModel, key: str) -> None:
+    """Everyone changes their own password here. Every other login of the account ends; this
+    browser session stays logged in with the new version (and a new cookie)."""
+    with st.expander("Change my password"), st.form("own_password", clear_on_submit=True):
+        current = st.text_input("Current password", type="password")
+        new = st.text_input("New password", type="password")
+        repeated = st.text_input("Repeat the new password", type="password")
+        submitted = st.form_submit_button("Change password")
+    if not submitted:
+        return
+    if new != repeated:
+        st.sidebar.error("The two new passwords differ.")
+        return
+    try:
+        accounts.change_own_password(account.username, current, new, path)
+    except accounts.AccountError as error:
+        st.sidebar.error(str(error))
+        return
+    changed = accounts.find_account(account.username, path)
+    st.session_state[_LOGIN] = (changed.username, changed.session_version)
+    jar.cookie_manager.set(jar.cookie_name, _cookie_token(changed, key, jar.cookie_expiry_days),
+                           expires_at=datetime.now() + timedelta(days=jar.cookie_expiry_days), key="set_after_passwd")
+    st.sidebar.success("Password changed; your other logins have ended.")
+
+
+def _login_or_error_line() -> Scope:
+    """The login; an unexpected error in it shows one line with an id, never a traceback."""
+    try:
+        return _login()
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("login failed with error id %s", error_id)
+        st.error(f"Chargeboard could not log you in (error id {error_id}); the server's log has the details.")
+        st.stop()
+        raise  # not reached: st.stop() ends the run
 
 
 def guard(page_file: str | None = None) -> Scope:
     """The access guard: login (once per run) and the page's role check. Returns the Scope."""
     scope = _scope_of_this_run.get()
     if scope is None:
-        scope = _login()
+        scope = _login_or_error_line()
     if page_file is not None:
         spec = page_spec(page_file)
         if spec is None or scope.role not in spec.roles:

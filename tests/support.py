@@ -189,6 +189,7 @@ class Login:
     role: str
     email: str
     stations: tuple[str, ...] = ()
+    installations: tuple[str, ...] = ()  # none: every installation of a one-installation store
 
 
 STYRET = Login("styret", "styret-passord-1", "Styret", "system_owner", "styret@example.org")
@@ -217,7 +218,8 @@ def write_accounts(path: Path, logins: Iterable[Login] = LOGINS) -> Path:
                     "credentials:\n  usernames: {}\n", encoding="utf-8")
     for login in logins:
         accounts.add_user(login.username, name=login.name, email=login.email, role=login.role,
-                          password=login.password, stations=list(login.stations) or None, path=path)
+                          password=login.password, stations=list(login.stations) or None,
+                          installations=list(login.installations) or None, path=path)
     return path
 
 

@@ -9,10 +9,10 @@ never changes the work tree.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ CHART = "[data-testid='stPlotlyChart'] .main-svg"
 
 
 @pytest.fixture(scope="module")
-def demo_app(auth_template, tmp_path_factory):
+def demo_app(tmp_path_factory):
     """The app serving the demo co-op (`python -m chargeboard demo`), with the test accounts: kari, ola and
     per are linked by e-mail to the demo's Kari Nordmann, Ola Hansen and Per Olsen."""
     folder = tmp_path_factory.mktemp("demo-app")
@@ -35,8 +35,12 @@ def demo_app(auth_template, tmp_path_factory):
     subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db), "--force"], cwd=ROOT,
                    env={**os.environ, "CHARGEBOARD_TODAY": support.TODAY},  # the day the server lives on
                    check=True, capture_output=True)
-    auth = folder / "auth.yaml"
-    shutil.copyfile(auth_template, auth)
+    # The demo has two installations: each account names its own, as the demo's own accounts do.
+    homes = {"kari": demo.DEMO_IDENTITIES["kari"].installation, "ola": demo.DEMO_IDENTITIES["ola"].installation,
+             "per": demo.DEMO_IDENTITIES["per"].installation}
+    auth = support.write_accounts(folder / "auth.yaml", [
+        replace(login, installations=(homes[login.username],)) if login.username in homes else login
+        for login in support.LOGINS])
     server = launch_server(support.test_env(db, auth, folder / "no-cookie-key"), folder / "server.log")
     yield server
     server.stop()

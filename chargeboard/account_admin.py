@@ -1,0 +1,47 @@
+"""What the Accounts page shows and does (system owner): the accounts, pickers filled from the
+store, and each change through chargeboard.accounts — the same functions as
+`python -m chargeboard user`, so a change takes effect at once (logins are revocable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chargeboard import accounts
+from chargeboard.scope import ROLE_TITLES, Scope
+
+
+@dataclass(frozen=True)
+class Choices:
+    emails: dict[str, str]         # feed e-mail -> "name — installations"
+    stations: dict[str, str]       # the charger's serial (or the feed's station id) -> label
+    installations: dict[str, str]  # installation id -> name
+
+
+def choices(store, scope: Scope) -> Choices:
+    emails = {email: f"{email} — {name or '?'} ({installations})"
+              for email, name, installations in store.rows("feed_user_emails", scope)}
+    stations = {device_id or station_id: f"{label} · {device_id or station_id} ({installation})"
+                for station_id, label, device_id, installation in store.rows("stations_in_scope", scope)}
+    installations = {i: name for i, name, _ in store.rows("installations_all")}
+    return Choices(emails, stations, installations)
+
+
+def account_rows() -> list[dict]:
+    """The accounts as the page lists them: never a password hash."""
+    return [{"username": a.username, "name": a.name, "role": ROLE_TITLES[a.role], "e-mail": a.email,
+             "stations": ", ".join(a.stations), "installations": ", ".join(a.installations) or "(all, if one)"}
+            for a in accounts.list_accounts()]
+
+
+def add_account(by: str, username: str, *, name: str, role: str, email: str, stations: list[str],
+                installations: list[str]) -> str:
+    """Add a resident or charger owner with a one-time password, returned to be shown once."""
+    password = accounts.new_password()
+    accounts.add_user(username, name=name, email=email, role=role, password=password,
+                      stations=stations, installations=installations, by=by)
+    return password
+
+
+def lock_rows() -> list[dict]:
+    return [{"lock": lock.key, "who": lock.what, "until (UTC)": lock.locked_until.strftime("%Y-%m-%d %H:%M:%S")}
+            for lock in accounts.login_locks()]

@@ -1,0 +1,36 @@
+"""The demo store's login accounts: written next to the demo store by `chargeboard demo`, never
+shipped as a live accounts file. Their passwords are public (`make run` prints them), so they
+belong to the demo data only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chargeboard import accounts, demo
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER
+
+MARK = "# demo accounts (chargeboard demo): public passwords, for the demo store only\n"
+
+# username, password, name, role, e-mail, stations, installations
+DEMO_LOGINS = (
+    ("styret", "demo-styret", "Styret (system owner)", SYSTEM_OWNER, "styret@example.org", (), ()),
+    ("per", "demo-per", "Per Olsen", CHARGER_OWNER, demo.DEMO_IDENTITIES["per"].email,
+     demo.OWNED_DEVICE_IDS, (demo.DEMO_IDENTITIES["per"].installation,)),
+    ("kari", "demo-kari", "Kari Nordmann", RESIDENT, demo.DEMO_IDENTITIES["kari"].email, (),
+     (demo.DEMO_IDENTITIES["kari"].installation,)),
+    ("ola", "demo-ola", "Ola Hansen", RESIDENT, demo.DEMO_IDENTITIES["ola"].email, (),
+     (demo.DEMO_IDENTITIES["ola"].installation,)),
+)
+
+
+def write_demo_accounts(path: Path) -> bool:
+    """(Re)write the demo accounts file (0600). False, and nothing written, when `path` holds
+    accounts that are not the demo's: a real store's accounts are never replaced."""
+    if path.exists() and not path.read_text(encoding="utf-8").startswith(MARK):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    accounts.write_new_file(path, MARK)
+    for username, password, name, role, email, stations, installations in DEMO_LOGINS:
+        accounts.add_user(username, name=name, email=email, role=role, password=password,
+                          stations=list(stations), installations=list(installations), path=path, by="(demo)")
+    return True

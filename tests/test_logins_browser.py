@@ -1,0 +1,230 @@
+"""Logins in a real browser against one real server (shared by this module): the cookie the
+browser really holds is replayed after logout, a password change, removal and a role change;
+forged and malformed cookies; the Accounts page adds a resident who logs in and sees only her
+own sessions, and removing her logs her out at once.
+
+Each test makes its own accounts (the server's accounts file is this module's), so the tests do
+not depend on each other's order.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+import support
+from browser_support import choose, launch_server, log_in, metric_value, one, page_text, wait_idle
+
+from chargeboard import accounts
+from chargeboard.scope import RESIDENT, SYSTEM_OWNER
+
+COOKIE = "chargeboard_test"  # support.write_accounts' cookie name
+SLOW = 60_000  # ms: the machine running the suite may be shared and slow; waits are on page state
+
+
+@pytest.fixture(scope="module")
+def server(coop_db, auth_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("logins")
+    auth = folder / "auth.yaml"
+    shutil.copyfile(auth_template, auth)
+    started = launch_server(support.test_env(coop_db, auth, folder / "no-cookie-key"), folder / "server.log",
+                           timeout=120)
+    started.auth = auth
+    yield started
+    started.stop()
+    assert "Traceback" not in started.log_text() or "error id" in started.log_text()
+
+
+@pytest.fixture
+def context(browser):
+    opened = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield opened
+    opened.close()
+
+
+def new_account(server, username: str, role: str = RESIDENT) -> support.Login:
+    login = support.Login(username, f"{username}-passord-1", f"Test {username}", role, support.KARI.email)
+    accounts.add_user(login.username, name=login.name, email=login.email, role=role, password=login.password,
+                      path=server.auth)
+    return login
+
+
+def login_cookie(context, timeout: float = 20.0) -> str:
+    """The login cookie as the browser holds it (set from JavaScript just after the login)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for cookie in context.cookies():
+            if cookie["name"] == COOKIE:
+                return cookie["value"]
+        time.sleep(0.1)
+    raise AssertionError("the browser got no login cookie")
+
+
+def visit_with_cookie(browser, server, value: str):
+    other = browser.new_context()
+    other.add_cookies([{"name": COOKIE, "value": value, "url": server.url}])
+    page = other.new_page()
+    page.goto(server.url + "/history")
+    page.get_by_role("textbox", name="Username").or_(page.get_by_text("Logged in as")).first.wait_for(timeout=SLOW)
+    wait_idle(page, SLOW)
+    return other, page
+
+
+def assert_login_form_and_nothing_else(page, where: str) -> None:
+    one(page.get_by_role("textbox", name="Username"), SLOW)  # a rerun's stale copy may linger a moment
+    text = page_text(page)
+    assert "Logged in as" not in text, where
+    for leak in ("Traceback", "File \"", "/work/", ".py", "site-packages"):
+        assert leak not in text, (where, leak, text)
+    assert page.locator("[data-testid='stException']").count() == 0, where
+
+
+def next_run_asks_for_login(page) -> None:
+    """Anything the visitor does next (here: the Charge history link) runs the script again."""
+    page.locator("[data-testid='stSidebar']").get_by_text("Charge history").first.click(timeout=60_000)
+    one(page.get_by_role("textbox", name="Username"), SLOW)
+    wait_idle(page, SLOW)
+    assert_login_form_and_nothing_else(page, "the next run")
+
+
+# -- replay --------------------------------------------------------------------------------
+
+def test_a_valid_cookie_logs_in(browser, server, context):
+    # The control for the tests below: the browser's own cookie works in a new browser.
+    login = new_account(server, "valid")
+    log_in(context.new_page(), server.url + "/", login)
+    other, page = visit_with_cookie(browser, server, login_cookie(context))
+    try:
+        assert f"Logged in as {login.name}" in page_text(page)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("event", ["logout", "password", "removal", "demotion"])
+def test_cookie_replay_after_the_login_was_revoked(browser, server, context, event):
+    login = new_account(server, f"replay{event}", SYSTEM_OWNER if event == "demotion" else RESIDENT)
+    first = context.new_page()
+    log_in(first, server.url + "/", login)
+    cookie = login_cookie(context)
+    second = context.new_page()  # a second tab of the same browser, logged in by the cookie
+    second.goto(server.url + "/history")
+    second.get_by_text(f"Logged in as {login.name}").first.wait_for(timeout=SLOW)
+    wait_idle(second, SLOW)
+    if event == "logout":
+        first.get_by_role("button", name="Log out").click()
+        first.get_by_role("textbox", name="Password").first.wait_for(timeout=SLOW)
+    elif event == "password":
+        accounts.set_password(login.username, "a-new-password-1", server.auth)
+    elif event == "removal":
+        accounts.remove_user(login.username, server.auth)
+    else:
+        accounts.set_role(login.username, RESIDENT, server.auth)
+    next_run_asks_for_login(second)  # every session of the account is out at once
+    other, page = visit_with_cookie(browser, server, cookie)  # the copied cookie is worthless
+    try:
+        assert_login_form_and_nothing_else(page, f"cookie replayed after {event}")
+    finally:
+        other.close()
+
+
+# -- forged and malformed cookies -------------------------------------------------------------
+
+def _claims(username: str = "styret", ver: object = 0, days: float = 1) -> dict:
+    return {"username": username, "ver": ver, "exp": datetime.now(UTC) + timedelta(days=days)}
+
+
+def _unsigned(claims: dict, alg: str) -> str:
+    import base64  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value, default=str).encode()).rstrip(b"=").decode()
+
+    body = {**claims, "exp": int(claims["exp"].timestamp())}
+    return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(body)}."
+
+
+FORGED = {
+    "alg none": lambda: _unsigned(_claims(), "none"),
+    "alg None": lambda: _unsigned(_claims(), "None"),
+    "alg HS512": lambda: jwt.encode(_claims(), support.COOKIE_KEY, algorithm="HS512"),
+    "alg RS256 header, no signature": lambda: _unsigned(_claims(), "RS256"),
+    "wrong key": lambda: jwt.encode(_claims(), "x" * 64, algorithm="HS256"),
+    "garbage": lambda: "not-a-jwt",
+    "garbage with dots": lambda: "a.b.c",
+    "expired": lambda: jwt.encode(_claims(days=-1), support.COOKIE_KEY, algorithm="HS256"),
+    "unknown user": lambda: jwt.encode(_claims("mallory"), support.COOKIE_KEY, algorithm="HS256"),
+    "stale version": lambda: jwt.encode(_claims(ver=-1), support.COOKIE_KEY, algorithm="HS256"),
+    "version as text": lambda: jwt.encode(_claims(ver="0"), support.COOKIE_KEY, algorithm="HS256"),
+    "the library's old cookie (no version)": lambda: jwt.encode(
+        {"username": "styret", "exp_date": (datetime.now() + timedelta(days=1)).timestamp()},
+        support.COOKIE_KEY, algorithm="HS256"),
+}
+
+
+def test_forged_and_malformed_cookies_show_the_login_form(browser, server):
+    for name, make in FORGED.items():
+        other, page = visit_with_cookie(browser, server, make())
+        try:
+            assert_login_form_and_nothing_else(page, name)
+        finally:
+            other.close()
+    # The control: the same claims signed with the server's key do log in.
+    other, page = visit_with_cookie(browser, server, jwt.encode(_claims(), support.COOKIE_KEY, algorithm="HS256"))
+    try:
+        assert "Logged in as Styret" in page_text(page)
+    finally:
+        other.close()
+
+
+# -- the Accounts page ----------------------------------------------------------------------------
+
+def pick(page, label: str, option: str) -> None:
+    """Pick an option of a selectbox inside a form (browser_support.choose's Escape would clear
+    a selectbox that starts empty)."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    box = one(page.get_by_role("combobox", name=label, exact=True))
+    box.click()
+    box.fill(option)  # typing filters the options to this one; Enter takes it
+    one(page.get_by_role("option", name=option, exact=True))
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(option)
+
+
+def test_a_resident_added_on_the_accounts_page_logs_in_and_is_out_once_removed(browser, server, context):
+    board = context.new_page()
+    log_in(board, server.url + "/", support.STYRET)
+    board.locator("[data-testid='stSidebar']").get_by_text("Accounts", exact=True).first.click()
+    board.get_by_role("heading", name="Accounts").first.wait_for(timeout=SLOW)
+    wait_idle(board, SLOW)
+    board.get_by_role("textbox", name="Username (lower case)").fill("nina")
+    board.get_by_role("textbox", name="Name", exact=True).fill("Nina Nordmann")
+    pick(board, "E-mail in the charger feed", f"{support.KARI.email} — {support.KARI.name} (Testlaget)")
+    board.get_by_role("button", name="Add account").click()
+    shown = one(board.get_by_text("one-time password"), timeout=60_000).inner_text()
+    password = shown.split("(shown only now): ")[1].strip().strip("`")
+    wait_idle(board, SLOW)
+
+    resident = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        nina = resident.new_page()
+        log_in(nina, server.url + "/", support.Login("nina", password, "Nina Nordmann", RESIDENT, ""))
+        nina.locator("[data-testid='stSidebar']").get_by_text("Charge history").first.click()
+        nina.get_by_role("combobox", name="Period", exact=True).wait_for(timeout=SLOW)
+        wait_idle(nina, SLOW)
+        choose(nina, "Period", "All time")
+        assert metric_value(nina, "Sessions") == str(len(support.COOP_VISIBLE["kari"]))  # Kari's, by e-mail
+
+        pick(board, "Account", "nina")
+        board.get_by_role("button", name="Remove account").click()
+        board.get_by_text("Removed nina").first.wait_for(timeout=SLOW)
+        next_run_asks_for_login(nina)
+    finally:
+        resident.close()
+    assert "nina" not in {a.username for a in accounts.list_accounts(server.auth)}
+    assert [(c["by"], c["action"]) for c in accounts.changes(server.auth)[:2]] == [("styret", "remove"),
+                                                                                   ("styret", "add")]
