@@ -21,7 +21,7 @@ def choices(store, scope: Scope) -> Choices:
     emails = {email: f"{email} — {name or '?'} ({installations})"
               for email, name, installations in store.rows("feed_user_emails", scope)}
     stations = {device_id or station_id: f"{label} · {device_id or station_id} ({installation})"
-                for station_id, label, device_id, installation in store.rows("stations_in_scope", scope)}
+                for station_id, label, device_id, installation, _installation_id in store.rows("stations_in_scope", scope)}
     installations = {i: name for i, name, _ in store.rows("installations_all")}
     return Choices(emails, stations, installations)
 

@@ -149,17 +149,11 @@ def scope_of(args: argparse.Namespace, store: Store):
     """The --as account's scope, or the system owner's when none is given."""
     if not getattr(args, "as_user", None):
         return system_scope()
-    path = settings.auth_path()
-    try:
+    try:  # a missing or malformed accounts file is an AccountsFileError: one line naming the file
         account = accounts.find_account(args.as_user)
-    except accounts.AccountError:
-        raise
     except OSError as error:
-        raise accounts.AccountError(f"{path}: cannot be read ({error.strerror or error}), so --as "
+        raise accounts.AccountError(f"{settings.auth_path()}: cannot be read ({error.strerror or error}), so --as "
                                     f"{args.as_user} has no scope") from None
-    except Exception as error:  # noqa: BLE001 — any way a hand-edited accounts file can be malformed
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise accounts.AccountError(f"{path}: not a valid accounts file ({reason})") from None
     return accounts.scope_for(account, store)
 
 

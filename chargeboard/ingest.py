@@ -22,7 +22,7 @@ import duckdb
 
 from chargeboard import csv_dialect, settings
 from chargeboard.store import Store, query_text
-from chargeboard.summary import ImportSummary
+from chargeboard.summary import ImportSummary, IngestError
 
 FORMATS = ("auto", "zaptec-json", "csv")
 CSV_REQUIRED = ("session_id", "station_id", "started_at", "ended_at", "energy_kwh")
@@ -33,10 +33,6 @@ CSV_COLUMNS = CSV_REQUIRED + (
 PROGRESS_MIN_BYTES = 10_000_000
 CSV_NUMBER_COLUMNS = ("energy_kwh",)
 CSV_DATE_COLUMNS = ("started_at", "ended_at", "registered_at")
-
-
-class IngestError(Exception):
-    """A whole file could not be loaded; nothing of it was stored."""
 
 
 def slug(name: str) -> str:

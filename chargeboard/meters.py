@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from chargeboard import csv_dialect
 from chargeboard.store import Store, query_text
-from chargeboard.summary import ImportSummary
+from chargeboard.summary import ImportSummary, IngestError
 
 REQUIRED = ("meter_id", "read_at", "register_kwh")
 OPTIONAL = ("installation", "replacement")
@@ -202,8 +202,6 @@ def _sha256(path: Path) -> tuple[str, int]:
 def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | None = None,
                       installation: str | None = None) -> ImportSummary:
     """Load one meter-reading CSV in one transaction."""
-    from chargeboard.ingest import IngestError  # noqa: PLC0415 — ingest imports this module lazily
-
     path = Path(path)
     shown = display_name or str(path)
     started, started_at = time.perf_counter(), datetime.now(UTC)

@@ -33,3 +33,8 @@ class ImportSummary:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+class IngestError(Exception):
+    """A whole file could not be loaded; nothing of it was stored. (Here, beside the import
+    summary, so the session and meter ingests share it without importing each other.)"""

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import jwt
 import streamlit as st
@@ -106,6 +107,9 @@ def _store_notices(scope: Scope) -> None:
 
 _LOGIN = "chargeboard_login"  # session state: (username, session_version) of this browser session
 _LOGOUT_REQUESTED = "chargeboard_logout_requested"
+# The page (and its filters) a visitor asked for before logging in: the login's own run stops
+# before st.navigation knows the page, so after the login the navigation switches to it once.
+_WANTED_PAGE = "chargeboard_wanted_page"
 _FORM_NAME = "Chargeboard — log in"
 log = logging.getLogger("chargeboard.web")
 
@@ -154,6 +158,11 @@ def _client() -> str:
         return value.split(",")[-1].strip() or "unknown"
     address = st.context.ip_address
     return address if isinstance(address, str) and address else "unknown"  # (no address in AppTest)
+
+
+def _requested_page() -> str:
+    """The last part of the address's path ("reports" of http://host/reports), "" for the root."""
+    return urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _request_logout() -> None:
@@ -262,6 +271,8 @@ def _login() -> Scope:
     if account is None:
         account = _account_from_cookie(config, key)
     if account is None:
+        if _WANTED_PAGE not in st.session_state:
+            st.session_state[_WANTED_PAGE] = (_requested_page(), st.query_params.to_dict())
         account = _login_form(path)
         jar.cookie_manager.set(jar.cookie_name, _cookie_token(account, key, jar.cookie_expiry_days),
                                expires_at=datetime.now() + timedelta(days=jar.cookie_expiry_days))
@@ -377,6 +388,11 @@ def run_navigation(scope: Scope) -> None:
     pages = [st.Page(str(settings.PROJECT_ROOT / p.file), title=title_for(p, scope.role), icon=p.icon,
                      url_path=Path(p.file).stem) for p in pages_for(scope)]
     navigation = st.navigation(pages, position="hidden")
+    wanted = st.session_state.pop(_WANTED_PAGE, None)
+    if wanted:  # just logged in: open the page the address asked for, with its filters
+        target = next((p for p in pages if p.url_path == wanted[0]), None)
+        if target is not None and navigation.url_path != target.url_path:
+            st.switch_page(target, query_params=wanted[1] or None)
     with st.sidebar:
         for page in pages:
             st.page_link(page)

@@ -130,3 +130,14 @@ def test_charger_owner_sees_his_stations_and_his_own_charging_elsewhere_apart(co
     values = [v.strip() for v in sessions.locator("[data-testid='stMetricValue']").all_inner_texts()]
     assert values == [str(len(on_his)), "1"], values  # his stations (p1 not among them), then p1 elsewhere
     assert "At Garasje B1; not counted above." in page.locator("[data-testid='stMain']").inner_text()
+
+
+def test_a_page_address_opened_before_the_login_opens_that_page_after_it(context, served_app):
+    # The login's own run stops before the navigation knows the page; the navigation then
+    # switches to the page (and filters) the address asked for, with the role's menu.
+    page = context.new_page()
+    log_in(page, served_app.url + "/reports?by=User", support.STYRET)
+    one(page.get_by_role("heading", name="Charge reports"))
+    page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(
+        has_text="Data quality").first.wait_for()
+    assert "/reports" in page.url and "by=User" in page.url

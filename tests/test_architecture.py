@@ -1,0 +1,48 @@
+"""The house's shape: dependencies point one way, so no two modules of the package import each other."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "chargeboard"
+
+
+def _imports() -> dict[str, set[str]]:
+    modules = {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in PACKAGE.rglob("*.py")}
+    edges: dict[str, set[str]] = {m: set() for m in modules}
+    for module, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            edges[module] |= {n for n in names if n in modules and n not in (module, "chargeboard")}
+    return edges
+
+
+def _cycle_from(start: str, edges: dict[str, set[str]]) -> list[str] | None:
+    stack = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for target in edges[node]:
+            if target == start:
+                return path + [start]
+            if target not in seen:
+                seen.add(target)
+                stack.append((target, path + [target]))
+    return None
+
+
+def test_no_import_cycles_inside_the_package():
+    edges = _imports()
+    cycles = [c for m in sorted(edges) if (c := _cycle_from(m, edges))]
+    assert not cycles, "modules import each other: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle_from("a", {"a": {"b"}, "b": set()}) is None
