@@ -84,7 +84,7 @@ def assert_login_form_and_nothing_else(page, where: str) -> None:
 
 def next_run_asks_for_login(page) -> None:
     """Anything the visitor does next (here: the Charge history link) runs the script again."""
-    page.locator("[data-testid='stSidebar']").get_by_text("Charge history").first.click(timeout=60_000)
+    page.locator("[data-testid='stSidebar']").get_by_text("Charge history").filter(visible=True).first.click(timeout=60_000)
     one(page.get_by_role("textbox", name="Username"), SLOW)
     wait_idle(page, SLOW)
     assert_login_form_and_nothing_else(page, "the next run")
