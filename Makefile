@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DB ?= data/chargeboard.duckdb
 
-.PHONY: run test lint demo bench screenshots clean
+.PHONY: run test lint demo bench screenshots clean catalogs
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ $(DB): | $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(PY) -m chargeboard demo --db $(DB) --force
 
-run: $(VENV)/.runtime .cookie-key $(DB)
+run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo ""
 	@echo "Chargeboard on http://127.0.0.1:$(PORT)"
 	@echo "Demo logins (username / password), in $(DB:.duckdb=.auth.yaml) next to the demo store"
@@ -55,7 +55,7 @@ run: $(VENV)/.runtime .cookie-key $(DB)
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.dev /usr/bin/chromium /usr/bin/pdftoppm /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf lint
+test: $(VENV)/.dev $(MO_FILES) /usr/bin/chromium /usr/bin/pdftoppm /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf lint
 	$(PY) -m pytest -q
 
 # Refresh the README's screenshots from the demo co-op (the board browser tests take them).
@@ -75,3 +75,19 @@ bench: $(VENV)/.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Translations: `make catalogs` extracts every _()/N_()/ngettext() text into the template and
+# merges it into each language's .po (translate the new entries in chargeboard/locale/nb/...);
+# the .mo files are compiled from the .po files for run and test.
+LOCALES := nb en
+PO_FILES := $(foreach l,$(LOCALES),chargeboard/locale/$(l)/LC_MESSAGES/chargeboard.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+catalogs: $(VENV)/.runtime
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k ngettext:1,2 --no-location --sort-output \
+		-o chargeboard/locale/chargeboard.pot .
+	for l in $(LOCALES); do $(VENV)/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
+		-D chargeboard -d chargeboard/locale -l $$l -i chargeboard/locale/chargeboard.pot; done
+
+%.mo: %.po $(VENV)/.runtime
+	$(VENV)/bin/pybabel -q compile -i $< -o $@

@@ -37,7 +37,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from chargeboard import settings
+from chargeboard import i18n, settings
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope, system_scope
 
 log = logging.getLogger("chargeboard.logins")
@@ -83,6 +83,7 @@ class Account:
     stations: tuple[str, ...] = field(default=())
     installations: tuple[str, ...] = field(default=())
     session_version: int = 0
+    language: str = i18n.DEFAULT_LANGUAGE  # what the app speaks to this account (nb or en)
 
 
 # -- the files ---------------------------------------------------------------------------------
@@ -208,22 +209,28 @@ def changes(path: Path | None = None, limit: int = 200) -> list[dict]:
 
 
 def _change(path: Path | None, by: str, action: str, account: str, detail: str,
-            apply: Callable[[dict], None], *, create: bool = False) -> None:
-    """Load, apply, save and record one change under the lock, so no change is lost."""
+            apply: Callable[[dict], None], *, create: bool = False, whole_file: bool = False) -> None:
+    """Load, apply, save and record one change under the lock, so no change is lost. `apply`
+    gets the accounts (username -> entry), or the whole file's dict when `whole_file`."""
     path = Path(path or settings.auth_path())
     with _locked(path):
         if create and not path.exists():
             config = json.loads(json.dumps(EMPTY_CONFIG))
         else:
             config = load_config(path)
-        apply(config["credentials"]["usernames"])
+        apply(config if whole_file else config["credentials"]["usernames"])
         _save(config, path)
         _record(path, by, action, account, detail)
 
 
 # -- accounts --------------------------------------------------------------------------------
 
-def _account(username: str, entry: dict) -> Account:
+def default_language(config: dict) -> str:
+    """The store-wide language of new accounts (the accounts file's `default_language`)."""
+    return i18n.normal_language(config.get("default_language"), fallback=i18n.DEFAULT_LANGUAGE)
+
+
+def _account(username: str, entry: dict, language: str = i18n.DEFAULT_LANGUAGE) -> Account:
     roles = entry.get("roles") or []
     if not isinstance(roles, list) or len(roles) != 1 or roles[0] not in ROLES:
         raise AccountError(f"account {username!r}: roles must be one of {', '.join(ROLES)}")
@@ -237,6 +244,7 @@ def _account(username: str, entry: dict) -> Account:
         stations=tuple(str(s) for s in entry.get("stations") or ()),
         installations=tuple(str(i) for i in entry.get("installations") or ()),
         session_version=int(entry.get("session_version") or 0),
+        language=i18n.normal_language(entry.get("language"), fallback=language),
     )
 
 
@@ -245,7 +253,8 @@ def normal_email(email: object) -> str:
 
 
 def accounts(config: dict) -> dict[str, Account]:
-    return {u: _account(u, e) for u, e in config["credentials"]["usernames"].items()}
+    language = default_language(config)
+    return {u: _account(u, e, language) for u, e in config["credentials"]["usernames"].items()}
 
 
 def list_accounts(path: Path | None = None) -> list[Account]:
@@ -294,7 +303,7 @@ def _check_username(username: str) -> str:
 
 def add_user(username: str, *, name: str, email: str, role: str, password: str,
              stations: list[str] | None = None, installations: list[str] | None = None,
-             path: Path | None = None, by: str = "(command line)") -> None:
+             language: str | None = None, path: Path | None = None, by: str = "(command line)") -> None:
     username = _check_username(username)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
@@ -306,14 +315,44 @@ def add_user(username: str, *, name: str, email: str, role: str, password: str,
         entry["stations"] = list(stations)
     if installations:
         entry["installations"] = list(installations)
+    if language is not None:
+        entry["language"] = _check_language(language)
 
-    def apply(users: dict) -> None:
+    def apply(config: dict) -> None:
+        users = config["credentials"]["usernames"]
         if username in users:
             raise AccountError(f"account {username!r} exists already (use 'user passwd')")
+        entry.setdefault("language", default_language(config))  # new accounts get the store's default
         users[username] = entry
 
     links = ", ".join(f"{k}: {', '.join(v)}" for k, v in (("stations", stations), ("installations", installations)) if v)
-    _change(path, by, "add", username, f"{role}{'; ' + links if links else ''}", apply, create=True)
+    _change(path, by, "add", username, f"{role}{'; ' + links if links else ''}", apply, create=True, whole_file=True)
+
+
+def _check_language(language: str) -> str:
+    if language not in i18n.LANGUAGES:
+        raise AccountError(f"language must be one of {', '.join(i18n.LANGUAGES)}")
+    return language
+
+
+def set_language(username: str, language: str, path: Path | None = None, by: str | None = None) -> None:
+    """The language the app speaks to an account (its owner changes it; no login ends)."""
+    language = _check_language(language)
+
+    def apply(users: dict) -> None:
+        _existing(users, username)["language"] = language
+
+    _change(path, by or username, "language", username, language, apply)
+
+
+def set_default_language(language: str, path: Path | None = None, by: str = "(command line)") -> None:
+    """The store-wide language of accounts created from now on."""
+    language = _check_language(language)
+
+    def apply(config: dict) -> None:
+        config["default_language"] = language
+
+    _change(path, by, "default language", "(all new accounts)", language, apply, whole_file=True)
 
 
 def create_first_system_owner(username: str, *, name: str, email: str, password: str,

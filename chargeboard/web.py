@@ -22,7 +22,7 @@ import jwt
 import streamlit as st
 from streamlit_authenticator.models import CookieModel
 
-from chargeboard import accounts, cli, freshness, handover, secrets, settings, sync
+from chargeboard import accounts, cli, freshness, handover, i18n, secrets, settings, sync
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
 from chargeboard.store import Store, StoreLocked, open_store
 
@@ -241,6 +241,8 @@ def _login_form(path: Path) -> accounts.Account:
 
 
 def _login() -> Scope:
+    # Until we know who it is, speak the browser's language.
+    i18n.activate(i18n.from_accept_language(st.context.headers.get("Accept-Language")))
     try:
         key = secrets.cookie_key()
     except secrets.SecretError as error:
@@ -277,6 +279,7 @@ def _login() -> Scope:
         jar.cookie_manager.set(jar.cookie_name, _cookie_token(account, key, jar.cookie_expiry_days),
                                expires_at=datetime.now() + timedelta(days=jar.cookie_expiry_days))
     st.session_state[_LOGIN] = (account.username, account.session_version)
+    i18n.activate(account.language)  # every text of this run, in the account's language
     try:
         store = app_store()
     except StoreLocked:
@@ -293,8 +296,19 @@ def _login() -> Scope:
             st.warning(fresh.line(), icon=":material/sync_problem:")
         else:
             st.caption(fresh.text)
+        _language_picker(account, path)
         _own_password_form(account, path, jar, key)
     return scope
+
+
+def _language_picker(account: accounts.Account, path: Path) -> None:
+    """Each person chooses the language the app speaks to them; it is kept with the account."""
+    codes = list(i18n.LANGUAGES)
+    chosen = st.selectbox("Språk / Language", codes, index=codes.index(account.language),
+                          format_func=i18n.LANGUAGES.__getitem__, key="chargeboard_language")
+    if chosen != account.language:
+        accounts.set_language(account.username, chosen, path)
+        st.rerun()
 
 
 def _own_password_form(account: accounts.Account, path: Path, jar: CookieModel, key: str) -> None:
