@@ -23,10 +23,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(PY) -c "from pathlib import Path; from chargeboard.secrets import write_new_key; write_new_key(Path('.cookie-key'))"
 
 $(DB): | $(VENV)/.runtime
-	$(PY) -m chargeboard demo --db $(DB)
+	$(PY) -m chargeboard_demo --db $(DB)
 
 demo: $(VENV)/.runtime
-	$(PY) -m chargeboard demo --db $(DB) --force
+	$(PY) -m chargeboard_demo --db $(DB) --force
 
 run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo ""

@@ -84,52 +84,6 @@ def _user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from chargeboard import demo  # noqa: PLC0415 — only this command needs the generator
-
-    db = Path(args.db) if args.db else settings.db_path()
-    if db.exists() and not args.force:
-        print(f"{db} exists; nothing to do (use --force to rebuild it)")
-        return 0
-    if db.exists():
-        try:  # an app serving it (or a command loading into it) holds its lock: checked before anything is removed
-            open_store(db).close()
-        except StoreLocked:
-            print(f"error: {db} is in use by a running app or command; stop it before rebuilding the demo store "
-                  f"(nothing was removed)", file=sys.stderr)
-            return 2
-        db.unlink()
-        db.with_name(db.name + ".wal").unlink(missing_ok=True)
-    files = demo.generate_demo(Path(args.out))
-    store = open_store(db)
-    try:
-        for installation, path in files.feeds.items():
-            print("\n".join(ingest.ingest_file(store, path, installation=installation).lines()))
-        try:
-            from chargeboard import meters  # noqa: PLC0415 — the demo's meters.csv has no installation column
-            for installation, meter_id in demo.METER_IDS.items():
-                meters.register_meter(store, meter_id, installation)
-            print("\n".join(ingest.ingest_file(store, files.meters).lines()))
-        except ingest.IngestError as error:
-            print(f"meter readings not loaded: {error}")
-        # A demo tariff, so statements and My usage show money: a day price, a cheaper
-        # night (22–06) and a monthly fee, from the first day of the history.
-        from chargeboard import tariffs  # noqa: PLC0415
-        first_day = demo.history_window(demo.default_end())[0].replace(day=1)
-        tariffs.add_version(store, "demo", first_day, "1.45", bands=[{"from_hour": 22, "to_hour": 6, "price": "0.95"}],
-                            monthly_fee="49", note="Demo tariff")
-        print(f"demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {first_day}")
-    finally:
-        store.close()
-    from chargeboard.demo_accounts import write_demo_accounts  # noqa: PLC0415
-    auth = settings.auth_path(db)
-    if write_demo_accounts(auth):
-        print(f"demo accounts (public passwords): {auth}")
-    else:
-        print(f"{auth} holds accounts that are not the demo's: left as they are", file=sys.stderr)
-    return 0
-
-
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -400,11 +354,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", help="accounts file (default: $CHARGEBOARD_AUTH, else next to the store)")
     p.set_defaults(run=_user, uses_store=False)
 
-    p = commands.add_parser("demo", help="generate the demo co-op's feeds and build a store from them")
-    p.add_argument("--db")
-    p.add_argument("--out", default=str(settings.PROJECT_ROOT / "data" / "demo"))
-    p.add_argument("--force", action="store_true", help="rebuild the store even if it exists")
-    p.set_defaults(run=_demo, uses_store=False)
     return parser
 
 

@@ -43,6 +43,18 @@ def test_no_import_cycles_inside_the_package():
     assert not cycles, "modules import each other: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
+def test_the_core_package_never_imports_the_demo():
+    """The demo generator lives outside the package (chargeboard_demo/): it uses the core, never the reverse."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "chargeboard_demo"]
+    assert not offenders
+    assert not (PACKAGE / "demo.py").exists()
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle_from("a", {"a": {"b"}, "b": set()}) is None

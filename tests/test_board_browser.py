@@ -19,7 +19,7 @@ import pytest
 import support
 from browser_support import assert_not_sent, launch_server, log_in, one, page_text, wait_idle
 
-from chargeboard import demo
+from chargeboard_demo import generator as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = Path(os.environ.get("CHARGEBOARD_SCREENSHOTS") or tempfile.mkdtemp(prefix="chargeboard-shots-"))
@@ -28,11 +28,11 @@ CHART = "[data-testid='stPlotlyChart'] .main-svg"
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    """The app serving the demo co-op (`python -m chargeboard demo`), with the test accounts: kari, ola and
+    """The app serving the demo co-op (`python -m chargeboard_demo`), with the test accounts: kari, ola and
     per are linked by e-mail to the demo's Kari Nordmann, Ola Hansen and Per Olsen."""
     folder = tmp_path_factory.mktemp("demo-app")
     db = folder / "demo.duckdb"
-    subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db), "--force"], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "chargeboard_demo", "--db", str(db), "--force"], cwd=ROOT,
                    env={**os.environ, "CHARGEBOARD_TODAY": support.TODAY},  # the day the server lives on
                    check=True, capture_output=True)
     # The demo has two installations: each account names its own, as the demo's own accounts do.

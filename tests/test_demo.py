@@ -1,4 +1,4 @@
-"""Tests of the deterministic demo-data generator (chargeboard/demo.py)."""
+"""Tests of the deterministic demo-data generator (chargeboard_demo/generator.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import support
 
-from chargeboard import demo
+from chargeboard_demo import generator as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,7 +92,7 @@ def test_same_end_and_seed_give_identical_bytes(files, tmp_path):
     again = demo.generate_demo(tmp_path / "again", end=END, seed=demo.DEFAULT_SEED)
     assert _file_bytes(again) == _file_bytes(files)
     # ... also in another interpreter with another hash seed (no dependence on set/dict hashing)
-    code = ("import datetime, pathlib, sys; from chargeboard.demo import generate_demo; "
+    code = ("import datetime, pathlib, sys; from chargeboard_demo.generator import generate_demo; "
             "generate_demo(pathlib.Path(sys.argv[1]), end=datetime.date(2026, 11, 24))")
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "sub")], cwd=ROOT, check=True,
                    env={**os.environ, "PYTHONHASHSEED": "12345"})

@@ -392,7 +392,8 @@ def test_demo_force_is_refused_while_a_store_is_served(tmp_path):
     db = tmp_path / "served.duckdb"
     with serving(db) as (store, _log):
         before = os.stat(db).st_ino
-        done = run_cli("demo", "--force", "--db", str(db), "--out", str(tmp_path / "demo"))
+        done = subprocess.run([sys.executable, "-m", "chargeboard_demo", "--force", "--db", str(db), "--out",
+                               str(tmp_path / "demo")], cwd=ROOT, capture_output=True, text=True, timeout=120)
         line = one_error_line(done)
         assert str(db) in line and "in use" in line and "nothing was removed" in line
         assert os.stat(db).st_ino == before and store.detached() is None

@@ -270,7 +270,7 @@ def test_a_single_installation_store_needs_no_installations(coop_store, auth_fil
 
 
 def test_demo_accounts_are_written_next_to_the_demo_store_only(tmp_path, monkeypatch):
-    from chargeboard import demo_accounts  # noqa: PLC0415
+    from chargeboard_demo import accounts as demo_accounts  # noqa: PLC0415
 
     monkeypatch.delenv("CHARGEBOARD_AUTH")
     from chargeboard import settings  # noqa: PLC0415

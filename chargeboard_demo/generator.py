@@ -16,7 +16,8 @@ Population (fixed, independent of seed): 40 residents (22 in Garage A, 18 in Gar
 40 cars, 50 RFID tags (``Brikke NNNN``). See ``DEMO_IDENTITIES`` for the people a login file may
 reference, and the ``N_*`` constants for the exact numbers of special records.
 
-Standard library only (no streamlit, no duckdb needed).
+Standard library only (no streamlit, no duckdb needed). `python -m chargeboard_demo.generator --out DIR`
+writes the feeds only; `python -m chargeboard_demo` builds the demo store from them.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The demo store's login accounts: written next to the demo store by `chargeboard demo`, never
+"""The demo store's login accounts: written next to the demo store by `python -m chargeboard_demo`, never
 shipped as a live accounts file. Their passwords are public (`make run` prints them), so they
 belong to the demo data only."""
 
@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chargeboard import accounts, demo
+from chargeboard import accounts
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER
+from chargeboard_demo import generator as demo
 
-MARK = "# demo accounts (chargeboard demo): public passwords, for the demo store only\n"
+MARK = "# demo accounts (chargeboard_demo): public passwords, for the demo store only\n"
 
 # username, password, name, role, e-mail, stations, installations
 DEMO_LOGINS = (

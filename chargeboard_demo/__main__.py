@@ -1,0 +1,66 @@
+"""Build the demo store: `python -m chargeboard_demo --db data/chargeboard.duckdb [--force]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from chargeboard import ingest, meters, settings, tariffs
+from chargeboard.store import StoreLocked, open_store
+from chargeboard_demo import generator
+from chargeboard_demo.accounts import write_demo_accounts
+
+
+def build(db: Path, out: Path, force: bool) -> int:
+    if db.exists() and not force:
+        print(f"{db} exists; nothing to do (use --force to rebuild it)")
+        return 0
+    if db.exists():
+        try:  # an app serving it (or a command loading into it) holds its lock: checked before anything is removed
+            open_store(db).close()
+        except StoreLocked:
+            print(f"error: {db} is in use by a running app or command; stop it before rebuilding the demo store "
+                  f"(nothing was removed)", file=sys.stderr)
+            return 2
+        db.unlink()
+        db.with_name(db.name + ".wal").unlink(missing_ok=True)
+    files = generator.generate_demo(out)
+    store = open_store(db)
+    try:
+        for installation, path in files.feeds.items():
+            print("\n".join(ingest.ingest_file(store, path, installation=installation).lines()))
+        try:  # the demo's meters.csv has no installation column: register each meter first
+            for installation, meter_id in generator.METER_IDS.items():
+                meters.register_meter(store, meter_id, installation)
+            print("\n".join(ingest.ingest_file(store, files.meters).lines()))
+        except ingest.IngestError as error:
+            print(f"meter readings not loaded: {error}")
+        # A demo tariff, so statements and My usage show money: a day price, a cheaper
+        # night (22–06) and a monthly fee, from the first day of the history.
+        first_day = generator.history_window(generator.default_end())[0].replace(day=1)
+        tariffs.add_version(store, "demo", first_day, "1.45", bands=[{"from_hour": 22, "to_hour": 6, "price": "0.95"}],
+                            monthly_fee="49", note="Demo tariff")
+        print(f"demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {first_day}")
+    finally:
+        store.close()
+    auth = settings.auth_path(db)
+    if write_demo_accounts(auth):
+        print(f"demo accounts (public passwords): {auth}")
+    else:
+        print(f"{auth} holds accounts that are not the demo's: left as they are", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chargeboard_demo",
+                                     description="Generate the demo co-op's feeds and build a store from them.")
+    parser.add_argument("--db", help="store file (default: $CHARGEBOARD_DB or data/chargeboard.duckdb)")
+    parser.add_argument("--out", default=str(settings.PROJECT_ROOT / "data" / "demo"), help="where the feeds go")
+    parser.add_argument("--force", action="store_true", help="rebuild the store even if it exists")
+    args = parser.parse_args(argv)
+    return build(Path(args.db) if args.db else settings.db_path(), Path(args.out), args.force)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
