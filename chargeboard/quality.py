@@ -111,7 +111,7 @@ def rejected_csv(store: Store) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["import", "file", "where", "reason", "raw"])
-    for import_id, file_name, _pos, location, reason, raw in store.rows("quality_rejected_rows"):
+    for import_id, file_name, _pos, location, reason, raw, *_ in store.rows("quality_rejected_rows"):
         writer.writerow([import_id, *(_csv_safe(v) for v in (file_name, location, reason, raw))])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -121,8 +121,17 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\x00") else text
 
 
+def _rejected_page_header(found) -> tuple[str, str, str]:
+    """What every printed page of the rejected rows names: the installations and the days of the imports."""
+    installations = sorted({row[6] for row in found if row[6]})
+    days = sorted(row[7].astimezone(UTC).date() for row in found if row[7] is not None)
+    period = f"imports {days[0]:%Y-%m-%d} – {days[-1]:%Y-%m-%d} (UTC)" if days else ""
+    return (", ".join(installations) or "All installations", "Rejected rows", period)
+
+
 def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
-    rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw in store.rows("quality_rejected_rows")]
+    found = store.rows("quality_rejected_rows")
+    rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw, _inst, _at in found]
     sheet = excel.Sheet("Rejected rows", [excel.Column("Import", "int"), excel.Column("File", "text"),
                                           excel.Column("Where", "text"), excel.Column("Reason", "text", 50),
                                           excel.Column("Raw row", "text", 80)], rows)
@@ -130,7 +139,8 @@ def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
     written = excel.write_workbook(buffer, [sheet], [
         ("Report", "Rows the ingest refused, with the reason"),
         ("Exported by", f"{scope.display_name or scope.username} ({scope.username})"),
-        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))])
+        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))],
+        page_header=_rejected_page_header(found))
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",
                       file_name="chargeboard_rejected-rows.xlsx", row_count=written)

@@ -89,6 +89,19 @@ def test_imports_log_and_rejected_rows_download(store, feeds):
     assert len(rows) == 3 and rows[1][1] == "with-bad.json"
 
 
+def test_rejected_rows_workbook_prints_like_the_other_workbooks(store, feeds):
+    ingest_file(store, feeds.zaptec([*CLEAN, rec("bad", kwh=-1)], "with-bad.json"), installation="Garasje Q")
+    day = quality.imports_log(store)["started_at"].iloc[0].tz_convert("UTC").strftime("%Y-%m-%d")
+    ws = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))["Rejected rows"]
+    assert (ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text) == (
+        "Garasje Q", "Rejected rows", f"imports {day} – {day} (UTC)")
+    assert ws.oddFooter.center.text == "Page &P of &N"
+    assert ws.page_setup.orientation == "landscape"  # the raw rows are wide
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.print_title_rows == "$1:$1" and ws.print_area == "'Rejected rows'!$A$1:$E$2"
+
+
 def test_help_texts_are_the_seeds_questions():
     titles = [title for title, _ in help.ALL]
     assert "I can not retrieve charger reports" in titles
