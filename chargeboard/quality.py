@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, settings
+from chargeboard import excel, settings, sync
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -100,6 +100,28 @@ def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str,
 
 def imports_log(store: Store) -> pd.DataFrame:
     return store.df("quality_imports_log")
+
+
+def sync_runs(store: Store, limit: int = 50) -> pd.DataFrame:
+    """The charger-cloud sync log as people read it: the installation by its name, without the
+    clouds' and the store's ids (the Data sources page keeps them for the operator)."""
+    runs = sync.sync_log(store, limit=limit)
+    names = {r[0]: r[1] for r in store.rows("installations_all")}
+    runs.insert(runs.columns.get_loc("installation_id"), "installation",
+                [names.get(i, "") if isinstance(i, str) else "" for i in runs["installation_id"]])
+    return runs.drop(columns=["cloud_id", "installation_id"])
+
+
+# Column titles of the page's tables (one place; the queries' names are for code).
+COLUMN_TITLES = {
+    "station": "Station", "serial": "Serial number", "user_name": "User", "tag": "RFID tag",
+    "start_local": "Start", "registered_local": "Registered", "duration_h": "Duration (h)",
+    "energy_kwh": "Energy (kWh)", "max_possible_kwh": "Most possible (kWh)", "other_start_local": "Other start",
+    "other_user_name": "Other user", "other_energy_kwh": "Other energy (kWh)",
+    "overlap_minutes": "Overlap (minutes)", "sessions": "Sessions", "first_used": "First used",
+    "last_used": "Last used", "installation": "Installation", "last_session_local": "Last session",
+    "days_silent": "Days silent",
+}
 
 
 def rejected_rows(store: Store) -> pd.DataFrame:
