@@ -336,7 +336,7 @@ def _login_or_error_line() -> Scope:
 
 def configure_page() -> None:
     """The browser tab's title and the wide layout: app.py's first call, and a directly run page's."""
-    st.set_page_config(page_title="Chargeboard", page_icon="⚡", layout="wide")
+    st.set_page_config(page_title="Chargeboard", page_icon=":material/bolt:", layout="wide")
 
 
 def guard(page_file: str | None = None) -> Scope:

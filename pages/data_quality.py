@@ -19,7 +19,9 @@ with anomalies:
     st.caption("Each check looks at every counted session. Open one to see the sessions and what to do.")
     for anomaly in quality.ANOMALIES:
         n = found[anomaly.key]
-        with st.expander(f"{'⚠️' if n else '✅'} {anomaly.title}: **{n}**", expanded=False):
+        # Material icons come with Streamlit's own font: emoji have no font on Debian's chromium (boxes).
+        with st.expander(f"{anomaly.title}: **{n}**", expanded=False,
+                         icon=":material/warning:" if n else ":material/check_circle:"):
             st.markdown(f"**What it likely means.** {anomaly.meaning}\n\n**What to do.** {anomaly.action}")
             if n:
                 st.dataframe(quality.find(store(), scope, anomaly.key), hide_index=True, width="stretch",
