@@ -3,7 +3,8 @@
 Every file in pages/ begins with `scope = guard(__file__)`. On a freshly started server
 Streamlit can run a page file directly, without app.py (stack-facts.md, trap 1), so the
 guard does the whole login itself when app.py has not; it then checks the page is one
-the role is offered, and returns the Scope every query of the page takes.
+the role is offered, and returns the Scope every query of the page takes. A page run that way
+runs app.py's navigation itself (the role's menu, then the page), so it looks as any other.
 """
 
 from __future__ import annotations
