@@ -210,7 +210,7 @@ def _statement_issuer(args: argparse.Namespace, store: Store) -> int:
     if args.name is not None or args.address is not None:
         current = statements.issuer(store)
         try:
-            statements.set_issuer(store, args.name if args.name is not None else current.name,
+            statements.set_issuer(store, system_scope(), args.name if args.name is not None else current.name,
                                   (args.address if args.address is not None else current.address).replace("\\n", "\n"),
                                   getpass.getuser())
         except statements.StatementError as error:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, settings
+from chargeboard import excel, settings, sync
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -102,6 +102,28 @@ def imports_log(store: Store) -> pd.DataFrame:
     return store.df("quality_imports_log")
 
 
+def sync_runs(store: Store, limit: int = 50) -> pd.DataFrame:
+    """The charger-cloud sync log as people read it: the installation by its name, without the
+    clouds' and the store's ids (the Data sources page keeps them for the operator)."""
+    runs = sync.sync_log(store, limit=limit)
+    names = {r[0]: r[1] for r in store.rows("installations_all")}
+    runs.insert(runs.columns.get_loc("installation_id"), "installation",
+                [names.get(i, "") if isinstance(i, str) else "" for i in runs["installation_id"]])
+    return runs.drop(columns=["cloud_id", "installation_id"])
+
+
+# Column titles of the page's tables (one place; the queries' names are for code).
+COLUMN_TITLES = {
+    "station": "Station", "serial": "Serial number", "user_name": "User", "tag": "RFID tag",
+    "start_local": "Start", "registered_local": "Registered", "duration_h": "Duration (h)",
+    "energy_kwh": "Energy (kWh)", "max_possible_kwh": "Most possible (kWh)", "other_start_local": "Other start",
+    "other_user_name": "Other user", "other_energy_kwh": "Other energy (kWh)",
+    "overlap_minutes": "Overlap (minutes)", "sessions": "Sessions", "first_used": "First used",
+    "last_used": "Last used", "installation": "Installation", "last_session_local": "Last session",
+    "days_silent": "Days silent",
+}
+
+
 def rejected_rows(store: Store) -> pd.DataFrame:
     return store.df("quality_rejected_rows")
 
@@ -111,7 +133,7 @@ def rejected_csv(store: Store) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["import", "file", "where", "reason", "raw"])
-    for import_id, file_name, _pos, location, reason, raw in store.rows("quality_rejected_rows"):
+    for import_id, file_name, _pos, location, reason, raw, *_ in store.rows("quality_rejected_rows"):
         writer.writerow([import_id, *(_csv_safe(v) for v in (file_name, location, reason, raw))])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -121,8 +143,17 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\x00") else text
 
 
+def _rejected_page_header(found) -> tuple[str, str, str]:
+    """What every printed page of the rejected rows names: the installations and the days of the imports."""
+    installations = sorted({row[6] for row in found if row[6]})
+    days = sorted(row[7].astimezone(UTC).date() for row in found if row[7] is not None)
+    period = f"imports {days[0]:%Y-%m-%d} – {days[-1]:%Y-%m-%d} (UTC)" if days else ""
+    return (", ".join(installations) or "All installations", "Rejected rows", period)
+
+
 def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
-    rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw in store.rows("quality_rejected_rows")]
+    found = store.rows("quality_rejected_rows")
+    rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw, _inst, _at in found]
     sheet = excel.Sheet("Rejected rows", [excel.Column("Import", "int"), excel.Column("File", "text"),
                                           excel.Column("Where", "text"), excel.Column("Reason", "text", 50),
                                           excel.Column("Raw row", "text", 80)], rows)
@@ -130,7 +161,8 @@ def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
     written = excel.write_workbook(buffer, [sheet], [
         ("Report", "Rows the ingest refused, with the reason"),
         ("Exported by", f"{scope.display_name or scope.username} ({scope.username})"),
-        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))])
+        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))],
+        page_header=_rejected_page_header(found))
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",
                       file_name="chargeboard_rejected-rows.xlsx", row_count=written)

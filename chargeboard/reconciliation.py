@@ -429,7 +429,8 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
              ("Data freshness", freshness.data_freshness(store, scope).line()),
              *HELP, *[("Note", n) for n in rec.notes]]
     buffer = io.BytesIO()
-    written = excel.write_workbook(buffer, sheets, about)
+    written = excel.write_workbook(buffer, sheets, about, page_header=(
+        rec.installation, "Meter reconciliation", f"{rec.date_from:%Y-%m-%d} – {rec.date_to:%Y-%m-%d}"))
     name = f"chargeboard_{slug(rec.installation)}_reconciliation_{rec.date_from:%Y-%m-%d}_{rec.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",

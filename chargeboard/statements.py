@@ -414,11 +414,20 @@ def issuer(store: Store) -> Issuer:
     return Issuer(", ".join(names) if names else "Charging co-op")
 
 
-def set_issuer(store: Store, name: str, address: str, updated_by: str) -> Issuer:
+ISSUER_NAME_MAX, ISSUER_ADDRESS_MAX = 200, 500  # characters
+
+
+def set_issuer(store: Store, scope: Scope, name: str, address: str, updated_by: str | None = None) -> Issuer:
+    """Set what every statement prints as its issuer. The system owner's alone (the command line's
+    scope is the system owner's); `updated_by` defaults to the scope's username."""
+    if not scope.is_system_owner:
+        raise StatementError("only the system owner sets the co-op details printed on statements")
     name, address = (name or "").strip(), "\n".join(x.strip() for x in (address or "").strip().splitlines())
-    if not name or len(name) > 200 or len(address) > 500:
-        raise StatementError("the co-op's name (1–200 characters) and address (up to 500) are needed")
-    store.execute("statement_issuer_set", issuer_name=name, address=address, updated_by=updated_by)
+    if not name or len(name) > ISSUER_NAME_MAX or len(address) > ISSUER_ADDRESS_MAX:
+        raise StatementError(f"the co-op's name (1–{ISSUER_NAME_MAX} characters) and address "
+                             f"(up to {ISSUER_ADDRESS_MAX}) are needed")
+    store.execute("statement_issuer_set", issuer_name=name, address=address,
+                  updated_by=updated_by or scope.username)
     return Issuer(name, address)
 
 

@@ -55,6 +55,25 @@ FONT_SIZE = 14
 PRESENT_FONT_SIZE = 22        # chart text on a projector (≥ 16 px, read from the back of a room)
 PRESENT_KPI_VALUE_PX = 64     # a KPI's value in present mode
 TICK_COLOUR = "#333333"       # axis lines and ticks: dark enough for a washed-out projector
+CHART_TEXT = "#222222"        # chart titles, axis titles, legends, colour bars, hover text
+CHART_BACKGROUND = "#FFFFFF"
+
+# --- the pages' colours ----------------------------------------------------------------------
+# .streamlit/config.toml [theme] sets exactly these (tests/test_contrast.py checks both, and that
+# every text colour reaches WCAG 2.x contrast: 4.5:1, large text 3:1). Streamlit draws captions and
+# help text in the text colour at 60 % opacity over the background, so the text colour is near
+# black: with Streamlit's default (#31333F) a caption is 3.7:1.
+TEXT = "#111111"
+BACKGROUND = "#FFFFFF"
+SIDEBAR_BACKGROUND = "#F0F2F6"    # also inputs and code blocks (Streamlit's secondary background)
+PRIMARY = BLUE                    # primary buttons (white text on it) and links; Streamlit's red is 3.3:1
+BUTTON_TEXT = "#FFFFFF"
+CAPTION_OPACITY = 0.6
+# Alerts, metric deltas and coloured text: each colour's text on its own tint (and on the page).
+STATUS_TEXT = {"red": "#A8200D", "orange": "#8A4B00", "yellow": "#6B5A00", "blue": "#005A8C",
+               "green": "#0B6B34", "violet": "#5B2A86", "gray": "#4A4D57"}
+STATUS_BACKGROUND = {"red": "#FDECEC", "orange": "#FFF1E0", "yellow": "#FFF8D6", "blue": "#E6F1FA",
+                     "green": "#E4F4EA", "violet": "#F1EAFB", "gray": "#EEEFF2"}
 
 
 # Trace properties whose strings plotly draws (as ticks, legend entries, hover text or labels).
@@ -96,15 +115,18 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
     size = PRESENT_FONT_SIZE if present else FONT_SIZE
     _escape_feed_text(fig)
     fig.update_layout(
-        title={"text": as_text(title), "font": {"size": round(size * 1.35)}, "x": 0, "xanchor": "left"},
-        font={"family": FONT_FAMILY, "size": size, "color": "#222222"},
+        title={"text": as_text(title), "font": {"size": round(size * 1.35), "color": CHART_TEXT}, "x": 0,
+               "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": size, "color": CHART_TEXT},
         colorway=list(CATEGORICAL),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
+        plot_bgcolor=CHART_BACKGROUND,
+        paper_bgcolor=CHART_BACKGROUND,
         margin={"t": 70 if not present else 95, "l": 10, "r": 10, "b": 10},
         # Beside the plot, under the title's line: a legend never overlaps the title, however long.
-        legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "title_text": ""},
-        hoverlabel={"font_size": size},
+        legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02, "title_text": "",
+                "font": {"color": CHART_TEXT}},
+        # Hover text on white, not on the trace's colour (dark text on sky blue is 4.2:1).
+        hoverlabel={"font": {"size": size, "color": CHART_TEXT}, "bgcolor": CHART_BACKGROUND},
     )
     if height is not None:
         fig.update_layout(height=round(height * (1.3 if present else 1.0)))
@@ -112,7 +134,8 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
         fig.update_xaxes(title_text=x_title)
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
-    ticks = {"tickfont": {"size": size, "color": TICK_COLOUR}, "tickcolor": TICK_COLOUR}
+    ticks = {"tickfont": {"size": size, "color": TICK_COLOUR}, "tickcolor": TICK_COLOUR,
+             "title_font": {"color": CHART_TEXT}}
     fig.update_xaxes(showgrid=False, linecolor=TICK_COLOUR, ticks="outside", **ticks)
     fig.update_yaxes(gridcolor="#D9D9D9" if present else "#E5E5E5", zerolinecolor=TICK_COLOUR, **ticks)
     return fig

@@ -3,7 +3,8 @@
 Every file in pages/ begins with `scope = guard(__file__)`. On a freshly started server
 Streamlit can run a page file directly, without app.py (stack-facts.md, trap 1), so the
 guard does the whole login itself when app.py has not; it then checks the page is one
-the role is offered, and returns the Scope every query of the page takes.
+the role is offered, and returns the Scope every query of the page takes. A page run that way
+runs app.py's navigation itself (the role's menu, then the page), so it looks as any other.
 """
 
 from __future__ import annotations
@@ -348,9 +349,17 @@ def _login_or_error_line() -> Scope:
         raise  # not reached: st.stop() ends the run
 
 
+def configure_page() -> None:
+    """The browser tab's title and the wide layout: app.py's first call, and a directly run page's."""
+    st.set_page_config(page_title="Chargeboard", page_icon=":material/bolt:", layout="wide")
+
+
 def guard(page_file: str | None = None) -> Scope:
     """The access guard: login (once per run) and the page's role check. Returns the Scope."""
     scope = _scope_of_this_run.get()
+    run_directly = scope is None and page_file is not None  # without app.py (trap 1)
+    if run_directly:
+        configure_page()
     if scope is None:
         scope = _login_or_error_line()
     if page_file is not None:
@@ -358,8 +367,20 @@ def guard(page_file: str | None = None) -> Scope:
         if spec is None or scope.role not in spec.roles:
             st.error("This page is not available to your role.")
             st.stop()
+        if run_directly:
+            _run_as_app(page_file, scope)
         _store_notices(scope)
     return scope
+
+
+def _run_as_app(page_file: str, scope: Scope) -> None:
+    """A page file run by itself (a freshly started server's first request for /<page>, before
+    any session called st.navigation): run app.py's navigation instead, with this page and the
+    address's filters as the page wanted, so the role's menu is there. The navigation runs the
+    page (its guard then finds the scope of the run); this outer run of the file ends here."""
+    st.session_state[_WANTED_PAGE] = (Path(page_file).stem, st.query_params.to_dict())
+    run_navigation(scope)
+    st.stop()
 
 
 def page_spec(page_file: str) -> PageSpec | None:

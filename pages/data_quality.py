@@ -8,7 +8,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import corrections, help, quality, sync, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import corrections, help, quality, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.web import store  # noqa: E402
 
 st.title("Data quality")
@@ -19,10 +19,13 @@ with anomalies:
     st.caption("Each check looks at every counted session. Open one to see the sessions and what to do.")
     for anomaly in quality.ANOMALIES:
         n = found[anomaly.key]
-        with st.expander(f"{'⚠️' if n else '✅'} {anomaly.title}: **{n}**", expanded=False):
+        # Material icons come with Streamlit's own font: emoji have no font on Debian's chromium (boxes).
+        with st.expander(f"{anomaly.title}: **{n}**", expanded=False,
+                         icon=":material/warning:" if n else ":material/check_circle:"):
             st.markdown(f"**What it likely means.** {anomaly.meaning}\n\n**What to do.** {anomaly.action}")
             if n:
-                st.dataframe(quality.find(store(), scope, anomaly.key), hide_index=True, width="stretch")
+                st.dataframe(quality.find(store(), scope, anomaly.key), hide_index=True, width="stretch",
+                             column_config=quality.COLUMN_TITLES)
 
 with unreliable:
     st.markdown(help.SYSTEM_WAS_OFFLINE)
@@ -30,8 +33,9 @@ with unreliable:
     if rows.empty:
         st.success("No session was charged offline or has an unreliable time.")
     else:
-        st.dataframe(rows.drop(columns=["corrections"]), hide_index=True, width="stretch", column_config={
-            "session_id": "Session", "time_unreliable": "TIME?", "offline": "OFFLINE",
+        # A session is shown by its station, start and user; its id only picks it in the form below.
+        st.dataframe(rows.drop(columns=["corrections", "session_id"]), hide_index=True, width="stretch", column_config={
+            "time_unreliable": "TIME?", "offline": "OFFLINE", "serial": "Serial number",
             "start_local": st.column_config.DatetimeColumn("Start (as the charger gave it)", format="YYYY-MM-DD HH:mm"),
             "registered_local": st.column_config.DatetimeColumn("Registered", format="YYYY-MM-DD HH:mm"),
             "station": "Station", "user_name": "User",
@@ -43,7 +47,8 @@ with unreliable:
         st.subheader("Record a corrected date")
         st.caption("The original date is kept; reports use the corrected one only when \"use corrected dates\" "
                    "is switched on. Every correction is recorded with who and when.")
-        labels = {r.session_id: f"{r.station} · {r.start_local:%Y-%m-%d %H:%M} · {r.energy_kwh:.3f} kWh"
+        labels = {r.session_id: f"{r.station} · {r.start_local:%Y-%m-%d %H:%M} · {r.user_name or 'no user'} · "
+                                f"{r.energy_kwh:.3f} kWh"
                   for r in rows.itertuples()}
         with st.form("correction", clear_on_submit=True):
             session_id = st.selectbox("Session", list(labels), format_func=labels.get)
@@ -64,7 +69,7 @@ with imports:
     st.subheader("Imports")
     st.dataframe(quality.imports_log(store()), hide_index=True, width="stretch")
     st.subheader("Charger-cloud syncs")
-    st.dataframe(sync.sync_log(store(), limit=50), hide_index=True, width="stretch")
+    st.dataframe(quality.sync_runs(store()), hide_index=True, width="stretch")
     st.subheader("Rejected rows")
     rejected = quality.rejected_rows(store())
     if rejected.empty:

@@ -10,6 +10,23 @@ from chargeboard import pdf, periods, statements, widgets  # noqa: E402 — noth
 from chargeboard.web import store  # noqa: E402
 
 st.title("Statements")
+if scope.is_system_owner:  # the feature function refuses anyone else too
+    with st.expander("Co-op details on statements"):
+        issuer = statements.issuer(store())
+        with st.form("stmt_issuer"):
+            issuer_name = st.text_input("Co-op name", value=issuer.name, max_chars=statements.ISSUER_NAME_MAX)
+            issuer_address = st.text_area("Address, one line each (e.g. street, postcode and town, "
+                                          "organisation number)", value=issuer.address,
+                                          max_chars=statements.ISSUER_ADDRESS_MAX)
+            save_issuer = st.form_submit_button("Save co-op details")
+        if save_issuer:
+            try:
+                issuer = statements.set_issuer(store(), scope, issuer_name, issuer_address)
+                st.success("Saved: statements printed from now on show these details.")
+            except statements.StatementError as error:
+                st.error(f"Not saved: {error}.")
+        st.caption("Every PDF statement prints this at its top left:")
+        st.text("\n".join([issuer.name, *issuer.address.splitlines()]))
 with st.container(border=True):
     left, right = st.columns([1, 2])
     date_from, date_to = widgets.period("period", "Last month", left, right,

@@ -9,6 +9,7 @@ SELECT s.session_id,
                                                              -- the registration's, dated_by_registration)
        s.registered_local,
        coalesce(st.name, st.device_id, s.station_id) AS station,
+       st.device_id AS serial,
        coalesce(u.name, u.email, s.user_id) AS user_name,
        s.energy_kwh,
        c.corrected_start,

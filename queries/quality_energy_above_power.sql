@@ -1,6 +1,7 @@
 -- Anomaly: counted sessions with more energy than the station can deliver in their duration:
+-- A session is shown as people know it (station name and serial, user, start), never by its id.
 -- energy > $max_kw (22 kW, the most a charger delivers) × hours from start to end.
-SELECT s.session_id, coalesce(st.name, st.device_id, s.station_id) AS station, coalesce(u.name, u.email, s.user_id) AS user_name, s.tag, s.started_local AS start_local, s.registered_local, round((epoch(s.ended_at) - epoch(s.started_at)) / 3600.0, 2) AS duration_h, s.energy_kwh,
+SELECT coalesce(st.name, st.device_id, s.station_id) AS station, st.device_id AS serial, coalesce(u.name, u.email, s.user_id) AS user_name, s.tag, s.started_local AS start_local, s.registered_local, round((epoch(s.ended_at) - epoch(s.started_at)) / 3600.0, 2) AS duration_h, s.energy_kwh,
        round($max_kw * (epoch(s.ended_at) - epoch(s.started_at)) / 3600.0, 3) AS max_possible_kwh
 FROM scoped_sessions($see_all, $user_ids, $station_ids) s
 LEFT JOIN stations st USING (station_id)

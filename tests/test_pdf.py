@@ -41,7 +41,7 @@ def store(tmp_path):
     meters.register_meter(s, "M", "Garage A")
     for at, kwh in (("2026-01-01T00:00:00", "0"), ("2026-03-01T00:00:00", "900")):
         meters.add_reading(s, "styret", "M", datetime.fromisoformat(at), kwh)
-    statements.set_issuer(s, "Borettslaget Ærlige Øster Å", "Åsveien 1\n0150 Oslo", "styret")
+    statements.set_issuer(s, system_scope(), "Borettslaget Ærlige Øster Å", "Åsveien 1\n0150 Oslo", "styret")
     yield s
     s.close()
 
@@ -200,7 +200,7 @@ def test_issuer_defaults_to_the_installation_name(tmp_path):
     try:
         assert statements.issuer(s) == statements.Issuer("Garage Ø", "")
         with pytest.raises(statements.StatementError):
-            statements.set_issuer(s, "  ", "", "styret")
+            statements.set_issuer(s, system_scope(), "  ", "", "styret")
     finally:
         s.close()
 

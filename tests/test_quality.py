@@ -57,10 +57,15 @@ def test_each_anomaly_found_exactly_once(store, feeds, key):
         assert set(rows["user_name"]) == {"Name u-1", "Name u-3"} and set(rows["tag"]) == {"Tag u-1"}
     elif key == "silent_stations":
         assert list(rows["station"]) == ["Station chg-3"] and int(rows["days_silent"].iloc[0]) >= 30
-    elif key == "overlapping_sessions":
-        assert {rows["session_id"].iloc[0], rows["overlaps_session_id"].iloc[0]} == {"c1", "x"}
-    else:
-        assert list(rows["session_id"]) == ["x"]
+    elif key == "overlapping_sessions":  # c1 (u-1) and x (u-3), on one station
+        assert {rows["user_name"].iloc[0], rows["other_user_name"].iloc[0]} == {"Name u-1", "Name u-3"}
+        assert list(rows["station"]) == ["Station chg-1"] and list(rows["serial"]) == ["ZAP-chg-1"]
+    else:  # x alone, shown by its station, serial, user and energy
+        x = ONE_OF_EACH[key][0]
+        assert len(rows) == 1 and float(rows["energy_kwh"].iloc[0]) == x["Energy"]
+        assert (rows["station"].iloc[0], rows["serial"].iloc[0], rows["user_name"].iloc[0]) == (
+            "Station chg-1", "ZAP-chg-1", "Name u-1")
+    assert not {"session_id", "overlaps_session_id", "station_id"} & set(rows.columns)
 
 
 def test_every_anomaly_explains_itself_and_has_its_own_query():
@@ -87,6 +92,19 @@ def test_imports_log_and_rejected_rows_download(store, feeds):
     book = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))
     rows = list(book["Rejected rows"].iter_rows(values_only=True))
     assert len(rows) == 3 and rows[1][1] == "with-bad.json"
+
+
+def test_rejected_rows_workbook_prints_like_the_other_workbooks(store, feeds):
+    ingest_file(store, feeds.zaptec([*CLEAN, rec("bad", kwh=-1)], "with-bad.json"), installation="Garasje Q")
+    day = quality.imports_log(store)["started_at"].iloc[0].tz_convert("UTC").strftime("%Y-%m-%d")
+    ws = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))["Rejected rows"]
+    assert (ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text) == (
+        "Garasje Q", "Rejected rows", f"imports {day} – {day} (UTC)")
+    assert ws.oddFooter.center.text == "Page &P of &N"
+    assert ws.page_setup.orientation == "landscape"  # the raw rows are wide
+    assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ws.print_title_rows == "$1:$1" and ws.print_area == "'Rejected rows'!$A$1:$E$2"
 
 
 def test_help_texts_are_the_seeds_questions():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from costs_support import add_sessions, make_store, session
 
@@ -71,6 +73,23 @@ def test_negative_rest_flagged_and_standby_configurable(store, tmp_path):
     assert any("wrong meter" in n and "offline sessions not yet uploaded" in n for n in rec.notes)
     data, name = reconciliation.workbook(store, system_scope(), rec)
     assert name.endswith("_reconciliation_2026-01-01_2026-01-31.xlsx") and data[:2] == b"PK"
+
+
+def test_workbook_prints_like_the_other_workbooks(store, tmp_path):
+    # Installation, report and period on every page, "Page x of y", one page wide, header repeated.
+    readings(store, tmp_path, "M,2026-01-01T00:00:00+01:00,0,Garage A,\nM,2026-02-01T00:00:00+01:00,150,Garage A,\n")
+    rec = reconciliation.reconcile(store, system_scope(), "garage-a", date(2026, 1, 1), date(2026, 1, 31))
+    data, _ = reconciliation.workbook(store, system_scope(), rec)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    for ws in book.worksheets:
+        assert (ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text) == (
+            "Garage A", "Meter reconciliation", "2026-01-01 – 2026-01-31"), ws.title
+        assert ws.oddFooter.center.text == "Page &P of &N"
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.page_setup.paperSize == 9
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    by_month = book["By month"]
+    assert by_month.page_setup.orientation == "landscape"  # eleven columns: wider than a portrait page
+    assert by_month.print_title_rows == "$1:$1" and book["Readings used"].print_title_rows == "$1:$1"
 
 
 def test_standby_prorated_mid_month_configured_install_date(store, tmp_path):

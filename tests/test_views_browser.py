@@ -9,7 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 import support
-from browser_support import choose, log_in, metric_value, one, wait_idle
+from browser_support import assert_not_sent, choose, log_in, metric_value, one, page_text, wait_idle
+
+from chargeboard import web
 
 # Q1 2025, station Garasje B1, users Kari and Ola (and one nobody may see), all sessions; the history page.
 HISTORY_VIEW = "/history?" + urlencode({
@@ -141,3 +143,48 @@ def test_a_page_address_opened_before_the_login_opens_that_page_after_it(context
     page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(
         has_text="Data quality").first.wait_for()
     assert "/reports" in page.url and "by=User" in page.url
+
+
+MENU_LINK = "[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']"
+
+
+def test_a_page_asked_for_first_on_a_fresh_server_has_the_menu_and_its_filters(browser, start_server,
+                                                                              auth_template, tmp_path):
+    # Trap 1: before any session ran st.navigation, /history runs pages/history.py without app.py.
+    # The guard then runs the navigation itself: the role's menu is there and the address's filters
+    # apply. A resident asking for a page not hers, on the same fresh server, still sees nothing.
+    db = support.build_coop_db(tmp_path / "fresh")
+    server = start_server(support.test_env(db, auth_template, tmp_path / "no-cookie-key"), name="fresh-nav")
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    other = browser.new_context(viewport={"width": 1400, "height": 1100})
+    try:
+        owner, resident = context.new_page(), other.new_page()
+        for tab, path in ((owner, HISTORY_VIEW), (resident, "/data_quality")):
+            tab.goto(server.url + path)
+            one(tab.get_by_role("textbox", name="Username"), timeout=30_000)
+        # The resident logs in first, while the server is still fresh.
+        one(resident.get_by_role("textbox", name="Username")).fill(support.RESIDENT.username)
+        resident.get_by_role("textbox", name="Password").fill(support.RESIDENT.password)
+        resident.get_by_role("button", name="Login").click()
+        one(resident.get_by_text("This page is not available to your role."))
+        wait_idle(resident)
+        assert "Data quality" not in resident.locator("[data-testid='stMain']").inner_text()
+        assert_not_sent(resident, [p.name for p in (support.OLA, support.PER, support.EVE)])
+
+        one(owner.get_by_role("textbox", name="Username")).fill(support.STYRET.username)
+        owner.get_by_role("textbox", name="Password").fill(support.STYRET.password)
+        owner.get_by_role("button", name="Login").click()
+        owner.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=30_000)
+        assert_history_view(owner, [support.KARI.name, support.OLA.name], ON_B1)
+        menu = [t.strip().splitlines()[-1] for t in owner.locator(MENU_LINK).all_inner_texts()]  # after the icon
+        assert menu == [web.title_for(p, support.STYRET.role) for p in web.PAGES if support.STYRET.role in p.roles]
+        assert "/history?" in owner.url
+        # The menu works: another page opens through it.
+        owner.locator(MENU_LINK).filter(has_text="Data quality").first.click()
+        one(owner.get_by_role("heading", name="Data quality"))
+        wait_idle(owner)
+        assert "/data_quality" in owner.url and "Logged in as" in page_text(owner)
+    finally:
+        context.close()
+        other.close()
+    assert "Traceback" not in server.log_text()
