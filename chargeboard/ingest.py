@@ -31,6 +31,7 @@ CSV_COLUMNS = CSV_REQUIRED + (
     "offline", "time_unreliable", "registered_at",
 )
 PROGRESS_MIN_BYTES = 10_000_000
+JSON_OBJECT_BYTES = 16 << 20
 CSV_NUMBER_COLUMNS = ("energy_kwh",)
 CSV_DATE_COLUMNS = ("started_at", "ended_at", "registered_at")
 
@@ -255,6 +256,33 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
     except OSError as error:
         raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
     records_query = _records_query(read_path, resolved)
+    # A JSON value larger than the reader's maximum object size fails the read; the reader
+    # holds buffers of that size per thread, so a limit the size of the file (a 569 MB feed)
+    # cost 2 GB and 4x the time. Records and pages are small: the file-sized limit is only
+    # for a file that is one huge value (a single page of every record), tried after the first.
+    limits = (JSON_OBJECT_BYTES, max(JSON_OBJECT_BYTES, size + 1)) if resolved == "zaptec-json" else (None,)
+    for max_object_bytes in limits:
+        try:
+            summary = _load(store, read_path, resolved, records_query, installation, time_zone, shown,
+                            progress, content_sha256, file_bytes, started_at, blank_lines, max_object_bytes)
+        except _ObjectTooLarge:
+            continue
+        break
+    summary.read_as = read_as
+    progress.show("done", 1.0)
+    progress.done()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class _ObjectTooLarge(Exception):
+    """One JSON value is larger than the reader's maximum object size: read again with more."""
+
+
+def _load(store: Store, read_path: Path, resolved: str, records_query: str, installation: str | None,
+          time_zone: str | None, shown: str, progress: Progress, content_sha256: str, file_bytes: int,
+          started_at: datetime, blank_lines: list[int] | None, max_object_bytes: int | None) -> ImportSummary:
+    """The file's one transaction: read, check, classify and store its records."""
     # Both parts are constant files of queries/, never input: one pass reads and checks.
     staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
                   f"{query_text('validate_staged_sessions')}")
@@ -265,20 +293,15 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
             earlier = cur.execute(query_text("import_with_same_content"),
                                   {"content_sha256": content_sha256, "installation_id": installation_id}).fetchone()
             if earlier:
-                summary = _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
-                                     content_sha256, file_bytes, started_at)
-                summary.read_as = read_as
-                progress.show("done", 1.0)
-                progress.done()
-                summary.seconds = time.perf_counter() - started
-                return summary
+                return _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
+                                  content_sha256, file_bytes, started_at)
             # The file was made no later than now: a reliable clock's start more than a day
             # after this is impossible (validate_staged_sessions.sql).
             params = {"path": str(read_path.resolve()), "max_kw": settings.MAX_CHARGER_KW,
                       "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH,
                       "installation_id": installation_id, "file_time": started_at}
-            if resolved == "zaptec-json":  # one JSON value may be the whole file
-                params["max_object_bytes"] = max(16 << 20, size + 1)
+            if max_object_bytes is not None:
+                params["max_object_bytes"] = max_object_bytes
             _run_with_progress(cur, staged_sql, params, progress, "reading", 0.1, 0.7)
             if resolved == "csv" and (blank_lines or cur.execute(query_text("malformed_csv_line_count")).fetchone()[0]):
                 # The reader numbered rows as it yielded them; give each its line in the file.
@@ -315,11 +338,9 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
             ]
             cur.execute(query_text("drop_ingest_temp_tables"))
     except duckdb.Error as error:
+        if max_object_bytes is not None and max_object_bytes < file_bytes and "maximum_object_size" in str(error):
+            raise _ObjectTooLarge from None
         progress.done()
         first_line = str(error).strip().splitlines()[0]
         raise IngestError(f"{shown}: could not be read as {resolved} — {first_line}") from None
-    progress.show("done", 1.0)
-    progress.done()
-    summary.seconds = time.perf_counter() - started
-    summary.read_as = read_as
     return summary
