@@ -106,6 +106,22 @@ def test_zaptec_file_that_is_one_value_larger_than_the_readers_object_limit(stor
     assert len(sessions(store)) == 200
 
 
+def test_the_stores_memory_limit_is_lowered_only_while_a_file_loads(store, feeds):
+    def memory_limit() -> str:
+        with contextlib.closing(store.cursor()) as cur:
+            return cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    with contextlib.closing(store.cursor()) as cur:
+        cur.execute("SET memory_limit = '3GB'")  # shown as "2.7 GiB": 2.79 GiB cut to one decimal
+    before = memory_limit()
+    for _ in range(3):  # and it does not creep down file by file
+        ingest_file(store, feeds.zaptec(three_records()))
+        assert memory_limit() == before
+    with pytest.raises(IngestError):
+        ingest_file(store, feeds.text('[{"Id": "s-9"}, {', "broken.json"))
+    assert memory_limit() == before
+
+
 def test_zaptec_records_one_per_line(store, feeds):
     text = "\n".join(json.dumps(r) for r in three_records())
     summary = ingest_file(store, feeds.text(text + "\n", "records.ndjson"))
