@@ -77,7 +77,8 @@ def child(kind: str, path: Path) -> dict:
             records = summary.new
             store.close()
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime,
             "new": records}
 
 
@@ -110,16 +111,20 @@ def main(argv: list[str] | None = None) -> int:
                     results[kind].append(run_child(kind, path))
                     print(f"  {n:,} {fmt} {kind}: {results[kind][-1]}", file=sys.stderr, flush=True)
             bare = statistics.median(r["seconds"] for r in results["bare"])
+            bare_cpu = statistics.median(r["cpu_s"] for r in results["bare"])
             bare_rss = statistics.median(r["rss_mb"] for r in results["bare"])
             label = f"{n:,} sessions, {fmt} ({path.stat().st_size / 1e6:,.0f} MB)"
-            lines.append(f"| {label} | bare read | {bare * 1000:,.0f} ms | | {bare_rss:,.0f} MB |")
+            lines.append(f"| {label} | bare read | {bare * 1000:,.0f} ms | | {bare_cpu:.1f} s | | {bare_rss:,.0f} MB |")
             for kind in args.paths:
                 ours = statistics.median(r["seconds"] for r in results[kind])
+                cpu = statistics.median(r["cpu_s"] for r in results[kind])
                 rss = max(r["rss_mb"] for r in results[kind])
-                lines.append(f"| {label} | {kind} | {ours * 1000:,.0f} ms | {ours / bare:.2f}× | {rss:,.0f} MB |")
-    print(f"Medians of {args.runs} runs; peak RSS: the highest run's (bare read: the median).")
-    print("| feed | what | median | ratio to the bare read, same run | peak RSS |")
-    print("|---|---|---:|---:|---:|")
+                lines.append(f"| {label} | {kind} | {ours * 1000:,.0f} ms | {ours / bare:.2f}× | {cpu:.1f} s "
+                             f"| {cpu / bare_cpu:.2f}× | {rss:,.0f} MB |")
+    print(f"Medians of {args.runs} runs; peak RSS: the highest run's (bare read: the median). CPU: user + system "
+          "seconds of the run's process (less sensitive than wall time to other load on the machine).")
+    print("| feed | what | wall median | ratio to the bare read | CPU median | CPU ratio | peak RSS |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     print("\n".join(lines))
     return 0
 
