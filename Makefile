@@ -69,6 +69,7 @@ $(VENV)/.bench: requirements-bench.txt $(VENV)/.dev
 # Speed and memory figures for BENCHMARKS.md (minutes; not part of make test).
 bench: $(VENV)/.bench
 	$(PY) bench/bench_store.py
+	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_store.py --sessions 10000000 --runs 3 --queries-only
 	$(PY) bench/bench_excel.py
 	$(PY) bench/bench_costs.py

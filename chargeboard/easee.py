@@ -12,13 +12,12 @@ validates them like any other feed.
 from __future__ import annotations
 
 import csv
-import io
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from chargeboard.cloud_http import CloudError, CloudSession, LoginRefused
 from chargeboard.credentials import Login
-from chargeboard.zaptec import CloudInstallation, Pull, write_private
+from chargeboard.zaptec import CloudInstallation, Pull, private_file
 
 DEFAULT_API_URL = "https://api.easee.com"
 PROVIDER = "easee"
@@ -128,23 +127,24 @@ class EaseeClient:
 
     def pull(self, installation: CloudInstallation, start: datetime, end: datetime, target) -> Pull:
         names = {charger_id: name for charger_id, _, name in installation.chargers}
-        rows, requests_made = [], 0
-        for charger_id, _, _ in installation.chargers:
-            slice_start = start
-            while slice_start < end:
-                slice_end = min(end, slice_start + SLICE)
-                path = (f"/api/sessions/charger/{quote(charger_id, safe='')}/sessions/"
-                        f"{quote(slice_start.astimezone(UTC).isoformat(), safe='')}/"
-                        f"{quote(slice_end.astimezone(UTC).isoformat(), safe='')}")
-                sessions = self.session.json("GET", path)
-                requests_made += 1
-                if not isinstance(sessions, list):
-                    raise CloudError(f"{TITLE}: the sessions of charger {charger_id} are not a list")
-                rows += [row for s in sessions if isinstance(s, dict) and (row := session_row(s, names))]
-                slice_start = slice_end
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        write_private(target, buffer.getvalue())
-        return Pull(target, "csv", requests_made, len(rows))
+        requests_made = rows = 0
+        # Written slice by slice as they arrive, never held in memory whole.
+        with private_file(target) as out:
+            writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for charger_id, _, _ in installation.chargers:
+                slice_start = start
+                while slice_start < end:
+                    slice_end = min(end, slice_start + SLICE)
+                    path = (f"/api/sessions/charger/{quote(charger_id, safe='')}/sessions/"
+                            f"{quote(slice_start.astimezone(UTC).isoformat(), safe='')}/"
+                            f"{quote(slice_end.astimezone(UTC).isoformat(), safe='')}")
+                    sessions = self.session.json("GET", path)
+                    requests_made += 1
+                    if not isinstance(sessions, list):
+                        raise CloudError(f"{TITLE}: the sessions of charger {charger_id} are not a list")
+                    found = [row for s in sessions if isinstance(s, dict) and (row := session_row(s, names))]
+                    writer.writerows(found)
+                    rows += len(found)
+                    slice_start = slice_end
+        return Pull(target, "csv", requests_made, rows)

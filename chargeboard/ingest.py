@@ -8,6 +8,7 @@ already stored, or a rejected row with its position and reason.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import re
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +33,9 @@ CSV_COLUMNS = CSV_REQUIRED + (
     "offline", "time_unreliable", "registered_at",
 )
 PROGRESS_MIN_BYTES = 10_000_000
+JSON_OBJECT_BYTES = 16 << 20
+# DuckDB's own memory while a file loads (Python's is small: the file is never read into it).
+INGEST_MEMORY_LIMIT = "600MB"
 CSV_NUMBER_COLUMNS = ("energy_kwh",)
 CSV_DATE_COLUMNS = ("started_at", "ended_at", "registered_at")
 
@@ -250,45 +255,127 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     blank_lines: list[int] | None = [] if resolved == "csv" else None
-    try:
-        content_sha256, file_bytes = _sha256(path, progress, blank_lines)
-    except OSError as error:
-        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
+    # A file no earlier import had the size of cannot repeat one: hash it on a thread of its
+    # own while DuckDB reads it. Otherwise the digest comes first: a repeated file is a no-op.
+    digest = _Digest(path, shown, progress, blank_lines,
+                     alongside=not store.one("import_with_same_size", file_bytes=size)[0])
     records_query = _records_query(read_path, resolved)
+    # A JSON value larger than the reader's maximum object size fails the read; the reader
+    # holds buffers of that size per thread, so a limit the size of the file (a 569 MB feed)
+    # cost 2 GB and 4x the time. Records and pages are small: the file-sized limit is only
+    # for a file that is one huge value (a single page of every record), tried after the first.
+    limits = (JSON_OBJECT_BYTES, max(JSON_OBJECT_BYTES, size + 1)) if resolved == "zaptec-json" else (None,)
+    for max_object_bytes in limits:
+        try:
+            summary = _load(store, read_path, resolved, records_query, installation, time_zone, shown,
+                            progress, digest, started_at, blank_lines, max_object_bytes)
+        except _ObjectTooLarge:
+            continue
+        break
+    summary.read_as = read_as
+    progress.show("done", 1.0)
+    progress.done()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _as_set_before(reported: str) -> str:
+    """A memory limit as DuckDB reports it, to set it again: the report is cut to one decimal
+    ("2.7 GiB" for 2.79), so the middle of that tenth, or each file would shrink it a little."""
+    match = re.fullmatch(r"(\d+\.\d) (\w+)", reported)
+    return f"{float(match[1]) + 0.05:.2f} {match[2]}" if match else reported
+
+
+@contextlib.contextmanager
+def _memory_capped(store: Store) -> Iterator[None]:
+    """DuckDB's memory limit lowered while a file loads: past it, the staged rows and the
+    joins spill to the store's temporary folder, so memory stays flat as files grow (by
+    default DuckDB may take 80% of the machine). The limit is the database's, not one
+    connection's: used inside the store's one write transaction, and set on a cursor of its
+    own (a failed statement leaves the transaction's cursor refusing everything)."""
+    with contextlib.closing(store.cursor()) as cur:
+        before = _as_set_before(cur.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        cur.execute("SET memory_limit = $limit", {"limit": INGEST_MEMORY_LIMIT})
+        try:
+            yield
+        finally:
+            cur.execute("SET memory_limit = $limit", {"limit": before})
+
+
+class _Digest:
+    """The file's SHA-256 and size (for a CSV also its blank lines), computed now or, with
+    `alongside`, on a thread while DuckDB reads the file (hashlib releases the GIL)."""
+
+    def __init__(self, path: Path, shown: str, progress: Progress, blank_lines: list[int] | None, *,
+                 alongside: bool):
+        self.alongside, self._shown = alongside, shown
+        self._value: tuple[str, int] | None = None
+        self._error: OSError | None = None
+        # Two threads must not draw one progress bar: the hash shows none when alongside.
+        args = (path, Progress("", False) if alongside else progress, blank_lines)
+        self._thread = threading.Thread(target=self._run, args=args, daemon=True)
+        self._thread.start()
+        if not alongside:
+            self.result()
+
+    def _run(self, path: Path, progress: Progress, blank_lines: list[int] | None) -> None:
+        try:
+            self._value = _sha256(path, progress, blank_lines)
+        except OSError as error:
+            self._error = error
+
+    def result(self) -> tuple[str, int]:
+        self._thread.join()
+        if self._error is not None:
+            raise IngestError(f"{self._shown}: cannot be read — {self._error.strerror or self._error}")
+        return self._value
+
+
+class _ObjectTooLarge(Exception):
+    """One JSON value is larger than the reader's maximum object size: read again with more."""
+
+
+def _load(store: Store, read_path: Path, resolved: str, records_query: str, installation: str | None,
+          time_zone: str | None, shown: str, progress: Progress, digest: _Digest,
+          started_at: datetime, blank_lines: list[int] | None, max_object_bytes: int | None) -> ImportSummary:
+    """The file's one transaction: read, check, classify and store its records."""
     # Both parts are constant files of queries/, never input: one pass reads and checks.
     staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
                   f"{query_text('validate_staged_sessions')}")
     try:
-        with store.transaction() as cur:
+        with store.transaction() as cur, _memory_capped(store):
             installation_id, tz = ensure_installation(cur, installation, time_zone)
             import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
-            earlier = cur.execute(query_text("import_with_same_content"),
-                                  {"content_sha256": content_sha256, "installation_id": installation_id}).fetchone()
+            earlier = None
+            if not digest.alongside:
+                content_sha256, file_bytes = digest.result()
+                earlier = cur.execute(query_text("import_with_same_content"), {
+                    "content_sha256": content_sha256, "installation_id": installation_id}).fetchone()
             if earlier:
-                summary = _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
-                                     content_sha256, file_bytes, started_at)
-                summary.read_as = read_as
-                progress.show("done", 1.0)
-                progress.done()
-                summary.seconds = time.perf_counter() - started
-                return summary
+                return _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
+                                  content_sha256, file_bytes, started_at)
             # The file was made no later than now: a reliable clock's start more than a day
             # after this is impossible (validate_staged_sessions.sql).
             params = {"path": str(read_path.resolve()), "max_kw": settings.MAX_CHARGER_KW,
                       "margin": settings.POWER_MARGIN, "slack_kwh": settings.POWER_SLACK_KWH,
                       "installation_id": installation_id, "file_time": started_at}
-            if resolved == "zaptec-json":  # one JSON value may be the whole file
-                params["max_object_bytes"] = max(16 << 20, size + 1)
+            if max_object_bytes is not None:
+                params["max_object_bytes"] = max_object_bytes
             _run_with_progress(cur, staged_sql, params, progress, "reading", 0.1, 0.7)
+            content_sha256, file_bytes = digest.result()  # and the CSV's blank lines
             if resolved == "csv" and (blank_lines or cur.execute(query_text("malformed_csv_line_count")).fetchone()[0]):
                 # The reader numbered rows as it yielded them; give each its line in the file.
                 cur.execute(query_text("renumber_csv_lines"), {"blank_lines": blank_lines})
-            cur.execute(query_text("accept_staged_sessions"),
-                        {"installation_id": installation_id, "time_zone": tz})
+            # The staged rows are the one copy of the file; what follows reads them and builds
+            # only small tables (repeated ids, sessions already stored).
+            cur.execute(query_text("repeated_session_ids"))
+            cur.execute(query_text("incoming_sessions"))
+            cur.execute(query_text("stored_session_status"), {"installation_id": installation_id})
             progress.show("storing", 0.8)
-            cur.execute(query_text("delete_updated_sessions"))
+            cur.execute(query_text("delete_updated_sessions"), {"installation_id": installation_id})
             cur.execute(query_text("insert_incoming_sessions"),
-                        {"source_file": Path(shown).name, "import_id": import_id})
+                        {"source_file": Path(shown).name, "import_id": import_id,
+                         "installation_id": installation_id, "time_zone": tz})
             cur.execute(query_text("upsert_stations_from_incoming"), {"installation_id": installation_id})
             cur.execute(query_text("upsert_users_from_incoming"))
             cur.execute(query_text("insert_rejected_from_staged"), {"import_id": import_id})
@@ -315,11 +402,10 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
             ]
             cur.execute(query_text("drop_ingest_temp_tables"))
     except duckdb.Error as error:
+        if max_object_bytes is not None and max_object_bytes < read_path.stat().st_size \
+                and "maximum_object_size" in str(error):
+            raise _ObjectTooLarge from None
         progress.done()
         first_line = str(error).strip().splitlines()[0]
         raise IngestError(f"{shown}: could not be read as {resolved} — {first_line}") from None
-    progress.show("done", 1.0)
-    progress.done()
-    summary.seconds = time.perf_counter() - started
-    summary.read_as = read_as
     return summary

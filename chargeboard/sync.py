@@ -291,6 +291,11 @@ def _finish(store: Store, run_id: int, result: RunResult, import_id: int | None 
                   import_id=import_id, error=result.error)
 
 
+def _sha256_of(path: Path) -> str:
+    with open(path, "rb") as handle:  # in chunks: a backfill can be larger than memory wants
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudInstallation, now: datetime,
               folder: Path) -> RunResult:
     installation_id, new_name = _installation_for(store, target.provider, installation)
@@ -305,7 +310,7 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
         pull = client.pull(installation, start, end, landed)
         result.pages, result.records = pull.pages, pull.records
         previous = store.one("sync_previous_import", file_name=landed.name, installation_id=installation_id)
-        if previous and previous[1] == hashlib.sha256(landed.read_bytes()).hexdigest():
+        if previous and previous[1] == _sha256_of(landed):
             # Unchanged since the last pull: its sessions are stored (or were rejected) already.
             import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
             _finish(store, run_id, result, import_id)

@@ -9,10 +9,13 @@ The pages are landed as one Zaptec JSON file (a list of pages) that ingest.py re
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from chargeboard.cloud_http import CloudError, CloudSession, LoginRefused
 from chargeboard.credentials import Login
@@ -65,17 +68,17 @@ class ZaptecClient:
         except (ValueError, KeyError, TypeError):
             raise CloudError(f"{TITLE}: the login answer has no access_token") from None
 
-    def _paged(self, path: str, params: dict) -> list[dict]:
-        """Every page of a paged list ({Pages, Data}), PageIndex from 0."""
-        pages, index = [], 0
+    def _paged(self, path: str, params: dict) -> Iterator[dict]:
+        """Every page of a paged list ({Pages, Data}), PageIndex from 0, one at a time."""
+        index = 0
         while True:
             page = self.session.json("GET", path, params={**params, "PageSize": PAGE_SIZE, "PageIndex": index})
             if not isinstance(page, dict) or not isinstance(page.get("Data"), list):
                 raise CloudError(f"{TITLE}: {path} page {index} is not a {{Pages, Data}} page")
-            pages.append(page)
+            yield page
             index += 1
             if index >= int(page.get("Pages") or 0):
-                return pages
+                return
 
     def installations(self) -> list[CloudInstallation]:
         found = {str(i["Id"]): CloudInstallation(str(i["Id"]), str(i.get("Name") or i["Id"]))
@@ -91,16 +94,31 @@ class ZaptecClient:
     def pull(self, installation: CloudInstallation, start: datetime, end: datetime, target: Path) -> Pull:
         """The installation's charge history from start to end, written to `target` as one
         Zaptec JSON file (a list of the response pages)."""
-        pages = self._paged("/api/chargehistory", {"InstallationId": installation.cloud_id, "From": api_time(start),
-                                                   "To": api_time(end), "DetailLevel": 1})
-        write_private(target, json.dumps(pages, ensure_ascii=False))
-        return Pull(target, "zaptec-json", len(pages), sum(len(p["Data"]) for p in pages))
+        pages = records = 0
+        # Written page by page as they arrive: a two-year backfill of a large installation
+        # is never held in memory whole (nor as one string).
+        with private_file(target) as out:
+            out.write("[")
+            for page in self._paged("/api/chargehistory", {"InstallationId": installation.cloud_id,
+                                                           "From": api_time(start), "To": api_time(end),
+                                                           "DetailLevel": 1}):
+                out.write(("," if pages else "") + json.dumps(page, ensure_ascii=False))
+                pages, records = pages + 1, records + len(page["Data"])
+            out.write("]")
+        return Pull(target, "zaptec-json", pages, records)
 
 
-def write_private(target: Path, text: str) -> None:
-    """Write a file only the app's user can read, atomically (a reader never sees half of it)."""
+@contextlib.contextmanager
+def private_file(target: Path) -> Iterator[TextIO]:
+    """A text file only the app's user can read, written under a temporary name and moved to
+    `target` when complete (a reader never sees half of it; a failed pull leaves nothing)."""
     temporary = target.with_name(f".{target.name}.part")
     temporary.touch(mode=0o600)
     temporary.chmod(0o600)
-    temporary.write_text(text, encoding="utf-8")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as out:
+            yield out
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     temporary.replace(target)

@@ -19,7 +19,7 @@ import pytest
 import support
 from support import csv_row, zaptec_record
 
-from chargeboard import cli, handover, history, settings
+from chargeboard import cli, handover, history, ingest, settings
 from chargeboard.ingest import IngestError, ingest_file
 from chargeboard.scope import system_scope
 from chargeboard.store import Store
@@ -93,6 +93,33 @@ def test_zaptec_pages_one_per_line(store, feeds):
     summary = ingest_file(store, feeds.text(text + "\n", "pages.ndjson"))
     assert (summary.records, summary.new) == (3, 3)
     assert set(sessions(store)) == {"s-1", "s-2", "s-3"}
+
+
+def test_zaptec_file_that_is_one_value_larger_than_the_readers_object_limit(store, feeds):
+    # The reader's object limit is kept small for memory; a file that is one page of every
+    # record (here 40 MB, past the limit and the reader's own 32 MB buffer) is read again with more.
+    records = [zaptec_record(f"s-{i}", start=datetime(2025, 3, 1, 10), Padding="x" * 200_000) for i in range(200)]
+    path = feeds.text(json.dumps({"Pages": 1, "Data": records}), "one-page.json")
+    assert path.stat().st_size > max(ingest.JSON_OBJECT_BYTES, 32 << 20)
+    summary = ingest_file(store, path)
+    assert (summary.records, summary.new, summary.rejected) == (200, 200, 0)
+    assert len(sessions(store)) == 200
+
+
+def test_the_stores_memory_limit_is_lowered_only_while_a_file_loads(store, feeds):
+    def memory_limit() -> str:
+        with contextlib.closing(store.cursor()) as cur:
+            return cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    with contextlib.closing(store.cursor()) as cur:
+        cur.execute("SET memory_limit = '3GB'")  # shown as "2.7 GiB": 2.79 GiB cut to one decimal
+    before = memory_limit()
+    for _ in range(3):  # and it does not creep down file by file
+        ingest_file(store, feeds.zaptec(three_records()))
+        assert memory_limit() == before
+    with pytest.raises(IngestError):
+        ingest_file(store, feeds.text('[{"Id": "s-9"}, {', "broken.json"))
+    assert memory_limit() == before
 
 
 def test_zaptec_records_one_per_line(store, feeds):

@@ -24,7 +24,7 @@ WITH_VOID = history.SessionFilter(date(2000, 1, 1), date(2030, 12, 31), include_
 
 # Write queries of the ingest: they must touch the table itself (they write it, or compare
 # an incoming feed with what is stored). Every other query reads sessions via the scope.
-WRITES_SESSIONS = {"accept_staged_sessions.sql", "delete_updated_sessions.sql", "insert_incoming_sessions.sql",
+WRITES_SESSIONS = {"stored_session_status.sql", "delete_updated_sessions.sql", "insert_incoming_sessions.sql",
                    "validate_staged_sessions.sql",  # (which installation holds an incoming session id)
                    "installation_recompute_local_times.sql"}  # (a changed time zone recomputes local times)
 
