@@ -80,7 +80,7 @@ def test_layout_header_filter_totals_and_about(tmp_path):
     total = ws[5]
     assert [c.value for c in total] == totals
     assert all(c.font.b for c in total if c.value is not None)
-    assert total[4].number_format == "0.000" and total[7].number_format == "#,##0.00"
+    assert total[4].number_format == "#,##0.000" and total[7].number_format == "#,##0.00"
 
     widths = [ws.column_dimensions[c].width for c in "ABCDEFGH"]
     assert all(8 <= w <= 60 for w in widths)
@@ -98,11 +98,12 @@ def test_types_and_number_formats():
     assert session.value == 17 and session.data_type == "n"
     assert isinstance(start.value, dt.datetime) and start.value.tzinfo is None
     assert start.value == START and start.is_date
-    assert start.number_format == "yyyy-mm-dd hh:mm"
-    assert day.value == dt.datetime(2025, 3, 14) and day.number_format == "yyyy-mm-dd"
+    assert start.number_format == "d mmm yyyy hh:mm"  # as the English text writes it: 14 Mar 2025 08:30
+    assert day.value == dt.datetime(2025, 3, 14) and day.number_format == "d mmm yyyy"
     assert user.value == "Åse Nilsen" and user.data_type == "s"
-    assert isinstance(kwh.value, float) and kwh.value == 12.3456 and kwh.number_format == "0.000"
-    assert hours.value == 2.5 and hours.number_format == "0.00"
+    assert session.number_format == "#,##0"
+    assert isinstance(kwh.value, float) and kwh.value == 12.3456 and kwh.number_format == "#,##0.000"
+    assert hours.value == 2.5 and hours.number_format == "#,##0.00"
     assert share.value == 0.125 and share.number_format == "0.0%"
     assert cost.value == 1234.5 and cost.number_format == "#,##0.00"
 

@@ -135,9 +135,9 @@ def raw_request(db: Path, header: dict, body: bytes = b"") -> tuple[dict, dict |
         spool.close()
 
 
-INGEST_FIELDS = {"format": "auto", "installation": None, "time_zone": None, "quiet": True}
+INGEST_FIELDS = {"format": "auto", "installation": None, "time_zone": None, "quiet": True, "lang": "en"}
 REPORT_FIELDS = {"by": "station", "date_from": "2025-01-01", "date_to": "2025-12-31", "as_user": None,
-                 "format": "csv", "attribute_by": "start"}
+                 "format": "csv", "attribute_by": "start", "lang": "en", "csv_dialect": "rfc4180"}
 
 
 # -- item 1: the hand-over ----------------------------------------------------------------------
@@ -273,6 +273,10 @@ def test_crafted_requests_outside_the_allow_list_are_refused_and_change_nothing(
                        "out": None, "files": []},
             "argv": {"command": "ingest", "argv": ["ingest", "--db", str(elsewhere / "x.duckdb")],
                      "fields": INGEST_FIELDS, "out": None, "files": []},
+            "bad language": {"command": "report", "fields": {**REPORT_FIELDS, "lang": "sv"}, "out": None,
+                             "files": []},
+            "bad CSV dialect": {"command": "report", "fields": {**REPORT_FIELDS, "csv_dialect": "excel-sv"},
+                                "out": None, "files": []},
             "bad value": {"command": "report", "fields": {**REPORT_FIELDS, "by": "everything"}, "out": None,
                           "files": []},
             "control text": {"command": "ingest", "fields": {**INGEST_FIELDS, "installation": "A\n--db=/x"},
