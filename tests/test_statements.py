@@ -141,7 +141,7 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
     assert rows[-1][0] == "Total" and round(sum(Decimal(str(r[8])) for r in rows[:-1]), 2) == Decimal("32.69")
     kari = list(book["Kari Nordmann"].iter_rows(values_only=True))
     assert kari[0][0] == "Charging statement — Kari Nordmann <kari.nordmann@example.org>"
-    assert kari[1][0].startswith("Period: 2026-01-01 – 2026-01-31")
+    assert kari[1][0].startswith("Period: 1 Jan 2026–31 Jan 2026")
     assert kari[4][0] == "Date (local time)"
     # her two sessions (local start, station, kWh, price), the fee, then the total
     assert [(r[0].strftime("%Y-%m-%d %H:%M"), r[1], r[2], r[3]) for r in kari[5:7]] == [
@@ -151,7 +151,7 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
     assert round(sum(Decimal(str(r[3])) for r in kari[5:-1]), 2) == Decimal("11.34")
     sheet = book["Kari Nordmann"]
     assert sheet.print_title_rows == "$5:$5" and sheet.print_area == f"'Kari Nordmann'!$A$1:$D${len(kari)}"
-    assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "2026-01-01 – 2026-01-31")
+    assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "1 Jan 2026–31 Jan 2026")
     assert all(ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 for ws in book.worksheets)
     assert book["Summary"].page_setup.orientation == "landscape"
 
