@@ -20,6 +20,8 @@ statement is exactly their line in the board's workbook.
 
 Texts (notes, errors, the workbook's and the CSV's titles) are in the active language
 (chargeboard.i18n), figures in text from chargeboard.formats; the exports log stays English.
+A Statements object keeps the texts of the language it was built in (its notes, the open-charging
+line's name): build and print it in the same one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ SHARE_RULES = tariffs.SHARE_RULES
 # more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
 BUILT_WITH_PAGE = 300
 MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
+OPEN_CHARGING = N_("Open charging (no user)")  # the line of the sessions without a user
 
 
 class StatementError(ValueError):
@@ -218,6 +221,8 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
     for user_id, inst, n, kwh, cost, unpriced, active, name, email, *_per_session in rows:
+        if not user_id:  # the query names it in English: the reader's language here
+            name = _(OPEN_CHARGING)
         line = lines.setdefault(user_id, StatementLine(user_id, name, email))
         line.sessions += n
         line.energy_kwh += kwh

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chargeboard import excel
+from chargeboard import excel, i18n
 from chargeboard.excel import MAX_DATA_ROWS, Column, Sheet, TooManyRows, write_workbook
 
 COLUMNS = [
@@ -428,3 +428,18 @@ def test_norwegian_sort_order():
     assert sorted_norwegian(["øystein", "Ærlig", "ola", "Émile", "eva", "Ärla"]) == [
         "Émile", "eva", "ola", "Ärla", "Ærlig", "øystein"]
     assert norwegian_key(None) == ("", "")
+
+
+def test_about_footer_and_date_formats_follow_the_active_language():
+    with i18n.language("nb"):
+        _, wb = write([Sheet("S", COLUMNS, [ROW])], page_header=("Garasje Ø", "Rapport", "01.03.2025–31.03.2025"))
+    assert wb.sheetnames == ["S", "Om"]
+    assert list(wb["Om"].values)[0] == ("Felt", "Verdi")
+    session, start, day, _user, kwh, _hours, _share, cost = wb["S"][2]
+    assert start.value == START and start.number_format == "dd.mm.yyyy hh:mm"
+    assert day.number_format == "dd.mm.yyyy" and kwh.number_format == "#,##0.000" and cost.number_format == "#,##0.00"
+    assert wb["S"].oddFooter.center.text == "Side &P av &N"
+    with i18n.language("nb"), pytest.raises(ValueError, match="'Om' is reserved"):
+        write([Sheet("om", COLUMNS, [ROW])])
+    _, english = write([Sheet("S", COLUMNS, [ROW])])
+    assert english.sheetnames == ["S", "About"] and english["S"].oddFooter.center.text == "Page &P of &N"

@@ -321,6 +321,30 @@ def test_report_out_is_written_by_the_command_line_where_it_was_asked(tmp_path, 
         assert "no-such-folder/r.csv" in line and "No such file or directory" in line
 
 
+def test_language_and_csv_dialect_travel_with_a_handed_over_command(tmp_path, coop_feed):
+    """--lang nb and --csv-dialect excel-nb reach the app's thread (which starts in English) as fields."""
+    db = tmp_path / "served.duckdb"
+    with serving(db) as (store, _log):
+        loaded = run_cli("--lang", "nb", "ingest", str(coop_feed), "--installation", "Testlaget", "--db", str(db))
+        assert loaded.returncode == 0, loaded.stderr
+        assert " nye, " in loaded.stdout and " avvist" in loaded.stdout  # the summary in Norwegian
+        target = tmp_path / "rapport.csv"
+        done = run_cli("report", "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--lang", "nb",
+                       "--csv-dialect", "excel-nb", "--out", str(target), "--db", str(db))
+        assert done.returncode == 0, done.stderr
+        assert "running this command in the app's process" in done.stderr
+        data = target.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")
+        header = data.decode("utf-8-sig").splitlines()[0]
+        assert header.startswith("Nøkkel;Navn;Ladeøkter;Energi (kWh)")
+        book = tmp_path / "rapport.xlsx"
+        done = run_cli("report", "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--lang", "nb",
+                       "--format", "xlsx", "--out", str(book), "--db", str(db))
+        assert done.returncode == 0 and f"skrev {book}: " in done.stderr, done.stderr
+        english = run_cli("report", "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--db", str(db))
+        assert english.stdout.startswith("key,name,sessions,energy_kwh"), english.stdout  # the app's default stays
+
+
 def test_connection_cut_after_the_claim_is_reported_as_may_have_run(tmp_path, feeds):
     """The app takes the job and its process dies mid-run: the command line must not say
     'nothing was changed'. A real app process, killed while it runs the ingest."""
