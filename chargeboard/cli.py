@@ -66,30 +66,31 @@ def _user(args: argparse.Namespace) -> int:
                 print(f"{account.username}\t{account.role}\t{account.name}\t{account.email}\t{links}")
             return 0
         if args.username is None:
-            raise accounts.AccountError(f"'user {args.user_command}' needs a USERNAME")
+            raise accounts.AccountError(_("'user {command}' needs a USERNAME", command=args.user_command))
         if args.user_command == "remove":
             accounts.remove_user(args.username, path)
-            print(f"removed {args.username} from {path}; their logins have ended")
+            print(_("removed {username} from {file}; their logins have ended", username=args.username, file=path))
         elif args.user_command == "role":
             if not args.new_role:
-                raise accounts.AccountError(f"'user role' needs the role: one of {', '.join(ROLES)}")
+                raise accounts.AccountError(_("'user role' needs the role: one of {roles}", roles=", ".join(ROLES)))
             accounts.set_role(args.username, args.new_role, path)
-            print(f"{args.username} is now {args.new_role}; their logins have ended")
+            print(_("{username} is now {role}; their logins have ended", username=args.username, role=args.new_role))
         elif args.user_command == "unlock":
             accounts.lift_lock(args.username, path)
-            print(f"lifted the login lock {args.username}")
+            print(_("lifted the login lock {key}", key=args.username))
         else:
-            password = args.password or getpass.getpass(f"Password for {args.username}: ")
+            password = args.password or getpass.getpass(_("Password for {username}: ", username=args.username))
             if args.user_command == "add":
                 accounts.add_user(args.username, name=args.name or args.username, email=args.email or "",
                                   role=args.role, password=password, stations=args.station,
                                   installations=args.installation, path=path)
-                print(f"added {args.username} ({args.role}) to {path}")
+                print(_("added {username} ({role}) to {file}", username=args.username, role=args.role, file=path))
             else:
                 accounts.set_password(args.username, password, path=path)
-                print(f"changed the password of {args.username} in {path}; their other logins have ended")
+                print(_("changed the password of {username} in {file}; their other logins have ended",
+                        username=args.username, file=path))
     except accounts.AccountError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {reason}", reason=error), file=sys.stderr)
         return 2
     return 0
 
@@ -99,14 +100,14 @@ def _demo(args: argparse.Namespace) -> int:
 
     db = Path(args.db) if args.db else settings.db_path()
     if db.exists() and not args.force:
-        print(f"{db} exists; nothing to do (use --force to rebuild it)")
+        print(_("{file} exists; nothing to do (use --force to rebuild it)", file=db))
         return 0
     if db.exists():
         try:  # an app serving it (or a command loading into it) holds its lock: checked before anything is removed
             open_store(db).close()
         except StoreLocked:
-            print(f"error: {db} is in use by a running app or command; stop it before rebuilding the demo store "
-                  f"(nothing was removed)", file=sys.stderr)
+            print(_("error: {file} is in use by a running app or command; stop it before rebuilding the demo store "
+                    "(nothing was removed)", file=db), file=sys.stderr)
             return 2
         db.unlink()
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
@@ -121,22 +122,22 @@ def _demo(args: argparse.Namespace) -> int:
                 meters.register_meter(store, meter_id, installation)
             print("\n".join(ingest.ingest_file(store, files.meters).lines()))
         except ingest.IngestError as error:
-            print(f"meter readings not loaded: {error}")
+            print(_("meter readings not loaded: {reason}", reason=error))
         # A demo tariff, so statements and My usage show money: a day price, a cheaper
         # night (22–06) and a monthly fee, from the first day of the history.
         from chargeboard import tariffs  # noqa: PLC0415
         first_day = demo.history_window(demo.default_end())[0].replace(day=1)
         tariffs.add_version(store, "demo", first_day, "1.45", bands=[{"from_hour": 22, "to_hour": 6, "price": "0.95"}],
                             monthly_fee="49", note="Demo tariff")
-        print(f"demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {first_day}")
+        print(_("demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {day}", day=first_day))
     finally:
         store.close()
     from chargeboard.demo_accounts import write_demo_accounts  # noqa: PLC0415
     auth = settings.auth_path(db)
     if write_demo_accounts(auth):
-        print(f"demo accounts (public passwords): {auth}")
+        print(_("demo accounts (public passwords): {file}", file=auth))
     else:
-        print(f"{auth} holds accounts that are not the demo's: left as they are", file=sys.stderr)
+        print(_("{file} holds accounts that are not the demo's: left as they are", file=auth), file=sys.stderr)
     return 0
 
 
