@@ -6,6 +6,9 @@ station utilisation, when sessions start, the meter balance (standby and rest), 
 period's data-quality notes (chargeboard.quality's checks, counted for sessions in the period).
 Charts are vector graphics (reportlab.graphics), so they stay sharp when printed or projected;
 colours are the app's (chargeboard.theme), and every chart's title states its finding.
+Labels are in the active language (chargeboard.i18n), figures, months and dates from
+chargeboard.formats; the texts dashboard, periods and quality give are translated where they are
+made (or, for their module-level labels, here with _()).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
-from chargeboard import dashboard, pdf, periods, quality, theme
+from chargeboard import dashboard, formats, pdf, periods, quality, theme
+from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -55,7 +59,7 @@ def quality_notes(store: Store, scope: Scope, date_from: date, date_to: date,
             rows = rows[(pd.to_datetime(rows["last_used"]) >= first) & (pd.to_datetime(rows["first_used"]) < last)]
         count = int(rows["tag"].nunique()) if anomaly.key == "shared_tags" else len(rows)
         if count:
-            notes.append(QualityNote(anomaly.title, count, anomaly.meaning, anomaly.action))
+            notes.append(QualityNote(_(anomaly.title), count, _(anomaly.meaning), _(anomaly.action)))
     return notes
 
 
@@ -117,7 +121,7 @@ def trend_chart(trend: pd.DataFrame, width: float = WIDTH, height: float = 300) 
     while tick <= y_max + 1e-9:
         y = bottom + tick * scale
         d.add(Line(left, y, left + plot_w, y, strokeColor=pdf.RULE, strokeWidth=0.4))
-        _text(d, left - 4, y - 3, f"{tick:,.0f}", 7, "end", colour=pdf.MUTED)
+        _text(d, left - 4, y - 3, formats.integer(tick), 7, "end", colour=pdf.MUTED)
         tick += step
     _text(d, 0, (top + bottom) / 2 + 30, "kWh", 7, colour=pdf.MUTED)
     n = max(len(trend), 1)
@@ -127,7 +131,7 @@ def trend_chart(trend: pd.DataFrame, width: float = WIDTH, height: float = 300) 
         x = left + i * slot
         h = float(row.energy_kwh) * scale
         d.add(Rect(x + slot * 0.18, bottom, slot * 0.64, h, fillColor=_c(theme.ENERGY), strokeColor=None))
-        _text(d, x + slot / 2, bottom - 10, f"{row.month:%b %Y}", 6.5, "middle", colour=pdf.MUTED)
+        _text(d, x + slot / 2, bottom - 10, formats.month(row.month), 6.5, "middle", colour=pdf.MUTED)
         points += [x + slot / 2, bottom + float(row.last_year_kwh) * scale]
     if len(points) >= 4:
         d.add(PolyLine(points, strokeColor=_c(theme.LAST_YEAR), strokeWidth=1.8, strokeDashArray=[3, 2]))
@@ -138,10 +142,10 @@ def trend_chart(trend: pd.DataFrame, width: float = WIDTH, height: float = 300) 
     lx = left
     ly = height - TITLE_SPACE - 12
     d.add(Rect(lx, ly, 8, 8, fillColor=_c(theme.ENERGY), strokeColor=None))
-    _text(d, lx + 11, ly + 1, "Energy (kWh)", 7.5)
+    _text(d, lx + 11, ly + 1, _("Energy (kWh)"), 7.5)
     d.add(Line(lx + 80, ly + 4, lx + 96, ly + 4, strokeColor=_c(theme.LAST_YEAR), strokeWidth=1.8,
                strokeDashArray=[3, 2]))
-    _text(d, lx + 100, ly + 1, "Same month last year", 7.5)
+    _text(d, lx + 100, ly + 1, _("Same month last year"), 7.5)
     return d
 
 
@@ -158,10 +162,11 @@ def utilisation_chart(data: pd.DataFrame, width: float = WIDTH / 2 - 6, max_rows
         _text(d, label_w - 4, y + 2, _fit(str(row.station), 7, label_w - 6), 7, "end")
         w = float(row.utilisation) / top_share * plot_w
         d.add(Rect(label_w, y, w, 10, fillColor=_c(theme.UTILISATION), strokeColor=None))
-        _text(d, label_w + w + 3, y + 2, f"{float(row.utilisation) * 100:.1f} %", 7, colour=pdf.MUTED)
+        _text(d, label_w + w + 3, y + 2, formats.percent(float(row.utilisation)), 7, colour=pdf.MUTED)
     if len(data) > max_rows:
-        _text(d, label_w, 4, f"The {max_rows} most occupied of {len(data)} stations.", 7, colour=pdf.MUTED)
-    _text(d, label_w, height - TITLE_SPACE - 10, "Share of the period's hours a car was plugged in", 7,
+        _text(d, label_w, 4, _("The {shown} most occupied of {n} stations.", shown=max_rows, n=len(data)), 7,
+              colour=pdf.MUTED)
+    _text(d, label_w, height - TITLE_SPACE - 10, _("Share of the period's hours a car was plugged in"), 7,
           colour=pdf.MUTED)
     return d
 
@@ -181,25 +186,27 @@ def heatmap_chart(grid: pd.DataFrame, width: float = WIDTH / 2 - 6, height: floa
     peak = max(int(grid.to_numpy().max()), 1)
     for r, weekday in enumerate(grid.index):
         y = bottom + (6 - r) * cell_h
-        _text(d, left - 3, y + cell_h / 2 - 3, dashboard.WEEKDAYS[int(weekday) - 1][:3], 7, "end")
+        _text(d, left - 3, y + cell_h / 2 - 3, _(dashboard.WEEKDAYS[int(weekday) - 1])[:3], 7, "end")
         for c, hour in enumerate(grid.columns):
             count = int(grid.loc[weekday, hour])
             d.add(Rect(left + c * cell_w, y, cell_w - 0.6, cell_h - 0.6, fillColor=_blend(count / peak),
                        strokeColor=None))
     for c in range(0, 24, 3):
         _text(d, left + c * cell_w + cell_w / 2, bottom - 9, f"{c:02d}", 6.5, "middle", colour=pdf.MUTED)
-    _text(d, left, 2, f"Sessions started per weekday and local hour (darkest: {peak})", 7, colour=pdf.MUTED)
+    _text(d, left, 2, _("Sessions started per weekday and local hour (darkest: {peak})", peak=formats.integer(peak)),
+          7, colour=pdf.MUTED)
     return d
 
 
 def balance_chart(balance: dashboard.MeterBalance, width: float = WIDTH, height: float = 90) -> Drawing:
     d = Drawing(width, height)
-    share = float(balance.charged_kwh) / float(balance.meter_kwh) * 100 if balance.meter_kwh else 0
-    _title(d, f"Vehicles took {share:.0f} % of the {balance.meter_kwh:,.0f} kWh on the meter", width, height)
-    parts = (("Charged by vehicles", balance.charged_kwh, theme.ENERGY),
-             ("Chargers' standby", balance.standby_kwh, theme.STANDBY),
-             ("Rest (other loads on the meter)", balance.rest_kwh, theme.REST))
-    total = sum(max(float(kwh), 0) for _, kwh, _ in parts) or 1
+    share = float(balance.charged_kwh) / float(balance.meter_kwh) if balance.meter_kwh else 0
+    _title(d, _("Vehicles took {share} of the {kwh} on the meter", share=formats.percent(share, 0),
+                kwh=formats.kwh(balance.meter_kwh, 0)), width, height)
+    parts = ((_("Charged by vehicles"), balance.charged_kwh, theme.ENERGY),
+             (_("Chargers' standby"), balance.standby_kwh, theme.STANDBY),
+             (_("Rest (other loads on the meter)"), balance.rest_kwh, theme.REST))
+    total = sum(max(float(kwh), 0) for _name, kwh, _colour in parts) or 1
     x = 0.0
     for _name, kwh, colour in parts:
         w = max(float(kwh), 0) / total * width
@@ -208,7 +215,7 @@ def balance_chart(balance: dashboard.MeterBalance, width: float = WIDTH, height:
     x = 0.0
     for name, kwh, colour in parts:
         d.add(Rect(x, 6, 8, 8, fillColor=_c(colour), strokeColor=None))
-        label = f"{name}: {kwh:,.0f} kWh"
+        label = f"{name}: {formats.kwh(kwh, 0)}"
         _text(d, x + 11, 7, label, 7.5)
         x += 22 + len(label) * 4.2
     return d
@@ -223,11 +230,11 @@ def _change(k: dashboard.KpiComparison, name: str, against: str) -> str:
 
 def _kpi_rows(view: dashboard.DashboardView) -> list[list[str]]:
     k = view.kpis
-    prev = f"Previous period\n{periods.label(k.previous.date_from, k.previous.date_to)}"
-    year = f"Last year\n{periods.label(k.last_year.date_from, k.last_year.date_to)}"
-    rows = [["KPI", "This period", prev, "Change", year, "Change"]]
+    prev = _("Previous period") + f"\n{periods.label(k.previous.date_from, k.previous.date_to)}"
+    year = _("Last year") + f"\n{periods.label(k.last_year.date_from, k.last_year.date_to)}"
+    rows = [[_("KPI"), _("This period"), prev, _("Change"), year, _("Change")]]
     for name, (label, _unit) in dashboard.KPI_NAMES.items():
-        rows.append([label, dashboard.format_kpi(name, k.current.value(name)),
+        rows.append([_(label), dashboard.format_kpi(name, k.current.value(name)),
                      dashboard.format_kpi(name, k.previous.value(name)),
                      _change(k, name, "previous"),
                      dashboard.format_kpi(name, k.last_year.value(name)),
@@ -237,12 +244,12 @@ def _kpi_rows(view: dashboard.DashboardView) -> list[list[str]]:
 
 def _balance_rows(balance: dashboard.MeterBalance) -> list[list[str]]:
     def share(kwh) -> str:
-        return f"{float(kwh) / float(balance.meter_kwh) * 100:.1f} %" if balance.meter_kwh else "–"
-    return [["Meter balance", "kWh", "Share of the meter"],
-            ["Electricity meter", f"{balance.meter_kwh:,.1f}", "100 %" if balance.meter_kwh else "–"],
-            ["Charged by vehicles (sessions)", f"{balance.charged_kwh:,.1f}", share(balance.charged_kwh)],
-            ["Chargers' standby (estimate)", f"{balance.standby_kwh:,.1f}", share(balance.standby_kwh)],
-            ["Rest: other loads and losses", f"{balance.rest_kwh:,.1f}", share(balance.rest_kwh)]]
+        return formats.percent(float(kwh) / float(balance.meter_kwh)) if balance.meter_kwh else "–"
+    return [[_("Meter balance"), "kWh", _("Share of the meter")],
+            [_("Electricity meter"), formats.decimal(balance.meter_kwh, 1), share(balance.meter_kwh)],
+            [_("Charged by vehicles (sessions)"), formats.decimal(balance.charged_kwh, 1), share(balance.charged_kwh)],
+            [_("Chargers' standby (estimate)"), formats.decimal(balance.standby_kwh, 1), share(balance.standby_kwh)],
+            [_("Rest: other loads and losses"), formats.decimal(balance.rest_kwh, 1), share(balance.rest_kwh)]]
 
 
 def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, *, log: bool = True,
@@ -251,50 +258,53 @@ def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, 
     view = dashboard.dashboard_view(store, scope, request)
     names = dashboard.installations(store, scope)
     picked = [names[i] for i in request.installation_ids if i in names] or list(names.values())
-    where = ", ".join(picked) if len(picked) <= 3 else f"{len(picked)} installations"
+    where = ", ".join(picked) if len(picked) <= 3 else _("{n} installations", n=len(picked))
     period = periods.label(request.date_from, request.date_to)
     made = (now or datetime.now(UTC))
+    dated = _("{period} ({days}, both days included, local time) · sessions dated by {attribution}", period=period,
+              days=formats.period(request.date_from, request.date_to),
+              attribution=_(dashboard.ATTRIBUTIONS[request.attribute_by]))
     story: list = [pdf.Section("board"),
-                   pdf.para(f"Board pack — {where or 'no installation'}", 18, True),
-                   pdf.para(f"{period} ({request.date_from:%d.%m.%Y} – {request.date_to:%d.%m.%Y}, both days "
-                            f"included, local time) · sessions dated by {dashboard.ATTRIBUTIONS[request.attribute_by]}"
-                            + (" · corrected dates used" if request.use_corrected else ""), 9, colour=pdf.MUTED),
+                   pdf.para(_("Board pack — {where}", where=where or _("no installation")), 18, True),
+                   pdf.para(dated + (" · " + _("corrected dates used") if request.use_corrected else ""), 9,
+                            colour=pdf.MUTED),
                    Spacer(1, 5 * mm)]
     if view.is_empty:
-        story.append(pdf.para("There is no charging history in this scope yet.", 11))
+        story.append(pdf.para(_("There is no charging history in this scope yet."), 11))
     else:
-        story += [pdf.para("Key figures", 12, True), Spacer(1, 2 * mm),
+        story += [pdf.para(_("Key figures"), 12, True), Spacer(1, 2 * mm),
                   pdf.table(_kpi_rows(view), [44 * mm, 26 * mm, 75 * mm, 21 * mm, 75 * mm, 21 * mm],
                             right=[1, 2, 3, 4, 5], size=9),
-                  pdf.para("Change against the previous period of the same length and the same dates last year. "
-                           "Utilisation changes are in percentage points (pp). Active users: users with at least "
-                           "one session.", 7.5, colour=pdf.MUTED),
+                  pdf.para(_("Change against the previous period of the same length and the same dates last year. "
+                             "Utilisation changes are in percentage points (pp). Active users: users with at least "
+                             "one session."), 7.5, colour=pdf.MUTED),
                   Spacer(1, 5 * mm)]
         if view.balance is not None:
-            story += [KeepTogether([pdf.para("Meter balance", 12, True), Spacer(1, 2 * mm),
+            story += [KeepTogether([pdf.para(_("Meter balance"), 12, True), Spacer(1, 2 * mm),
                                     pdf.table(_balance_rows(view.balance), [70 * mm, 30 * mm, 36 * mm], right=[1, 2],
                                               size=9),
                                     Spacer(1, 3 * mm), balance_chart(view.balance)])]
         else:
-            story.append(pdf.para("Meter balance: no reconciled meter readings around this period (or not shown "
-                                  "in this role).", 9, colour=pdf.MUTED))
+            story.append(pdf.para(_("Meter balance: no reconciled meter readings around this period (or not shown "
+                                    "in this role)."), 9, colour=pdf.MUTED))
         story += [PageBreak(), trend_chart(view.trend), Spacer(1, 8 * mm)]
         side = Table([[utilisation_chart(view.utilisation), heatmap_chart(view.heatmap)]],
                          colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")
         side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story.append(side)
     notes = quality_notes(store, scope, request.date_from, request.date_to, made)
-    block = [pdf.para("Data quality in this period", 12, True), Spacer(1, 2 * mm)]
+    block = [pdf.para(_("Data quality in this period"), 12, True), Spacer(1, 2 * mm)]
     if notes:
-        rows = [["Check", "Found", "What it likely means", "What to do"]]
+        rows = [[_("Check"), _("Found"), _("What it likely means"), _("What to do")]]
         rows += [[pdf.para(n.title, 8, True), str(n.count), pdf.para(n.meaning, 8), pdf.para(n.action, 8)]
                  for n in notes]
         block.append(pdf.table(rows, [55 * mm, 15 * mm, 100 * mm, 97 * mm], right=[1], size=8))
     else:
-        block.append(pdf.para("No data-quality findings among this period's sessions.", 9))
+        block.append(pdf.para(_("No data-quality findings among this period's sessions."), 9))
     story += [Spacer(1, 6 * mm), KeepTogether(block)]
-    data = pdf.build(story, pagesize=PAGE, title=f"Board pack {period}",
-                     footer=lambda _s: f"Chargeboard board pack · {where} · {period} · made {made:%Y-%m-%d %H:%M} UTC")
+    footer = _("Chargeboard board pack · {where} · {period} · made {moment} UTC", where=where, period=period,
+               moment=formats.moment(made, "UTC"))
+    data = pdf.build(story, pagesize=PAGE, title=_("Board pack {period}", period=period), footer=lambda _s: footer)
     name = (f"chargeboard_board-pack_{request.date_from:%Y-%m-%d}_{request.date_to:%Y-%m-%d}.pdf")
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="Board pack (PDF)",

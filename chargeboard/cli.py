@@ -4,17 +4,23 @@ Commands that use the store open it themselves when no app is serving it. While 
 serves, DuckDB lets only the app's process open the file, so a command of HANDED_OVER is
 handed to the app over its socket (chargeboard.handover) and runs there with the same
 function. An operator's mistake is one line on stderr, never a traceback.
+
+Everything a command writes (messages, CSV titles, Excel, PDF) is in English unless `--lang nb`
+(given before or after the command); CSV is the machine-readable rfc4180 unless `--csv-dialect`
+asks for what Norwegian (excel-nb) or English (excel-en) Excel opens as columns.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import sys
 from datetime import date
 from pathlib import Path
 
-from chargeboard import accounts, errorlog, handover, ingest, settings
+from chargeboard import accounts, errorlog, formats, handover, i18n, ingest, settings
+from chargeboard.i18n import _, ngettext
 from chargeboard.scope import ROLES, system_scope
 from chargeboard.store import Store, StoreError, StoreLocked, open_store
 
@@ -24,6 +30,9 @@ STATEMENT_FORMATS = (*OUT_FORMATS, "pdf", "zip")
 ATTRIBUTE_BY = ("start", "registered")
 SHARES = ("off", "equal", "kwh")
 SYNC_PROVIDERS = ("zaptec", "easee")
+LANGUAGES = tuple(i18n.LANGUAGES)
+# exports.CSV_DIALECTS' names (a test keeps them equal; exports is not imported for every command)
+CSV_DIALECTS = ("rfc4180", "excel-nb", "excel-en")
 # Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
 LAST_DAY = date(9998, 12, 31)
 
@@ -38,10 +47,11 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
                                          show_progress=False if args.quiet or args.shown_as else None)
             print("\n".join(summary.lines()), file=args.stdout)
         except ingest.IngestError as error:
-            print(f"error: {error}", file=args.stderr)
+            print(_("error: {reason}", reason=error), file=args.stderr)
             failures += 1
         except OSError as error:  # unreadable (permissions, a folder): this file is not loaded
-            print(f"error: {name}: cannot be read ({error.strerror or error})", file=args.stderr)
+            print(_("error: {file}: cannot be read ({reason})", file=name, reason=error.strerror or error),
+                  file=args.stderr)
             failures += 1
     return 1 if failures else 0
 
@@ -56,30 +66,31 @@ def _user(args: argparse.Namespace) -> int:
                 print(f"{account.username}\t{account.role}\t{account.name}\t{account.email}\t{links}")
             return 0
         if args.username is None:
-            raise accounts.AccountError(f"'user {args.user_command}' needs a USERNAME")
+            raise accounts.AccountError(_("'user {command}' needs a USERNAME", command=args.user_command))
         if args.user_command == "remove":
             accounts.remove_user(args.username, path)
-            print(f"removed {args.username} from {path}; their logins have ended")
+            print(_("removed {username} from {file}; their logins have ended", username=args.username, file=path))
         elif args.user_command == "role":
             if not args.new_role:
-                raise accounts.AccountError(f"'user role' needs the role: one of {', '.join(ROLES)}")
+                raise accounts.AccountError(_("'user role' needs the role: one of {roles}", roles=", ".join(ROLES)))
             accounts.set_role(args.username, args.new_role, path)
-            print(f"{args.username} is now {args.new_role}; their logins have ended")
+            print(_("{username} is now {role}; their logins have ended", username=args.username, role=args.new_role))
         elif args.user_command == "unlock":
             accounts.lift_lock(args.username, path)
-            print(f"lifted the login lock {args.username}")
+            print(_("lifted the login lock {key}", key=args.username))
         else:
-            password = args.password or getpass.getpass(f"Password for {args.username}: ")
+            password = args.password or getpass.getpass(_("Password for {username}: ", username=args.username))
             if args.user_command == "add":
                 accounts.add_user(args.username, name=args.name or args.username, email=args.email or "",
                                   role=args.role, password=password, stations=args.station,
                                   installations=args.installation, path=path)
-                print(f"added {args.username} ({args.role}) to {path}")
+                print(_("added {username} ({role}) to {file}", username=args.username, role=args.role, file=path))
             else:
                 accounts.set_password(args.username, password, path=path)
-                print(f"changed the password of {args.username} in {path}; their other logins have ended")
+                print(_("changed the password of {username} in {file}; their other logins have ended",
+                        username=args.username, file=path))
     except accounts.AccountError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {reason}", reason=error), file=sys.stderr)
         return 2
     return 0
 
@@ -94,8 +105,8 @@ def _date(text: str) -> date:
 def _dates_out_of_range(args: argparse.Namespace) -> bool:
     if max(args.date_from, args.date_to) <= LAST_DAY:
         return False
-    print(f"error: --from/--to: {max(args.date_from, args.date_to)} is after the last day that can be "
-          f"reported ({LAST_DAY})", file=args.stderr)
+    print(_("error: --from/--to: {day} is after the last day that can be reported ({last})",
+            day=max(args.date_from, args.date_to), last=LAST_DAY), file=args.stderr)
     return True
 
 
@@ -116,28 +127,30 @@ def _report(args: argparse.Namespace, store: Store) -> int:
     from chargeboard.history import SessionFilter  # noqa: PLC0415
 
     if args.date_to < args.date_from:
-        print(f"error: --to {args.date_to} is before --from {args.date_from}", file=args.stderr)
+        print(_("error: --to {last} is before --from {first}", last=args.date_to, first=args.date_from),
+              file=args.stderr)
         return 2
     if _dates_out_of_range(args):
         return 2
     try:
         scope = scope_of(args, store)
     except accounts.AccountError as error:
-        print(f"error: {error}", file=args.stderr)
+        print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
     request = reports.ReportRequest(SessionFilter(args.date_from, args.date_to), by=args.by,
                                     attribute_by=args.attribute_by)
     report = reports.build_report(store, scope, request)
     if args.format == "xlsx":
         if not args.out:
-            print("error: --format xlsx needs --out FILE", file=args.stderr)
+            print(_("error: --format {format} needs --out FILE", format="xlsx"), file=args.stderr)
             return 2
         Path(args.out).write_bytes(exports.report_workbook(store, scope, report).data)
-        print(f"wrote {args.out}: {len(report.rows)} rows, {report.totals.energy_kwh:.3f} kWh", file=args.stderr)
+        print(ngettext("wrote {file}: {n} row, {kwh}", "wrote {file}: {n} rows, {kwh}", len(report.rows),
+                       file=args.out, kwh=formats.kwh(report.totals.energy_kwh, 3)), file=args.stderr)
     elif args.out:
-        Path(args.out).write_text(exports.report_csv(report), encoding="utf-8")
+        Path(args.out).write_text(exports.report_csv(report, args.csv_dialect), encoding="utf-8", newline="")
     else:
-        args.stdout.write(exports.report_csv(report))
+        args.stdout.write(exports.report_csv(report, args.csv_dialect))
     return 0
 
 
@@ -152,35 +165,37 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
                                               rest_share=args.rest_share)
         result = statements.build_statements(store, scope, request)
     except (accounts.AccountError, statements.StatementError, ValueError) as error:
-        print(f"error: {error}", file=args.stderr)
+        print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
     for note in result.notes:
-        print(f"note: {note}", file=args.stderr)
+        print(_("note: {note}", note=note), file=args.stderr)
     if args.format in ("pdf", "zip"):
         from chargeboard import pdf  # noqa: PLC0415
 
         if not args.out:
-            print(f"error: --format {args.format} needs --out FILE", file=args.stderr)
+            print(_("error: --format {format} needs --out FILE", format=args.format), file=args.stderr)
             return 2
         try:
-            data, _ = (pdf.statements_pdf if args.format == "pdf" else pdf.statements_zip)(store, scope, result)
+            data, _name = (pdf.statements_pdf if args.format == "pdf" else pdf.statements_zip)(store, scope, result)
         except statements.StatementError as error:
-            print(f"error: {error}", file=args.stderr)
+            print(_("error: {reason}", reason=error), file=args.stderr)
             return 2
         Path(args.out).write_bytes(data)
-        print(f"wrote {args.out}: {len(result.lines)} statements", file=args.stderr)
+        print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", len(result.lines),
+                       file=args.out), file=args.stderr)
         return 0
     if args.format == "xlsx":
         if not args.out:
-            print("error: --format xlsx needs --out FILE", file=args.stderr)
+            print(_("error: --format {format} needs --out FILE", format="xlsx"), file=args.stderr)
             return 2
-        data, _ = statements.workbook(store, scope, result)
+        data, _name = statements.workbook(store, scope, result)
         Path(args.out).write_bytes(data)
-        print(f"wrote {args.out}: {len(result.lines)} statements", file=args.stderr)
+        print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", len(result.lines),
+                       file=args.out), file=args.stderr)
         return 0
-    text, _ = statements.csv_text(store, scope, result)
+    text, _name = statements.csv_text(store, scope, result, dialect=args.csv_dialect)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
     else:
         args.stdout.write(text)
     return 0
@@ -194,13 +209,14 @@ def _board_pack(args: argparse.Namespace, store: Store) -> int:
     try:
         scope = scope_of(args, store)
         if args.date_to < args.date_from:
-            raise ValueError(f"the period ends ({args.date_to}) before it starts ({args.date_from})")
-        data, _ = board_pack.board_pack(store, scope, dashboard.DashboardRequest(args.date_from, args.date_to))
+            raise ValueError(_("the period ends ({last}) before it starts ({first})", last=args.date_to,
+                               first=args.date_from))
+        data, _name = board_pack.board_pack(store, scope, dashboard.DashboardRequest(args.date_from, args.date_to))
     except (accounts.AccountError, ValueError) as error:
-        print(f"error: {error}", file=args.stderr)
+        print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
     Path(args.out).write_bytes(data)
-    print(f"wrote {args.out}", file=args.stderr)
+    print(_("wrote {file}", file=args.out), file=args.stderr)
     return 0
 
 
@@ -214,7 +230,7 @@ def _statement_issuer(args: argparse.Namespace, store: Store) -> int:
                                   (args.address if args.address is not None else current.address).replace("\\n", "\n"),
                                   getpass.getuser())
         except statements.StatementError as error:
-            print(f"error: {error}", file=args.stderr)
+            print(_("error: {reason}", reason=error), file=args.stderr)
             return 2
     who = statements.issuer(store)
     print(who.name + ("\n" + who.address if who.address else ""), file=args.stdout)
@@ -238,17 +254,18 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
         else:
             stored = [r.connection_id for r in sync.connections(store).itertuples() if r.provider == args.provider]
             if not stored:
-                print(f"error: no {args.provider} login: set {prefix}_USERNAME and {prefix}_PASSWORD, "
-                      "or add a connection on the app's Data sources page", file=args.stderr)
+                print(_("error: no {provider} login: set {prefix}_USERNAME and {prefix}_PASSWORD, or add a "
+                        "connection on the app's Data sources page", provider=args.provider, prefix=prefix),
+                      file=args.stderr)
                 return 2
             target = sync.target_of(store, int(stored[0]), cloud_ids=cloud_ids, force_from=args.date_from)
             if getattr(args, "api_url", None) and args.api_url.rstrip("/") != target.api_url.rstrip("/"):
                 # The stored password goes only where it was saved for, never to an address given here.
-                print(f"error: --api-url differs from the stored connection's address; set {prefix}_USERNAME and "
-                      f"{prefix}_PASSWORD to use another address", file=args.stderr)
+                print(_("error: --api-url differs from the stored connection's address; set {prefix}_USERNAME "
+                        "and {prefix}_PASSWORD to use another address", prefix=prefix), file=args.stderr)
                 return 2
     except (credentials.CredentialError, sync.SyncError) as error:
-        print(f"error: {error}", file=args.stderr)
+        print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
     outcome = sync.run_sync(store, target)
     for line in outcome.lines():
@@ -258,28 +275,54 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
     return 0 if outcome.ok else 1
 
 
+def _in_its_language(run):
+    """A command run in the language its --lang asked for. The command line's main() activates it
+    too, but a handed-over command runs in a thread of the app, which starts in the default."""
+    @functools.wraps(run)
+    def speaking(args: argparse.Namespace, *rest) -> int:
+        with i18n.language(getattr(args, "lang", None) or i18n.COMMAND_LINE_LANGUAGE):
+            return run(args, *rest)
+    return speaking
+
+
 # What a serving app runs for the command line, and the fields it takes from the request.
 # Never --db, --auth, user or demo: the app uses its own store and accounts, and paths are its own.
 HANDED_OVER: dict[str, handover.Command] = {
-    "ingest": handover.Command(_ingest, inputs=True, fields={
-        "format": ingest.FORMATS, "installation": str, "time_zone": str, "quiet": bool}),
-    "report": handover.Command(_report, writes_out=True, fields={
+    "ingest": handover.Command(_in_its_language(_ingest), inputs=True, fields={
+        "format": ingest.FORMATS, "installation": str, "time_zone": str, "quiet": bool, "lang": LANGUAGES}),
+    "report": handover.Command(_in_its_language(_report), writes_out=True, fields={
         "by": REPORT_BY, "date_from": _date, "date_to": _date, "as_user": str, "format": OUT_FORMATS,
-        "attribute_by": ATTRIBUTE_BY}),
-    "statement": handover.Command(_statement, writes_out=True, fields={
+        "attribute_by": ATTRIBUTE_BY, "lang": LANGUAGES, "csv_dialect": CSV_DIALECTS}),
+    "statement": handover.Command(_in_its_language(_statement), writes_out=True, fields={
         "date_from": _date, "date_to": _date, "as_user": str, "format": STATEMENT_FORMATS,
-        "standby_share": (*SHARES, None), "rest_share": (*SHARES, None)}),
-    "board-pack": handover.Command(_board_pack, writes_out=True, fields={
-        "date_from": _date, "date_to": _date, "as_user": str}),
-    "statement-issuer": handover.Command(_statement_issuer, fields={"name": str, "address": str}),
+        "standby_share": (*SHARES, None), "rest_share": (*SHARES, None), "lang": LANGUAGES,
+        "csv_dialect": CSV_DIALECTS}),
+    "board-pack": handover.Command(_in_its_language(_board_pack), writes_out=True, fields={
+        "date_from": _date, "date_to": _date, "as_user": str, "lang": LANGUAGES}),
+    "statement-issuer": handover.Command(_in_its_language(_statement_issuer), fields={
+        "name": str, "address": str, "lang": LANGUAGES}),
     # The app syncs with its stored connection: no --api-url (a stored password goes only where it
     # was saved for) and no credentials travel through the hand-over.
-    "sync": handover.Command(_sync, fields={"provider": SYNC_PROVIDERS, "installation": str, "date_from": _date}),
+    "sync": handover.Command(_in_its_language(_sync), fields={
+        "provider": SYNC_PROVIDERS, "installation": str, "date_from": _date, "lang": LANGUAGES}),
 }
+
+
+def _add_language(parser: argparse.ArgumentParser, default=argparse.SUPPRESS) -> None:
+    parser.add_argument("--lang", choices=LANGUAGES, default=default,
+                        help="the language of everything the command writes (default: en)")
+
+
+def _add_csv_dialect(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--csv-dialect", choices=CSV_DIALECTS, default="rfc4180",
+                        help="rfc4180: machine-readable (',', '.', documented keys); excel-nb: what Norwegian "
+                             "Excel opens (';', decimal comma, UTF-8 with BOM); excel-en: English Excel's "
+                             "(',', '.', UTF-8 with BOM)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m chargeboard", description=__doc__.splitlines()[0])
+    _add_language(parser, default=i18n.COMMAND_LINE_LANGUAGE)
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("ingest", help="load charge-session feeds (or meter readings) into the store")
@@ -300,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="csv", choices=OUT_FORMATS)
     p.add_argument("--attribute-by", default="start", choices=ATTRIBUTE_BY)
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    _add_csv_dialect(p)
     p.set_defaults(run=_report, uses_store=True)
 
     p = commands.add_parser("statement", help="cost statements per resident for a period (same numbers as the app)")
@@ -314,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rest-share", choices=SHARES,
                    help="share the unexplained rest (default: the tariff's rule)")
     p.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    _add_csv_dialect(p)
     p.set_defaults(run=_statement, uses_store=True)
 
     p = commands.add_parser("board-pack", help="the dashboard for a period as a PDF for the board's minutes")
@@ -354,6 +399,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", help="accounts file (default: $CHARGEBOARD_AUTH, else next to the store)")
     p.set_defaults(run=_user, uses_store=False)
 
+    for command in commands.choices.values():  # --lang also after the command's name
+        _add_language(command)
     return parser
 
 
@@ -363,18 +410,20 @@ def main(argv: list[str] | None = None, *, stdout=None, stderr=None) -> int:
     args = build_parser().parse_args(argv)
     args.stdout, args.stderr = stdout or sys.stdout, stderr or sys.stderr
     db = Path(args.db) if getattr(args, "db", None) else settings.db_path()
-    try:
-        return _dispatch(args, db)
-    except (StoreError, handover.SpoolRefused, handover.HandoverError) as error:
-        print(f"error: {error}", file=args.stderr)
-    except OSError as error:
-        where = error.filename or db
-        print(f"error: {where}: {error.strerror or error}", file=args.stderr)
-    except Exception:  # noqa: BLE001 — never a traceback: one line with an id, the details in the log
-        error_id = errorlog.record(db, f"python -m chargeboard {args.command}")
-        print(f"error: an unexpected error (id {error_id}); details in {errorlog.log_path(db)}", file=args.stderr)
-        return 1
-    return 2
+    with i18n.language(args.lang):
+        try:
+            return _dispatch(args, db)
+        except (StoreError, handover.SpoolRefused, handover.HandoverError) as error:
+            print(_("error: {reason}", reason=error), file=args.stderr)
+        except OSError as error:
+            where = error.filename or db
+            print(_("error: {file}: {reason}", file=where, reason=error.strerror or error), file=args.stderr)
+        except Exception:  # noqa: BLE001 — never a traceback: one line with an id, the details in the log
+            error_id = errorlog.record(db, f"python -m chargeboard {args.command}")
+            print(_("error: an unexpected error (id {id}); details in {file}", id=error_id,
+                    file=errorlog.log_path(db)), file=args.stderr)
+            return 1
+        return 2
 
 
 def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, quiet: bool = False) -> int | None:
@@ -384,7 +433,7 @@ def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, qu
         return handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
     except handover.SpoolRefused as error:  # no app of ours serves from there: never talk to it
         if not quiet:
-            print(f"note: not handing the command over: {error}", file=args.stderr)
+            print(_("note: not handing the command over: {reason}", reason=error), file=args.stderr)
         return None
 
 
@@ -393,7 +442,7 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
         return args.run(args)
     for path in getattr(args, args.inputs, []) if getattr(args, "inputs", None) else []:
         if not Path(path).is_file():  # checked before anything is loaded: a typo loads nothing
-            print(f"error: {path}: no such file", file=args.stderr)
+            print(_("error: {file}: no such file", file=path), file=args.stderr)
             return 2
     command = HANDED_OVER.get(args.command)
     if command is not None and (code := _hand_over(args, command, db)) is not None:
@@ -404,7 +453,7 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
         # An app may have started meanwhile.
         if command is not None and (code := _hand_over(args, command, db, quiet=True)) is not None:
             return code
-        print(f"error: {error}", file=args.stderr)
+        print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
     try:
         return args.run(args, own)

@@ -33,12 +33,14 @@ Cells
   Values that are not ``str`` are written as ``str(value)``. The column carries the
   Text number format (``@``), so what a user types into it later stays text too.
 * ``int`` / ``kwh`` / ``hours`` / ``percent`` / ``money``: numbers, with the formats
-  ``0``, ``0.000``, ``0.00``, ``0.0%`` and ``#,##0.00``. NaN and infinities (which Excel
+  ``#,##0``, ``#,##0.000``, ``#,##0.00``, ``0.0%`` and ``#,##0.00`` (Excel shows the group and
+  decimal marks of the reader's own Excel: 7 148,000 in a Norwegian one). NaN and infinities (which Excel
   cannot hold) become empty cells; integers beyond 2**53 (which a double cannot hold
   exactly) are written as text. ``hours`` also accepts a ``timedelta``. A ``str`` in a
   number column is written as (neutralised) text, so a feed's "n/a" cannot break an
   export.
-* ``datetime`` / ``date``: real Excel dates (serial numbers with a date format) from
+* ``datetime`` / ``date``: real Excel dates (serial numbers with the active language's date
+  format, ``formats.excel_date_format``: 24.11.2026 21:20 / 24 Nov 2026 21:20) from
   naive local ``datetime``/``date`` values (a datetime in a ``date`` column keeps its
   time of day; only the display drops it). A tz-aware datetime raises ``ValueError``:
   the caller must first convert to the installation's local time and drop the zone
@@ -75,7 +77,8 @@ rows need), landscape when its columns are wider than a portrait page (``PORTRAI
 with its header row repeated on every page (print titles) and a print area covering exactly the
 heading, header, data and totals, so nothing past the table (an overflowing text, a stray column)
 can add a page. Header and footer: the installation, report and period given as ``page_header``
-(left, centre, right) and "Page x of y". A sheet may carry ``heading`` lines above its table (e.g.
+(left, centre, right) and "Page x of y". The About sheet's name and headers, the footer and
+the date formats are in the active language (chargeboard.i18n); the caller's texts are its own. A sheet may carry ``heading`` lines above its table (e.g.
 the resident and the period of a statement). The About sheet's values wrap within their column.
 
 Streaming
@@ -99,6 +102,9 @@ from decimal import Decimal
 from numbers import Integral, Real
 from typing import BinaryIO
 
+from chargeboard import formats
+from chargeboard.i18n import _
+
 __all__ = ["Column", "Sheet", "MAX_DATA_ROWS", "TooManyRows", "write_workbook"]
 
 MAX_DATA_ROWS = 1_048_575  # Excel has 1,048,576 rows; one is the header.
@@ -107,16 +113,17 @@ MAX_TEXT = 32_767  # characters Excel keeps in one cell
 _ZIP_ENTRY_LIMIT = zipfile.ZIP64_LIMIT  # a sheet past 2 GiB of XML needs Zip64: refuse it
 _COMPRESS_LEVEL = 1  # deflate level: 1 is ~3x faster than 6 for ~25% larger files
 
-# kind -> (numFmtId, format code if custom, default width)
+# kind -> (numFmtId, format code if custom, default width); the date formats follow the
+# active language (_number_formats), the numbers' marks the reader's Excel.
 _KINDS: dict[str, tuple[int, str | None, float]] = {
     "text": (49, None, 24.0),  # 49 is the built-in "@" (Text)
-    "int": (1, None, 10.0),  # built-in "0"
-    "kwh": (164, "0.000", 12.0),
-    "hours": (2, None, 10.0),  # built-in "0.00"
+    "int": (3, None, 10.0),  # built-in "#,##0"
+    "kwh": (164, formats.excel_number_format(3), 12.0),
+    "hours": (4, None, 10.0),  # built-in "#,##0.00"
     "percent": (165, "0.0%", 10.0),
     "money": (4, None, 13.0),  # built-in "#,##0.00"
-    "datetime": (166, "yyyy-mm-dd hh:mm", 17.0),
-    "date": (167, "yyyy-mm-dd", 11.0),
+    "datetime": (166, "", 17.0),  # formats.excel_date_format(with_time=True)
+    "date": (167, "", 11.0),  # formats.excel_date_format()
 }
 _KINDS["wrapped"] = (49, None, 60.0)  # text that wraps within its column (About's values)
 _KIND_ORDER = tuple(_KINDS)
@@ -187,8 +194,8 @@ def write_workbook(
     """
     limit = MAX_DATA_ROWS if max_data_rows is None else max_data_rows
     about_sheet = Sheet(
-        "About",
-        [Column("Field", "text", 28), Column("Value", "wrapped", 64)],
+        about_sheet_name(),
+        [Column(_("Field"), "text", 28), Column(_("Value"), "wrapped", 64)],
         [(field, value) for field, value in about],
     )
     plan = [(sheet, True) for sheet in sheets] + [(about_sheet, False)]
@@ -220,6 +227,11 @@ def write_workbook(
     return written
 
 
+def about_sheet_name() -> str:
+    """The last sheet's name in the active language ("About" / "Om"): no other sheet may take it."""
+    return _("About")
+
+
 # --- checks -------------------------------------------------------------------------
 
 
@@ -228,7 +240,8 @@ def _check_plan(sheets: Sequence[Sheet]) -> None:
     for sheet in sheets:
         _check_sheet_name(sheet.name)
         if sheet.name.lower() in seen:
-            raise ValueError(f"duplicate sheet name {sheet.name!r} (Excel ignores case; 'About' is reserved)")
+            raise ValueError(f"duplicate sheet name {sheet.name!r} (Excel ignores case; "
+                             f"{about_sheet_name()!r} is reserved)")
         seen.add(sheet.name.lower())
         if not 1 <= len(sheet.columns) <= MAX_COLUMNS:
             raise ValueError(f"sheet {sheet.name!r}: needs 1 to {MAX_COLUMNS} columns")
@@ -415,7 +428,8 @@ def _header_footer(parts: Sequence[str]) -> str:
     codes = ("&L", "&C", "&R")
     top = "".join(code + str(part).replace("&", "&&") for code, part in zip(codes, parts, strict=False) if part)
     head = f"<oddHeader>{_attr(top)}</oddHeader>" if top else ""
-    return f"<headerFooter>{head}<oddFooter>&amp;CPage &amp;P of &amp;N</oddFooter></headerFooter>"
+    page = _("Page {page} of {pages}").replace("&", "&&").format(page="&P", pages="&N")
+    return f"<headerFooter>{head}<oddFooter>{_attr('&C' + page)}</oddFooter></headerFooter>"
 
 
 def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: bool,
@@ -523,11 +537,18 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+def _number_formats() -> dict[int, str]:
+    """The custom number formats (id -> code), the dates in the active language's shape."""
+    codes = {fid: code for fid, code, _width in _KINDS.values() if code is not None}
+    codes[_KINDS["datetime"][0]] = formats.excel_date_format(with_time=True)
+    codes[_KINDS["date"][0]] = formats.excel_date_format()
+    return codes
+
+
 def _styles_xml() -> str:
-    numfmts = "".join(
-        f'<numFmt numFmtId="{fid}" formatCode="{_attr(code)}"/>' for fid, code, _ in _KINDS.values() if code
-    )
-    count = sum(1 for _, code, _ in _KINDS.values() if code)
+    custom = _number_formats()
+    numfmts = "".join(f'<numFmt numFmtId="{fid}" formatCode="{_attr(code)}"/>' for fid, code in custom.items())
+    count = len(custom)
     xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>']
     for kind in _KIND_ORDER:
         fid = _KINDS[kind][0]

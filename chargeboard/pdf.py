@@ -8,6 +8,11 @@ else Bitstream Vera, which ships inside reportlab (Latin-1: Æ Ø Å and the res
 Every figure on a statement is the statement's own (chargeboard.statements, Decimal, rounded once
 to the øre): the sessions' prices are the per-session pricing of the same query, allocated so they
 add up exactly to the energy cost; nothing is recomputed here.
+
+Every label is in the active language (chargeboard.i18n) and every figure, date and amount from
+chargeboard.formats (282,45 kr and 24.11.2026 in Norwegian). All statements in one PDF are printed
+in the language of whoever prints them (the treasurer prints the co-op's pack in theirs); a
+resident printing their own gets it in their own.
 """
 
 from __future__ import annotations
@@ -39,9 +44,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from chargeboard import statements
+from chargeboard import formats, statements, tariffs
+from chargeboard.i18n import _, ngettext
 from chargeboard.scope import Scope
-from chargeboard.statements import SHARE_RULES, SessionCost, StatementLine, Statements
+from chargeboard.statements import SessionCost, StatementLine, Statements
 from chargeboard.store import Store
 
 PDF_MIME = "application/pdf"
@@ -117,7 +123,8 @@ def _numbered_canvas(footer: Callable[[str], str]):
                 self.setFont(FONT, 7.5)
                 self.setFillColor(MUTED)
                 self.drawString(15 * mm, 9 * mm, footer(sections[index]))
-                self.drawRightString(width - 15 * mm, 9 * mm, f"Page {index - first + 1} of {last - first + 1}")
+                self.drawRightString(width - 15 * mm, 9 * mm,
+                                     _("Page {page} of {pages}", page=index - first + 1, pages=last - first + 1))
                 super().showPage()
             super().save()
 
@@ -155,22 +162,11 @@ def table(rows: Sequence[Sequence], widths: Sequence[float], *, right: Sequence[
 # --- statements ----------------------------------------------------------------------------------------
 
 def _kwh(value) -> str:
-    return f"{value:,.3f}"
-
-
-def _price(value) -> str:
-    """A unit price as entered, with at least two decimals (0.95, 1.4525)."""
-    text = f"{value:.4f}".rstrip("0")
-    return text + "0" * (2 - len(text.split(".")[1]))
-
-
-def _count(n: int, what: str) -> str:
-    return f"{n} {what}" + ("" if n == 1 else "s")
+    return formats.decimal(value, 3)
 
 
 def _period(st: Statements) -> str:
-    r = st.request
-    return f"{r.date_from:%d.%m.%Y} – {r.date_to:%d.%m.%Y}"
+    return st.request.label
 
 
 def statement_story(st: Statements, line: StatementLine, sessions: list[SessionCost],
@@ -180,56 +176,59 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
     money = lambda amount: statements.money_text(amount, cur)  # noqa: E731
     head = Table([[
         [para(issuer.name, 14, True), para(issuer.address, 9, colour=MUTED)],
-        [para("Charging statement", 16, True, alignment=2),
-         para(f"Period: {_period(st)}", 9, alignment=2),
-         para(f"Tariffs as of {st.as_of:%d.%m.%Y %H:%M} UTC", 8, colour=MUTED, alignment=2),
-         para(f"Amounts in {cur}", 8, colour=MUTED, alignment=2)],
+        [para(_("Charging statement"), 16, True, alignment=2),
+         para(_("Period: {period}", period=_period(st)), 9, alignment=2),
+         para(_("Tariffs as of {moment} UTC", moment=formats.moment(st.as_of, "UTC")), 8, colour=MUTED, alignment=2),
+         para(_("Amounts in {currency}", currency=cur), 8, colour=MUTED, alignment=2)],
     ]], colWidths=[95 * mm, 85 * mm], hAlign="LEFT")
     head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    to = [para("To", 8, colour=MUTED), para(line.name, 11, True)]
+    to = [para(_("To"), 8, colour=MUTED), para(line.name, 11, True)]
     if line.email:
         to.append(para(line.email, 9))
     if not line.is_resident:
-        to.append(para("Sessions without a user (open charging): paid by the co-op.", 8, colour=MUTED))
+        to.append(para(_("Sessions without a user (open charging): paid by the co-op."), 8, colour=MUTED))
 
-    items: list[list] = [["Item", "Basis", f"Amount ({cur})"],
-                         ["Charging", f"{_count(line.sessions, 'session')}, {_kwh(line.energy_kwh)} kWh",
-                          money(line.energy_cost)]]
+    sessions_kwh = ngettext("{n} session, {kwh}", "{n} sessions, {kwh}", line.sessions,
+                            kwh=formats.kwh(line.energy_kwh, 3))
+    items: list[list] = [[_("Item"), _("Basis"), _("Amount ({currency})", currency=cur)],
+                         [_("Charging"), sessions_kwh, money(line.energy_cost)]]
     band_rows = []
     for part in statements.band_split(st, line, sessions):
         band_rows.append(len(items))
-        label = "other hours" if part.label == "other hours" else f"hours {part.label}"
-        items.append([f"   of which {label}", f"{_kwh(part.energy_kwh)} kWh at {_price(part.price)} {cur}/kWh",
+        items.append(["   " + _("of which {hours}", hours=statements.band_label(part.label)),
+                      _("{kwh} at {price}", kwh=formats.kwh(part.energy_kwh, 3),
+                        price=tariffs.unit_price(part.price, cur)),
                       money(part.amount)])
-    items.append(["Fixed monthly fee", f"{_count(line.active_months, 'month')} with charging", money(line.fixed_fee)])
+    items.append([_("Fixed monthly fee"), ngettext("{n} month with charging", "{n} months with charging",
+                                                   line.active_months), money(line.fixed_fee)])
     if st.request.standby_share != "off":
-        items.append(["Share of the chargers' standby", SHARE_RULES[st.request.standby_share],
+        items.append([_("Share of the chargers' standby"), tariffs.share_rule(st.request.standby_share),
                       money(line.standby_share)])
     if st.request.rest_share != "off":
-        items.append(["Share of other loads and losses", SHARE_RULES[st.request.rest_share], money(line.rest_share)])
-    items.append(["Total to pay", "", f"{money(line.total)} {cur}"])
+        items.append([_("Share of other loads and losses"), tariffs.share_rule(st.request.rest_share),
+                      money(line.rest_share)])
+    items.append([_("Total to pay"), "", formats.money(line.total, cur)])
     muted = [("TEXTCOLOR", (0, r), (-1, r), MUTED) for r in band_rows]
     summary = table(items, [62 * mm, 80 * mm, 38 * mm], right=[2], bold_last=True, size=9, extra=muted)
 
-    session_rows = [["Date (local time)", "Station", "kWh", f"Price ({cur})"]]
-    session_rows += [[f"{s.started_local:%d.%m.%Y %H:%M}", s.station, _kwh(s.energy_kwh), money(s.cost)]
+    session_rows = [[_("Date (local time)"), _("Station"), "kWh", _("Price ({currency})", currency=cur)]]
+    session_rows += [[formats.moment(s.started_local), s.station, _kwh(s.energy_kwh), money(s.cost)]
                      for s in sessions]
-    session_rows.append(["Sum of the sessions", "", _kwh(line.energy_kwh), money(line.energy_cost)])
+    session_rows.append([_("Sum of the sessions"), "", _kwh(line.energy_kwh), money(line.energy_cost)])
     session_table = table(session_rows, [38 * mm, 90 * mm, 22 * mm, 30 * mm], right=[2, 3], bold_last=True)
 
-    tariff_lines = [f"Version {p.version}, from {p.valid_from:%d.%m.%Y}: {p.describe}; fixed fee {p.monthly_fee} "
-                    f"{cur} per resident per month with charging" for p in st.periods_used]
+    tariff_lines = [statements.tariff_line(p) for p in st.periods_used]
     story = [Section(f"{line.name}\x00{line.user_id}"), head, Spacer(1, 6 * mm), *to, Spacer(1, 5 * mm), summary,
-             Spacer(1, 6 * mm), para(f"Sessions ({line.sessions})", 11, True), Spacer(1, 1.5 * mm), session_table,
-             Spacer(1, 5 * mm)]
-    notes = [para("Tariff versions used", 9, True)]
-    notes += [para(text, 8) for text in tariff_lines] or [para("No tariff covers this period.", 8)]
-    notes += [Spacer(1, 2 * mm), para("Rounding", 9, True), para(statements.ROUNDING_NOTE, 8),
-              para("Sessions are dated by their start in the installation's local time (by when the charger "
-                   "cloud registered them where the charger's clock was not set).", 8)]
+             Spacer(1, 6 * mm), para(_("Sessions ({n})", n=line.sessions), 11, True), Spacer(1, 1.5 * mm),
+             session_table, Spacer(1, 5 * mm)]
+    notes = [para(_("Tariff versions used"), 9, True)]
+    notes += [para(text, 8) for text in tariff_lines] or [para(_("No tariff covers this period."), 8)]
+    notes += [Spacer(1, 2 * mm), para(_("Rounding"), 9, True), para(_(statements.ROUNDING_NOTE), 8),
+              para(_("Sessions are dated by their start in the installation's local time (by when the charger "
+                     "cloud registered them where the charger's clock was not set)."), 8)]
     if any(p.bands for p in st.periods_used):
-        notes.append(para("The split by hours spreads each session's energy evenly over its hours; its amounts "
-                          "divide the charging cost in proportion, so they add up to it exactly.", 8))
+        notes.append(para(_("The split by hours spreads each session's energy evenly over its hours; its amounts "
+                            "divide the charging cost in proportion, so they add up to it exactly."), 8))
     for note in st.notes:
         notes.append(para(note, 8, colour=MUTED))
     story.append(KeepTogether(notes))
@@ -239,7 +238,8 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
 def _footer(issuer: statements.Issuer, st: Statements) -> Callable[[str], str]:
     def text(section: str) -> str:
         name = section.split("\x00")[0]
-        return f"{issuer.name} · charging statement {_period(st)}" + (f" · {name}" if name else "")
+        return _("{issuer} · charging statement {period}", issuer=issuer.name, period=_period(st)) + (
+            f" · {name}" if name else "")
     return text
 
 
@@ -259,7 +259,7 @@ def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str |
     own) as one PDF; with `user_id`, that one statement only (it must be one the caller may see)."""
     lines = [x for x in st.lines if user_id is None or x.user_id == user_id]
     if not lines:
-        raise statements.StatementError("no statement to print: no charging in this period that you may see")
+        raise statements.StatementError(_("no statement to print: no charging in this period that you may see"))
     sessions = statements.session_costs(store, scope, st)
     who = statements.issuer(store)
     story: list = []
@@ -267,7 +267,8 @@ def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str |
         if index:
             story.append(PageBreak())
         story += statement_story(st, line, sessions[line.user_id], who)
-    data = build(story, title=f"Charging statement {_period(st)}", footer=_footer(who, st), author=who.name)
+    data = build(story, title=_("Charging statement {period}", period=_period(st)), footer=_footer(who, st),
+                 author=who.name)
     if user_id is not None or len(lines) == 1 and not scope.see_all:
         name = statement_file_name(st, lines[0].name)
     else:
@@ -280,7 +281,7 @@ def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str |
 def statements_zip(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """A ZIP holding one PDF per statement the caller may see (for sending each resident their own)."""
     if not st.lines:
-        raise statements.StatementError("no statement to print: no charging in this period that you may see")
+        raise statements.StatementError(_("no statement to print: no charging in this period that you may see"))
     sessions = statements.session_costs(store, scope, st)
     who = statements.issuer(store)
     buffer = io.BytesIO()
@@ -289,7 +290,8 @@ def statements_zip(store: Store, scope: Scope, st: Statements, *, log: bool = Tr
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for line in st.lines:
             data = build(statement_story(st, line, sessions[line.user_id], who),
-                         title=f"Charging statement {_period(st)} – {line.name}", footer=_footer(who, st),
+                         title=_("Charging statement {period}", period=_period(st)) + f" – {line.name}",
+                         footer=_footer(who, st),
                          author=who.name)
             name, n = statement_file_name(st, line.name), 1
             while name in taken:  # two residents of the same name

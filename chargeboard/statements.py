@@ -17,11 +17,15 @@ up exactly to the total shown; a resident's total is the sum of their columns.
 Every resident's amounts depend on the others' (the rounding, the shares), so the lines are
 always computed for everyone and then narrowed to what the caller may see: a resident's own
 statement is exactly their line in the board's workbook.
+
+Texts (notes, errors, the workbook's and the CSV's titles) are in the active language
+(chargeboard.i18n), figures in text from chargeboard.formats; the exports log stays English.
+A Statements object keeps the texts of the language it was built in (its notes, the open-charging
+line's name): build and print it in the same one.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import threading
@@ -31,10 +35,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from chargeboard import excel, freshness, reconciliation, tariffs
+from chargeboard import excel, exports, formats, freshness, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
-from chargeboard.exports import csv_safe
-from chargeboard.scope import ROLE_TITLES, Scope, system_scope
+from chargeboard.i18n import N_, _, ngettext
+from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
 
 SHARE_RULES = tariffs.SHARE_RULES
@@ -42,6 +46,7 @@ SHARE_RULES = tariffs.SHARE_RULES
 # more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
 BUILT_WITH_PAGE = 300
 MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
+OPEN_CHARGING = N_("Open charging (no user)")  # the line of the sessions without a user
 
 
 class StatementError(ValueError):
@@ -58,14 +63,17 @@ class StatementRequest:
 
     def __post_init__(self) -> None:
         if self.date_to < self.date_from:
-            raise StatementError(f"the period ends ({self.date_to}) before it starts ({self.date_from})")
+            raise StatementError(_("the period ends ({last}) before it starts ({first})", last=self.date_to,
+                                   first=self.date_from))
         for rule in (self.standby_share, self.rest_share):
             if rule is not None and rule not in SHARE_RULES:
-                raise StatementError(f"share rule must be one of {', '.join(SHARE_RULES)}, not {rule!r}")
+                raise StatementError(_("share rule must be one of {rules}, not {rule}", rules=", ".join(SHARE_RULES),
+                                       rule=repr(rule)))
 
     @property
     def label(self) -> str:
-        return f"{self.date_from:%Y-%m-%d} – {self.date_to:%Y-%m-%d}"
+        """01.01.2026–31.01.2026 / 1 Jan 2026–31 Jan 2026."""
+        return formats.period(self.date_from, self.date_to)
 
 
 @dataclass
@@ -160,7 +168,8 @@ def allocate_to(raw: list[Decimal], target: Decimal, unit: Decimal) -> list[Deci
     floors = [int(x.to_integral_value(ROUND_FLOOR)) for x in scaled]
     left = int((target / unit).to_integral_value(ROUND_HALF_UP)) - sum(floors)
     if not 0 <= left <= len(raw):
-        raise StatementError(f"cannot round {len(raw)} amounts summing to {sum(raw)} to a total of {target}")
+        raise StatementError(_("cannot round {n} amounts summing to {sum} to a total of {total}", n=len(raw),
+                               sum=sum(raw), total=target))
     order = sorted(range(len(raw)), key=lambda i: (floors[i] - scaled[i], i))
     for i in order[:left]:
         floors[i] += 1
@@ -186,7 +195,7 @@ def _own_costs(store: Store, scope: Scope, today: date, data_version: tuple):
         return sum((x.total for x in result.lines if x.user_id in own), Decimal(0)), result.currency
 
     month, currency = total(today.replace(day=1))
-    year, _ = total(date(today.year, 1, 1))
+    year, _currency = total(date(today.year, 1, 1))
     return Money(month=month, year=year, currency=currency)
 
 
@@ -212,6 +221,8 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
     for user_id, inst, n, kwh, cost, unpriced, active, name, email, *_per_session in rows:
+        if not user_id:  # the query names it in English: the reader's language here
+            name = _(OPEN_CHARGING)
         line = lines.setdefault(user_id, StatementLine(user_id, name, email))
         line.sessions += n
         line.energy_kwh += kwh
@@ -231,7 +242,8 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
                 line.raw["fixed_fee"] += fee_of[month]
     unpriced = sum((x.unpriced_kwh for x in ordered), Decimal(0))
     if unpriced:
-        notes.append(f"{unpriced} kWh fell on days with no tariff and are not priced: add a price period.")
+        notes.append(_("{kwh} fell on days with no tariff and are not priced: add a price period.",
+                       kwh=formats.kwh(unpriced, 3)))
     shared_kwh = {"standby": Decimal(0), "rest": Decimal(0)}
     if request.standby_share != "off" or request.rest_share != "off":
         _shares(store, request, periods, ordered, shared_kwh, notes)
@@ -246,13 +258,14 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
                 if p.valid_from <= request.date_to and p.valid_to > request.date_from]
         changed = [p for p in used if p.version not in then]
         if then and changed:
-            notes.append("The tariff of this period was changed after the period ended ("
-                         + ", ".join(f"version {p.version} by {p.created_by} on {p.created_at:%Y-%m-%d}"
-                                     for p in changed)
-                         + f"; at the period's end, version(s) {', '.join(map(str, then))} applied). Statements "
-                           "made before the change used those prices: compute 'as of' then to see them.")
+            versions = ", ".join(_("version {version} by {who} on {day}", version=p.version, who=p.created_by,
+                                   day=formats.day(p.created_at)) for p in changed)
+            notes.append(_("The tariff of this period was changed after the period ended ({versions}; at the "
+                           "period's end, version(s) {then} applied). Statements made before the change used "
+                           "those prices: compute 'as of' then to see them.", versions=versions,
+                           then=", ".join(map(str, then))))
     if not used:
-        notes.append("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page.")
+        notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
     if scope.see_all:
         shown = ordered
     else:
@@ -274,8 +287,8 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
     for line in st.lines:
         sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
         if sum((s.raw_cost for s in sessions), Decimal(0)) != line.raw["energy_cost"] or len(sessions) != line.sessions:
-            raise StatementError(f"the sessions of {line.name} do not add up to their statement line; "
-                                 "was data loaded while the statement was computed? Try again.")
+            raise StatementError(_("the sessions of {name} do not add up to their statement line; was data "
+                                   "loaded while the statement was computed? Try again.", name=line.name))
         amounts = allocate_to([s.raw_cost for s in sessions], line.energy_cost, unit)
         by_user[line.user_id] = [replace(s, cost=a) for s, a in zip(sessions, amounts, strict=True)]
     return by_user
@@ -320,9 +333,17 @@ def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
     return rows
 
 
+OTHER_HOURS = "other hours"  # a band part's label for the hours outside every band (band_label() says it)
+
+
+def band_label(label: str) -> str:
+    """A band part's label as a reader reads it: "hours 22–06" / "other hours" (timer 22–06 / øvrige timer)."""
+    return _("other hours") if label == OTHER_HOURS else _("hours {band}", band=label)
+
+
 @dataclass(frozen=True)
 class BandPart:
-    label: str          # "22–06" or "other hours"
+    label: str          # "22–06" or OTHER_HOURS
     price: Decimal      # per kWh
     energy_kwh: Decimal
     amount: Decimal
@@ -345,13 +366,13 @@ def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost])
             part = (s.energy_kwh if not span else
                     s.energy_kwh * Decimal((min(nxt, end) - max(hour, s.started_local)).total_seconds()) / span)
             band = next((b for b in period.bands if b.covers(hour.hour)), None) if period else None
-            key = (f"{band.from_hour:02d}–{band.to_hour:02d}" if band else "other hours",
+            key = (f"{band.from_hour:02d}–{band.to_hour:02d}" if band else OTHER_HOURS,
                    band.price if band else (period.price_per_kwh if period else Decimal(0)))
             kwh[key] = kwh.get(key, Decimal(0)) + part
             if nxt >= end:
                 break
             hour = nxt
-    keys = sorted(kwh, key=lambda k: (k[0] == "other hours", k[0], k[1]))
+    keys = sorted(kwh, key=lambda k: (k[0] == OTHER_HOURS, k[0], k[1]))
     weights = [kwh[k] * k[1] for k in keys]
     total_weight = sum(weights, Decimal(0))
     raw = [line.energy_cost * w / total_weight if total_weight else Decimal(0) for w in weights]
@@ -367,7 +388,8 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
     insts = {inst for x in lines if x.is_resident for inst in x.kwh_by_installation}
     for inst in sorted(insts):
         if inst not in by_inst:
-            notes.append(f"Installation {inst} has no meter: its standby and rest are not shared.")
+            notes.append(_("Installation {installation} has no meter: its standby and rest are not shared.",
+                           installation=inst))
             continue
         rec = reconciliation.reconcile(store, system_scope(), inst, request.date_from, request.date_to)
         cost = {"standby": Decimal(0), "rest": Decimal(0)}
@@ -380,9 +402,11 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
             if request.rest_share != "off":
                 rest = month.rest_kwh
                 if rest is None:
-                    notes.append(f"{rec.installation} {month.label}: no meter figure, so no rest to share.")
+                    notes.append(_("{installation} {month}: no meter figure, so no rest to share.",
+                                   installation=rec.installation, month=month.label))
                 elif rest < 0:
-                    notes.append(f"{rec.installation} {month.label}: negative rest ({rest} kWh) is not shared.")
+                    notes.append(_("{installation} {month}: negative rest ({kwh}) is not shared.",
+                                   installation=rec.installation, month=month.label, kwh=formats.kwh(rest, 3)))
                 else:
                     cost["rest"] += rest * price
                     shared_kwh["rest"] += rest
@@ -411,7 +435,7 @@ def issuer(store: Store) -> Issuer:
     if row:
         return Issuer(row[0], row[1] or "")
     names = [r[1] for r in store.rows("installations_all")]
-    return Issuer(", ".join(names) if names else "Charging co-op")
+    return Issuer(", ".join(names) if names else _("Charging co-op"))
 
 
 ISSUER_NAME_MAX, ISSUER_ADDRESS_MAX = 200, 500  # characters
@@ -421,31 +445,36 @@ def set_issuer(store: Store, scope: Scope, name: str, address: str, updated_by: 
     """Set what every statement prints as its issuer. The system owner's alone (the command line's
     scope is the system owner's); `updated_by` defaults to the scope's username."""
     if not scope.is_system_owner:
-        raise StatementError("only the system owner sets the co-op details printed on statements")
+        raise StatementError(_("only the system owner sets the co-op details printed on statements"))
     name, address = (name or "").strip(), "\n".join(x.strip() for x in (address or "").strip().splitlines())
     if not name or len(name) > ISSUER_NAME_MAX or len(address) > ISSUER_ADDRESS_MAX:
-        raise StatementError(f"the co-op's name (1–{ISSUER_NAME_MAX} characters) and address "
-                             f"(up to {ISSUER_ADDRESS_MAX}) are needed")
+        raise StatementError(_("the co-op's name (1–{name_max} characters) and address (up to {address_max}) are "
+                               "needed", name_max=ISSUER_NAME_MAX, address_max=ISSUER_ADDRESS_MAX))
     store.execute("statement_issuer_set", issuer_name=name, address=address,
                   updated_by=updated_by or scope.username)
     return Issuer(name, address)
 
 
 def money_text(amount: Decimal, currency: str) -> str:
-    """An amount to the currency's minor unit, e.g. '1,234.50' (the figure the statement holds)."""
-    return f"{amount.quantize(tariffs.minor_unit(currency)):,f}"
+    """An amount to the currency's minor unit in the active language, without the currency:
+    '1 234,50' / '1,234.50' (the figure the statement holds)."""
+    unit = tariffs.minor_unit(currency)
+    return formats.decimal(amount.quantize(unit), -unit.as_tuple().exponent)
 
 
-ROUNDING_NOTE = ("Amounts are exact until rounded once to the currency's minor unit; each column's rows add up "
-                 "exactly to its total (largest-remainder allocation), and a statement's sessions add up exactly "
-                 "to its energy cost.")
+ROUNDING_NOTE = N_("Amounts are exact until rounded once to the currency's minor unit; each column's rows add up "
+                   "exactly to its total (largest-remainder allocation), and a statement's sessions add up exactly "
+                   "to its energy cost.")
 
 
 # -- exports -----------------------------------------------------------------------------------------
 
-SUMMARY_COLUMNS = [("Resident", "text"), ("E-mail", "text"), ("Sessions", "int"), ("Energy (kWh)", "kwh"),
-                   ("Energy cost", "money"), ("Fixed fee", "money"), ("Standby share", "money"),
-                   ("Other loads share", "money"), ("Total", "money")]
+# (CSV key, title msgid, Excel kind)
+SUMMARY_COLUMNS = [("name", N_("Resident"), "text"), ("email", N_("E-mail"), "text"),
+                   ("sessions", N_("Sessions"), "int"), ("energy_kwh", N_("Energy (kWh)"), "kwh"),
+                   ("energy_cost", N_("Energy cost"), "money"), ("fixed_fee", N_("Fixed fee"), "money"),
+                   ("standby_share", N_("Standby share"), "money"), ("rest_share", N_("Other loads share"), "money"),
+                   ("total", N_("Total"), "money")]
 
 
 def summary_rows(st: Statements) -> list[list]:
@@ -453,28 +482,39 @@ def summary_rows(st: Statements) -> list[list]:
              x.rest_share, x.total] for x in st.lines]
 
 
+def tariff_line(p: tariffs.PricePeriod) -> str:
+    """A tariff version in words, as a statement names the prices it used."""
+    return _("Version {version}, from {day}: {prices}; fixed fee {fee} per resident per month with charging",
+             version=p.version, day=formats.day(p.valid_from), prices=p.describe,
+             fee=tariffs.fee_text(p.monthly_fee, p.currency))
+
+
 def _about(st: Statements, scope: Scope) -> list[tuple[str, str]]:
     r = st.request
     return [
-        ("Report", "Charging statements"), ("Period", f"{r.label}, both days included, installation's local time"),
-        ("Currency", st.currency),
-        ("Tariffs as of (UTC)", f"{st.as_of:%Y-%m-%d %H:%M:%S}"),
-        *[(f"Tariff version {p.version}", f"from {p.valid_from}: {p.describe}; fixed fee {p.monthly_fee} per "
-           f"resident per active month; entered by {p.created_by} at {p.created_at:%Y-%m-%d %H:%M} UTC")
+        (_("Report"), _("Charging statements")),
+        (_("Period"), _("{period}, both days included, installation's local time", period=r.label)),
+        (_("Currency"), st.currency),
+        (_("Tariffs as of (UTC)"), formats.moment(st.as_of, "UTC")),
+        *[(_("Tariff version {version}", version=p.version),
+           _("{tariff}; entered by {who} at {moment} UTC", tariff=tariff_line(p), who=p.created_by,
+             moment=formats.moment(p.created_at, "UTC")))
           for p in st.periods_used],
-        ("Standby estimate", SHARE_RULES[r.standby_share]), ("Other loads and losses", SHARE_RULES[r.rest_share]),
-        ("Rounding", ROUNDING_NOTE),
-        ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), role {ROLE_TITLES[scope.role]}"),
-        ("Rows limited to", "every resident" if scope.see_all else "the caller's own statement"),
-        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
-        *[("Note", n) for n in st.notes],
+        (_("Standby estimate"), tariffs.share_rule(r.standby_share)),
+        (_("Other loads and losses"), tariffs.share_rule(r.rest_share)),
+        (_("Rounding"), _(ROUNDING_NOTE)),
+        (_("Exported by"), exports.exported_by(scope)),
+        (_("Rows limited to"), _("every resident") if scope.see_all else _("the caller's own statement")),
+        (_("Exported at (UTC)"), formats.moment(datetime.now(UTC), "UTC")),
+        *[(_("Note"), n) for n in st.notes],
     ]
 
 
 def _sheet_name(line: StatementLine, taken: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\']", "", line.name).strip()[:26] or "Resident"
+    base = re.sub(r"[\[\]:*?/\\']", "", line.name).strip()[:26] or _("Resident")[:26]
+    reserved = {"history", excel.about_sheet_name().lower(), _("Summary").lower()}
     name, n = base, 1
-    while name.lower() in taken or name.lower() in ("about", "summary", "history"):
+    while name.lower() in taken or name.lower() in reserved:
         n += 1
         name = f"{base[:26]} {n}"
     taken.add(name.lower())
@@ -485,42 +525,46 @@ def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCos
     """A statement as rows (date, station, kWh, amount): its sessions, then the fee and the shares;
     the amounts add up to the line's total."""
     rows: list[list] = [[s.started_local, s.station, s.energy_kwh, s.cost] for s in sessions]
-    rows.append([f"Fixed monthly fee: {line.active_months} month(s) with charging", "", None, line.fixed_fee])
+    rows.append([ngettext("Fixed monthly fee: {n} month with charging", "Fixed monthly fee: {n} months with charging",
+                          line.active_months), "", None, line.fixed_fee])
     if st.request.standby_share != "off":
-        rows.append([f"Share of chargers' standby ({SHARE_RULES[st.request.standby_share]})", "", None,
-                     line.standby_share])
+        rows.append([_("Share of chargers' standby ({rule})", rule=tariffs.share_rule(st.request.standby_share)), "",
+                     None, line.standby_share])
     if st.request.rest_share != "off":
-        rows.append([f"Share of other loads and losses ({SHARE_RULES[st.request.rest_share]})", "", None,
-                     line.rest_share])
+        rows.append([_("Share of other loads and losses ({rule})", rule=tariffs.share_rule(st.request.rest_share)),
+                     "", None, line.rest_share])
     return rows
 
 
 def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
     (resident, period), every session with its price, the fee and shares, and the total."""
-    cols = [excel.Column(t, k) for t, k in SUMMARY_COLUMNS]
+    cols = [excel.Column(_(title), kind) for _key, title, kind in SUMMARY_COLUMNS]
     totals = None
     if scope.see_all:
-        totals = ["Total", "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
+        totals = [_("Total"), "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
                   *[st.totals[f] for f in MONEY_FIELDS], st.total]
     who = issuer(store)
-    period = f"{st.request.label} (both days included, local time)"
-    sheets = [excel.Sheet("Summary", cols, summary_rows(st), totals=totals)]  # the page header names the period
-    taken: set[str] = {"summary"}
+    period = _("{period} (both days included, local time)", period=st.request.label)
+    summary = _("Summary")
+    sheets = [excel.Sheet(summary, cols, summary_rows(st), totals=totals)]  # the page header names the period
+    taken: set[str] = {summary.lower()}
     sessions = session_costs(store, scope, st)
     for x in st.lines:
-        heading = [f"Charging statement — {x.name}" + (f" <{x.email}>" if x.email else ""),
-                   f"Period: {period}", f"Issued by: {who.name}"]
+        heading = [_("Charging statement — {name}", name=x.name) + (f" <{x.email}>" if x.email else ""),
+                   _("Period: {period}", period=period), _("Issued by: {issuer}", issuer=who.name)]
         sheets.append(excel.Sheet(_sheet_name(x, taken),
-                                  [excel.Column("Date (local time)", "datetime"), excel.Column("Station", "text"),
-                                   excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Amount ({st.currency})", "money")],
+                                  [excel.Column(_("Date (local time)"), "datetime"), excel.Column(_("Station"), "text"),
+                                   excel.Column(_("Energy (kWh)"), "kwh"),
+                                   excel.Column(_("Amount ({currency})", currency=st.currency), "money")],
                                   resident_rows(st, x, sessions[x.user_id]),
-                                  totals=[f"Total — {x.sessions} sessions", "", x.energy_kwh, x.total],
+                                  totals=[ngettext("Total — {n} session", "Total — {n} sessions", x.sessions),
+                                          "", x.energy_kwh, x.total],
                                   heading=heading))
     buffer = io.BytesIO()
     excel.write_workbook(buffer, sheets, [*_about(st, scope),
-                                          ("Data freshness", freshness.data_freshness(store, scope).line())],
-                         page_header=(who.name, "Charging statements", st.request.label))
+                                          (_("Data freshness"), freshness.data_freshness(store, scope).line())],
+                         page_header=(who.name, _("Charging statements"), st.request.label))
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
@@ -529,21 +573,26 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     return buffer.getvalue(), name
 
 
-def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[str, str]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["user_id", "name", "email", "sessions", "energy_kwh", "energy_cost", "fixed_fee",
-                     "standby_share", "rest_share", "total", "currency"])
-    for x in st.lines:
-        writer.writerow([csv_safe(x.user_id), csv_safe(x.name), csv_safe(x.email or ""), x.sessions,
-                         f"{x.energy_kwh:.3f}", *[f"{getattr(x, f)}" for f in MONEY_FIELDS], f"{x.total}", st.currency])
+CSV_COLUMNS = [("user_id", N_("User id"), "text"), ("name", N_("Name"), "text"), ("email", N_("E-mail"), "text"),
+               ("sessions", N_("Sessions"), "int"), ("energy_kwh", N_("Energy (kWh)"), "kwh"),
+               *[(key, title, "amount") for key, title, kind in SUMMARY_COLUMNS if kind == "money"],
+               ("currency", N_("Currency"), "text")]
+
+
+def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
+             dialect: str = exports.DEFAULT_CSV_DIALECT) -> tuple[str, str]:
+    """The statements as CSV in a dialect (exports.CSV_DIALECTS) and the file name; in rfc4180 exactly
+    as documented (keys as the header, '.', an untranslated "Total" row for the system owner)."""
+    rows = [[x.user_id, x.name, x.email or "", x.sessions, x.energy_kwh, *[getattr(x, f) for f in MONEY_FIELDS],
+             x.total, st.currency] for x in st.lines]
     if scope.see_all:
-        writer.writerow(["", "Total", "", sum(x.sessions for x in st.lines),
-                         f"{sum((x.energy_kwh for x in st.lines), Decimal(0)):.3f}",
-                         *[f"{st.totals[f]}" for f in MONEY_FIELDS], f"{st.total}", st.currency])
+        rows.append(["", "Total" if exports.csv_dialect(dialect).machine else _("Total"), "",
+                     sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
+                     *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency])
+    text, _count = exports.write_csv(CSV_COLUMNS, rows, dialect)
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="Statements (CSV)",
                       file_name=name, row_count=len(st.lines))
-    return out.getvalue(), name
+    return text, name

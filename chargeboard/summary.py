@@ -1,8 +1,15 @@
-"""What one loaded file came to: the ingest summary of sessions and meter readings alike."""
+"""What one loaded file came to: the ingest summary of sessions and meter readings alike,
+in the active language (chargeboard.i18n)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from chargeboard import formats
+from chargeboard.i18n import N_, _
+
+# What a file holds (ImportSummary.noun): msgids, translated where the summary is written.
+RECORDS, METER_READINGS = N_("records"), N_("meter readings")
 
 
 @dataclass
@@ -18,17 +25,17 @@ class ImportSummary:
     rejected: int = 0
     rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
-    noun: str = "records"  # what a file holds: records (sessions) or meter readings
+    noun: str = RECORDS  # what a file holds: RECORDS (sessions) or METER_READINGS
     read_as: str | None = None  # how a spreadsheet's CSV was read ("semicolon-separated, decimal comma, ...")
 
     def lines(self) -> list[str]:
-        out = [
-            f"{self.file}: {self.records} {self.noun} ({self.format}) in {self.seconds:.2f} s → "
-            f"{self.new} new, {self.duplicate} duplicate, {self.updated} updated, {self.rejected} rejected"
-        ]
+        out = [_("{file}: {records} {noun} ({format}) in {seconds} s → {new} new, {duplicate} duplicate, "
+                 "{updated} updated, {rejected} rejected", file=self.file, records=self.records, noun=_(self.noun),
+                 format=self.format, seconds=formats.decimal(self.seconds, 2), new=self.new,
+                 duplicate=self.duplicate, updated=self.updated, rejected=self.rejected)]
         if self.read_as:
-            out.append(f"  read as: {self.read_as}")
-        out += [f"  rejected: {n} × {reason}" for reason, n in self.rejected_by_reason]
+            out.append("  " + _("read as: {how}", how=self.read_as))
+        out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reason) for reason, n in self.rejected_by_reason]
         return out
 
     def as_dict(self) -> dict:

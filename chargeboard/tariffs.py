@@ -11,6 +11,9 @@ A price period starts on ``valid_from`` (a local date of the installation) and r
 next period starts. Entering a version with the same ``valid_from`` replaces that period's
 prices from then on; a *withdrawn* version removes the period. Bands are whole local hours,
 ``[from_hour, to_hour)``, wrapping midnight when from > to (22 → 6 is a night band).
+
+Prices and rules are described in the active language (chargeboard.i18n), figures from
+chargeboard.formats: "1,45 kr/kWh" in Norwegian, "1.45 NOK/kWh" in English.
 """
 
 from __future__ import annotations
@@ -20,16 +23,47 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from babel.numbers import get_currency_symbol
+
+from chargeboard import formats, i18n
+from chargeboard.i18n import N_, _
 from chargeboard.store import Store
 
 DEFAULT_CURRENCY = "NOK"
-SHARE_RULES = {"off": "not shared", "equal": "equally per active resident", "kwh": "in proportion to kWh"}
+# How a statement shares the standby and the rest; the texts are msgids: share_rule() translates.
+SHARE_RULES = {"off": N_("not shared"), "equal": N_("equally per active resident"), "kwh": N_("in proportion to kWh")}
 # ISO 4217 minor units of the currencies a co-op is likely to use; 2 for any other.
 MINOR_UNITS = {"NOK": 2, "SEK": 2, "DKK": 2, "EUR": 2, "USD": 2, "GBP": 2, "CHF": 2, "ISK": 0, "JPY": 0}
 
 
 class TariffError(ValueError):
     pass
+
+
+def share_rule(rule: str | None) -> str:
+    """A share rule in words, in the active language ("equally per active resident")."""
+    return _(SHARE_RULES[rule]) if rule in SHARE_RULES else (rule or "")
+
+
+def price_text(value, currency: str) -> str:
+    """A price as entered, at least two decimals and up to four (1,45 / 1,4525), in the active language."""
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return formats.decimal(Decimal(value), max(2, min(4, -exponent if isinstance(exponent, int) else 2)))
+
+
+def currency_symbol(currency: str) -> str:
+    """kr for NOK in Norwegian, NOK in English (CLDR's symbol in the active language)."""
+    return get_currency_symbol(currency, locale=i18n.babel_locale())
+
+
+def unit_price(value, currency: str) -> str:
+    """1,45 kr/kWh / 1.45 NOK/kWh."""
+    return f"{price_text(value, currency)}\u00a0{currency_symbol(currency)}/kWh"
+
+
+def fee_text(value, currency: str) -> str:
+    """A fee as entered (49,00 kr / 10,005 kr), not yet rounded to the øre as a statement rounds it."""
+    return f"{price_text(value, currency)}\u00a0{currency_symbol(currency)}"
 
 
 @dataclass(frozen=True)
@@ -66,8 +100,13 @@ class PricePeriod:
 
     @property
     def describe(self) -> str:
-        bands = "; ".join(f"{b.from_hour:02d}–{b.to_hour:02d}: {b.price}" for b in self.bands)
-        return f"{self.price_per_kwh} {self.currency}/kWh" + (f" (bands {bands})" if bands else "")
+        """The prices in words, in the active language: 1,45 kr/kWh (timer 22–06: 0,95 kr/kWh)."""
+        price = unit_price(self.price_per_kwh, self.currency)
+        if not self.bands:
+            return price
+        bands = "; ".join(f"{b.from_hour:02d}–{b.to_hour:02d}: {unit_price(b.price, self.currency)}"
+                          for b in self.bands)
+        return _("{price} (hours {bands})", price=price, bands=bands)
 
 
 def minor_unit(currency: str) -> Decimal:
@@ -78,12 +117,16 @@ def _decimal(value, what: str) -> Decimal:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, AttributeError):
-        raise TariffError(f"{what} is not a number: {value!r}") from None
+        raise TariffError(_("{what} is not a number: {value}", what=_(what), value=repr(value))) from None
     if not number.is_finite() or number < 0:
-        raise TariffError(f"{what} must be a number ≥ 0, not {value!r}")
+        raise TariffError(_("{what} must be a number ≥ 0, not {value}", what=_(what), value=repr(value)))
     if number != number.quantize(Decimal("0.0001")) or number >= Decimal("1e8"):
-        raise TariffError(f"{what} takes at most 4 decimals and 8 digits before the point, not {value!r}")
+        raise TariffError(_("{what} takes at most 4 decimals and 8 digits before the point, not {value}",
+                            what=_(what), value=repr(value)))
     return number
+
+
+BAND_PRICE, PRICE_PER_KWH, MONTHLY_FEE = N_("band price"), N_("price per kWh"), N_("monthly fee")
 
 
 def parse_bands(bands) -> tuple[Band, ...]:
@@ -91,13 +134,15 @@ def parse_bands(bands) -> tuple[Band, ...]:
     out = []
     for item in bands or ():
         band = item if isinstance(item, Band) else Band(int(item["from_hour"]), int(item["to_hour"]),
-                                                         _decimal(item["price"], "band price"))
+                                                         _decimal(item["price"], BAND_PRICE))
         if not (0 <= band.from_hour <= 23 and 0 <= band.to_hour <= 23) or band.from_hour == band.to_hour:
-            raise TariffError(f"a band runs between whole hours 0–23 and from ≠ to: {band.from_hour}–{band.to_hour}")
+            raise TariffError(_("a band runs between whole hours 0–23 and from ≠ to: {band}",
+                                band=f"{band.from_hour}–{band.to_hour}"))
         for other in out:
             if any(band.covers(h) and other.covers(h) for h in range(24)):
-                raise TariffError(f"bands {other.from_hour}–{other.to_hour} and {band.from_hour}–{band.to_hour} overlap")
-        out.append(Band(band.from_hour, band.to_hour, _decimal(band.price, "band price")))
+                raise TariffError(_("bands {first} and {second} overlap", first=f"{other.from_hour}–{other.to_hour}",
+                                    second=f"{band.from_hour}–{band.to_hour}"))
+        out.append(Band(band.from_hour, band.to_hour, _decimal(band.price, BAND_PRICE)))
     return tuple(out)
 
 
@@ -108,14 +153,16 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
     statements of periods ending under this version share the standby and the unexplained rest."""
     for rule in (standby_share, rest_share):
         if rule not in SHARE_RULES:
-            raise TariffError(f"a share rule is one of {', '.join(SHARE_RULES)}, not {rule!r}")
+            raise TariffError(_("a share rule is one of {rules}, not {rule}", rules=", ".join(SHARE_RULES),
+                                rule=repr(rule)))
     if not created_by:
-        raise TariffError("a tariff version needs the name of whoever enters it")
+        raise TariffError(_("a tariff version needs the name of whoever enters it"))
     currency = (currency or DEFAULT_CURRENCY).strip().upper()
     if len(currency) != 3 or not currency.isalpha():
-        raise TariffError(f"currency must be a three-letter code such as NOK, not {currency!r}")
-    price = _decimal(price_per_kwh, "price per kWh")
-    fee = _decimal(monthly_fee or 0, "monthly fee")
+        raise TariffError(_("currency must be a three-letter code such as NOK, not {currency}",
+                            currency=repr(currency)))
+    price = _decimal(price_per_kwh, PRICE_PER_KWH)
+    fee = _decimal(monthly_fee or 0, MONTHLY_FEE)
     parsed = parse_bands(bands)
     with store.transaction() as cur:
         from chargeboard.store import query_text  # noqa: PLC0415
@@ -129,30 +176,27 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
     return int(row[0])
 
 
-def _amount(value) -> str:
-    """1.8500 -> '1.85', 49.0000 -> '49.00', 0.8125 -> '0.8125': as entered, at least two decimals."""
-    number = Decimal(value).normalize()
-    return str(number.quantize(Decimal("0.01")) if number.as_tuple().exponent > -2 else number)
-
-
 def history_rows(store: Store) -> list[dict]:
-    """Every version as a person reads it: prices and bands in words, no JSON, no "None"."""
+    """Every version as a person reads it, in the active language: prices and bands in words, no
+    JSON, no "None"."""
     rows = []
     for (version, valid_from, price, bands, fee, currency, withdrawn, standby_share, rest_share, note, created_at,
          created_by) in store.rows("tariff_history"):
         parsed = parse_bands(json.loads(bands) if bands else None)
-        hours = "; ".join(f"{b.from_hour:02d}:00–{b.to_hour:02d}:00 {_amount(b.price)} {currency}/kWh"
-                          for b in parsed)
+        hours = "; ".join(f"{b.from_hour:02d}:00–{b.to_hour:02d}:00 {unit_price(b.price, currency)}" for b in parsed)
+        change = unit_price(price, currency)
+        if hours:
+            change = _("{price}, cheaper hours {hours}", price=change, hours=hours)
         rows.append({
             "version": int(version),
             "valid_from": valid_from,
-            "change": "withdraws the period from this date" if withdrawn else
-                      f"{_amount(price)} {currency}/kWh" + (f", cheaper hours {hours}" if hours else ""),
-            "monthly_fee": f"{_amount(fee)} {currency}",
-            "standby_shared": SHARE_RULES.get(standby_share, standby_share or ""),
-            "rest_shared": SHARE_RULES.get(rest_share, rest_share or ""),
+            "change": _("withdraws the period from this date") if withdrawn else change,
+            "monthly_fee": formats.money(Decimal(fee), currency),
+            "standby_shared": share_rule(standby_share),
+            "rest_shared": share_rule(rest_share),
             "note": note or "",
-            "entered": f"{created_at:%Y-%m-%d %H:%M} UTC by {created_by}" if created_at else created_by or "",
+            "entered": (_("{moment} UTC by {who}", moment=formats.moment(created_at, "UTC"), who=created_by)
+                        if created_at else created_by or ""),
         })
     return rows
 
@@ -171,5 +215,6 @@ def period_on(all_periods: list[PricePeriod], day: date) -> PricePeriod | None:
 def currency_of(all_periods: list[PricePeriod]) -> str:
     currencies = {p.currency for p in all_periods}
     if len(currencies) > 1:
-        raise TariffError(f"the tariffs use several currencies ({', '.join(sorted(currencies))}); use one")
+        raise TariffError(_("the tariffs use several currencies ({currencies}); use one",
+                            currencies=", ".join(sorted(currencies))))
     return next(iter(currencies), DEFAULT_CURRENCY)

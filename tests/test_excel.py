@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chargeboard import excel
+from chargeboard import excel, i18n
 from chargeboard.excel import MAX_DATA_ROWS, Column, Sheet, TooManyRows, write_workbook
 
 COLUMNS = [
@@ -80,7 +80,7 @@ def test_layout_header_filter_totals_and_about(tmp_path):
     total = ws[5]
     assert [c.value for c in total] == totals
     assert all(c.font.b for c in total if c.value is not None)
-    assert total[4].number_format == "0.000" and total[7].number_format == "#,##0.00"
+    assert total[4].number_format == "#,##0.000" and total[7].number_format == "#,##0.00"
 
     widths = [ws.column_dimensions[c].width for c in "ABCDEFGH"]
     assert all(8 <= w <= 60 for w in widths)
@@ -98,11 +98,12 @@ def test_types_and_number_formats():
     assert session.value == 17 and session.data_type == "n"
     assert isinstance(start.value, dt.datetime) and start.value.tzinfo is None
     assert start.value == START and start.is_date
-    assert start.number_format == "yyyy-mm-dd hh:mm"
-    assert day.value == dt.datetime(2025, 3, 14) and day.number_format == "yyyy-mm-dd"
+    assert start.number_format == "d mmm yyyy hh:mm"  # as the English text writes it: 14 Mar 2025 08:30
+    assert day.value == dt.datetime(2025, 3, 14) and day.number_format == "d mmm yyyy"
     assert user.value == "Åse Nilsen" and user.data_type == "s"
-    assert isinstance(kwh.value, float) and kwh.value == 12.3456 and kwh.number_format == "0.000"
-    assert hours.value == 2.5 and hours.number_format == "0.00"
+    assert session.number_format == "#,##0"
+    assert isinstance(kwh.value, float) and kwh.value == 12.3456 and kwh.number_format == "#,##0.000"
+    assert hours.value == 2.5 and hours.number_format == "#,##0.00"
     assert share.value == 0.125 and share.number_format == "0.0%"
     assert cost.value == 1234.5 and cost.number_format == "#,##0.00"
 
@@ -427,3 +428,18 @@ def test_norwegian_sort_order():
     assert sorted_norwegian(["øystein", "Ærlig", "ola", "Émile", "eva", "Ärla"]) == [
         "Émile", "eva", "ola", "Ärla", "Ærlig", "øystein"]
     assert norwegian_key(None) == ("", "")
+
+
+def test_about_footer_and_date_formats_follow_the_active_language():
+    with i18n.language("nb"):
+        _, wb = write([Sheet("S", COLUMNS, [ROW])], page_header=("Garasje Ø", "Rapport", "01.03.2025–31.03.2025"))
+    assert wb.sheetnames == ["S", "Om"]
+    assert list(wb["Om"].values)[0] == ("Felt", "Verdi")
+    session, start, day, _user, kwh, _hours, _share, cost = wb["S"][2]
+    assert start.value == START and start.number_format == "dd.mm.yyyy hh:mm"
+    assert day.number_format == "dd.mm.yyyy" and kwh.number_format == "#,##0.000" and cost.number_format == "#,##0.00"
+    assert wb["S"].oddFooter.center.text == "Side &P av &N"
+    with i18n.language("nb"), pytest.raises(ValueError, match="'Om' is reserved"):
+        write([Sheet("om", COLUMNS, [ROW])])
+    _, english = write([Sheet("S", COLUMNS, [ROW])])
+    assert english.sheetnames == ["S", "About"] and english["S"].oddFooter.center.text == "Page &P of &N"

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 import support
 
-from chargeboard import accounts, exports
+from chargeboard import accounts, exports, i18n
 from chargeboard.history import SessionFilter
 from chargeboard.ingest import ingest_file
 from chargeboard.reports import ReportRequest, build_report
@@ -200,3 +200,138 @@ def test_csv_safe():
         assert exports.csv_safe(lead + "x") == "'" + lead + "x"
     assert exports.csv_safe("Kari") == "Kari"
     assert exports.csv_safe(3) == 3
+
+
+# -- issue 11: the reader's language, number formats and CSV dialects -------------------------------
+
+NB_DAY_TIME = re.compile(r"\d\d\.\d\d\.\d{4} \d\d:\d\d")
+
+
+def nb_decimal(text: str) -> Decimal:
+    """A Norwegian decimal as excel-nb writes it: a comma, never a point, no grouping."""
+    assert "." not in text and "," in text, text
+    return Decimal(text.replace(",", "."))
+
+
+def test_report_workbook_in_norwegian_has_norwegian_titles_and_typed_cells(coop):
+    scope = system_scope()
+    with i18n.language("nb"):
+        exported = exports.report_workbook(coop, scope, build_report(coop, scope, ReportRequest(YEAR, by="user")))
+    book = load(exported.data)
+    assert book.sheetnames == ["Per bruker", "Per måned", "Om"]
+    sheet = book["Per bruker"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["Nøkkel", "Bruker", "E-post", "Ladeøkter", "Energi (kWh)"]
+    assert header[6] == "Andel av totalt"
+    rows = list(sheet.iter_rows(min_row=2))
+    expected = defaultdict(Decimal)
+    for sid in VISIBLE["styret"]:
+        expected[USER[sid] or ""] += Decimal(str(KWH[sid]))
+    assert {(r[0].value or ""): Decimal(f"{r[4].value:.3f}") for r in rows[:-1]} == dict(expected)
+    first = rows[0]
+    assert first[3].data_type == "n" and isinstance(first[3].value, int) and first[3].number_format == "#,##0"
+    assert isinstance(first[4].value, float) and first[4].number_format == "#,##0.000"
+    assert first[6].number_format == "0.0%"
+    assert rows[-1][0].value == "Totalt" and rows[-1][0].font.b
+    months = [c.value for c in book["Per måned"][1]]
+    assert months[0] == "Bruker" and "jan. 2025" in months and months[-1] == "Totalt (kWh)"
+    info = {r[0]: r[1] for r in book["Om"].iter_rows(min_row=2, values_only=True)}
+    assert info["Rapport"] == "Laderapport per bruker"
+    assert info["Periode"].startswith("01.01.2025–31.12.2025, begge dager medregnet")
+    assert ", rolle " in info["Eksportert av"]
+    assert NB_DAY_TIME.fullmatch(info["Eksportert (UTC)"])
+    assert sheet.oddFooter.center.text == "Side &P av &N" and sheet.oddHeader.right.text == "01.01.2025–31.12.2025"
+    assert exports_log(coop)[0][4] == "Charge report by user"  # the log stays English for everyone
+
+
+@pytest.mark.parametrize(("lang", "sheet_name", "start", "date_format", "yes"), [
+    ("nb", "Ladehistorikk", "Start", "dd.mm.yyyy hh:mm", "ja"),
+    ("en", "Charge history", "Start", "d mmm yyyy hh:mm", "yes")])
+def test_history_workbook_dates_are_typed_with_the_languages_format(coop, lang, sheet_name, start, date_format,
+                                                                    yes):
+    with i18n.language(lang):
+        book = load(exports.history_workbook(coop, system_scope(), YEAR).data)
+    assert book.sheetnames == [sheet_name, "Om" if lang == "nb" else "About"]
+    sheet = book[sheet_name]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in list(sheet.iter_rows(min_row=2))[:-1]]
+    assert len(rows) == len(VISIBLE["styret"])
+    for row in rows:
+        assert row[start].is_date and isinstance(row[start].value, datetime)
+        assert row[start].number_format == date_format
+    flagged = {r[header[9]].value for r in rows}  # charged offline
+    assert flagged == {yes, None}
+
+
+@pytest.fixture
+def report(coop):
+    return build_report(coop, system_scope(), ReportRequest(YEAR, by="user"))
+
+
+def test_report_csv_for_norwegian_excel_parses_back(report):
+    with i18n.language("nb"):
+        text = exports.report_csv(report, "excel-nb")
+    data = text.encode("utf-8")
+    assert data.startswith(b"\xef\xbb\xbf") and "\r\n" in text and text.count("\n") == text.count("\r\n")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";"))
+    assert list(rows[0]) == ["Nøkkel", "Navn", "Ladeøkter", "Energi (kWh)", "Ladetid (t)", "Andel av totalt",
+                             "Upålitelig tid: ladeøkter", "Upålitelig tid: kWh", "Ladet frakoblet: ladeøkter"]
+    expected = defaultdict(Decimal)
+    for sid in VISIBLE["styret"]:
+        expected[USER[sid] or ""] += Decimal(str(KWH[sid]))
+    assert {r["Nøkkel"]: nb_decimal(r["Energi (kWh)"]) for r in rows} == dict(expected)
+    assert all(re.fullmatch(r"\d+,\d{3}", r["Energi (kWh)"]) and r["Ladeøkter"].isdigit() for r in rows)
+    assert sum(nb_decimal(r["Andel av totalt"]) for r in rows) == pytest.approx(Decimal(1), abs=Decimal("0.001"))
+
+
+def test_report_csv_for_english_excel_and_the_machine_readable_one(report):
+    english = exports.report_csv(report, "excel-en")
+    assert english.startswith("\ufeffKey,Name,Sessions,Energy (kWh),") and english.endswith("\r\n")
+    machine = exports.report_csv(report)  # rfc4180: the documented keys, no BOM, in any language
+    with i18n.language("nb"):
+        assert exports.report_csv(report, "rfc4180") == machine
+    assert machine.startswith("key,name,sessions,energy_kwh,") and "\r" not in machine
+    for text, sep in ((english, ","), (machine, ",")):
+        rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=sep))
+        kwh = [r.get("Energy (kWh)") or r.get("energy_kwh") for r in rows]
+        assert all(re.fullmatch(r"\d+\.\d{3}", k) for k in kwh)
+    with pytest.raises(ValueError, match="excel-nb"):
+        exports.report_csv(report, "excel-sv")
+
+
+def test_history_csv_for_norwegian_excel_parses_back(coop):
+    with i18n.language("nb"):
+        exported = exports.history_csv(coop, system_scope(), YEAR, dialect="excel-nb")
+    assert exported.data.startswith(b"\xef\xbb\xbf") and exported.mime == "text/csv"
+    text = exported.data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert len(rows) == exported.rows == len(VISIBLE["styret"])
+    assert {r["Økt-ID"] for r in rows} == VISIBLE["styret"]
+    for row in rows:
+        assert NB_DAY_TIME.fullmatch(row["Start"]) and nb_decimal(row["Energi (kWh)"]) == Decimal(
+            str(KWH[row["Økt-ID"]]))
+        assert row["Ladet frakoblet"] in ("ja", "")
+    dst = next(r for r in rows if r["Økt-ID"] == "dst-spring")
+    assert dst["Start"] == "30.03.2025 03:30"  # the installation's local time, as the workbook has it
+
+
+@pytest.mark.parametrize("dialect", list(exports.CSV_DIALECTS))
+def test_formula_like_text_is_neutralised_in_every_csv_dialect(evil, dialect):
+    separator = ";" if dialect == "excel-nb" else ","
+    text = exports.history_csv(evil, system_scope(), YEAR, dialect=dialect).data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    values = set(rows[1])
+    assert {"'" + EVIL_USER, "'+1", "'-2+3"} <= values, (dialect, rows[1])
+    assert not any(v[:1] in "=+-@" for v in values if v), rows[1]
+    assert len(rows[0]) == len(rows[1]) == 15  # the separator splits the header and the row alike
+    report = build_report(evil, system_scope(), ReportRequest(YEAR, by="station"))
+    parsed = list(csv.reader(io.StringIO(exports.report_csv(report, dialect).removeprefix("\ufeff"), newline=""),
+                             delimiter=separator))
+    assert "'-2+3" in parsed[1] and not any(v[:1] in "=+-@" for v in parsed[1] if v)
+
+
+def test_csv_dialect_names_are_the_command_lines():
+    from chargeboard import cli  # noqa: PLC0415
+
+    assert tuple(exports.CSV_DIALECTS) == cli.CSV_DIALECTS
+    assert exports.csv_dialect_for("nb") == "excel-nb" and exports.csv_dialect_for("en") == "excel-en"

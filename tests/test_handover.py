@@ -135,9 +135,9 @@ def raw_request(db: Path, header: dict, body: bytes = b"") -> tuple[dict, dict |
         spool.close()
 
 
-INGEST_FIELDS = {"format": "auto", "installation": None, "time_zone": None, "quiet": True}
+INGEST_FIELDS = {"format": "auto", "installation": None, "time_zone": None, "quiet": True, "lang": "en"}
 REPORT_FIELDS = {"by": "station", "date_from": "2025-01-01", "date_to": "2025-12-31", "as_user": None,
-                 "format": "csv", "attribute_by": "start"}
+                 "format": "csv", "attribute_by": "start", "lang": "en", "csv_dialect": "rfc4180"}
 
 
 # -- item 1: the hand-over ----------------------------------------------------------------------
@@ -273,6 +273,10 @@ def test_crafted_requests_outside_the_allow_list_are_refused_and_change_nothing(
                        "out": None, "files": []},
             "argv": {"command": "ingest", "argv": ["ingest", "--db", str(elsewhere / "x.duckdb")],
                      "fields": INGEST_FIELDS, "out": None, "files": []},
+            "bad language": {"command": "report", "fields": {**REPORT_FIELDS, "lang": "sv"}, "out": None,
+                             "files": []},
+            "bad CSV dialect": {"command": "report", "fields": {**REPORT_FIELDS, "csv_dialect": "excel-sv"},
+                                "out": None, "files": []},
             "bad value": {"command": "report", "fields": {**REPORT_FIELDS, "by": "everything"}, "out": None,
                           "files": []},
             "control text": {"command": "ingest", "fields": {**INGEST_FIELDS, "installation": "A\n--db=/x"},
@@ -315,6 +319,30 @@ def test_report_out_is_written_by_the_command_line_where_it_was_asked(tmp_path, 
                           "--out", str(tmp_path / "no-such-folder" / "r.csv"), "--db", str(db))
         line = one_error_line(missing)
         assert "no-such-folder/r.csv" in line and "No such file or directory" in line
+
+
+def test_language_and_csv_dialect_travel_with_a_handed_over_command(tmp_path, coop_feed):
+    """--lang nb and --csv-dialect excel-nb reach the app's thread (which starts in English) as fields."""
+    db = tmp_path / "served.duckdb"
+    with serving(db) as (store, _log):
+        loaded = run_cli("--lang", "nb", "ingest", str(coop_feed), "--installation", "Testlaget", "--db", str(db))
+        assert loaded.returncode == 0, loaded.stderr
+        assert " nye, " in loaded.stdout and " avvist" in loaded.stdout  # the summary in Norwegian
+        target = tmp_path / "rapport.csv"
+        done = run_cli("report", "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--lang", "nb",
+                       "--csv-dialect", "excel-nb", "--out", str(target), "--db", str(db))
+        assert done.returncode == 0, done.stderr
+        assert "running this command in the app's process" in done.stderr
+        data = target.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf")
+        header = data.decode("utf-8-sig").splitlines()[0]
+        assert header.startswith("Nøkkel;Navn;Ladeøkter;Energi (kWh)")
+        book = tmp_path / "rapport.xlsx"
+        done = run_cli("report", "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--lang", "nb",
+                       "--format", "xlsx", "--out", str(book), "--db", str(db))
+        assert done.returncode == 0 and f"skrev {book}: " in done.stderr, done.stderr
+        english = run_cli("report", "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--db", str(db))
+        assert english.stdout.startswith("key,name,sessions,energy_kwh"), english.stdout  # the app's default stays
 
 
 def test_connection_cut_after_the_claim_is_reported_as_may_have_run(tmp_path, feeds):

@@ -14,7 +14,7 @@ from costs_support import add_sessions, make_store, session
 from PIL import Image
 from pypdf import PdfReader
 
-from chargeboard import board_pack, cli, dashboard, meters, pdf, statements, tariffs
+from chargeboard import board_pack, cli, dashboard, i18n, meters, pdf, statements, tariffs
 from chargeboard.scope import Scope, system_scope
 
 KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
@@ -64,22 +64,46 @@ def test_resident_statement_holds_every_session_and_the_statements_own_numbers(s
     text = "\n".join(pages)
     assert count == 1 and name == "chargeboard_statement_kari-nordmann_2026-01-01_2026-01-31.pdf"
     assert "Borettslaget Ærlige Øster Å" in text and "Åsveien 1" in text and "0150 Oslo" in text
-    assert "Kari Nordmann" in text and "01.01.2026 – 31.01.2026" in text
+    assert "Kari Nordmann" in text and "Period: 1 Jan 2026–31 Jan 2026" in text  # English by default
     # every session: local date and time, station, kWh, and its price; they add up to the energy cost
     sessions = statements.session_costs(store, KARI, st)["u-kari"]
     assert [s.session_id for s in sessions] == ["k1", "k2"]
     for s in sessions:
-        assert f"{s.started_local:%d.%m.%Y %H:%M}" in text and f"{s.energy_kwh:.3f}" in text
-        assert money(s.cost) in text
-    assert "05.01.2026 18:00" in text and "20.01.2026 21:00" in text and "Plass ST1" in text
+        assert f"{s.energy_kwh:.3f}" in text and money(s.cost) in text
+    assert "5 Jan 2026 18:00 Plass ST1" in text and "20 Jan 2026 21:00 Plass ST2" in text
     assert sum(s.cost for s in sessions) == kari.energy_cost
     # the day/night split, the fee, the standby share, the total: the statement's own figures
-    assert "hours 22–06" in text and "2.400 kWh at 0.50 NOK/kWh" in text and "1.600 kWh at 1.3333" in text
+    assert "hours 22–06" in text and "2.400 kWh at 0.50 NOK/kWh" in text and "1.600 kWh at 1.3333 NOK/kWh" in text
     assert money(kari.fixed_fee) in text and money(kari.standby_share) in text
-    assert kari.standby_share > 0 and f"Total to pay {money(kari.total)} NOK" in text
-    assert "Version 1, from 01.01.2025" in text and "rounded once" in text
+    assert kari.standby_share > 0 and f"Total to pay NOK {money(kari.total)}" in text
+    assert "Version 1, from 1 Jan 2025" in text and "rounded once" in text and "Page 1 of 1" in text
     # and nobody else's name
     assert not any(other in text for other in OTHERS)
+
+
+def norwegian(amount: Decimal) -> str:
+    """282,45 — written out here, not by chargeboard.formats, so a wrong format fails."""
+    whole, cents = f"{amount:.2f}".split(".")
+    return f"{int(whole):,}".replace(",", " ") + "," + cents
+
+
+def test_resident_statement_in_norwegian_has_norwegian_labels_amounts_and_dates(store):
+    with i18n.language("nb"):
+        st = statements.build_statements(store, KARI, JAN)
+        data, _name = pdf.statements_pdf(store, KARI, st, log=False)
+    kari = st.lines[0]
+    text = "\n".join(text_of(data)[0])
+    assert "Ladeavregning" in text and "Periode: 01.01.2026–31.01.2026" in text and "Til Kari Nordmann" in text
+    sessions = statements.session_costs(store, KARI, st)["u-kari"]
+    for s, when in zip(sessions, ("05.01.2026 18:00", "20.01.2026 21:00"), strict=True):
+        assert f"{when} Plass ST" in text and f"{s.energy_kwh:.3f}".replace(".", ",") in text
+        assert norwegian(s.cost) in text
+    assert "herav timer 22–06" in text and "2,400 kWh à 0,50 kr/kWh" in text and "øvrige timer" in text
+    assert "Fastledd per måned 1 måned med lading" in text and "2 ladeøkter, 4,000 kWh" in text
+    assert f"Totalt å betale {norwegian(kari.total)} kr" in text
+    assert "Versjon 1, fra 01.01.2025" in text and "Avrunding" in text and "Side 1 av 1" in text
+    assert not any(english in text for english in ("Charging statement", "Total to pay", "Page 1", "Period:", " of "))
+    assert i18n.current() == "en"  # the block's language ends with it
 
 
 def test_all_statements_in_one_pdf_each_numbered_on_its_own(store):
@@ -96,7 +120,7 @@ def test_all_statements_in_one_pdf_each_numbered_on_its_own(store):
     assert "Page 1 of 2" in pages[first] and "Page 2 of 2" in pages[second]
     assert "Date (local time)" in pages[second]  # the sessions' header is repeated on the next page
     ola_text = pages[first] + pages[second]
-    assert f"Total to pay {money(ola.total)} NOK" in ola_text
+    assert f"Total to pay NOK {money(ola.total)}" in ola_text
     assert ola_text.count("Plass ST") == 57
     assert all(p.strip() for p in pages)
 
@@ -163,6 +187,22 @@ def test_board_pack_holds_kpis_comparisons_charts_balance_and_quality(store):
     assert "Data quality in this period" in text
     # vector charts: drawn as paths, no embedded images
     assert all(not page.images for page in reader.pages)
+
+
+def test_board_pack_in_norwegian_has_norwegian_labels_and_formats(store):
+    request = dashboard.DashboardRequest(date(2026, 2, 1), date(2026, 2, 28))
+    with i18n.language("nb"):
+        data, _name = board_pack.board_pack(store, system_scope(), request, log=False,
+                                            now=datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    balance = dashboard.dashboard_view(store, system_scope(), request).balance
+    assert "Styrerapport — Garage A" in text and "01.02.2026–28.02.2026, begge dager medregnet" in text
+    assert "Nøkkeltall" in text and "Forrige periode" in text and "I fjor" in text
+    assert "Målerbalanse" in text and "Strømmåler" in text and "Ladernes tomgangsforbruk" in text
+    assert f"{balance.meter_kwh:.1f}".replace(".", ",") in text and "100,0 %" in text
+    assert "feb. 2026" in text and "Samme måned i fjor" in text  # the trend's month ticks and legend
+    assert "Datakvalitet i perioden" in text and "laget 10.03.2026 12:00 UTC" in text
+    assert not any(english in text for english in ("Board pack", "Key figures", "Meter balance", "Page 1"))
 
 
 def test_board_pack_lists_the_periods_quality_findings(store):

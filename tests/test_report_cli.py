@@ -117,3 +117,42 @@ def test_xlsx_out(db, tmp_path):
 def test_xlsx_without_out_is_refused(db):
     code, _, err = run(db, "--by", "rfid", "--from", "2025-01-01", "--to", "2025-12-31", "--format", "xlsx")
     assert code != 0 and "--out" in err
+
+
+def test_norwegian_csv_for_norwegian_excel_end_to_end(db, tmp_path):
+    """`--lang nb --csv-dialect excel-nb`: what Norwegian Excel opens as columns, from the real process."""
+    target = tmp_path / "rapport.csv"
+    result = subprocess.run([sys.executable, "-m", "chargeboard", "--lang", "nb", "report", "--db", str(db),
+                             "--by", "station", "--from", "2025-01-01", "--to", "2025-12-31",
+                             "--csv-dialect", "excel-nb", "--out", str(target)],
+                            cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert list(rows[0])[:4] == ["Nøkkel", "Navn", "Ladeøkter", "Energi (kWh)"]
+    assert {r["Nøkkel"]: (int(r["Ladeøkter"]), r["Energi (kWh)"].replace(",", ".")) for r in rows} == \
+        expected("station", support.COOP_VISIBLE["styret"])
+    assert all(re.fullmatch(r"\d+,\d{3}", r["Energi (kWh)"]) for r in rows)
+
+
+def test_lang_after_the_command_and_messages_in_norwegian(db, tmp_path):
+    target = tmp_path / "rapport.xlsx"
+    code, _out, err = run(db, "--by", "rfid", "--from", "2025-01-01", "--to", "2025-12-31", "--format", "xlsx",
+                          "--out", str(target), "--lang", "nb")
+    assert code == 0, err
+    assert err.startswith(f"skrev {target}: ") and " rader, " in err and "\u00a0kWh" in err
+    assert openpyxl.load_workbook(target).sheetnames == ["Per RFID-brikke", "Per måned", "Om"]
+    code, _out, err = run(db, "--by", "rfid", "--from", "2025-01-01", "--to", "2025-12-31", "--format", "xlsx",
+                          "--lang", "nb")
+    assert code == 2 and err.strip() == "feil: --format xlsx trenger --out FIL"
+    code, out, err = run(db, "--by", "rfid", "--from", "2025-01-01", "--to", "2025-12-31", "--lang", "nb")
+    assert code == 0 and out.startswith("key,name,sessions,energy_kwh")  # rfc4180 stays machine-readable
+
+
+def test_excel_en_dialect(db):
+    code, out, err = run(db, "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--csv-dialect", "excel-en")
+    assert code == 0, err
+    assert out.startswith("\ufeffKey,Name,Sessions,Energy (kWh)") and out.endswith("\r\n")
+    code, _out, _err = run(db, "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--csv-dialect", "tsv")
+    assert code == 2

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import openpyxl
@@ -12,7 +13,7 @@ from costs_support import make_store, session
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chargeboard import cli, meters, statements, tariffs
+from chargeboard import cli, i18n, meters, statements, tariffs
 from chargeboard.scope import Scope, system_scope
 
 KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
@@ -141,7 +142,7 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
     assert rows[-1][0] == "Total" and round(sum(Decimal(str(r[8])) for r in rows[:-1]), 2) == Decimal("32.69")
     kari = list(book["Kari Nordmann"].iter_rows(values_only=True))
     assert kari[0][0] == "Charging statement — Kari Nordmann <kari.nordmann@example.org>"
-    assert kari[1][0].startswith("Period: 2026-01-01 – 2026-01-31")
+    assert kari[1][0].startswith("Period: 1 Jan 2026–31 Jan 2026")
     assert kari[4][0] == "Date (local time)"
     # her two sessions (local start, station, kWh, price), the fee, then the total
     assert [(r[0].strftime("%Y-%m-%d %H:%M"), r[1], r[2], r[3]) for r in kari[5:7]] == [
@@ -151,7 +152,7 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
     assert round(sum(Decimal(str(r[3])) for r in kari[5:-1]), 2) == Decimal("11.34")
     sheet = book["Kari Nordmann"]
     assert sheet.print_title_rows == "$5:$5" and sheet.print_area == f"'Kari Nordmann'!$A$1:$D${len(kari)}"
-    assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "2026-01-01 – 2026-01-31")
+    assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "1 Jan 2026–31 Jan 2026")
     assert all(ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 for ws in book.worksheets)
     assert book["Summary"].page_setup.orientation == "landscape"
 
@@ -206,3 +207,51 @@ def test_own_costs_follow_a_tariff_change_at_once(store):
     tariffs.add_version(store, "styret", date(2026, 1, 1), "1.0", monthly_fee="0")
     after = my_usage.money(store, KARI, date(2026, 1, 31))
     assert after.month == Decimal("4.00") != before.month  # 4 kWh × 1.00, no fee
+
+
+def test_board_workbook_in_norwegian_is_typed_and_titled_in_norwegian(store):
+    with i18n.language("nb"):
+        st = statements.build_statements(store, system_scope(), JAN)
+        data, _name = statements.workbook(store, system_scope(), st)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Sammendrag", "Kari Nordmann", "Ola Hansen", "Per Olsen", "Åpen lading (uten bruker)",
+                               "Om"]
+    summary = book["Sammendrag"]
+    assert [c.value for c in summary[1]][:4] == ["Beboer", "E-post", "Ladeøkter", "Energi (kWh)"]
+    assert [c.value for c in summary[1]][-1] == "Totalt"
+    rows = list(summary.iter_rows(min_row=2))
+    assert rows[-1][0].value == "Totalt" and round(Decimal(str(rows[-1][8].value)), 2) == Decimal("32.69")
+    assert rows[0][8].data_type == "n" and rows[0][8].number_format == "#,##0.00"
+    kari = book["Kari Nordmann"]
+    assert kari["A1"].value == "Ladeavregning — Kari Nordmann <kari.nordmann@example.org>"
+    assert kari["A2"].value.startswith("Periode: 01.01.2026–31.01.2026 (begge dager medregnet")
+    assert [c.value for c in kari[5]] == ["Dato (lokal tid)", "Stasjon", "Energi (kWh)", "Beløp (NOK)"]
+    first = kari[6]
+    assert first[0].is_date and first[0].value == datetime(2026, 1, 5, 18, 0)
+    assert first[0].number_format == "dd.mm.yyyy hh:mm"
+    assert first[2].value == 1.0 and first[2].number_format == "#,##0.000" and first[3].value == 0.33
+    assert kari["A8"].value == "Fastledd per måned: 1 måned med lading"
+    assert kari.cell(kari.max_row, 1).value == "Totalt — 2 ladeøkter" and kari.cell(kari.max_row, 4).value == 11.34
+    about = {r[0]: r[1] for r in book["Om"].iter_rows(min_row=2, values_only=True)}
+    assert about["Rapport"] == "Ladeavregninger" and about["Valuta"] == "NOK"
+    assert "fastledd 10,005\u00a0kr per beboer" in about["Tariffversjon 1"]
+
+
+def test_statement_csv_for_norwegian_excel_parses_back(store):
+    with i18n.language("nb"):  # statements speak the language they were built in (notes, open charging)
+        st = statements.build_statements(store, system_scope(), JAN)
+        text, name = statements.csv_text(store, system_scope(), st, dialect="excel-nb", log=False)
+    assert name.endswith(".csv") and text.encode("utf-8").startswith(b"\xef\xbb\xbf") and "\r\n" in text
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";"))
+    assert list(rows[0])[:5] == ["Bruker-ID", "Navn", "E-post", "Ladeøkter", "Energi (kWh)"]
+    total = rows.pop()
+    assert total["Navn"] == "Totalt" and total["Totalt"] == "32,69" and total["Valuta"] == "NOK"
+    assert [r["Navn"] for r in rows] == ["Kari Nordmann", "Ola Hansen", "Per Olsen", "Åpen lading (uten bruker)"]
+    amounts = [Decimal(r["Totalt"].replace(",", ".")) for r in rows]
+    assert sum(amounts) == Decimal("32.69") and all("," in r["Totalt"] and "." not in r["Totalt"] for r in rows)
+    assert rows[0]["Energi (kWh)"] == "4,000"
+    # the machine-readable one is unchanged in any language: keys, points, an English total row
+    with i18n.language("nb"):
+        machine, _name = statements.csv_text(store, system_scope(), st, log=False)
+    assert machine.splitlines()[0].startswith("user_id,name,email,sessions,energy_kwh")
+    assert machine.splitlines()[-1].split(",")[1] == "Total" and machine.splitlines()[-1].split(",")[9] == "32.69"

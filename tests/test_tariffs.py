@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from costs_support import make_store, session
 
-from chargeboard import ingest, statements, tariffs
+from chargeboard import i18n, ingest, statements, tariffs
 from chargeboard.scope import system_scope
 
 
@@ -107,9 +107,15 @@ def test_tariff_history_reads_as_words_not_json(tmp_path):
                         created_at=datetime(2026, 1, 2, 9, 30, tzinfo=UTC))
     tariffs.add_version(store, "styret", date(2026, 3, 1), "0", withdrawn=True)
     withdrawn, first = tariffs.history_rows(store)
-    assert first["change"] == "1.85 NOK/kWh, cheaper hours 22:00–06:00 1.10 NOK/kWh"
-    assert first["monthly_fee"] == "49.00 NOK" and first["standby_shared"] == "equally per active resident"
-    assert first["note"] == "" and first["entered"] == "2026-01-02 09:30 UTC by styret"
+    assert first["change"] == "1.85\u00a0NOK/kWh, cheaper hours 22:00–06:00 1.10\u00a0NOK/kWh"
+    assert first["monthly_fee"] == "NOK\u00a049.00" and first["standby_shared"] == "equally per active resident"
+    assert first["note"] == "" and first["entered"] == "2 Jan 2026 09:30 UTC by styret"
     assert withdrawn["change"] == "withdraws the period from this date"
+    with i18n.language("nb"):  # the same versions as a Norwegian reads them
+        withdrawn, first = tariffs.history_rows(store)
+    assert first["change"] == "1,85\u00a0kr/kWh, billigere timer 22:00–06:00 1,10\u00a0kr/kWh"
+    assert first["monthly_fee"] == "49,00\u00a0kr" and first["standby_shared"] == "likt per aktiv beboer"
+    assert first["entered"] == "02.01.2026 09:30 UTC av styret"
+    assert withdrawn["change"] == "fjerner perioden fra denne datoen"
     text = " ".join(str(v) for row in (first, withdrawn) for v in row.values())
     assert "None" not in text and "{" not in text and "from_hour" not in text
