@@ -13,7 +13,7 @@ import support
 from browser_support import log_in, metric_value, page_text, wait_idle
 from pypdf import PdfReader
 
-from chargeboard import meters, periods, tariffs
+from chargeboard import accounts, meters, periods, tariffs
 from chargeboard.store import Store
 
 
@@ -30,6 +30,8 @@ def test_reading_changes_reconciliation_and_statements_download(coop_db, auth_te
     shutil.copyfile(coop_db, db)
     auth = tmp_path / "auth.yaml"
     shutil.copyfile(auth_template, auth)
+    for login in (support.STYRET, support.RESIDENT):  # the downloads are asserted in English (issue 11)
+        accounts.set_language(login.username, "en", auth)
     today = periods.local_today()
     last_month_start, _ = periods.preset_range("Last month", today)
     store = Store(db)

@@ -12,6 +12,8 @@ import support
 from browser_support import launch_server, log_in, metric_value, one, page_text, wait_idle
 from cloud_fake import FakeCloud
 
+from chargeboard import accounts
+
 
 @pytest.fixture(scope="module")
 def cloud():
@@ -28,6 +30,8 @@ def _empty_store_server(tmp_path_factory, auth_template):
     folder = tmp_path_factory.mktemp("sources")
     auth = folder / "auth.yaml"
     shutil.copyfile(auth_template, auth)
+    # The summaries below are asserted in English: the account reads the app in English (issue 11).
+    accounts.set_language(support.STYRET.username, "en", auth)
     env = {**support.test_env(folder / "empty.duckdb", auth, folder / "no-cookie-key"),
            "CHARGEBOARD_SYNC_KEY_FILE": str(folder / "sync-key"), "CHARGEBOARD_SYNC_BACKOFF": "0.01",
            "CHARGEBOARD_SYNC_TICK": "3600"}  # "Sync now" in this test, not the schedule

@@ -11,6 +11,9 @@ import pytest
 import support
 from browser_support import assert_not_sent, choose, log_in, one, page_text, sent_to, wait_idle
 
+from chargeboard import accounts, exports, i18n
+from chargeboard.i18n import _
+
 TAG = {p.user_id: p.tag for p in support.PEOPLE}
 KEY = {
     "station": lambda sid: support.COOP_STATION[sid],
@@ -66,14 +69,16 @@ def report_rows(book):
     return {(r[0] or ""): f"{r[4]:.3f}" for r in rows}
 
 
-def test_system_owner_switches_grouping_and_downloads(page, served_app, tmp_path):
+def test_system_owner_switches_grouping_and_downloads(page, served_app, tmp_path, auth_template):
     open_reports(page, served_app.url, support.STYRET)
+    reader = accounts.find_account(support.STYRET.username, auth_template).language  # the file's in theirs
     everything = support.COOP_VISIBLE["styret"]
     for by in ("user", "rfid", "station"):
         group_by(page, by)
         name, book = download(page, tmp_path, f"{by}.xlsx")
         assert name.startswith("chargeboard_testlaget_report-by-" + by) and name.endswith(".xlsx"), name
-        assert book.worksheets[0].title == f"By {BUTTON[by].lower()}"
+        with i18n.language(reader):
+            assert book.worksheets[0].title == _(exports.SHEET_BY[by])
         assert report_rows(book) == expected(by, everything), by
 
 
