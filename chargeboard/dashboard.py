@@ -27,11 +27,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import history, periods, reconciliation, theme
+from chargeboard import history, memo, periods, reconciliation, theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import CHARGER_OWNER, Scope
 from chargeboard.store import Store
@@ -359,13 +360,32 @@ def own_charging_elsewhere(store: Store, scope: Scope, request: DashboardRequest
 
 @dataclass(frozen=True)
 class DashboardView:
+    """The KPIs are computed at once; each chart's data when the page first asks for it, so the
+    page draws its headline before the charts' queries run (and a kept view keeps them)."""
     request: DashboardRequest
     kpis: KpiComparison
-    trend: pd.DataFrame
-    utilisation: pd.DataFrame
-    heatmap: pd.DataFrame
-    balance: MeterBalance | None
-    elsewhere: OwnChargingElsewhere | None = None
+    store: Store = field(repr=False, compare=False)
+    scope: Scope = field(repr=False, compare=False)
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        return monthly_trend(self.store, board_scope(self.scope), self.request)
+
+    @cached_property
+    def utilisation(self) -> pd.DataFrame:
+        return station_utilisation(self.store, board_scope(self.scope), self.request)
+
+    @cached_property
+    def heatmap(self) -> pd.DataFrame:
+        return start_heatmap(self.store, board_scope(self.scope), self.request)
+
+    @cached_property
+    def balance(self) -> MeterBalance | None:
+        return meter_balance(self.store, board_scope(self.scope), self.request)
+
+    @cached_property
+    def elsewhere(self) -> OwnChargingElsewhere | None:
+        return own_charging_elsewhere(self.store, self.scope, self.request)
 
     @property
     def is_empty(self) -> bool:
@@ -380,12 +400,11 @@ class DashboardView:
         return periods.same_period_last_year(self.request.date_from, self.request.date_to)
 
 
+@memo.per_data_version()
 def dashboard_view(store: Store, scope: Scope, request: DashboardRequest, today: date | None = None) -> DashboardView:
-    board = board_scope(scope)
-    return DashboardView(request, kpi_comparison(store, board, request, today), monthly_trend(store, board, request),
-                         station_utilisation(store, board, request), start_heatmap(store, board, request),
-                         meter_balance(store, board, request), own_charging_elsewhere(store, scope, request))
+    return DashboardView(request, kpi_comparison(store, board_scope(scope), request, today), store, scope)
 
 
+@memo.per_data_version()
 def installations(store: Store, scope: Scope) -> dict[str, str]:
     return {r[0]: r[1] for r in store.rows("installations_in_scope", board_scope(scope))}
