@@ -1,0 +1,97 @@
+"""Time to first content in a real browser (issue 12, item 1).
+
+    python bench/bench_first_content.py [--store demo|1000000] [--runs 10] [--logins styret,kari]
+
+For each login, --runs times: a browser opens the app, logs in (seconds from the click on Login
+to the landing page's first KPI), then follows the menu through the role's pages (seconds from
+the click to each page's first figure). Two figures each: when the browser shows it, and when
+the server sent it (the websocket message; the difference is the browser's own drawing). One server per store, started before the
+runs (its first run, which opens the store, is not timed: a warm-up login comes first).
+Prints the medians as a Markdown table for BENCHMARKS.md, with the machine's load.
+Target: every median ≤ 1.0 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+from collections import defaultdict
+
+from browser_bench import (
+    LOGINS,
+    SentFigures,
+    demo_store,
+    launch_browser,
+    load_average,
+    log_in,
+    sessions_store,
+    start_app,
+    switch_page,
+)
+
+
+async def measure(url: str, names: list[str], runs: int, fresh_browser: bool) -> dict:
+    """{(login, step): [(shown in the browser, sent by the server), ...]}"""
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    times: dict[tuple[str, str], list[tuple[float, float | None]]] = defaultdict(list)
+    async with async_playwright() as playwright:
+        browser = await launch_browser(playwright)
+        # A returning visitor's browser keeps Streamlit's scripts cached (one context per login,
+        # cookies cleared between runs); --fresh-browser opens a new, empty one for every run.
+        contexts = {}
+        for run in range(runs + 1):  # run 0 warms the server up (store open, first imports)
+            for name in names:
+                login = LOGINS[name]
+                if fresh_browser or name not in contexts:
+                    contexts[name] = await browser.new_context(viewport={"width": 1400, "height": 900})
+                context = contexts[name]
+                await context.clear_cookies()
+                page = await context.new_page()
+                sent = SentFigures(page)
+                took = await log_in(page, url, login, sent=sent)
+                if run:
+                    times[(name, f"login → {login.landing}")].append(took)
+                for link, title in login.pages:
+                    took = await switch_page(page, link, title, sent=sent)
+                    if run:
+                        times[(name, f"→ {title}")].append(took)
+                await page.close()
+                if fresh_browser:
+                    await context.close()
+        await browser.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", default="demo", help="demo, or a number of generated sessions")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--logins", default="styret,kari")
+    parser.add_argument("--fresh-browser", action="store_true", help="a new browser context (empty cache) every run")
+    args = parser.parse_args(argv)
+    db, auth = demo_store() if args.store == "demo" else sessions_store(int(args.store))
+    server = start_app(db, auth, f"first-content-{args.store}")
+    try:
+        load_before = load_average()
+        times = asyncio.run(measure(server.url, args.logins.split(","), args.runs, args.fresh_browser))
+        load_after = load_average()
+    finally:
+        server.stop()
+    print(f"store {args.store}; {args.runs} runs; {'fresh' if args.fresh_browser else 'returning'} browser; "
+          f"load average before {load_before}, after {load_after}")
+    print("| login | step | first figure shown (median) | min – max | sent by the server (median) | target ≤ 1.0 s |")
+    print("|---|---|---:|---:|---:|---|")
+    for (name, step), values in times.items():
+        shown = [v[0] for v in values]
+        sent = [v[1] for v in values if v[1] is not None]
+        median = statistics.median(shown)
+        sent_text = f"{statistics.median(sent):.2f} s" if sent else "–"
+        print(f"| {name} | {step} | {median:.2f} s | {min(shown):.2f} – {max(shown):.2f} s | {sent_text} | "
+              f"{'met' if median <= 1.0 else '**missed**'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
