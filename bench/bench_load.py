@@ -158,7 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         rss_idle = process_stats(server.process.pid)[0]
         load_single = load_average()
         start = time.perf_counter()
-        single, single_errors = asyncio.run(drive(server.url, ["styret", "kari"], args.rounds, timeout_ms))
+        single: dict[str, list[float]] = {}
+        single_errors: list[str] = []
+        for name in ("styret", "kari"):  # one user at a time: the single-user figure
+            alone, alone_errors = asyncio.run(drive(server.url, [name], args.rounds, timeout_ms))
+            for kind, values in alone.items():
+                single.setdefault(kind, []).extend(values)
+            single_errors += alone_errors
         single_cpu = sampler.cpu_share(start, time.perf_counter())
         names = [("styret", "per", "kari", "ola")[i % 4] for i in range(args.users)]
         load_before = load_average()
