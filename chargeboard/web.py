@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import jwt
@@ -125,10 +126,11 @@ class CookieJar:
     browser's cookies, and each answer reran the whole page (twice on every login)."""
     cookie_name: str
     cookie_expiry_days: float
+    slot: Any = None  # where the script goes (a placeholder drawn in every run)
 
     def _script(self, assignment: str) -> None:
         # json.dumps makes each value a JS string literal; "<" escaped so no value can end the script.
-        st.sidebar.html(f"<script>document.cookie = {json.dumps(assignment).replace('<', chr(92) + 'u003c')};</script>",
+        (self.slot or st.sidebar).html(f"<script>document.cookie = {json.dumps(assignment).replace('<', chr(92) + 'u003c')};</script>",
                         unsafe_allow_javascript=True)
 
     def set(self, token: str) -> None:
@@ -139,9 +141,9 @@ class CookieJar:
         self._script(f"{self.cookie_name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; SameSite=Strict")
 
 
-def _cookie_jar(config: dict) -> CookieJar:
+def _cookie_jar(config: dict, slot: Any = None) -> CookieJar:
     cookie = config.get("cookie") or {}
-    return CookieJar(cookie.get("name", "chargeboard_auth"), float(cookie.get("expiry_days", 14)))
+    return CookieJar(cookie.get("name", "chargeboard_auth"), float(cookie.get("expiry_days", 14)), slot)
 
 
 def _cookie_token(account: accounts.Account, key: str, days: float) -> str:
@@ -256,8 +258,7 @@ def _warm_up() -> None:
         importlib.import_module(module)
 
 
-def _login_form(path: Path) -> accounts.Account:
-    form = st.empty()
+def _login_form(path: Path, form: Any) -> accounts.Account:
     with form.container(), st.form("login"):
         st.subheader(_FORM_NAME)
         if done := st.session_state.get("chargeboard_setup_done"):
@@ -280,6 +281,10 @@ def _login_form(path: Path) -> accounts.Account:
 
 
 def _login() -> Scope:
+    # Placeholders for the login form and the cookie script, drawn in every run (empty after the
+    # login): every element after them keeps its place from the login's run to the next, so a
+    # page drawn in the login's own run keeps its state (an open tab, say) on the first click.
+    form_slot, cookie_slot = st.empty(), st.sidebar.empty()
     try:
         key = secrets.cookie_key()
     except secrets.SecretError as error:
@@ -295,7 +300,7 @@ def _login() -> Scope:
         config = None
     if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
         _first_start(path)
-    jar = _cookie_jar(config)
+    jar = _cookie_jar(config, cookie_slot)
     if st.session_state.pop(_LOGOUT_REQUESTED, False):
         if login := st.session_state.get(_LOGIN):
             accounts.end_sessions(login[0], path)  # every tab and cookie of the account, at once
@@ -312,7 +317,7 @@ def _login() -> Scope:
     if account is None:
         if _WANTED_PAGE not in st.session_state:
             st.session_state[_WANTED_PAGE] = (_requested_page(), st.query_params.to_dict())
-        account = _login_form(path)
+        account = _login_form(path, form_slot)
         jar.set(_cookie_token(account, key, jar.cookie_expiry_days))
     st.session_state[_LOGIN] = (account.username, account.session_version)
     try:
