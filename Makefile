@@ -73,6 +73,10 @@ bench: $(VENV)/.bench
 	$(PY) bench/bench_store.py --sessions 10000000 --runs 3 --queries-only
 	$(PY) bench/bench_excel.py
 	$(PY) bench/bench_costs.py
+	$(PY) bench/bench_first_content.py --store demo
+	$(PY) bench/bench_first_content.py --store 1000000
+	$(PY) bench/bench_load.py --store demo --users 8
+	$(PY) bench/bench_load.py --store 10000000 --users 8
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_feeds import generate  # noqa: E402
 
-from chargeboard import history, reports  # noqa: E402
+from chargeboard import dashboard, history, reports, statements, tariffs  # noqa: E402
 from chargeboard.history import SessionFilter  # noqa: E402
 from chargeboard.ingest import ingest_file  # noqa: E402
 from chargeboard.scope import Scope, system_scope  # noqa: E402
@@ -67,10 +67,17 @@ def ingest_fresh(path: Path) -> None:
         store.close()
 
 
+def periods_last_month(newest: date) -> tuple[date, date]:
+    first = (newest.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return first, newest.replace(day=1) - timedelta(days=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--store", type=Path, help="time the queries on this store (kept; built from the CSV "
+                        "feed when missing) instead of a temporary one")
     parser.add_argument("--queries-only", action="store_true",
                         help="skip the ingest timings (for 10M: the store is built once from the CSV feed)")
     args = parser.parse_args(argv)
@@ -90,11 +97,15 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
 
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "bench.duckdb")
-        ingest_file(store, feed(n, query_feed), show_progress=False)
+        kept = args.store is not None and args.store.exists()
+        store = Store(args.store or Path(folder) / "bench.duckdb")
+        if not kept:
+            ingest_file(store, feed(n, query_feed), show_progress=False)
         owner = system_scope()
-        a_user = store.rows("user_ids_by_email", email="user17@example.org")  # generator's naming
-        resident = Scope("bench", "resident", user_ids=tuple(r[0] for r in a_user) or ("u-17",))
+        busiest = store.cursor().execute(  # a resident with a full history: the feed's busiest user
+            "SELECT user_id FROM sessions WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
+        resident = Scope("bench", "resident", user_ids=(busiest,))
         newest = store.one("newest_session", owner)[0].date()
         year = SessionFilter(date(newest.year - 1, newest.month, 1), newest)
         month = SessionFilter(newest.replace(day=1), newest)
@@ -107,6 +118,22 @@ def main(argv: list[str] | None = None) -> int:
             reports.build_report(store, owner, request)  # warm
             rows.append((f"report by {by}, one year, with monthly breakdown",
                          median_of(args.runs * 2, lambda r=request: reports.build_report(store, owner, r)), None))
+        board = dashboard.DashboardRequest(*periods_last_month(newest))
+
+        def whole_dashboard() -> None:  # the KPIs, then every chart's data (the view reads them lazily)
+            view = dashboard.dashboard_view(store, owner, board)
+            for part in ("trend", "utilisation", "heatmap", "balance", "elsewhere"):
+                getattr(view, part)
+
+        whole_dashboard()  # warm
+        rows.append(("dashboard, last month, system owner (KPIs, trend, utilisation, heatmap, balance)",
+                     median_of(args.runs * 2, whole_dashboard), None))
+        if not tariffs.periods(store):
+            tariffs.add_version(store, "bench", date(newest.year - 2, 1, 1), "1.45")
+        year_request = statements.StatementRequest(date(newest.year - 1, newest.month, 1), newest)
+        statements.build_statements(store, owner, year_request)  # warm
+        rows.append(("statements for all residents, one year", median_of(
+            args.runs, lambda: statements.build_statements(store, owner, year_request)), None))
         store.close()
 
     print(f"| what ({n:,} sessions) | median | baseline (bare DuckDB read) | ratio |")

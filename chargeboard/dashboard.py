@@ -31,7 +31,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import history, periods, reconciliation, theme
+from chargeboard import history, memo, periods, reconciliation, theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import CHARGER_OWNER, Scope
 from chargeboard.store import Store
@@ -357,15 +357,48 @@ def own_charging_elsewhere(store: Store, scope: Scope, request: DashboardRequest
     return OwnChargingElsewhere(found.sessions, Decimal(found.energy_kwh), elsewhere)
 
 
+def _once(compute):
+    """A property computed on first use and kept on the instance. Not functools.cached_property:
+    on Python 3.11 its lock is shared by every instance, so two users' dashboards would wait for
+    each other's chart queries. Two threads may both compute it once: the same result."""
+    name = compute.__name__
+
+    def get(self):
+        if name not in self.__dict__:
+            self.__dict__[name] = compute(self)
+        return self.__dict__[name]
+
+    return property(get, doc=compute.__doc__)
+
+
 @dataclass(frozen=True)
 class DashboardView:
+    """The KPIs are computed at once; each chart's data when the page first asks for it, so the
+    page draws its headline before the charts' queries run (and a kept view keeps them)."""
     request: DashboardRequest
     kpis: KpiComparison
-    trend: pd.DataFrame
-    utilisation: pd.DataFrame
-    heatmap: pd.DataFrame
-    balance: MeterBalance | None
-    elsewhere: OwnChargingElsewhere | None = None
+    store: Store = field(repr=False, compare=False)
+    scope: Scope = field(repr=False, compare=False)
+
+    @_once
+    def trend(self) -> pd.DataFrame:
+        return monthly_trend(self.store, board_scope(self.scope), self.request)
+
+    @_once
+    def utilisation(self) -> pd.DataFrame:
+        return station_utilisation(self.store, board_scope(self.scope), self.request)
+
+    @_once
+    def heatmap(self) -> pd.DataFrame:
+        return start_heatmap(self.store, board_scope(self.scope), self.request)
+
+    @_once
+    def balance(self) -> MeterBalance | None:
+        return meter_balance(self.store, board_scope(self.scope), self.request)
+
+    @_once
+    def elsewhere(self) -> OwnChargingElsewhere | None:
+        return own_charging_elsewhere(self.store, self.scope, self.request)
 
     @property
     def is_empty(self) -> bool:
@@ -380,12 +413,11 @@ class DashboardView:
         return periods.same_period_last_year(self.request.date_from, self.request.date_to)
 
 
+@memo.per_data_version()
 def dashboard_view(store: Store, scope: Scope, request: DashboardRequest, today: date | None = None) -> DashboardView:
-    board = board_scope(scope)
-    return DashboardView(request, kpi_comparison(store, board, request, today), monthly_trend(store, board, request),
-                         station_utilisation(store, board, request), start_heatmap(store, board, request),
-                         meter_balance(store, board, request), own_charging_elsewhere(store, scope, request))
+    return DashboardView(request, kpi_comparison(store, board_scope(scope), request, today), store, scope)
 
 
+@memo.per_data_version()
 def installations(store: Store, scope: Scope) -> dict[str, str]:
     return {r[0]: r[1] for r in store.rows("installations_in_scope", board_scope(scope))}

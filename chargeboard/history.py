@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from chargeboard import periods
+from chargeboard import memo, periods
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -78,6 +78,7 @@ class FilterOptions:
         return tuple(s for s in self.stations if self.station_installation.get(s) in set(installation_ids))
 
 
+@memo.per_data_version()
 def filter_options(store: Store, scope: Scope) -> FilterOptions:
     stations = store.rows("stations_in_scope", scope)
     return FilterOptions(
@@ -90,6 +91,7 @@ def filter_options(store: Store, scope: Scope) -> FilterOptions:
     )
 
 
+@memo.per_data_version()
 def first_day(store: Store, scope: Scope, installation_ids: tuple[str, ...] = ()) -> date | None:
     """The first day with a session (of reliable time) in scope: where "All time" starts and what
     tells a comparison it has partial data."""
@@ -138,6 +140,7 @@ class HistoryView:
     newest_start: object
 
 
+@memo.per_data_version()
 def history_view(store: Store, scope: Scope, flt: SessionFilter, page_no: int = 1) -> HistoryView:
     """Everything the history page draws, in one call."""
     found = totals(store, scope, flt)

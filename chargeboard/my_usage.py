@@ -25,7 +25,7 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, history, periods, statements, theme
+from chargeboard import excel, history, memo, periods, statements, theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
@@ -105,6 +105,7 @@ class MyUsage:
     money: statements.Money | None
 
 
+@memo.per_data_version()
 def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
     today = today or periods.local_today()
     this_month = today.replace(day=1)

@@ -257,10 +257,10 @@ def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str |
                    log: bool = True) -> tuple[bytes, str]:
     """The statements the caller may see (the system owner: everyone, one after another; others: their
     own) as one PDF; with `user_id`, that one statement only (it must be one the caller may see)."""
+    st, sessions = statements.with_session_costs(store, scope, st)
     lines = [x for x in st.lines if user_id is None or x.user_id == user_id]
     if not lines:
         raise statements.StatementError(_("no statement to print: no charging in this period that you may see"))
-    sessions = statements.session_costs(store, scope, st)
     who = statements.issuer(store)
     story: list = []
     for index, line in enumerate(lines):
@@ -280,9 +280,9 @@ def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str |
 
 def statements_zip(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """A ZIP holding one PDF per statement the caller may see (for sending each resident their own)."""
+    st, sessions = statements.with_session_costs(store, scope, st)
     if not st.lines:
         raise statements.StatementError(_("no statement to print: no charging in this period that you may see"))
-    sessions = statements.session_costs(store, scope, st)
     who = statements.issuer(store)
     buffer = io.BytesIO()
     taken: set[str] = set()

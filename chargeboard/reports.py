@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import periods, theme
+from chargeboard import memo, periods, theme
 from chargeboard.history import SessionFilter
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -86,6 +86,7 @@ def exact_kwh(values) -> Decimal:
     return sum((Decimal(f"{v:.3f}") for v in values), Decimal("0.000"))
 
 
+@memo.per_data_version()
 def build_report(store: Store, scope: Scope, request: ReportRequest) -> Report:
     """The report rows, the month-by-month breakdown and the totals, all in scope."""
     params = request.params()

@@ -53,6 +53,10 @@ class StatementError(ValueError):
     pass
 
 
+class StatementDataChanged(StatementError):
+    """Sessions were loaded (or changed) between a statement and the reading of its sessions."""
+
+
 @dataclass(frozen=True)
 class StatementRequest:
     date_from: date
@@ -287,11 +291,27 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
     for line in st.lines:
         sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
         if sum((s.raw_cost for s in sessions), Decimal(0)) != line.raw["energy_cost"] or len(sessions) != line.sessions:
-            raise StatementError(_("the sessions of {name} do not add up to their statement line; was data "
-                                   "loaded while the statement was computed? Try again.", name=line.name))
+            raise StatementDataChanged(_("the sessions of {name} do not add up to their statement line; was data "
+                                         "loaded while the statement was computed? Try again.", name=line.name))
         amounts = allocate_to([s.raw_cost for s in sessions], line.energy_cost, unit)
         by_user[line.user_id] = [replace(s, cost=a) for s, a in zip(sessions, amounts, strict=True)]
     return by_user
+
+
+def with_session_costs(store: Store, scope: Scope, st: Statements, tries: int = 3
+                       ) -> tuple[Statements, dict[str, list[SessionCost]]]:
+    """The statements and their sessions, read so that they agree. A feed that lands between the
+    statement and the reading of its sessions (an ingest while a page is open) makes them disagree:
+    then the statements are computed again, for the same request, on the data as it is now, so a file
+    always adds up (it may then be newer than the page that offered it)."""
+    for attempt in range(tries):
+        try:
+            return st, session_costs(store, scope, st)
+        except StatementDataChanged:
+            if attempt == tries - 1:
+                raise
+            st = build_statements(store, scope, st.request)
+    raise AssertionError("unreachable")
 
 
 def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -> tuple[dict[str, Decimal], str]:
@@ -539,6 +559,7 @@ def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCos
 def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
     (resident, period), every session with its price, the fee and shares, and the total."""
+    st, sessions = with_session_costs(store, scope, st)
     cols = [excel.Column(_(title), kind) for _key, title, kind in SUMMARY_COLUMNS]
     totals = None
     if scope.see_all:
@@ -549,7 +570,6 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     summary = _("Summary")
     sheets = [excel.Sheet(summary, cols, summary_rows(st), totals=totals)]  # the page header names the period
     taken: set[str] = {summary.lower()}
-    sessions = session_costs(store, scope, st)
     for x in st.lines:
         heading = [_("Charging statement — {name}", name=x.name) + (f" <{x.email}>" if x.email else ""),
                    _("Period: {period}", period=period), _("Issued by: {issuer}", issuer=who.name)]

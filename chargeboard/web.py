@@ -10,6 +10,8 @@ runs app.py's navigation itself (the role's menu, then the page), so it looks as
 from __future__ import annotations
 
 import contextvars
+import importlib
+import json
 import logging
 import os
 import sys
@@ -17,13 +19,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import jwt
 import streamlit as st
-from streamlit_authenticator.models import CookieModel
 
-from chargeboard import accounts, cli, freshness, handover, i18n, secrets, settings, sync
+from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
 from chargeboard.store import Store, StoreLocked, open_store
 
@@ -62,6 +64,7 @@ def _release_store(store: Store) -> None:
     """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
     its hand-over server, so two servers never answer one spool folder."""
     sync.stop_scheduler(store)  # no sync may still be running on it
+    memo.enable(False)  # nothing kept for a store that is gone
     store.close()
 
 
@@ -87,6 +90,7 @@ def app_store() -> Store:
         handover.start_server(store, spool, cli.HANDED_OVER)
         _handover_problem = None
     sync.start_scheduler(store)  # charger-cloud connections, each on its own interval
+    memo.enable()  # pages' results kept per scope and data version (chargeboard.memo)
     return store
 
 
@@ -115,11 +119,32 @@ _FORM_NAME = "Chargeboard — log in"
 log = logging.getLogger("chargeboard.web")
 
 
-def _cookie_jar(config: dict, key: str) -> CookieModel:
-    """The library's cookie model: it writes and deletes the login cookie from the browser's
-    side (a JavaScript component). Reading and checking the cookie is done here, on the server."""
+@dataclass(frozen=True)
+class CookieJar:
+    """Writes and deletes the login cookie from the browser's side (it is set from JavaScript,
+    stack-facts trap 14); reading and checking it is done on the server. One small script in the
+    sidebar, not the library's cookie component: the component answers every run with the
+    browser's cookies, and each answer reran the whole page (twice on every login)."""
+    cookie_name: str
+    cookie_expiry_days: float
+    slot: Any = None  # where the script goes (a placeholder drawn in every run)
+
+    def _script(self, assignment: str) -> None:
+        # json.dumps makes each value a JS string literal; "<" escaped so no value can end the script.
+        (self.slot or st.sidebar).html(f"<script>document.cookie = {json.dumps(assignment).replace('<', chr(92) + 'u003c')};</script>",
+                        unsafe_allow_javascript=True)
+
+    def set(self, token: str) -> None:
+        expires = (datetime.now(UTC) + timedelta(days=self.cookie_expiry_days)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+        self._script(f"{self.cookie_name}={token}; expires={expires}; path=/; SameSite=Strict")
+
+    def delete(self) -> None:
+        self._script(f"{self.cookie_name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; SameSite=Strict")
+
+
+def _cookie_jar(config: dict, slot: Any = None) -> CookieJar:
     cookie = config.get("cookie") or {}
-    return CookieModel(cookie.get("name", "chargeboard_auth"), key, float(cookie.get("expiry_days", 14)))
+    return CookieJar(cookie.get("name", "chargeboard_auth"), float(cookie.get("expiry_days", 14)), slot)
 
 
 def _cookie_token(account: accounts.Account, key: str, days: float) -> str:
@@ -171,10 +196,10 @@ def _request_logout() -> None:
     st.session_state[_LOGOUT_REQUESTED] = True
 
 
-def _forget(jar: CookieModel) -> None:
+def _forget(jar: CookieJar) -> None:
     st.session_state.pop(_LOGIN, None)
     if jar.cookie_name in st.context.cookies:
-        jar.delete_cookie()
+        jar.delete()
 
 
 @st.cache_resource
@@ -219,8 +244,22 @@ def _first_start(path: Path) -> None:
     st.rerun()
 
 
-def _login_form(path: Path) -> accounts.Account:
-    form = st.empty()
+# What the first page after a login needs, loaded while the visitor types (the form is already
+# on screen): the store, and the feature modules the pages import (reportlab alone is ~0.3 s).
+_WARM_MODULES = ("chargeboard.dashboard", "chargeboard.board_pack", "chargeboard.my_usage", "chargeboard.history",
+                 "chargeboard.reports", "chargeboard.widgets", "chargeboard.statements")
+
+
+def _warm_up() -> None:
+    try:
+        app_store()
+    except StoreLocked:
+        return
+    for module in _WARM_MODULES:
+        importlib.import_module(module)
+
+
+def _login_form(path: Path, form: Any) -> accounts.Account:
     with form.container(), st.form("login"):
         st.subheader(_FORM_NAME)
         if done := st.session_state.get("chargeboard_setup_done"):
@@ -229,6 +268,7 @@ def _login_form(path: Path) -> accounts.Account:
         password = st.text_input("Password", type="password", autocomplete="off")
         submitted = st.form_submit_button("Login")
     if not submitted or not username:
+        _warm_up()
         st.stop()
     try:
         account = accounts.check_login(username, password, _client(), path=path,
@@ -244,6 +284,10 @@ def _login_form(path: Path) -> accounts.Account:
 def _login() -> Scope:
     # Until we know who it is, speak the browser's language.
     i18n.activate(i18n.from_accept_language(st.context.headers.get("Accept-Language")))
+    # Placeholders for the login form and the cookie script, drawn in every run (empty after the
+    # login): every element after them keeps its place from the login's run to the next, so a
+    # page drawn in the login's own run keeps its state (an open tab, say) on the first click.
+    form_slot, cookie_slot = st.empty(), st.sidebar.empty()
     try:
         key = secrets.cookie_key()
     except secrets.SecretError as error:
@@ -259,7 +303,7 @@ def _login() -> Scope:
         config = None
     if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
         _first_start(path)
-    jar = _cookie_jar(config, key)
+    jar = _cookie_jar(config, cookie_slot)
     if st.session_state.pop(_LOGOUT_REQUESTED, False):
         if login := st.session_state.get(_LOGIN):
             accounts.end_sessions(login[0], path)  # every tab and cookie of the account, at once
@@ -276,9 +320,8 @@ def _login() -> Scope:
     if account is None:
         if _WANTED_PAGE not in st.session_state:
             st.session_state[_WANTED_PAGE] = (_requested_page(), st.query_params.to_dict())
-        account = _login_form(path)
-        jar.cookie_manager.set(jar.cookie_name, _cookie_token(account, key, jar.cookie_expiry_days),
-                               expires_at=datetime.now() + timedelta(days=jar.cookie_expiry_days))
+        account = _login_form(path, form_slot)
+        jar.set(_cookie_token(account, key, jar.cookie_expiry_days))
     st.session_state[_LOGIN] = (account.username, account.session_version)
     i18n.activate(account.language)  # every text of this run, in the account's language
     try:
@@ -312,7 +355,7 @@ def _language_picker(account: accounts.Account, path: Path) -> None:
         st.rerun()
 
 
-def _own_password_form(account: accounts.Account, path: Path, jar: CookieModel, key: str) -> None:
+def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, key: str) -> None:
     """Everyone changes their own password here. Every other login of the account ends; this
     browser session stays logged in with the new version (and a new cookie)."""
     with st.expander("Change my password"), st.form("own_password", clear_on_submit=True):
@@ -332,8 +375,7 @@ def _own_password_form(account: accounts.Account, path: Path, jar: CookieModel, 
         return
     changed = accounts.find_account(account.username, path)
     st.session_state[_LOGIN] = (changed.username, changed.session_version)
-    jar.cookie_manager.set(jar.cookie_name, _cookie_token(changed, key, jar.cookie_expiry_days),
-                           expires_at=datetime.now() + timedelta(days=jar.cookie_expiry_days), key="set_after_passwd")
+    jar.set(_cookie_token(changed, key, jar.cookie_expiry_days))
     st.sidebar.success("Password changed; your other logins have ended.")
 
 

@@ -9,7 +9,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
-from costs_support import make_store, session
+from costs_support import add_sessions, make_store, session
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -155,6 +155,22 @@ def test_board_workbook_sheet_per_resident_and_totals(store):
     assert (sheet.oddHeader.left.text, sheet.oddHeader.right.text) == ("Garage A", "1 Jan 2026–31 Jan 2026")
     assert all(ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 for ws in book.worksheets)
     assert book["Summary"].page_setup.orientation == "landscape"
+
+
+def test_a_feed_landing_between_statement_and_file_gives_a_file_that_adds_up(store, tmp_path):
+    # The statements page computes the statements, then builds its files from them; an ingest handed
+    # over to the app in between (found by bench/bench_load.py) made the file fail with an error.
+    # The file is then made from the data as it is now, and adds up.
+    shown = statements.build_statements(store, system_scope(), JAN)
+    add_sessions(store, tmp_path, [session("k9", "kari", "ST1", "2026-01-25T18:00:00", "2026-01-25T19:00:00", 2.0)],
+                 "Garage A", "late.json")
+    with pytest.raises(statements.StatementDataChanged):
+        statements.session_costs(store, system_scope(), shown)
+    data, _ = statements.workbook(store, system_scope(), shown)
+    kari = list(openpyxl.load_workbook(io.BytesIO(data))["Kari Nordmann"].iter_rows(values_only=True))
+    assert kari[-1][0] == "Total — 3 sessions"
+    now = statements.build_statements(store, system_scope(), JAN)
+    assert Decimal(str(kari[-1][3])) == next(x.total for x in now.lines if x.user_id == "u-kari")
 
 
 def test_headless_statement(store, tmp_path, capsys):

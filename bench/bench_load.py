@@ -1,0 +1,211 @@
+"""Many users at once (issue 12, item 3): concurrent real-browser sessions of mixed roles while a
+command-line ingest is handed over to the running app.
+
+    python bench/bench_load.py [--store demo|1000000|10000000] [--users 8] [--rounds 3]
+
+One server. First one user alone (the single-user figure), then --users browser sessions at once
+(styret, per, kari, ola in turn; one headless chromium, a context each), each logging in and, for
+--rounds rounds, following the menu through its role's pages and changing the period filter on the
+charge history; meanwhile `python -m chargeboard ingest` loads a generated feed (a new
+installation's sessions) into the same store, handed over to the app (chargeboard.handover).
+
+Measured: page times (click to the page's first figure shown; a filter change to the end of its
+run) as p50/p95 against the single user's; errors (a timeout, an exception or error line on a page,
+a traceback in the server's log, the ingest's exit code); the server's peak RSS and CPU.
+Goal: p95 ≤ 2× the single user's, 0 errors, RSS ≤ 600 MB with a 10M-session store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from browser_bench import (
+    IDLE,
+    LOGINS,
+    OUT,
+    ROOT,
+    SentFigures,
+    demo_store,
+    launch_browser,
+    load_average,
+    log_in,
+    process_stats,
+    sessions_store,
+    start_app,
+    switch_page,
+)
+
+ERROR_ON_PAGE = "[data-testid='stException'], [data-testid='stAlertContentError']"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+class Sampler(threading.Thread):
+    """The server's RSS and CPU every half second."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_rss, self.samples = pid, 0.0, []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                rss, cpu = process_stats(self.pid)
+            except (FileNotFoundError, ProcessLookupError):
+                return
+            self.peak_rss = max(self.peak_rss, rss)
+            self.samples.append((time.perf_counter(), rss, cpu))
+            self.stopped.wait(0.5)
+
+    def cpu_share(self, start: float, end: float) -> float:
+        inside = [s for s in self.samples if start <= s[0] <= end]
+        if len(inside) < 2:
+            return 0.0
+        return (inside[-1][2] - inside[0][2]) / (inside[-1][0] - inside[0][0])
+
+
+async def change_period(page, option: str, sent: SentFigures, timeout_ms: float) -> float:
+    """Pick another period on the charge history; seconds from the click to the end of the run."""
+    box = page.get_by_role("combobox", name="Period", exact=True)
+    await box.first.click()
+    finished = sent.finished
+    start = time.perf_counter()
+    await page.get_by_role("option", name=option, exact=True).first.click()
+    deadline = start + timeout_ms / 1000
+    while sent.finished == finished:  # the run this click asked for has ended
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"period {option}: no run finished")
+        await asyncio.sleep(0.01)
+    took = time.perf_counter() - start
+    await page.wait_for_selector(IDLE, timeout=timeout_ms)
+    return took
+
+
+async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float) -> None:
+    login = LOGINS[name]
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    sent = SentFigures(page)
+    where = f"{name}: login"
+    try:
+        times["login"].append(await log_in(page, url, login, timeout_ms))
+        for number in range(rounds):
+            for link, title in login.pages:
+                where = f"{name}: round {number + 1}, {title}"
+                times["page"].append(await switch_page(page, link, title, timeout_ms))
+                if await page.locator(ERROR_ON_PAGE).count():
+                    errors.append(f"{where}: {await page.locator(ERROR_ON_PAGE).first.inner_text()}")
+                if title == "Charge history":
+                    option = ("Last month", "This year", "This month")[number % 3]
+                    where = f"{name}: round {number + 1}, period {option}"
+                    times["filter"].append(await change_period(page, option, sent, timeout_ms))
+    except Exception as error:  # noqa: BLE001 — every failure is an error of the run, counted
+        errors.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0]}")
+    finally:
+        await context.close()
+
+
+async def drive(url: str, names: list[str], rounds: int, timeout_ms: float) -> tuple[dict, list]:
+    from playwright.async_api import async_playwright  # noqa: PLC0415
+
+    times: dict[str, list[float]] = {"login": [], "page": [], "filter": []}
+    errors: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await launch_browser(playwright)
+        await asyncio.gather(*(one_user(browser, url, name, rounds, times, errors, timeout_ms) for name in names))
+        await browser.close()
+    return times, errors
+
+
+def ingest_feed(sessions: int) -> Path:
+    """A feed of a new installation's sessions (seed 2: ids and stations unlike the store's)."""
+    from generate_feeds import generate  # noqa: PLC0415
+
+    path = OUT / f"load-{sessions}.csv"
+    if not path.exists():
+        generate(sessions, "csv", path, seed=2)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store", default="demo", help="demo, or a number of generated sessions")
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ingest-sessions", type=int, default=50_000)
+    parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take before it is an error")
+    args = parser.parse_args(argv)
+    db, auth = demo_store() if args.store == "demo" else sessions_store(int(args.store))
+    feed = ingest_feed(args.ingest_sessions)
+    server = start_app(db, auth, f"load-{args.store}-{args.users}")
+    sampler = Sampler(server.process.pid)
+    sampler.start()
+    timeout_ms = args.timeout * 1000
+    try:
+        asyncio.run(drive(server.url, ["styret"], 1, timeout_ms))  # warm-up: store open, imports
+        rss_idle = process_stats(server.process.pid)[0]
+        load_single = load_average()
+        start = time.perf_counter()
+        single: dict[str, list[float]] = {}
+        single_errors: list[str] = []
+        for name in ("styret", "kari"):  # one user at a time: the single-user figure
+            alone, alone_errors = asyncio.run(drive(server.url, [name], args.rounds, timeout_ms))
+            for kind, values in alone.items():
+                single.setdefault(kind, []).extend(values)
+            single_errors += alone_errors
+        single_cpu = sampler.cpu_share(start, time.perf_counter())
+        names = [("styret", "per", "kari", "ola")[i % 4] for i in range(args.users)]
+        load_before = load_average()
+        start = time.perf_counter()
+        ingest = subprocess.Popen(  # handed over to the app, which owns the store
+            [sys.executable, "-m", "chargeboard", "ingest", str(feed), "--db", str(db), "--installation",
+             f"Load test {int(time.time())}", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, "CHARGEBOARD_AUTH": str(auth)})
+        many, errors = asyncio.run(drive(server.url, names, args.rounds, timeout_ms))
+        ingest_out, _ = ingest.communicate(timeout=600)
+        many_cpu = sampler.cpu_share(start, time.perf_counter())
+        load_after = load_average()
+    finally:
+        sampler.stopped.set()
+        server.stop()
+    errors = single_errors + errors
+    if ingest.returncode != 0:
+        errors.append(f"ingest exited {ingest.returncode}: {ingest_out.strip()}")
+    tracebacks = server.log_text().count("Traceback")
+    if tracebacks:
+        errors.append(f"{tracebacks} tracebacks in the server's log ({server.log})")
+    print(f"store {args.store}; {args.users} users at once, {args.rounds} rounds each; ingest of "
+          f"{args.ingest_sessions:,} sessions handed over meanwhile: {ingest_out.strip().splitlines()[:1]}")
+    print(f"load average: single user {load_single}; many before {load_before}, after {load_after}")
+    print("| what | single user p50 | p95 | n | many users p50 | p95 | n | p95 ratio | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    for kind in ("login", "page", "filter"):
+        one, all_ = single[kind], many[kind]
+        if not one or not all_:
+            continue
+        ratio = percentile(all_, 0.95) / percentile(one, 0.95)
+        print(f"| {kind} | {statistics.median(one):.2f} s | {percentile(one, 0.95):.2f} s | {len(one)} | "
+              f"{statistics.median(all_):.2f} s | {percentile(all_, 0.95):.2f} s | {len(all_)} | {ratio:.2f}× | "
+              f"{'met' if ratio <= 2 else '**missed**'} (≤ 2×) |")
+    print(f"errors: {len(errors)}")
+    for error in errors:
+        print(f"  {error}")
+    print(f"server RSS: idle after warm-up {rss_idle:.0f} MB, peak {sampler.peak_rss:.0f} MB; "
+          f"CPU: single user {single_cpu:.2f} cores, many users {many_cpu:.2f} cores")
+    return 0 if not errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,254 @@
+"""What the browser benchmarks share: their stores and accounts, the server, and a logged-in
+browser session that times how long a page takes to show its first figure.
+
+Stores live in bench/out/ and are built once:
+* demo: `python -m chargeboard demo` (24 stations, 2 years), with the demo accounts (README);
+* N sessions: bench/generate_feeds.py's CSV feed, with the accounts below, password demo-<name>.
+
+A page's *first figure* is its first KPI tile (st.metric), chart or table drawn by the new run:
+elements of the previous run stay on screen marked `data-stale="true"` until replaced, so only
+non-stale ones count, under the new page's own title.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, free_port, launch_server  # noqa: E402
+
+COOKIE_KEY = "bench-cookie-key-" + "k" * 40
+
+# A page's first figure: a KPI tile, a chart or a table, of this run (not stale), or the page's
+# own notice when it has nothing to draw (an empty scope), or its first expander (Data quality's checks).
+FIRST_FIGURE_JS = """(title) => {
+  const fresh = (el) => !el.closest("[data-stale='true']");
+  const main = document.querySelector("[data-testid='stMain']") || document;
+  const heading = [...main.querySelectorAll("h1")].find((h) => fresh(h) && h.innerText.trim().startsWith(title));
+  if (!heading) return false;
+  const figures = main.querySelectorAll(
+    "[data-testid='stMetric'], [data-testid='stPlotlyChart'] .main-svg, [data-testid='stDataFrame'] canvas, "
+    + "[data-testid='stAlert'], [data-testid='stExpander']");
+  return [...figures].some(fresh);
+}"""
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str
+    landing: str            # title of the page the role lands on
+    pages: tuple[tuple[str, str], ...]  # (menu link text, page title) visited in turn
+
+
+SYSTEM_OWNER_PAGES = (("Charge history", "Charge history"), ("Charge reports", "Charge reports"),
+                      ("Statements", "Statements"), ("Meter reconciliation", "Meter reconciliation"),
+                      ("Data quality", "Data quality"), ("Board dashboard", "Board dashboard"))
+RESIDENT_PAGES = (("Charge history", "Charge history"), ("Charge reports", "Charge reports"),
+                  ("Statements", "Statements"), ("My usage", "My usage"))
+CHARGER_OWNER_PAGES = (("My charging stations", "My charging stations"), ("Charge history", "Charge history"),
+                       ("Charge reports", "Charge reports"), ("My usage", "My usage"))
+
+LOGINS = {
+    "styret": Login("styret", "demo-styret", "Board dashboard", SYSTEM_OWNER_PAGES),
+    "per": Login("per", "demo-per", "My usage", CHARGER_OWNER_PAGES),
+    "kari": Login("kari", "demo-kari", "My usage", RESIDENT_PAGES),
+    "ola": Login("ola", "demo-ola", "My usage", RESIDENT_PAGES),
+}
+
+
+def demo_store() -> tuple[Path, Path]:
+    """The demo store and its accounts (README: Demo logins), built once into bench/out/demo/."""
+    db = OUT / "demo" / "chargeboard.duckdb"
+    if not db.exists():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db)], cwd=ROOT, check=True,
+                       env={**os.environ, "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY})
+    return db, db.with_name("chargeboard.auth.yaml")
+
+
+def sessions_store(sessions: int) -> tuple[Path, Path]:
+    """A store of `sessions` generated sessions (bench/generate_feeds.py, CSV) and accounts like the
+    demo's: styret (system owner), per (charger owner of one site's 20 stations), kari and ola
+    (residents linked to two of the feed's users by e-mail). Built once."""
+    from generate_feeds import generate  # noqa: PLC0415
+
+    from chargeboard import accounts  # noqa: PLC0415
+    from chargeboard.ingest import ingest_file  # noqa: PLC0415
+    from chargeboard.store import Store  # noqa: PLC0415
+
+    db = OUT / f"store-{sessions}" / "chargeboard.duckdb"
+    auth = db.with_name("chargeboard.auth.yaml")
+    if db.exists() and auth.exists():
+        return db, auth
+    feed = OUT / f"{sessions}.csv"
+    if not feed.exists():
+        generate(sessions, "csv", feed)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    store = Store(db)
+    try:
+        if store.one("newest_session", _system())[0] is None:
+            ingest_file(store, feed, show_progress=True)
+        # The two busiest users with an e-mail of their own: a resident with a full history.
+        emails = [r[0] for r in store.cursor().execute(
+            "SELECT u.email FROM users u JOIN sessions s USING (user_id) WHERE u.email IS NOT NULL "
+            "GROUP BY u.email HAVING count(DISTINCT u.user_id) = 1 ORDER BY count(*) DESC, u.email LIMIT 2"
+        ).fetchall()]
+    finally:
+        store.close()
+    accounts.write_new_file(auth)
+    accounts.add_user("styret", name="Styret", email="styret@example.org", role="system_owner",
+                      password="demo-styret", path=auth, by="(bench)")
+    accounts.add_user("per", name="Per", email="per@example.org", role="charger_owner", password="demo-per",
+                      stations=[f"ZAP{n:06d}" for n in range(1, 21)], path=auth, by="(bench)")
+    for name, email in zip(("kari", "ola"), emails, strict=True):
+        accounts.add_user(name, name=name.title(), email=email, role="resident", password=f"demo-{name}",
+                          path=auth, by="(bench)")
+    return db, auth
+
+
+def _system():
+    from chargeboard.scope import system_scope  # noqa: PLC0415
+
+    return system_scope()
+
+
+def start_app(db: Path, auth: Path, log_name: str, extra_env: dict | None = None, root: Path = ROOT) -> Server:
+    """`streamlit run app.py` on the store; `root` another checkout of the project (a baseline)."""
+    env = {"CHARGEBOARD_DB": str(db), "CHARGEBOARD_AUTH": str(auth), "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY,
+           "CHARGEBOARD_LOGIN_SLEEP": "0", "CHARGEBOARD_SECRET_FILE": str(db.with_name("sync-key")),
+           **(extra_env or {})}
+    if root == ROOT:
+        return launch_server(env, OUT / "logs" / f"{log_name}.log", timeout=180)
+    log = OUT / "logs" / f"{log_name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(root / ".venv" / "bin" / "python"), "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+            cwd=root, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log, env)
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/_stcore/health", timeout=1) as response:
+                if response.read().strip() == b"ok":
+                    return server
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"streamlit did not start:\n{server.log_text()}")
+        time.sleep(0.1)
+
+
+FIGURE_ELEMENTS = {"metric", "plotly_chart", "dataframe", "alert"}
+
+
+class SentFigures:
+    """When the server sent a page's figures: the moment a main-area KPI, chart, table, notice or
+    expander arrived on the websocket (the server's share of the time to first content; the rest
+    is the browser drawing it)."""
+
+    def __init__(self, page):
+        self.times: list[float] = []
+        self.finished = 0  # script runs ended (not counting one cut short for a rerun)
+        page.on("websocket", lambda ws: ws.on("framereceived", self._received))
+
+    def _received(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
+
+        if isinstance(payload, str):
+            return
+        try:
+            msg = ForwardMsg.FromString(payload)
+        except Exception:  # noqa: BLE001 — not a ForwardMsg
+            return
+        if msg.WhichOneof("type") == "script_finished" \
+                and msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
+            self.finished += 1
+        if msg.WhichOneof("type") != "delta" or not msg.metadata.delta_path or msg.metadata.delta_path[0] != 0:
+            return
+        delta = msg.delta
+        kind = delta.WhichOneof("type")
+        if (kind == "new_element" and delta.new_element.WhichOneof("type") in FIGURE_ELEMENTS) or \
+                (kind == "add_block" and delta.add_block.WhichOneof("type") == "expandable"):
+            self.times.append(time.perf_counter())
+
+    def first_after(self, start: float) -> float | None:
+        return next((t - start for t in self.times if t >= start), None)
+
+
+async def launch_browser(playwright):
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+async def wait_first_figure(page, title: str, timeout_ms: float = 120_000) -> None:
+    try:
+        await page.wait_for_function(FIRST_FIGURE_JS, arg=title, polling="raf", timeout=timeout_ms)
+    except Exception as error:
+        shot = OUT / "logs" / f"no-figure-{title.replace(' ', '-')}.png"
+        await page.screenshot(path=str(shot), full_page=True)
+        raise RuntimeError(f"no first figure under {title!r} within {timeout_ms / 1000:.0f} s "
+                           f"(screenshot {shot})") from error
+
+
+async def log_in(page, url: str, login: Login, timeout_ms: float = 120_000, sent: SentFigures | None = None):
+    """Open the app, fill the form; seconds from the click on Login to the landing page's first figure
+    (with `sent`: a pair, shown in the browser and sent by the server)."""
+    page.set_default_timeout(timeout_ms)
+    page.set_default_navigation_timeout(timeout_ms)
+    await page.goto(url)
+    await page.wait_for_selector(IDLE, timeout=timeout_ms)
+    user = page.get_by_role("textbox", name="Username")
+    await user.wait_for(timeout=timeout_ms)
+    await user.fill(login.username)
+    await page.get_by_role("textbox", name="Password").fill(login.password)
+    start = time.perf_counter()
+    await page.get_by_role("button", name="Login").click()
+    await wait_first_figure(page, login.landing, timeout_ms)
+    took = time.perf_counter() - start
+    await page.wait_for_selector(IDLE, timeout=timeout_ms)
+    return (took, sent.first_after(start)) if sent else took
+
+
+async def switch_page(page, link: str, title: str, timeout_ms: float = 120_000, sent: SentFigures | None = None):
+    """Click a menu link; seconds to the new page's first figure (then waits for the run to end);
+    with `sent`, a pair as log_in's."""
+    menu = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(has_text=link)
+    await menu.first.wait_for(timeout=timeout_ms)
+    start = time.perf_counter()
+    await menu.first.click()
+    await wait_first_figure(page, title, timeout_ms)
+    took = time.perf_counter() - start
+    await page.wait_for_selector(IDLE, timeout=timeout_ms)
+    return (took, sent.first_after(start)) if sent else took
+
+
+def process_stats(pid: int) -> tuple[float, float]:
+    """(RSS in MB, CPU seconds user+system) of a process, from /proc."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        rss_kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return rss_kb / 1024, (int(fields[11]) + int(fields[12])) / ticks
+
+
+def load_average() -> str:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return " ".join(f.read().split()[:3])

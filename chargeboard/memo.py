@@ -1,0 +1,78 @@
+"""Results kept between page runs, per scope and data version (issue 12: time to first content).
+
+A page reruns its whole script on every click; most of what it asks the store does not change
+between two clicks. `per_data_version` keeps a function's result under a key made of every
+argument (the Scope among them: a frozen dataclass with the user, role, user and station ids), the
+reader's language (results may hold translated text), the store's data version (every committed write changes it) and the current UTC hour (so "today" and
+"this month" move on). A result is therefore only ever served to the same scope, for the same data:
+the caches are shared by every user of the process (stack-facts trap 2), so the scope must be an
+argument — `per_data_version` refuses a call without one.
+
+Only the app turns the memo on (web.py); the command line, the tests and the benchmarks call the
+functions as they are, unless they enable it themselves. Results are shared: callers treat them as
+read-only (DataFrames are copied by pandas operations such as `assign`, never changed in place).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from chargeboard import i18n
+from chargeboard.scope import Scope
+from chargeboard.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_enabled = False
+_lock = threading.Lock()
+_caches: list[OrderedDict] = []
+
+
+def enable(on: bool = True) -> None:
+    global _enabled  # noqa: PLW0603 — one switch for the process
+    _enabled = on
+    if not on:
+        clear()
+
+
+def clear() -> None:
+    with _lock:
+        for cache in _caches:
+            cache.clear()
+
+
+def per_data_version(maxsize: int = 128) -> Callable[[F], F]:
+    """Keep `fn(store, scope, *args)`'s results (least recently used first out, `maxsize` of them)."""
+
+    def wrap(fn: F) -> F:
+        cache: OrderedDict = OrderedDict()
+        _caches.append(cache)
+
+        @functools.wraps(fn)
+        def call(store: Store, scope: Scope, *args: Any, **kwargs: Any) -> Any:
+            if not _enabled:
+                return fn(store, scope, *args, **kwargs)
+            if not isinstance(scope, Scope):
+                raise TypeError(f"{fn.__qualname__}: the second argument must be the caller's Scope")
+            # The language too: a result may hold translated text or formatted numbers.
+            key = (id(store), store.data_version(), datetime.now(UTC).strftime("%Y%m%d%H"), i18n.current(), scope, args,
+                   tuple(sorted(kwargs.items())))
+            with _lock:
+                if key in cache and cache[key][0] is store:
+                    cache.move_to_end(key)
+                    return cache[key][1]
+            result = fn(store, scope, *args, **kwargs)
+            with _lock:
+                cache[key] = (store, result)
+                while len(cache) > maxsize:
+                    cache.popitem(last=False)
+            return result
+
+        return call  # type: ignore[return-value]
+
+    return wrap

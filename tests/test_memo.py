@@ -1,0 +1,46 @@
+"""Results kept between page runs (chargeboard.memo): never across scopes, never across data versions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import support
+
+from chargeboard import history, memo
+from chargeboard.history import SessionFilter
+from chargeboard.ingest import ingest_file
+from chargeboard.scope import Scope, system_scope
+
+
+@pytest.fixture
+def memo_on():
+    memo.enable()
+    yield
+    memo.enable(False)
+
+
+def _filter() -> SessionFilter:
+    return SessionFilter(date(2024, 1, 1), date(2026, 12, 31))
+
+
+def test_kept_per_scope_and_dropped_when_the_data_changes(coop_store, memo_on, feeds, tmp_path):
+    owner, kari = system_scope(), Scope("kari", "resident", user_ids=("u-kari",))
+    everyone = history.history_view(coop_store, owner, _filter())
+    assert history.history_view(coop_store, owner, _filter()) is everyone  # kept
+    hers = history.history_view(coop_store, kari, _filter())
+    assert hers is not everyone and hers.totals.sessions < everyone.totals.sessions  # never another scope's
+    ingest_file(coop_store, feeds.zaptec([support.zaptec_record("new-1", station="chg-a1")], name="more.json"),
+                installation="Testlaget")
+    after = history.history_view(coop_store, owner, _filter())
+    assert after is not everyone and after.totals.sessions == everyone.totals.sessions + 1
+
+
+def test_off_unless_the_app_turns_it_on(coop_store):
+    first = history.history_view(coop_store, system_scope(), _filter())
+    assert history.history_view(coop_store, system_scope(), _filter()) is not first
+
+
+def test_a_call_without_a_scope_is_refused(coop_store, memo_on):
+    with pytest.raises(TypeError, match="Scope"):
+        history.history_view(coop_store, None, _filter())
