@@ -25,8 +25,9 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, history, periods, statements, theme
+from chargeboard import excel, formats, history, periods, statements, theme
 from chargeboard.history import SessionFilter
+from chargeboard.i18n import _
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
 
@@ -128,37 +129,46 @@ def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
 def comparison_text(usage: MyUsage) -> str:
     avg = usage.average
     if avg.month_avg_kwh is None and avg.year_avg_kwh is None:
-        return (f"The installation's average is shown when at least {MIN_RESIDENTS_FOR_AVERAGE} residents "
-                "have charged in a complete month, so that no one's own figure can be worked out from it.")
+        return _("The installation's average is shown when at least {n} residents have charged in a complete "
+                 "month, so that no one's own figure can be worked out from it.", n=MIN_RESIDENTS_FOR_AVERAGE)
     month = last_complete_month(usage.today)
     own = dict(zip(usage.monthly["month"], usage.monthly["energy_kwh"], strict=True))
     parts = []
     if avg.month_avg_kwh is not None:
-        parts.append(f"in {month:%B %Y} you charged {own.get(month, Decimal(0)):,.0f} kWh; the average resident "
-                     f"{avg.month_avg_kwh:,.0f} kWh ({avg.month_residents} residents charged)")
+        parts.append(_("in {month} you charged {own} kWh; the average resident {average} kWh "
+                       "({residents} residents charged)", month=formats.month_long(month),
+                       own=formats.integer(own.get(month, Decimal(0))), average=formats.integer(avg.month_avg_kwh),
+                       residents=avg.month_residents))
     if avg.year_avg_kwh is not None:
         year_kwh = sum((kwh for m, kwh in own.items() if m.year == usage.today.year and m <= month), Decimal(0))
-        parts.append(f"from January to {month:%B} you charged {year_kwh:,.0f} kWh; the average resident "
-                     f"{avg.year_avg_kwh:,.0f} kWh ({avg.year_residents} residents charged)")
+        parts.append(_("from January to {month} you charged {own} kWh; the average resident {average} kWh "
+                       "({residents} residents charged)", month=formats.month_name(month),
+                       own=formats.integer(year_kwh), average=formats.integer(avg.year_avg_kwh),
+                       residents=avg.year_residents))
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 
 
 def monthly_title(usage: MyUsage) -> str:
     if not any(usage.monthly["energy_kwh"]):
-        return "No charging in the last 12 months"
+        return _("No charging in the last 12 months")
     best = usage.monthly.loc[usage.monthly["energy_kwh"].astype(float).idxmax()]
-    return f"You charged most in {best['month']:%B %Y}: {best['energy_kwh']:,.0f} kWh"
+    return _("You charged most in {month}: {energy} kWh", month=formats.month_long(best["month"]),
+             energy=formats.integer(best["energy_kwh"]))
 
 
 def monthly_chart(usage: MyUsage) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in usage.monthly["month"]]
     fig = go.Figure()
-    fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name="You", marker_color=theme.YOU,
-                customdata=usage.monthly["sessions"],
-                hovertemplate="%{x|%B %Y}: %{y:,.1f} kWh · %{customdata} sessions<extra></extra>")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    theme.style(fig, title=monthly_title(usage), x_title="Month", y_title="Energy (kWh)", height=340)
+    # The hover text is written here, in the reader's formats (plotly's month names are English).
+    hovers = [_("{month}: {energy} · {sessions} sessions", month=formats.month_long(m), energy=formats.kwh(e),
+                sessions=formats.integer(n))
+              for m, e, n in zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"],
+                                 strict=True)]
+    fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name=_("You"), marker_color=theme.YOU,
+                customdata=hovers, hovertemplate="%{customdata}<extra></extra>")
+    theme.month_axis(fig, months)
+    theme.style(fig, title=monthly_title(usage), x_title=_("Month"), y_title=_("Energy (kWh)"), height=340)
     fig.update_layout(margin={"t": 60, "l": 4, "r": 4, "b": 4}, showlegend=False)
     return fig
 
