@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, settings
+from chargeboard import excel, formats, settings
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -23,53 +24,79 @@ SILENT_DAYS = 30
 
 @dataclass(frozen=True)
 class Anomaly:
-    key: str        # queries/quality_<key>.sql
-    title: str
-    meaning: str    # what it likely means
-    action: str     # what to do
+    """One check. Its texts are English msgids, read translated (title, meaning, action)."""
+    key: str             # queries/quality_<key>.sql
+    title_msgid: str
+    meaning_msgid: str   # what it likely means
+    action_msgid: str    # what to do
     params: tuple[str, ...] = ()  # which of now / max_kw / max_hours / silent_days the query takes
+
+    @property
+    def title(self) -> str:
+        return _(self.title_msgid, **_text_values())
+
+    @property
+    def meaning(self) -> str:
+        return _(self.meaning_msgid, **_text_values())
+
+    @property
+    def action(self) -> str:
+        return _(self.action_msgid, **_text_values())
+
+
+def _text_values() -> dict:
+    return {"days": LONG_SESSION_HOURS // 24, "kw": formats.decimal(settings.MAX_CHARGER_KW, 0),
+            "silent_days": SILENT_DAYS}
 
 
 ANOMALIES = (
-    Anomaly("overlapping_sessions", "Overlapping sessions on one station",
-            "A charging station charges one car at a time, so two sessions on the same station should not "
-            "overlap. It usually means the station's clock was wrong for one of them (it was offline), or a "
-            "session was sent twice with different ids.",
-            "Open Charge history for the station and the dates. If one of the two has TIME?, give it a "
-            "corrected date below. If both look the same, ask the charger supplier which one is real."),
-    Anomaly("zero_kwh_sessions", "Sessions with 0 kWh",
-            "The car was plugged in but took no energy: it was already full, a timer in the car delayed "
-            "charging, or the charging was stopped at once. It does not affect anyone's bill.",
-            "Usually nothing. Many in a row on one station may mean the station or the cable is faulty: "
-            "ask the resident, or the charger supplier."),
-    Anomaly("long_sessions", f"Sessions longer than {LONG_SESSION_HOURS // 24} days",
-            "The car stayed plugged in for days (holiday, a car parked on its spot), or the session was "
-            "not closed because the station was offline when the car left.",
-            "Check the energy: if it is plausible the session is fine. If the station was offline, the end "
-            "time may be when it came back online.", ("max_hours",)),
-    Anomaly("energy_above_power", f"Energy above what the station can deliver ({settings.MAX_CHARGER_KW:g} kW "
-                                  "× duration)",
-            f"A charger delivers at most {settings.MAX_CHARGER_KW:g} kW, so this much energy cannot have been "
-            "charged in this time. The start or end time is wrong (the station's clock was not set), or the "
-            "energy reading is.",
-            "Compare with the electricity meter for the period. If the time is wrong, give the session a "
-            "corrected date; if the energy is wrong, ask the charger supplier.", ("max_kw",)),
-    Anomaly("future_sessions", "Sessions in the future",
-            "The station's clock was ahead when the session was recorded. The charging station needs internet "
-            "to be able to set the correct date and time.",
-            "Make sure the station is online. Give the session a corrected date so reports count it on the "
-            "right day (when you choose \"use corrected dates\").", ("now",)),
-    Anomaly("shared_tags", "A tag used by several users",
-            "One RFID tag (charging card) is recorded on more than one user: a couple sharing a car and a tag, "
-            "a lent tag, or a tag handed on to a new resident without being re-registered.",
-            "If the users share the bill, nothing to do. Otherwise register the tag to the right user in the "
-            "charger portal, so each one's report is right."),
-    Anomaly("silent_stations", f"Stations silent for {SILENT_DAYS} days",
-            "No session has been registered on the station for a month. It may be unused, broken, or "
-            "offline: the charging stations still work while offline, and their sessions arrive when they "
-            "get the network back.",
-            "Check that the station is online in the charger portal. If it was offline, its sessions will "
-            "appear later, registered on the day it came back.",
+    Anomaly("overlapping_sessions",
+            N_("Overlapping sessions on one station"),
+            N_("A charging station charges one car at a time, so two sessions on the same station should not "
+               "overlap. It usually means the station's clock was wrong for one of them (it was offline), or a "
+               "session was sent twice with different ids."),
+            N_("Open Charge history for the station and the dates. If one of the two has TIME?, give it a "
+               "corrected date below. If both look the same, ask the charger supplier which one is real.")),
+    Anomaly("zero_kwh_sessions",
+            N_("Sessions with 0 kWh"),
+            N_("The car was plugged in but took no energy: it was already full, a timer in the car delayed "
+               "charging, or the charging was stopped at once. It does not affect anyone's bill."),
+            N_("Usually nothing. Many in a row on one station may mean the station or the cable is faulty: "
+               "ask the resident, or the charger supplier.")),
+    Anomaly("long_sessions",
+            N_("Sessions longer than {days} days"),
+            N_("The car stayed plugged in for days (holiday, a car parked on its spot), or the session was "
+               "not closed because the station was offline when the car left."),
+            N_("Check the energy: if it is plausible the session is fine. If the station was offline, the end "
+               "time may be when it came back online."),
+            ("max_hours",)),
+    Anomaly("energy_above_power",
+            N_("Energy above what the station can deliver ({kw} kW × duration)"),
+            N_("A charger delivers at most {kw} kW, so this much energy cannot have been charged in this time. "
+               "The start or end time is wrong (the station's clock was not set), or the energy reading is."),
+            N_("Compare with the electricity meter for the period. If the time is wrong, give the session a "
+               "corrected date; if the energy is wrong, ask the charger supplier."),
+            ("max_kw",)),
+    Anomaly("future_sessions",
+            N_("Sessions in the future"),
+            N_("The station's clock was ahead when the session was recorded. The charging station needs internet "
+               "to be able to set the correct date and time."),
+            N_("Make sure the station is online. Give the session a corrected date so reports count it on the "
+               "right day (when you choose \"use corrected dates\")."),
+            ("now",)),
+    Anomaly("shared_tags",
+            N_("A tag used by several users"),
+            N_("One RFID tag (charging card) is recorded on more than one user: a couple sharing a car and a tag, "
+               "a lent tag, or a tag handed on to a new resident without being re-registered."),
+            N_("If the users share the bill, nothing to do. Otherwise register the tag to the right user in the "
+               "charger portal, so each one's report is right.")),
+    Anomaly("silent_stations",
+            N_("Stations silent for {silent_days} days"),
+            N_("No session has been registered on the station for a month. It may be unused, broken, or "
+               "offline: the charging stations still work while offline, and their sessions arrive when they "
+               "get the network back."),
+            N_("Check that the station is online in the charger portal. If it was offline, its sessions will "
+               "appear later, registered on the day it came back."),
             ("now", "silent_days")),
 )
 ANOMALY_BY_KEY = {a.key: a for a in ANOMALIES}

@@ -24,7 +24,7 @@ from streamlit_authenticator.models import CookieModel
 
 from chargeboard import accounts, cli, freshness, handover, i18n, secrets, settings, sync
 from chargeboard.i18n import N_, _
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
 from chargeboard.store import Store, StoreLocked, open_store
 
 ALL_ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
@@ -291,7 +291,7 @@ def _login() -> Scope:
         st.stop()
     scope = accounts.scope_for(account, store)
     with st.sidebar:
-        st.caption(_("Logged in as **{name}** · {role}", name=account.name, role=_(ROLE_TITLES[account.role])))
+        st.caption(_("Logged in as **{name}** · {role}", name=account.name, role=role_title(account.role)))
         # Not the library's own button: its key "logout" is also the library's session-state
         # flag (setting it then fails), and it logs out only after this run drew the page.
         st.button(_("Log out"), key="chargeboard_logout", on_click=_request_logout)

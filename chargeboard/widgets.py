@@ -15,7 +15,7 @@ import streamlit as st
 
 from chargeboard import exports, formats, history, i18n, periods
 from chargeboard.history import SessionFilter
-from chargeboard.i18n import _
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -176,6 +176,58 @@ def datetime_column(label: str, with_time: bool = True, **kwargs):
 
 def date_column(label: str, **kwargs):
     return st.column_config.DateColumn(label, format=formats.moment_date_format(), **kwargs)
+
+
+# Titles of the columns the store's queries name (shown by `table`); English msgids.
+COLUMN_TITLES = {
+    "session_id": N_("Session"), "overlaps_session_id": N_("Overlaps session"), "station": N_("Station"),
+    "station_id": N_("Station id"), "start_local": N_("Start"), "other_start_local": N_("Other's start"),
+    "overlap_minutes": N_("Overlap (min)"), "energy_kwh": N_("Energy (kWh)"),
+    "other_energy_kwh": N_("Other's energy (kWh)"), "user_name": N_("User"), "tag": N_("RFID tag"),
+    "registered_local": N_("Registered"), "duration_h": N_("Duration (h)"),
+    "max_possible_kwh": N_("At most possible (kWh)"), "sessions": N_("Sessions"), "first_used": N_("First used"),
+    "last_used": N_("Last used"), "installation": N_("Installation"), "last_session_local": N_("Last session"),
+    "days_silent": N_("Days silent"), "import_id": N_("Import"), "file_name": N_("File"), "format": N_("Format"),
+    "installation_id": N_("Installation id"), "started_at": N_("Started (UTC)"), "finished_at": N_("Finished (UTC)"),
+    "records": N_("Records"), "new_rows": N_("New"), "duplicate_rows": N_("Duplicates"),
+    "updated_rows": N_("Updated"), "rejected_rows": N_("Rejected"), "file_bytes": N_("Bytes"),
+    "content_sha256": N_("Content (SHA-256)"), "position": N_("Position"), "location": N_("Where"),
+    "reason": N_("Reason"), "raw": N_("Row as given"), "run_id": N_("Run"), "provider": N_("Cloud"),
+    "connection": N_("Connection"), "cloud_id": N_("Cloud id"), "window_from": N_("Window from"),
+    "window_to": N_("Window to"), "pages": N_("Pages"), "error": N_("Error"),
+    "username": N_("Username"), "name": N_("Name"), "role": N_("Role"), "e-mail": N_("E-mail"),
+    "stations": N_("Stations"), "installations": N_("Installations"), "language": N_("Language"),
+    "at": N_("When (UTC)"), "by": N_("By"), "action": N_("Change"), "account": N_("Account"),
+    "detail": N_("Detail"), "lock": N_("Lock"), "failures": N_("Failed logins"), "until": N_("Locked until"),
+}
+_INTEGER_COLUMNS = {"sessions", "records", "new_rows", "duplicate_rows", "updated_rows", "rejected_rows", "pages",
+                    "days_silent", "overlap_minutes", "file_bytes", "import_id", "run_id", "position", "failures"}
+
+
+def table(frame: pd.DataFrame, column_config: Mapping | None = None, **kwargs) -> None:
+    """st.dataframe of a query's rows for the reader: columns titled in their language (COLUMN_TITLES),
+    energy and hours with their decimal mark, counts grouped, dates and times in their date format.
+    `column_config` adds to or overrides the titles."""
+    if isinstance(frame, list):
+        frame = pd.DataFrame(frame)
+    numbers = {}
+    config: dict = {}
+    for column in frame.columns:
+        title = _(COLUMN_TITLES[column]) if column in COLUMN_TITLES else column
+        if column.endswith("_kwh"):
+            numbers[column] = number(3)
+        elif column == "duration_h" or column.endswith("_hours"):
+            numbers[column] = number(2)
+        elif column in _INTEGER_COLUMNS:
+            numbers[column] = number()
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            config[column] = datetime_column(title)
+        else:
+            config[column] = title
+    config.update(column_config or {})
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(formatted(frame, numbers), column_config=config, **kwargs)
 
 
 # --- CSV in the reader's spreadsheet dialect -----------------------------------------------------

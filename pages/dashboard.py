@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import board_pack, corrections, dashboard, formats, help, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import board_pack, corrections, dashboard, formats, help, i18n, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.i18n import _  # noqa: E402
 from chargeboard.scope import CHARGER_OWNER  # noqa: E402
 from chargeboard.web import page_spec, store, title_for  # noqa: E402
@@ -99,7 +99,7 @@ else:
 draw_elsewhere()
 
 if not present:  # the board pack PDF, built when asked for (a second or two)
-    wanted = (request, store().data_version())
+    wanted = (request, store().data_version(), i18n.current())  # a PDF in the reader's language
     prepared = st.session_state.get("board_pack")
     if prepared and prepared[0] == wanted:
         download(_("Download the board pack (PDF)"), prepared[1][0], prepared[1][1], key="board_pack_pdf",
