@@ -242,24 +242,24 @@ def _login_form(path: Path) -> accounts.Account:
 
 
 def _login() -> Scope:
-    # Until we know who it is, speak the browser's language.
-    i18n.activate(i18n.from_accept_language(st.context.headers.get("Accept-Language")))
+    path = settings.auth_path()
+    try:
+        config, config_error = accounts.load_config(path), None
+    except accounts.AccountsFileError as error:
+        config, config_error = None, error
+    # Until we know who it is, speak the browser's language; a browser that names none of ours
+    # reads the store's default.
+    i18n.activate(i18n.from_accept_language(
+        st.context.headers.get("Accept-Language"),
+        fallback=accounts.default_language(config) if config is not None else i18n.DEFAULT_LANGUAGE))
     try:
         key = secrets.cookie_key()
     except secrets.SecretError as error:
         st.error(_("Chargeboard cannot start: {error}", error=error))
         st.stop()
-    path = settings.auth_path()
-    try:
-        config = accounts.load_config(path)
-    except accounts.AccountsFileError as error:
-        if path.exists():
-            st.error(_("Chargeboard cannot start: {error}", error=error))
-            st.stop()
-        config = None
-    if config is not None:  # a browser that names no language of ours reads the store's default
-        i18n.activate(i18n.from_accept_language(st.context.headers.get("Accept-Language"),
-                                                fallback=accounts.default_language(config)))
+    if config_error is not None and path.exists():
+        st.error(_("Chargeboard cannot start: {error}", error=config_error))
+        st.stop()
     if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
         _first_start(path)
     jar = _cookie_jar(config, key)

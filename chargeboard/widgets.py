@@ -32,9 +32,11 @@ def period(key: str, default_preset: str, left, right, presets: tuple[str, ...] 
     """A period preset (or custom dates, both included) in `left`, the dates it means in `right`.
     "All time" starts at `first_day`, the first session in scope. URL: ?period=…(&dates=…&dates=…)."""
     today = periods.local_today()
-    # The address keeps the preset's English name; the reader sees it in their language.
-    preset = left.selectbox(_("Period"), presets, index=presets.index(default_preset), key=key, bind=URL,
-                            format_func=_)
+    # The options are the presets' names in the reader's language (as the address keeps them:
+    # Streamlit binds a widget's shown text); the code goes on with the English name.
+    shown = {_(p): p for p in presets}
+    preset = shown[left.selectbox(_("Period"), list(shown), index=presets.index(default_preset), key=key,
+                                  bind=URL)]
     if preset != "Custom":
         date_from, date_to = periods.preset_range(preset, today, first_day)
         right.markdown(_("**{label}** · {first} – {last} (installation's local time)",
@@ -74,7 +76,8 @@ def session_filter(store: Store, scope: Scope, default_preset: str = "This month
             left, right = st.columns(2)
             if offer_status:
                 status = left.selectbox(_("Offline or unreliable time"), list(history.STATUS_FILTERS),
-                                        format_func=history.status_filter_label, key="status", bind=URL)
+                                        format_func={k: history.status_filter_label(k) for k in history.STATUS_FILTERS}.get,
+                                        key="status", bind=URL)
             if offer_void:
                 include_void = right.toggle(_("Also list sessions replaced by a corrected one (never counted)"),
                                             key="void", bind=URL)
@@ -129,6 +132,12 @@ def history_download(store: Store, scope: Scope, flt: SessionFilter, sessions: i
     data = export.data if as_excel else reader_csv(export.data)
     download(label, data, export.file_name, key="history_download", what=export.what, rows=export.rows,
              store=store, scope=scope, mime=export.mime, primary=True)
+
+
+def shown_as(labels: Mapping[object, str]) -> Callable[[object], str]:
+    """A widget's format_func showing each option's English msgid in the reader's language,
+    translated now: Streamlit (and AppTest) may call format_func outside this run's language."""
+    return {key: _(text) for key, text in labels.items()}.get
 
 
 def help_expanders(*articles: tuple[str, str], expanded: bool = False) -> None:

@@ -9,7 +9,7 @@ scope = guard(__file__)
 
 from chargeboard import account_admin, accounts, formats, i18n, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.i18n import _  # noqa: E402
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, role_title  # noqa: E402
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, role_title  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
 st.title(_("Accounts"))
@@ -33,7 +33,7 @@ with st.form("add_account", clear_on_submit=True):
     a, b, c, d = st.columns(4)
     username = a.text_input(_("Username (lower case)"))
     name = b.text_input(_("Name"))
-    role = c.selectbox(_("Role"), [RESIDENT, CHARGER_OWNER], format_func=role_title)
+    role = c.selectbox(_("Role"), [RESIDENT, CHARGER_OWNER], format_func=widgets.shown_as(ROLE_TITLES))
     language = d.selectbox(_("Language"), languages, index=languages.index(default_language),
                            format_func=i18n.LANGUAGES.get, help=_("The language the app speaks to them; they can "
                                                                   "change it themselves."))
@@ -58,7 +58,7 @@ st.subheader(_("Change a role or remove an account"))
 with st.form("change_account"):
     a, b = st.columns(2)
     who = a.selectbox(_("Account"), usernames, index=None)
-    new_role = b.selectbox(_("New role"), ROLES, format_func=role_title)
+    new_role = b.selectbox(_("New role"), ROLES, format_func=widgets.shown_as(ROLE_TITLES))
     a, b = st.columns(2)
     change = a.form_submit_button(_("Change role"))
     remove = b.form_submit_button(_("Remove account"))

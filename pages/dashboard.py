@@ -28,7 +28,7 @@ with st.container(border=not present):
     picked = c2.multiselect(_("Installation"), list(installations), format_func=installations.get,
                             key="installation", bind=widgets.URL, placeholder=_("All installations"))
     attribute_by = c3.radio(_("Date sessions by"), list(corrections.ATTRIBUTE_BY),
-                            format_func=lambda a: _(corrections.ATTRIBUTE_BY[a]), horizontal=True, key="dating",
+                            format_func=widgets.shown_as(corrections.ATTRIBUTE_BY), horizontal=True, key="dating",
                             bind=widgets.URL, help=_(corrections.ATTRIBUTE_BY_HELP))
     use_corrected = c4.toggle(_(corrections.USE_CORRECTED_LABEL), key="corrected", bind=widgets.URL,
                               help=_(corrections.USE_CORRECTED_HELP))

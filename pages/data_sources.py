@@ -24,8 +24,7 @@ with upload_tab:
                  "Each file is loaded whole or not at all, exactly as `python -m chargeboard ingest` loads it.",
                  limit=limit))
     installation = st.selectbox(_("Installation the files belong to"), [None, *names],
-                                format_func=lambda i: _("As the file says (default installation)") if i is None
-                                else names[i])
+                                format_func={None: _("As the file says (default installation)"), **names}.get)
     round_no = st.session_state.setdefault("upload_round", 0)
     files = st.file_uploader(_("Feed files"), accept_multiple_files=True, key=f"upload_files_{round_no}")
     if st.button(_("Load files"), type="primary", disabled=not files):

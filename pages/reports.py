@@ -14,13 +14,13 @@ st.title(_("Charge reports"))
 flt = widgets.session_filter(store(), scope, default_preset="Last month")
 left, middle, right = st.columns([3, 2, 3])
 by = left.segmented_control(_("Consumption by"), list(reports.GROUPINGS),
-                            format_func=lambda g: _(reports.GROUPINGS[g]),
+                            format_func=widgets.shown_as(reports.GROUPINGS),
                             default="station", key="by", bind=widgets.URL) or "station"
 include_idle = middle.toggle(_("Include those with no sessions"), key="idle", bind=widgets.URL,
                              help=_("A report normally lists only stations (users, tags) that had a session "
                                     "in the period. Switch on to see idle ones with 0."))
 attribute_by = right.radio(_("Date sessions by"), list(reports.ATTRIBUTIONS),
-                           format_func=lambda a: _(reports.ATTRIBUTIONS[a]),
+                           format_func=widgets.shown_as(reports.ATTRIBUTIONS),
                            horizontal=True, key="dating", bind=widgets.URL, help=_(corrections.ATTRIBUTE_BY_HELP))
 use_corrected = right.toggle(_(corrections.USE_CORRECTED_LABEL), key="corrected", bind=widgets.URL,
                              help=_(corrections.USE_CORRECTED_HELP))

@@ -20,7 +20,7 @@ with st.container(border=True):
     if scope.is_system_owner:
         rules = [None, *statements.SHARE_RULES]
         # _() on a rule's title: the tariffs module's titles are English msgids (or already translated).
-        label = {None: _("as the tariff says"), **{k: _(v) for k, v in statements.SHARE_RULES.items()}}
+        label = {None: _("as the tariff says"), **{k: _(v) for k, v in statements.SHARE_RULES.items()}}  # translated now
         a, b = st.columns(2)
         standby_share = a.selectbox(_("Share the chargers' standby"), rules, format_func=label.get, key="stmt_standby")
         rest_share = b.selectbox(_("Share other loads and losses"), rules, format_func=label.get, key="stmt_rest",

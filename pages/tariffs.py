@@ -48,8 +48,8 @@ with st.form("tariff"):
     withdraw = c.checkbox(_("Withdraw the period starting on that date instead"))
     rules = list(tariffs.SHARE_RULES)
     a, b = st.columns(2)
-    standby_share = a.selectbox(_("Statements share the chargers' standby"), rules, format_func=lambda r: _(tariffs.SHARE_RULES[r]))
-    rest_share = b.selectbox(_("Statements share other loads and losses"), rules, format_func=lambda r: _(tariffs.SHARE_RULES[r]))
+    standby_share = a.selectbox(_("Statements share the chargers' standby"), rules, format_func=widgets.shown_as(tariffs.SHARE_RULES))
+    rest_share = b.selectbox(_("Statements share other loads and losses"), rules, format_func=widgets.shown_as(tariffs.SHARE_RULES))
     note = st.text_input(_("Note (why)"))
     if st.form_submit_button(_("Save new version"), type="primary"):
         bands = [{"from_hour": band_from, "to_hour": band_to, "price": band_price}] if night else None
