@@ -161,8 +161,10 @@ def formatted(frame: pd.DataFrame, columns: Mapping[str, Callable[[object], str]
     here (formats.py) as the Styler's display text; the cells keep their numbers, so a column still
     sorts by value. `columns` maps a column to its formatter (e.g. `lambda v: formats.decimal(v, 3)`).
     """
-    return frame.style.format({column: _blank_when_missing(formatter) for column, formatter in columns.items()
-                               if column in frame.columns})
+    texts = [c for c in frame.columns if c not in columns and frame[c].dtype == object]
+    return (frame.style.format(na_rep="—", subset=texts)  # not Streamlit's English "None"
+            .format({column: _blank_when_missing(formatter) for column, formatter in columns.items()
+                     if column in frame.columns}))
 
 
 def _blank_when_missing(formatter: Callable[[object], str]) -> Callable[[object], str]:

@@ -40,9 +40,9 @@ with st.form("add_account", clear_on_submit=True):
     email = st.selectbox(_("E-mail in the charger feed"), list(choices.emails), index=None,
                          format_func=choices.emails.get, placeholder=_("Pick the feed user's e-mail"))
     stations = st.multiselect(_("Stations they own (charger owner)"), list(choices.stations),
-                              format_func=choices.stations.get)
+                              format_func=choices.stations.get, placeholder=_("None"))
     installations = st.multiselect(_("Installations"), list(choices.installations),
-                                   format_func=choices.installations.get)
+                                   format_func=choices.installations.get, placeholder=_("None"))
     if st.form_submit_button(_("Add account")):
         try:
             password = account_admin.add_account(scope.username, username.strip(), name=name, role=role,
@@ -57,7 +57,7 @@ with st.form("add_account", clear_on_submit=True):
 st.subheader(_("Change a role or remove an account"))
 with st.form("change_account"):
     a, b = st.columns(2)
-    who = a.selectbox(_("Account"), usernames, index=None)
+    who = a.selectbox(_("Account"), usernames, index=None, placeholder=_("Choose an account"))
     new_role = b.selectbox(_("New role"), ROLES, format_func=widgets.shown_as(ROLE_TITLES))
     a, b = st.columns(2)
     change = a.form_submit_button(_("Change role"))

@@ -64,8 +64,9 @@ st.dataframe(widgets.formatted(rows, {"sessions": widgets.number(), "energy_kwh"
                  "rest_share": _("Other loads share"), "total": _("Total ({currency})", currency=cur)})
 prices = "; ".join(_("from {day}: {price}, fee {fee} per active month", day=formats.day(p.valid_from),
                      price=p.describe, fee=formats.money(p.monthly_fee, cur)) for p in result.periods_used)
-st.caption(_("Prices: {prices}. Tariffs as of {moment} UTC. Amounts are rounded once; the rows add up exactly to "
-             "the totals.", prices=prices, moment=formats.moment(result.as_of)))
+st.caption((_("Prices: {prices}.", prices=prices) + " " if prices else "") +
+           _("Tariffs as of {moment} UTC. Amounts are rounded once; the rows add up exactly to "
+             "the totals.", moment=formats.moment(result.as_of)))
 
 label = _("Download statements workbook (Excel)") if scope.is_system_owner else _("Download my statement (Excel)")
 # Up to a co-op's worth of statements the workbook is built with the page; beyond, with the PDFs below.

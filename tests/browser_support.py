@@ -265,7 +265,8 @@ def log_in(page, url: str, login) -> None:
     one(page.get_by_role("textbox", name="Username")).fill(login.username)
     page.get_by_role("textbox", name="Password").fill(login.password)
     page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=20_000)
+    # "Logged in as" in English, "Logget inn som" for an account that reads Norwegian.
+    page.wait_for_selector("[data-testid='stSidebar'] >> text=/Logged in as|Logget inn som/", timeout=20_000)
     wait_idle(page)
 
 
