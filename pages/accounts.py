@@ -1,6 +1,7 @@
 """Accounts (system owner): add residents and charger owners with pickers from the store, change a
 role, remove an account, lift a login lock, the language of new accounts, and the record of every change."""
 
+import pandas as pd
 import streamlit as st
 
 from chargeboard.web import guard
@@ -108,4 +109,7 @@ else:
                  failures=accounts.MAX_FAILURES, minutes=formats.integer(accounts.LOCK_SECONDS // 60)))
 
 st.subheader(_("Changes"))
-widgets.table(accounts.changes())
+changes = pd.DataFrame(accounts.changes())
+if "at" in changes:  # ISO text in the record; a date and time in the reader's format on the page
+    changes["at"] = pd.to_datetime(changes["at"], utc=True, errors="coerce")
+widgets.table(changes)

@@ -87,8 +87,11 @@ def _shot(page, name: str) -> None:
 
 def _open(page, url: str) -> str:
     page.goto(url)
-    wait_idle(page)
+    wait_idle(page, SLOW)
     page.wait_for_selector("h1", timeout=SLOW)
+    # The sidebar is drawn (not its placeholders) once its logout button is there.
+    page.get_by_role("button", name=re.compile("^(Log out|Logg ut)$")).first.wait_for(timeout=SLOW)
+    wait_idle(page, SLOW)
     return plain(page_text(page))
 
 
