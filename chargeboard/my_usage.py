@@ -28,7 +28,7 @@ import plotly.graph_objects as go
 from chargeboard import excel, formats, history, periods, statements, theme
 from chargeboard.history import SessionFilter
 from chargeboard.i18n import _
-from chargeboard.scope import ROLE_TITLES, Scope
+from chargeboard.scope import Scope, role_title
 from chargeboard.store import Store
 
 MIN_RESIDENTS_FOR_AVERAGE = 5
@@ -202,32 +202,38 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
     priced = [r[7] for r in session_rows if r[7] is not None]
     month_rows = [(m, int(s), e) for m, e, s in
                   zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"], strict=True)]
+    # Headers and notes in the reader's language; cells stay typed (numbers, dates).
     sheets = [
-        excel.Sheet("My sessions", [excel.Column("Start", "datetime"), excel.Column("End", "datetime"),
-                                    excel.Column("Registered", "datetime"), excel.Column("Duration (h)", "hours"),
-                                    excel.Column("Charging station", "text"), excel.Column("RFID tag", "text"),
-                                    excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Cost ({currency})", "money"),
-                                    excel.Column("Status", "text")],
-                    session_rows, totals=("Total", None, None, None, None, None,
+        excel.Sheet(_("My sessions"), [excel.Column(_("Start"), "datetime"), excel.Column(_("End"), "datetime"),
+                                       excel.Column(_("Registered"), "datetime"),
+                                       excel.Column(_("Duration (h)"), "hours"),
+                                       excel.Column(_("Charging station"), "text"), excel.Column(_("RFID tag"), "text"),
+                                       excel.Column(_("Energy (kWh)"), "kwh"),
+                                       excel.Column(_("Cost ({currency})", currency=currency), "money"),
+                                       excel.Column(_("Status"), "text")],
+                    session_rows, totals=(_("Total"), None, None, None, None, None,
                                           sum((r[6] for r in session_rows), Decimal("0.000")),
                                           sum(priced, Decimal(0)) if priced else None, None)),
-        excel.Sheet("By month", [excel.Column("Month", "date"), excel.Column("Sessions", "int"),
-                                 excel.Column("Energy (kWh)", "kwh")], month_rows),
+        excel.Sheet(_("By month"), [excel.Column(_("Month"), "date"), excel.Column(_("Sessions"), "int"),
+                                    excel.Column(_("Energy (kWh)"), "kwh")], month_rows),
     ]
-    about = [("Report", "My usage: own charging sessions"),
-             ("Period", f"{first:%Y-%m-%d} to {usage.today:%Y-%m-%d}, installation's local time"),
-             ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), "
-                             f"role {ROLE_TITLES[scope.role]}"),
-             ("Rows limited to", "the sessions of your own user account"),
-             ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
-             ("Registered", "When the charger cloud registered the session; differs from Start when the "
-                            "charger was offline (OFFLINE). TIME? = the session's time is unlikely to be correct."),
-             ("Cost", "Each session priced exactly as the statements price it (the tariff in force, hour by "
-                      "hour), rounded to the øre; blank while no tariff covers it. A month's statement may differ "
-                      "from the sum of its sessions by an øre, as it rounds once.")]
+    about = [(_("Report"), _("My usage: own charging sessions")),
+             (_("Period"), _("{first} to {last}, installation's local time", first=formats.day(first),
+                             last=formats.day(usage.today))),
+             (_("Exported by"), f"{scope.display_name or scope.username} ({scope.username}), "
+                                f"{role_title(scope.role)}"),
+             (_("Rows limited to"), _("the sessions of your own user account")),
+             (_("Exported at (UTC)"), formats.moment(datetime.now(UTC))),
+             (_("Registered"), _("When the charger cloud registered the session; differs from Start when the "
+                                 "charger was offline ({offline}). {unreliable} = the session's time is unlikely "
+                                 "to be correct.", offline=history.badge(history.OFFLINE_ICON),
+                                 unreliable=history.badge(history.UNRELIABLE_ICON))),
+             (_("Cost"), _("Each session priced exactly as the statements price it (the tariff in force, hour by "
+                           "hour), rounded to the øre; blank while no tariff covers it. A month's statement may "
+                           "differ from the sum of its sessions by an øre, as it rounds once."))]
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about, page_header=(
-        scope.display_name or scope.username, "My usage", f"{first:%Y-%m-%d} – {usage.today:%Y-%m-%d}"))
+        scope.display_name or scope.username, _("My usage"), formats.period(first, usage.today)))
     name = f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="my usage",

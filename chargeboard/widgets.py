@@ -161,10 +161,13 @@ def formatted(frame: pd.DataFrame, columns: Mapping[str, Callable[[object], str]
     here (formats.py) as the Styler's display text; the cells keep their numbers, so a column still
     sorts by value. `columns` maps a column to its formatter (e.g. `lambda v: formats.decimal(v, 3)`).
     """
-    texts = [c for c in frame.columns if c not in columns and frame[c].dtype == object]
-    return (frame.style.format(na_rep="—", subset=texts)  # not Streamlit's English "None"
-            .format({column: _blank_when_missing(formatter) for column, formatter in columns.items()
-                     if column in frame.columns}))
+    texts = [c for c in frame.columns if c not in columns and not pd.api.types.is_numeric_dtype(frame[c])
+             and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    numbers = {column: _blank_when_missing(formatter) for column, formatter in columns.items()
+               if column in frame.columns}
+    # (A dict formatter without a subset would reset every other column to the default display.)
+    return (frame.style.format(lambda v: "—" if _missing(v) else str(v), subset=texts)  # not Streamlit's "None"
+            .format(numbers, subset=list(numbers)))
 
 
 def _blank_when_missing(formatter: Callable[[object], str]) -> Callable[[object], str]:
@@ -172,7 +175,7 @@ def _blank_when_missing(formatter: Callable[[object], str]) -> Callable[[object]
 
 
 def _missing(value: object) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and value != value)
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def number(digits: int = 0) -> Callable[[object], str]:
