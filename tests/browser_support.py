@@ -274,7 +274,9 @@ def metric_value(page, label: str) -> str:
     """The value shown by the st.metric whose label contains `label`."""
     metric = page.locator("[data-testid='stMetric']").filter(
         has=page.locator("[data-testid='stMetricLabel']", has_text=label))
-    return metric.locator("[data-testid='stMetricValue']").first.inner_text().strip()
+    # Babel writes no-break spaces ("7 148,5 kWh"): compared as plain spaces.
+    text = metric.locator("[data-testid='stMetricValue']").first.inner_text().strip()
+    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 def choose(page, label: str, option: str) -> None:
