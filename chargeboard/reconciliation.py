@@ -338,13 +338,13 @@ def all_installations_rows(recs: list[Reconciliation]) -> list[dict]:
 
 
 # Column titles for people (the rows' keys are for code): the page and the workbook use them
-# (English msgids, translated where shown).
+# (English msgids, translated where shown; no "% o…" in a msgid: gettext reads it as a %-format).
 COLUMN_TITLES = {
     "period": N_("Month"), "installation": N_("Installation"), "meter_kwh": N_("Meter (kWh)"),
     "sessions": N_("Sessions"), "sessions_kwh": N_("Chargers, sessions (kWh)"),
-    "sessions_pct": N_("Sessions (% of meter)"), "standby_kwh": N_("Standby estimate (kWh)"),
-    "standby_pct": N_("Standby (% of meter)"), "stations": N_("Stations installed"),
-    "rest_kwh": N_("Other loads and losses (kWh)"), "rest_pct": N_("Other (% of meter)"), "flag": N_("Flag"),
+    "sessions_pct": N_("Sessions (share of meter)"), "standby_kwh": N_("Standby estimate (kWh)"),
+    "standby_pct": N_("Standby (share of meter)"), "stations": N_("Stations installed"),
+    "rest_kwh": N_("Other loads and losses (kWh)"), "rest_pct": N_("Other (share of meter)"), "flag": N_("Flag"),
     "edge": N_("Edge (local time)"), "meter": N_("Meter"), "reading_before": N_("Reading before"),
     "reading_after": N_("Reading after"), "consumed_since_first_reading_kwh": N_("Consumed since first reading (kWh)"),
     "method": N_("Method"),

@@ -51,14 +51,15 @@ with table:
     shown = ["name", "serial"] if by == "station" else ["name", "detail"]
     st.dataframe(widgets.formatted(report.rows[[*shown, "sessions", "energy_kwh", "charging_hours", "share"]],
                                    {"sessions": widgets.number(), "energy_kwh": widgets.number(3),
-                                    "charging_hours": widgets.number(1)}),
+                                    "charging_hours": widgets.number(1), "share": formats.percent}),
                  hide_index=True, use_container_width=True, column_config={
                      "name": _(reports.GROUPINGS[by]), "serial": _("Serial number"),
                      "detail": _(reports.DETAIL_TITLES[by]),
                      "sessions": _("Sessions"),
                      "energy_kwh": _("Energy (kWh)"),
                      "charging_hours": _("Charging time (h)"),
-                     "share": st.column_config.ProgressColumn(_("Share"), format="percent", min_value=0, max_value=1),
+                     # The share as the reader writes it (93,8 %); a ProgressColumn would write 93.79%.
+                     "share": _("Share"),
                  })
     st.caption(_("Total: {sessions} · {energy}",
                  sessions=ngettext("{n} session", "{n} sessions", t.sessions, n=formats.integer(t.sessions)),
