@@ -36,7 +36,7 @@ run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo "  styret / demo-styret   system owner: everything, reports, exports"
 	@echo "  per    / demo-per      charger owner: his two stations in Garage B"
 	@echo "  kari   / demo-kari     resident: her own sessions"
-	@echo "  ola    / demo-ola      resident: his own sessions (one replaced tag)"
+	@echo "  ola    / demo-ola      resident: his own sessions (one replaced tag), reads English"
 	@echo ""
 	CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chargeboard import accounts
-from chargeboard.scope import ROLE_TITLES, Scope
+from chargeboard import accounts, i18n
+from chargeboard.i18n import _
+from chargeboard.scope import Scope, role_title
 
 
 @dataclass(frozen=True)
@@ -22,26 +23,33 @@ def choices(store, scope: Scope) -> Choices:
               for email, name, installations in store.rows("feed_user_emails", scope)}
     stations = {device_id or station_id: f"{label} · {device_id or station_id} ({installation})"
                 for station_id, label, device_id, installation, _installation_id in store.rows("stations_in_scope", scope)}
-    installations = {i: name for i, name, _ in store.rows("installations_all")}
+    installations = {i: name for i, name, _zone in store.rows("installations_all")}
     return Choices(emails, stations, installations)
 
 
 def account_rows() -> list[dict]:
     """The accounts as the page lists them: never a password hash."""
-    return [{"username": a.username, "name": a.name, "role": ROLE_TITLES[a.role], "e-mail": a.email,
-             "stations": ", ".join(a.stations), "installations": ", ".join(a.installations) or "(all, if one)"}
+    return [{"username": a.username, "name": a.name, "role": role_title(a.role), "e-mail": a.email,
+             "stations": ", ".join(a.stations), "installations": ", ".join(a.installations) or _("(all, if one)"),
+             "language": i18n.LANGUAGES[a.language]}
             for a in accounts.list_accounts()]
 
 
 def add_account(by: str, username: str, *, name: str, role: str, email: str, stations: list[str],
-                installations: list[str]) -> str:
-    """Add a resident or charger owner with a one-time password, returned to be shown once."""
+                installations: list[str], language: str | None = None) -> str:
+    """Add a resident or charger owner with a one-time password, returned to be shown once.
+    `language` None: the store's default for new accounts."""
     password = accounts.new_password()
     accounts.add_user(username, name=name, email=email, role=role, password=password,
-                      stations=stations, installations=installations, by=by)
+                      stations=stations, installations=installations, language=language, by=by)
     return password
 
 
 def lock_rows() -> list[dict]:
-    return [{"lock": lock.key, "who": lock.what, "until (UTC)": lock.locked_until.strftime("%Y-%m-%d %H:%M:%S")}
+    return [{"lock": lock.key, "who": lock.what, "until": lock.locked_until}
             for lock in accounts.login_locks()]
+
+
+def store_default_language() -> str:
+    """The language new accounts get (the accounts file's default_language)."""
+    return accounts.default_language(accounts.load_config())

@@ -38,6 +38,7 @@ import bcrypt
 import yaml
 
 from chargeboard import i18n, settings
+from chargeboard.i18n import _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope, system_scope
 
 log = logging.getLogger("chargeboard.logins")
@@ -274,7 +275,7 @@ def has_system_owner(path: Path | None = None) -> bool:
 
 def hash_password(password: str) -> str:
     if len(password) < 8:
-        raise AccountError("a password needs at least 8 characters")
+        raise AccountError(_("a password needs at least 8 characters"))
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
 
 
@@ -285,7 +286,7 @@ def new_password() -> str:
 
 def _existing(users: dict, username: str) -> dict:
     if username not in users:
-        raise AccountError(f"no account named {username!r}")
+        raise AccountError(_("no account named {username}", username=repr(username)))
     return users[username]
 
 
@@ -297,7 +298,7 @@ def _check_username(username: str) -> str:
     username = username.strip()
     # The login form compares usernames in lower case; keep them plain.
     if not username or username != username.lower() or any(c.isspace() for c in username) or len(username) > 64:
-        raise AccountError("a username is lower case, without spaces, at most 64 characters")
+        raise AccountError(_("a username is lower case, without spaces, at most 64 characters"))
     return username
 
 
@@ -308,7 +309,7 @@ def add_user(username: str, *, name: str, email: str, role: str, password: str,
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if role == RESIDENT and not normal_email(email):
-        raise AccountError("a resident needs the e-mail address the charger cloud knows them by")
+        raise AccountError(_("a resident needs the e-mail address the charger cloud knows them by"))
     entry = {"name": name or username, "email": email.strip(), "password": hash_password(password),
              "roles": [role], "session_version": 0}
     if stations:
@@ -321,7 +322,7 @@ def add_user(username: str, *, name: str, email: str, role: str, password: str,
     def apply(config: dict) -> None:
         users = config["credentials"]["usernames"]
         if username in users:
-            raise AccountError(f"account {username!r} exists already (use 'user passwd')")
+            raise AccountError(_("account {username} exists already (use 'user passwd')", username=repr(username)))
         entry.setdefault("language", default_language(config))  # new accounts get the store's default
         users[username] = entry
 
@@ -364,9 +365,9 @@ def create_first_system_owner(username: str, *, name: str, email: str, password:
 
     def apply(users: dict) -> None:
         if any(accounts({"credentials": {"usernames": users}})[u].role == SYSTEM_OWNER for u in users):
-            raise AccountError("a system owner exists already")
+            raise AccountError(_("a system owner exists already"))
         if username in users:
-            raise AccountError(f"account {username!r} exists already")
+            raise AccountError(_("account {username} exists already", username=repr(username)))
         users[username] = entry
 
     _change(path, by, "add", username, SYSTEM_OWNER, apply, create=True)
@@ -385,7 +386,7 @@ def set_password(username: str, password: str, path: Path | None = None, by: str
 
 def change_own_password(username: str, current: str, new: str, path: Path | None = None) -> None:
     if not bcrypt.checkpw(current.encode(), find_account_hash(username, path).encode()):
-        raise AccountError("the current password is not right")
+        raise AccountError(_("the current password is not right"))
     set_password(username, new, path, by=username)
 
 
@@ -401,7 +402,7 @@ def set_role(username: str, role: str, path: Path | None = None, by: str = "(com
         entry = _existing(users, username)
         old = (entry.get("roles") or ["?"])[0]
         if old == SYSTEM_OWNER and role != SYSTEM_OWNER and _system_owners(users) == {username}:
-            raise AccountError(f"{username!r} is the only system owner; add another one first")
+            raise AccountError(_("{username} is the only system owner; add another one first", username=repr(username)))
         entry["roles"] = [role]
         _bump(entry)
 
@@ -416,7 +417,7 @@ def remove_user(username: str, path: Path | None = None, by: str = "(command lin
     def apply(users: dict) -> None:
         _existing(users, username)
         if _system_owners(users) == {username}:
-            raise AccountError(f"{username!r} is the only system owner; add another one first")
+            raise AccountError(_("{username} is the only system owner; add another one first", username=repr(username)))
         del users[username]
 
     _change(path, by, "remove", username, "removed; logged out everywhere", apply)
@@ -471,7 +472,8 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
         failures = max(len(_recent(state.get(k, {}), now)) for k in keys)
     if remaining > 0:
         log.warning("login refused (locked) for user %r from client %s", username, client)
-        raise LoginRefused(f"Too many failed logins: try again in {int(remaining // 60) + 1} minutes.", locked=True)
+        raise LoginRefused(_("Too many failed logins: try again in {minutes} minutes.", minutes=int(remaining // 60) + 1),
+                           locked=True)
     if failures and delay_unit > 0:
         sleep(min(delay_unit * 2 ** failures, MAX_DELAY))
     entry = load_config(path)["credentials"]["usernames"].get(username)
@@ -484,12 +486,12 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
         with _locked(path):
             state = _read_logins(path)
             if _lock_remaining(state, keys, time.time()) > 0:  # locked while this check ran
-                raise LoginRefused("Too many failed logins: try again later.", locked=True)
+                raise LoginRefused(_("Too many failed logins: try again later."), locked=True)
             state.pop(keys[0], None)  # not the client's: one good account must not clear its guesses
             _write_atomically(logins_path(path), json.dumps(state))
         return find_account(username, path)
     _record_failure(path, username, client, keys)
-    raise LoginRefused("Username or password is incorrect.")
+    raise LoginRefused(_("Username or password is incorrect."))
 
 
 def _record_failure(path: Path, username: str, client: str, keys: tuple[str, str]) -> None:
@@ -516,7 +518,7 @@ class LoginLock:
 
     @property
     def what(self) -> str:
-        kind, _, who = self.key.partition(":")
+        kind, _colon, who = self.key.partition(":")
         return f"{'username' if kind == 'user' else 'client'} {who}"
 
 
@@ -532,7 +534,7 @@ def lift_lock(key: str, path: Path | None = None, by: str = "(command line)") ->
     with _locked(path):
         state = _read_logins(path)
         if key not in state:
-            raise AccountError(f"no login lock for {key!r}")
+            raise AccountError(_("no login lock for {key}", key=repr(key)))
         del state[key]
         _write_atomically(logins_path(path), json.dumps(state))
         _record(path, by, "unlock", key, "login lock lifted")

@@ -26,17 +26,20 @@ from datetime import datetime
 
 import pandas as pd
 
+from chargeboard import formats
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
-ATTRIBUTE_BY = {"start": "session start", "registered": "date the charger cloud registered it"}
-ATTRIBUTE_BY_HELP = ("By default a session counts on the day it started (the time the charger recorded). The "
-                     "charger cloud's own report counts an offline session on the day it was registered, when the "
-                     "station got the network back: choose that to match it.")
-USE_CORRECTED_LABEL = "Use corrected dates"
-USE_CORRECTED_HELP = ("Sessions whose time is unreliable can be given a corrected date by the system owner "
-                      "(Data quality page). Switched on, those sessions count on the corrected date; the "
-                      "original date is kept either way.")
+# English msgids (N_), translated where shown.
+ATTRIBUTE_BY = {"start": N_("session start"), "registered": N_("date the charger cloud registered it")}
+ATTRIBUTE_BY_HELP = N_("By default a session counts on the day it started (the time the charger recorded). The "
+                       "charger cloud's own report counts an offline session on the day it was registered, when the "
+                       "station got the network back: choose that to match it.")
+USE_CORRECTED_LABEL = N_("Use corrected dates")
+USE_CORRECTED_HELP = N_("Sessions whose time is unreliable can be given a corrected date by the system owner "
+                        "(Data quality page). Switched on, those sessions count on the corrected date; the "
+                        "original date is kept either way.")
 MAX_NOTE = 500
 
 
@@ -59,17 +62,17 @@ def candidates(store: Store, scope: Scope) -> pd.DataFrame:
 def record(store: Store, scope: Scope, correction: Correction) -> None:
     """Record a corrected start. Only the system owner may, and only for a session in scope."""
     if not scope.is_system_owner:
-        raise CorrectionError("Only the system owner can correct a session's date.")
+        raise CorrectionError(_("Only the system owner can correct a session's date."))
     start = correction.corrected_start
     if start.tzinfo is not None:
-        raise CorrectionError("The corrected start is the installation's local time, without a time zone.")
+        raise CorrectionError(_("The corrected start is the installation's local time, without a time zone."))
     if not 2000 <= start.year <= 2100:
-        raise CorrectionError(f"{start:%Y-%m-%d} is not a plausible date.")
+        raise CorrectionError(_("{day} is not a plausible date.", day=formats.day(start)))
     note = (correction.note or "").strip()
     if len(note) > MAX_NOTE:
-        raise CorrectionError(f"The note is longer than {MAX_NOTE} characters.")
+        raise CorrectionError(_("The note is longer than {n} characters.", n=MAX_NOTE))
     if not store.one("correction_session_visible", scope, session_id=correction.session_id)[0]:
-        raise CorrectionError("No such session (or it was replaced by a corrected session).")
+        raise CorrectionError(_("No such session (or it was replaced by a corrected session)."))
     store.execute("correction_insert", session_id=correction.session_id, corrected_start=start,
                   corrected_by=scope.username, note=note or None)
 

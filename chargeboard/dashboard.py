@@ -31,13 +31,24 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import history, memo, periods, reconciliation, theme
+from chargeboard import formats, history, memo, periods, reconciliation, theme
 from chargeboard.history import SessionFilter
+from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, Scope
 from chargeboard.store import Store
 
-ATTRIBUTIONS = {"start": "session start", "registered": "date the charger cloud registered it"}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ATTRIBUTIONS = {"start": N_("session start"), "registered": N_("date the charger cloud registered it")}
+# English msgids; weekday() gives one in the reader's language.
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+            N_("Sunday"))
+# "Most sessions start on Mondays": the plural a sentence needs.
+_WEEKDAYS_PLURAL = (N_("Mondays"), N_("Tuesdays"), N_("Wednesdays"), N_("Thursdays"), N_("Fridays"),
+                    N_("Saturdays"), N_("Sundays"))
+
+
+def weekday(number: int) -> str:
+    """1 (Monday) … 7 (Sunday), in the reader's language."""
+    return _(WEEKDAYS[number - 1])
 
 
 @dataclass(frozen=True)
@@ -94,13 +105,18 @@ class Kpis:
         return getattr(self, name)
 
 
-KPI_NAMES = {  # attribute: (label with unit, unit)
-    "energy_kwh": ("Energy (kWh)", "kWh"),
-    "sessions": ("Sessions", ""),
-    "active_users": ("Active users", ""),
-    "kwh_per_session": ("kWh per session", "kWh"),
-    "utilisation": ("Station utilisation (%)", "%"),
+KPI_NAMES = {  # attribute: (label with unit (an English msgid: kpi_label), unit)
+    "energy_kwh": (N_("Energy (kWh)"), "kWh"),
+    "sessions": (N_("Sessions"), ""),
+    "active_users": (N_("Active users"), ""),
+    "kwh_per_session": (N_("kWh per session"), "kWh"),
+    "utilisation": (N_("Station utilisation (%)"), "%"),
 }
+
+
+def kpi_label(name: str) -> str:
+    """A KPI's label in the reader's language."""
+    return _(KPI_NAMES[name][0])
 
 
 def kpis_for(store: Store, scope: Scope, request: DashboardRequest, date_from: date, date_to: date) -> Kpis:
@@ -128,7 +144,7 @@ class KpiComparison:
     def partial_note(self, against: str) -> str | None:
         """Why the comparison shows no percentage ("data only from 20 Oct 2026"), or None."""
         found = self.coverage(against)
-        return f"partial data: {found.reason}" if found.partial else None
+        return _("partial data: {reason}", reason=found.reason) if found.partial else None
 
     def change(self, name: str, against: str = "previous") -> float | None:
         """Relative change of a KPI (0.12 = +12 %); for utilisation the change in percentage points / 100.
@@ -155,12 +171,10 @@ def format_kpi(name: str, value) -> str:
     if value is None:
         return "–"
     if name == "utilisation":
-        return f"{value * 100:.1f}"
-    if name == "energy_kwh":
-        return f"{value:,.0f}"
+        return formats.decimal(value * 100, 1)
     if name == "kwh_per_session":
-        return f"{value:,.1f}"
-    return f"{value:,}"
+        return formats.decimal(value, 1)
+    return formats.integer(value)
 
 
 def format_change(name: str, change: float | None, label: str = "") -> str | None:
@@ -168,10 +182,11 @@ def format_change(name: str, change: float | None, label: str = "") -> str | Non
     if change is None:
         return None
     points = round(change * 100, 1 if name == "utilisation" else 0)
-    number = f"{points:+.1f}" if name == "utilisation" else f"{points:+.0f}"
-    if points == 0:  # never "-0 %" (or "+0 %"): nothing changed at this precision
-        number = "0.0" if name == "utilisation" else "0"
-    text = f"{number} pp" if name == "utilisation" else f"{number} %"
+    # never "-0 %" (or "+0 %"): nothing changed at this precision. An ASCII minus: st.metric reads
+    # a delta starting with "-" as a fall.
+    sign = "+" if points > 0 else "-" if points < 0 else ""
+    magnitude = formats.decimal(abs(points), 1) if name == "utilisation" else formats.integer(abs(points))
+    text = _("{number} pp", number=sign + magnitude) if name == "utilisation" else f"{sign}{magnitude} %"
     return f"{text} {label}".strip()
 
 
@@ -198,30 +213,36 @@ def trend_title(trend: pd.DataFrame, first_data: date | None = None) -> str:
     """The busiest month, and the 12 months against the 12 before — unless the data starts inside
     the year before (then a percentage would compare with a few weeks: say so instead)."""
     if trend.empty or not any(trend["energy_kwh"]):
-        return "No charging in these 12 months"
+        return _("No charging in these 12 months")
     best = trend.loc[trend["energy_kwh"].astype(float).idxmax()]
-    title = f"{best['month']:%B %Y} was the busiest month: {best['energy_kwh']:,.0f} kWh"
+    title = _("{month} was the busiest month: {energy} kWh", month=formats.month_long(best["month"]),
+              energy=formats.integer(best["energy_kwh"]))
+    title = title[0].upper() + title[1:]
     total, before = sum(trend["energy_kwh"]), sum(trend["last_year_kwh"])
     year_before = periods.add_months(trend["month"].iloc[0], -12)
     if first_data is not None and first_data > year_before:
-        title += f" · the year before has data only from {first_data.day} {first_data:%b %Y}"
+        title += " · " + _("the year before has data only from {day}", day=formats.day(first_data))
     elif before:
         change = format_change("energy_kwh", (float(total) - float(before)) / float(before))
-        title += f" · 12 months {change} on the year before"
+        title += " · " + _("12 months {change} on the year before", change=change)
     return title
 
 
 def trend_chart(trend: pd.DataFrame, present: bool = False, first_data: date | None = None) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in trend["month"]]
     fig = go.Figure()
-    fig.add_bar(x=months, y=trend["energy_kwh"].astype(float), name="Energy", marker_color=theme.ENERGY,
-                hovertemplate="%{x|%B %Y}: %{y:,.0f} kWh<extra></extra>")
-    fig.add_scatter(x=months, y=trend["last_year_kwh"].astype(float), name="Same month last year",
+    # Hovers written here in the reader's formats (plotly's own month names are English).
+    fig.add_bar(x=months, y=trend["energy_kwh"].astype(float), name=_("Energy"), marker_color=theme.ENERGY,
+                customdata=[f"{formats.month_long(m)}: {formats.kwh(e, 0)}"
+                            for m, e in zip(trend["month"], trend["energy_kwh"], strict=True)],
+                hovertemplate="%{customdata}<extra></extra>")
+    fig.add_scatter(x=months, y=trend["last_year_kwh"].astype(float), name=_("Same month last year"),
                     mode="lines+markers", line={"color": theme.LAST_YEAR, "width": 3, "dash": "dot"},
                     marker={"symbol": "diamond", "size": 9},
-                    hovertemplate="Year before: %{y:,.0f} kWh<extra></extra>")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return theme.style(fig, title=trend_title(trend, first_data), x_title="Month", y_title="Energy (kWh)",
+                    customdata=[_("Year before: {energy}", energy=formats.kwh(e, 0)) for e in trend["last_year_kwh"]],
+                    hovertemplate="%{customdata}<extra></extra>")
+    theme.month_axis(fig, months)
+    return theme.style(fig, title=trend_title(trend, first_data), x_title=_("Month"), y_title=_("Energy (kWh)"),
                        present=present, height=420)
 
 
@@ -236,22 +257,24 @@ def station_utilisation(store: Store, scope: Scope, request: DashboardRequest) -
 
 def utilisation_title(data: pd.DataFrame) -> str:
     if data.empty or not data["utilisation"].any():
-        return "No station was occupied in this period"
+        return _("No station was occupied in this period")
     top = data.iloc[0]
     mean = data["utilisation"].mean()
-    return (f"{top['station']} was occupied most: {top['utilisation'] * 100:.0f} % of hours "
-            f"(all stations {mean * 100:.0f} % on average)")
+    return _("{station} was occupied most: {share} of hours (all stations {mean} on average)",
+             station=top["station"], share=formats.percent(top["utilisation"], 0), mean=formats.percent(mean, 0))
 
 
 def utilisation_chart(data: pd.DataFrame, present: bool = False) -> go.Figure:
     shown = data.sort_values("utilisation", ascending=True)
     fig = go.Figure(go.Bar(
         x=(shown["utilisation"] * 100).round(1), y=shown["station"], orientation="h",
-        marker_color=theme.UTILISATION, customdata=shown[["occupied_hours", "sessions"]].to_numpy(),
-        hovertemplate="%{y}: %{x:.1f} % of hours · %{customdata[0]:,.0f} h occupied · "
-                      "%{customdata[1]} sessions<extra></extra>"))
+        marker_color=theme.UTILISATION,
+        customdata=[_("{share} of hours · {hours} h occupied · {sessions} sessions",
+                      share=formats.percent(u, 1), hours=formats.integer(h), sessions=formats.integer(n))
+                    for u, h, n in zip(shown["utilisation"], shown["occupied_hours"], shown["sessions"], strict=True)],
+        hovertemplate="%{y}: %{customdata}<extra></extra>"))
     fig.update_xaxes(range=[0, max(5.0, float(shown["utilisation"].max() or 0) * 100 * 1.1)], ticksuffix=" %")
-    return theme.style(fig, title=utilisation_title(data), x_title="Share of hours occupied (%)", y_title="",
+    return theme.style(fig, title=utilisation_title(data), x_title=_("Share of hours occupied (%)"), y_title="",
                        present=present, height=max(320, 24 * len(shown) + 140))
 
 
@@ -268,22 +291,24 @@ def start_heatmap(store: Store, scope: Scope, request: DashboardRequest) -> pd.D
 
 def heatmap_title(grid: pd.DataFrame) -> str:
     if not grid.to_numpy().any():
-        return "No sessions started in this period"
+        return _("No sessions started in this period")
     weekday, hour = grid.stack().idxmax()
     peak = int(grid.loc[weekday, hour])
     by_hour = grid.sum(axis=0)
     busiest_hour = int(by_hour.idxmax())
-    return (f"Most sessions start on {WEEKDAYS[weekday - 1]}s at {hour:02d}:00–{(hour + 1) % 24:02d}:00 "
-            f"({peak}); over the week the busiest hour is {busiest_hour:02d}:00")
+    return _("Most sessions start on {weekdays} at {start}–{end} ({peak}); over the week the busiest hour is "
+             "{busiest}", weekdays=_(_WEEKDAYS_PLURAL[weekday - 1]), start=f"{hour:02d}:00",
+             end=f"{(hour + 1) % 24:02d}:00", peak=peak, busiest=f"{busiest_hour:02d}:00")
 
 
 def heatmap_chart(grid: pd.DataFrame, present: bool = False) -> go.Figure:
     fig = go.Figure(go.Heatmap(
-        z=grid.to_numpy(), x=[f"{h:02d}" for h in grid.columns], y=list(WEEKDAYS),
-        colorscale=theme.SEQUENTIAL, colorbar={"title": {"text": "Sessions"}},
-        hovertemplate="%{y} %{x}:00: %{z} sessions started<extra></extra>", xgap=1, ygap=1))
+        z=grid.to_numpy(), x=[f"{h:02d}" for h in grid.columns], y=[_(d) for d in WEEKDAYS],
+        colorscale=theme.SEQUENTIAL, colorbar={"title": {"text": _("Sessions")}},
+        hovertemplate="%{y} %{x}:00: " + _("{sessions} sessions started", sessions="%{z}") + "<extra></extra>",
+        xgap=1, ygap=1))
     fig.update_yaxes(autorange="reversed")
-    return theme.style(fig, title=heatmap_title(grid), x_title="Hour of day (local time, h)", y_title="Weekday",
+    return theme.style(fig, title=heatmap_title(grid), x_title=_("Hour of day (local time, h)"), y_title=_("Weekday"),
                        present=present, height=380)
 
 
@@ -321,17 +346,18 @@ def meter_balance(store: Store, scope: Scope, request: DashboardRequest) -> Mete
 
 
 def balance_chart(balance: MeterBalance, present: bool = False) -> go.Figure:
-    parts = (("Charged by vehicles", balance.charged_kwh, theme.ENERGY),
-             ("Chargers' standby", balance.standby_kwh, theme.STANDBY),
-             ("Rest (other loads on the meter)", balance.rest_kwh, theme.REST))
+    parts = ((_("Charged by vehicles"), balance.charged_kwh, theme.ENERGY),
+             (_("Chargers' standby"), balance.standby_kwh, theme.STANDBY),
+             (_("Rest (other loads on the meter)"), balance.rest_kwh, theme.REST))
     fig = go.Figure()
     for name, kwh, colour in parts:
-        fig.add_bar(x=[float(kwh)], y=["Meter"], orientation="h", name=name, marker_color=colour,
-                    hovertemplate=f"{name}: %{{x:,.0f}} kWh<extra></extra>")
+        fig.add_bar(x=[float(kwh)], y=[_("Meter")], orientation="h", name=name, marker_color=colour,
+                    customdata=[f"{name}: {formats.kwh(kwh, 0)}"], hovertemplate="%{customdata}<extra></extra>")
     fig.update_layout(barmode="stack")
-    share = float(balance.charged_kwh) / float(balance.meter_kwh) * 100 if balance.meter_kwh else 0
-    return theme.style(fig, title=f"Vehicles took {share:.0f} % of the {balance.meter_kwh:,.0f} kWh on the meter",
-                       x_title="Energy (kWh)", y_title="", present=present, height=260)
+    share = float(balance.charged_kwh) / float(balance.meter_kwh) if balance.meter_kwh else 0
+    return theme.style(fig, title=_("Vehicles took {share} of the {energy} kWh on the meter",
+                                    share=formats.percent(share, 0), energy=formats.integer(balance.meter_kwh)),
+                       x_title=_("Energy (kWh)"), y_title="", present=present, height=260)
 
 
 # --- the whole page ------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from chargeboard import ingest, settings, sync
+from chargeboard import formats, ingest, settings, sync
+from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text
 from chargeboard.summary import ImportSummary
@@ -61,8 +62,9 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
     shown = _safe_name(name)
     limit = upload_limit_mb()
     if size > limit * 1_000_000:
-        return UploadResult(shown, error=f"{shown}: {size / 1_000_000:.1f} MB is over the upload limit of "
-                                         f"{limit} MB (CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded")
+        return UploadResult(shown, error=_("{file}: {size} MB is over the upload limit of {limit} MB "
+                                           "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
+                                           size=formats.decimal(size / 1_000_000, 1), limit=limit))
     folder = sync.landing_dir(store.path) / "uploads"
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / f"{secrets.token_hex(8)}-{shown}"
@@ -72,17 +74,18 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
             while chunk := stream.read(_CHUNK):
                 out.write(chunk)
                 written += len(chunk)
-                progress(0.5 * written / max(size, 1), f"Saving {shown}…")
-        progress(0.5, f"Loading {shown}…")
+                progress(0.5 * written / max(size, 1), _("Saving {file}…", file=shown))
+        progress(0.5, _("Loading {file}…", file=shown))
         summary = ingest.ingest_file(store, target, installation=installation_id, display_name=shown,
                                      show_progress=False)
     except ingest.IngestError as error:
         return UploadResult(shown, error=str(error))
     except OSError as error:
-        return UploadResult(shown, error=f"{shown}: could not be saved for loading ({error.strerror or error})")
+        return UploadResult(shown, error=_("{file}: could not be saved for loading ({error})", file=shown,
+                                           error=error.strerror or error))
     finally:
         target.unlink(missing_ok=True)
-    progress(1.0, f"{shown} loaded")
+    progress(1.0, _("{file} loaded", file=shown))
     rejected = store.df("rejected_rows_of_import", import_id=summary.import_id) if summary.rejected else pd.DataFrame()
     return UploadResult(shown, summary, rejected=rejected)
 
@@ -100,14 +103,14 @@ def stations_of(store: Store, installation_id: str) -> pd.DataFrame:
 def _checked_zone(time_zone: str) -> str:
     time_zone = (time_zone or "").strip()
     if time_zone not in zoneinfo.available_timezones():
-        raise SourceError(f"{time_zone!r} is not a time zone name (e.g. Europe/Oslo)")
+        raise SourceError(_("{zone} is not a time zone name (e.g. Europe/Oslo)", zone=repr(time_zone)))
     return time_zone
 
 
 def _checked_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
-        raise SourceError("an installation needs a name of 1 to 100 characters")
+        raise SourceError(_("an installation needs a name of 1 to 100 characters"))
     return name
 
 
@@ -115,9 +118,9 @@ def create_installation(store: Store, name: str, time_zone: str = settings.DEFAU
     name, time_zone = _checked_name(name), _checked_zone(time_zone)
     installation_id = ingest.slug(name)
     if store.rows("installation_name_taken", installation_id=installation_id, installation_name=name):
-        raise SourceError(f"an installation named {name!r} exists already")
+        raise SourceError(_("an installation named {name} exists already", name=repr(name)))
     with store.transaction() as cur:
-        installation_id, _ = ingest.ensure_installation(cur, name, time_zone)
+        installation_id, _created = ingest.ensure_installation(cur, name, time_zone)
     return installation_id
 
 
@@ -125,7 +128,7 @@ def rename_installation(store: Store, installation_id: str, name: str) -> None:
     name = _checked_name(name)
     taken = [r[0] for r in store.rows("installation_name_taken", installation_id="", installation_name=name)]
     if any(t != installation_id for t in taken):
-        raise SourceError(f"another installation is named {name!r}")
+        raise SourceError(_("another installation is named {name}", name=repr(name)))
     with store.transaction() as cur:
         cur.execute(query_text("installation_rename"), {"installation_id": installation_id, "name": name})
 

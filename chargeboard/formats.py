@@ -128,6 +128,20 @@ def month(value: date | datetime | None, lang: str | None = None) -> str:
     return babel_dates.format_skeleton(_MONTH_SKELETON, value, locale=_locale(lang))
 
 
+def month_long(value: date | datetime | None, lang: str | None = None) -> str:
+    """oktober 2026 / October 2026 (a period's name in a sentence or a title)."""
+    if value is None:
+        return "—"
+    return babel_dates.format_skeleton("yMMMM", value, locale=_locale(lang))
+
+
+def month_name(value: date | datetime | None, lang: str | None = None) -> str:
+    """oktober / October (a month in a sentence, the year said elsewhere)."""
+    if value is None:
+        return "—"
+    return babel_dates.format_date(value, "LLLL", locale=_locale(lang))
+
+
 def clock(value: datetime | time | None, zone: str | None = None, lang: str | None = None) -> str:
     """21:20, in the installation's zone when given an aware datetime and a zone."""
     if value is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from chargeboard.i18n import _, ngettext
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -27,14 +28,21 @@ class Freshness:
 
 
 def ago(moment: datetime, now: datetime) -> str:
+    return _("{duration} ago", duration=duration(moment, now)) if not _just_now(moment, now) else _("just now")
+
+
+def _just_now(moment: datetime, now: datetime) -> bool:
+    return (now - moment).total_seconds() < 90
+
+
+def duration(moment: datetime, now: datetime) -> str:
+    """How long since `moment`: "12 minutes", "3 hours", "2 days"."""
     seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 90:
-        return "just now"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= 2 * size or unit == "minute":
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"  # unreachable: the loop returns at "minute"
+    if seconds >= 2 * 86400:
+        return ngettext("{n} day", "{n} days", seconds // 86400)
+    if seconds >= 2 * 3600:
+        return ngettext("{n} hour", "{n} hours", seconds // 3600)
+    return ngettext("{n} minute", "{n} minutes", seconds // 60)
 
 
 def _utc(value) -> datetime | None:
@@ -45,25 +53,29 @@ def data_freshness(store: Store, scope: Scope | None = None, now: datetime | Non
     now = now or datetime.now(UTC)
     last_import, last_sync = (_utc(v) for v in store.one("freshness_last_loads"))
     if last_sync is not None and (last_import is None or last_sync >= last_import):
-        text = f"Data synced {ago(last_sync, now)}"
+        text = _("Data synced {ago}", ago=ago(last_sync, now))
     elif last_import is not None:
-        text = f"Data: last import {ago(last_import, now)}"
+        text = _("Data: last import {ago}", ago=ago(last_import, now))
     else:
-        text = "No data loaded yet"
+        text = _("No data loaded yet")
     detailed = scope is None or scope.see_all
     problems = []
-    for _, provider, label, interval, created, error, started, success in store.rows("freshness_connections"):
+    for _id, provider, label, interval, created, error, started, success in store.rows("freshness_connections"):
         title = TITLES.get(provider, provider)
         expected = timedelta(minutes=int(interval))
         if error and started is not None:
-            problems.append(f"the last {label} sync failed {ago(_utc(started), now)}: {error}" if detailed
-                            else f"the last {title} sync failed")
+            problems.append(_("the last {connection} sync failed {ago}: {error}", connection=label,
+                              ago=ago(_utc(started), now), error=error) if detailed
+                            else _("the last {connection} sync failed", connection=title))
         elif now - (_utc(success) or _utc(created)) > 2 * expected:
-            since = f"for {ago(_utc(success), now).removesuffix(' ago')}" if success else "yet"
-            problems.append(f"no successful {label if detailed else title} sync {since} (expected every "
-                            f"{int(interval)} minutes)")
+            who = label if detailed else title
+            problems.append(_("no successful {connection} sync for {duration} (expected every {minutes} minutes)",
+                              connection=who, duration=duration(_utc(success), now), minutes=int(interval))
+                            if success else
+                            _("no successful {connection} sync yet (expected every {minutes} minutes)",
+                              connection=who, minutes=int(interval)))
     if not problems:
         return Freshness(text)
-    advice = "" if detailed else " The newest sessions may be missing."
+    advice = "" if detailed else " " + _("The newest sessions may be missing.")
     said = "; ".join(problems)
     return Freshness(text, said[0].upper() + said[1:] + "." + advice)

@@ -1,16 +1,17 @@
 """In-app help: the seed article's answers, adapted to Chargeboard, shown where people meet them.
 
 Every page uses these constants (markdown) rather than its own wording, so the answers stay the
-same everywhere. `help_expander`-style use on a page::
+same everywhere. They are English msgids (N_), translated where drawn; on a page::
 
-    with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE):
-        st.markdown(help.CANNOT_RETRIEVE_REPORTS)
+    widgets.help_expanders(help.CANNOT_RETRIEVE, help.WHY_NOT_ALL)
 """
 
 from __future__ import annotations
 
-CANNOT_RETRIEVE_REPORTS_TITLE = "I can not retrieve charger reports"
-CANNOT_RETRIEVE_REPORTS = """\
+from chargeboard.i18n import N_
+
+CANNOT_RETRIEVE_REPORTS_TITLE = N_("I can not retrieve charger reports")
+CANNOT_RETRIEVE_REPORTS = N_("""\
 The reasons may be as follows:
 
 1. **There is no charging history for the installation yet.** Open *Charge history* for an overview of
@@ -19,10 +20,10 @@ The reasons may be as follows:
    and look for the session. If the charger was offline during the session, the date it actually charged
    may differ from the date the charger cloud registered it (the *Registered* column). Try dating sessions
    by registration, or choose a wider period.
-"""
+""")
 
-REPORT_VS_METER_TITLE = "The report does not show the same as the electricity meter / invoice"
-REPORT_VS_METER = """\
+REPORT_VS_METER_TITLE = N_("The report does not show the same as the electricity meter / invoice")
+REPORT_VS_METER = N_("""\
 Every charging station logs the energy that the vehicle takes from that station.
 
 The report only shows what the vehicles consumed, not the overall consumption on the electricity meter.
@@ -30,10 +31,10 @@ If other devices or loads are connected to the same meter (lights, ventilation, 
 registers them but the charge report does not. The chargers themselves also use standby power:
 **about 4 kWh per charging station per month**. Where meter readings are loaded, the dashboard shows
 the difference split into *standby* and *rest* (everything else on the meter).
-"""
+""")
 
-SYSTEM_WAS_OFFLINE_TITLE = "The charging system was offline, and no charge sessions have been registered"
-SYSTEM_WAS_OFFLINE = """\
+SYSTEM_WAS_OFFLINE_TITLE = N_("The charging system was offline, and no charge sessions have been registered")
+SYSTEM_WAS_OFFLINE = N_("""\
 The charging stations still work when they are offline for longer periods, but it can affect the
 date and time you see in the charging history afterwards.
 
@@ -46,21 +47,28 @@ date and time you see in the charging history afterwards.
   became full; it needs internet to set the correct date and time. The system owner can record a
   corrected date for such a session on the *Data quality* page; the original is kept, and reports use the
   corrected date only when you choose *use corrected dates*.
-"""
+""")
 
-WHY_NOT_ALL_STATIONS_TITLE = "Why are not all charging stations in the report?"
-WHY_NOT_ALL_STATIONS = """\
+WHY_NOT_ALL_STATIONS_TITLE = N_("Why are not all charging stations in the report?")
+WHY_NOT_ALL_STATIONS = N_("""\
 A charging report only lists the charging stations that had an active charge session in the selected
 period. A station with no sessions is left out, not shown with 0, unless you switch on *Include those with
 no sessions*. The *Data quality* page lists stations that have been silent for 30 days.
-"""
+""")
 
-WHAT_EACH_RESIDENT_USED_TITLE = "How do I see what the different residents have used?"
-WHAT_EACH_RESIDENT_USED = """\
+WHAT_EACH_RESIDENT_USED_TITLE = N_("How do I see what the different residents have used?")
+WHAT_EACH_RESIDENT_USED = N_("""\
 The system owner sees the consumption of each user in *Charge reports* (consumption by user) and can
 export it to Excel to calculate what each resident pays. Each resident sees only their own charging on
 *My usage*; the installation's average there is anonymous and hidden when fewer than three residents charged.
-"""
+""")
+
+# (title, text) pairs, as pages pass them to widgets.help_expanders.
+CANNOT_RETRIEVE = (CANNOT_RETRIEVE_REPORTS_TITLE, CANNOT_RETRIEVE_REPORTS)
+VS_METER = (REPORT_VS_METER_TITLE, REPORT_VS_METER)
+WAS_OFFLINE = (SYSTEM_WAS_OFFLINE_TITLE, SYSTEM_WAS_OFFLINE)
+WHY_NOT_ALL = (WHY_NOT_ALL_STATIONS_TITLE, WHY_NOT_ALL_STATIONS)
+EACH_RESIDENT = (WHAT_EACH_RESIDENT_USED_TITLE, WHAT_EACH_RESIDENT_USED)
 
 ALL = (
     (CANNOT_RETRIEVE_REPORTS_TITLE, CANNOT_RETRIEVE_REPORTS),

@@ -8,26 +8,33 @@ from datetime import date
 import pandas as pd
 
 from chargeboard import memo, periods
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
 PAGE_SIZE = 50
 
 # The seed's own words for the two offline icons, shown as the legend of the table.
-# Plain-word badges rather than emoji: they read the same on every screen, projector and printout.
-OFFLINE_ICON = "OFFLINE"
-UNRELIABLE_ICON = "TIME?"
-VOID_ICON = "VOID"
+# Plain-word badges rather than emoji: they read the same on every screen, projector and printout
+# (and need no emoji font). English msgids, translated where shown (badge()).
+OFFLINE_ICON = N_("OFFLINE")
+UNRELIABLE_ICON = N_("TIME?")
+VOID_ICON = N_("VOID")
 LEGEND = {
-    OFFLINE_ICON: "The session happened while the charging station was offline. Even if the charging "
-                  "was performed offline, the date/time in the list is correct. The charger cloud "
-                  "registers the charge on the date and time when the station got the network back "
-                  "(shown as 'Registered').",
-    UNRELIABLE_ICON: "The charger was disconnected from the internet during the session, and the "
-                     "date/time is unlikely to be correct: the station was offline so long that its "
-                     "internal memory became full, and it needs internet to set the correct date and time.",
-    VOID_ICON: "Replaced by a corrected session: listed for reference, never counted.",
+    OFFLINE_ICON: N_("The session happened while the charging station was offline. Even if the charging "
+                     "was performed offline, the date/time in the list is correct. The charger cloud "
+                     "registers the charge on the date and time when the station got the network back "
+                     "(shown as 'Registered')."),
+    UNRELIABLE_ICON: N_("The charger was disconnected from the internet during the session, and the "
+                        "date/time is unlikely to be correct: the station was offline so long that its "
+                        "internal memory became full, and it needs internet to set the correct date and time."),
+    VOID_ICON: N_("Replaced by a corrected session: listed for reference, never counted."),
 }
+
+
+def badge(icon: str) -> str:
+    """A status badge in the reader's language (OFFLINE / FRAKOBLET)."""
+    return _(icon)
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,19 @@ class SessionFilter:
 
 # The history's filter on how a session reached the store (queries/history_rows.sql reads the keys).
 STATUS_FILTERS = {
-    "": "All sessions",
-    "offline": f"Charged offline ({OFFLINE_ICON})",
-    "unreliable": f"Time unreliable ({UNRELIABLE_ICON})",
-    "flagged": "Offline or time unreliable",
-    "clean": "Neither (online, reliable time)",
+    "": N_("All sessions"),
+    "offline": N_("Charged offline ({icon})"),
+    "unreliable": N_("Time unreliable ({icon})"),
+    "flagged": N_("Offline or time unreliable"),
+    "clean": N_("Neither (online, reliable time)"),
 }
+_STATUS_ICONS = {"offline": OFFLINE_ICON, "unreliable": UNRELIABLE_ICON}
+
+
+def status_filter_label(key: str) -> str:
+    """A status filter's name in the reader's language."""
+    icon = _STATUS_ICONS.get(key)
+    return _(STATUS_FILTERS[key], icon=badge(icon)) if icon else _(STATUS_FILTERS[key])
 
 
 @dataclass(frozen=True)
@@ -118,8 +132,8 @@ def totals(store: Store, scope: Scope, flt: SessionFilter) -> HistoryTotals:
 
 
 def status_icons(offline: bool, unreliable: bool, void: bool) -> str:
-    return " ".join(icon for icon, on in ((OFFLINE_ICON, offline), (UNRELIABLE_ICON, unreliable),
-                                          (VOID_ICON, void)) if on)
+    return " ".join(badge(icon) for icon, on in ((OFFLINE_ICON, offline), (UNRELIABLE_ICON, unreliable),
+                                                 (VOID_ICON, void)) if on)
 
 
 def page(store: Store, scope: Scope, flt: SessionFilter, page_no: int = 1, page_size: int = PAGE_SIZE) -> pd.DataFrame:

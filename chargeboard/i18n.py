@@ -127,8 +127,9 @@ def _(message: str, **values: object) -> str:
     return _fill(translations(current()).gettext(message), values)
 
 
-def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
-    """Singular or plural by n, in the active language; {n} is always available."""
+def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
+    """Singular or plural by n, in the active language; {n} is always available (pass n=
+    formats.integer(n) to show it grouped, "1 234")."""
     return _fill(translations(current()).ngettext(singular, plural, n), {"n": n, **values})
 
 

@@ -25,9 +25,10 @@ from functools import lru_cache
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, history, memo, periods, statements, theme
+from chargeboard import excel, formats, history, memo, periods, statements, theme
 from chargeboard.history import SessionFilter
-from chargeboard.scope import ROLE_TITLES, Scope
+from chargeboard.i18n import _
+from chargeboard.scope import Scope, role_title
 from chargeboard.store import Store
 
 MIN_RESIDENTS_FOR_AVERAGE = 5
@@ -129,37 +130,46 @@ def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
 def comparison_text(usage: MyUsage) -> str:
     avg = usage.average
     if avg.month_avg_kwh is None and avg.year_avg_kwh is None:
-        return (f"The installation's average is shown when at least {MIN_RESIDENTS_FOR_AVERAGE} residents "
-                "have charged in a complete month, so that no one's own figure can be worked out from it.")
+        return _("The installation's average is shown when at least {n} residents have charged in a complete "
+                 "month, so that no one's own figure can be worked out from it.", n=MIN_RESIDENTS_FOR_AVERAGE)
     month = last_complete_month(usage.today)
     own = dict(zip(usage.monthly["month"], usage.monthly["energy_kwh"], strict=True))
     parts = []
     if avg.month_avg_kwh is not None:
-        parts.append(f"in {month:%B %Y} you charged {own.get(month, Decimal(0)):,.0f} kWh; the average resident "
-                     f"{avg.month_avg_kwh:,.0f} kWh ({avg.month_residents} residents charged)")
+        parts.append(_("in {month} you charged {own} kWh; the average resident {average} kWh "
+                       "({residents} residents charged)", month=formats.month_long(month),
+                       own=formats.integer(own.get(month, Decimal(0))), average=formats.integer(avg.month_avg_kwh),
+                       residents=avg.month_residents))
     if avg.year_avg_kwh is not None:
         year_kwh = sum((kwh for m, kwh in own.items() if m.year == usage.today.year and m <= month), Decimal(0))
-        parts.append(f"from January to {month:%B} you charged {year_kwh:,.0f} kWh; the average resident "
-                     f"{avg.year_avg_kwh:,.0f} kWh ({avg.year_residents} residents charged)")
+        parts.append(_("from January to {month} you charged {own} kWh; the average resident {average} kWh "
+                       "({residents} residents charged)", month=formats.month_name(month),
+                       own=formats.integer(year_kwh), average=formats.integer(avg.year_avg_kwh),
+                       residents=avg.year_residents))
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 
 
 def monthly_title(usage: MyUsage) -> str:
     if not any(usage.monthly["energy_kwh"]):
-        return "No charging in the last 12 months"
+        return _("No charging in the last 12 months")
     best = usage.monthly.loc[usage.monthly["energy_kwh"].astype(float).idxmax()]
-    return f"You charged most in {best['month']:%B %Y}: {best['energy_kwh']:,.0f} kWh"
+    return _("You charged most in {month}: {energy} kWh", month=formats.month_long(best["month"]),
+             energy=formats.integer(best["energy_kwh"]))
 
 
 def monthly_chart(usage: MyUsage) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in usage.monthly["month"]]
     fig = go.Figure()
-    fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name="You", marker_color=theme.YOU,
-                customdata=usage.monthly["sessions"],
-                hovertemplate="%{x|%B %Y}: %{y:,.1f} kWh · %{customdata} sessions<extra></extra>")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    theme.style(fig, title=monthly_title(usage), x_title="Month", y_title="Energy (kWh)", height=340)
+    # The hover text is written here, in the reader's formats (plotly's month names are English).
+    hovers = [_("{month}: {energy} · {sessions} sessions", month=formats.month_long(m), energy=formats.kwh(e),
+                sessions=formats.integer(n))
+              for m, e, n in zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"],
+                                 strict=True)]
+    fig.add_bar(x=months, y=usage.monthly["energy_kwh"].astype(float), name=_("You"), marker_color=theme.YOU,
+                customdata=hovers, hovertemplate="%{customdata}<extra></extra>")
+    theme.month_axis(fig, months)
+    theme.style(fig, title=monthly_title(usage), x_title=_("Month"), y_title=_("Energy (kWh)"), height=340)
     fig.update_layout(margin={"t": 60, "l": 4, "r": 4, "b": 4}, showlegend=False)
     return fig
 
@@ -193,32 +203,38 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
     priced = [r[7] for r in session_rows if r[7] is not None]
     month_rows = [(m, int(s), e) for m, e, s in
                   zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"], strict=True)]
+    # Headers and notes in the reader's language; cells stay typed (numbers, dates).
     sheets = [
-        excel.Sheet("My sessions", [excel.Column("Start", "datetime"), excel.Column("End", "datetime"),
-                                    excel.Column("Registered", "datetime"), excel.Column("Duration (h)", "hours"),
-                                    excel.Column("Charging station", "text"), excel.Column("RFID tag", "text"),
-                                    excel.Column("Energy (kWh)", "kwh"), excel.Column(f"Cost ({currency})", "money"),
-                                    excel.Column("Status", "text")],
-                    session_rows, totals=("Total", None, None, None, None, None,
+        excel.Sheet(_("My sessions"), [excel.Column(_("Start"), "datetime"), excel.Column(_("End"), "datetime"),
+                                       excel.Column(_("Registered"), "datetime"),
+                                       excel.Column(_("Duration (h)"), "hours"),
+                                       excel.Column(_("Charging station"), "text"), excel.Column(_("RFID tag"), "text"),
+                                       excel.Column(_("Energy (kWh)"), "kwh"),
+                                       excel.Column(_("Cost ({currency})", currency=currency), "money"),
+                                       excel.Column(_("Status"), "text")],
+                    session_rows, totals=(_("Total"), None, None, None, None, None,
                                           sum((r[6] for r in session_rows), Decimal("0.000")),
                                           sum(priced, Decimal(0)) if priced else None, None)),
-        excel.Sheet("By month", [excel.Column("Month", "date"), excel.Column("Sessions", "int"),
-                                 excel.Column("Energy (kWh)", "kwh")], month_rows),
+        excel.Sheet(_("By month"), [excel.Column(_("Month"), "date"), excel.Column(_("Sessions"), "int"),
+                                    excel.Column(_("Energy (kWh)"), "kwh")], month_rows),
     ]
-    about = [("Report", "My usage: own charging sessions"),
-             ("Period", f"{first:%Y-%m-%d} to {usage.today:%Y-%m-%d}, installation's local time"),
-             ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), "
-                             f"role {ROLE_TITLES[scope.role]}"),
-             ("Rows limited to", "the sessions of your own user account"),
-             ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
-             ("Registered", "When the charger cloud registered the session; differs from Start when the "
-                            "charger was offline (OFFLINE). TIME? = the session's time is unlikely to be correct."),
-             ("Cost", "Each session priced exactly as the statements price it (the tariff in force, hour by "
-                      "hour), rounded to the øre; blank while no tariff covers it. A month's statement may differ "
-                      "from the sum of its sessions by an øre, as it rounds once.")]
+    about = [(_("Report"), _("My usage: own charging sessions")),
+             (_("Period"), _("{first} to {last}, installation's local time", first=formats.day(first),
+                             last=formats.day(usage.today))),
+             (_("Exported by"), f"{scope.display_name or scope.username} ({scope.username}), "
+                                f"{role_title(scope.role)}"),
+             (_("Rows limited to"), _("the sessions of your own user account")),
+             (_("Exported at (UTC)"), formats.moment(datetime.now(UTC))),
+             (_("Registered"), _("When the charger cloud registered the session; differs from Start when the "
+                                 "charger was offline ({offline}). {unreliable} = the session's time is unlikely "
+                                 "to be correct.", offline=history.badge(history.OFFLINE_ICON),
+                                 unreliable=history.badge(history.UNRELIABLE_ICON))),
+             (_("Cost"), _("Each session priced exactly as the statements price it (the tariff in force, hour by "
+                           "hour), rounded to the øre; blank while no tariff covers it. A month's statement may "
+                           "differ from the sum of its sessions by an øre, as it rounds once."))]
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about, page_header=(
-        scope.display_name or scope.username, "My usage", f"{first:%Y-%m-%d} – {usage.today:%Y-%m-%d}"))
+        scope.display_name or scope.username, _("My usage"), formats.period(first, usage.today)))
     name = f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="my usage",

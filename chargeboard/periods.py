@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chargeboard import settings
+from chargeboard import formats, i18n, settings
+from chargeboard.i18n import N_, _
 
-PRESETS = ("This month", "Last month", "This quarter", "Last quarter", "This year", "Last year",
-           "Last 12 months", "All time", "Custom")
+# English names (kept in a page's address); a widget shows them translated (format_func=_).
+PRESETS = (N_("This month"), N_("Last month"), N_("This quarter"), N_("Last quarter"), N_("This year"),
+           N_("Last year"), N_("Last 12 months"), N_("All time"), N_("Custom"))
 
 
 def local_today(time_zone: str = settings.DEFAULT_TIME_ZONE) -> date:
@@ -118,12 +120,14 @@ def label(date_from: date, date_to: date) -> str:
     """How a person names the period: "October 2026", "Q3 2026", "2025", "1–25 Nov 2026"."""
     if date_from.day == 1 and date_to == month_end(date_to):
         if (date_from.year, date_from.month) == (date_to.year, date_to.month):
-            return f"{date_from:%B %Y}"
+            return formats.month_long(date_from)
         if date_from == quarter_start(date_from) and date_to == add_months(date_from, 3) - timedelta(days=1):
-            return f"Q{(date_from.month - 1) // 3 + 1} {date_from.year}"
+            return _("Q{quarter} {year}", quarter=(date_from.month - 1) // 3 + 1, year=date_from.year)
         if (date_from.month, date_to.month, date_from.year) == (1, 12, date_to.year):
             return f"{date_from.year}"
-        return f"{date_from:%b %Y} – {date_to:%b %Y}"  # whole months
+        return f"{formats.month(date_from)} – {formats.month(date_to)}"  # whole months
+    if i18n.current() != "en":  # 01.11.2026–25.11.2026: the reader's own date format
+        return formats.period(date_from, date_to)
     if date_from.year == date_to.year:
         if date_from.month == date_to.month:
             return f"{date_from.day}–{date_to.day} {date_to:%b %Y}"
@@ -147,9 +151,9 @@ class Coverage:
     @property
     def reason(self) -> str:
         if self.first_data is None or self.first_data > self.date_to:
-            return f"no data for {label(self.date_from, self.date_to)}"
+            return _("no data for {period}", period=label(self.date_from, self.date_to))
         if self.first_data > self.date_from:
-            return f"data only from {self.first_data.day} {self.first_data:%b %Y}"
+            return _("data only from {day}", day=formats.day(self.first_data))
         if self.date_to > self.today:
-            return f"{label(self.date_from, self.date_to)} is not over yet"
+            return _("{period} is not over yet", period=label(self.date_from, self.date_to))
         return ""

@@ -6,14 +6,14 @@ likely means and what to do, in the plain style of the charger maker's help arti
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, settings, sync
+from chargeboard import excel, exports, formats, settings, sync
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -23,53 +23,79 @@ SILENT_DAYS = 30
 
 @dataclass(frozen=True)
 class Anomaly:
-    key: str        # queries/quality_<key>.sql
-    title: str
-    meaning: str    # what it likely means
-    action: str     # what to do
+    """One check. Its texts are English msgids, read translated (title, meaning, action)."""
+    key: str             # queries/quality_<key>.sql
+    title_msgid: str
+    meaning_msgid: str   # what it likely means
+    action_msgid: str    # what to do
     params: tuple[str, ...] = ()  # which of now / max_kw / max_hours / silent_days the query takes
+
+    @property
+    def title(self) -> str:
+        return _(self.title_msgid, **_text_values())
+
+    @property
+    def meaning(self) -> str:
+        return _(self.meaning_msgid, **_text_values())
+
+    @property
+    def action(self) -> str:
+        return _(self.action_msgid, **_text_values())
+
+
+def _text_values() -> dict:
+    return {"days": LONG_SESSION_HOURS // 24, "kw": formats.decimal(settings.MAX_CHARGER_KW, 0),
+            "silent_days": SILENT_DAYS}
 
 
 ANOMALIES = (
-    Anomaly("overlapping_sessions", "Overlapping sessions on one station",
-            "A charging station charges one car at a time, so two sessions on the same station should not "
-            "overlap. It usually means the station's clock was wrong for one of them (it was offline), or a "
-            "session was sent twice with different ids.",
-            "Open Charge history for the station and the dates. If one of the two has TIME?, give it a "
-            "corrected date below. If both look the same, ask the charger supplier which one is real."),
-    Anomaly("zero_kwh_sessions", "Sessions with 0 kWh",
-            "The car was plugged in but took no energy: it was already full, a timer in the car delayed "
-            "charging, or the charging was stopped at once. It does not affect anyone's bill.",
-            "Usually nothing. Many in a row on one station may mean the station or the cable is faulty: "
-            "ask the resident, or the charger supplier."),
-    Anomaly("long_sessions", f"Sessions longer than {LONG_SESSION_HOURS // 24} days",
-            "The car stayed plugged in for days (holiday, a car parked on its spot), or the session was "
-            "not closed because the station was offline when the car left.",
-            "Check the energy: if it is plausible the session is fine. If the station was offline, the end "
-            "time may be when it came back online.", ("max_hours",)),
-    Anomaly("energy_above_power", f"Energy above what the station can deliver ({settings.MAX_CHARGER_KW:g} kW "
-                                  "× duration)",
-            f"A charger delivers at most {settings.MAX_CHARGER_KW:g} kW, so this much energy cannot have been "
-            "charged in this time. The start or end time is wrong (the station's clock was not set), or the "
-            "energy reading is.",
-            "Compare with the electricity meter for the period. If the time is wrong, give the session a "
-            "corrected date; if the energy is wrong, ask the charger supplier.", ("max_kw",)),
-    Anomaly("future_sessions", "Sessions in the future",
-            "The station's clock was ahead when the session was recorded. The charging station needs internet "
-            "to be able to set the correct date and time.",
-            "Make sure the station is online. Give the session a corrected date so reports count it on the "
-            "right day (when you choose \"use corrected dates\").", ("now",)),
-    Anomaly("shared_tags", "A tag used by several users",
-            "One RFID tag (charging card) is recorded on more than one user: a couple sharing a car and a tag, "
-            "a lent tag, or a tag handed on to a new resident without being re-registered.",
-            "If the users share the bill, nothing to do. Otherwise register the tag to the right user in the "
-            "charger portal, so each one's report is right."),
-    Anomaly("silent_stations", f"Stations silent for {SILENT_DAYS} days",
-            "No session has been registered on the station for a month. It may be unused, broken, or "
-            "offline: the charging stations still work while offline, and their sessions arrive when they "
-            "get the network back.",
-            "Check that the station is online in the charger portal. If it was offline, its sessions will "
-            "appear later, registered on the day it came back.",
+    Anomaly("overlapping_sessions",
+            N_("Overlapping sessions on one station"),
+            N_("A charging station charges one car at a time, so two sessions on the same station should not "
+               "overlap. It usually means the station's clock was wrong for one of them (it was offline), or a "
+               "session was sent twice with different ids."),
+            N_("Open Charge history for the station and the dates. If one of the two has TIME?, give it a "
+               "corrected date below. If both look the same, ask the charger supplier which one is real.")),
+    Anomaly("zero_kwh_sessions",
+            N_("Sessions with 0 kWh"),
+            N_("The car was plugged in but took no energy: it was already full, a timer in the car delayed "
+               "charging, or the charging was stopped at once. It does not affect anyone's bill."),
+            N_("Usually nothing. Many in a row on one station may mean the station or the cable is faulty: "
+               "ask the resident, or the charger supplier.")),
+    Anomaly("long_sessions",
+            N_("Sessions longer than {days} days"),
+            N_("The car stayed plugged in for days (holiday, a car parked on its spot), or the session was "
+               "not closed because the station was offline when the car left."),
+            N_("Check the energy: if it is plausible the session is fine. If the station was offline, the end "
+               "time may be when it came back online."),
+            ("max_hours",)),
+    Anomaly("energy_above_power",
+            N_("Energy above what the station can deliver ({kw} kW × duration)"),
+            N_("A charger delivers at most {kw} kW, so this much energy cannot have been charged in this time. "
+               "The start or end time is wrong (the station's clock was not set), or the energy reading is."),
+            N_("Compare with the electricity meter for the period. If the time is wrong, give the session a "
+               "corrected date; if the energy is wrong, ask the charger supplier."),
+            ("max_kw",)),
+    Anomaly("future_sessions",
+            N_("Sessions in the future"),
+            N_("The station's clock was ahead when the session was recorded. The charging station needs internet "
+               "to be able to set the correct date and time."),
+            N_("Make sure the station is online. Give the session a corrected date so reports count it on the "
+               "right day (when you choose \"use corrected dates\")."),
+            ("now",)),
+    Anomaly("shared_tags",
+            N_("A tag used by several users"),
+            N_("One RFID tag (charging card) is recorded on more than one user: a couple sharing a car and a tag, "
+               "a lent tag, or a tag handed on to a new resident without being re-registered."),
+            N_("If the users share the bill, nothing to do. Otherwise register the tag to the right user in the "
+               "charger portal, so each one's report is right.")),
+    Anomaly("silent_stations",
+            N_("Stations silent for {silent_days} days"),
+            N_("No session has been registered on the station for a month. It may be unused, broken, or "
+               "offline: the charging stations still work while offline, and their sessions arrive when they "
+               "get the network back."),
+            N_("Check that the station is online in the charger portal. If it was offline, its sessions will "
+               "appear later, registered on the day it came back."),
             ("now", "silent_days")),
 )
 ANOMALY_BY_KEY = {a.key: a for a in ANOMALIES}
@@ -112,35 +138,18 @@ def sync_runs(store: Store, limit: int = 50) -> pd.DataFrame:
     return runs.drop(columns=["cloud_id", "installation_id"])
 
 
-# Column titles of the page's tables (one place; the queries' names are for code).
-COLUMN_TITLES = {
-    "station": "Station", "serial": "Serial number", "user_name": "User", "tag": "RFID tag",
-    "start_local": "Start", "registered_local": "Registered", "duration_h": "Duration (h)",
-    "energy_kwh": "Energy (kWh)", "max_possible_kwh": "Most possible (kWh)", "other_start_local": "Other start",
-    "other_user_name": "Other user", "other_energy_kwh": "Other energy (kWh)",
-    "overlap_minutes": "Overlap (minutes)", "sessions": "Sessions", "first_used": "First used",
-    "last_used": "Last used", "installation": "Installation", "last_session_local": "Last session",
-    "days_silent": "Days silent",
-}
-
-
 def rejected_rows(store: Store) -> pd.DataFrame:
     return store.df("quality_rejected_rows")
 
 
-def rejected_csv(store: Store) -> bytes:
-    """Rejected rows as CSV (UTF-8 with BOM so Excel opens it; cells neutralised against formulas)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["import", "file", "where", "reason", "raw"])
-    for import_id, file_name, _pos, location, reason, raw, *_ in store.rows("quality_rejected_rows"):
-        writer.writerow([import_id, *(_csv_safe(v) for v in (file_name, location, reason, raw))])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _csv_safe(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\x00") else text
+def rejected_csv(store: Store, dialect: str = exports.DEFAULT_CSV_DIALECT) -> bytes:
+    """Rejected rows as CSV in a dialect (the app: the reader's), cells neutralised against formulas."""
+    columns = [("import", N_("Import"), "int"), ("file", N_("File"), "text"), ("where", N_("Where"), "text"),
+               ("reason", N_("Reason"), "text"), ("raw", N_("Row as given"), "text")]
+    rows = ((import_id, file_name or "", location or "", reason or "", raw or "")
+            for import_id, file_name, _pos, location, reason, raw, *_rest in store.rows("quality_rejected_rows"))
+    text, _count = exports.write_csv(columns, rows, dialect)
+    return text.encode("utf-8")
 
 
 def _rejected_page_header(found) -> tuple[str, str, str]:

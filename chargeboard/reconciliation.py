@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from chargeboard import excel, freshness, periods, theme
+from chargeboard import excel, formats, freshness, periods, theme
+from chargeboard.i18n import N_, _
 from chargeboard.ingest import slug
-from chargeboard.scope import ROLE_TITLES, Scope
+from chargeboard.scope import Scope, role_title
 from chargeboard.store import Store
 
 DEFAULT_STANDBY_KWH_MONTH = Decimal("4")
@@ -35,20 +36,27 @@ KWH = Decimal("0.001")
 # The app's one colour per meaning (chargeboard/theme.py); the meter line is black: the reference.
 COLOURS = {"sessions": theme.ENERGY, "standby": theme.STANDBY, "rest": theme.REST, "meter": theme.BLACK}
 
-# The seed article's own explanations, shown as in-app help and in the export.
+# The seed article's own explanations, shown as in-app help and in the export (English msgids:
+# help_texts() gives them in the reader's language).
 HELP = [
-    ("What the chargers count", "All charging stations log and register the power that is consumed by the vehicle "
-     "from each individual charging station. The charger report only shows what is consumed by the vehicle, not "
-     "the overall power consumption on the electricity meter."),
-    ("Other loads", "If there are other devices / loads connected to the same electricity meter (lighting, "
+    (N_("What the chargers count"), N_("All charging stations log and register the power that is consumed by the "
+     "vehicle from each individual charging station. The charger report only shows what is consumed by the vehicle, "
+     "not the overall power consumption on the electricity meter.")),
+    (N_("Other loads"), N_("If there are other devices / loads connected to the same electricity meter (lighting, "
      "ventilation, door openers, heating cables), they are registered on the electricity meter, but not in the "
-     "charger report. They show here as the rest: other loads and losses."),
-    ("Standby", "The standby power consumption of a charging station is approx. 4 kWh per month. The meter counts "
-     "it; the sessions do not. It is estimated here per station, for the days the station was installed."),
-    ("Offline chargers", "Charging stations still work while offline, but their sessions reach the report only when "
-     "they get the network back; until then the meter has counted energy the sessions do not show yet."),
+     "charger report. They show here as the rest: other loads and losses.")),
+    (N_("Standby"), N_("The standby power consumption of a charging station is approx. 4 kWh per month. The meter "
+     "counts it; the sessions do not. It is estimated here per station, for the days the station was installed.")),
+    (N_("Offline chargers"), N_("Charging stations still work while offline, but their sessions reach the report "
+     "only when they get the network back; until then the meter has counted energy the sessions do not show yet.")),
 ]
-NEGATIVE_REST_CAUSES = (
+
+
+def help_texts() -> list[tuple[str, str]]:
+    return [(_(title), _(text)) for title, text in HELP]
+
+
+NEGATIVE_REST_CAUSES = N_(
     "The sessions and the standby estimate add up to more than the meter measured. Likely causes: "
     "a wrong meter tied to this installation (or chargers on another meter); a mistyped or misdated meter "
     "reading, or a meter replacement not marked as one; sessions dated in this period that drew their energy "
@@ -56,8 +64,12 @@ NEGATIVE_REST_CAUSES = (
     "neighbouring period, which makes this one look too high; a standby setting that is too high."
 )
 LARGE_REST_SHARE = Decimal("0.5")
-LARGE_REST_CAUSES = ("More than half of the meter's consumption is not explained by the sessions: missing "
-                     "sessions, offline sessions not yet uploaded, or large other loads on the same meter.")
+LARGE_REST_CAUSES = N_("More than half of the meter's consumption is not explained by the sessions: missing "
+                       "sessions, offline sessions not yet uploaded, or large other loads on the same meter.")
+# A line's flag is one of these English msgids (compared in code); shown translated (table_rows).
+NO_READINGS = N_("no meter readings around this period")
+NEGATIVE_REST = N_("NEGATIVE REST")
+LARGE_REST = N_("large rest")
 
 
 class ReconciliationError(ValueError):
@@ -118,11 +130,11 @@ class Line:
     def flag(self) -> str:
         rest = self.rest_kwh
         if rest is None:
-            return "no meter readings around this period"
+            return NO_READINGS
         if rest < 0:
-            return "NEGATIVE REST"
+            return NEGATIVE_REST
         if self.meter_kwh and rest / self.meter_kwh > LARGE_REST_SHARE:
-            return "large rest"
+            return LARGE_REST
         return ""
 
 
@@ -142,12 +154,12 @@ class Reconciliation:
     def notes(self) -> list[str]:
         out = []
         if any(line.rest_kwh is not None and line.rest_kwh < 0 for line in [*self.months, self.total]):
-            out.append(NEGATIVE_REST_CAUSES)
-        if any(line.flag == "large rest" for line in [*self.months, self.total]):
-            out.append(LARGE_REST_CAUSES)
+            out.append(_(NEGATIVE_REST_CAUSES))
+        if any(line.flag == LARGE_REST for line in [*self.months, self.total]):
+            out.append(_(LARGE_REST_CAUSES))
         if any(line.meter_kwh is None for line in self.months):
-            out.append("Some months have no meter figure: the readings do not reach both of their edges "
-                       "(the register is interpolated between readings, never extrapolated).")
+            out.append(_("Some months have no meter figure: the readings do not reach both of their edges "
+                         "(the register is interpolated between readings, never extrapolated)."))
         return out
 
 
@@ -156,7 +168,7 @@ class Reconciliation:
 def meter_series(rows) -> dict[str, list[MeterPoint]]:
     """Per meter, its readings with the cumulative consumption (replacements restart the register)."""
     series: dict[str, list[MeterPoint]] = {}
-    for meter_id, read_at, register, replacement, source, *_ in rows:
+    for meter_id, read_at, register, replacement, source, *_rest in rows:
         points = series.setdefault(meter_id, [])
         register = Decimal(register)
         if not points:
@@ -218,7 +230,7 @@ def reconcile(store: Store, scope: Scope, installation_id: str, date_from: date,
     found = next((i for i in installations(store) if i[0] == installation_id), None)
     if found is None:
         raise ReconciliationError(f"installation {installation_id!r} has no meter")
-    _, name, tz, meter_ids = found
+    _id, name, tz, meter_ids = found
     segments = month_segments(date_from, date_to)
     local_from = datetime.combine(date_from, time.min)
     local_to = datetime.combine(date_to + timedelta(days=1), time.min)
@@ -249,10 +261,11 @@ def reconcile(store: Store, scope: Scope, installation_id: str, date_from: date,
     for month, first, last in segments:
         n, kwh, offline, _unreliable = sessions.get(month, (0, Decimal("0.000"), 0, 0))
         month_days, stations, standby_days = standby.get(month, (1, 0, Decimal(0)))
-        label = f"{month:%b %Y}" + ("" if (first, last) == (month, _month_end(month)) else f" ({first:%d}–{last:%d})")
+        label = formats.month(month) + ("" if (first, last) == (month, _month_end(month))
+                                        else f" ({first:%d}–{last:%d})")
         months.append(Line(label, first, last, meter_between(first, last), int(n), Decimal(kwh),
                            (Decimal(standby_days) / month_days).quantize(KWH), int(stations), int(offline)))
-    total = Line("Total", date_from, date_to, meter_between(date_from, date_to),
+    total = Line(_("Total"), date_from, date_to, meter_between(date_from, date_to),
                  sum(m.sessions for m in months), sum((m.sessions_kwh for m in months), Decimal("0.000")),
                  sum((m.standby_kwh for m in months), Decimal("0.000")),
                  max((m.stations for m in months), default=0), sum(m.offline_sessions for m in months))
@@ -312,28 +325,29 @@ def all_installations_rows(recs: list[Reconciliation]) -> list[dict]:
     def row(label: str, line: Line) -> dict:
         return {"installation": label, "meter_kwh": line.meter_kwh, "sessions": line.sessions,
                 "sessions_kwh": line.sessions_kwh, "standby_kwh": line.standby_kwh, "stations": line.stations,
-                "rest_kwh": line.rest_kwh, "rest_pct": line.share(line.rest_kwh), "flag": line.flag}
+                "rest_kwh": line.rest_kwh, "rest_pct": line.share(line.rest_kwh), "flag": _(line.flag) if line.flag else ""}
     if not recs:
         return []
     meters = [r.total.meter_kwh for r in recs]
-    total = Line("All installations", recs[0].date_from, recs[0].date_to,
+    total = Line(_("All installations"), recs[0].date_from, recs[0].date_to,
                  None if None in meters else sum(meters, Decimal(0)), sum(r.total.sessions for r in recs),
                  sum((r.total.sessions_kwh for r in recs), Decimal("0.000")),
                  sum((r.total.standby_kwh for r in recs), Decimal("0.000")), sum(r.total.stations for r in recs),
                  sum(r.total.offline_sessions for r in recs))
-    return [row(r.installation, r.total) for r in recs] + [row("All installations", total)]
+    return [row(r.installation, r.total) for r in recs] + [row(_("All installations"), total)]
 
 
-# Column titles for people (the rows' keys are for code): the page and the workbook use them.
+# Column titles for people (the rows' keys are for code): the page and the workbook use them
+# (English msgids, translated where shown; no "% o…" in a msgid: gettext reads it as a %-format).
 COLUMN_TITLES = {
-    "period": "Month", "installation": "Installation", "meter_kwh": "Meter (kWh)", "sessions": "Sessions",
-    "sessions_kwh": "Chargers, sessions (kWh)", "sessions_pct": "Sessions (% of meter)",
-    "standby_kwh": "Standby estimate (kWh)", "standby_pct": "Standby (% of meter)",
-    "stations": "Stations installed", "rest_kwh": "Other loads and losses (kWh)",
-    "rest_pct": "Other (% of meter)", "flag": "Flag",
-    "edge": "Edge (local time)", "meter": "Meter", "reading_before": "Reading before",
-    "reading_after": "Reading after", "consumed_since_first_reading_kwh": "Consumed since first reading (kWh)",
-    "method": "Method",
+    "period": N_("Month"), "installation": N_("Installation"), "meter_kwh": N_("Meter (kWh)"),
+    "sessions": N_("Sessions"), "sessions_kwh": N_("Chargers, sessions (kWh)"),
+    "sessions_pct": N_("Sessions (share of meter)"), "standby_kwh": N_("Standby estimate (kWh)"),
+    "standby_pct": N_("Standby (share of meter)"), "stations": N_("Stations installed"),
+    "rest_kwh": N_("Other loads and losses (kWh)"), "rest_pct": N_("Other (share of meter)"), "flag": N_("Flag"),
+    "edge": N_("Edge (local time)"), "meter": N_("Meter"), "reading_before": N_("Reading before"),
+    "reading_after": N_("Reading after"), "consumed_since_first_reading_kwh": N_("Consumed since first reading (kWh)"),
+    "method": N_("Method"),
 }
 
 
@@ -359,7 +373,7 @@ def table_rows(rec: Reconciliation) -> list[dict]:
                 "sessions_kwh": line.sessions_kwh, "sessions_pct": line.share(line.sessions_kwh),
                 "standby_kwh": line.standby_kwh, "standby_pct": line.share(line.standby_kwh),
                 "stations": line.stations, "rest_kwh": line.rest_kwh, "rest_pct": line.share(line.rest_kwh),
-                "flag": line.flag}
+                "flag": _(line.flag) if line.flag else ""}
     return [row(m) for m in rec.months] + [row(rec.total)]
 
 
@@ -368,8 +382,9 @@ def readings_rows(rec: Reconciliation) -> list[dict]:
         if p is None:
             return "—"
         local = p.read_at.astimezone(ZoneInfo(rec.time_zone))
-        return f"{local:%Y-%m-%d %H:%M} · {p.register_kwh} kWh" + (" (new meter)" if p.replacement else "")
-    return [{"edge": f"{e.edge:%Y-%m-%d %H:%M}", "meter": e.meter_id, "reading_before": describe(e.before),
+        return f"{formats.moment(local)} · {formats.kwh(p.register_kwh, 3)}" + (
+            " " + _("(new meter)") if p.replacement else "")
+    return [{"edge": formats.moment(e.edge), "meter": e.meter_id, "reading_before": describe(e.before),
              "reading_after": describe(e.after),
              "consumed_since_first_reading_kwh": None if e.consumed is None else e.consumed.quantize(KWH),
              "method": e.method} for e in rec.edges]
@@ -378,28 +393,33 @@ def readings_rows(rec: Reconciliation) -> list[dict]:
 def chart(rec: Reconciliation) -> go.Figure:
     x = [m.date_from.replace(day=1) for m in rec.months]
     fig = go.Figure()
-    for key, title, values in (("sessions", "Chargers (sessions)", [m.sessions_kwh for m in rec.months]),
-                               ("standby", "Standby estimate", [m.standby_kwh for m in rec.months]),
-                               ("rest", "Other loads and losses", [m.rest_kwh for m in rec.months])):
+    for key, title, values in (("sessions", _("Chargers (sessions)"), [m.sessions_kwh for m in rec.months]),
+                               ("standby", _("Standby estimate"), [m.standby_kwh for m in rec.months]),
+                               ("rest", _("Other loads and losses"), [m.rest_kwh for m in rec.months])):
         fig.add_bar(x=x, y=[None if v is None else float(v) for v in values], name=title,
-                    marker_color=COLOURS[key], hovertemplate=f"{title}: %{{y:,.1f}} kWh<extra></extra>")
+                    marker_color=COLOURS[key], customdata=[f"{title}: {formats.kwh(v)}" for v in values],
+                    hovertemplate="%{customdata}<extra></extra>")
+    meter = _("Meter")
     fig.add_scatter(x=x, y=[None if m.meter_kwh is None else float(m.meter_kwh) for m in rec.months],
-                    name="Meter", mode="lines+markers", line={"color": COLOURS["meter"], "width": 3},
-                    hovertemplate="Meter: %{y:,.1f} kWh<extra></extra>")
+                    name=meter, mode="lines+markers", line={"color": COLOURS["meter"], "width": 3},
+                    customdata=[f"{meter}: {formats.kwh(m.meter_kwh)}" for m in rec.months],
+                    hovertemplate="%{customdata}<extra></extra>")
     fig.update_layout(barmode="relative")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return theme.style(fig, title=_chart_message(rec), x_title="Month", y_title="Energy (kWh)")
+    theme.month_axis(fig, x)
+    return theme.style(fig, title=_chart_message(rec), x_title=_("Month"), y_title=_("Energy (kWh)"))
 
 
 def _chart_message(rec: Reconciliation) -> str:
     """The chart's one message: how much of the metered energy the chargers explain."""
     metered = [m for m in rec.months if m.meter_kwh]
     if not metered:
-        return f"{rec.installation}: chargers per month (no meter readings for these months)"
+        return _("{installation}: chargers per month (no meter readings for these months)",
+                 installation=rec.installation)
     meter = sum(m.meter_kwh for m in metered)
     charged = sum(m.sessions_kwh for m in metered)
-    return (f"{rec.installation}: charging explains {float(charged / meter):.0%} of the meter's "
-            f"{float(meter):,.0f} kWh (months with readings)")
+    return _("{installation}: charging explains {share} of the meter's {energy} kWh (months with readings)",
+             installation=rec.installation, share=formats.percent(float(charged / meter), 0),
+             energy=formats.integer(float(meter)))
 
 
 def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = True) -> tuple[bytes, str]:
@@ -424,10 +444,10 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
              ("Meters", ", ".join(rec.meters)),
              ("Period", f"{rec.date_from:%Y-%m-%d} to {rec.date_to:%Y-%m-%d}, both days included, local time"),
              ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), "
-                             f"role {ROLE_TITLES[scope.role]}"),
+                             f"role {role_title(scope.role)}"),
              ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
              ("Data freshness", freshness.data_freshness(store, scope).line()),
-             *HELP, *[("Note", n) for n in rec.notes]]
+             *help_texts(), *[("Note", n) for n in rec.notes]]
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about, page_header=(
         rec.installation, "Meter reconciliation", f"{rec.date_from:%Y-%m-%d} – {rec.date_to:%Y-%m-%d}"))

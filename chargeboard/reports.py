@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import memo, periods, theme
+from chargeboard import formats, memo, periods, theme
 from chargeboard.history import SessionFilter
+from chargeboard.i18n import N_, _, ngettext
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
-GROUPINGS = {"station": "Charging station", "user": "User", "rfid": "RFID tag"}
-ATTRIBUTIONS = {"start": "session start", "registered": "date the charger cloud registered it"}
-DETAIL_TITLES = {"station": "Serial", "user": "E-mail", "rfid": "Last used by"}
+# English msgids (N_), translated where shown.
+GROUPINGS = {"station": N_("Charging station"), "user": N_("User"), "rfid": N_("RFID tag")}
+ATTRIBUTIONS = {"start": N_("session start"), "registered": N_("date the charger cloud registered it")}
+DETAIL_TITLES = {"station": N_("Serial"), "user": N_("E-mail"), "rfid": N_("Last used by")}
+# "by station" in a chart title, a grouping as a sentence names it.
+_BY = {"station": N_("by charging station"), "user": N_("by user"), "rfid": N_("by RFID tag")}
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,11 @@ class Report:
 
 
 def dated_by_registration_note(sessions: int, kwh: Decimal) -> str:
-    return (f"{sessions:,} session{'s' if sessions != 1 else ''} ({kwh:,.3f} kWh) had an impossible start time "
-            "from a charger whose clock was unreliable, and are counted on the date the charger cloud "
-            "registered them.")
+    return ngettext("{n} session ({energy} kWh) had an impossible start time from a charger whose clock was "
+                    "unreliable, and is counted on the date the charger cloud registered it.",
+                    "{n} sessions ({energy} kWh) had an impossible start time from a charger whose clock was "
+                    "unreliable, and are counted on the date the charger cloud registered them.",
+                    sessions, n=formats.integer(sessions), energy=formats.decimal(kwh, 3))
 
 
 def exact_kwh(values) -> Decimal:
@@ -123,40 +130,56 @@ def monthly_table(report: Report) -> pd.DataFrame:
     return wide.sort_values("total", ascending=False).reset_index(drop=True)
 
 
+def monthly_table_shown(report: Report) -> pd.DataFrame:
+    """monthly_table as a reader sees it: months named in their language ("okt. 2026"), the name
+    column titled by the grouping, the total's unit said."""
+    wide = monthly_table(report)
+    names = {c: formats.month(date.fromisoformat(f"{c}-01")) for c in wide.columns if c not in ("name", "total")}
+    return wide.rename(columns={"name": _(GROUPINGS[report.request.by]), "total": _("Total (kWh)"), **names})
+
+
 def entity_chart(report: Report) -> go.Figure:
-    by = GROUPINGS[report.request.by].lower()
+    by = _(_BY[report.request.by])
     rows = report.rows.sort_values("energy_kwh", ascending=True)
     fig = go.Figure(go.Bar(x=rows["energy_kwh"].astype(float), y=rows["name"], orientation="h",
-                           marker_color=theme.ENERGY, hovertemplate="%{y}: %{x:,.3f} kWh<extra></extra>"))
+                           marker_color=theme.ENERGY, customdata=[formats.kwh(v, 3) for v in rows["energy_kwh"]],
+                           hovertemplate="%{y}: %{customdata}<extra></extra>"))
     top = report.rows.iloc[0] if len(report.rows) else None
-    finding = (f"{top['name']} charged the most: {float(top['energy_kwh']):,.0f} kWh of "
-               f"{float(report.totals.energy_kwh):,.0f}" if top is not None and report.totals.sessions else "No charging")
-    return theme.style(fig, title=f"{finding} · by {by}, {report.request.period_label}",
-                       x_title="Energy (kWh)", y_title="", height=max(320, 26 * len(rows) + 120))
+    finding = (_("{name} charged the most: {energy} kWh of {total}", name=top["name"],
+                 energy=formats.integer(float(top["energy_kwh"])),
+                 total=formats.integer(float(report.totals.energy_kwh)))
+               if top is not None and report.totals.sessions else _("No charging"))
+    return theme.style(fig, title=f"{finding} · {by}, {report.request.period_label}",
+                       x_title=_("Energy (kWh)"), y_title="", height=max(320, 26 * len(rows) + 120))
 
 
 def monthly_chart(report: Report, top: int = len(theme.CATEGORICAL) - 1) -> go.Figure:
     """Stacked monthly bars; beyond the `top` largest entities the rest is one 'others' band
     (grey). No colour repeats within the chart: `top` is at most the categorical colours."""
     top = min(top, len(theme.CATEGORICAL))
-    by = GROUPINGS[report.request.by].lower()
+    by = _(_BY[report.request.by])
     data = report.monthly.copy()
     fig = go.Figure()
-    title = f"Energy per month by {by}, {report.request.period_label}"
+    title = _("Energy per month {by}, {period}", by=by, period=report.request.period_label)
+    others = _("others")
     if not data.empty:
         names = dict(zip(report.rows["key"], report.rows["name"], strict=True))
         order = list(report.rows["key"][:top])
-        data["band"] = [names.get(k, k) if k in order else "others" for k in data["key"]]
+        data["band"] = [names.get(k, k) if k in order else others for k in data["key"]]
         bands = data.groupby(["band", "month"], as_index=False)["energy_kwh"].sum()
-        shown = [names.get(k, k) for k in order] + (["others"] if "others" in set(bands["band"]) else [])
+        shown = [names.get(k, k) for k in order] + ([others] if others in set(bands["band"]) else [])
         for band, colour in zip(shown, [*theme.CATEGORICAL[:len(order)], theme.GREY], strict=False):
             part = bands[bands["band"] == band]
             # The name is fed in as a trace property (escaped by theme.style), never into the template.
             fig.add_bar(x=part["month"], y=part["energy_kwh"].astype(float), name=band, marker_color=colour,
-                        hovertemplate="%{fullData.name}: %{y:,.3f} kWh<extra></extra>")
+                        customdata=[f"{formats.month_long(m)}: {formats.kwh(v, 3)}"
+                                    for m, v in zip(part["month"], part["energy_kwh"], strict=True)],
+                        hovertemplate="%{fullData.name} · %{customdata}<extra></extra>")
         per_month = data.groupby("month")["energy_kwh"].sum()
         busiest = per_month.idxmax()
-        title = f"{busiest:%B %Y} was the busiest month: {float(per_month.max()):,.0f} kWh · {title}"
+        found = _("{month} was the busiest month: {energy} kWh", month=formats.month_long(busiest),
+                  energy=formats.integer(float(per_month.max())))
+        title = f"{found[0].upper()}{found[1:]} · {title}"
+        theme.month_axis(fig, sorted(set(data["month"])))
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return theme.style(fig, title=title, x_title="Month", y_title="Energy (kWh)")
+    return theme.style(fig, title=title, x_title=_("Month"), y_title=_("Energy (kWh)"))

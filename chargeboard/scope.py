@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chargeboard.i18n import N_, _
+
 RESIDENT = "resident"
 CHARGER_OWNER = "charger_owner"
 SYSTEM_OWNER = "system_owner"
 ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
-ROLE_TITLES = {RESIDENT: "Resident", CHARGER_OWNER: "Charger owner", SYSTEM_OWNER: "System owner"}
+# English msgids; role_title gives the reader's (Zaptec's own Norwegian: bruker, eier, systemeier).
+ROLE_TITLES = {RESIDENT: N_("Resident"), CHARGER_OWNER: N_("Charger owner"), SYSTEM_OWNER: N_("System owner")}
+
+
+def role_title(role: str) -> str:
+    return _(ROLE_TITLES[role])
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
+from chargeboard import formats
+
 # --- Okabe–Ito -------------------------------------------------------------------------------
 BLACK = "#000000"
 ORANGE = "#E69F00"
@@ -127,6 +129,7 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
                 "font": {"color": CHART_TEXT}},
         # Hover text on white, not on the trace's colour (dark text on sky blue is 4.2:1).
         hoverlabel={"font": {"size": size, "color": CHART_TEXT}, "bgcolor": CHART_BACKGROUND},
+        separators=formats.plotly_separators(),  # 7 148,5 / 7,148.5 in ticks and hovers
     )
     if height is not None:
         fig.update_layout(height=round(height * (1.3 if present else 1.0)))
@@ -139,6 +142,13 @@ def style(fig: go.Figure, *, title: str, x_title: str | None = None, y_title: st
     fig.update_xaxes(showgrid=False, linecolor=TICK_COLOUR, ticks="outside", **ticks)
     fig.update_yaxes(gridcolor="#D9D9D9" if present else "#E5E5E5", zerolinecolor=TICK_COLOUR, **ticks)
     return fig
+
+
+def month_axis(fig: go.Figure, months) -> None:
+    """Month ticks as the reader writes them ("okt. 2026" / "Oct 2026"): plotly's own month
+    names are English, so each tick is labelled from formats.month."""
+    months = list(months)
+    fig.update_xaxes(tickvals=months, ticktext=[formats.month(m) for m in months])
 
 
 def plotly_config(file_stem: str, present: bool = False) -> dict:

@@ -26,7 +26,8 @@ import jwt
 import streamlit as st
 
 from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, SYSTEM_OWNER, Scope
+from chargeboard.i18n import N_, _
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
 from chargeboard.store import Store, StoreLocked, open_store
 
 ALL_ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
@@ -35,7 +36,7 @@ ALL_ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
 @dataclass(frozen=True)
 class PageSpec:
     file: str          # path under the project root
-    title: str
+    title: str         # an English msgid (N_), translated where drawn (title_for)
     icon: str
     roles: tuple[str, ...]
 
@@ -45,16 +46,16 @@ class PageSpec:
 PAGES = (
     # The first page offered to a role is where it lands: residents (and charger owners) on My usage,
     # the system owner on the board dashboard.
-    PageSpec("pages/my_usage.py", "My usage", ":material/person:", (RESIDENT, CHARGER_OWNER)),
-    PageSpec("pages/dashboard.py", "Board dashboard", ":material/monitoring:", (CHARGER_OWNER, SYSTEM_OWNER)),
-    PageSpec("pages/history.py", "Charge history", ":material/history:", ALL_ROLES),
-    PageSpec("pages/reports.py", "Charge reports", ":material/bar_chart:", ALL_ROLES),
-    PageSpec("pages/data_quality.py", "Data quality", ":material/fact_check:", (SYSTEM_OWNER,)),
-    PageSpec("pages/reconciliation.py", "Meter reconciliation", ":material/balance:", (SYSTEM_OWNER,)),
-    PageSpec("pages/statements.py", "Statements", ":material/receipt_long:", ALL_ROLES),
-    PageSpec("pages/tariffs.py", "Tariffs", ":material/sell:", (SYSTEM_OWNER,)),
-    PageSpec("pages/data_sources.py", "Data sources", ":material/cloud_sync:", (SYSTEM_OWNER,)),
-    PageSpec("pages/accounts.py", "Accounts", ":material/manage_accounts:", (SYSTEM_OWNER,)),
+    PageSpec("pages/my_usage.py", N_("My usage"), ":material/person:", (RESIDENT, CHARGER_OWNER)),
+    PageSpec("pages/dashboard.py", N_("Board dashboard"), ":material/monitoring:", (CHARGER_OWNER, SYSTEM_OWNER)),
+    PageSpec("pages/history.py", N_("Charge history"), ":material/history:", ALL_ROLES),
+    PageSpec("pages/reports.py", N_("Charge reports"), ":material/bar_chart:", ALL_ROLES),
+    PageSpec("pages/data_quality.py", N_("Data quality"), ":material/fact_check:", (SYSTEM_OWNER,)),
+    PageSpec("pages/reconciliation.py", N_("Meter reconciliation"), ":material/balance:", (SYSTEM_OWNER,)),
+    PageSpec("pages/statements.py", N_("Statements"), ":material/receipt_long:", ALL_ROLES),
+    PageSpec("pages/tariffs.py", N_("Tariffs"), ":material/sell:", (SYSTEM_OWNER,)),
+    PageSpec("pages/data_sources.py", N_("Data sources"), ":material/cloud_sync:", (SYSTEM_OWNER,)),
+    PageSpec("pages/accounts.py", N_("Accounts"), ":material/manage_accounts:", (SYSTEM_OWNER,)),
 )
 
 _scope_of_this_run: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("scope", default=None)
@@ -105,9 +106,9 @@ def _store_notices(scope: Scope) -> None:
     except StoreLocked:
         return
     if detached:
-        st.error(f"Chargeboard: {detached}.")
+        st.error(_("Chargeboard: {problem}.", problem=detached))
     if _handover_problem and scope.role == SYSTEM_OWNER:
-        st.warning(f"Chargeboard: {_handover_problem}")
+        st.warning(_("Chargeboard: {problem}", problem=_handover_problem))
 
 
 _LOGIN = "chargeboard_login"  # session state: (username, session_version) of this browser session
@@ -115,7 +116,7 @@ _LOGOUT_REQUESTED = "chargeboard_logout_requested"
 # The page (and its filters) a visitor asked for before logging in: the login's own run stops
 # before st.navigation knows the page, so after the login the navigation switches to it once.
 _WANTED_PAGE = "chargeboard_wanted_page"
-_FORM_NAME = "Chargeboard — log in"
+_FORM_NAME = N_("Chargeboard — log in")
 log = logging.getLogger("chargeboard.web")
 
 
@@ -215,24 +216,24 @@ def _first_start(path: Path) -> None:
     """No system owner yet: whoever has the console's setup token creates one. The form is gone
     once a system owner exists."""
     expected = _setup_token()["token"]
-    st.title("Chargeboard — create the system owner")
-    st.info("This store has no accounts yet. Paste the setup token printed on the server's console, "
-            "or run `python -m chargeboard user add NAME --role system_owner` on the server.")
+    st.title(_("Chargeboard — create the system owner"))
+    st.info(_("This store has no accounts yet. Paste the setup token printed on the server's console, "
+              "or run `python -m chargeboard user add NAME --role system_owner` on the server."))
     with st.form("first_start"):
-        token = st.text_input("Setup token", type="password")
-        username = st.text_input("Username (lower case)")
-        name = st.text_input("Name")
-        email = st.text_input("E-mail")
-        password = st.text_input("New password", type="password")
-        repeated = st.text_input("Repeat the password", type="password")
-        submitted = st.form_submit_button("Create the system owner")
+        token = st.text_input(_("Setup token"), type="password")
+        username = st.text_input(_("Username (lower case)"))
+        name = st.text_input(_("Name"))
+        email = st.text_input(_("E-mail"))
+        password = st.text_input(_("New password"), type="password")
+        repeated = st.text_input(_("Repeat the password"), type="password")
+        submitted = st.form_submit_button(_("Create the system owner"))
     if not submitted:
         st.stop()
     if not accounts.token_matches(expected, token):
-        st.error("That is not the setup token printed on the server's console.")
+        st.error(_("That is not the setup token printed on the server's console."))
         st.stop()
     if password != repeated:
-        st.error("The two passwords differ.")
+        st.error(_("The two passwords differ."))
         st.stop()
     try:
         accounts.create_first_system_owner(username, name=name, email=email, password=password, path=path)
@@ -261,12 +262,12 @@ def _warm_up() -> None:
 
 def _login_form(path: Path, form: Any) -> accounts.Account:
     with form.container(), st.form("login"):
-        st.subheader(_FORM_NAME)
+        st.subheader(_(_FORM_NAME))
         if done := st.session_state.get("chargeboard_setup_done"):
-            st.success(f"System owner {done} created: log in.")
-        username = st.text_input("Username", autocomplete="off")
-        password = st.text_input("Password", type="password", autocomplete="off")
-        submitted = st.form_submit_button("Login")
+            st.success(_("System owner {username} created: log in.", username=done))
+        username = st.text_input(_("Username"), autocomplete="off")
+        password = st.text_input(_("Password"), type="password", autocomplete="off")
+        submitted = st.form_submit_button(_("Login"))
     if not submitted or not username:
         _warm_up()
         st.stop()
@@ -282,25 +283,28 @@ def _login_form(path: Path, form: Any) -> accounts.Account:
 
 
 def _login() -> Scope:
-    # Until we know who it is, speak the browser's language.
-    i18n.activate(i18n.from_accept_language(st.context.headers.get("Accept-Language")))
     # Placeholders for the login form and the cookie script, drawn in every run (empty after the
     # login): every element after them keeps its place from the login's run to the next, so a
     # page drawn in the login's own run keeps its state (an open tab, say) on the first click.
     form_slot, cookie_slot = st.empty(), st.sidebar.empty()
+    path = settings.auth_path()
+    try:
+        config, config_error = accounts.load_config(path), None
+    except accounts.AccountsFileError as error:
+        config, config_error = None, error
+    # Until we know who it is, speak the browser's language; a browser that names none of ours
+    # reads the store's default.
+    i18n.activate(i18n.from_accept_language(
+        st.context.headers.get("Accept-Language"),
+        fallback=accounts.default_language(config) if config is not None else i18n.DEFAULT_LANGUAGE))
     try:
         key = secrets.cookie_key()
     except secrets.SecretError as error:
-        st.error(f"Chargeboard cannot start: {error}")
+        st.error(_("Chargeboard cannot start: {error}", error=error))
         st.stop()
-    path = settings.auth_path()
-    try:
-        config = accounts.load_config(path)
-    except accounts.AccountsFileError as error:
-        if path.exists():
-            st.error(f"Chargeboard cannot start: {error}")
-            st.stop()
-        config = None
+    if config_error is not None and path.exists():
+        st.error(_("Chargeboard cannot start: {error}", error=config_error))
+        st.stop()
     if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
         _first_start(path)
     jar = _cookie_jar(config, cookie_slot)
@@ -327,14 +331,14 @@ def _login() -> Scope:
     try:
         store = app_store()
     except StoreLocked:
-        st.warning("The store is busy loading a feed; try again in a moment.")
+        st.warning(_("The store is busy loading a feed; try again in a moment."))
         st.stop()
     scope = accounts.scope_for(account, store)
     with st.sidebar:
-        st.caption(f"Logged in as **{account.name}** · {ROLE_TITLES[account.role]}")
+        st.caption(_("Logged in as **{name}** · {role}", name=account.name, role=role_title(account.role)))
         # Not the library's own button: its key "logout" is also the library's session-state
         # flag (setting it then fails), and it logs out only after this run drew the page.
-        st.button("Log out", key="chargeboard_logout", on_click=_request_logout)
+        st.button(_("Log out"), key="chargeboard_logout", on_click=_request_logout)
         fresh = freshness.data_freshness(store, scope)  # how fresh the data is, on every page
         if fresh.warning:
             st.warning(fresh.line(), icon=":material/sync_problem:")
@@ -358,15 +362,15 @@ def _language_picker(account: accounts.Account, path: Path) -> None:
 def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, key: str) -> None:
     """Everyone changes their own password here. Every other login of the account ends; this
     browser session stays logged in with the new version (and a new cookie)."""
-    with st.expander("Change my password"), st.form("own_password", clear_on_submit=True):
-        current = st.text_input("Current password", type="password")
-        new = st.text_input("New password", type="password")
-        repeated = st.text_input("Repeat the new password", type="password")
-        submitted = st.form_submit_button("Change password")
+    with st.expander(_("Change my password")), st.form("own_password", clear_on_submit=True):
+        current = st.text_input(_("Current password"), type="password")
+        new = st.text_input(_("New password"), type="password")
+        repeated = st.text_input(_("Repeat the new password"), type="password")
+        submitted = st.form_submit_button(_("Change password"))
     if not submitted:
         return
     if new != repeated:
-        st.sidebar.error("The two new passwords differ.")
+        st.sidebar.error(_("The two new passwords differ."))
         return
     try:
         accounts.change_own_password(account.username, current, new, path)
@@ -376,7 +380,7 @@ def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, ke
     changed = accounts.find_account(account.username, path)
     st.session_state[_LOGIN] = (changed.username, changed.session_version)
     jar.set(_cookie_token(changed, key, jar.cookie_expiry_days))
-    st.sidebar.success("Password changed; your other logins have ended.")
+    st.sidebar.success(_("Password changed; your other logins have ended."))
 
 
 def _login_or_error_line() -> Scope:
@@ -386,7 +390,8 @@ def _login_or_error_line() -> Scope:
     except Exception:
         error_id = uuid.uuid4().hex[:8]
         log.exception("login failed with error id %s", error_id)
-        st.error(f"Chargeboard could not log you in (error id {error_id}); the server's log has the details.")
+        st.error(_("Chargeboard could not log you in (error id {error_id}); the server's log has the details.",
+                   error_id=error_id))
         st.stop()
         raise  # not reached: st.stop() ends the run
 
@@ -407,7 +412,7 @@ def guard(page_file: str | None = None) -> Scope:
     if page_file is not None:
         spec = page_spec(page_file)
         if spec is None or scope.role not in spec.roles:
-            st.error("This page is not available to your role.")
+            st.error(_("This page is not available to your role."))
             st.stop()
         if run_directly:
             _run_as_app(page_file, scope)
@@ -435,7 +440,7 @@ def pages_for(scope: Scope) -> list[PageSpec]:
 
 
 # A page a role reads under another name: a charger owner's dashboard is about his own stations.
-ROLE_PAGE_TITLES = {(CHARGER_OWNER, "pages/dashboard.py"): "My charging stations"}
+ROLE_PAGE_TITLES = {(CHARGER_OWNER, "pages/dashboard.py"): N_("My charging stations")}
 
 # On a phone the sidebar lies over the page: close it once a page is chosen in it. A constant
 # script of ours (no input in it); Streamlit's own page menu does the same, its page links do not.
@@ -454,7 +459,8 @@ _CLOSE_MENU_ON_PHONE = """<script>
 
 
 def title_for(spec: PageSpec, role: str) -> str:
-    return ROLE_PAGE_TITLES.get((role, spec.file), spec.title)
+    """The page's title for the role, in the reader's language."""
+    return _(ROLE_PAGE_TITLES.get((role, spec.file), spec.title))
 
 
 def run_navigation(scope: Scope) -> None:

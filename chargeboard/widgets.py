@@ -4,12 +4,16 @@ Their values are kept in the page's address (query string): see from_url / to_ur
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from chargeboard import exports, history, periods
+from chargeboard import exports, formats, history, i18n, periods
 from chargeboard.history import SessionFilter
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -26,16 +30,21 @@ def period(key: str, default_preset: str, left, right, presets: tuple[str, ...] 
     """A period preset (or custom dates, both included) in `left`, the dates it means in `right`.
     "All time" starts at `first_day`, the first session in scope. URL: ?period=…(&dates=…&dates=…)."""
     today = periods.local_today()
-    preset = left.selectbox("Period", presets, index=presets.index(default_preset), key=key, bind=URL)
+    # The options are the presets' names in the reader's language (as the address keeps them:
+    # Streamlit binds a widget's shown text); the code goes on with the English name.
+    shown = {_(p): p for p in presets}
+    preset = shown[left.selectbox(_("Period"), list(shown), index=presets.index(default_preset), key=key,
+                                  bind=URL)]
     if preset != "Custom":
         date_from, date_to = periods.preset_range(preset, today, first_day)
-        right.markdown(f"**{periods.label(date_from, date_to)}** · {date_from:%d %b %Y} – {date_to:%d %b %Y} "
-                       "(installation's local time)")
+        right.markdown(_("**{label}** · {first} – {last} (installation's local time)",
+                         label=periods.label(date_from, date_to), first=formats.day(date_from),
+                         last=formats.day(date_to)))
         return date_from, date_to
     default = default_range or periods.preset_range(default_preset if default_preset != "Custom" else "This month",
                                                     today, first_day)
-    picked = right.date_input("From – to (both days included)", default, key=f"{key}_dates",
-                              format="YYYY-MM-DD", bind=URL)
+    picked = right.date_input(_("From – to (both days included)"), default, key=f"{key}_dates",
+                              format=date_input_format(), bind=URL)
     # While a range is being picked the widget holds one date: use it for both ends until then.
     return (picked[0], picked[-1]) if isinstance(picked, tuple | list) and picked else default
 
@@ -49,24 +58,26 @@ def session_filter(store: Store, scope: Scope, default_preset: str = "This month
         first, second = st.columns([1, 2])
         date_from, date_to = period("period", default_preset, first, second, first_day=history.first_day(store, scope))
         cols = st.columns(4)
-        installations = cols[0].multiselect("Installation", list(options.installations),
+        installations = cols[0].multiselect(_("Installation"), list(options.installations),
                                             format_func=options.installations.get, key="installation", bind=URL,
-                                            placeholder="All installations")
+                                            placeholder=_("All installations"))
         station_choices = options.stations_of(installations) if installations else tuple(options.stations)
-        stations = cols[1].multiselect("Charging station", list(station_choices), key="station", bind=URL,
-                                       format_func=lambda s: _station_label(options, s), placeholder="All stations")
-        users = cols[2].multiselect("User", list(options.users), format_func=options.users.get,
-                                    key="user", bind=URL, placeholder="All users")
-        tags = cols[3].multiselect("RFID tag", list(options.tags), format_func=options.tags.get,
-                                   key="tag", bind=URL, placeholder="All tags")
+        stations = cols[1].multiselect(_("Charging station"), list(station_choices), key="station", bind=URL,
+                                       format_func=lambda s: _station_label(options, s),
+                                       placeholder=_("All stations"))
+        users = cols[2].multiselect(_("User"), list(options.users), format_func=options.users.get,
+                                    key="user", bind=URL, placeholder=_("All users"))
+        tags = cols[3].multiselect(_("RFID tag"), list(options.tags), format_func=options.tags.get,
+                                   key="tag", bind=URL, placeholder=_("All tags"))
         status, include_void = "", False
         if offer_status or offer_void:
             left, right = st.columns(2)
             if offer_status:
-                status = left.selectbox("Offline or unreliable time", list(history.STATUS_FILTERS),
-                                        format_func=history.STATUS_FILTERS.get, key="status", bind=URL)
+                status = left.selectbox(_("Offline or unreliable time"), list(history.STATUS_FILTERS),
+                                        format_func={k: history.status_filter_label(k) for k in history.STATUS_FILTERS}.get,
+                                        key="status", bind=URL)
             if offer_void:
-                include_void = right.toggle("Also list sessions replaced by a corrected one (never counted)",
+                include_void = right.toggle(_("Also list sessions replaced by a corrected one (never counted)"),
                                             key="void", bind=URL)
     # Installations narrow to their stations; chosen stations narrow further (always inside them).
     stations = [s for s in stations if s in station_choices]
@@ -97,22 +108,142 @@ HISTORY_BUILT_WITH_PAGE = 5_000
 def history_download(store: Store, scope: Scope, flt: SessionFilter, sessions: int) -> None:
     """The charge history as Excel (CSV beyond what a sheet holds), in scope and filtered."""
     as_excel = exports.fits_excel(sessions)
-    build = exports.history_workbook if as_excel else exports.history_csv
-    label = f"Download this history ({'Excel' if as_excel else 'CSV'})"
+    build = exports.history_workbook if as_excel else functools.partial(exports.history_csv, dialect=csv_dialect())
+    label = _("Download this history (Excel)") if as_excel else _("Download this history (CSV)")
     if not as_excel:
-        st.warning(f"{sessions:,} sessions are more than an Excel sheet holds "
-                   f"({exports.excel.MAX_DATA_ROWS:,} rows): download them as CSV, or choose a shorter period.")
-    wanted = (flt, scope)
+        st.warning(_("{sessions} sessions are more than an Excel sheet holds ({rows} rows): download them "
+                     "as CSV, or choose a shorter period.", sessions=formats.integer(sessions),
+                     rows=formats.integer(exports.excel.MAX_DATA_ROWS)))
+    wanted = (flt, scope, i18n.current())  # the file is in the reader's language and dialect
     prepared = st.session_state.get("history_export")
     if sessions <= HISTORY_BUILT_WITH_PAGE:
         export = build(store, scope, flt, log=False)
     elif prepared and prepared[0] == wanted:
         export = prepared[1]
     else:
-        if st.button(f"Prepare {sessions:,} sessions for download", key="history_prepare"):
-            with st.spinner("Building the file…"):
+        if st.button(_("Prepare {sessions} sessions for download", sessions=formats.integer(sessions)),
+                     key="history_prepare"):
+            with st.spinner(_("Building the file…")):
                 st.session_state["history_export"] = (wanted, build(store, scope, flt, log=False))
             st.rerun()
         return
-    download(label, export.data, export.file_name, key="history_download", what=export.what, rows=export.rows,
+    data = export.data
+    download(label, data, export.file_name, key="history_download", what=export.what, rows=export.rows,
              store=store, scope=scope, mime=export.mime, primary=True)
+
+
+def shown_as(labels: Mapping[object, str]) -> Callable[[object], str]:
+    """A widget's format_func showing each option's English msgid in the reader's language,
+    translated now: Streamlit (and AppTest) may call format_func outside this run's language."""
+    return {key: _(text) for key, text in labels.items()}.get
+
+
+def help_expanders(*articles: tuple[str, str], expanded: bool = False) -> None:
+    """In-app help (help.py's (title, text) pairs) in the reader's language, one expander each."""
+    for title, text in articles:
+        with st.expander(_(title), expanded=expanded):
+            st.markdown(_(text))
+
+
+# --- the reader's formats in widgets and tables --------------------------------------------------
+
+def date_input_format() -> str:
+    """st.date_input's format in the reader's language (it offers only these three shapes)."""
+    return "DD.MM.YYYY" if i18n.current() == "nb" else "YYYY-MM-DD"
+
+
+def formatted(frame: pd.DataFrame, columns: Mapping[str, Callable[[object], str]]):
+    """A table whose numbers read as the reader writes them ("7 148,5" / "7,148.5").
+
+    Streamlit's NumberColumn formats always write a decimal point, so the numbers are formatted
+    here (formats.py) as the Styler's display text; the cells keep their numbers, so a column still
+    sorts by value. `columns` maps a column to its formatter (e.g. `lambda v: formats.decimal(v, 3)`).
+    """
+    texts = [c for c in frame.columns if c not in columns and not pd.api.types.is_numeric_dtype(frame[c])
+             and not pd.api.types.is_datetime64_any_dtype(frame[c])]
+    numbers = {column: _blank_when_missing(formatter) for column, formatter in columns.items()
+               if column in frame.columns}
+    # (A dict formatter without a subset would reset every other column to the default display.)
+    return (frame.style.format(lambda v: "—" if _missing(v) else str(v), subset=texts)  # not Streamlit's "None"
+            .format(numbers, subset=list(numbers)))
+
+
+def _blank_when_missing(formatter: Callable[[object], str]) -> Callable[[object], str]:
+    return lambda value: "" if _missing(value) else formatter(value)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def number(digits: int = 0) -> Callable[[object], str]:
+    """A formatter for `formatted`: an integer, or a decimal with `digits` places."""
+    return formats.integer if digits == 0 else (lambda v: formats.decimal(v, digits))
+
+
+def datetime_column(label: str, with_time: bool = True, **kwargs):
+    """A date (and time) column in the reader's date format (24.11.2026 21:20 / 24 Nov 2026 21:20)."""
+    return st.column_config.DatetimeColumn(label, format=formats.moment_date_format(with_time=with_time), **kwargs)
+
+
+def date_column(label: str, **kwargs):
+    return st.column_config.DateColumn(label, format=formats.moment_date_format(), **kwargs)
+
+
+# Titles of the columns the store's queries name (shown by `table`); English msgids.
+COLUMN_TITLES = {
+    "session_id": N_("Session"), "overlaps_session_id": N_("Overlaps session"), "station": N_("Station"),
+    "station_id": N_("Station id"), "start_local": N_("Start"), "other_start_local": N_("Other's start"),
+    "overlap_minutes": N_("Overlap (min)"), "energy_kwh": N_("Energy (kWh)"),
+    "other_energy_kwh": N_("Other's energy (kWh)"), "user_name": N_("User"), "tag": N_("RFID tag"),
+    "registered_local": N_("Registered"), "duration_h": N_("Duration (h)"),
+    "max_possible_kwh": N_("At most possible (kWh)"), "sessions": N_("Sessions"), "first_used": N_("First used"),
+    "last_used": N_("Last used"), "installation": N_("Installation"), "last_session_local": N_("Last session"),
+    "days_silent": N_("Days silent"), "serial": N_("Serial number"), "other_user_name": N_("Other user"), "import_id": N_("Import"), "file_name": N_("File"), "format": N_("Format"),
+    "installation_id": N_("Installation id"), "started_at": N_("Started (UTC)"), "finished_at": N_("Finished (UTC)"),
+    "records": N_("Records"), "new_rows": N_("New"), "duplicate_rows": N_("Duplicates"),
+    "updated_rows": N_("Updated"), "rejected_rows": N_("Rejected"), "file_bytes": N_("Bytes"),
+    "content_sha256": N_("Content (SHA-256)"), "position": N_("Position"), "location": N_("Where"),
+    "reason": N_("Reason"), "raw": N_("Row as given"), "run_id": N_("Run"), "provider": N_("Cloud"),
+    "connection": N_("Connection"), "cloud_id": N_("Cloud id"), "window_from": N_("Window from"),
+    "window_to": N_("Window to"), "pages": N_("Pages"), "error": N_("Error"),
+    "username": N_("Username"), "name": N_("Name"), "role": N_("Role"), "e-mail": N_("E-mail"),
+    "stations": N_("Stations"), "installations": N_("Installations"), "language": N_("Language"),
+    "at": N_("When (UTC)"), "by": N_("By"), "action": N_("Change"), "account": N_("Account"),
+    "detail": N_("Detail"), "lock": N_("Lock"), "failures": N_("Failed logins"), "until": N_("Locked until"),
+}
+_INTEGER_COLUMNS = {"sessions", "records", "new_rows", "duplicate_rows", "updated_rows", "rejected_rows", "pages",
+                    "days_silent", "overlap_minutes", "file_bytes", "import_id", "run_id", "position", "failures"}
+
+
+def table(frame: pd.DataFrame, column_config: Mapping | None = None, **kwargs) -> None:
+    """st.dataframe of a query's rows for the reader: columns titled in their language (COLUMN_TITLES),
+    energy and hours with their decimal mark, counts grouped, dates and times in their date format.
+    `column_config` adds to or overrides the titles."""
+    if isinstance(frame, list):
+        frame = pd.DataFrame(frame)
+    numbers = {}
+    config: dict = {}
+    for column in frame.columns:
+        title = _(COLUMN_TITLES[column]) if column in COLUMN_TITLES else column
+        if column.endswith("_kwh"):
+            numbers[column] = number(3)
+        elif column == "duration_h" or column.endswith("_hours"):
+            numbers[column] = number(2)
+        elif column in _INTEGER_COLUMNS:
+            numbers[column] = number()
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            config[column] = datetime_column(title)
+        else:
+            config[column] = title
+    config.update(column_config or {})
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(formatted(frame, numbers), column_config=config, **kwargs)
+
+
+# --- CSV in the reader's spreadsheet dialect -----------------------------------------------------
+
+def csv_dialect() -> str:
+    """Norwegian Excel opens `;`-separated CSV with decimal commas; English Excel comma and point."""
+    return exports.csv_dialect_for(i18n.current())

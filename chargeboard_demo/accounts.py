@@ -12,15 +12,18 @@ from chargeboard_demo import generator as demo
 
 MARK = "# demo accounts (chargeboard_demo): public passwords, for the demo store only\n"
 
-# username, password, name, role, e-mail, stations, installations
+# The demo co-op speaks Norwegian; Ola is an English-speaking resident of the same co-op.
+DEMO_DEFAULT_LANGUAGE = "nb"
+
+# username, password, name, role, e-mail, stations, installations, language
 DEMO_LOGINS = (
-    ("styret", "demo-styret", "Styret (system owner)", SYSTEM_OWNER, "styret@example.org", (), ()),
+    ("styret", "demo-styret", "Styret (systemeier)", SYSTEM_OWNER, "styret@example.org", (), (), "nb"),
     ("per", "demo-per", "Per Olsen", CHARGER_OWNER, demo.DEMO_IDENTITIES["per"].email,
-     demo.OWNED_DEVICE_IDS, (demo.DEMO_IDENTITIES["per"].installation,)),
+     demo.OWNED_DEVICE_IDS, (demo.DEMO_IDENTITIES["per"].installation,), "nb"),
     ("kari", "demo-kari", "Kari Nordmann", RESIDENT, demo.DEMO_IDENTITIES["kari"].email, (),
-     (demo.DEMO_IDENTITIES["kari"].installation,)),
+     (demo.DEMO_IDENTITIES["kari"].installation,), "nb"),
     ("ola", "demo-ola", "Ola Hansen", RESIDENT, demo.DEMO_IDENTITIES["ola"].email, (),
-     (demo.DEMO_IDENTITIES["ola"].installation,)),
+     (demo.DEMO_IDENTITIES["ola"].installation,), "en"),
 )
 
 
@@ -31,7 +34,9 @@ def write_demo_accounts(path: Path) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     accounts.write_new_file(path, MARK)
-    for username, password, name, role, email, stations, installations in DEMO_LOGINS:
+    accounts.set_default_language(DEMO_DEFAULT_LANGUAGE, path, by="(demo)")
+    for username, password, name, role, email, stations, installations, language in DEMO_LOGINS:
         accounts.add_user(username, name=name, email=email, role=role, password=password,
-                          stations=list(stations), installations=list(installations), path=path, by="(demo)")
+                          stations=list(stations), installations=list(installations), language=language,
+                          path=path, by="(demo)")
     return True

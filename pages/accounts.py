@@ -1,89 +1,115 @@
 """Accounts (system owner): add residents and charger owners with pickers from the store, change a
-role, remove an account, lift a login lock, and the record of every change."""
+role, remove an account, lift a login lock, the language of new accounts, and the record of every change."""
 
+import pandas as pd
 import streamlit as st
 
 from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import account_admin, accounts  # noqa: E402 — nothing runs before the guard
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES  # noqa: E402
+from chargeboard import account_admin, accounts, formats, i18n, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.i18n import _  # noqa: E402
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, role_title  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
-st.title("Accounts")
-st.caption("Every change takes effect at once: a removed account, or one whose role changed, is logged out "
-           "everywhere. The same changes can be made with `python -m chargeboard user`.")
+st.title(_("Accounts"))
+st.caption(_("Every change takes effect at once: a removed account, or one whose role changed, is logged out "
+             "everywhere. The same changes can be made with `python -m chargeboard user`."))
 if added := st.session_state.pop("account_added", None):
-    st.success(f"Added {added[0]}. Their one-time password (shown only now): `{added[1]}`")
+    st.success(_("Added {username}. Their one-time password (shown only now): `{password}`",
+                 username=added[0], password=added[1]))
 if done := st.session_state.pop("account_done", None):
     st.success(done)
 
 rows = account_admin.account_rows()
-st.dataframe(rows, hide_index=True, width="stretch")
+widgets.table(rows)
 usernames = [r["username"] for r in rows]
+languages = list(i18n.LANGUAGES)
+default_language = account_admin.store_default_language()
 
 choices = account_admin.choices(store(), scope)
-st.subheader("Add a resident or charger owner")
+st.subheader(_("Add a resident or charger owner"))
 with st.form("add_account", clear_on_submit=True):
-    a, b, c = st.columns(3)
-    username = a.text_input("Username (lower case)")
-    name = b.text_input("Name")
-    role = c.selectbox("Role", [RESIDENT, CHARGER_OWNER], format_func=ROLE_TITLES.get)
-    email = st.selectbox("E-mail in the charger feed", list(choices.emails), index=None,
-                         format_func=choices.emails.get, placeholder="Pick the feed user's e-mail")
-    stations = st.multiselect("Stations they own (charger owner)", list(choices.stations),
-                              format_func=choices.stations.get)
-    installations = st.multiselect("Installations", list(choices.installations),
-                                   format_func=choices.installations.get)
-    if st.form_submit_button("Add account"):
+    a, b, c, d = st.columns(4)
+    username = a.text_input(_("Username (lower case)"))
+    name = b.text_input(_("Name"))
+    role = c.selectbox(_("Role"), [RESIDENT, CHARGER_OWNER], format_func=widgets.shown_as(ROLE_TITLES))
+    language = d.selectbox(_("Language"), languages, index=languages.index(default_language),
+                           format_func=i18n.LANGUAGES.get, help=_("The language the app speaks to them; they can "
+                                                                  "change it themselves."))
+    email = st.selectbox(_("E-mail in the charger feed"), list(choices.emails), index=None,
+                         format_func=choices.emails.get, placeholder=_("Pick the feed user's e-mail"))
+    stations = st.multiselect(_("Stations they own (charger owner)"), list(choices.stations),
+                              format_func=choices.stations.get, placeholder=_("None"))
+    installations = st.multiselect(_("Installations"), list(choices.installations),
+                                   format_func=choices.installations.get, placeholder=_("None"))
+    if st.form_submit_button(_("Add account")):
         try:
             password = account_admin.add_account(scope.username, username.strip(), name=name, role=role,
-                                                 email=email or "", stations=stations, installations=installations)
+                                                 email=email or "", stations=stations, installations=installations,
+                                                 language=language)
         except accounts.AccountError as error:
             st.error(str(error))
         else:
             st.session_state["account_added"] = (username.strip(), password)
             st.rerun()
 
-st.subheader("Change a role or remove an account")
+st.subheader(_("Change a role or remove an account"))
 with st.form("change_account"):
     a, b = st.columns(2)
-    who = a.selectbox("Account", usernames, index=None)
-    new_role = b.selectbox("New role", ROLES, format_func=ROLE_TITLES.get)
+    who = a.selectbox(_("Account"), usernames, index=None, placeholder=_("Choose an account"))
+    new_role = b.selectbox(_("New role"), ROLES, format_func=widgets.shown_as(ROLE_TITLES))
     a, b = st.columns(2)
-    change = a.form_submit_button("Change role")
-    remove = b.form_submit_button("Remove account")
+    change = a.form_submit_button(_("Change role"))
+    remove = b.form_submit_button(_("Remove account"))
     if (change or remove) and who:
         try:
             if change:
                 accounts.set_role(who, new_role, by=scope.username)
-                st.session_state["account_done"] = f"{who} is now {ROLE_TITLES[new_role]}; their logins have ended."
+                st.session_state["account_done"] = _("{username} is now {role}; their logins have ended.",
+                                                     username=who, role=role_title(new_role))
             else:
                 accounts.remove_user(who, by=scope.username)
-                st.session_state["account_done"] = f"Removed {who}; their logins have ended."
+                st.session_state["account_done"] = _("Removed {username}; their logins have ended.", username=who)
         except accounts.AccountError as error:
             st.error(str(error))
         else:
             st.rerun()
 
-st.subheader("Login locks")
+st.subheader(_("Language of new accounts"))
+with st.form("default_language"):
+    chosen = st.selectbox(_("New accounts read the app in"), languages, index=languages.index(default_language),
+                          format_func=i18n.LANGUAGES.get,
+                          help=_("Each person can change their own language in the sidebar. The login page "
+                                 "follows the browser's language, else this one."))
+    if st.form_submit_button(_("Save the default language")) and chosen != default_language:
+        accounts.set_default_language(chosen, by=scope.username)
+        st.session_state["account_done"] = _("New accounts now read the app in {language}.",
+                                             language=i18n.LANGUAGES[chosen])
+        st.rerun()
+
+st.subheader(_("Login locks"))
 locks = account_admin.lock_rows()
 if locks:
-    st.dataframe(locks, hide_index=True, width="stretch")
+    widgets.table(locks, column_config={"who": _("Username or client"),
+                                        "until": widgets.datetime_column(_("Locked until (UTC)"))})
     with st.form("lift_lock"):
-        lock = st.selectbox("Lock", [row["lock"] for row in locks])
-        if st.form_submit_button("Lift the lock"):
+        lock = st.selectbox(_("Lock"), [row["lock"] for row in locks])
+        if st.form_submit_button(_("Lift the lock")):
             try:
                 accounts.lift_lock(lock, by=scope.username)
             except accounts.AccountError as error:  # ended by itself meanwhile
                 st.error(str(error))
             else:
-                st.session_state["account_done"] = f"Lifted the login lock {lock}."
+                st.session_state["account_done"] = _("Lifted the login lock {lock}.", lock=lock)
                 st.rerun()
 else:
-    st.caption(f"No username or client is locked ({accounts.MAX_FAILURES} failed logins lock one for "
-               f"{accounts.LOCK_SECONDS // 60} minutes).")
+    st.caption(_("No username or client is locked ({failures} failed logins lock one for {minutes} minutes).",
+                 failures=accounts.MAX_FAILURES, minutes=formats.integer(accounts.LOCK_SECONDS // 60)))
 
-st.subheader("Changes")
-st.dataframe(accounts.changes(), hide_index=True, width="stretch")
+st.subheader(_("Changes"))
+changes = pd.DataFrame(accounts.changes())
+if "at" in changes:  # ISO text in the record; a date and time in the reader's format on the page
+    changes["at"] = pd.to_datetime(changes["at"], utc=True, errors="coerce")
+widgets.table(changes)

@@ -6,14 +6,15 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import board_pack, corrections, dashboard, help, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import board_pack, corrections, dashboard, formats, help, i18n, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.i18n import _  # noqa: E402
 from chargeboard.scope import CHARGER_OWNER  # noqa: E402
 from chargeboard.web import page_spec, store, title_for  # noqa: E402
 from chargeboard.widgets import download  # noqa: E402
 
-present = st.toggle("Present mode — large type, no sidebar", key="present", bind=widgets.URL,
-                    help="For a meeting's projector. The address keeps it (with the filters), so a bookmark "
-                         "opens the dashboard ready to present.")
+present = st.toggle(_("Present mode — large type, no sidebar"), key="present", bind=widgets.URL,
+                    help=_("For a meeting's projector. The address keeps it (with the filters), so a bookmark "
+                           "opens the dashboard ready to present."))
 if present:
     st.markdown(theme.present_css(), unsafe_allow_html=True)
 
@@ -24,13 +25,13 @@ with st.container(border=not present):
     c1, c2, c3, c4 = st.columns([2, 3, 3, 2])
     presets = tuple(p for p in periods.PRESETS if p not in ("All time", "Custom"))
     date_from, date_to = widgets.period("period", "Last month", c1, st.empty(), presets)
-    picked = c2.multiselect("Installation", list(installations), format_func=installations.get,
-                            key="installation", bind=widgets.URL, placeholder="All installations")
-    attribute_by = c3.radio("Date sessions by", list(corrections.ATTRIBUTE_BY),
-                            format_func=corrections.ATTRIBUTE_BY.get, horizontal=True, key="dating",
-                            bind=widgets.URL, help=corrections.ATTRIBUTE_BY_HELP)
-    use_corrected = c4.toggle(corrections.USE_CORRECTED_LABEL, key="corrected", bind=widgets.URL,
-                              help=corrections.USE_CORRECTED_HELP)
+    picked = c2.multiselect(_("Installation"), list(installations), format_func=installations.get,
+                            key="installation", bind=widgets.URL, placeholder=_("All installations"))
+    attribute_by = c3.radio(_("Date sessions by"), list(corrections.ATTRIBUTE_BY),
+                            format_func=widgets.shown_as(corrections.ATTRIBUTE_BY), horizontal=True, key="dating",
+                            bind=widgets.URL, help=_(corrections.ATTRIBUTE_BY_HELP))
+    use_corrected = c4.toggle(_(corrections.USE_CORRECTED_LABEL), key="corrected", bind=widgets.URL,
+                              help=_(corrections.USE_CORRECTED_HELP))
 
 request = dashboard.DashboardRequest(date_from, date_to, tuple(picked), attribute_by, use_corrected)
 view = dashboard.dashboard_view(store(), scope, request)
@@ -40,39 +41,40 @@ def draw_elsewhere() -> None:
     """A charger owner's own charging at others' stations: its own section, never in the figures above."""
     if view.elsewhere is None:
         return
-    st.header("Your own charging at other stations", divider="gray")
+    st.header(_("Your own charging at other stations"), divider="gray")
     where = ", ".join(sorted(view.elsewhere.stations.values()))
     cols = st.columns(2)
-    cols[0].metric("Energy (kWh)", f"{view.elsewhere.energy_kwh:,.1f}", border=True)
-    cols[1].metric("Sessions", f"{view.elsewhere.sessions:,}", border=True)
-    st.caption(f"At {where}; not counted above. Session by session on My usage and Charge history.")
+    cols[0].metric(_("Energy (kWh)"), formats.decimal(view.elsewhere.energy_kwh, 1), border=True)
+    cols[1].metric(_("Sessions"), formats.integer(view.elsewhere.sessions), border=True)
+    st.caption(_("At {stations}; not counted above. Session by session on My usage and Charge history.",
+                 stations=where))
 
 
 if owner:
-    st.header("Your charging stations", divider="gray")
-    st.caption("Everyone's charging on the stations you own. Your own charging at other stations is "
-               "counted apart, at the end of this page.")
+    st.header(_("Your charging stations"), divider="gray")
+    st.caption(_("Everyone's charging on the stations you own. Your own charging at other stations is "
+                 "counted apart, at the end of this page."))
 if view.is_empty:
-    st.info("There is no charging on your stations yet." if owner else
-            "There is no charging history in your scope yet.")
-    with st.expander(help.CANNOT_RETRIEVE_REPORTS_TITLE, expanded=True):
-        st.markdown(help.CANNOT_RETRIEVE_REPORTS)
+    st.info(_("There is no charging on your stations yet.") if owner else
+            _("There is no charging history in your scope yet."))
+    widgets.help_expanders(help.CANNOT_RETRIEVE, expanded=True)
     draw_elsewhere()
     st.stop()
 
 k = view.kpis
-st.subheader(f"{periods.label(date_from, date_to)} against {periods.label(*view.previous_period)} "
-             f"and {periods.label(*view.last_year_period)}")
+st.subheader(_("{period} against {previous} and {last_year}", period=periods.label(date_from, date_to),
+               previous=periods.label(*view.previous_period), last_year=periods.label(*view.last_year_period)))
 
 
 def against(name: str, which: str, title: str) -> str:
     """'+12 % vs September 2026', or why there is no percentage."""
-    return k.partial_note(which) or f"{dashboard.format_change(name, k.change(name, which)) or '–'} vs {title}"
+    return k.partial_note(which) or _("{change} vs {period}", change=dashboard.format_change(name, k.change(name, which))
+                                      or "–", period=title)
 
 
 tiles = st.columns(len(dashboard.KPI_NAMES))
-for tile, (name, (label, _unit)) in zip(tiles, dashboard.KPI_NAMES.items(), strict=True):
-    tile.metric(label, dashboard.format_kpi(name, k.current.value(name)),
+for tile, name in zip(tiles, dashboard.KPI_NAMES, strict=True):
+    tile.metric(dashboard.kpi_label(name), dashboard.format_kpi(name, k.current.value(name)),
                 delta=dashboard.format_change(name, k.change(name, "previous")),
                 delta_color="off" if name == "utilisation" else "normal", border=True,
                 help=f"{periods.label(*view.previous_period)}: {dashboard.format_kpi(name, k.previous.value(name))} · "
@@ -91,29 +93,25 @@ if view.balance is not None:
     st.plotly_chart(dashboard.balance_chart(view.balance, present),
                     config=theme.plotly_config("meter-balance", present), key="chart_balance")
 else:
-    st.caption("Standby and rest: no reconciled meter data for this period (meter readings and the "
-               "reconciliation feed this chart).")
+    st.caption(_("Standby and rest: no reconciled meter data for this period (meter readings and the "
+                 "reconciliation feed this chart)."))
 
 draw_elsewhere()
 
 if not present:  # the board pack PDF, built when asked for (a second or two)
-    wanted = (request, store().data_version())
+    wanted = (request, store().data_version(), i18n.current())  # a PDF in the reader's language
     prepared = st.session_state.get("board_pack")
     if prepared and prepared[0] == wanted:
-        download("Download the board pack (PDF)", prepared[1][0], prepared[1][1], key="board_pack_pdf",
+        download(_("Download the board pack (PDF)"), prepared[1][0], prepared[1][1], key="board_pack_pdf",
                          what="Board pack (PDF)", rows=0, store=store(), scope=scope, mime=board_pack.PDF_MIME)
-    elif st.button("Prepare the board pack (PDF)", key="board_pack_prepare",
-                   help="This period's KPIs, charts, meter balance and data-quality notes, A4 landscape."):
-        with st.spinner("Printing the board pack…"):
+    elif st.button(_("Prepare the board pack (PDF)"), key="board_pack_prepare",
+                   help=_("This period's KPIs, charts, meter balance and data-quality notes, A4 landscape.")):
+        with st.spinner(_("Printing the board pack…")):
             st.session_state["board_pack"] = (wanted, board_pack.board_pack(store(), scope, request, log=False))
         st.rerun()
 
 if not present:
-    for title, text in ((help.REPORT_VS_METER_TITLE, help.REPORT_VS_METER),
-                        (help.SYSTEM_WAS_OFFLINE_TITLE, help.SYSTEM_WAS_OFFLINE),
-                        (help.WHY_NOT_ALL_STATIONS_TITLE, help.WHY_NOT_ALL_STATIONS)):
-        with st.expander(title):
-            st.markdown(text)
-    st.caption("Utilisation = hours a station was occupied (car plugged in) / hours in the period, for the "
-               "stations you can see. Active users = users with at least one session. Times are the "
-               "installation's local time.")
+    widgets.help_expanders(help.VS_METER, help.WAS_OFFLINE, help.WHY_NOT_ALL)
+    st.caption(_("Utilisation = hours a station was occupied (car plugged in) / hours in the period, for the "
+                 "stations you can see. Active users = users with at least one session. Times are the "
+                 "installation's local time."))

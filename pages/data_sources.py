@@ -8,27 +8,28 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import datasources, settings, sync  # noqa: E402 — nothing runs before the guard
+from chargeboard import datasources, formats, settings, sync, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.i18n import _  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
-st.title("Data sources")
+st.title(_("Data sources"))
 upload_tab, installations_tab, clouds_tab, log_tab = st.tabs(
-    ["Upload files", "Installations", "Charger clouds", "Sync log"])
+    [_("Upload files"), _("Installations"), _("Charger clouds"), _("Sync log")])
 overview = datasources.installations(store(), scope)
 names = dict(zip(overview["installation_id"], overview["name"], strict=True))
 
 with upload_tab:
     limit = datasources.upload_limit_mb()
-    st.caption(f"Zaptec charge-history JSON, the generic CSV or meter readings CSV, up to {limit} MB a file. "
-               "Each file is loaded whole or not at all, exactly as `python -m chargeboard ingest` loads it.")
-    installation = st.selectbox("Installation the files belong to", [None, *names],
-                                format_func=lambda i: "As the file says (default installation)" if i is None
-                                else names[i])
+    st.caption(_("Zaptec charge-history JSON, the generic CSV or meter readings CSV, up to {limit} MB a file. "
+                 "Each file is loaded whole or not at all, exactly as `python -m chargeboard ingest` loads it.",
+                 limit=limit))
+    installation = st.selectbox(_("Installation the files belong to"), [None, *names],
+                                format_func={None: _("As the file says (default installation)"), **names}.get)
     round_no = st.session_state.setdefault("upload_round", 0)
-    files = st.file_uploader("Feed files", accept_multiple_files=True, key=f"upload_files_{round_no}")
-    if st.button("Load files", type="primary", disabled=not files):
+    files = st.file_uploader(_("Feed files"), accept_multiple_files=True, key=f"upload_files_{round_no}")
+    if st.button(_("Load files"), type="primary", disabled=not files):
         results = []
-        bar = st.progress(0.0, text="Starting…")
+        bar = st.progress(0.0, text=_("Starting…"))
         for n, file in enumerate(files):
             def show(fraction, text, n=n):
                 bar.progress(min(1.0, (n + fraction) / len(files)), text=text)
@@ -43,38 +44,36 @@ with upload_tab:
         summary = result.summary
         (st.warning if summary.rejected else st.success)("\n\n".join(summary.lines()))
         if not result.rejected.empty:
-            st.caption(f"Rejected rows of {result.name}")
-            st.dataframe(result.rejected, hide_index=True, width="stretch",
-                         column_config={"location": "Where", "reason": "Reason", "raw": "Row as given"})
+            st.caption(_("Rejected rows of {file}", file=result.name))
+            widgets.table(result.rejected)
 
 with installations_tab:
-    st.dataframe(overview, hide_index=True, width="stretch", column_config={
-        "installation_id": "Id", "name": "Name", "time_zone": "Time zone", "stations": "Stations",
-        "sessions": "Sessions", "imports": "Files loaded", "connected_to": "Charger cloud",
-        "last_sync": st.column_config.DatetimeColumn("Last sync (UTC)", format="YYYY-MM-DD HH:mm"),
-        "last_sync_error": "Last sync error"})
+    widgets.table(overview, column_config={
+        "installation_id": _("Id"), "time_zone": _("Time zone"), "imports": _("Files loaded"),
+        "connected_to": _("Charger cloud"), "last_sync": widgets.datetime_column(_("Last sync (UTC)")),
+        "last_sync_error": _("Last sync error")})
     zones = datasources.time_zones()
     with st.form("new_installation", clear_on_submit=True):
-        st.subheader("New installation")
+        st.subheader(_("New installation"))
         c1, c2 = st.columns(2)
-        new_name = c1.text_input("Name", max_chars=100)
-        new_zone = c2.selectbox("Time zone", zones, index=zones.index(settings.DEFAULT_TIME_ZONE))
-        if st.form_submit_button("Create installation"):
+        new_name = c1.text_input(_("Name"), max_chars=100)
+        new_zone = c2.selectbox(_("Time zone"), zones, index=zones.index(settings.DEFAULT_TIME_ZONE))
+        if st.form_submit_button(_("Create installation")):
             try:
                 datasources.create_installation(store(), new_name, new_zone)
-                st.success(f"Created {new_name}.")
+                st.success(_("Created {name}.", name=new_name))
                 st.rerun()
             except datasources.SourceError as error:
                 st.error(str(error))
     if names:
-        st.subheader("Change an installation")
-        chosen = st.selectbox("Installation", list(names), format_func=names.get, key="edit_installation")
+        st.subheader(_("Change an installation"))
+        chosen = st.selectbox(_("Installation"), list(names), format_func=names.get, key="edit_installation")
         row = overview[overview.installation_id == chosen].iloc[0]
         with st.form("edit_installation_form"):
             c1, c2 = st.columns(2)
-            renamed = c1.text_input("Name", value=row["name"], max_chars=100)
-            zone = c2.selectbox("Time zone", zones, index=zones.index(row.time_zone) if row.time_zone in zones else 0)
-            if st.form_submit_button("Save"):
+            renamed = c1.text_input(_("Name"), value=row["name"], max_chars=100)
+            zone = c2.selectbox(_("Time zone"), zones, index=zones.index(row.time_zone) if row.time_zone in zones else 0)
+            if st.form_submit_button(_("Save")):
                 try:
                     if renamed != row["name"]:
                         datasources.rename_installation(store(), chosen, renamed)
@@ -83,97 +82,97 @@ with installations_tab:
                     st.rerun()
                 except datasources.SourceError as error:
                     st.error(str(error))
-        st.caption("Stations (the charger serial is what the charger's label says)")
-        st.dataframe(datasources.stations_of(store(), chosen), hide_index=True, width="stretch",
-                     column_config={"station_id": "Station id", "serial": "Charger serial", "name": "Name"})
+        st.caption(_("Stations (the charger serial is what the charger's label says)"))
+        widgets.table(datasources.stations_of(store(), chosen), column_config={"serial": _("Charger serial")})
 
 with clouds_tab:
-    st.caption("The app logs in to the charger cloud on a schedule and loads new sessions through the same "
+    st.caption(_("The app logs in to the charger cloud on a schedule and loads new sessions through the same "
                "checks as a file. The password is stored encrypted with a key kept outside the store and is "
-               "never shown again.")
+               "never shown again."))
     connections = sync.connections(store())
     with st.form("new_connection", clear_on_submit=True):
-        st.subheader("Connect a charger cloud")
+        st.subheader(_("Connect a charger cloud"))
         c1, c2 = st.columns(2)
-        provider = c1.selectbox("Cloud", list(sync.PROVIDERS), format_func=sync.TITLES.get)
-        api_url = c2.text_input("API address (leave empty for the real cloud)")
-        username = c1.text_input("Username (e-mail)", autocomplete="off")
-        password = c2.text_input("Password", type="password", autocomplete="new-password")
-        backfill = c1.date_input("Read history from", value=datetime.now(UTC).date() - timedelta(days=730),
-                                 format="YYYY-MM-DD")
-        window = c2.number_input("Re-read the last … days on every sync", 1, 3650, sync.DEFAULT_WINDOW_DAYS)
-        interval = c1.number_input("Sync every … minutes", 5, 7 * 24 * 60, sync.DEFAULT_INTERVAL_MINUTES)
+        provider = c1.selectbox(_("Cloud"), list(sync.PROVIDERS), format_func=sync.TITLES.get)
+        api_url = c2.text_input(_("API address (leave empty for the real cloud)"))
+        username = c1.text_input(_("Username (e-mail)"), autocomplete="off")
+        password = c2.text_input(_("Password"), type="password", autocomplete="new-password")
+        backfill = c1.date_input(_("Read history from"), value=datetime.now(UTC).date() - timedelta(days=730),
+                                 format=widgets.date_input_format())
+        window = c2.number_input(_("Re-read the last … days on every sync"), 1, 3650, sync.DEFAULT_WINDOW_DAYS)
+        interval = c1.number_input(_("Sync every … minutes"), 5, 7 * 24 * 60, sync.DEFAULT_INTERVAL_MINUTES)
         b1, b2 = st.columns(2)
-        test = b1.form_submit_button("Test connection")
-        save = b2.form_submit_button("Save connection", type="primary")
+        test = b1.form_submit_button(_("Test connection"))
+        save = b2.form_submit_button(_("Save connection"), type="primary")
     if test or save:
         login = sync.Login(username.strip(), password)
         if not login.username or not login.password:
-            st.error("Give the username and the password.")
+            st.error(_("Give the username and the password."))
         elif test:
-            worked, said, _ = sync.test_login(provider, login, api_url.strip() or None)
-            (st.success if worked else st.error)(said + ("" if worked else " Nothing was saved."))
+            worked, said, _found = sync.test_login(provider, login, api_url.strip() or None)
+            (st.success if worked else st.error)(said + ("" if worked else " " + _("Nothing was saved.")))
             if worked:
-                st.info("Enter the password again and press Save connection to keep it.")
+                st.info(_("Enter the password again and press Save connection to keep it."))
         else:
-            worked, said, _ = sync.test_login(provider, login, api_url.strip() or None)
+            worked, said, _found = sync.test_login(provider, login, api_url.strip() or None)
             if not worked:
-                st.error(said + " Nothing was saved.")
+                st.error(said + " " + _("Nothing was saved."))
             else:
                 sync.add_connection(store(), provider, login, api_url=api_url.strip() or None, backfill_from=backfill,
                                     window_days=int(window), interval_minutes=int(interval),
                                     created_by=scope.username)
-                st.success(said + " Saved; the first sync starts within a minute, or press Sync now below.")
+                st.success(said + " " + _("Saved; the first sync starts within a minute, or press Sync now below."))
                 connections = sync.connections(store())
     for row in connections.itertuples():
-        with st.expander(f"{row.label} · {'on' if row.enabled else 'paused'} · every {row.interval_minutes} min",
+        with st.expander(_("{connection} · {state} · every {minutes} min", connection=row.label,
+                           state=_("on") if row.enabled else _("paused"), minutes=row.interval_minutes),
                          expanded=True):
-            last_ok = f"{row.last_success:%Y-%m-%d %H:%M} UTC" if row.last_success == row.last_success and \
-                row.last_success is not None else "never"
-            st.markdown(f"Last successful sync: **{last_ok}**")
+            last_ok = f"{formats.moment(row.last_success)} UTC" if row.last_success == row.last_success and \
+                row.last_success is not None else _("never")
+            st.markdown(_("Last successful sync: **{when}**", when=last_ok))
             if isinstance(row.last_error, str):
-                st.error(f"The last sync failed: {row.last_error}")
+                st.error(_("The last sync failed: {error}", error=row.last_error))
             found_key = f"found_{row.connection_id}"
             c1, c2, c3, c4 = st.columns(4)
-            if c1.button("Test connection", key=f"test_{row.connection_id}"):
+            if c1.button(_("Test connection"), key=f"test_{row.connection_id}"):
                 worked, said, found = sync.test_connection(store(), row.connection_id)
                 (st.success if worked else st.error)(said)
                 st.session_state[found_key] = [(i.cloud_id, i.name) for i in found]
-            if c2.button("Sync now", key=f"sync_{row.connection_id}", type="primary"):
-                with st.status("Syncing…") as status:
+            if c2.button(_("Sync now"), key=f"sync_{row.connection_id}", type="primary"):
+                with st.status(_("Syncing…")) as status:
                     outcome = sync.sync_connection(store(), row.connection_id,
                                                    on_progress=lambda text: status.update(label=text))
-                    status.update(label="Sync finished" if outcome.ok else "Sync failed",
+                    status.update(label=_("Sync finished") if outcome.ok else _("Sync failed"),
                                   state="complete" if outcome.ok else "error")
                 for line in outcome.lines():
                     (st.success if outcome.ok else st.error)(line)
-            if c4.button("Remove", key=f"remove_{row.connection_id}"):
+            if c4.button(_("Remove"), key=f"remove_{row.connection_id}"):
                 sync.remove_connection(store(), row.connection_id)
                 st.rerun()
             with st.form(f"login_{row.connection_id}", clear_on_submit=True):
-                st.caption("Enter the login again (the password changed, or the sync key was lost)")
+                st.caption(_("Enter the login again (the password changed, or the sync key was lost)"))
                 l1, l2 = st.columns(2)
-                new_user = l1.text_input("Username (e-mail)", key=f"user_{row.connection_id}", autocomplete="off")
-                new_password = l2.text_input("Password", type="password", key=f"password_{row.connection_id}",
+                new_user = l1.text_input(_("Username (e-mail)"), key=f"user_{row.connection_id}", autocomplete="off")
+                new_password = l2.text_input(_("Password"), type="password", key=f"password_{row.connection_id}",
                                              autocomplete="new-password")
-                if st.form_submit_button("Test and save the login"):
+                if st.form_submit_button(_("Test and save the login")):
                     login = sync.Login(new_user.strip(), new_password)
-                    worked, said, _ = sync.test_login(row.provider, login, row.api_url)
+                    worked, said, _found = sync.test_login(row.provider, login, row.api_url)
                     if worked:
                         sync.replace_login(store(), row.connection_id, login)
-                    (st.success if worked else st.error)(said + (" Saved." if worked else " Nothing was saved."))
+                    (st.success if worked else st.error)(said + " " + (_("Saved.") if worked else _("Nothing was saved.")))
             known = dict(st.session_state.get(found_key, []))
             known.update({i: known.get(i, i) for i in row.cloud_ids})
             with st.form(f"settings_{row.connection_id}"):
-                picked = st.multiselect("Installations to sync (none picked: every one the account sees; "
-                                        "press Test connection to list them)", list(known), default=list(row.cloud_ids),
+                picked = st.multiselect(_("Installations to sync (none picked: every one the account sees; "
+                                        "press Test connection to list them)"), list(known), default=list(row.cloud_ids),
                                         format_func=lambda i, known=known: f"{known[i]} ({i})")
                 s1, s2, s3 = st.columns(3)
-                start = s1.date_input("Read history from", value=row.backfill_from, format="YYYY-MM-DD")
-                days = s2.number_input("Re-read the last … days", 1, 3650, int(row.window_days))
-                minutes = s3.number_input("Sync every … minutes", 5, 7 * 24 * 60, int(row.interval_minutes))
-                enabled = st.checkbox("Sync on the schedule", value=bool(row.enabled))
-                if st.form_submit_button("Save settings"):
+                start = s1.date_input(_("Read history from"), value=row.backfill_from, format=widgets.date_input_format())
+                days = s2.number_input(_("Re-read the last … days"), 1, 3650, int(row.window_days))
+                minutes = s3.number_input(_("Sync every … minutes"), 5, 7 * 24 * 60, int(row.interval_minutes))
+                enabled = st.checkbox(_("Sync on the schedule"), value=bool(row.enabled))
+                if st.form_submit_button(_("Save settings")):
                     try:
                         sync.update_connection(store(), row.connection_id, cloud_ids=picked, backfill_from=start,
                                                window_days=int(days), interval_minutes=int(minutes), enabled=enabled)
@@ -182,4 +181,4 @@ with clouds_tab:
                         st.error(str(error))
 
 with log_tab:
-    st.dataframe(sync.sync_log(store()), hide_index=True, width="stretch")
+    widgets.table(sync.sync_log(store()))

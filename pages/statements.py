@@ -1,31 +1,33 @@
 """Statements: what each resident pays for a period (system owner: everyone; others: their own)."""
 
+import pandas as pd
 import streamlit as st
 
 from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import pdf, periods, statements, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import formats, i18n, pdf, periods, statements, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.i18n import _, ngettext  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
-st.title("Statements")
+st.title(_("Statements"))
 if scope.is_system_owner:  # the feature function refuses anyone else too
-    with st.expander("Co-op details on statements"):
+    with st.expander(_("Co-op details on statements")):
         issuer = statements.issuer(store())
         with st.form("stmt_issuer"):
-            issuer_name = st.text_input("Co-op name", value=issuer.name, max_chars=statements.ISSUER_NAME_MAX)
-            issuer_address = st.text_area("Address, one line each (e.g. street, postcode and town, "
-                                          "organisation number)", value=issuer.address,
+            issuer_name = st.text_input(_("Co-op name"), value=issuer.name, max_chars=statements.ISSUER_NAME_MAX)
+            issuer_address = st.text_area(_("Address, one line each (e.g. street, postcode and town, "
+                                            "organisation number)"), value=issuer.address,
                                           max_chars=statements.ISSUER_ADDRESS_MAX)
-            save_issuer = st.form_submit_button("Save co-op details")
+            save_issuer = st.form_submit_button(_("Save co-op details"))
         if save_issuer:
             try:
                 issuer = statements.set_issuer(store(), scope, issuer_name, issuer_address)
-                st.success("Saved: statements printed from now on show these details.")
+                st.success(_("Saved: statements printed from now on show these details."))
             except statements.StatementError as error:
-                st.error(f"Not saved: {error}.")
-        st.caption("Every PDF statement prints this at its top left:")
+                st.error(_("Not saved: {reason}.", reason=error))
+        st.caption(_("Every PDF statement prints this at its top left:"))
         st.text("\n".join([issuer.name, *issuer.address.splitlines()]))
 with st.container(border=True):
     left, right = st.columns([1, 2])
@@ -34,63 +36,70 @@ with st.container(border=True):
     standby_share = rest_share = None
     if scope.is_system_owner:
         rules = [None, *statements.SHARE_RULES]
-        label = {None: "as the tariff says", **statements.SHARE_RULES}
+        # _() on a rule's title: the tariffs module's titles are English msgids (or already translated).
+        label = {None: _("as the tariff says"), **{k: _(v) for k, v in statements.SHARE_RULES.items()}}  # translated now
         a, b = st.columns(2)
-        standby_share = a.selectbox("Share the chargers' standby", rules, format_func=label.get, key="stmt_standby")
-        rest_share = b.selectbox("Share other loads and losses", rules, format_func=label.get, key="stmt_rest",
-                                 help="The rest the meter measured beyond the sessions and the standby estimate "
-                                      "(see Meter reconciliation). A negative rest is never shared.")
+        standby_share = a.selectbox(_("Share the chargers' standby"), rules, format_func=label.get, key="stmt_standby")
+        rest_share = b.selectbox(_("Share other loads and losses"), rules, format_func=label.get, key="stmt_rest",
+                                 help=_("The rest the meter measured beyond the sessions and the standby estimate "
+                                      "(see Meter reconciliation). A negative rest is never shared."))
 
 result = statements.build_statements(store(), scope, statements.StatementRequest(
     date_from, date_to, standby_share=standby_share, rest_share=rest_share))
 for note in result.notes:
     st.info(note)
 if not result.lines:
-    st.info("No charging in this period, so there is no statement.")
+    st.info(_("No charging in this period, so there is no statement."))
     st.stop()
 
 cur = result.currency
 if scope.is_system_owner:
     cols = st.columns(4)
-    cols[0].metric("Total", f"{result.total:,.2f} {cur}")
-    cols[1].metric("Statements", f"{len(result.lines)}")
-    cols[2].metric("Energy cost", f"{result.totals['energy_cost']:,.2f} {cur}")
-    cols[3].metric("Fixed fees", f"{result.totals['fixed_fee']:,.2f} {cur}")
+    cols[0].metric(_("Total"), formats.money(result.total, cur))
+    cols[1].metric(_("Statements"), formats.integer(len(result.lines)))
+    cols[2].metric(_("Energy cost"), formats.money(result.totals["energy_cost"], cur))
+    cols[3].metric(_("Fixed fees"), formats.money(result.totals["fixed_fee"], cur))
 else:
     mine = result.lines[0]
     cols = st.columns(3)
-    cols[0].metric("You pay", f"{sum((x.total for x in result.lines), 0):,.2f} {cur}")
-    cols[1].metric("Energy", f"{mine.energy_kwh:,.3f} kWh", help=f"{mine.sessions} sessions")
-    cols[2].metric("Fixed fee", f"{mine.fixed_fee:,.2f} {cur}")
+    cols[0].metric(_("You pay"), formats.money(sum((x.total for x in result.lines), 0), cur))
+    cols[1].metric(_("Energy"), formats.kwh(mine.energy_kwh, 3),
+                   help=ngettext("{n} session", "{n} sessions", mine.sessions, n=formats.integer(mine.sessions)))
+    cols[2].metric(_("Fixed fee"), formats.money(mine.fixed_fee, cur))
 
-rows = [dict(zip(["name", "email", "sessions", "energy_kwh", "energy_cost", "fixed_fee", "standby_share",
-                  "rest_share", "total"], r, strict=True)) for r in statements.summary_rows(result)]
-money = {k: st.column_config.NumberColumn(t, format="%.2f") for k, t in (
-    ("energy_cost", f"Energy cost ({cur})"), ("fixed_fee", "Fixed fee"), ("standby_share", "Standby share"),
-    ("rest_share", "Other loads share"), ("total", f"Total ({cur})"))}
-st.dataframe(rows, hide_index=True, use_container_width=True, key="stmt_table", column_config={
-    "name": "Resident", "email": "E-mail", "sessions": "Sessions",
-    "energy_kwh": st.column_config.NumberColumn("Energy (kWh)", format="%.3f"), **money})
-st.caption("Prices: " + "; ".join(f"from {p.valid_from}: {p.describe}, fee {p.monthly_fee} per active month"
-                                  for p in result.periods_used)
-           + f". Tariffs as of {result.as_of:%Y-%m-%d %H:%M} UTC. Amounts are rounded once; the rows add up "
-             "exactly to the totals.")
+MONEY = ("energy_cost", "fixed_fee", "standby_share", "rest_share", "total")
+rows = pd.DataFrame([dict(zip(["name", "email", "sessions", "energy_kwh", *MONEY], r, strict=True))
+                     for r in statements.summary_rows(result)])
+for column in ("energy_kwh", *MONEY):  # Decimals as numbers: the table sorts by value, shows formats' text
+    rows[column] = pd.to_numeric(rows[column])
+st.dataframe(widgets.formatted(rows, {"sessions": widgets.number(), "energy_kwh": widgets.number(3),
+                                      **{k: widgets.number(2) for k in MONEY}}),
+             hide_index=True, use_container_width=True, key="stmt_table", column_config={
+                 "name": _("Resident"), "email": _("E-mail"), "sessions": _("Sessions"),
+                 "energy_kwh": _("Energy (kWh)"), "energy_cost": _("Energy cost ({currency})", currency=cur),
+                 "fixed_fee": _("Fixed fee"), "standby_share": _("Standby share"),
+                 "rest_share": _("Other loads share"), "total": _("Total ({currency})", currency=cur)})
+prices = "; ".join(_("from {day}: {price}, fee {fee} per active month", day=formats.day(p.valid_from),
+                     price=p.describe, fee=formats.money(p.monthly_fee, cur)) for p in result.periods_used)
+st.caption((_("Prices: {prices}.", prices=prices) + " " if prices else "") +
+           _("Tariffs as of {moment} UTC. Amounts are rounded once; the rows add up exactly to "
+             "the totals.", moment=formats.moment(result.as_of)))
 
-label = "Download statements workbook (Excel)" if scope.is_system_owner else "Download my statement (Excel)"
+label = _("Download statements workbook (Excel)") if scope.is_system_owner else _("Download my statement (Excel)")
 # Up to a co-op's worth of statements the workbook is built with the page; beyond, with the PDFs below.
 workbook_with_page = len(result.lines) <= statements.BUILT_WITH_PAGE
 if workbook_with_page:
     workbook, name = statements.workbook(store(), scope, result, log=False)
     widgets.download(label, workbook, name, key="stmt_xlsx", what="Statements", rows=len(result.lines),
                      store=store(), scope=scope, primary=True)
-text, csv_name = statements.csv_text(store(), scope, result, log=False)
-widgets.download("Download as CSV", text, csv_name, key="stmt_csv", what="Statements (CSV)", rows=len(result.lines),
+text, csv_name = statements.csv_text(store(), scope, result, log=False, dialect=widgets.csv_dialect())
+widgets.download(_("Download as CSV"), text.encode("utf-8"), csv_name, key="stmt_csv", what="Statements (CSV)", rows=len(result.lines),
                  store=store(), scope=scope, mime="text/csv")
 
 # PDF: a resident's own is built with the page; everyone's (tens of PDFs) only when asked for.
 if scope.is_system_owner:
     r = result.request
-    wanted = (r.date_from, r.date_to, r.standby_share, r.rest_share, store().data_version())
+    wanted = (r.date_from, r.date_to, r.standby_share, r.rest_share, store().data_version(), i18n.current())
     prepared = st.session_state.get("stmt_pdfs")
     if prepared and prepared[0] == wanted:
         (pdf_data, pdf_name), (zip_data, zip_name), built_workbook = prepared[1:]
@@ -98,15 +107,15 @@ if scope.is_system_owner:
             widgets.download(label, built_workbook[0], built_workbook[1], key="stmt_xlsx", what="Statements",
                              rows=len(result.lines), store=store(), scope=scope, primary=True)
         a, b = st.columns(2)
-        widgets.download("Download all statements (one PDF)", pdf_data, pdf_name, key="stmt_pdf", where=a,
+        widgets.download(_("Download all statements (one PDF)"), pdf_data, pdf_name, key="stmt_pdf", where=a,
                          what="Statements (PDF)", rows=len(result.lines), store=store(), scope=scope,
                          mime=pdf.PDF_MIME)
-        widgets.download("Download a PDF per resident (ZIP)", zip_data, zip_name, key="stmt_zip", where=b,
+        widgets.download(_("Download a PDF per resident (ZIP)"), zip_data, zip_name, key="stmt_zip", where=b,
                          what="Statements (PDF, ZIP)", rows=len(result.lines), store=store(), scope=scope,
                          mime=pdf.ZIP_MIME)
-    elif st.button("Prepare PDF statements" + ("" if workbook_with_page else " and the workbook"),
+    elif st.button(_("Prepare PDF statements") if workbook_with_page else _("Prepare PDF statements and the workbook"),
                    key="stmt_pdf_prepare"):
-        with st.spinner("Printing the statements…"):
+        with st.spinner(_("Printing the statements…")):
             st.session_state["stmt_pdfs"] = (
                 wanted, pdf.statements_pdf(store(), scope, result, log=False),
                 pdf.statements_zip(store(), scope, result, log=False),
@@ -114,5 +123,5 @@ if scope.is_system_owner:
         st.rerun()
 else:
     pdf_data, pdf_name = pdf.statements_pdf(store(), scope, result, log=False)
-    widgets.download("Download my statement (PDF)", pdf_data, pdf_name, key="stmt_pdf", what="Statements (PDF)",
+    widgets.download(_("Download my statement (PDF)"), pdf_data, pdf_name, key="stmt_pdf", what="Statements (PDF)",
                      rows=len(result.lines), store=store(), scope=scope, mime=pdf.PDF_MIME)

@@ -265,7 +265,8 @@ def log_in(page, url: str, login) -> None:
     one(page.get_by_role("textbox", name="Username")).fill(login.username)
     page.get_by_role("textbox", name="Password").fill(login.password)
     page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=20_000)
+    # "Logged in as" in English, "Logget inn som" for an account that reads Norwegian.
+    page.wait_for_selector("[data-testid='stSidebar'] >> text=/Logged in as|Logget inn som/", timeout=20_000)
     wait_idle(page)
 
 
@@ -273,7 +274,9 @@ def metric_value(page, label: str) -> str:
     """The value shown by the st.metric whose label contains `label`."""
     metric = page.locator("[data-testid='stMetric']").filter(
         has=page.locator("[data-testid='stMetricLabel']", has_text=label))
-    return metric.locator("[data-testid='stMetricValue']").first.inner_text().strip()
+    # Babel writes no-break spaces ("7 148,5 kWh"): compared as plain spaces.
+    text = metric.locator("[data-testid='stMetricValue']").first.inner_text().strip()
+    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 def choose(page, label: str, option: str) -> None:

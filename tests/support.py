@@ -211,15 +211,18 @@ COOP_VISIBLE = {
 COOP_VOID_VISIBLE = {"styret": {"k4v"}, "per": set(), "kari": {"k4v"}, "ola": set()}
 
 
-def write_accounts(path: Path, logins: Iterable[Login] = LOGINS) -> Path:
-    """An auth.yaml with the given accounts, made with the production add_user (bcrypt, 12 rounds)."""
+def write_accounts(path: Path, logins: Iterable[Login] = LOGINS, language: str = "en") -> Path:
+    """An auth.yaml with the given accounts, made with the production add_user (bcrypt, 12 rounds).
+    The tests read the app in English: the store's default language (new accounts, and the login
+    page of a browser that names no language) is English, and so is every account unless
+    `language` says otherwise (the Norwegian tests pass language="nb")."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# test accounts\ncookie:\n  name: chargeboard_test\n  expiry_days: 1\n"
+    path.write_text("# test accounts\ndefault_language: en\ncookie:\n  name: chargeboard_test\n  expiry_days: 1\n"
                     "credentials:\n  usernames: {}\n", encoding="utf-8")
     for login in logins:
         accounts.add_user(login.username, name=login.name, email=login.email, role=login.role,
                           password=login.password, stations=list(login.stations) or None,
-                          installations=list(login.installations) or None, path=path)
+                          installations=list(login.installations) or None, language=language, path=path)
     return path
 
 

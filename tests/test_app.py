@@ -17,7 +17,7 @@ import support
 import yaml
 from streamlit.testing.v1 import AppTest
 
-from chargeboard import web
+from chargeboard import i18n, web
 from chargeboard.scope import RESIDENT, ROLES, SYSTEM_OWNER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,16 +32,23 @@ def fresh(script: str = APP) -> AppTest:
     return AppTest.from_file(script, default_timeout=TIMEOUT).run()
 
 
-def has_login_form(at: AppTest) -> bool:
-    return {"Username", "Password"} <= {t.label for t in at.text_input}
+def said(text: str, lang: str = "en", **values) -> str:
+    """A text of the app as a reader of `lang` sees it (the catalogs' translation)."""
+    with i18n.language(lang):
+        return i18n._(text, **values)
 
 
-def log_in(at: AppTest, username: str, password: str) -> AppTest:
-    """Fill the login form's Username/Password and click its submit button."""
-    assert has_login_form(at), "no login form"
-    next(t for t in at.text_input if t.label == "Username").input(username)
-    next(t for t in at.text_input if t.label == "Password").input(password)
-    next(b for b in at.button if b.label == "Login").click()
+def has_login_form(at: AppTest, lang: str = "en") -> bool:
+    return {said("Username", lang), said("Password", lang)} <= {t.label for t in at.text_input}
+
+
+def log_in(at: AppTest, username: str, password: str, lang: str = "en") -> AppTest:
+    """Fill the login form's Username/Password and click its submit button (the form in `lang`:
+    the browser's language, else the store's default; AppTest's browser names none)."""
+    assert has_login_form(at, lang), "no login form"
+    next(t for t in at.text_input if t.label == said("Username", lang)).input(username)
+    next(t for t in at.text_input if t.label == said("Password", lang)).input(password)
+    next(b for b in at.button if b.label == said("Login", lang)).click()
     return at.run()
 
 

@@ -111,7 +111,7 @@ def test_station_utilisation(board):
     data = dashboard.station_utilisation(board, OWNER, dashboard.DashboardRequest(*MARCH))
     got = dict(zip(data["station"], data["utilisation"], strict=True))
     assert got == pytest.approx({"Station chg-1": 3 / 744, "Station chg-2": 1 / 744})
-    assert dashboard.utilisation_title(data).startswith("Station chg-1 was occupied most: 0 % of hours")
+    assert dashboard.utilisation_title(data).startswith("Station chg-1 was occupied most: 0% of hours")
     assert dashboard.utilisation_chart(data).layout.xaxis.title.text == "Share of hours occupied (%)"
 
 

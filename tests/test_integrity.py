@@ -184,7 +184,7 @@ def test_unreliable_clock_from_2000_counts_on_its_registration_and_the_report_sa
     assert (t.sessions, t.energy_kwh) == (2, Decimal("16.345"))
     assert (t.dated_by_registration_sessions, t.dated_by_registration_kwh) == (1, Decimal("12.345"))
     assert report.notes == ["1 session (12.345 kWh) had an impossible start time from a charger whose clock was "
-                            "unreliable, and are counted on the date the charger cloud registered them."]
+                            "unreliable, and is counted on the date the charger cloud registered it."]
     k = dashboard.kpis_for(store, ALL, dashboard.DashboardRequest(date(2025, 7, 1), date(2025, 7, 31)),
                            date(2025, 7, 1), date(2025, 7, 31))
     assert (k.sessions, k.energy_kwh) == (2, Decimal("16.345"))

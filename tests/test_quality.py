@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ import openpyxl
 import pytest
 import support
 
-from chargeboard import help, quality
+from chargeboard import help, i18n, quality
 from chargeboard.ingest import ingest_file
 from chargeboard.scope import system_scope
 
@@ -89,6 +90,12 @@ def test_imports_log_and_rejected_rows_download(store, feeds):
     assert len(rejected) == 2 and all("negative energy" in r for r in rejected["reason"])
     text = quality.rejected_csv(store).decode("utf-8-sig")
     assert text.splitlines()[0] == "import,file,where,reason,raw" and len(text.splitlines()) == 3
+    with i18n.language("nb"):  # what a Norwegian reader downloads: ;-separated, titled, with a BOM
+        nb = quality.rejected_csv(store, "excel-nb")
+    assert nb.startswith("\ufeff".encode())
+    nb_rows = list(csv.reader(io.StringIO(nb.decode("utf-8-sig")), delimiter=";"))
+    assert len(nb_rows) == 3 and nb_rows[0][1] != "file"
+    assert all(not cell.startswith(("=", "+", "@")) for row in nb_rows for cell in row)  # no cell starts a formula
     book = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))
     rows = list(book["Rejected rows"].iter_rows(values_only=True))
     assert len(rows) == 3 and rows[1][1] == "with-bad.json"

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from costs_support import add_sessions, make_store, session
 
-from chargeboard import meters, reconciliation
+from chargeboard import i18n, meters, reconciliation
 from chargeboard.scope import Scope, system_scope
 
 
@@ -44,8 +44,13 @@ def test_interpolation_at_period_edges(store, tmp_path):
     assert jan.rest_kwh == Decimal("310.000") - Decimal("90.000") - jan.standby_kwh
     assert jan.flag == "large rest"  # 215 of 310 kWh unexplained
     used = reconciliation.readings_rows(rec)
-    assert [u["edge"] for u in used] == ["2026-01-01 00:00", "2026-02-01 00:00"]
-    assert used[0]["reading_before"].startswith("2025-12-31 12:00 · 1000.000")
+    assert [u["edge"] for u in used] == ["1 Jan 2026 00:00", "1 Feb 2026 00:00"]  # the reader's date format
+    assert used[0]["reading_before"].startswith("31 Dec 2025 12:00 · 1,000.000\u00a0kWh")
+    with i18n.language("nb"):
+        nb = reconciliation.readings_rows(rec)
+        assert [u["edge"] for u in nb] == ["01.01.2026 00:00", "01.02.2026 00:00"]
+        assert nb[0]["reading_before"].startswith("31.12.2025 12:00 · 1\u00a0000,000\u00a0kWh")
+        assert [m.label for m in rec.months][:1] == ["Jan 2026"]  # labels are made in the language of the call
     assert used[0]["consumed_since_first_reading_kwh"] == Decimal("5.000")
     assert "interpolated" in used[0]["method"]
     # February's end is past the last reading: no meter figure (never extrapolated)
