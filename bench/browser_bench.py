@@ -2,7 +2,7 @@
 browser session that times how long a page takes to show its first figure.
 
 Stores live in bench/out/ and are built once:
-* demo: `python -m chargeboard demo` (24 stations, 2 years), with the demo accounts (README);
+* demo: `python -m chargeboard_demo` (24 stations, 2 years), with the demo accounts (README);
 * N sessions: bench/generate_feeds.py's CSV feed, with the accounts below, password demo-<name>.
 
 A page's *first figure* is its first KPI tile (st.metric), chart or table drawn by the new run:
@@ -74,7 +74,7 @@ def demo_store() -> tuple[Path, Path]:
     db = OUT / "demo" / "chargeboard.duckdb"
     if not db.exists():
         db.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "chargeboard", "demo", "--db", str(db)], cwd=ROOT, check=True,
+        subprocess.run([sys.executable, "-m", "chargeboard_demo", "--db", str(db)], cwd=ROOT, check=True,
                        env={**os.environ, "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY})
     return db, db.with_name("chargeboard.auth.yaml")
 

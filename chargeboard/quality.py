@@ -156,21 +156,21 @@ def _rejected_page_header(found) -> tuple[str, str, str]:
     """What every printed page of the rejected rows names: the installations and the days of the imports."""
     installations = sorted({row[6] for row in found if row[6]})
     days = sorted(row[7].astimezone(UTC).date() for row in found if row[7] is not None)
-    period = f"imports {days[0]:%Y-%m-%d} – {days[-1]:%Y-%m-%d} (UTC)" if days else ""
-    return (", ".join(installations) or "All installations", "Rejected rows", period)
+    period = _("imports {period} (UTC)", period=formats.period(days[0], days[-1])) if days else ""
+    return (", ".join(installations) or _("All installations"), _("Rejected rows"), period)
 
 
 def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
     found = store.rows("quality_rejected_rows")
     rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw, _inst, _at in found]
-    sheet = excel.Sheet("Rejected rows", [excel.Column("Import", "int"), excel.Column("File", "text"),
-                                          excel.Column("Where", "text"), excel.Column("Reason", "text", 50),
-                                          excel.Column("Raw row", "text", 80)], rows)
+    sheet = excel.Sheet(_("Rejected rows"), [excel.Column(_("Import"), "int"), excel.Column(_("File"), "text"),
+                                             excel.Column(_("Where"), "text"), excel.Column(_("Reason"), "text", 50),
+                                             excel.Column(_("Row as given"), "text", 80)], rows)
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, [sheet], [
-        ("Report", "Rows the ingest refused, with the reason"),
-        ("Exported by", f"{scope.display_name or scope.username} ({scope.username})"),
-        ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))],
+        (_("Report"), _("Rows the ingest refused, with the reason")),
+        (_("Exported by"), f"{scope.display_name or scope.username} ({scope.username})"),
+        (_("Exported at (UTC)"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))],
         page_header=_rejected_page_header(found))
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",

@@ -424,33 +424,30 @@ def _chart_message(rec: Reconciliation) -> str:
 
 def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = True) -> tuple[bytes, str]:
     """The reconciliation as an Excel workbook (month by month, readings used, About)."""
-    cols = [excel.Column("Period", "text"), excel.Column("Meter (kWh)", "kwh"), excel.Column("Sessions", "int"),
-            excel.Column("Chargers, sessions (kWh)", "kwh"), excel.Column("Sessions (% of meter)", "percent"),
-            excel.Column("Standby estimate (kWh)", "kwh"), excel.Column("Standby (% of meter)", "percent"),
-            excel.Column("Stations installed", "int"), excel.Column("Other loads and losses (kWh)", "kwh"),
-            excel.Column("Other (% of meter)", "percent"), excel.Column("Flag", "text")]
+    keys = {"period": "text", "meter_kwh": "kwh", "sessions": "int", "sessions_kwh": "kwh", "sessions_pct": "percent",
+            "standby_kwh": "kwh", "standby_pct": "percent", "stations": "int", "rest_kwh": "kwh",
+            "rest_pct": "percent", "flag": "text"}
+    reading_keys = {"edge": "text", "meter": "text", "reading_before": "text", "reading_after": "text",
+                    "consumed_since_first_reading_kwh": "kwh", "method": "text"}
     rows = table_rows(rec)
-    keys = ["period", "meter_kwh", "sessions", "sessions_kwh", "sessions_pct", "standby_kwh", "standby_pct",
-            "stations", "rest_kwh", "rest_pct", "flag"]
     body = [[r[k] for k in keys] for r in rows[:-1]]
-    sheets = [excel.Sheet("By month", cols, body, totals=[rows[-1][k] for k in keys]),
-              excel.Sheet("Readings used", [excel.Column("Edge (local)", "text"), excel.Column("Meter", "text"),
-                                            excel.Column("Reading before", "text"),
-                                            excel.Column("Reading after", "text"),
-                                            excel.Column("Consumed since first reading (kWh)", "kwh"),
-                                            excel.Column("Method", "text")],
-                          [list(r.values()) for r in readings_rows(rec)])]
-    about = [("Report", "Reconciliation: meter vs. chargers"), ("Installation", rec.installation),
-             ("Meters", ", ".join(rec.meters)),
-             ("Period", f"{rec.date_from:%Y-%m-%d} to {rec.date_to:%Y-%m-%d}, both days included, local time"),
-             ("Exported by", f"{scope.display_name or scope.username} ({scope.username}), "
-                             f"role {role_title(scope.role)}"),
-             ("Exported at (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
-             ("Data freshness", freshness.data_freshness(store, scope).line()),
-             *help_texts(), *[("Note", n) for n in rec.notes]]
+    sheets = [excel.Sheet(_("By month"), [excel.Column(_(COLUMN_TITLES[k]), kind) for k, kind in keys.items()], body,
+                          totals=[rows[-1][k] for k in keys]),
+              excel.Sheet(_("Readings used"),
+                          [excel.Column(_(COLUMN_TITLES[k]), kind) for k, kind in reading_keys.items()],
+                          [[r[k] for k in reading_keys] for r in readings_rows(rec)])]
+    period = formats.period(rec.date_from, rec.date_to)
+    about = [(_("Report"), _("Reconciliation: meter vs. chargers")), (_("Installation"), rec.installation),
+             (_("Meters"), ", ".join(rec.meters)),
+             (_("Period"), _("{period}, both days included, local time", period=period)),
+             (_("Exported by"), _("{name} ({username}), role {role}", name=scope.display_name or scope.username,
+                                  username=scope.username, role=role_title(scope.role))),
+             (_("Exported at (UTC)"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
+             (_("Data freshness"), freshness.data_freshness(store, scope).line()),
+             *help_texts(), *[(_("Note"), n) for n in rec.notes]]
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about, page_header=(
-        rec.installation, "Meter reconciliation", f"{rec.date_from:%Y-%m-%d} – {rec.date_to:%Y-%m-%d}"))
+        rec.installation, _("Meter reconciliation"), period))
     name = f"chargeboard_{slug(rec.installation)}_reconciliation_{rec.date_from:%Y-%m-%d}_{rec.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",

@@ -116,6 +116,7 @@ _LOGOUT_REQUESTED = "chargeboard_logout_requested"
 # The page (and its filters) a visitor asked for before logging in: the login's own run stops
 # before st.navigation knows the page, so after the login the navigation switches to it once.
 _WANTED_PAGE = "chargeboard_wanted_page"
+_COOKIE_TO_WRITE = "chargeboard_cookie_to_write"  # the login cookie this browser session set (see _login)
 _FORM_NAME = N_("Chargeboard — log in")
 log = logging.getLogger("chargeboard.web")
 
@@ -192,6 +193,12 @@ def _requested_page() -> str:
     return urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
 
 
+def _address_filters() -> dict[str, list[str]]:
+    """The address's query parameters with every value of a repeated one (a date range is two
+    `period_dates`): to_dict() keeps only the last, which would turn a range into one day."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
 def _request_logout() -> None:
     # A callback runs before the next run: that run logs out before anything is drawn.
     st.session_state[_LOGOUT_REQUESTED] = True
@@ -199,7 +206,8 @@ def _request_logout() -> None:
 
 def _forget(jar: CookieJar) -> None:
     st.session_state.pop(_LOGIN, None)
-    if jar.cookie_name in st.context.cookies:
+    written_here = st.session_state.pop(_COOKIE_TO_WRITE, None)
+    if jar.cookie_name in st.context.cookies or written_here:
         jar.delete()
 
 
@@ -323,9 +331,14 @@ def _login() -> Scope:
         account = _account_from_cookie(config, key)
     if account is None:
         if _WANTED_PAGE not in st.session_state:
-            st.session_state[_WANTED_PAGE] = (_requested_page(), st.query_params.to_dict())
+            st.session_state[_WANTED_PAGE] = (_requested_page(), _address_filters())
         account = _login_form(path, form_slot)
-        jar.set(_cookie_token(account, key, jar.cookie_expiry_days))
+        st.session_state[_COOKIE_TO_WRITE] = _cookie_token(account, key, jar.cookie_expiry_days)
+    if token := st.session_state.get(_COOKIE_TO_WRITE):
+        # Written again in every run of a session that logged in with the form: a run that ends at
+        # once (a click, a page switch) can drop the login run's script before the browser ran it,
+        # and a reload would then find no cookie.
+        jar.set(token)
     st.session_state[_LOGIN] = (account.username, account.session_version)
     i18n.activate(account.language)  # every text of this run, in the account's language
     try:
@@ -379,7 +392,8 @@ def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, ke
         return
     changed = accounts.find_account(account.username, path)
     st.session_state[_LOGIN] = (changed.username, changed.session_version)
-    jar.set(_cookie_token(changed, key, jar.cookie_expiry_days))
+    st.session_state[_COOKIE_TO_WRITE] = _cookie_token(changed, key, jar.cookie_expiry_days)
+    jar.set(st.session_state[_COOKIE_TO_WRITE])
     st.sidebar.success(_("Password changed; your other logins have ended."))
 
 
@@ -425,7 +439,7 @@ def _run_as_app(page_file: str, scope: Scope) -> None:
     any session called st.navigation): run app.py's navigation instead, with this page and the
     address's filters as the page wanted, so the role's menu is there. The navigation runs the
     page (its guard then finds the scope of the run); this outer run of the file ends here."""
-    st.session_state[_WANTED_PAGE] = (Path(page_file).stem, st.query_params.to_dict())
+    st.session_state[_WANTED_PAGE] = (Path(page_file).stem, _address_filters())
     run_navigation(scope)
     st.stop()
 

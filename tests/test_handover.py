@@ -545,7 +545,8 @@ def test_real_cli_hands_over_to_a_real_app_and_a_swapped_store_is_shown(browser,
         assert again.returncode == 0 and "0 new, 3 duplicate, 0 updated, 0 rejected" in again.stdout, again.stderr
         assert mode(db) == 0o600 and mode(settings.inbox_dir(db)) == 0o700
 
-        refused = run_cli("demo", "--force", "--db", str(db), "--out", str(tmp_path / "demo"))
+        refused = subprocess.run([sys.executable, "-m", "chargeboard_demo", "--force", "--db", str(db), "--out",
+                                  str(tmp_path / "demo")], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert "in use" in one_error_line(refused)
 
         replacement = tmp_path / "store" / "replacement.duckdb"

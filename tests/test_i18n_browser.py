@@ -22,7 +22,7 @@ import pytest
 import support
 from browser_support import launch_server, log_in, metric_value, one, page_text, sent_to, wait_idle
 
-from chargeboard import accounts, tariffs
+from chargeboard import accounts, i18n, statements, tariffs
 from chargeboard.store import Store
 
 SLOW = 60_000  # ms: the machine running the suite may be shared and slow; waits are on page state
@@ -162,10 +162,14 @@ def test_a_norwegian_residents_csv_opens_in_norwegian_excel(browser, bilingual_a
     assert data.startswith("\ufeff".encode()), "UTF-8 with a byte-order mark"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     header, *lines = rows
-    assert header[:4] == ["user_id", "name", "email", "sessions"] and "energy_kwh" in header
-    mine = [dict(zip(header, line, strict=True)) for line in lines if line[0] == support.KARI.user_id]
+    with i18n.language("nb"):  # the headers are the Norwegian titles of the statements' columns
+        titles = {key: i18n._(title) for key, title, _kind in statements.CSV_COLUMNS}
+    assert header[:4] == [titles["user_id"], titles["name"], titles["email"], titles["sessions"]]
+    assert header[0] != "user_id" and titles["energy_kwh"] in header
+    by_key = {key: header.index(title) for key, title in titles.items()}
+    mine = [line for line in lines if line[by_key["user_id"]] == support.KARI.user_id]
     assert len(mine) == 1
-    kari = mine[0]
+    kari = {key: mine[0][index] for key, index in by_key.items()}
     assert kari["name"] == support.KARI.name and kari["sessions"] == "3"
     expected = sum(Decimal(str(support.COOP_KWH[s])) for s in support.COOP_VISIBLE["kari"])
     assert kari["energy_kwh"] == f"{expected:.3f}".replace(".", ",")  # decimal comma: 28,700

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import support
 
-from chargeboard import help, i18n, quality
+from chargeboard import formats, help, i18n, quality
 from chargeboard.ingest import ingest_file
 from chargeboard.scope import system_scope
 
@@ -103,10 +103,10 @@ def test_imports_log_and_rejected_rows_download(store, feeds):
 
 def test_rejected_rows_workbook_prints_like_the_other_workbooks(store, feeds):
     ingest_file(store, feeds.zaptec([*CLEAN, rec("bad", kwh=-1)], "with-bad.json"), installation="Garasje Q")
-    day = quality.imports_log(store)["started_at"].iloc[0].tz_convert("UTC").strftime("%Y-%m-%d")
+    day = formats.day(quality.imports_log(store)["started_at"].iloc[0].tz_convert("UTC").date(), lang="en")
     ws = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))["Rejected rows"]
     assert (ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text) == (
-        "Garasje Q", "Rejected rows", f"imports {day} – {day} (UTC)")
+        "Garasje Q", "Rejected rows", f"imports {day}–{day} (UTC)")
     assert ws.oddFooter.center.text == "Page &P of &N"
     assert ws.page_setup.orientation == "landscape"  # the raw rows are wide
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0

@@ -88,13 +88,20 @@ def test_workbook_prints_like_the_other_workbooks(store, tmp_path):
     book = openpyxl.load_workbook(io.BytesIO(data))
     for ws in book.worksheets:
         assert (ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text) == (
-            "Garage A", "Meter reconciliation", "2026-01-01 – 2026-01-31"), ws.title
+            "Garage A", "Meter reconciliation", "1 Jan 2026–31 Jan 2026"), ws.title
         assert ws.oddFooter.center.text == "Page &P of &N"
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0 and ws.page_setup.paperSize == 9
         assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     by_month = book["By month"]
     assert by_month.page_setup.orientation == "landscape"  # eleven columns: wider than a portrait page
     assert by_month.print_title_rows == "$1:$1" and book["Readings used"].print_title_rows == "$1:$1"
+    with i18n.language("nb"):  # a Norwegian reader's workbook: sheets, titles, header and dates in Norwegian
+        norwegian = openpyxl.load_workbook(io.BytesIO(reconciliation.workbook(store, system_scope(), rec, log=False)[0]))
+        expected = [i18n._("By month"), i18n._("Readings used")]
+    assert norwegian.sheetnames[:2] == expected and expected != ["By month", "Readings used"]
+    header = norwegian.worksheets[0].oddHeader
+    assert header.right.text == "01.01.2026–31.01.2026" and header.center.text != "Meter reconciliation"
+    assert norwegian.worksheets[0]["B1"].value != "Meter (kWh)"
 
 
 def test_standby_prorated_mid_month_configured_install_date(store, tmp_path):

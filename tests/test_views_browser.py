@@ -48,6 +48,9 @@ def kwh(sessions) -> str:
 def assert_history_view(page, users: list[str], sessions: set[str]) -> None:
     one(page.get_by_role("heading", name="Charge history"))
     wait_idle(page)
+    # The page may still be drawing its filters after the login's run: wait for them, not a time.
+    page.locator("[data-testid='stMultiSelect'] [data-tag]").first.wait_for(timeout=20_000)
+    page.locator("[data-testid='stMetricValue']").first.wait_for(timeout=20_000)
     assert picked_dates(page) == ("20250101", "20250331")
     assert selected(page, "Installation") == ["Testlaget"]
     assert selected(page, "Charging station") == ["Garasje B1 · ZAP-B1"]
@@ -94,6 +97,7 @@ def test_a_changed_filter_goes_into_the_address(context, served_app):
     control.get_by_role("radio", name="RFID tag", exact=True).click()
     wait_idle(page)
     page.wait_for_function("() => new URLSearchParams(location.search).get('by') === 'RFID tag'")
+    wait_idle(page)  # the run the click started has finished (a reload in the middle of it can stall)
     page.reload()
     page.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=20_000)
     one(page.get_by_role("heading", name="Charge reports"))
