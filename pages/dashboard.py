@@ -84,11 +84,12 @@ for tile, name in zip(tiles, dashboard.KPI_NAMES, strict=True):
 
 st.plotly_chart(dashboard.trend_chart(view.trend, present, view.kpis.first_data), config=theme.plotly_config("monthly-trend", present),
                 key="chart_trend")
-left, right = st.columns(2) if not present else (st.container(), st.container())
-left.plotly_chart(dashboard.utilisation_chart(view.utilisation, present),
-                  config=theme.plotly_config("station-utilisation", present), key="chart_utilisation")
-right.plotly_chart(dashboard.heatmap_chart(view.heatmap, present),
-                   config=theme.plotly_config("session-starts", present), key="chart_heatmap")
+# One chart a row: plotly never wraps a title, and a finding cut at a half-width chart's edge is
+# half a finding (the titles name a station and a weekday, in either language).
+st.plotly_chart(dashboard.utilisation_chart(view.utilisation, present),
+                config=theme.plotly_config("station-utilisation", present), key="chart_utilisation")
+st.plotly_chart(dashboard.heatmap_chart(view.heatmap, present),
+                config=theme.plotly_config("session-starts", present), key="chart_heatmap")
 if view.balance is not None:
     st.plotly_chart(dashboard.balance_chart(view.balance, present),
                     config=theme.plotly_config("meter-balance", present), key="chart_balance")
