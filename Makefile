@@ -55,8 +55,10 @@ run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
+# Test files run on as many workers as the machine has cores (at most 4: each browser test file runs a
+# server and a chromium); a file's tests stay on one worker, so a module's shared server is made once.
 test: $(VENV)/.dev $(MO_FILES) /usr/bin/chromium /usr/bin/pdftoppm /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 # Refresh the README's screenshots from the demo co-op (the board browser tests take them).
 screenshots: $(VENV)/.dev /usr/bin/chromium
