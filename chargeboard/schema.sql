@@ -119,6 +119,43 @@ CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
        OR list_contains(user_ids, user_id)
        OR list_contains(station_ids, station_id);
 
+-- The scoped sessions that may count in a local period [local_from, local_to), or occupy a station
+-- during it. Exact, and fast on a large store: each branch filters on plain comparisons of stored
+-- columns, which DuckDB evaluates inside the table scan before it reads the other columns (one
+-- expression over every session costs seconds at 10M), and no session is in two branches.
+--   1. started in the period (local time);
+--   2. started before it and ended after local_from - 14 h (UTC), so it may still occupy a station
+--      (a local time is at most 14 hours ahead of UTC);
+--   3. dated by registration (its clock was impossible: its start is the registration's local time,
+--      and its span says nothing about ended_at) and started before the period;
+--   4. registered in the period, when sessions are dated by registration;
+--   5. corrected, when corrected dates are used (a correction may move a session anywhere).
+-- Queries read it through this name only; scoped_sessions above still decides who sees what.
+CREATE OR REPLACE MACRO scoped_sessions_around(see_all, user_ids, station_ids, local_from, local_to,
+                                               attribute_by, use_corrected) AS TABLE
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE started_local >= local_from AND started_local < local_to
+    UNION ALL
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE started_local < local_from AND ended_at > (local_from - INTERVAL 14 HOUR)::TIMESTAMPTZ
+      AND dated_by_registration IS NOT TRUE
+    UNION ALL
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE started_local < local_from AND dated_by_registration
+    UNION ALL
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE attribute_by = 'registered' AND registered_local >= local_from AND registered_local < local_to
+      AND (started_local >= local_to
+           OR (started_local < local_from AND ended_at <= (local_from - INTERVAL 14 HOUR)::TIMESTAMPTZ
+               AND dated_by_registration IS NOT TRUE))
+    UNION ALL
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE use_corrected AND session_id IN (SELECT session_id FROM session_corrections)
+      AND NOT (started_local >= local_from AND started_local < local_to)
+      AND NOT (started_local < local_from AND ended_at > (local_from - INTERVAL 14 HOUR)::TIMESTAMPTZ)
+      AND NOT (started_local < local_from AND coalesce(dated_by_registration, false))
+      AND NOT (attribute_by = 'registered' AND coalesce(registered_local >= local_from AND registered_local < local_to, false));
+
 -- Issue 4: electricity meters, their readings, station standby settings, tariffs.
 -- A meter belongs to one installation; readings are a cumulative register (kWh).
 CREATE TABLE IF NOT EXISTS meters (

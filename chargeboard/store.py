@@ -33,7 +33,8 @@ from chargeboard import settings
 from chargeboard.scope import Scope
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-_SCOPED = re.compile(r"\bscoped_sessions\s*\(")
+# scoped_sessions(...) and the macros built on it (scoped_sessions_around(...)) take the Scope.
+_SCOPED = re.compile(r"\bscoped_sessions(_around)?\s*\(")
 
 
 class StoreError(RuntimeError):

@@ -10,3 +10,4 @@ SELECT session_id, $installation_id AS installation_id, station_id, user_id, tag
        $source_file AS source_file, $import_id AS import_id
 FROM incoming i
 WHERE NOT EXISTS (SELECT 1 FROM stored_status k WHERE k.session_id = i.session_id AND k.status = 'duplicate')
+ORDER BY started_local
