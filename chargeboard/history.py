@@ -161,6 +161,6 @@ def history_view(store: Store, scope: Scope, flt: SessionFilter, page_no: int = 
     page_no = min(max(page_no, 1), found.pages)
     newest_start, in_scope = store.one("newest_session", scope)
     rows = page(store, scope, flt, page_no)
-    serials = {r[0]: r[2] for r in store.rows("stations_in_scope", scope)}
+    serials = dict(store.rows("station_serials", shown_station_ids=sorted(set(rows["station_id"]))))
     rows.insert(rows.columns.get_loc("station") + 1, "serial", [serials.get(s) for s in rows["station_id"]])
     return HistoryView(found, rows, page_no, in_scope, newest_start)

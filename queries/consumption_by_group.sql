@@ -8,6 +8,9 @@
 -- session the system owner gave a corrected date counts on that date (the original stays).
 -- One scan gives both levels (GROUPING SETS): a row per entity (month NULL: the report) and
 -- a row per entity and local calendar month (the month-by-month breakdown).
+-- Only the sessions that may be dated into the period are dated (scoped_sessions_around, schema.sql):
+-- at 10M sessions, dating every one costs more than the report. Idle entities and a tag's last user
+-- read all the caller's sessions, with plain columns only.
 WITH counted AS (
     SELECT s.*,
            CASE $group_by WHEN 'station' THEN s.station_id
@@ -15,8 +18,17 @@ WITH counted AS (
                           ELSE coalesce(s.tag, '') END AS group_key,
            attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local,
            date_trunc('month', period_local)::DATE AS month
+    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, $attribute_by, $use_corrected) s
+    LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
+    WHERE NOT s.void
+      AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
+),
+every_session AS (  -- all the caller's counted sessions, whenever: for idle entities and last users
+    SELECT CASE $group_by WHEN 'station' THEN s.station_id
+                          WHEN 'user' THEN coalesce(s.user_id, '')
+                          ELSE coalesce(s.tag, '') END AS group_key,
+           s.user_id, s.started_at
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-    LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void
       AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
 ),
@@ -35,7 +47,7 @@ grouped AS (
     GROUP BY GROUPING SETS ((group_key), (group_key, month))
 ),
 idle AS (
-    SELECT DISTINCT group_key FROM counted WHERE $include_idle
+    SELECT DISTINCT group_key FROM every_session WHERE $include_idle
     UNION
     SELECT station_id FROM stations
     WHERE $include_idle AND $group_by = 'station' AND ($see_all OR list_contains($station_ids, station_id))
@@ -45,7 +57,7 @@ idle AS (
 -- (never a table shared by every scope, which would name someone the caller may not see).
 tag_last_user AS (
     SELECT group_key, arg_max(user_id, started_at) AS user_id
-    FROM counted WHERE $group_by = 'rfid' AND user_id IS NOT NULL
+    FROM every_session WHERE $group_by = 'rfid' AND user_id IS NOT NULL
     GROUP BY group_key
 ),
 keyed AS (
