@@ -16,7 +16,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, free_port, launch_server  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, launch_server  # noqa: E402
 
 COOKIE_KEY = "bench-cookie-key-" + "k" * 40
 
@@ -130,30 +129,7 @@ def start_app(db: Path, auth: Path, log_name: str, extra_env: dict | None = None
     env = {"CHARGEBOARD_DB": str(db), "CHARGEBOARD_AUTH": str(auth), "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY,
            "CHARGEBOARD_LOGIN_SLEEP": "0", "CHARGEBOARD_SECRET_FILE": str(db.with_name("sync-key")),
            **(extra_env or {})}
-    if root == ROOT:
-        return launch_server(env, OUT / "logs" / f"{log_name}.log", timeout=180)
-    log = OUT / "logs" / f"{log_name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(root / ".venv" / "bin" / "python"), "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-            cwd=root, env={**os.environ, **env, "PYTHONUNBUFFERED": "1"}, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log, env)
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            with urllib.request.urlopen(server.url + "/_stcore/health", timeout=1) as response:
-                if response.read().strip() == b"ok":
-                    return server
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"streamlit did not start:\n{server.log_text()}")
-        time.sleep(0.1)
+    return launch_server(env, OUT / "logs" / f"{log_name}.log", timeout=180, root=root)
 
 
 FIGURE_ELEMENTS = {"metric", "plotly_chart", "dataframe", "alert"}

@@ -69,17 +69,19 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
 
-def launch_server(env: dict[str, str], log: Path, timeout: float = 30.0) -> Server:
-    """`streamlit run app.py` as Streamlit's own e2e suite starts it; output to a file."""
+def launch_server(env: dict[str, str], log: Path, timeout: float = 30.0, root: Path = ROOT) -> Server:
+    """`streamlit run app.py` as Streamlit's own e2e suite starts it; output to a file. `root`: another
+    checkout of the project, run with its own .venv (a benchmark's baseline)."""
     port = free_port()
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
+    python = sys.executable if root == ROOT else str(root / ".venv" / "bin" / "python")
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [python, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+            cwd=root, env=full_env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", process, log, env)
     deadline = time.monotonic() + timeout
     while True:
