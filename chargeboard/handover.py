@@ -159,15 +159,19 @@ def _send_json(sock: socket.socket, payload: dict) -> None:
     sock.sendall(_FRAME.pack(len(data)) + data)
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    chunks, left = [], size
+def _received(sock: socket.socket, size: int, closed: str = "the other side closed the connection"):
+    """Exactly `size` bytes from the socket, chunk by chunk; `closed` if it ends before."""
+    left = size
     while left:
         chunk = sock.recv(min(left, _CHUNK))
         if not chunk:
-            raise ConnectionError("the other side closed the connection")
-        chunks.append(chunk)
+            raise ConnectionError(closed)
         left -= len(chunk)
-    return b"".join(chunks)
+        yield chunk
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    return b"".join(_received(sock, size))
 
 
 def _recv_json(sock: socket.socket, limit: int = _MAX_HEADER) -> dict:
@@ -443,13 +447,8 @@ class Server:
             for index, entry in enumerate(header["files"]):
                 target = job / f"input-{index}"
                 with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
-                    left = entry["size"]
-                    while left:
-                        chunk = conn.recv(min(left, _CHUNK))
-                        if not chunk:
-                            raise ConnectionError("the command line stopped sending")
+                    for chunk in _received(conn, entry["size"], "the command line stopped sending"):
                         handle.write(chunk)
-                        left -= len(chunk)
                     handle.flush()
                     os.fsync(handle.fileno())
         except BaseException:
