@@ -180,24 +180,25 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
         except statements.StatementError as error:
             print(_("error: {reason}", reason=error), file=args.stderr)
             return 2
-        Path(args.out).write_bytes(data)
-        print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", len(result.lines),
-                       file=args.out), file=args.stderr)
-        return 0
+        return _wrote_statements(args, data, len(result.lines))
     if args.format == "xlsx":
         if not args.out:
             print(_("error: --format {format} needs --out FILE", format="xlsx"), file=args.stderr)
             return 2
         data, _name = statements.workbook(store, scope, result)
-        Path(args.out).write_bytes(data)
-        print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", len(result.lines),
-                       file=args.out), file=args.stderr)
-        return 0
+        return _wrote_statements(args, data, len(result.lines))
     text, _name = statements.csv_text(store, scope, result, dialect=args.csv_dialect)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8", newline="")
     else:
         args.stdout.write(text)
+    return 0
+
+
+def _wrote_statements(args: argparse.Namespace, data: bytes, count: int) -> int:
+    Path(args.out).write_bytes(data)
+    print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", count, file=args.out),
+          file=args.stderr)
     return 0
 
 
