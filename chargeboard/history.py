@@ -62,7 +62,7 @@ class SessionFilter:
         }
 
 
-# The history's filter on how a session reached the store (queries/history_rows.sql reads the keys).
+# The history's filter on how a session reached the store (schema.sql's session_matches_status reads the keys).
 STATUS_FILTERS = {
     "": N_("All sessions"),
     "offline": N_("Charged offline ({icon})"),

@@ -101,6 +101,15 @@ CREATE OR REPLACE MACRO session_matches_filter(station_id, user_id, tag, station
     AND (len(user_filter) = 0 OR list_contains(user_filter, coalesce(user_id, '')))
     AND (len(tag_filter) = 0 OR list_contains(tag_filter, coalesce(tag, '')));
 
+-- The history's offline / unreliable-time filter (chargeboard.history.STATUS_FILTERS names the keys;
+-- '' matches every session).
+CREATE OR REPLACE MACRO session_matches_status(offline, time_unreliable, status_filter) AS
+    CASE status_filter WHEN 'offline' THEN offline
+                       WHEN 'unreliable' THEN time_unreliable
+                       WHEN 'flagged' THEN offline OR time_unreliable
+                       WHEN 'clean' THEN NOT offline AND NOT time_unreliable
+                       ELSE true END;
+
 -- The local time a session counts on in reports and the dashboard: its start (default);
 -- when the cloud registered it ('registered', as the charger cloud's own report does); or,
 -- where asked for and given, the date the system owner corrected it to.

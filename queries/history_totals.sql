@@ -11,9 +11,4 @@ FROM scoped_sessions($see_all, $user_ids, $station_ids) s
 WHERE s.started_local >= $local_from AND s.started_local < $local_to
   AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
   AND ($include_void OR NOT s.void)
-  -- the history's offline / unreliable-time filter (chargeboard.history.STATUS_FILTERS)
-  AND CASE $status_filter WHEN 'offline' THEN s.offline
-                          WHEN 'unreliable' THEN s.time_unreliable
-                          WHEN 'flagged' THEN s.offline OR s.time_unreliable
-                          WHEN 'clean' THEN NOT s.offline AND NOT s.time_unreliable
-                          ELSE true END
+  AND session_matches_status(s.offline, s.time_unreliable, $status_filter)
