@@ -199,7 +199,8 @@ def monthly_trend(store: Store, scope: Scope, request: DashboardRequest, months:
     first = periods.add_months(last, -(months - 1))
     end = periods.add_months(last, 1) - timedelta(days=1)
     by_month = {m: (e, int(s)) for m, s, e in
-                store.rows("dashboard_monthly", scope, **request.params(periods.add_months(first, -12), end))}
+                store.rows("dashboard_monthly", scope, **request.params(periods.add_months(first, -12), end),
+                           **periods.whole_months(periods.add_months(first, -12), end))}
     rows = []
     for i in range(months):
         month = periods.add_months(first, i)

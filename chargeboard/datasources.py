@@ -19,7 +19,7 @@ import pandas as pd
 from chargeboard import formats, ingest, settings, sync
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
-from chargeboard.store import Store, query_text
+from chargeboard.store import Store, query_text, refresh_session_months
 from chargeboard.summary import ImportSummary
 
 DEFAULT_UPLOAD_MAX_MB = 200
@@ -141,6 +141,7 @@ def set_time_zone(store: Store, installation_id: str, time_zone: str) -> None:
                                                                 "time_zone": time_zone})
         cur.execute(query_text("installation_recompute_local_times"), {"installation_id": installation_id,
                                                                         "time_zone": time_zone})
+        refresh_session_months(cur, installation_id)  # every month: sessions moved between months
 
 
 def time_zones() -> list[str]:

@@ -77,6 +77,16 @@ def bounds(date_from: date, date_to: date) -> dict:
     }
 
 
+def whole_months(date_from: date, date_to: date) -> dict:
+    """Query parameters for the calendar months wholly inside an inclusive local-date period,
+    [whole_from, whole_to) as first days of months (whole_from = whole_to: none): a report reads
+    those from the monthly sums, and the days at the edges from the sessions."""
+    first = date_from if date_from.day == 1 else add_months(date_from.replace(day=1), 1)
+    after = date_to + timedelta(days=1)
+    after = after if after.day == 1 else after.replace(day=1)
+    return {"whole_from": first, "whole_to": max(first, after)}
+
+
 # --- comparisons -----------------------------------------------------------------------------
 
 def calendar_months(date_from: date, date_to: date) -> int | None:

@@ -36,7 +36,8 @@ class ReportRequest:
             raise ValueError(f"group by one of {', '.join(GROUPINGS)}, not {self.by!r}")
         if self.attribute_by not in ATTRIBUTIONS:
             raise ValueError(f"attribute by one of {', '.join(ATTRIBUTIONS)}, not {self.attribute_by!r}")
-        return {**self.flt.params(), "group_by": self.by, "include_idle": self.include_idle,
+        return {**self.flt.params(), **periods.whole_months(self.flt.date_from, self.flt.date_to),
+                "group_by": self.by, "include_idle": self.include_idle,
                 "attribute_by": self.attribute_by, "use_corrected": self.use_corrected}
 
     @property

@@ -118,15 +118,43 @@ CREATE OR REPLACE MACRO attributed_local(started_local, registered_local, correc
          WHEN attribute_by = 'registered' THEN coalesce(registered_local, started_local)
          ELSE started_local END;
 
--- The one place where "who may see which sessions" is written down. Every query that
--- reads sessions reads them through this macro; the store binds the three arguments
+-- The one place where "who may see which sessions" is written down (in_scope). Every query that
+-- reads sessions reads them through scoped_sessions (or the monthly sums through
+-- scoped_session_months, the same rule); the store binds the three arguments
 -- from the caller's Scope, and tests/test_scope.py fails any query file that reads
 -- the sessions table directly.
+CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, user_id, station_id) AS
+    see_all OR list_contains(user_ids, user_id) OR list_contains(station_ids, station_id);
+
 CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
-    SELECT * FROM sessions
-    WHERE see_all
-       OR list_contains(user_ids, user_id)
-       OR list_contains(station_ids, station_id);
+    SELECT * FROM sessions WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
+
+-- Counted (not void) sessions summed per installation, station, user, RFID tag and local calendar
+-- month of their start: a year's report reads some 10^5 of these rows instead of 5M sessions. Each
+-- row keeps its station and user, so the same scope rule applies (scoped_session_months). Written
+-- only by queries/session_months_refresh.sql, in the transaction that changes the sessions (an
+-- ingest: the months it touched; a time-zone change: the installation's). kWh exact (DECIMAL).
+CREATE TABLE IF NOT EXISTS session_months (
+    installation_id                VARCHAR NOT NULL,
+    station_id                     VARCHAR NOT NULL,
+    user_id                        VARCHAR,
+    tag                            VARCHAR,
+    month                          DATE NOT NULL,          -- date_trunc('month', started_local)
+    session_count                  BIGINT NOT NULL,
+    energy_kwh                     DECIMAL(18, 3) NOT NULL,
+    charging_seconds               DOUBLE NOT NULL,
+    unreliable_sessions            BIGINT NOT NULL,
+    unreliable_kwh                 DECIMAL(18, 3) NOT NULL,
+    offline_sessions               BIGINT NOT NULL,
+    dated_by_registration_sessions BIGINT NOT NULL,
+    dated_by_registration_kwh      DECIMAL(18, 3) NOT NULL,
+    last_started_at                TIMESTAMPTZ,  -- the newest session with a user, and that user:
+    last_user_id                   VARCHAR       -- a tag's "last used by"
+);
+-- (A store made before the rollup existed is summed once, at its first open: chargeboard.store.)
+
+CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids) AS TABLE
+    SELECT * FROM session_months WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
 
 -- The scoped sessions that may count in a local period [local_from, local_to), or occupy a station
 -- during it. Exact, and fast on a large store: each branch filters on plain comparisons of stored

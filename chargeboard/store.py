@@ -68,6 +68,18 @@ def _parameter_names(sql: str) -> frozenset[str]:
     return frozenset(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
 
 
+def refresh_session_months(cur: duckdb.DuckDBPyConnection, installation_id: str | None,
+                           months: list | None = None) -> None:
+    """Sum the sessions again into session_months (schema.sql) for one installation (None: all), in
+    `months` (local month starts) or in every month (None). Call it inside the transaction that
+    changed the sessions, so the sums never disagree with them."""
+    params = {"installation_id": installation_id, "months": list(months or []), "all_months": months is None}
+    if months is not None and not months:
+        return
+    cur.execute(query_text("session_months_delete"), params)
+    cur.execute(query_text("session_months_insert"), params)
+
+
 def is_lock_error(error: Exception) -> bool:
     return "lock" in str(error).lower() and isinstance(error, duckdb.IOException | duckdb.Error)
 
@@ -102,6 +114,11 @@ class Store:
                 {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
             )
             self._con.execute("SET enable_external_access = false")
+        if self._con.execute(query_text("session_months_missing")).fetchall()[0][0]:
+            # A store made before the monthly sums existed: sum it once (seconds at 10M sessions).
+            self._con.execute("BEGIN TRANSACTION")
+            refresh_session_months(self._con, None)
+            self._con.execute("COMMIT")
         self._write_lock = threading.RLock()  # re-entered by detached() inside a transaction
         self._wal_flushed = False
         self._version = 0

@@ -8,46 +8,67 @@
 -- session the system owner gave a corrected date counts on that date (the original stays).
 -- One scan gives both levels (GROUPING SETS): a row per entity (month NULL: the report) and
 -- a row per entity and local calendar month (the month-by-month breakdown).
--- Only the sessions that may be dated into the period are dated (scoped_sessions_around, schema.sql):
--- at 10M sessions, dating every one costs more than the report. Idle entities and a tag's last user
--- read all the caller's sessions, with plain columns only.
-WITH counted AS (
+-- Whole local months come from the monthly sums (scoped_session_months: some 10^5 rows for a year of
+-- 5M sessions) when sessions are dated by start and no corrected date is used; the days at the
+-- period's edges, and every day otherwise, from the sessions that may be dated into the period
+-- (scoped_sessions_around). [$whole_from, $whole_to) are those months (chargeboard.periods).
+WITH dated AS (
     SELECT s.*,
            CASE $group_by WHEN 'station' THEN s.station_id
                           WHEN 'user' THEN coalesce(s.user_id, '')
                           ELSE coalesce(s.tag, '') END AS group_key,
-           attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local,
-           date_trunc('month', period_local)::DATE AS month
+           attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
     FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, $attribute_by, $use_corrected) s
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
+      AND NOT ($attribute_by = 'start' AND NOT $use_corrected
+               AND s.started_local >= $whole_from AND s.started_local < $whole_to)
 ),
-every_session AS (  -- all the caller's counted sessions, whenever: for idle entities and last users
-    SELECT CASE $group_by WHEN 'station' THEN s.station_id
-                          WHEN 'user' THEN coalesce(s.user_id, '')
-                          ELSE coalesce(s.tag, '') END AS group_key,
-           s.user_id, s.started_at
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-    WHERE NOT s.void
-      AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
+counted AS (  -- one row per session, or per monthly sum, in the same shape
+    SELECT group_key, date_trunc('month', period_local)::DATE AS month,
+           1 AS session_count, energy_kwh, epoch(ended_at) - epoch(started_at) AS charging_seconds,
+           time_unreliable::INTEGER AS unreliable_sessions,
+           CASE WHEN time_unreliable THEN energy_kwh ELSE 0 END AS unreliable_kwh,
+           offline::INTEGER AS offline_sessions,
+           coalesce(dated_by_registration, false)::INTEGER AS dated_by_registration_sessions,
+           CASE WHEN dated_by_registration THEN energy_kwh ELSE 0 END AS dated_by_registration_kwh
+    FROM dated
+    WHERE period_local >= $local_from AND period_local < $local_to
+    UNION ALL
+    SELECT CASE $group_by WHEN 'station' THEN m.station_id
+                          WHEN 'user' THEN coalesce(m.user_id, '')
+                          ELSE coalesce(m.tag, '') END,
+           m.month, m.session_count, m.energy_kwh, m.charging_seconds, m.unreliable_sessions, m.unreliable_kwh,
+           m.offline_sessions, m.dated_by_registration_sessions, m.dated_by_registration_kwh
+    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    WHERE $attribute_by = 'start' AND NOT $use_corrected
+      AND m.month >= $whole_from AND m.month < $whole_to
+      AND session_matches_filter(m.station_id, m.user_id, m.tag, $station_filter, $user_filter, $tag_filter)
+),
+every_month AS (  -- all the caller's monthly sums, whenever: for idle entities and a tag's last user
+    SELECT CASE $group_by WHEN 'station' THEN m.station_id
+                          WHEN 'user' THEN coalesce(m.user_id, '')
+                          ELSE coalesce(m.tag, '') END AS group_key,
+           m.last_user_id, m.last_started_at
+    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    WHERE session_matches_filter(m.station_id, m.user_id, m.tag, $station_filter, $user_filter, $tag_filter)
 ),
 grouped AS (
     SELECT group_key, month, grouping(month) = 0 AS is_month,
-           count(*) AS sessions,
+           sum(session_count)::BIGINT AS sessions,
            sum(energy_kwh) AS energy_kwh,
-           sum(epoch(ended_at) - epoch(started_at)) / 3600.0 AS charging_hours,
-           count(*) FILTER (WHERE time_unreliable) AS unreliable_sessions,
-           coalesce(sum(energy_kwh) FILTER (WHERE time_unreliable), 0) AS unreliable_kwh,
-           count(*) FILTER (WHERE offline) AS offline_sessions,
-           count(*) FILTER (WHERE dated_by_registration) AS dated_by_registration_sessions,
-           coalesce(sum(energy_kwh) FILTER (WHERE dated_by_registration), 0) AS dated_by_registration_kwh
+           sum(charging_seconds) / 3600.0 AS charging_hours,
+           sum(unreliable_sessions)::BIGINT AS unreliable_sessions,
+           sum(unreliable_kwh) AS unreliable_kwh,
+           sum(offline_sessions)::BIGINT AS offline_sessions,
+           sum(dated_by_registration_sessions)::BIGINT AS dated_by_registration_sessions,
+           sum(dated_by_registration_kwh) AS dated_by_registration_kwh
     FROM counted
-    WHERE period_local >= $local_from AND period_local < $local_to
     GROUP BY GROUPING SETS ((group_key), (group_key, month))
 ),
 idle AS (
-    SELECT DISTINCT group_key FROM every_session WHERE $include_idle
+    SELECT DISTINCT group_key FROM every_month WHERE $include_idle
     UNION
     SELECT station_id FROM stations
     WHERE $include_idle AND $group_by = 'station' AND ($see_all OR list_contains($station_ids, station_id))
@@ -56,8 +77,8 @@ idle AS (
 -- "Last used by" for a tag: the newest user of it among the sessions the caller may see
 -- (never a table shared by every scope, which would name someone the caller may not see).
 tag_last_user AS (
-    SELECT group_key, arg_max(user_id, started_at) AS user_id
-    FROM every_session WHERE $group_by = 'rfid' AND user_id IS NOT NULL
+    SELECT group_key, arg_max(last_user_id, last_started_at) AS user_id
+    FROM every_month WHERE $group_by = 'rfid' AND last_user_id IS NOT NULL
     GROUP BY group_key
 ),
 keyed AS (

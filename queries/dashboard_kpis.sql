@@ -28,7 +28,7 @@ SELECT count(*) FILTER (WHERE in_period) AS sessions,
        coalesce(sum(greatest(0, least(occupied_to, epoch($local_to)) - greatest(occupied_from, epoch($local_from))))
                 FILTER (WHERE occupied_from < epoch($local_to) AND occupied_to > epoch($local_from)), 0) / 3600.0
            AS occupied_hours,
-       (SELECT count(DISTINCT s.station_id) FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-        WHERE NOT s.void
-          AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))) AS stations
+       -- stations with a counted session ever, from the monthly sums (a tenth of the rows or less)
+       (SELECT count(DISTINCT m.station_id) FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+        WHERE len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id)) AS stations
 FROM spans

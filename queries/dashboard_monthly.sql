@@ -1,18 +1,32 @@
 -- kWh and sessions per local calendar month in [$local_from, $local_to), in scope: the dashboard's
 -- monthly trend (the caller asks for two years so each month can be set against the year before).
--- Same dating rules as dashboard_kpis.sql.
+-- Same dating rules as dashboard_kpis.sql. Whole months [$whole_from, $whole_to) come from the
+-- monthly sums when sessions are dated by start and no corrected date is used (as in
+-- consumption_by_group.sql); other days from the sessions.
 WITH dated AS (
     SELECT s.energy_kwh,
            attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-    LEFT JOIN latest_session_corrections c USING (session_id)
+    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, $attribute_by, $use_corrected) s
+    LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
+      AND NOT ($attribute_by = 'start' AND NOT $use_corrected
+               AND s.started_local >= $whole_from AND s.started_local < $whole_to)
+),
+counted AS (
+    SELECT date_trunc('month', period_local)::DATE AS month, 1 AS session_count, energy_kwh
+    FROM dated
+    WHERE period_local >= $local_from AND period_local < $local_to
+    UNION ALL
+    SELECT m.month, m.session_count, m.energy_kwh
+    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    WHERE $attribute_by = 'start' AND NOT $use_corrected
+      AND m.month >= $whole_from AND m.month < $whole_to
+      AND (len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id))
 )
-SELECT date_trunc('month', period_local)::DATE AS month,
-       count(*) AS sessions,
+SELECT month,
+       sum(session_count)::BIGINT AS sessions,
        sum(energy_kwh)::DECIMAL(18, 3) AS energy_kwh
-FROM dated
-WHERE period_local >= $local_from AND period_local < $local_to
-GROUP BY ALL
+FROM counted
+GROUP BY month
 ORDER BY month

@@ -3,12 +3,11 @@
 -- idle stations). Occupancy is the session's real span (corrected start when $use_corrected),
 -- clipped to the period, in epoch seconds; overlapping sessions on one station may push it above the
 -- hours available, which the caller caps at 100 %.
-WITH in_scope AS (
-    SELECT s.station_id, any_value(s.installation_id) AS installation_id
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-    WHERE NOT s.void
-      AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
-    GROUP BY s.station_id
+WITH in_scope AS (  -- stations with a counted session ever, from the monthly sums
+    SELECT m.station_id, any_value(m.installation_id) AS installation_id
+    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    WHERE len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id)
+    GROUP BY m.station_id
 ),
 spans AS (
     SELECT s.station_id, s.energy_kwh,

@@ -1,5 +1,7 @@
 -- A changed time zone moves every stored session's local day and hour with it
--- (the *_local columns are derived from the instants and the installation's zone).
+-- (the *_local columns are derived from the instants and the installation's zone; a session whose
+-- clock was impossible starts, as at ingest, at its registration's local time).
 UPDATE sessions
-SET started_local = timezone($time_zone, started_at), registered_local = timezone($time_zone, registered_at)
+SET started_local = timezone($time_zone, CASE WHEN dated_by_registration THEN registered_at ELSE started_at END),
+    registered_local = timezone($time_zone, registered_at)
 WHERE installation_id = $installation_id

@@ -26,7 +26,9 @@ WITH_VOID = history.SessionFilter(date(2000, 1, 1), date(2030, 12, 31), include_
 # an incoming feed with what is stored). Every other query reads sessions via the scope.
 WRITES_SESSIONS = {"stored_session_status.sql", "delete_updated_sessions.sql", "insert_incoming_sessions.sql",
                    "validate_staged_sessions.sql",  # (which installation holds an incoming session id)
-                   "installation_recompute_local_times.sql"}  # (a changed time zone recomputes local times)
+                   "installation_recompute_local_times.sql",  # (a changed time zone recomputes local times)
+                   # the monthly sums, kept by the writes above (schema.sql, session_months)
+                   "session_months_touched.sql", "session_months_insert.sql", "session_months_missing.sql"}
 
 
 def scope_of(username: str, store, auth: Path) -> Scope:
@@ -245,3 +247,17 @@ def test_cli_user_errors_are_one_line_and_change_nothing(auth_file, args, messag
     assert done.stderr.strip().startswith("error: ") and message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert auth_file.read_bytes() == before
+
+
+def test_queries_read_the_monthly_sums_only_through_the_scope():
+    """session_months keeps each row's station and user so the scope rule applies to it too: only
+    scoped_session_months(...) may read it, besides the queries that keep it."""
+    keepers = {"session_months_delete.sql", "session_months_insert.sql", "session_months_missing.sql"}
+    direct = {}
+    for path in sorted((ROOT / "queries").glob("*.sql")):
+        code = _code(path.read_text(encoding="utf-8"))
+        if path.name not in keepers and re.search(r'(?<![\w.$"])"?session_months"?(?![\w(])', code, flags=re.I):
+            direct[path.name] = code
+    assert direct == {}, sorted(direct)
+    assert reads_of_sessions_table("SELECT * FROM session_months") == []  # (a different table)
+    assert re.search(r'(?<![\w.$"])"?session_months"?(?![\w(])', "SELECT 1 FROM session_months")

@@ -1,0 +1,102 @@
+"""The monthly sums (schema.sql, session_months) that reports read for whole months.
+
+They must always equal the sessions summed again from scratch, after every kind of write: a first
+load, a file that replaces and voids sessions (moving one to another month), a time-zone change,
+and a store made before the sums existed. Reports whose periods hold whole months must equal an
+independent sum of the feed (the report tests' own check, with periods of up to ten weeks).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import support
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_reports import ALL, _check, session_strategy
+
+from chargeboard import datasources
+from chargeboard.history import SessionFilter
+from chargeboard.ingest import ingest_file
+from chargeboard.scope import Scope
+from chargeboard.store import Store, refresh_session_months
+
+SUMS = "SELECT * FROM session_months ORDER BY ALL"
+
+
+def summed_again(store: Store) -> list[tuple]:
+    """The rows a full rebuild gives, without keeping it (rolled back)."""
+    cur = store.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        refresh_session_months(cur, None)
+        return cur.execute(SUMS).fetchall()
+    finally:
+        cur.execute("ROLLBACK")
+
+
+def kept(store: Store) -> list[tuple]:
+    return store.cursor().execute(SUMS).fetchall()
+
+
+def test_the_sums_follow_loads_replacements_voids_and_time_zones(store, feeds):
+    first = [support.zaptec_record("a", start=datetime(2025, 1, 31, 22, 30), kwh=1.5),   # 1 Feb in Oslo
+             support.zaptec_record("b", start=datetime(2025, 2, 10, 8), kwh=2.25, tag="Tag 2"),
+             support.zaptec_record("c", start=datetime(2025, 3, 3, 8), kwh=4.0, user_id=None, tag=None),
+             support.zaptec_record("z", station="chg-2", start=datetime(2000, 1, 1, 0, 20), kwh=3.0, metadata=2,
+                                   registered=datetime(2025, 3, 31, 21, 30))]               # dated 31 Mar 23:30
+    ingest_file(store, feeds.zaptec(first, "first.json"), installation="Garasjen")
+    assert kept(store) == summed_again(store) and len(kept(store)) == 4
+    # "b" moves to April with more energy, "c" is voided (replaced), "d" is new in March
+    second = [support.zaptec_record("b", start=datetime(2025, 4, 2, 8), kwh=7.5, tag="Tag 2"),
+              support.zaptec_record("c", start=datetime(2025, 3, 3, 8), kwh=4.0, user_id=None, tag=None,
+                                    metadata=1 | 4 | 32),
+              support.zaptec_record("d", start=datetime(2025, 3, 20, 8), kwh=0.125)]
+    summary = ingest_file(store, feeds.zaptec(second, "second.json"), installation="Garasjen")
+    assert (summary.new, summary.updated) == (1, 2)
+    assert kept(store) == summed_again(store)
+    assert not [row for row in kept(store) if row[3] == "Tag 2" and row[4] == date(2025, 2, 1)]  # "b" left February
+    # In New York the first session is still in January and the impossible clock's in March
+    installation = store.cursor().execute("SELECT installation_id FROM installations").fetchone()[0]
+    datasources.set_time_zone(store, installation, "America/New_York")
+    assert kept(store) == summed_again(store)
+    assert date(2025, 1, 1) in {row[4] for row in kept(store)}
+    started = store.cursor().execute("SELECT started_local FROM sessions WHERE session_id = 'z'").fetchone()[0]
+    assert started == datetime(2025, 3, 31, 17, 30)  # the registration in New York, not the year 2000
+
+
+def test_a_store_made_before_the_sums_is_summed_at_its_first_open(db_path, feeds):
+    store = Store(db_path)
+    ingest_file(store, feeds.zaptec([support.zaptec_record("a", kwh=2.0), support.zaptec_record(
+        "b", start=datetime(2025, 5, 1, 10), kwh=3.0)]))
+    before = kept(store)
+    store.cursor().execute("DELETE FROM session_months")
+    store.close()
+    reopened = Store(db_path)
+    try:
+        assert kept(reopened) == before and len(before) == 2
+    finally:
+        reopened.close()
+
+
+# Periods from a day to ten weeks, starting on a month's first day or inside one, so whole months
+# (from the sums) and edge days (from the sessions) are both in play, across both DST changes.
+MONTHLY_STARTS = (date(2025, 3, 1), date(2025, 3, 15), date(2025, 3, 30), date(2025, 10, 1), date(2025, 10, 26),
+                  date(2025, 2, 1))
+monthly_period = st.tuples(st.sampled_from(MONTHLY_STARTS), st.integers(0, 70)).map(
+    lambda p: SessionFilter(p[0], p[0] + timedelta(days=p[1])))
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(st.lists(session_strategy, min_size=0, max_size=12), monthly_period)
+def test_property_whole_month_reports_equal_an_independent_sum(sessions, flt):
+    _check(sessions, flt, ALL, lambda station, user: True)
+
+
+@PROPERTY
+@given(st.lists(session_strategy, min_size=1, max_size=12), monthly_period)
+def test_property_whole_month_reports_in_a_charger_owners_scope(sessions, flt):
+    owner = Scope("o", "charger_owner", user_ids=("u2",), station_ids=("s1",), display_name="Owner")
+    _check(sessions, flt, owner, lambda station, user: station == "s1" or user == "u2")
+
