@@ -121,7 +121,9 @@ simple_costs AS (
 )
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
        (coalesce(c.cost, 0)::DECIMAL(38, 12)
-        + (coalesce(p.nano, 0) + coalesce(e.nano, 0))::DECIMAL(38, 0) / 1000000000)::DECIMAL(38, 12) AS energy_cost,
+        -- nano-units times 10^-9, not divided by 10^9: DuckDB divides DECIMALs as DOUBLE, which put
+        -- a 10^-12 error in a year's sum that its sessions' amounts did not have
+        + (coalesce(p.nano, 0) + coalesce(e.nano, 0))::DECIMAL(38, 0) * 0.000000001)::DECIMAL(38, 12) AS energy_cost,
        (c.unpriced_kwh + coalesce(p.unpriced_kwh, 0))::DECIMAL(24, 3) AS unpriced_kwh,
        c.active_months,
        coalesce(u.name, u.email, CASE WHEN c.user_id = '' THEN 'Open charging (no user)' ELSE c.user_id END) AS name,

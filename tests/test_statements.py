@@ -14,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chargeboard import cli, i18n, meters, statements, tariffs
+from chargeboard.ingest import ingest_file
 from chargeboard.scope import Scope, system_scope
+from chargeboard.store import Store
 
 KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
 PER = Scope("per", "charger_owner", user_ids=("u-per",), station_ids=("ST1",), display_name="Per Olsen")
@@ -271,3 +273,26 @@ def test_statement_csv_for_norwegian_excel_parses_back(store):
         machine, _name = statements.csv_text(store, system_scope(), st, log=False)
     assert machine.splitlines()[0].startswith("user_id,name,email,sessions,energy_kwh")
     assert machine.splitlines()[-1].split(",")[1] == "Total" and machine.splitlines()[-1].split(",")[9] == "32.69"
+
+
+def test_a_year_of_the_demo_co_op_adds_up_session_by_session(tmp_path):
+    """Every line's unrounded cost equals its sessions' to the last digit, on a year of the demo co-op
+    (hundreds of sessions a resident, night band, energy details). A DOUBLE inside the yearly sum once
+    put 10^-12 between a line and its sessions, and the Statements page's workbook failed."""
+    from chargeboard_demo import generator  # noqa: PLC0415
+
+    files = generator.generate_demo(tmp_path / "feeds", end=date(2026, 11, 25))
+    demo = Store(tmp_path / "demo.duckdb")
+    try:
+        for installation, path in files.feeds.items():
+            ingest_file(demo, path, installation=installation)
+        tariffs.add_version(demo, "demo", date(2024, 11, 1), "1.45",
+                            bands=[{"from_hour": 22, "to_hour": 6, "price": "0.95"}], monthly_fee="49")
+        owner = system_scope()
+        year = statements.build_statements(demo, owner, statements.StatementRequest(date(2025, 11, 1),
+                                                                                    date(2026, 10, 31)))
+        by_line = statements.session_costs(demo, owner, year)  # raises when a line and its sessions disagree
+        assert len(year.lines) >= 40
+        assert sum(len(v) for v in by_line.values()) == sum(line.sessions for line in year.lines)
+    finally:
+        demo.close()
