@@ -69,13 +69,20 @@ LOGINS = {
 
 
 def demo_store() -> tuple[Path, Path]:
-    """The demo store and its accounts (README: Demo logins), built once into bench/out/demo/."""
+    """The demo store and its accounts (README: Demo logins), built once into bench/out/demo/. The
+    bench finds pages by their English titles, so its copy's accounts read English (the demo's
+    styret, per and kari read Norwegian; the work a page does is the same in either language)."""
+    from chargeboard import accounts  # noqa: PLC0415
+
     db = OUT / "demo" / "chargeboard.duckdb"
+    auth = db.with_name("chargeboard.auth.yaml")
     if not db.exists():
         db.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "chargeboard_demo", "--db", str(db)], cwd=ROOT, check=True,
                        env={**os.environ, "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY})
-    return db, db.with_name("chargeboard.auth.yaml")
+        for username in LOGINS:
+            accounts.set_language(username, "en", path=auth, by="(bench)")
+    return db, auth
 
 
 def sessions_store(sessions: int) -> tuple[Path, Path]:
