@@ -41,7 +41,7 @@ st.dataframe(
                                  "tag", "energy_kwh", "registered_local"]],
                       {"duration_h": widgets.number(2), "energy_kwh": widgets.number(3)}),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "status": st.column_config.TextColumn(_("Status"), width="small", help=_("See the legend below the table")),
         "start_local": widgets.datetime_column(_("Start")),

@@ -64,7 +64,7 @@ if installation_id == ALL:
                    help=_("{sessions} sessions", sessions=formats.integer(t["sessions"])))
     cols[2].metric(_("Standby estimate"), formats.kwh(t["standby_kwh"]))
     cols[3].metric(_("Other loads and losses"), formats.kwh(t["rest_kwh"]))
-    st.dataframe(shown(rows), hide_index=True, use_container_width=True, column_config=columns, key="rec_all_table")
+    st.dataframe(shown(rows), hide_index=True, width="stretch", column_config=columns, key="rec_all_table")
     st.caption(_("Each installation's own months, chart and readings: choose it above."))
 elif installation_id:
     rec = reconciliation.reconcile(store(), scope, installation_id, date_from, date_to)
@@ -81,11 +81,11 @@ elif installation_id:
                    delta_color="off")
     for note in rec.notes:
         st.warning(note)
-    st.plotly_chart(reconciliation.chart(rec), use_container_width=True)
-    st.dataframe(shown(reconciliation.table_rows(rec)), hide_index=True, use_container_width=True, column_config=columns,
+    st.plotly_chart(reconciliation.chart(rec), width="stretch")
+    st.dataframe(shown(reconciliation.table_rows(rec)), hide_index=True, width="stretch", column_config=columns,
                  key="rec_table")
     with st.expander(_("Meter readings used at the period edges")):
-        st.dataframe(shown(reconciliation.readings_rows(rec)), hide_index=True, use_container_width=True,
+        st.dataframe(shown(reconciliation.readings_rows(rec)), hide_index=True, width="stretch",
                      column_config=columns)
     workbook, name = reconciliation.workbook(store(), scope, rec, log=False)
     widgets.download(_("Download reconciliation (Excel)"), workbook, name, key="rec_xlsx", what="Reconciliation",

@@ -45,14 +45,14 @@ for note in report.notes:
 
 table, by_month = st.tabs([_("Report"), _("Month by month")])
 with table:
-    st.plotly_chart(reports.entity_chart(report), use_container_width=True,
+    st.plotly_chart(reports.entity_chart(report), width="stretch",
                     config=theme.plotly_config(f"report-by-{by}"))
     # No internal ids: a station shows its name and its charger's serial number.
     shown = ["name", "serial"] if by == "station" else ["name", "detail"]
     st.dataframe(widgets.formatted(report.rows[[*shown, "sessions", "energy_kwh", "charging_hours", "share"]],
                                    {"sessions": widgets.number(), "energy_kwh": widgets.number(3),
                                     "charging_hours": widgets.number(1), "share": formats.percent}),
-                 hide_index=True, use_container_width=True, column_config={
+                 hide_index=True, width="stretch", column_config={
                      "name": _(reports.GROUPINGS[by]), "serial": _("Serial number"),
                      "detail": _(reports.DETAIL_TITLES[by]),
                      "sessions": _("Sessions"),
@@ -65,11 +65,11 @@ with table:
                  sessions=ngettext("{n} session", "{n} sessions", t.sessions, n=formats.integer(t.sessions)),
                  energy=formats.kwh(t.energy_kwh, 3)))
 with by_month:
-    st.plotly_chart(reports.monthly_chart(report), use_container_width=True,
+    st.plotly_chart(reports.monthly_chart(report), width="stretch",
                     config=theme.plotly_config(f"report-by-{by}-monthly"))
     monthly = reports.monthly_table_shown(report)
     st.dataframe(widgets.formatted(monthly, {c: widgets.number(3) for c in monthly.columns[1:]}),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 
 # Built with the page (a report is small), logged only when downloaded: the file is ready
 # at the click, so nothing can race a rerun.

@@ -74,7 +74,7 @@ for column in ("energy_kwh", *MONEY):  # Decimals as numbers: the table sorts by
     rows[column] = pd.to_numeric(rows[column])
 st.dataframe(widgets.formatted(rows, {"sessions": widgets.number(), "energy_kwh": widgets.number(3),
                                       **{k: widgets.number(2) for k in MONEY}}),
-             hide_index=True, use_container_width=True, key="stmt_table", column_config={
+             hide_index=True, width="stretch", key="stmt_table", column_config={
                  "name": _("Resident"), "email": _("E-mail"), "sessions": _("Sessions"),
                  "energy_kwh": _("Energy (kWh)"), "energy_cost": _("Energy cost ({currency})", currency=cur),
                  "fixed_fee": _("Fixed fee"), "standby_share": _("Standby share"),

@@ -27,7 +27,7 @@ if current:
                    _("standby shared"): _(tariffs.SHARE_RULES[p.standby_share]),
                    _("other loads shared"): _(tariffs.SHARE_RULES[p.rest_share]),
                    _("version"): p.version, _("entered by"): p.created_by} for p in current],
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 else:
     st.info(_("No tariff yet: statements show 0 for energy until a price is entered."))
 
@@ -64,7 +64,7 @@ with st.form("tariff"):
             st.rerun()
 
 st.subheader(_("History (every version)"))
-st.dataframe(tariffs.history_rows(store()), hide_index=True, use_container_width=True, column_config={
+st.dataframe(tariffs.history_rows(store()), hide_index=True, width="stretch", column_config={
     "version": _("Version"), "valid_from": widgets.date_column(_("Valid from")),
     "change": _("Price"), "monthly_fee": _("Monthly fee"), "standby_shared": _("Standby shared"),
     "rest_shared": _("Other loads shared"), "note": _("Note"), "entered": _("Entered")})
