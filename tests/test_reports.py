@@ -176,8 +176,14 @@ session_strategy = st.tuples(
 
 PERIOD_STARTS = (date(2025, 3, 28), date(2025, 3, 30), date(2025, 3, 31), date(2025, 4, 1),
                  date(2025, 10, 25), date(2025, 10, 26), date(2025, 10, 31), date(2025, 11, 1))
-period_strategy = st.tuples(st.sampled_from(PERIOD_STARTS), st.integers(0, 3)).map(
-    lambda p: SessionFilter(p[0], p[0] + timedelta(days=p[1])))
+# Short periods around the DST changes and month ends, and periods of up to ten weeks that hold whole
+# months (read from the monthly sums, session_months) with edge days (read from the sessions).
+MONTHLY_STARTS = (date(2025, 2, 1), date(2025, 3, 1), date(2025, 3, 15), date(2025, 3, 30), date(2025, 10, 1),
+                  date(2025, 10, 26))
+period_strategy = st.one_of(
+    st.tuples(st.sampled_from(PERIOD_STARTS), st.integers(0, 3)),
+    st.tuples(st.sampled_from(MONTHLY_STARTS), st.integers(0, 70)),
+).map(lambda p: SessionFilter(p[0], p[0] + timedelta(days=p[1])))
 
 
 def _records(sessions):

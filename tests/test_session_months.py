@@ -2,23 +2,18 @@
 
 They must always equal the sessions summed again from scratch, after every kind of write: a first
 load, a file that replaces and voids sessions (moving one to another month), a time-zone change,
-and a store made before the sums existed. Reports whose periods hold whole months must equal an
-independent sum of the feed (the report tests' own check, with periods of up to ten weeks).
+and a store made before the sums existed. (Reports over whole months are held to an independent sum
+of the feed by the property tests in test_reports.py, whose periods run up to ten weeks.)
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import support
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from test_reports import ALL, _check, session_strategy
 
 from chargeboard import datasources
-from chargeboard.history import SessionFilter
 from chargeboard.ingest import ingest_file
-from chargeboard.scope import Scope
 from chargeboard.store import Store, refresh_session_months
 
 SUMS = "SELECT * FROM session_months ORDER BY ALL"
@@ -77,26 +72,3 @@ def test_a_store_made_before_the_sums_is_summed_at_its_first_open(db_path, feeds
         assert kept(reopened) == before and len(before) == 2
     finally:
         reopened.close()
-
-
-# Periods from a day to ten weeks, starting on a month's first day or inside one, so whole months
-# (from the sums) and edge days (from the sessions) are both in play, across both DST changes.
-MONTHLY_STARTS = (date(2025, 3, 1), date(2025, 3, 15), date(2025, 3, 30), date(2025, 10, 1), date(2025, 10, 26),
-                  date(2025, 2, 1))
-monthly_period = st.tuples(st.sampled_from(MONTHLY_STARTS), st.integers(0, 70)).map(
-    lambda p: SessionFilter(p[0], p[0] + timedelta(days=p[1])))
-PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@PROPERTY
-@given(st.lists(session_strategy, min_size=0, max_size=12), monthly_period)
-def test_property_whole_month_reports_equal_an_independent_sum(sessions, flt):
-    _check(sessions, flt, ALL, lambda station, user: True)
-
-
-@PROPERTY
-@given(st.lists(session_strategy, min_size=1, max_size=12), monthly_period)
-def test_property_whole_month_reports_in_a_charger_owners_scope(sessions, flt):
-    owner = Scope("o", "charger_owner", user_ids=("u2",), station_ids=("s1",), display_name="Owner")
-    _check(sessions, flt, owner, lambda station, user: station == "s1" or user == "u2")
-
