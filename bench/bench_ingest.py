@@ -33,17 +33,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-OUT = Path(__file__).resolve().parent / "out"
-
-
-def feed(sessions: int, fmt: str) -> Path:
-    from generate_feeds import generate  # noqa: PLC0415 — only the parent generates
-
-    OUT.mkdir(exist_ok=True)
-    path = OUT / f"{sessions}.{'json' if fmt == 'zaptec-json' else 'csv'}"
-    if not path.exists():
-        generate(sessions, fmt, path)
-    return path
 
 
 def child(kind: str, path: Path) -> dict:
@@ -104,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = []
     for n in args.sessions:
         for fmt in args.formats:
+            from generate_feeds import feed  # noqa: PLC0415 — only the parent generates
+
             path = feed(n, fmt)
             results: dict[str, list[dict]] = {k: [] for k in ["bare", *args.paths]}
             for _ in range(args.runs):

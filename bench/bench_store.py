@@ -23,15 +23,13 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_feeds import generate  # noqa: E402
+from generate_feeds import feed  # noqa: E402
 
 from chargeboard import dashboard, history, reports, statements, tariffs  # noqa: E402
 from chargeboard.history import SessionFilter  # noqa: E402
 from chargeboard.ingest import ingest_file  # noqa: E402
 from chargeboard.scope import Scope, system_scope  # noqa: E402
 from chargeboard.store import Store  # noqa: E402
-
-OUT = Path(__file__).resolve().parent / "out"
 
 
 def median_of(runs: int, action) -> float:
@@ -41,14 +39,6 @@ def median_of(runs: int, action) -> float:
         action()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def feed(sessions: int, fmt: str) -> Path:
-    OUT.mkdir(exist_ok=True)
-    path = OUT / f"{sessions}.{'json' if fmt == 'zaptec-json' else 'csv'}"
-    if not path.exists():
-        generate(sessions, fmt, path)
-    return path
 
 
 def bare_read(path: Path) -> None:

@@ -89,7 +89,7 @@ def sessions_store(sessions: int) -> tuple[Path, Path]:
     """A store of `sessions` generated sessions (bench/generate_feeds.py, CSV) and accounts like the
     demo's: styret (system owner), per (charger owner of one site's 20 stations), kari and ola
     (residents linked to two of the feed's users by e-mail). Built once."""
-    from generate_feeds import generate  # noqa: PLC0415
+    from generate_feeds import feed  # noqa: PLC0415
 
     from chargeboard import accounts  # noqa: PLC0415
     from chargeboard.ingest import ingest_file  # noqa: PLC0415
@@ -99,14 +99,12 @@ def sessions_store(sessions: int) -> tuple[Path, Path]:
     auth = db.with_name("chargeboard.auth.yaml")
     if db.exists() and auth.exists():
         return db, auth
-    feed = OUT / f"{sessions}.csv"
-    if not feed.exists():
-        generate(sessions, "csv", feed)
+    csv_feed = feed(sessions, "csv")
     db.parent.mkdir(parents=True, exist_ok=True)
     store = Store(db)
     try:
         if store.one("newest_session", _system())[0] is None:
-            ingest_file(store, feed, show_progress=True)
+            ingest_file(store, csv_feed, show_progress=True)
         # The two busiest users with an e-mail of their own: a resident with a full history.
         emails = [r[0] for r in store.cursor().execute(
             "SELECT u.email FROM users u JOIN sessions s USING (user_id) WHERE u.email IS NOT NULL "

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+OUT = Path(__file__).resolve().parent / "out"
 STATIONS, USERS, TAGS, DAYS = 2_000, 5_000, 6_000, 730
 DEFAULT_END = dt.date(2026, 10, 31)
 FIRST = ["Kari", "Ola", "Ingrid", "Lars", "Per", "Marit", "Knut", "Solveig", "Bjørn", "Astrid",
@@ -136,6 +137,14 @@ FROM sessions
 """
 
 FORMATS = {"zaptec-json": (ZAPTEC, "FORMAT json, ARRAY true"), "csv": (GENERIC_CSV, "FORMAT csv, HEADER true")}
+
+
+def feed(sessions: int, fmt: str) -> Path:
+    """The benches' feed of `sessions` sessions in `fmt`, in bench/out/, generated once and kept."""
+    path = OUT / f"{sessions}.{'json' if fmt == 'zaptec-json' else 'csv'}"
+    if not path.exists():
+        generate(sessions, fmt, path)
+    return path
 
 
 def generate(sessions: int, fmt: str, out: Path, seed: int = 1, end: dt.date = DEFAULT_END) -> None:
