@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, exports, formats, settings, sync
+from chargeboard import excel, exports, formats, memo, settings, sync
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -107,6 +107,7 @@ def _params(key: str, now: datetime) -> dict:
     return {name: values[name] for name in ANOMALY_BY_KEY[key].params}
 
 
+@memo.per_data_version()  # every rerun of Data quality asks again; the answer changes with the data
 def find(store: Store, scope: Scope, key: str, now: datetime | None = None) -> pd.DataFrame:
     """The rows of one anomaly (the drill-down)."""
     if key not in ANOMALY_BY_KEY:
@@ -114,6 +115,7 @@ def find(store: Store, scope: Scope, key: str, now: datetime | None = None) -> p
     return store.df(f"quality_{key}", scope, **_params(key, now or datetime.now(UTC)))
 
 
+@memo.per_data_version()
 def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str, int]:
     """How many of each anomaly (pairs for overlaps, tags for shared tags, stations for silent ones)."""
     now = now or datetime.now(UTC)

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from chargeboard import excel, exports, formats, freshness, reconciliation, tariffs
+from chargeboard import excel, exports, formats, freshness, memo, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
 from chargeboard.i18n import N_, _, ngettext
 from chargeboard.scope import Scope, system_scope
@@ -207,6 +207,10 @@ def _day_price(period: tariffs.PricePeriod) -> Decimal:
     return sum((period.hour_price(h) for h in range(24)), Decimal(0)) / 24
 
 
+# Kept per data version: every rerun of the Statements page (a click on a download) priced every
+# session again. A tariff or issuer change is a write, so it changes the version; a request without
+# as_of is priced as of the first computation for that version (the page says when).
+@memo.per_data_version()
 def build_statements(store: Store, scope: Scope, request: StatementRequest) -> Statements:
     as_of = request.as_of or datetime.now(UTC)
     periods = tariffs.periods(store, as_of)
