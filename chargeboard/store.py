@@ -33,8 +33,9 @@ from chargeboard import settings
 from chargeboard.scope import Scope
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-# scoped_sessions(...) and the macros built on it (scoped_sessions_around(...)) take the Scope.
-_SCOPED = re.compile(r"\bscoped_sessions(_around)?\s*\(")
+# scoped_sessions(...) and the macros that apply the same rule (scoped_sessions_around(...),
+# scoped_session_months(...)) take the Scope.
+_SCOPED = re.compile(r"\bscoped_(sessions|sessions_around|session_months)\s*\(")
 
 
 class StoreError(RuntimeError):
@@ -117,7 +118,11 @@ class Store:
         if self._con.execute(query_text("session_months_missing")).fetchall()[0][0]:
             # A store made before the monthly sums existed: sum it once (seconds at 10M sessions).
             self._con.execute("BEGIN TRANSACTION")
-            refresh_session_months(self._con, None)
+            try:
+                refresh_session_months(self._con, None)
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
             self._con.execute("COMMIT")
         self._write_lock = threading.RLock()  # re-entered by detached() inside a transaction
         self._wal_flushed = False
