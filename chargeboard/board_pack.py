@@ -307,6 +307,5 @@ def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, 
     data = pdf.build(story, pagesize=PAGE, title=_("Board pack {period}", period=period), footer=lambda _s: footer)
     name = (f"chargeboard_board-pack_{request.date_from:%Y-%m-%d}_{request.date_to:%Y-%m-%d}.pdf")
     if log:  # else the page logs it when the file is downloaded
-        store.execute("record_export", username=scope.username, role=scope.role, what="Board pack (PDF)",
-                      file_name=name, row_count=0)
+        store.log_export(scope, "Board pack (PDF)", name, 0)
     return data, name

@@ -190,14 +190,9 @@ def _about(store: Store, scope: Scope, installation: str, what: str, flt: Sessio
     ]
 
 
-def record(store: Store, scope: Scope, what: str, name: str, rows: int) -> None:
-    """Log one export: who, with which role, when, what, how many rows."""
-    store.execute("record_export", username=scope.username, role=scope.role, what=what, file_name=name, row_count=rows)
-
-
 def log_download(store: Store, scope: Scope, export: ExportFile) -> None:
     """Log a file that was built before the click (a download button's on_click)."""
-    record(store, scope, export.what, export.file_name, export.rows)
+    store.log_export(scope, export.what, export.file_name, export.rows)
 
 
 def _month_title(key: str) -> str:
@@ -294,7 +289,7 @@ def history_workbook(store: Store, scope: Scope, flt: SessionFilter, *, log: boo
                                    page_header=(installation, title, period_text(flt)))
     name = file_name(installation, "history", flt)
     if log:
-        record(store, scope, "Charge history", name, written)
+        store.log_export(scope, "Charge history", name, written)
     return ExportFile(buffer.getvalue(), name, written, what="Charge history")
 
 
@@ -322,5 +317,5 @@ def history_csv(store: Store, scope: Scope, flt: SessionFilter, *, log: bool = T
     installation = installation_label(store, scope)
     name = file_name(installation, "history", flt, "csv")
     if log:
-        record(store, scope, "Charge history (CSV)", name, count)
+        store.log_export(scope, "Charge history (CSV)", name, count)
     return ExportFile(text.encode("utf-8"), name, count, "text/csv", what="Charge history (CSV)")

@@ -237,6 +237,5 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
         scope.display_name or scope.username, _("My usage"), formats.period(first, usage.today)))
     name = f"chargeboard_my-usage_{scope.username}_{usage.today:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
-        store.execute("record_export", username=scope.username, role=scope.role, what="my usage",
-                      file_name=name, row_count=written)
+        store.log_export(scope, "my usage", name, written)
     return buffer.getvalue(), name

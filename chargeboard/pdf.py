@@ -248,11 +248,6 @@ def statement_file_name(st: Statements, who: str, extension: str = "pdf") -> str
     return f"chargeboard_statement_{slug}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.{extension}"
 
 
-def _log(store: Store, scope: Scope, what: str, name: str, rows: int) -> None:
-    store.execute("record_export", username=scope.username, role=scope.role, what=what, file_name=name,
-                  row_count=rows)
-
-
 def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str | None = None,
                    log: bool = True) -> tuple[bytes, str]:
     """The statements the caller may see (the system owner: everyone, one after another; others: their
@@ -274,7 +269,7 @@ def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str |
     else:
         name = statement_file_name(st, "all" if scope.see_all else scope.username)
     if log:  # else the page logs it when the file is downloaded
-        _log(store, scope, "Statements (PDF)", name, len(lines))
+        store.log_export(scope, "Statements (PDF)", name, len(lines))
     return data, name
 
 
@@ -301,5 +296,5 @@ def statements_zip(store: Store, scope: Scope, st: Statements, *, log: bool = Tr
             zf.writestr(zipfile.ZipInfo(name, date_time=stamp), data)
     name = statement_file_name(st, "all" if scope.see_all else scope.username, "zip")
     if log:
-        _log(store, scope, "Statements (PDF, ZIP)", name, len(st.lines))
+        store.log_export(scope, "Statements (PDF, ZIP)", name, len(st.lines))
     return buffer.getvalue(), name

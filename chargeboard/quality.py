@@ -175,6 +175,5 @@ def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
         (_("Exported at (UTC)"), datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"))],
         page_header=_rejected_page_header(found))
     if log:  # else the page logs it when the file is downloaded
-        store.execute("record_export", username=scope.username, role=scope.role, what="rejected rows",
-                      file_name="chargeboard_rejected-rows.xlsx", row_count=written)
+        store.log_export(scope, "rejected rows", "chargeboard_rejected-rows.xlsx", written)
     return buffer.getvalue()

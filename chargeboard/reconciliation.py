@@ -450,6 +450,5 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
         rec.installation, _("Meter reconciliation"), period))
     name = f"chargeboard_{slug(rec.installation)}_reconciliation_{rec.date_from:%Y-%m-%d}_{rec.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
-        store.execute("record_export", username=scope.username, role=scope.role, what="Reconciliation",
-                      file_name=name, row_count=written)
+        store.log_export(scope, "Reconciliation", name, written)
     return buffer.getvalue(), name

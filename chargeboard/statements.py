@@ -592,8 +592,7 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
-        store.execute("record_export", username=scope.username, role=scope.role, what="Statements",
-                      file_name=name, row_count=len(st.lines))
+        store.log_export(scope, "Statements", name, len(st.lines))
     return buffer.getvalue(), name
 
 
@@ -617,6 +616,5 @@ def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
     who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"
     if log:  # else the page logs it when the file is downloaded
-        store.execute("record_export", username=scope.username, role=scope.role, what="Statements (CSV)",
-                      file_name=name, row_count=len(st.lines))
+        store.log_export(scope, "Statements (CSV)", name, len(st.lines))
     return text, name

@@ -179,8 +179,10 @@ class Store:
 
     # -- writing -------------------------------------------------------------------
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One writer at a time; everything inside commits together or not at all."""
+    def transaction(self, *, changes_data: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One writer at a time; everything inside commits together or not at all.
+        changes_data=False for a log line no page shows: the data version stays, so the pages'
+        kept results stay (see log_export)."""
         with self._write_lock:
             self._ensure_attached()
             with contextlib.closing(self.cursor()) as cur:
@@ -191,7 +193,8 @@ class Store:
                     cur.execute("ROLLBACK")
                     raise
                 cur.execute("COMMIT")
-                self._version += 1
+                if changes_data:
+                    self._version += 1
             self._ensure_attached()  # the commit landed in the file still at the path, or it is not "done"
 
     def detached(self) -> str | None:
@@ -224,6 +227,14 @@ class Store:
     def _ensure_attached(self) -> None:
         if (reason := self.detached()) is not None:
             raise StoreDetached(reason)
+
+    def log_export(self, scope: Scope, what: str, file_name: str, rows: int) -> None:
+        """Log one export: who, with which role, when, what, how many rows. Not a change of data:
+        were it one, every download would empty every user's kept page results and take the
+        Statements page's prepared PDFs away between two clicks on their download buttons."""
+        with self.transaction(changes_data=False) as cur:
+            cur.execute(query_text("record_export"), {"username": scope.username, "role": scope.role, "what": what,
+                                                      "file_name": file_name, "row_count": rows})
 
     def execute(self, name: str, **params: Any) -> None:
         """Run one write query from queries/ in its own transaction."""

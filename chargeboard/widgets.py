@@ -97,7 +97,7 @@ def download(label: str, data: bytes | str, file_name: str, *, key: str, what: s
     (Not Streamlit's deferred callable: its file id can be dropped by a rerun racing the click.)"""
     where.download_button(label, data=data, file_name=file_name, mime=mime, key=key,
                           type="primary" if primary else "secondary",
-                          on_click=exports.record, args=(store, scope, what, file_name, rows))
+                          on_click=store.log_export, args=(scope, what, file_name, rows))
 
 
 # A history of up to this many sessions is built with the page (a few hundred ms at most);

@@ -44,3 +44,16 @@ def test_off_unless_the_app_turns_it_on(coop_store):
 def test_a_call_without_a_scope_is_refused(coop_store, memo_on):
     with pytest.raises(TypeError, match="Scope"):
         history.history_view(coop_store, None, _filter())
+
+
+def test_a_logged_download_keeps_what_every_page_kept(coop_store, memo_on):
+    """Logging an export is a write, but of nothing a page shows: were it a change of data, every
+    download would empty every user's kept results (and the Statements page's prepared PDFs)."""
+    owner = system_scope()
+    everyone = history.history_view(coop_store, owner, _filter())
+    version = coop_store.data_version()
+    coop_store.log_export(owner, "Charge history", "chargeboard_history.xlsx", everyone.totals.sessions)
+    assert coop_store.rows("exports_log")[0][4:] == ("Charge history", "chargeboard_history.xlsx",
+                                                     everyone.totals.sessions)  # it is logged
+    assert coop_store.data_version() == version
+    assert history.history_view(coop_store, owner, _filter()) is everyone
