@@ -9,7 +9,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import openpyxl
 import pytest
-from costs_support import add_sessions, make_store, session
+from costs_support import add_sessions, make_store, session, utc_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -296,3 +296,27 @@ def test_a_year_of_the_demo_co_op_adds_up_session_by_session(tmp_path):
         assert sum(len(v) for v in by_line.values()) == sum(line.sessions for line in year.lines)
     finally:
         demo.close()
+
+
+def test_a_session_whose_clock_is_unreliable_is_dated_by_when_the_cloud_registered_it(store, tmp_path):
+    """Its start may be any time (here weeks off): the statement of the month the cloud registered it
+    charges it, at the base price of that day, and the month of its (unreliable) start does not."""
+    def unreliable(sid: str, start: str, end: str, registered: str, kwh: float) -> dict:
+        record = session(sid, "kari", "ST1", start, end, kwh)
+        # no ReliableClock bit; a Zaptec record's EndDateTime is when the cloud registered it
+        return {**record, "CommitMetadata": 1, "EndDateTime": utc_text(registered)}
+
+    add_sessions(store, tmp_path, [unreliable("u-dec", "2025-12-20T18:00:00", "2025-12-20T19:00:00",
+                                              "2026-01-03T08:00:00", 3.0),
+                                   unreliable("u-feb", "2026-01-10T18:00:00", "2026-01-10T19:00:00",
+                                              "2026-02-02T08:00:00", 2.0)], "Garage A", "unreliable.json")
+    kari = {line.user_id: line for line in statements.build_statements(store, system_scope(), JAN).lines}["u-kari"]
+    assert (kari.sessions, kari.energy_kwh) == (3, Decimal("7.000"))  # k1, k2 and u-dec; not u-feb
+    assert kari.raw["energy_cost"] == Decimal("7.000") * Decimal("0.3333")
+    feb = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 2, 1),
+                                                                                         date(2026, 2, 28)))
+    kari = {line.user_id: line for line in feb.lines}["u-kari"]
+    assert (kari.sessions, kari.energy_kwh) == (2, Decimal("3.000"))  # k3 and u-feb
+    dec = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2025, 12, 1),
+                                                                                         date(2025, 12, 31)))
+    assert "u-kari" not in {line.user_id for line in dec.lines}
