@@ -119,14 +119,14 @@ monthly_costs AS (  -- by month first: one list(DISTINCT month) over every sessi
            sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
                FILTER (WHERE path = 'simple') AS cost,
            sum(energy_kwh) FILTER (WHERE path = 'unpriced') AS unpriced_kwh,
-           count(*) AS sessions, sum(energy_kwh) AS energy_kwh
+           count(*) AS session_count, sum(energy_kwh) AS energy_kwh
     FROM dated GROUP BY ALL
 ),
 simple_costs AS (
     SELECT user_id, installation_id, session_key,
            min(first_local) AS first_local, max(last_local) AS last_local, min(station_id) AS station_id,
            sum(cost) AS cost, coalesce(sum(unpriced_kwh), 0) AS unpriced_kwh,
-           sum(sessions) AS sessions, sum(energy_kwh) AS energy_kwh, list(month ORDER BY month) AS active_months
+           sum(session_count) AS sessions, sum(energy_kwh) AS energy_kwh, list(month ORDER BY month) AS active_months
     FROM monthly_costs GROUP BY ALL
 )
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
