@@ -115,19 +115,29 @@ class Store:
                 {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
             )
             self._con.execute("SET enable_external_access = false")
-        if self._con.execute(query_text("session_months_missing")).fetchall()[0][0]:
-            # A store made before the monthly sums existed: sum it once (seconds at 10M sessions).
-            self._con.execute("BEGIN TRANSACTION")
-            try:
-                refresh_session_months(self._con, None)
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
-            self._con.execute("COMMIT")
+        self._derive_what_an_older_store_lacks()
         self._write_lock = threading.RLock()  # re-entered by detached() inside a transaction
         self._wal_flushed = False
         self._version = 0
         self._closed = False
+
+    def _derive_what_an_older_store_lacks(self) -> None:
+        """Derived data a store made by an older Chargeboard lacks, made once at its first open, in one
+        transaction (seconds at 10M sessions): the local ends, then the monthly sums."""
+        ends = self._con.execute(query_text("sessions_ended_local_missing")).fetchall()[0][0]
+        sums = self._con.execute(query_text("session_months_missing")).fetchall()[0][0]
+        if not (ends or sums):
+            return
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            if ends:
+                self._con.execute(query_text("sessions_fill_ended_local"))
+            if sums:
+                refresh_session_months(self._con, None)
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
 
     # -- reading -------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:

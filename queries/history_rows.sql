@@ -1,7 +1,7 @@
 -- The filtered charge history, newest first, within the caller's scope: one page of it for
 -- the history page ($limit rows from $offset), all of it for an export ($limit NULL, streamed).
 SELECT s.started_local AS start_local,
-       timezone(i.time_zone, s.ended_at) AS end_local,
+       s.ended_local AS end_local,
        (epoch(s.ended_at) - epoch(s.started_at)) / 3600.0 AS duration_h,
        coalesce(st.name, st.device_id, s.station_id) AS station,
        s.station_id,

@@ -3,5 +3,6 @@
 -- clock was impossible starts, as at ingest, at its registration's local time).
 UPDATE sessions
 SET started_local = timezone($time_zone, CASE WHEN dated_by_registration THEN registered_at ELSE started_at END),
-    registered_local = timezone($time_zone, registered_at)
+    registered_local = timezone($time_zone, registered_at),
+    ended_local = timezone($time_zone, ended_at)
 WHERE installation_id = $installation_id

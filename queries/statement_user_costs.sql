@@ -29,7 +29,7 @@ WITH in_period AS (  -- two disjoint branches, so that the first skips the row g
 s AS (
     SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
            coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
-           s.started_at, s.ended_at, s.started_local, timezone(i.time_zone, s.ended_at) AS ended_local,
+           s.started_at, s.ended_at, s.started_local, s.ended_local,
            s.energy_details, s.time_unreliable, i.time_zone,
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                 ELSE s.started_local END AS period_local

@@ -72,3 +72,26 @@ def test_a_store_made_before_the_sums_is_summed_at_its_first_open(db_path, feeds
         assert kept(reopened) == before and len(before) == 2
     finally:
         reopened.close()
+
+
+def test_a_store_made_before_the_local_ends_gets_them_at_its_first_open(db_path, feeds):
+    """sessions.ended_local is derived like started_local; the statements price by it, so a store
+    made before it must not keep NULLs (they would price every session by the hour-by-hour path)."""
+    store = Store(db_path)
+    ingest_file(store, feeds.zaptec([support.zaptec_record("a", start=datetime(2025, 3, 30, 0, 30), minutes=180,
+                                                              kwh=2.0)]))
+    assert local_end(store) == datetime(2025, 3, 30, 5, 30)  # 01:30 CET + 3 h: summer time began at 02:00
+    store.cursor().execute("UPDATE sessions SET ended_local = NULL")
+    store.close()
+    reopened = Store(db_path)
+    try:
+        assert local_end(reopened) == datetime(2025, 3, 30, 5, 30)
+        installation = reopened.cursor().execute("SELECT installation_id FROM installations").fetchone()[0]
+        datasources.set_time_zone(reopened, installation, "UTC")
+        assert local_end(reopened) == datetime(2025, 3, 30, 3, 30)  # and it follows a changed time zone
+    finally:
+        reopened.close()
+
+
+def local_end(store: Store) -> datetime:
+    return store.cursor().execute("SELECT ended_local FROM sessions WHERE session_id = 'a'").fetchone()[0]
