@@ -320,3 +320,16 @@ def test_a_session_whose_clock_is_unreliable_is_dated_by_when_the_cloud_register
     dec = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2025, 12, 1),
                                                                                          date(2025, 12, 31)))
     assert "u-kari" not in {line.user_id for line in dec.lines}
+
+
+def test_the_fee_is_per_month_with_charging_in_a_period_that_starts_and_ends_mid_month(store, tmp_path):
+    add_sessions(store, tmp_path, [session("o2", "ola", "ST1", "2026-03-05T18:00:00", "2026-03-05T19:00:00", 1.0),
+                                   session("o3", "ola", "ST1", "2026-03-20T18:00:00", "2026-03-20T19:00:00", 1.0)],
+                 "Garage A", "march.json")
+    st = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2025, 12, 15),
+                                                                                        date(2026, 3, 10)))
+    by_user = {line.user_id: line for line in st.lines}
+    # kari: January and February; ola: January and March (not February, not o3 after the period)
+    assert {u: by_user[u].active_months for u in ("u-kari", "u-ola", "u-per")} == {"u-kari": 2, "u-ola": 2,
+                                                                                 "u-per": 1}
+    assert (by_user["u-ola"].sessions, by_user["u-kari"].raw["fixed_fee"]) == (2, Decimal("20.010"))
