@@ -5,7 +5,7 @@ own tags, an anonymised comparison with the installation, and an own Excel expor
 also holds other people's sessions on their stations, and those are not "my usage".
 
 Privacy: the installation average is the ONE figure on this page computed from data outside the
-caller's scope (queries/my_usage_installation_average.sql). That query returns aggregates only —
+caller's scope (queries/my_usage/my_usage_installation_average.sql). That query returns aggregates only —
 how many residents charged, and their average kWh — and the average is withheld in SQL when fewer
 than MIN_RESIDENTS_FOR_AVERAGE residents charged, so no resident's figure can be derived from it.
 It covers complete months only (the last complete month; this year's complete months): a running

@@ -1,6 +1,6 @@
 """Data quality, for the system owner: the imports log, rejected rows, and anomalies in the sessions.
 
-Each anomaly is one query file (queries/quality_<key>.sql) and one entry in ANOMALIES, with what it
+Each anomaly is one query file (queries/quality/quality_<key>.sql) and one entry in ANOMALIES, with what it
 likely means and what to do, in the plain style of the charger maker's help article.
 """
 
@@ -24,7 +24,7 @@ SILENT_DAYS = 30
 @dataclass(frozen=True)
 class Anomaly:
     """One check. Its texts are English msgids, read translated (title, meaning, action)."""
-    key: str             # queries/quality_<key>.sql
+    key: str             # queries/quality/quality_<key>.sql
     title_msgid: str
     meaning_msgid: str   # what it likely means
     action_msgid: str    # what to do

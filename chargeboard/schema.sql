@@ -136,7 +136,7 @@ CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
 -- Counted (not void) sessions summed per installation, station, user, RFID tag and local calendar
 -- month of their start: a year's report reads some 10^5 of these rows instead of 5M sessions. Each
 -- row keeps its station and user, so the same scope rule applies (scoped_session_months). Written
--- only by queries/session_months_refresh.sql, in the transaction that changes the sessions (an
+-- only by the queries in queries/derived/ (store.refresh_session_months), in the transaction that changes the sessions (an
 -- ingest: the months it touched; a time-zone change: the installation's). kWh exact (DECIMAL).
 CREATE TABLE IF NOT EXISTS session_months (
     installation_id                VARCHAR NOT NULL,

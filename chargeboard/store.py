@@ -58,10 +58,25 @@ def _private_files() -> None:
 
 @cache
 def query_text(name: str) -> str:
-    """The SQL of queries/<name>.sql. Names are code constants, never user input."""
+    """The SQL of queries/<folder>/<name>.sql. Names are code constants, never user input."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"bad query name {name!r}")
-    return (settings.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    try:
+        return query_files()[name].read_text(encoding="utf-8")
+    except KeyError:
+        raise ValueError(f"no query named {name!r} in {settings.QUERIES_DIR}") from None
+
+
+@cache
+def query_files() -> dict[str, Path]:
+    """Every query file by its name. The folders (ingest, history, costs…) only help a reader find one:
+    a query is called by its name alone, so a name is used once in the whole tree."""
+    files: dict[str, Path] = {}
+    for path in sorted(settings.QUERIES_DIR.rglob("*.sql")):
+        if path.stem in files:
+            raise RuntimeError(f"two queries named {path.stem}: {files[path.stem]} and {path}")
+        files[path.stem] = path
+    return files
 
 
 @cache

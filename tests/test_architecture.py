@@ -58,3 +58,18 @@ def test_the_core_package_never_imports_the_demo():
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle_from("a", {"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle_from("a", {"a": {"b"}, "b": set()}) is None
+
+
+def test_queries_sit_in_the_folder_of_what_they_serve_and_are_called_by_name():
+    import pytest  # noqa: PLC0415
+
+    from chargeboard.store import query_files, query_text  # noqa: PLC0415
+
+    queries = PACKAGE.parent / "queries"
+    files = query_files()
+    assert len(files) == len(list(queries.rglob("*.sql")))  # no name twice
+    assert list(queries.glob("*.sql")) == []  # each in a folder: ingest, history, costs…
+    assert files["statement_user_costs"] == queries / "costs" / "statement_user_costs.sql"
+    assert query_text("history_rows") == (queries / "history" / "history_rows.sql").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="no query named"):
+        query_text("no_such_query")

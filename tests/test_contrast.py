@@ -154,7 +154,7 @@ def shown_characters() -> dict[str, str]:
                 for char in node.value:
                     if ord(char) > 0x7F:
                         found.setdefault(char, path.relative_to(ROOT).as_posix())
-    for path in sorted((ROOT / "queries").glob("*.sql")):
+    for path in sorted((ROOT / "queries").rglob("*.sql")):
         for char in path.read_text(encoding="utf-8"):
             if ord(char) > 0x7F:
                 found.setdefault(char, path.relative_to(ROOT).as_posix())

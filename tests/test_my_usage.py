@@ -117,7 +117,7 @@ def test_average_uses_complete_months_so_two_visits_cannot_be_differenced(store,
 
 
 def test_average_is_the_one_query_reading_beyond_scope():
-    beyond = [p.stem for p in sorted(store_module.settings.QUERIES_DIR.glob("*.sql"))
+    beyond = [p.stem for p in sorted(store_module.settings.QUERIES_DIR.rglob("*.sql"))
               if "scoped_sessions(true" in p.read_text(encoding="utf-8").replace(" ", "").lower()]
     assert beyond == ["my_usage_installation_average"]
 

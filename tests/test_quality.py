@@ -72,7 +72,7 @@ def test_each_anomaly_found_exactly_once(store, feeds, key):
 def test_every_anomaly_explains_itself_and_has_its_own_query():
     for anomaly in quality.ANOMALIES:
         assert anomaly.meaning and anomaly.action
-        assert (quality.settings.QUERIES_DIR / f"quality_{anomaly.key}.sql").exists()
+        assert (quality.settings.QUERIES_DIR / "quality" / f"quality_{anomaly.key}.sql").exists()
 
 
 def test_void_sessions_are_not_anomalies(store, feeds):
