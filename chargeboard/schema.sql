@@ -60,9 +60,14 @@ CREATE TABLE IF NOT EXISTS sessions (
 -- so it counts on that date, and reports say how many sessions and kWh were placed that way.
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS dated_by_registration BOOLEAN DEFAULT false;
 -- The end in the installation's local time, like started_local derived at ingest (and again when the
--- zone changes): converting a year's ends on every statement cost 0.4 s at 5M sessions. A store made
--- before it is filled at its first open (sessions_fill_ended_local.sql).
+-- zone changes): converting a year's ends on every statement cost 0.4 s at 5M sessions. A session
+-- dated by its registration ends its clock's duration after that: it never ends before it starts
+-- (in the history, the statements and the stations' occupancy alike). A store made before the
+-- column is filled at its first open (sessions_fill_ended_local.sql).
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS ended_local TIMESTAMP;
+CREATE OR REPLACE MACRO local_end(time_zone, started_at, ended_at, registered_at, dated_by_registration) AS
+    CASE WHEN dated_by_registration THEN timezone(time_zone, registered_at) + (ended_at - started_at)
+         ELSE timezone(time_zone, ended_at) END;
 
 CREATE TABLE IF NOT EXISTS imports (
     import_id       BIGINT PRIMARY KEY,
@@ -165,36 +170,30 @@ CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids) AS
 -- columns, which DuckDB evaluates inside the table scan before it reads the other columns (one
 -- expression over every session costs seconds at 10M), and no session is in two branches.
 --   1. started in the period (local time);
---   2. started before it and ended after local_from - 14 h (UTC), so it may still occupy a station
---      (a local time is at most 14 hours ahead of UTC);
---   3. dated by registration (its clock was impossible: its start is the registration's local time,
---      and its span says nothing about ended_at) and started before the period;
---   4. registered in the period, when sessions are dated by registration;
---   5. corrected, when corrected dates are used (a correction may move a session anywhere).
+--   2. started before it and ended (ended_local) less than 26 h before it, so it may still occupy a
+--      station (on a time-ordered store the old row groups are skipped by their ended_local range);
+--   3. registered in the period, when sessions are dated by registration;
+--   4. corrected, when corrected dates are used (a correction may move a session anywhere).
 -- Queries read it through this name only; scoped_sessions above still decides who sees what.
 CREATE OR REPLACE MACRO scoped_sessions_around(see_all, user_ids, station_ids, local_from, local_to,
                                                attribute_by, use_corrected) AS TABLE
     SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
     WHERE started_local >= local_from AND started_local < local_to
     UNION ALL
+    -- ended_local is the local start plus the span, moved by any change of UTC offset during the
+    -- session (26 h at most: from UTC-12 to UTC+14); for a session dated by registration, exactly that
     SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
-    WHERE started_local < local_from AND ended_at > (local_from - INTERVAL 14 HOUR)::TIMESTAMPTZ
-      AND dated_by_registration IS NOT TRUE
-    UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
-    WHERE started_local < local_from AND dated_by_registration
+    WHERE started_local < local_from AND ended_local > local_from - INTERVAL 26 HOUR
     UNION ALL
     SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
     WHERE attribute_by = 'registered' AND registered_local >= local_from AND registered_local < local_to
       AND (started_local >= local_to
-           OR (started_local < local_from AND ended_at <= (local_from - INTERVAL 14 HOUR)::TIMESTAMPTZ
-               AND dated_by_registration IS NOT TRUE))
+           OR (started_local < local_from AND ended_local <= local_from - INTERVAL 26 HOUR))
     UNION ALL
     SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
     WHERE use_corrected AND session_id IN (SELECT session_id FROM session_corrections)
       AND NOT (started_local >= local_from AND started_local < local_to)
-      AND NOT (started_local < local_from AND ended_at > (local_from - INTERVAL 14 HOUR)::TIMESTAMPTZ)
-      AND NOT (started_local < local_from AND coalesce(dated_by_registration, false))
+      AND NOT (started_local < local_from AND ended_local > local_from - INTERVAL 26 HOUR)
       AND NOT (attribute_by = 'registered' AND coalesce(registered_local >= local_from AND registered_local < local_to, false));
 
 -- Issue 4: electricity meters, their readings, station standby settings, tariffs.

@@ -76,10 +76,12 @@ def test_around_equals_the_plain_definition(shared_store, sessions):
         cursor.execute(
             "INSERT INTO sessions (session_id, installation_id, station_id, started_at, ended_at, registered_at, "
             "started_local, registered_local, energy_kwh, offline, time_unreliable, void, source_file, import_id, "
-            "dated_by_registration) VALUES (?, 'i', 'st', ?::TIMESTAMP::TIMESTAMPTZ, ?::TIMESTAMP::TIMESTAMPTZ, "
-            "?::TIMESTAMP::TIMESTAMPTZ, ?, ?, 1, false, ?, false, 'f', 1, ?)",
+            "dated_by_registration, ended_local) VALUES (?, 'i', 'st', ?::TIMESTAMP::TIMESTAMPTZ, "
+            "?::TIMESTAMP::TIMESTAMPTZ, ?::TIMESTAMP::TIMESTAMPTZ, ?, ?, 1, false, ?, false, 'f', 1, ?, ?)",
             [f"s{n}", started_at, ended_at, registered_at, started_local,
-             None if registered_at is None else registered_at + offset, dated, dated])
+             None if registered_at is None else registered_at + offset, dated, dated,
+             # as schema.sql's local_end() makes it, in a zone of one fixed offset
+             started_local + (ended_at - started_at) if dated else ended_at + offset])
         if s["corrected_h"] is not None:
             cursor.execute("INSERT INTO session_corrections VALUES (?, ?, 'owner', now(), NULL)",
                            [f"s{n}", PERIOD_FROM + timedelta(hours=s["corrected_h"])])

@@ -56,8 +56,10 @@ def test_the_sums_follow_loads_replacements_voids_and_time_zones(store, feeds):
     datasources.set_time_zone(store, installation, "America/New_York")
     assert kept(store) == summed_again(store)
     assert date(2025, 1, 1) in {row[4] for row in kept(store)}
-    started = store.cursor().execute("SELECT started_local FROM sessions WHERE session_id = 'z'").fetchone()[0]
+    started, ended = store.cursor().execute("SELECT started_local, ended_local FROM sessions "
+                                            "WHERE session_id = 'z'").fetchone()
     assert started == datetime(2025, 3, 31, 17, 30)  # the registration in New York, not the year 2000
+    assert ended == datetime(2025, 3, 31, 18, 30)  # and it ends its clock's hour later, not in the year 2000
 
 
 def test_a_store_made_before_the_sums_is_summed_at_its_first_open(db_path, feeds):

@@ -4,5 +4,5 @@
 UPDATE sessions
 SET started_local = timezone($time_zone, CASE WHEN dated_by_registration THEN registered_at ELSE started_at END),
     registered_local = timezone($time_zone, registered_at),
-    ended_local = timezone($time_zone, ended_at)
+    ended_local = local_end($time_zone, started_at, ended_at, registered_at, dated_by_registration)
 WHERE installation_id = $installation_id
