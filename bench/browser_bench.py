@@ -98,6 +98,7 @@ def sessions_store(sessions: int) -> tuple[Path, Path]:
     db = OUT / f"store-{sessions}" / "chargeboard.duckdb"
     auth = db.with_name("chargeboard.auth.yaml")
     if db.exists() and auth.exists():
+        _in_english(auth)  # (a store built before the accounts' language was set)
         return db, auth
     csv_feed = feed(sessions, "csv")
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -120,7 +121,17 @@ def sessions_store(sessions: int) -> tuple[Path, Path]:
     for name, email in zip(("kari", "ola"), emails, strict=True):
         accounts.add_user(name, name=name.title(), email=email, role="resident", password=f"demo-{name}",
                           path=auth, by="(bench)")
+    _in_english(auth)
     return db, auth
+
+
+def _in_english(auth: Path) -> None:
+    """The bench finds pages by their English titles; a new account reads the store's default (nb)."""
+    from chargeboard import accounts  # noqa: PLC0415
+
+    for username in LOGINS:
+        if accounts.find_account(username, auth).language != "en":
+            accounts.set_language(username, "en", path=auth, by="(bench)")
 
 
 def _system():
