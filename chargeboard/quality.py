@@ -107,22 +107,33 @@ def _params(key: str, now: datetime) -> dict:
     return {name: values[name] for name in ANOMALY_BY_KEY[key].params}
 
 
+# A drill-down shows this many rows at most: a store with millions of one anomaly (a generated
+# feed's random times overlap on every station) must not move them all into the page.
+ROWS_SHOWN = 1_000
+
+
 @memo.per_data_version()  # every rerun of Data quality asks again; the answer changes with the data
-def find(store: Store, scope: Scope, key: str, now: datetime | None = None) -> pd.DataFrame:
-    """The rows of one anomaly (the drill-down)."""
+def find(store: Store, scope: Scope, key: str, now: datetime | None = None, rows: int | None = None) -> pd.DataFrame:
+    """The rows of one anomaly (the drill-down), the first `rows` of them when given."""
     if key not in ANOMALY_BY_KEY:
         raise ValueError(f"unknown anomaly {key!r}")
-    return store.df(f"quality_{key}", scope, **_params(key, now or datetime.now(UTC)))
+    params = _params(key, now or datetime.now(UTC))
+    if rows is None:
+        return store.df(f"quality_{key}", scope, **params)
+    return store.df_head(f"quality_{key}", scope, rows, **params)
 
 
 @memo.per_data_version()
 def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str, int]:
-    """How many of each anomaly (pairs for overlaps, tags for shared tags, stations for silent ones)."""
+    """How many of each anomaly (overlapping sessions, tags for shared tags, stations for silent
+    ones), counted in DuckDB."""
     now = now or datetime.now(UTC)
     result = {}
     for anomaly in ANOMALIES:
-        rows = find(store, scope, anomaly.key, now)
-        result[anomaly.key] = int(rows["tag"].nunique()) if anomaly.key == "shared_tags" else len(rows)
+        if anomaly.key == "shared_tags":  # a row per tag and user; a tag is shared by a few at most
+            result[anomaly.key] = int(find(store, scope, anomaly.key, now)["tag"].nunique())
+        else:
+            result[anomaly.key] = store.count(f"quality_{anomaly.key}", scope, **_params(anomaly.key, now))
     return result
 
 

@@ -180,6 +180,20 @@ class Store:
         with contextlib.closing(self.cursor()) as cur:
             return cur.execute(sql, bound).fetchall()
 
+    def count(self, name: str, scope: Scope | None = None, **params: Any) -> int:
+        """How many rows query `name` gives, counted inside DuckDB (the rows never leave it)."""
+        sql, bound = self._bind(name, scope, params)
+        with contextlib.closing(self.cursor()) as cur:
+            # (sql is a file of queries/ by its checked name, never input; the values stay bound)
+            return cur.execute(f"SELECT count(*) FROM ({sql})", bound).fetchone()[0]  # noqa: S608
+
+    def df_head(self, name: str, scope: Scope | None, rows: int, **params: Any) -> pd.DataFrame:
+        """The first `rows` rows of query `name`, in its order."""
+        sql, bound = self._bind(name, scope, params)
+        with contextlib.closing(self.cursor()) as cur:
+            return cur.execute(f"SELECT * FROM ({sql}) LIMIT $head_rows",  # noqa: S608 — as count()
+                               {**bound, "head_rows": rows}).df()
+
     def one(self, name: str, scope: Scope | None = None, **params: Any) -> tuple:
         result = self.rows(name, scope, **params)
         return result[0] if result else ()

@@ -119,3 +119,23 @@ def test_help_texts_are_the_seeds_questions():
     assert "I can not retrieve charger reports" in titles
     assert "4 kWh" in help.REPORT_VS_METER and "offline" in help.SYSTEM_WAS_OFFLINE
     assert "active charge session" in help.WHY_NOT_ALL_STATIONS
+
+
+def test_overlaps_are_one_row_per_session_that_starts_while_another_charges(store, feeds):
+    """Beside the earlier session still charging that runs longest; found by one window over each
+    station's sessions, so a station that overlaps all day costs a sort, not every pair."""
+    load(store, feeds, [
+        # on chg-1, a long one and two inside it (not overlapping each other): each overlaps the long one
+        rec("long", start=BASE, minutes=180), rec("in1", user="u-2", start=BASE + timedelta(minutes=30), minutes=30),
+        rec("in2", user="u-3", start=BASE + timedelta(minutes=90), minutes=30),
+        # on chg-2, a chain: b overlaps a, c overlaps b but starts after a ended
+        rec("a", station="chg-2", start=BASE, minutes=60),
+        rec("b", station="chg-2", user="u-2", start=BASE + timedelta(minutes=30), minutes=60),
+        rec("c", station="chg-2", user="u-3", start=BASE + timedelta(minutes=75), minutes=45)])
+    rows = quality.find(store, OWNER, "overlapping_sessions", NOW)
+    pairs = {(r.station, r.user_name, r.other_user_name, r.overlap_minutes) for r in rows.itertuples()}
+    assert pairs == {("Station chg-1", "Name u-1", "Name u-2", 30.0), ("Station chg-1", "Name u-1", "Name u-3", 30.0),
+                     ("Station chg-2", "Name u-1", "Name u-2", 30.0), ("Station chg-2", "Name u-2", "Name u-3", 15.0)}
+    assert quality.counts(store, OWNER, NOW)["overlapping_sessions"] == 4
+    first = quality.find(store, OWNER, "overlapping_sessions", NOW, rows=3)  # the drill-down's cap
+    assert len(first) == 3 and list(first["other_start_local"]) == list(rows["other_start_local"][:3])
