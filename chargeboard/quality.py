@@ -123,6 +123,15 @@ def find(store: Store, scope: Scope, key: str, now: datetime | None = None, rows
     return store.df_head(f"quality_{key}", scope, rows, **params)
 
 
+def drill_down(store: Store, scope: Scope, key: str, found: int) -> tuple[pd.DataFrame, str | None]:
+    """An anomaly's rows as its drill-down shows them (the first ROWS_SHOWN), and a note when there
+    are more (`found` is its count from counts(); shared tags count tags, a row is a tag's user)."""
+    rows = find(store, scope, key, rows=ROWS_SHOWN)
+    if key == "shared_tags" or len(rows) >= found:
+        return rows, None
+    return rows, _("The first {shown} of {n}.", shown=formats.integer(len(rows)), n=formats.integer(found))
+
+
 @memo.per_data_version()
 def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str, int]:
     """How many of each anomaly (overlapping sessions, tags for shared tags, stations for silent

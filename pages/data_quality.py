@@ -27,11 +27,10 @@ with anomalies:
             st.markdown(_("**What it likely means.** {meaning}\n\n**What to do.** {action}",
                           meaning=anomaly.meaning, action=anomaly.action))
             if n:
-                shown = quality.find(store(), scope, anomaly.key, rows=quality.ROWS_SHOWN)
-                if len(shown) < n and anomaly.key != "shared_tags":
-                    st.caption(_("The first {shown} of {n}.", shown=formats.integer(len(shown)),
-                                 n=formats.integer(n)))
-                widgets.table(shown)
+                rows, more = quality.drill_down(store(), scope, anomaly.key, n)
+                if more:
+                    st.caption(more)
+                widgets.table(rows)
 
 with unreliable:
     st.markdown(_(help.SYSTEM_WAS_OFFLINE))

@@ -139,3 +139,16 @@ def test_overlaps_are_one_row_per_session_that_starts_while_another_charges(stor
     assert quality.counts(store, OWNER, NOW)["overlapping_sessions"] == 4
     first = quality.find(store, OWNER, "overlapping_sessions", NOW, rows=3)  # the drill-down's cap
     assert len(first) == 3 and list(first["other_start_local"]) == list(rows["other_start_local"][:3])
+
+
+def test_a_drill_down_shows_its_first_rows_and_says_how_many_there_are(store, feeds, monkeypatch):
+    load(store, feeds, CLEAN + [rec(f"o{n}", user="u-3", start=BASE + timedelta(minutes=10 * n), minutes=5,
+                                kwh=0.5)
+                                for n in range(1, 5)])  # four sessions inside c1 (10:00-11:00)
+    found = quality.counts(store, OWNER, NOW)["overlapping_sessions"]
+    monkeypatch.setattr(quality, "ROWS_SHOWN", 3)
+    with i18n.language("en"):
+        rows, more = quality.drill_down(store, OWNER, "overlapping_sessions", found)
+    assert (found, len(rows), more) == (4, 3, "The first 3 of 4.")
+    monkeypatch.setattr(quality, "ROWS_SHOWN", 4)
+    assert quality.drill_down(store, OWNER, "overlapping_sessions", found)[1] is None  # all shown: no note
