@@ -72,16 +72,13 @@ def demo_store() -> tuple[Path, Path]:
     """The demo store and its accounts (README: Demo logins), built once into bench/out/demo/. The
     bench finds pages by their English titles, so its copy's accounts read English (the demo's
     styret, per and kari read Norwegian; the work a page does is the same in either language)."""
-    from chargeboard import accounts  # noqa: PLC0415
-
     db = OUT / "demo" / "chargeboard.duckdb"
     auth = db.with_name("chargeboard.auth.yaml")
     if not db.exists():
         db.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "chargeboard_demo", "--db", str(db)], cwd=ROOT, check=True,
                        env={**os.environ, "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY})
-        for username in LOGINS:
-            accounts.set_language(username, "en", path=auth, by="(bench)")
+    _in_english(auth)
     return db, auth
 
 
@@ -126,7 +123,8 @@ def sessions_store(sessions: int) -> tuple[Path, Path]:
 
 
 def _in_english(auth: Path) -> None:
-    """The bench finds pages by their English titles; a new account reads the store's default (nb)."""
+    """The bench finds pages by their English titles; an account reads the store's default (nb) or
+    the demo's own choice until told otherwise."""
     from chargeboard import accounts  # noqa: PLC0415
 
     for username in LOGINS:
