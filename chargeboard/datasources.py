@@ -20,7 +20,7 @@ from chargeboard import formats, ingest, settings, sync
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text, refresh_session_months
-from chargeboard.summary import ImportSummary
+from chargeboard.summary import ImportSummary, first_rows_note
 
 DEFAULT_UPLOAD_MAX_MB = 200
 _CHUNK = 1 << 20
@@ -44,7 +44,8 @@ class UploadResult:
     name: str
     summary: ImportSummary | None = None
     error: str | None = None
-    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # its first rows (settings.ROWS_SHOWN)
+    rejected_note: str | None = None  # "The first 1,000 of 80,000." when there are more
 
     def lines(self) -> list[str]:
         return [f"error: {self.error}"] if self.error else self.summary.lines()
@@ -86,8 +87,11 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
     finally:
         target.unlink(missing_ok=True)
     progress(1.0, _("{file} loaded", file=shown))
-    rejected = store.df("rejected_rows_of_import", import_id=summary.import_id) if summary.rejected else pd.DataFrame()
-    return UploadResult(shown, summary, rejected=rejected)
+    if not summary.rejected:
+        return UploadResult(shown, summary)
+    rejected = store.df_head("rejected_rows_of_import", None, settings.ROWS_SHOWN, import_id=summary.import_id)
+    return UploadResult(shown, summary, rejected=rejected,
+                        rejected_note=first_rows_note(len(rejected), summary.rejected))
 
 
 # -- installations --------------------------------------------------------------------------

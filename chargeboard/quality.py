@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, exports, formats, memo, settings, sync
+from chargeboard import excel, exports, formats, memo, settings, summary, sync
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -107,11 +107,6 @@ def _params(key: str, now: datetime) -> dict:
     return {name: values[name] for name in ANOMALY_BY_KEY[key].params}
 
 
-# A drill-down shows this many rows at most: a store with millions of one anomaly (a generated
-# feed's random times overlap on every station) must not move them all into the page.
-ROWS_SHOWN = 1_000
-
-
 @memo.per_data_version()  # every rerun of Data quality asks again; the answer changes with the data
 def find(store: Store, scope: Scope, key: str, now: datetime | None = None, rows: int | None = None) -> pd.DataFrame:
     """The rows of one anomaly (the drill-down), the first `rows` of them when given."""
@@ -124,12 +119,13 @@ def find(store: Store, scope: Scope, key: str, now: datetime | None = None, rows
 
 
 def drill_down(store: Store, scope: Scope, key: str, found: int) -> tuple[pd.DataFrame, str | None]:
-    """An anomaly's rows as its drill-down shows them (the first ROWS_SHOWN), and a note when there
+    """An anomaly's rows as its drill-down shows them (the first settings.ROWS_SHOWN: a store may hold
+    millions of one anomaly), and a note when there
     are more (`found` is its count from counts(); shared tags count tags, a row is a tag's user)."""
-    rows = find(store, scope, key, rows=ROWS_SHOWN)
-    if key == "shared_tags" or len(rows) >= found:
+    rows = find(store, scope, key, rows=settings.ROWS_SHOWN)
+    if key == "shared_tags":
         return rows, None
-    return rows, _("The first {shown} of {n}.", shown=formats.integer(len(rows)), n=formats.integer(found))
+    return rows, summary.first_rows_note(len(rows), found)
 
 
 @memo.per_data_version()
@@ -146,8 +142,29 @@ def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str,
     return result
 
 
-def imports_log(store: Store) -> pd.DataFrame:
-    return store.df("quality_imports_log")
+@dataclass(frozen=True)
+class RowsShown:
+    """The first rows of a list that may grow without end (a daily sync adds imports; a bad feed
+    adds rows by the thousand), how many it has, and the note that says so."""
+    rows: pd.DataFrame
+    total: int
+    note: str | None
+
+
+def _first_rows(store: Store, name: str) -> RowsShown:
+    total = store.count(name)
+    rows = store.df_head(name, None, settings.ROWS_SHOWN)
+    return RowsShown(rows, total, summary.first_rows_note(len(rows), total))
+
+
+def imports_shown(store: Store) -> RowsShown:
+    """The newest imports (settings.ROWS_SHOWN of them)."""
+    return _first_rows(store, "quality_imports_log")
+
+
+def rejected_shown(store: Store) -> RowsShown:
+    """The newest imports' first rejected rows (settings.ROWS_SHOWN) (the downloads hold them all)."""
+    return _first_rows(store, "quality_rejected_rows")
 
 
 def sync_runs(store: Store, limit: int = 50) -> pd.DataFrame:
@@ -158,10 +175,6 @@ def sync_runs(store: Store, limit: int = 50) -> pd.DataFrame:
     runs.insert(runs.columns.get_loc("installation_id"), "installation",
                 [names.get(i, "") if isinstance(i, str) else "" for i in runs["installation_id"]])
     return runs.drop(columns=["cloud_id", "installation_id"])
-
-
-def rejected_rows(store: Store) -> pd.DataFrame:
-    return store.df("quality_rejected_rows")
 
 
 def rejected_csv(store: Store, dialect: str = exports.DEFAULT_CSV_DIALECT) -> bytes:

@@ -19,6 +19,9 @@ DEFAULT_INSTALLATION = "Default installation"
 MAX_CHARGER_KW = 22.0
 POWER_MARGIN = 1.10
 POWER_SLACK_KWH = 0.1
+# A list that may grow without end (an anomaly's sessions, rejected rows, the imports log) shows
+# this many rows in a page, and says how many it leaves out; its download holds every row.
+ROWS_SHOWN = 1_000
 
 
 def db_path() -> Path:

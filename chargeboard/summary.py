@@ -45,3 +45,10 @@ class ImportSummary:
 class IngestError(Exception):
     """A whole file could not be loaded; nothing of it was stored. (Here, beside the import
     summary, so the session and meter ingests share it without importing each other.)"""
+
+
+def first_rows_note(shown: int, total: int) -> str | None:
+    """What a table that shows only its first rows says under its title (None when it shows all)."""
+    if shown >= total:
+        return None
+    return _("The first {shown} of {n}.", shown=formats.integer(shown), n=formats.integer(total))

@@ -159,6 +159,10 @@ def formatted(frame: pd.DataFrame, columns: Mapping[str, Callable[[object], str]
     here (formats.py) as the Styler's display text; the cells keep their numbers, so a column still
     sorts by value. `columns` maps a column to its formatter (e.g. `lambda v: formats.decimal(v, 3)`).
     """
+    if frame.size > pd.get_option("styler.render.max_elements"):
+        # Pandas refuses to style a table this large and Streamlit would fail the page: it is shown
+        # as it is, numbers in Streamlit's own format (pages cut their long lists well before this).
+        return frame
     texts = [c for c in frame.columns if c not in columns and not pd.api.types.is_numeric_dtype(frame[c])
              and not pd.api.types.is_datetime64_any_dtype(frame[c])]
     numbers = {column: _blank_when_missing(formatter) for column, formatter in columns.items()

@@ -70,22 +70,27 @@ with unreliable:
 
 with imports:
     st.subheader(_("Imports"))
-    widgets.table(quality.imports_log(store()))
+    imports_log = quality.imports_shown(store())
+    if imports_log.note:
+        st.caption(imports_log.note)
+    widgets.table(imports_log.rows)
     st.subheader(_("Charger-cloud syncs"))
     widgets.table(quality.sync_runs(store()))
     st.subheader(_("Rejected rows"))
     if i18n.current() != "en":
         st.caption(_("The reasons are recorded in English, as the ingest wrote them."))
-    rejected = quality.rejected_rows(store())
-    if rejected.empty:
+    rejected = quality.rejected_shown(store())
+    if not rejected.total:
         st.success(_("No row has been rejected."))
     else:
-        widgets.table(rejected)
+        if rejected.note:
+            st.caption(rejected.note)
+        widgets.table(rejected.rows)
         c1, c2 = st.columns(2)
         widgets.download(_("Download rejected rows (Excel)"), quality.rejected_workbook(store(), scope, log=False),
                          "chargeboard_rejected-rows.xlsx", key="rejected_xlsx", what="rejected rows",
-                         rows=len(rejected), store=store(), scope=scope, where=c1)
+                         rows=rejected.total, store=store(), scope=scope, where=c1)
         widgets.download(_("Download rejected rows (CSV)"), quality.rejected_csv(store(), widgets.csv_dialect()),
                          "chargeboard_rejected-rows.csv", key="rejected_csv", what="rejected rows (CSV)",
-                         rows=len(rejected), store=store(), scope=scope, mime="text/csv", where=c2)
+                         rows=rejected.total, store=store(), scope=scope, mime="text/csv", where=c2)
     widgets.help_expanders(help.CANNOT_RETRIEVE)

@@ -45,6 +45,8 @@ with upload_tab:
         (st.warning if summary.rejected else st.success)("\n\n".join(summary.lines()))
         if not result.rejected.empty:
             st.caption(_("Rejected rows of {file}", file=result.name))
+            if result.rejected_note:
+                st.caption(result.rejected_note)
             widgets.table(result.rejected)
 
 with installations_tab:

@@ -22,6 +22,14 @@ def upload(store, path: Path, installation: str | None = None, **kwargs) -> data
     return datasources.load_upload(store, path.name, io.BytesIO(data), len(data), installation, **kwargs)
 
 
+def test_an_upload_with_many_rejected_rows_shows_the_first_and_says_so(store, feeds, monkeypatch):
+    monkeypatch.setattr(datasources.settings, "ROWS_SHOWN", 2)
+    bad = [support.zaptec_record(f"bad-{n}", kwh="lots") for n in range(3)]
+    result = upload(store, feeds.zaptec(bad, name="bad.json"))
+    assert result.summary.rejected == 3 and len(result.rejected) == 2
+    assert result.rejected_note == "The first 2 of 3."
+
+
 def test_upload_gives_the_same_summary_as_the_command_line(store, feeds, tmp_path):
     good = support.zaptec_record("u1", start=datetime(2025, 3, 1, 10))
     bad = support.zaptec_record("u2", kwh="lots")
@@ -32,7 +40,7 @@ def test_upload_gives_the_same_summary_as_the_command_line(store, feeds, tmp_pat
     assert (result.summary.new, result.summary.rejected) == (1, 1)
     assert result.summary.file == "march.json"
     assert list(result.rejected.columns) == ["location", "reason", "raw"]
-    assert "energy" in result.rejected.iloc[0].reason.lower()
+    assert "energy" in result.rejected.iloc[0].reason.lower() and result.rejected_note is None
     assert seen[-1] == 1.0 and seen == sorted(seen)
     # the saved copy is gone again, and nothing else lies in the private folder
     folder = sync.landing_dir(store.path)

@@ -41,6 +41,24 @@ def test_a_table_shows_the_readers_numbers_and_keeps_them_numbers():
     assert styled.data["energy_kwh"].dtype == float  # the cells stay numbers: the table sorts by value
 
 
+def _draw_a_table_larger_than_pandas_styles():
+    import pandas as pd  # noqa: PLC0415 — AppTest runs this function's body as a script
+
+    from chargeboard import widgets  # noqa: PLC0415
+
+    cells = pd.get_option("styler.render.max_elements")
+    widgets.table(pd.DataFrame({"reason": ["negative energy"] * (cells // 2 + 1), "position": 1}))
+
+
+def test_a_table_too_large_to_style_is_shown_not_failed():
+    # 80,000 rejected rows once failed the Data quality page: pandas styles at most 262,144 cells.
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415
+
+    app = AppTest.from_function(_draw_a_table_larger_than_pandas_styles).run(timeout=60)
+    assert not app.exception and len(app.dataframe) == 1
+    assert widgets.formatted(pd.DataFrame({"position": [1]}), {"position": widgets.number()}).data is not None
+
+
 def test_the_apps_csv_is_in_the_readers_dialect():
     with i18n.language("nb"):
         assert widgets.csv_dialect() == "excel-nb"

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import support
 
-from chargeboard import formats, help, i18n, quality
+from chargeboard import formats, help, i18n, quality, settings
 from chargeboard.ingest import ingest_file
 from chargeboard.scope import system_scope
 
@@ -84,10 +84,12 @@ def test_void_sessions_are_not_anomalies(store, feeds):
 def test_imports_log_and_rejected_rows_download(store, feeds):
     bad = rec("bad", kwh=-1)
     ingest_file(store, feeds.zaptec([*CLEAN, bad, rec("=cmd", kwh=-2)], "with-bad.json"), installation="Q")
-    log = quality.imports_log(store)
-    assert list(log["file_name"]) == ["with-bad.json"] and int(log["rejected_rows"].iloc[0]) == 2
-    rejected = quality.rejected_rows(store)
-    assert len(rejected) == 2 and all("negative energy" in r for r in rejected["reason"])
+    log = quality.imports_shown(store)
+    assert list(log.rows["file_name"]) == ["with-bad.json"] and int(log.rows["rejected_rows"].iloc[0]) == 2
+    assert log.note is None
+    rejected = quality.rejected_shown(store)
+    assert rejected.total == 2 and rejected.note is None
+    assert all("negative energy" in r for r in rejected.rows["reason"])
     text = quality.rejected_csv(store).decode("utf-8-sig")
     assert text.splitlines()[0] == "import,file,where,reason,raw" and len(text.splitlines()) == 3
     with i18n.language("nb"):  # what a Norwegian reader downloads: ;-separated, titled, with a BOM
@@ -101,9 +103,26 @@ def test_imports_log_and_rejected_rows_download(store, feeds):
     assert len(rows) == 3 and rows[1][1] == "with-bad.json"
 
 
+def test_a_long_list_shows_its_first_rows_and_says_so_while_the_downloads_hold_all(store, feeds, monkeypatch):
+    # A feed with 80,000 bad rows once made the page fail (too many cells for a table).
+    monkeypatch.setattr(settings, "ROWS_SHOWN", 2)
+    bad = [rec(f"bad-{n}", kwh=-1) for n in range(3)]
+    ingest_file(store, feeds.zaptec([*CLEAN, *bad], "first.json"), installation="Q")
+    ingest_file(store, feeds.zaptec(CLEAN + [rec("c3", start=BASE + timedelta(days=2))], "second.json"),
+                installation="Q")
+    ingest_file(store, feeds.zaptec(CLEAN + [rec("c4", start=BASE + timedelta(days=3))], "third.json"),
+                installation="Q")
+    rejected = quality.rejected_shown(store)
+    assert (len(rejected.rows), rejected.total, rejected.note) == (2, 3, "The first 2 of 3.")
+    assert len(quality.rejected_csv(store).decode("utf-8-sig").splitlines()) == 1 + 3
+    imports = quality.imports_shown(store)
+    assert list(imports.rows["file_name"]) == ["third.json", "second.json"] and imports.total == 3
+    assert imports.note == "The first 2 of 3."
+
+
 def test_rejected_rows_workbook_prints_like_the_other_workbooks(store, feeds):
     ingest_file(store, feeds.zaptec([*CLEAN, rec("bad", kwh=-1)], "with-bad.json"), installation="Garasje Q")
-    day = formats.day(quality.imports_log(store)["started_at"].iloc[0].tz_convert("UTC").date(), lang="en")
+    day = formats.day(quality.imports_shown(store).rows["started_at"].iloc[0].tz_convert("UTC").date(), lang="en")
     ws = openpyxl.load_workbook(io.BytesIO(quality.rejected_workbook(store, OWNER)))["Rejected rows"]
     assert (ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text) == (
         "Garasje Q", "Rejected rows", f"imports {day}–{day} (UTC)")
@@ -146,9 +165,9 @@ def test_a_drill_down_shows_its_first_rows_and_says_how_many_there_are(store, fe
                                 kwh=0.5)
                                 for n in range(1, 5)])  # four sessions inside c1 (10:00-11:00)
     found = quality.counts(store, OWNER, NOW)["overlapping_sessions"]
-    monkeypatch.setattr(quality, "ROWS_SHOWN", 3)
+    monkeypatch.setattr(settings, "ROWS_SHOWN", 3)
     with i18n.language("en"):
         rows, more = quality.drill_down(store, OWNER, "overlapping_sessions", found)
     assert (found, len(rows), more) == (4, 3, "The first 3 of 4.")
-    monkeypatch.setattr(quality, "ROWS_SHOWN", 4)
+    monkeypatch.setattr(settings, "ROWS_SHOWN", 4)
     assert quality.drill_down(store, OWNER, "overlapping_sessions", found)[1] is None  # all shown: no note
