@@ -459,6 +459,73 @@ def test_csv_line_that_is_not_utf8_is_rejected_with_a_clear_reason(store, feeds)
     assert reason4.startswith("negative energy")
 
 
+_MIXED_HEADER = "session_id,station_id,station_name,started_at,ended_at,energy_kwh,registered_at\n"
+_MIXED_LINES = [
+    "m-2,ST-1,Bay 1,2025-03-01T10:00:00+01:00,2025-03-01T11:00:00+01:00,5.5,",    # fine
+    "m-3,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,x5,",               # bad number
+    "m-4,ST-1,Bay 1,2025-03-0xT10:00:00Z,2025-03-01T11:00:00Z,5,",                # bad timestamp
+    "m-5,ST-1,Bay 1,2025-03-01T10:00:00Z",                                        # missing fields
+    "m-6,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5,,extra",          # an extra field
+    "m-7,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5,",               # negative energy
+    "m-8,ST-1,Bay 1, 2025-03-01 10:00:00 ,2025-03-01T11:00:00Z, 1e308 ,",         # spaces, absurd energy
+    "m-9,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,NaN,",              # not a number
+    "m-2,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,6,",                # the same id again
+    "m-11,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T09:00:00Z,5,",               # end before start
+    "m-12,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5,soon",           # bad registration time
+    "m-13,,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5,",                   # no station
+    "m-14,ST-1,Bay 1,2025-03-01 10:00:00 Europe/Oslo,2025-03-01T11:00:00+0100, 7 ,",  # zone name, offset
+    "m-15,ST-1,Bay 1,,2025-03-01T11:00:00Z,5,",                                   # no start
+    "m-16,ST-1,Bay 1,   ,2025-03-01T11:00:00Z,5,",                                # a start of spaces
+    "m-17,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,,",                # no energy
+    "m-18,ST-1,Bay 1,2030-03-01T10:00:00Z,2030-03-01T11:00:00Z,5,",               # in the future
+    "m-19,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5,2025-03-01T12:00:00Z",  # fine
+]
+
+
+def _mixed_csv(kind: str) -> str:
+    lines = list(_MIXED_LINES)
+    if kind == "quoted newline":  # in the last record: after a record over two lines, the reader's
+        lines[-1] = lines[-1].replace("Bay 1", '"Bay\n1"', 1)  # lines are records, not the file's
+    if kind == "blank lines":
+        lines[2:2] = ["", ""]
+        lines.append("")
+    text = _MIXED_HEADER + "\n".join(lines) + "\n"
+    if kind == "crlf":
+        text = text.replace("\n", "\r\n")
+    if kind == "bom":
+        text = "\ufeff" + text
+    return text
+
+
+_MIXED_REJECTED_LINES = (3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 18)
+
+
+@pytest.mark.parametrize("kind", ["plain", "crlf", "bom", "blank lines", "quoted newline"])
+def test_csv_mixing_good_rows_and_bad_values_keeps_every_line(store, feeds, kind):
+    """Bad numbers and times, short and long lines, spaces, a repeated id: each rejected line
+    keeps its line in the file and the text's own reason (the spec for a faster CSV read)."""
+    summary = ingest_file(store, feeds.text(_mixed_csv(kind), "mixed.csv"))
+    assert (summary.records, summary.new, summary.duplicate, summary.rejected) == (18, 3, 1, 14)
+    shift = 2 if kind == "blank lines" else 0  # two blank lines after line 3
+    assert rejected(store) == [(f"line {n if n <= 3 else n + shift}", reason) for n, reason in zip(
+        _MIXED_REJECTED_LINES,
+        ["unparseable energy — x5", "unparseable start time — 2025-03-0xT10:00:00Z",
+         "malformed CSV line — Expected Number of Columns: 7 Found: 4",
+         "malformed CSV line — Expected Number of Columns: 7 Found: 8", "negative energy — -5 kWh",
+         "energy impossible for the duration — 1e308 kWh", "unparseable energy — NaN",
+         "end before start — 2025-03-01T09:00:00Z is before 2025-03-01T10:00:00Z",
+         "unparseable registration time — soon", "missing charging station", "missing start time",
+         "missing start time", "missing energy",
+         "start in the future — 2030-03-01T10:00:00Z is more than a day after the file was made"],
+        strict=True)]
+    stored = sessions(store)
+    assert set(stored) == {"m-2", "m-14", "m-19"}
+    assert stored["m-2"]["energy_kwh"] == Decimal("6.000")  # the later copy in the file wins
+    assert stored["m-19"]["registered_at"] == utc(2025, 3, 1, 12)
+    assert (stored["m-14"]["started_at"], stored["m-14"]["ended_at"], stored["m-14"]["energy_kwh"]) == \
+        (utc(2025, 3, 1, 9), utc(2025, 3, 1, 10), Decimal("7.000"))
+
+
 # -- whole-file errors ---------------------------------------------------------------------------
 
 def test_invalid_json_is_an_error_naming_the_file_and_stores_nothing(store, feeds):
