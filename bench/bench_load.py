@@ -2,6 +2,7 @@
 command-line ingest is handed over to the running app.
 
     python bench/bench_load.py [--store demo|1000000|10000000] [--users 8] [--rounds 3]
+                               [--think 2-6] [--browsers-compete]
 
 One server. First one user alone (the single-user figure), then --users browser sessions at once
 (styret, per, kari, ola in turn; one headless chromium, a context each), each logging in and, for
@@ -9,9 +10,18 @@ One server. First one user alone (the single-user figure), then --users browser 
 charge history; meanwhile `python -m chargeboard ingest` loads a generated feed (a new
 installation's sessions) into the same store, handed over to the app (chargeboard.handover).
 
-Measured: page times (click to the page's first figure shown; a filter change to the end of its
-run) as p50/p95 against the single user's; errors (a timeout, an exception or error line on a page,
-a traceback in the server's log, the ingest's exit code); the server's peak RSS and CPU.
+Users behave as people do (--think): each arrives at a random moment within the longest pause
+and reads every page for a random pause (default 2–6 s) before the next click (seeded, the same every run;
+`--think 0` clicks as fast as the browser allows, which measures a machine saturated by its own
+browsers). The browsers run at idle CPU priority (SCHED_IDLE; --browsers-compete: not): on this
+machine they share the server's 2 cores, where real users' browsers run on their own machines.
+
+Measured: page times — click to the page's first figure *shown* by the browser, and *served*: from
+the browser's request for the run (the websocket message) to the server's first figure of it (the
+server's own time, without the browser's handling of the click and its drawing);
+a filter change to the end of its run — as p50/p95 against the single user's; errors (a timeout, an
+exception or error line on a page, a traceback in the server's log, the ingest's exit code); the
+server's peak RSS and CPU.
 Goal: p95 ≤ 2× the single user's, 0 errors, RSS ≤ 600 MB with a 10M-session store.
 """
 
@@ -20,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -69,6 +81,13 @@ class Sampler(threading.Thread):
             self.samples.append((time.perf_counter(), rss, cpu))
             self.stopped.wait(0.5)
 
+    def busiest(self, start: float, end: float, window: float = 5.0) -> float:
+        """The server's highest CPU share over `window` seconds between start and end."""
+        inside = [s for s in self.samples if start <= s[0] <= end]
+        shares = [(b[2] - a[2]) / (b[0] - a[0]) for i, a in enumerate(inside)
+                  for b in inside[i + 1:i + 1 + int(window / 0.5)][-1:] if b[0] > a[0]]
+        return max(shares, default=0.0)
+
     def cpu_share(self, start: float, end: float) -> float:
         inside = [s for s in self.samples if start <= s[0] <= end]
         if len(inside) < 2:
@@ -76,8 +95,9 @@ class Sampler(threading.Thread):
         return (inside[-1][2] - inside[0][2]) / (inside[-1][0] - inside[0][0])
 
 
-async def change_period(page, option: str, sent: SentFigures, timeout_ms: float) -> float:
-    """Pick another period on the charge history; seconds from the click to the end of the run."""
+async def change_period(page, option: str, sent: SentFigures, timeout_ms: float) -> tuple[float, None, float | None]:
+    """Pick another period on the charge history; seconds from the click to the end of the run, and
+    from the browser's request to the end of the run (served)."""
     box = page.get_by_role("combobox", name="Period", exact=True)
     await box.first.click()
     finished = sent.finished
@@ -90,43 +110,65 @@ async def change_period(page, option: str, sent: SentFigures, timeout_ms: float)
         await asyncio.sleep(0.01)
     took = time.perf_counter() - start
     await page.wait_for_selector(IDLE, timeout=timeout_ms)
-    return took
+    return took, None, sent.run_served_after(start)
 
 
-async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float) -> None:
+def _record(times: dict, kind: str, took: tuple[float, float | None, float | None]) -> None:
+    shown, _sent, served = took
+    times[kind].append(shown)
+    if served is not None:
+        times[f"{kind}, served"].append(served)
+
+
+async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float,
+                   think: tuple[float, float], seed: int) -> None:
     login = LOGINS[name]
+    reader = random.Random(seed)  # this user's pauses, the same in every run
+
+    async def read_the_page() -> None:
+        if think[1]:
+            await asyncio.sleep(reader.uniform(*think))
+
+    await asyncio.sleep(reader.uniform(0, think[1]))  # users arrive one by one, not all in one instant
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await context.new_page()
     sent = SentFigures(page)
     where = f"{name}: login"
     try:
-        times["login"].append(await log_in(page, url, login, timeout_ms))
+        _record(times, "login", await log_in(page, url, login, timeout_ms, sent=sent))
         for number in range(rounds):
             for link, title in login.pages:
+                await read_the_page()
                 where = f"{name}: round {number + 1}, {title}"
-                times["page"].append(await switch_page(page, link, title, timeout_ms))
+                _record(times, "page", await switch_page(page, link, title, timeout_ms, sent=sent))
                 if await page.locator(ERROR_ON_PAGE).count():
                     errors.append(f"{where}: {await page.locator(ERROR_ON_PAGE).first.inner_text()}")
                 if title == "Charge history":
+                    await read_the_page()
                     option = ("Last month", "This year", "This month")[number % 3]
                     where = f"{name}: round {number + 1}, period {option}"
-                    times["filter"].append(await change_period(page, option, sent, timeout_ms))
+                    _record(times, "filter", await change_period(page, option, sent, timeout_ms))
     except Exception as error:  # noqa: BLE001 — every failure is an error of the run, counted
         errors.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0]}")
     finally:
         await context.close()
 
 
-async def drive(url: str, names: list[str], rounds: int, timeout_ms: float) -> tuple[dict, list]:
+async def drive(url: str, names: list[str], rounds: int, timeout_ms: float,
+                think: tuple[float, float] = (0, 0), idle_browsers: bool = True) -> tuple[dict, list]:
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
-    times: dict[str, list[float]] = {"login": [], "page": [], "filter": []}
+    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors: list[str] = []
     async with async_playwright() as playwright:
-        browser = await launch_browser(playwright)
-        await asyncio.gather(*(one_user(browser, url, name, rounds, times, errors, timeout_ms) for name in names))
+        browser = await launch_browser(playwright, idle_browsers)
+        await asyncio.gather(*(one_user(browser, url, name, rounds, times, errors, timeout_ms, think, seed)
+                               for seed, name in enumerate(names)))
         await browser.close()
     return times, errors
+
+
+KINDS = ("login", "login, served", "page", "page, served", "filter", "filter, served")
 
 
 def ingest_feed(sessions: int) -> Path:
@@ -139,16 +181,35 @@ def ingest_feed(sessions: int) -> Path:
     return path
 
 
+def working_copy(db: Path, auth: Path, name: str) -> tuple[Path, Path]:
+    """A fresh copy of the store for this run: every run starts from the same data (each run's
+    ingest adds a new installation, which would pile up in the bench's store)."""
+    folder = OUT / "load-work" / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for source in (db, db.with_name(db.name + ".wal"), auth):
+        if source.exists():
+            shutil.copyfile(source, folder / source.name)
+    return folder / db.name, folder / auth.name
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", default="demo", help="demo, or a number of generated sessions")
     parser.add_argument("--users", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--ingest-sessions", type=int, default=50_000)
+    parser.add_argument("--ingest-sessions", type=int, default=50_000, help="0: no ingest meanwhile")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take before it is an error")
+    parser.add_argument("--think", default="2-6",
+                        help="seconds a user reads a page before the next click, a range (0: none)")
+    parser.add_argument("--browsers-compete", action="store_true",
+                        help="the browsers at the server's CPU priority (by default they run on CPU time the server "
+                             "leaves, as users' browsers run on their own machines)")
     args = parser.parse_args(argv)
-    db, auth = demo_store() if args.store == "demo" else sessions_store(int(args.store))
-    feed = ingest_feed(args.ingest_sessions)
+    low, _, high = args.think.partition("-")
+    think = (float(low), float(high or low))
+    db, auth = working_copy(*(demo_store() if args.store == "demo" else sessions_store(int(args.store))), args.store)
+    feed = ingest_feed(args.ingest_sessions) if args.ingest_sessions else None
     server = start_app(db, auth, f"load-{args.store}-{args.users}")
     sampler = Sampler(server.process.pid)
     sampler.start()
@@ -161,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         single: dict[str, list[float]] = {}
         single_errors: list[str] = []
         for name in ("styret", "kari"):  # one user at a time: the single-user figure
-            alone, alone_errors = asyncio.run(drive(server.url, [name], args.rounds, timeout_ms))
+            alone, alone_errors = asyncio.run(drive(server.url, [name], args.rounds, timeout_ms, think, not args.browsers_compete))
             for kind, values in alone.items():
                 single.setdefault(kind, []).extend(values)
             single_errors += alone_errors
@@ -169,29 +230,31 @@ def main(argv: list[str] | None = None) -> int:
         names = [("styret", "per", "kari", "ola")[i % 4] for i in range(args.users)]
         load_before = load_average()
         start = time.perf_counter()
-        ingest = subprocess.Popen(  # handed over to the app, which owns the store
+        ingest = feed and subprocess.Popen(  # handed over to the app, which owns the store
             [sys.executable, "-m", "chargeboard", "ingest", str(feed), "--db", str(db), "--installation",
              f"Load test {int(time.time())}", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "CHARGEBOARD_AUTH": str(auth)})
-        many, errors = asyncio.run(drive(server.url, names, args.rounds, timeout_ms))
-        ingest_out, _ = ingest.communicate(timeout=600)
+        many, errors = asyncio.run(drive(server.url, names, args.rounds, timeout_ms, think, not args.browsers_compete))
+        ingest_out = ingest.communicate(timeout=600)[0] if ingest else "(no ingest)"
         many_cpu = sampler.cpu_share(start, time.perf_counter())
+        many_busiest = sampler.busiest(start, time.perf_counter())
         load_after = load_average()
     finally:
         sampler.stopped.set()
         server.stop()
     errors = single_errors + errors
-    if ingest.returncode != 0:
+    if ingest and ingest.returncode != 0:
         errors.append(f"ingest exited {ingest.returncode}: {ingest_out.strip()}")
     tracebacks = server.log_text().count("Traceback")
     if tracebacks:
         errors.append(f"{tracebacks} tracebacks in the server's log ({server.log})")
     print(f"store {args.store}; {args.users} users at once, {args.rounds} rounds each; ingest of "
           f"{args.ingest_sessions:,} sessions handed over meanwhile: {ingest_out.strip().splitlines()[:1]}")
+    print(f"think time {args.think} s; browsers {'compete with the server' if args.browsers_compete else 'at idle priority'}")
     print(f"load average: single user {load_single}; many before {load_before}, after {load_after}")
     print("| what | single user p50 | p95 | n | many users p50 | p95 | n | p95 ratio | target |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for kind in ("login", "page", "filter"):
+    for kind in KINDS:
         one, all_ = single[kind], many[kind]
         if not one or not all_:
             continue
@@ -203,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     for error in errors:
         print(f"  {error}")
     print(f"server RSS: idle after warm-up {rss_idle:.0f} MB, peak {sampler.peak_rss:.0f} MB; "
-          f"CPU: single user {single_cpu:.2f} cores, many users {many_cpu:.2f} cores")
+          f"CPU: single user {single_cpu:.2f} cores, many users {many_cpu:.2f} cores "
+          f"(the busiest 5 s: {many_busiest:.2f})")
     return 0 if not errors else 1
 
 
