@@ -189,6 +189,14 @@ def _naive(value):
     return value.replace(tzinfo=None)
 
 
+@memo.per_data_version(maxsize=64)
+def page_workbook(store: Store, scope: Scope, today: date) -> tuple[bytes, str]:
+    """The page's one-click download, built once per reader, data and hour (the memo's key), not on
+    every run of the page: it prices every session again and writes a workbook (a quarter of a
+    second of the server's time, a resident's first page after the login)."""
+    return export_workbook(store, scope, my_usage(store, scope, today), log=False)
+
+
 def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = True) -> tuple[bytes, str]:
     """The resident's own sessions (last 12 months) and months as an Excel file; logged as an export.
     Each session's cost is priced by the statements' own query (blank while no tariff is set)."""

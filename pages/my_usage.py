@@ -67,7 +67,7 @@ else:
                      "registered_local": widgets.datetime_column(
                          _("Registered"), help=_("When the charger cloud registered it")),
                      "status": _("Status")})
-workbook, name = my_usage.export_workbook(store(), scope, usage, log=False)
+workbook, name = my_usage.page_workbook(store(), scope, usage.today)
 widgets.download(_("Download my sessions (Excel)"), workbook, name, key="my_usage_xlsx", what="my usage",
                  rows=len(usage.sessions), store=store(), scope=scope, primary=True)
 
