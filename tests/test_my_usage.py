@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import support
 
-from chargeboard import my_usage
+from chargeboard import memo, my_usage
 from chargeboard import store as store_module
 from chargeboard.ingest import ingest_file
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, Scope
@@ -142,6 +142,27 @@ def test_own_excel_export(store, feeds):
     assert all("u-2" not in str(v) and "99" not in str(v) for row in rows for v in row)
     with store.cursor() as cur:
         assert cur.execute("SELECT what, username FROM exports").fetchall() == [("my usage", "u-1")]
+
+
+def test_the_pages_workbook_is_built_once_per_reader_and_data_not_on_every_run(store, feeds):
+    load(store, feeds, [rec("a", "u-1", 10), rec("d", "u-2", 99)])
+    memo.enable()
+    try:
+        first, name = my_usage.page_workbook(store, me(), TODAY)
+        assert my_usage.page_workbook(store, me(), TODAY)[0] is first  # kept between runs
+        other = my_usage.page_workbook(store, me("u-2"), TODAY)[0]
+        assert other is not first and "99" in str(_sheet_rows(other))  # never another reader's
+        load(store, feeds, [rec("b", "u-1", 2.5, datetime(2025, 3, 7, 10))])
+        again = my_usage.page_workbook(store, me(), TODAY)[0]
+        assert again is not first and len(_sheet_rows(again)) == len(_sheet_rows(first)) + 1  # new data: built again
+    finally:
+        memo.enable(False)
+    with store.cursor() as cur:  # built for the page, logged only when downloaded
+        assert cur.execute("SELECT count(*) FROM exports").fetchone()[0] == 0
+
+
+def _sheet_rows(data: bytes) -> list[tuple]:
+    return list(openpyxl.load_workbook(io.BytesIO(data))["My sessions"].iter_rows(values_only=True))
 
 
 def test_own_excel_export_has_each_sessions_cost_from_the_statements_pricing(store, feeds):
