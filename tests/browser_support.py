@@ -270,6 +270,10 @@ def log_in(page, url: str, login) -> None:
     # "Logged in as" in English, "Logget inn som" for an account that reads Norwegian.
     page.wait_for_selector("[data-testid='stSidebar'] >> text=/Logged in as|Logget inn som/", timeout=20_000)
     wait_idle(page)
+    # Under load the browser may still be mounting the sidebar's widgets when the run has ended
+    # (seen once in a full run: its captions shown, its Log out button and language picker not yet).
+    page.wait_for_selector("[data-testid='stSidebar'] button:has-text('Log out'), "
+                           "[data-testid='stSidebar'] button:has-text('Logg ut')", timeout=20_000)
 
 
 def metric_value(page, label: str) -> str:
