@@ -168,23 +168,15 @@ class SentFigures:
     def _sent(self, payload) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: PLC0415
 
-        if isinstance(payload, str):
-            return
-        try:
-            msg = BackMsg.FromString(payload)
-        except Exception:  # noqa: BLE001 — not a BackMsg
-            return
-        if msg.WhichOneof("type") == "rerun_script":
+        msg = _decoded(BackMsg, payload)
+        if msg is not None and msg.WhichOneof("type") == "rerun_script":
             self.requests.append(time.perf_counter())
 
     def _received(self, payload) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: PLC0415
 
-        if isinstance(payload, str):
-            return
-        try:
-            msg = ForwardMsg.FromString(payload)
-        except Exception:  # noqa: BLE001 — not a ForwardMsg
+        msg = _decoded(ForwardMsg, payload)
+        if msg is None:
             return
         if msg.WhichOneof("type") == "script_finished" \
                 and msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
@@ -212,6 +204,16 @@ class SentFigures:
         busy browser delays)."""
         asked = next((t for t in self.requests if t >= start), None)
         return None if asked is None else self.first_after(asked)
+
+
+def _decoded(message_type, payload):
+    """A websocket frame as a Streamlit message of that type, or None (a text frame, another message)."""
+    if isinstance(payload, str):
+        return None
+    try:
+        return message_type.FromString(payload)
+    except Exception:  # noqa: BLE001 — not this message type
+        return None
 
 
 async def launch_browser(playwright, idle_priority: bool = False):
