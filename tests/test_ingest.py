@@ -500,6 +500,22 @@ def _mixed_csv(kind: str) -> str:
 _MIXED_REJECTED_LINES = (3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 15, 16, 17, 18)
 
 
+def test_a_row_after_a_field_quoted_over_several_lines_is_named_by_its_own_line(store, feeds):
+    # A station name written over three lines (one of them blank, one with a doubled quote): the
+    # reader takes it as one record, so the rows after it were numbered two lines too early.
+    header = "session_id,station_id,station_name,started_at,ended_at,energy_kwh"
+    lines = [header, "q-1,chg-1,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5",
+             'q-2,chg-2,"Garasje\n\nsør, ""B""",2025-03-02T10:00:00Z,2025-03-02T11:00:00Z,5',
+             "q-3,chg-1,Garasje,2025-03-03T10:00:00Z,2025-03-03T11:00:00Z,-5", "",
+             "q-4,chg-1,Garasje,2025-03-04T10:00:00Z,2025-03-04T11:00:00Z,x5"]
+    summary = ingest_file(store, feeds.text("\n".join(lines) + "\n", "quoted.csv"))
+    assert (summary.new, summary.rejected) == (2, 2)
+    assert rejected(store) == [("line 6", "negative energy — -5 kWh"), ("line 8", "unparseable energy — x5")]
+    with contextlib.closing(store.cursor()) as cur:
+        assert cur.execute("SELECT name FROM stations WHERE station_id = 'chg-2'").fetchone()[0] == \
+            'Garasje\n\nsør, "B"'
+
+
 @pytest.mark.parametrize("kind", ["plain", "crlf", "bom", "blank lines", "quoted newline"])
 def test_csv_mixing_good_rows_and_bad_values_keeps_every_line(store, feeds, kind):
     """Bad numbers and times, short and long lines, spaces, a repeated id: each rejected line
