@@ -105,7 +105,7 @@ class Progress:
 _BLANK_LINE = re.compile(rb"\n(?=\r?\n)")
 
 
-def _sha256(path: Path, progress: Progress, blank_lines: list[int] | None = None) -> tuple[str, int]:
+def _sha256(path: Path, progress: Progress, lines_without_record: list[int] | None = None) -> tuple[str, int]:
     """The file's digest and size. Given a list, also appends the numbers of the lines that start
     no record: blank lines (the CSV reader skips them without a word) and the lines that go on a
     quoted field begun on an earlier line. Both are needed to give each record its line."""
@@ -116,21 +116,21 @@ def _sha256(path: Path, progress: Progress, blank_lines: list[int] | None = None
             digest.update(chunk)
             done += len(chunk)
             progress.show("hashing", 0.1 * done / max(size, 1))
-            if blank_lines is not None:
+            if lines_without_record is not None:
                 window = tail + chunk  # a blank line may straddle two chunks
                 if b"\n\n" in window or b"\n\r\n" in window:
                     before = newlines - tail.count(b"\n")
                     for match in _BLANK_LINE.finditer(window):
                         end = match.start() + (1 if window[match.start() + 1:match.start() + 2] == b"\n" else 2)
                         if end >= len(tail):  # not already found in the previous chunk
-                            blank_lines.append(before + window.count(b"\n", 0, match.start() + 1) + 1)
+                            lines_without_record.append(before + window.count(b"\n", 0, match.start() + 1) + 1)
                 if b'"' in chunk or quotes % 2:
-                    blank_lines.extend(_lines_inside_quotes(chunk, newlines, quotes))
+                    lines_without_record.extend(_lines_inside_quotes(chunk, newlines, quotes))
                     quotes += chunk.count(b'"')
                 newlines += chunk.count(b"\n")
                 tail = window[-2:]
-    if blank_lines:
-        blank_lines[:] = sorted(set(blank_lines))  # a blank line inside a quoted field is both
+    if lines_without_record:
+        lines_without_record[:] = sorted(set(lines_without_record))  # a blank line inside a quoted field is both
     return digest.hexdigest(), size
 
 
@@ -274,10 +274,10 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
     progress = Progress(Path(shown).name, show_progress)
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    blank_lines: list[int] | None = [] if resolved == "csv" else None
+    lines_without_record: list[int] | None = [] if resolved == "csv" else None
     # A file no earlier import had the size of cannot repeat one: hash it on a thread of its
     # own while DuckDB reads it. Otherwise the digest comes first: a repeated file is a no-op.
-    digest = _Digest(path, shown, progress, blank_lines,
+    digest = _Digest(path, shown, progress, lines_without_record,
                      alongside=not store.one("import_with_same_size", file_bytes=size)[0])
     records_query = _records_query(read_path, resolved)
     # A JSON value larger than the reader's maximum object size fails the read; the reader
@@ -288,7 +288,7 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
     for max_object_bytes in limits:
         try:
             summary = _load(store, read_path, resolved, records_query, installation, time_zone, shown,
-                            progress, digest, started_at, blank_lines, max_object_bytes)
+                            progress, digest, started_at, lines_without_record, max_object_bytes)
         except _ObjectTooLarge:
             continue
         break
@@ -326,21 +326,21 @@ class _Digest:
     """The file's SHA-256 and size (for a CSV also its blank lines), computed now or, with
     `alongside`, on a thread while DuckDB reads the file (hashlib releases the GIL)."""
 
-    def __init__(self, path: Path, shown: str, progress: Progress, blank_lines: list[int] | None, *,
+    def __init__(self, path: Path, shown: str, progress: Progress, lines_without_record: list[int] | None, *,
                  alongside: bool):
         self.alongside, self._shown = alongside, shown
         self._value: tuple[str, int] | None = None
         self._error: OSError | None = None
         # Two threads must not draw one progress bar: the hash shows none when alongside.
-        args = (path, Progress("", False) if alongside else progress, blank_lines)
+        args = (path, Progress("", False) if alongside else progress, lines_without_record)
         self._thread = threading.Thread(target=self._run, args=args, daemon=True)
         self._thread.start()
         if not alongside:
             self.result()
 
-    def _run(self, path: Path, progress: Progress, blank_lines: list[int] | None) -> None:
+    def _run(self, path: Path, progress: Progress, lines_without_record: list[int] | None) -> None:
         try:
-            self._value = _sha256(path, progress, blank_lines)
+            self._value = _sha256(path, progress, lines_without_record)
         except OSError as error:
             self._error = error
 
@@ -357,7 +357,7 @@ class _ObjectTooLarge(Exception):
 
 def _load(store: Store, read_path: Path, resolved: str, records_query: str, installation: str | None,
           time_zone: str | None, shown: str, progress: Progress, digest: _Digest,
-          started_at: datetime, blank_lines: list[int] | None, max_object_bytes: int | None) -> ImportSummary:
+          started_at: datetime, lines_without_record: list[int] | None, max_object_bytes: int | None) -> ImportSummary:
     """The file's one transaction: read, check, classify and store its records."""
     # Both parts are constant files of queries/, never input: one pass reads and checks.
     staged_sql = (f"CREATE OR REPLACE TEMP TABLE staged AS WITH staged_raw AS ({query_text(records_query)}), "
@@ -383,9 +383,9 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
                 params["max_object_bytes"] = max_object_bytes
             _run_with_progress(cur, staged_sql, params, progress, "reading", 0.1, 0.7)
             content_sha256, file_bytes = digest.result()  # and the CSV's blank lines
-            if resolved == "csv" and (blank_lines or cur.execute(query_text("malformed_csv_line_count")).fetchone()[0]):
+            if resolved == "csv" and (lines_without_record or cur.execute(query_text("malformed_csv_line_count")).fetchone()[0]):
                 # The reader numbered rows as it yielded them; give each its line in the file.
-                cur.execute(query_text("renumber_csv_lines"), {"blank_lines": blank_lines})
+                cur.execute(query_text("renumber_csv_lines"), {"lines_without_record": lines_without_record})
             # The staged rows are the one copy of the file; what follows reads them and builds
             # only small tables (repeated ids, sessions already stored).
             cur.execute(query_text("repeated_session_ids"))
