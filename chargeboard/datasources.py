@@ -45,7 +45,7 @@ class UploadResult:
     summary: ImportSummary | None = None
     error: str | None = None
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # its first rows (settings.ROWS_SHOWN)
-    rejected_note: str | None = None  # "The first 1,000 of 80,000." when there are more
+    rejected_note: str | None = None  # "The first 1,000 of 50,005." when there are more
 
     def lines(self) -> list[str]:
         return [f"error: {self.error}"] if self.error else self.summary.lines()

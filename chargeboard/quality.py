@@ -187,6 +187,14 @@ def rejected_csv(store: Store, dialect: str = exports.DEFAULT_CSV_DIALECT) -> by
     return text.encode("utf-8")
 
 
+@memo.per_data_version(maxsize=16)
+def rejected_downloads(store: Store, scope: Scope, dialect: str) -> tuple[bytes, bytes]:
+    """The page's two downloads of every rejected row (Excel, CSV in the reader's dialect), built once
+    per data version and hour (the memo's key), not on every run of Data quality: a bad feed leaves
+    rejected rows by the ten thousand, and the page's other tabs rerun the whole script."""
+    return rejected_workbook(store, scope, log=False), rejected_csv(store, dialect)
+
+
 def _rejected_page_header(found) -> tuple[str, str, str]:
     """What every printed page of the rejected rows names: the installations and the days of the imports."""
     installations = sorted({row[6] for row in found if row[6]})

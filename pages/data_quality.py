@@ -87,10 +87,11 @@ with imports:
             st.caption(rejected.note)
         widgets.table(rejected.rows)
         c1, c2 = st.columns(2)
-        widgets.download(_("Download rejected rows (Excel)"), quality.rejected_workbook(store(), scope, log=False),
+        workbook, csv_text = quality.rejected_downloads(store(), scope, widgets.csv_dialect())
+        widgets.download(_("Download rejected rows (Excel)"), workbook,
                          "chargeboard_rejected-rows.xlsx", key="rejected_xlsx", what="rejected rows",
                          rows=rejected.total, store=store(), scope=scope, where=c1)
-        widgets.download(_("Download rejected rows (CSV)"), quality.rejected_csv(store(), widgets.csv_dialect()),
+        widgets.download(_("Download rejected rows (CSV)"), csv_text,
                          "chargeboard_rejected-rows.csv", key="rejected_csv", what="rejected rows (CSV)",
                          rows=rejected.total, store=store(), scope=scope, mime="text/csv", where=c2)
     widgets.help_expanders(help.CANNOT_RETRIEVE)

@@ -51,7 +51,7 @@ def _draw_a_table_larger_than_pandas_styles():
 
 
 def test_a_table_too_large_to_style_is_shown_not_failed():
-    # 80,000 rejected rows once failed the Data quality page: pandas styles at most 262,144 cells.
+    # 50,005 rejected rows (400,040 cells) once failed the Data quality page: pandas styles at most 262,144.
     from streamlit.testing.v1 import AppTest  # noqa: PLC0415
 
     app = AppTest.from_function(_draw_a_table_larger_than_pandas_styles).run(timeout=60)

@@ -104,7 +104,7 @@ def test_imports_log_and_rejected_rows_download(store, feeds):
 
 
 def test_a_long_list_shows_its_first_rows_and_says_so_while_the_downloads_hold_all(store, feeds, monkeypatch):
-    # A feed with 80,000 bad rows once made the page fail (too many cells for a table).
+    # 50,005 rejected rows (8 columns: 400,040 cells) once made the page fail (too many cells for a table).
     monkeypatch.setattr(settings, "ROWS_SHOWN", 2)
     bad = [rec(f"bad-{n}", kwh=-1) for n in range(3)]
     ingest_file(store, feeds.zaptec([*CLEAN, *bad], "first.json"), installation="Q")
@@ -118,6 +118,22 @@ def test_a_long_list_shows_its_first_rows_and_says_so_while_the_downloads_hold_a
     imports = quality.imports_shown(store)
     assert list(imports.rows["file_name"]) == ["third.json", "second.json"] and imports.total == 3
     assert imports.note == "The first 2 of 3."
+
+
+def test_the_pages_rejected_downloads_are_built_once_per_data_version(store, feeds):
+    from chargeboard import memo  # noqa: PLC0415
+
+    ingest_file(store, feeds.zaptec([*CLEAN, rec("bad", kwh=-1)], "with-bad.json"), installation="Q")
+    memo.enable()
+    try:
+        first = quality.rejected_downloads(store, OWNER, "excel-en")
+        assert quality.rejected_downloads(store, OWNER, "excel-en") is first  # kept between runs
+        assert quality.rejected_downloads(store, OWNER, "excel-nb")[1] != first[1]  # the reader's dialect
+        ingest_file(store, feeds.zaptec([rec("bad-2", kwh=-2)], "more-bad.json"), installation="Q")
+        again = quality.rejected_downloads(store, OWNER, "excel-en")
+        assert len(again[1].decode("utf-8-sig").splitlines()) == len(first[1].decode("utf-8-sig").splitlines()) + 1
+    finally:
+        memo.enable(False)
 
 
 def test_rejected_rows_workbook_prints_like_the_other_workbooks(store, feeds):
