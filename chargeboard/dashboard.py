@@ -229,6 +229,7 @@ def trend_title(trend: pd.DataFrame, first_data: date | None = None) -> str:
     return title
 
 
+@memo.per_source()
 def trend_chart(trend: pd.DataFrame, present: bool = False, first_data: date | None = None) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in trend["month"]]
     fig = go.Figure()
@@ -265,6 +266,7 @@ def utilisation_title(data: pd.DataFrame) -> str:
              station=top["station"], share=formats.percent(top["utilisation"], 0), mean=formats.percent(mean, 0))
 
 
+@memo.per_source()
 def utilisation_chart(data: pd.DataFrame, present: bool = False) -> go.Figure:
     shown = data.sort_values("utilisation", ascending=True)
     fig = go.Figure(go.Bar(
@@ -302,6 +304,7 @@ def heatmap_title(grid: pd.DataFrame) -> str:
              end=f"{(hour + 1) % 24:02d}:00", peak=peak, busiest=f"{busiest_hour:02d}:00")
 
 
+@memo.per_source()
 def heatmap_chart(grid: pd.DataFrame, present: bool = False) -> go.Figure:
     fig = go.Figure(go.Heatmap(
         z=grid.to_numpy(), x=[f"{h:02d}" for h in grid.columns], y=[_(d) for d in WEEKDAYS],
@@ -346,6 +349,7 @@ def meter_balance(store: Store, scope: Scope, request: DashboardRequest) -> Mete
     return MeterBalance(meter, charged, standby, meter - charged - standby)
 
 
+@memo.per_source()
 def balance_chart(balance: MeterBalance, present: bool = False) -> go.Figure:
     parts = ((_("Charged by vehicles"), balance.charged_kwh, theme.ENERGY),
              (_("Chargers' standby"), balance.standby_kwh, theme.STANDBY),

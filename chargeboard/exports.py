@@ -22,11 +22,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from chargeboard import excel, formats, freshness
+from chargeboard import excel, formats, freshness, memo
 from chargeboard.history import SessionFilter
 from chargeboard.i18n import N_, _
 from chargeboard.ingest import slug
-from chargeboard.reports import ATTRIBUTIONS, DETAIL_TITLES, GROUPINGS, Report, monthly_table
+from chargeboard.reports import (
+    ATTRIBUTIONS,
+    DETAIL_TITLES,
+    GROUPINGS,
+    Report,
+    ReportRequest,
+    build_report,
+    monthly_table,
+)
 from chargeboard.scope import ROLE_TITLES, Scope
 from chargeboard.store import Store
 
@@ -273,6 +281,19 @@ def _history_rows(rows):
 
 def fits_excel(rows: int) -> bool:
     return rows <= excel.MAX_DATA_ROWS - 1  # one row is the totals row
+
+
+# The pages' one-click downloads are built with the page, before the click: kept per reader, filter,
+# data version and hour (chargeboard.memo) instead of being written again on every run of the page.
+# Logged when downloaded (log_download), never here: a kept file is downloaded many times.
+@memo.per_data_version(maxsize=32)
+def page_history_workbook(store: Store, scope: Scope, flt: SessionFilter) -> ExportFile:
+    return history_workbook(store, scope, flt, log=False)
+
+
+@memo.per_data_version(maxsize=32)
+def page_report_workbook(store: Store, scope: Scope, request: ReportRequest) -> ExportFile:
+    return report_workbook(store, scope, build_report(store, scope, request), log=False)
 
 
 def history_workbook(store: Store, scope: Scope, flt: SessionFilter, *, log: bool = True) -> ExportFile:

@@ -158,6 +158,7 @@ def monthly_title(usage: MyUsage) -> str:
              energy=formats.integer(best["energy_kwh"]))
 
 
+@memo.per_source()
 def monthly_chart(usage: MyUsage) -> go.Figure:
     months = [datetime.combine(m, datetime.min.time()) for m in usage.monthly["month"]]
     fig = go.Figure()

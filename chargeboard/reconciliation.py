@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from chargeboard import excel, formats, freshness, periods, theme
+from chargeboard import excel, formats, freshness, memo, periods, theme
 from chargeboard.i18n import N_, _
 from chargeboard.ingest import slug
 from chargeboard.scope import Scope, role_title
@@ -221,6 +221,7 @@ def installations(store: Store) -> list[tuple[str, str, str, list[str]]]:
     return [tuple(r) for r in store.rows("reconciliation_installations")]
 
 
+@memo.per_data_version()
 def reconcile(store: Store, scope: Scope, installation_id: str, date_from: date, date_to: date,
               default_standby: Decimal = DEFAULT_STANDBY_KWH_MONTH) -> Reconciliation:
     """The reconciliation of one installation's meter(s) over a period, month by month."""
@@ -314,6 +315,7 @@ def months_with_readings(store: Store, installation_id: str | None, today: date,
     return first_covered, _month_end(last_covered)
 
 
+@memo.per_data_version()
 def reconcile_all(store: Store, scope: Scope, date_from: date, date_to: date) -> list[Reconciliation]:
     """Every installation with a meter, reconciled over the same period (the all-installations view)."""
     return [reconcile(store, scope, inst[0], date_from, date_to) for inst in installations(store)]
@@ -390,6 +392,7 @@ def readings_rows(rec: Reconciliation) -> list[dict]:
              "method": e.method} for e in rec.edges]
 
 
+@memo.per_source()
 def chart(rec: Reconciliation) -> go.Figure:
     x = [m.date_from.replace(day=1) for m in rec.months]
     fig = go.Figure()

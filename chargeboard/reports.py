@@ -139,6 +139,7 @@ def monthly_table_shown(report: Report) -> pd.DataFrame:
     return wide.rename(columns={"name": _(GROUPINGS[report.request.by]), "total": _("Total (kWh)"), **names})
 
 
+@memo.per_source()
 def entity_chart(report: Report) -> go.Figure:
     by = _(_BY[report.request.by])
     rows = report.rows.sort_values("energy_kwh", ascending=True)
@@ -154,6 +155,7 @@ def entity_chart(report: Report) -> go.Figure:
                        x_title=_("Energy (kWh)"), y_title="", height=max(320, 26 * len(rows) + 120))
 
 
+@memo.per_source()
 def monthly_chart(report: Report, top: int = len(theme.CATEGORICAL) - 1) -> go.Figure:
     """Stacked monthly bars; beyond the `top` largest entities the rest is one 'others' band
     (grey). No colour repeats within the chart: `top` is at most the categorical colours."""

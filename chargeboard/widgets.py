@@ -116,8 +116,8 @@ def history_download(store: Store, scope: Scope, flt: SessionFilter, sessions: i
                      rows=formats.integer(exports.excel.MAX_DATA_ROWS)))
     wanted = (flt, scope, i18n.current())  # the file is in the reader's language and dialect
     prepared = st.session_state.get("history_export")
-    if sessions <= HISTORY_BUILT_WITH_PAGE:
-        export = build(store, scope, flt, log=False)
+    if sessions <= HISTORY_BUILT_WITH_PAGE:  # fits a sheet: the page's workbook, kept between runs
+        export = exports.page_history_workbook(store, scope, flt)
     elif prepared and prepared[0] == wanted:
         export = prepared[1]
     else:

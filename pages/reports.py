@@ -73,7 +73,7 @@ with by_month:
 
 # Built with the page (a report is small), logged only when downloaded: the file is ready
 # at the click, so nothing can race a rerun.
-workbook = exports.report_workbook(store(), scope, report, log=False)
+workbook = exports.page_report_workbook(store(), scope, report.request)
 st.download_button(_("Download report (Excel)"), key="report_xlsx", data=workbook.data,
                    file_name=workbook.file_name, mime=workbook.mime, type="primary", on_click=exports.log_download,
                    args=(store(), scope, workbook))

@@ -57,3 +57,36 @@ def test_a_logged_download_keeps_what_every_page_kept(coop_store, memo_on):
                                                      everyone.totals.sessions)  # it is logged
     assert coop_store.data_version() == version
     assert history.history_view(coop_store, owner, _filter()) is everyone
+
+
+def test_a_chart_is_kept_with_its_report_and_drawn_again_for_a_new_one(coop_store, memo_on, feeds):
+    from chargeboard import i18n, reports  # noqa: PLC0415
+
+    owner, kari = system_scope(), Scope("kari", "resident", user_ids=("u-kari",))
+    request = reports.ReportRequest(_filter(), "station")
+    report = reports.build_report(coop_store, owner, request)
+    chart = reports.entity_chart(report)
+    assert reports.entity_chart(report) is chart  # the same report: the same figure, not built again
+    hers = reports.entity_chart(reports.build_report(coop_store, kari, request))
+    assert hers is not chart and list(hers.data[0].y) != list(chart.data[0].y)  # another scope's report: its own figure
+    with i18n.language("nb"):
+        assert reports.entity_chart(report) is not chart  # written in the reader's language
+    ingest_file(coop_store, feeds.zaptec([support.zaptec_record("new-1", station="chg-a1")], name="more.json"),
+                installation="Testlaget")
+    after = reports.build_report(coop_store, owner, request)
+    assert after is not report and reports.entity_chart(after) is not chart
+
+
+def test_the_pages_workbooks_are_kept_and_built_again_when_data_lands(coop_store, memo_on, feeds):
+    from chargeboard import exports, reports  # noqa: PLC0415
+
+    owner = system_scope()
+    history_file = exports.page_history_workbook(coop_store, owner, _filter())
+    report_file = exports.page_report_workbook(coop_store, owner, reports.ReportRequest(_filter(), "user"))
+    assert exports.page_history_workbook(coop_store, owner, _filter()) is history_file
+    assert exports.page_report_workbook(coop_store, owner, reports.ReportRequest(_filter(), "user")) is report_file
+    assert coop_store.rows("exports_log") == []  # built with the page, logged only when downloaded
+    ingest_file(coop_store, feeds.zaptec([support.zaptec_record("new-1", station="chg-a1")], name="more.json"),
+                installation="Testlaget")
+    again = exports.page_history_workbook(coop_store, owner, _filter())
+    assert again is not history_file and again.rows == history_file.rows + 1
