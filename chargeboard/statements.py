@@ -212,6 +212,22 @@ def _day_price(period: tariffs.PricePeriod) -> Decimal:
 # as_of is priced as of the first computation for that version (the page says when).
 @memo.per_data_version()
 def build_statements(store: Store, scope: Scope, request: StatementRequest) -> Statements:
+    """The statements of a period, with the lines the caller may see."""
+    everyone = _statements_of_everyone(store, system_scope(), request)
+    if scope.see_all:
+        return everyone
+    visible = {r[0] for r in store.rows("statement_visible_users", scope)}
+    return replace(everyone, lines=[x for x in everyone.lines if x.user_id in visible])
+
+
+# Every line is priced whoever asks (the shares and the rounding are allocated over all of them), so the
+# pricing is kept once per request and data version, not once per reader: the residents who log in
+# after a feed lands share one pricing of their month and year (My usage) instead of one each.
+# Its lines are shared and never changed after this function; build_statements narrows them per reader.
+@memo.per_data_version()
+def _statements_of_everyone(store: Store, everyone: Scope, request: StatementRequest) -> Statements:
+    if not everyone.see_all:
+        raise ValueError("statements are priced over every line: call build_statements with the reader's scope")
     as_of = request.as_of or datetime.now(UTC)
     periods = tariffs.periods(store, as_of)
     last = tariffs.period_on(periods, request.date_to)
@@ -221,7 +237,6 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
     currency = tariffs.currency_of(periods)
     unit = tariffs.minor_unit(currency)
     notes: list[str] = []
-    everyone = system_scope()  # the allocation needs every line; narrowed to `scope` below
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
                       local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
@@ -274,12 +289,7 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
                            then=", ".join(map(str, then))))
     if not used:
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
-    if scope.see_all:
-        shown = ordered
-    else:
-        visible = {r[0] for r in store.rows("statement_visible_users", scope)}
-        shown = [x for x in ordered if x.user_id in visible]
-    return Statements(request, as_of, currency, shown, totals, len(ordered), used, shared_kwh, notes)
+    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes)
 
 
 def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:

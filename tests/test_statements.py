@@ -134,6 +134,27 @@ def test_each_role_sees_only_its_own(store):
     assert "Ola" not in text and "Open charging" not in text and "Total" not in text
 
 
+def test_readers_share_one_pricing_and_each_sees_only_their_own_lines(store):
+    """In the app (results kept), the pricing of a period is done once for everyone who asks: the
+    residents logging in after a feed lands do not each price every line again."""
+    from chargeboard import memo  # noqa: PLC0415
+
+    memo.enable()
+    try:
+        kari = statements.build_statements(store, KARI, JAN)
+        ola = statements.build_statements(store, Scope("ola", "resident", user_ids=("u-ola",)), JAN)
+        board = statements.build_statements(store, system_scope(), JAN)
+    finally:
+        memo.enable(False)
+    assert [x.user_id for x in kari.lines] == ["u-kari"] and [x.user_id for x in ola.lines] == ["u-ola"]
+    by_user = {x.user_id: x for x in board.lines}
+    assert kari.lines[0] is by_user["u-kari"] and ola.lines[0] is by_user["u-ola"]  # one pricing, shared
+    assert kari.as_of == ola.as_of == board.as_of
+    assert kari.totals == board.totals and kari.all_lines == board.all_lines == len(board.lines)
+    with pytest.raises(ValueError, match="every line"):
+        statements._statements_of_everyone(store, KARI, JAN)
+
+
 def test_board_workbook_sheet_per_resident_and_totals(store):
     st = statements.build_statements(store, system_scope(), JAN)
     data, _ = statements.workbook(store, system_scope(), st)
