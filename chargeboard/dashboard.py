@@ -388,20 +388,6 @@ def own_charging_elsewhere(store: Store, scope: Scope, request: DashboardRequest
     return OwnChargingElsewhere(found.sessions, Decimal(found.energy_kwh), elsewhere)
 
 
-def _once(compute):
-    """A property computed on first use and kept on the instance. Not functools.cached_property:
-    on Python 3.11 its lock is shared by every instance, so two users' dashboards would wait for
-    each other's chart queries. Two threads may both compute it once: the same result."""
-    name = compute.__name__
-
-    def get(self):
-        if name not in self.__dict__:
-            self.__dict__[name] = compute(self)
-        return self.__dict__[name]
-
-    return property(get, doc=compute.__doc__)
-
-
 @dataclass(frozen=True)
 class DashboardView:
     """The KPIs are computed at once; each chart's data when the page first asks for it, so the
@@ -411,23 +397,23 @@ class DashboardView:
     store: Store = field(repr=False, compare=False)
     scope: Scope = field(repr=False, compare=False)
 
-    @_once
+    @memo.once
     def trend(self) -> pd.DataFrame:
         return monthly_trend(self.store, board_scope(self.scope), self.request)
 
-    @_once
+    @memo.once
     def utilisation(self) -> pd.DataFrame:
         return station_utilisation(self.store, board_scope(self.scope), self.request)
 
-    @_once
+    @memo.once
     def heatmap(self) -> pd.DataFrame:
         return start_heatmap(self.store, board_scope(self.scope), self.request)
 
-    @_once
+    @memo.once
     def balance(self) -> MeterBalance | None:
         return meter_balance(self.store, board_scope(self.scope), self.request)
 
-    @_once
+    @memo.once
     def elsewhere(self) -> OwnChargingElsewhere | None:
         return own_charging_elsewhere(self.store, self.scope, self.request)
 

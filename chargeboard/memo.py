@@ -69,6 +69,21 @@ def per_data_version(maxsize: int = 128) -> Callable[[F], F]:
     return wrap
 
 
+def once(compute):
+    """A property computed on first use and kept on the instance (a kept result's slower parts, so a
+    page draws its headline before they run). Not functools.cached_property: on Python 3.11 its
+    lock is shared by every instance, so two users' pages would wait for each other. Two threads
+    may both compute it once: the same result."""
+    name = compute.__name__
+
+    def get(self):
+        if name not in self.__dict__:
+            self.__dict__[name] = compute(self)
+        return self.__dict__[name]
+
+    return property(get, doc=compute.__doc__)
+
+
 def per_source(maxsize: int = 256) -> Callable[[F], F]:
     """Keep `fn(source, *args)`'s result while `source` is the very same object: a chart drawn from
     a result this module keeps (a report, a dashboard's data) is built once, not on every run of

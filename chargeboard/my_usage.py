@@ -17,7 +17,7 @@ back. A complete month no longer moves with each new session.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -93,6 +93,9 @@ def _session_costs(store: Store, scope: Scope, first: date, last: date, data_ver
 
 @dataclass(frozen=True)
 class MyUsage:
+    """The kWh of the months are read at once; the sessions, tags, average and costs when the page
+    first asks for them, so the page draws its kWh tiles before the pricing runs (a kept result
+    keeps them)."""
     today: date
     linked: bool                   # the account is linked to a user of the charger feed
     monthly: pd.DataFrame          # month, energy_kwh, sessions: 12 months ending this month
@@ -100,10 +103,26 @@ class MyUsage:
     month_sessions: int
     year_kwh: Decimal
     year_sessions: int
-    sessions: pd.DataFrame         # own sessions, last 12 months, newest first
-    tags: pd.DataFrame
-    average: InstallationAverage
-    money: statements.Money | None
+    store: Store = field(repr=False, compare=False)
+    scope: Scope = field(repr=False, compare=False)
+
+    @memo.once
+    def sessions(self) -> pd.DataFrame:
+        """Own sessions, last 12 months, newest first."""
+        first = self.monthly["month"].iloc[0]
+        return self.store.df("history_rows", self.scope, **_own_sessions(self.scope, first, self.today))
+
+    @memo.once
+    def tags(self) -> pd.DataFrame:
+        return self.store.df("my_usage_tags", self.scope)
+
+    @memo.once
+    def average(self) -> InstallationAverage:
+        return installation_average(self.store, self.scope, self.today)
+
+    @memo.once
+    def money(self) -> statements.Money | None:
+        return money(self.store, self.scope, self.today)
 
 
 @memo.per_data_version()
@@ -118,13 +137,11 @@ def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
                            columns=["month", "energy_kwh", "sessions"])
     year = [v for m, v in by_month.items() if m.year == today.year]
     month = by_month.get(this_month, (Decimal("0.000"), 0))
-    sessions = store.df("history_rows", scope, **_own_sessions(scope, first, today))
     return MyUsage(
         today=today, linked=bool(scope.user_ids), monthly=monthly,
         month_kwh=month[0], month_sessions=month[1],
         year_kwh=sum((v[0] for v in year), Decimal("0.000")), year_sessions=sum(v[1] for v in year),
-        sessions=sessions, tags=store.df("my_usage_tags", scope),
-        average=installation_average(store, scope, today), money=money(store, scope, today))
+        store=store, scope=scope)
 
 
 def comparison_text(usage: MyUsage) -> str:

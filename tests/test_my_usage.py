@@ -45,6 +45,18 @@ def test_own_figures(store, feeds):
     assert my_usage.monthly_title(usage) == "You charged most in March 2025: 10 kWh"
 
 
+def test_the_kwh_tiles_are_ready_before_the_sessions_and_costs_are_read(store, feeds):
+    """The page draws its kWh tiles first: the sessions, tags, average and the pricing of the costs
+    are read when the page reaches them, once, and kept with the result."""
+    load(store, feeds, [rec("a", "u-1", 10), rec("d", "u-2", 99)])
+    usage = my_usage.my_usage(store, me(), TODAY)
+    assert usage.month_kwh == Decimal("10.000")
+    assert not {"sessions", "tags", "average", "money"} & set(vars(usage))  # nothing slower read yet
+    sessions = usage.sessions
+    assert usage.sessions is sessions and set(sessions["session_id"]) == {"a"}  # read once, kept
+    assert usage.money is None  # no tariff yet
+
+
 def test_charger_owner_sees_only_own_usage_not_their_stations(store, feeds):
     load(store, feeds, [rec("a", "u-1", 10), rec("d", "u-2", 99)])
     owner = Scope("per", CHARGER_OWNER, user_ids=("u-1",), station_ids=("chg-1",))
