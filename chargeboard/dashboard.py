@@ -266,9 +266,21 @@ def utilisation_title(data: pd.DataFrame) -> str:
              station=top["station"], share=formats.percent(top["utilisation"], 0), mean=formats.percent(mean, 0))
 
 
+# A bar a station: an installation of thousands drew a chart tens of thousands of pixels tall (and
+# sent every bar). The board reads the busiest; Charge reports lists every station.
+UTILISATION_BARS = 30
+
+
+def utilisation_note(data: pd.DataFrame) -> str | None:
+    """Under the chart, when it shows only the busiest stations."""
+    if len(data) <= UTILISATION_BARS:
+        return None
+    return _("The {shown} most occupied of {n} stations.", shown=UTILISATION_BARS, n=formats.integer(len(data)))
+
+
 @memo.per_source()
 def utilisation_chart(data: pd.DataFrame, present: bool = False) -> go.Figure:
-    shown = data.sort_values("utilisation", ascending=True)
+    shown = data.head(UTILISATION_BARS).sort_values("utilisation", ascending=True)  # data: busiest first
     fig = go.Figure(go.Bar(
         x=(shown["utilisation"] * 100).round(1), y=shown["station"], orientation="h",
         marker_color=theme.UTILISATION,

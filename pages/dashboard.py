@@ -88,6 +88,8 @@ st.plotly_chart(dashboard.trend_chart(view.trend, present, view.kpis.first_data)
 # half a finding (the titles name a station and a weekday, in either language).
 st.plotly_chart(dashboard.utilisation_chart(view.utilisation, present),
                 config=theme.plotly_config("station-utilisation", present), key="chart_utilisation")
+if note := dashboard.utilisation_note(view.utilisation):
+    st.caption(note)
 st.plotly_chart(dashboard.heatmap_chart(view.heatmap, present),
                 config=theme.plotly_config("session-starts", present), key="chart_heatmap")
 if view.balance is not None:

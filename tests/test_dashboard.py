@@ -134,3 +134,20 @@ def test_chart_config_offers_png_download():
     config = theme.plotly_config("monthly-trend")
     assert config["toImageButtonOptions"]["format"] == "png"
     assert config["toImageButtonOptions"]["filename"] == "chargeboard-monthly-trend"
+
+
+def test_the_utilisation_chart_shows_the_busiest_stations_of_a_large_installation():
+    """Thousands of stations drew a chart tens of thousands of pixels tall: the chart shows the
+    busiest, the caption says how many of how many, and the title still speaks of them all."""
+    import pandas as pd  # noqa: PLC0415
+
+    many = pd.DataFrame({"station": [f"Station {n:04d}" for n in range(2024)],
+                         "utilisation": [1 - n / 4000 for n in range(2024)],
+                         "occupied_hours": [100.0] * 2024, "sessions": [5] * 2024})
+    figure = dashboard.utilisation_chart(many)
+    assert len(figure.data[0].y) == dashboard.UTILISATION_BARS
+    assert set(figure.data[0].y) == {f"Station {n:04d}" for n in range(dashboard.UTILISATION_BARS)}  # the busiest
+    assert figure.layout.height < 1500
+    assert dashboard.utilisation_note(many) == "The 30 most occupied of 2,024 stations."
+    assert dashboard.utilisation_note(many.head(12)) is None
+    assert "Station 0000" in dashboard.utilisation_title(many) and "on average" in dashboard.utilisation_title(many)
