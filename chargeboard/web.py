@@ -158,11 +158,14 @@ def _cookie_token(account: accounts.Account, key: str, days: float) -> str:
 
 
 def _account_from_cookie(config: dict, key: str) -> accounts.Account | None:
+    name = (config.get("cookie") or {}).get("name", "chargeboard_auth")
+    return account_from_token(config, key, st.context.cookies.get(name))
+
+
+def account_from_token(config: dict, key: str, token: str | None) -> accounts.Account | None:
     """The account a login cookie names, checked on the server: signature (HS256 only, so
     `alg: none` and others fail), expiry, an existing account, its current session version.
     Anything else (garbage, forged, expired, stale, unknown) is no login."""
-    name = (config.get("cookie") or {}).get("name", "chargeboard_auth")
-    token = st.context.cookies.get(name)
     if not token:
         return None
     try:

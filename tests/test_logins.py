@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import support
 import yaml
+from forged_cookies import FORGED, control
 from streamlit.testing.v1 import AppTest
 from test_app import fresh, has_login_form, log_in, said, settle, texts
 
@@ -367,3 +368,15 @@ def test_streamlit_shows_no_error_details():
 
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert settings["client"]["showErrorDetails"] == config.ShowErrorDetailsConfigOptions.NONE
+
+
+@pytest.mark.parametrize("forgery", list(FORGED))
+def test_a_forged_or_malformed_cookie_is_no_login(auth_template, forgery):
+    config = accounts.load_config(auth_template)
+    assert web.account_from_token(config, support.COOKIE_KEY, FORGED[forgery]()) is None, forgery
+
+
+def test_a_cookie_signed_with_the_key_is_the_login_of_its_account(auth_template):
+    config = accounts.load_config(auth_template)
+    assert web.account_from_token(config, support.COOKIE_KEY, control()).username == "styret"
+    assert web.account_from_token(config, support.COOKIE_KEY, "") is None

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, datetime, timedelta
 
-import jwt
 import pytest
 import support
 from browser_support import choose, launch_server, log_in, metric_value, one, page_text, wait_idle
+from forged_cookies import FORGED, control
 
 from chargeboard import accounts
 from chargeboard.scope import RESIDENT, SYSTEM_OWNER
@@ -132,48 +131,20 @@ def test_cookie_replay_after_the_login_was_revoked(browser, server, context, eve
 
 # -- forged and malformed cookies -------------------------------------------------------------
 
-def _claims(username: str = "styret", ver: object = 0, days: float = 1) -> dict:
-    return {"username": username, "ver": ver, "exp": datetime.now(UTC) + timedelta(days=days)}
-
-
-def _unsigned(claims: dict, alg: str) -> str:
-    import base64  # noqa: PLC0415
-    import json  # noqa: PLC0415
-
-    def part(value: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value, default=str).encode()).rstrip(b"=").decode()
-
-    body = {**claims, "exp": int(claims["exp"].timestamp())}
-    return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(body)}."
-
-
-FORGED = {
-    "alg none": lambda: _unsigned(_claims(), "none"),
-    "alg None": lambda: _unsigned(_claims(), "None"),
-    "alg HS512": lambda: jwt.encode(_claims(), support.COOKIE_KEY, algorithm="HS512"),
-    "alg RS256 header, no signature": lambda: _unsigned(_claims(), "RS256"),
-    "wrong key": lambda: jwt.encode(_claims(), "x" * 64, algorithm="HS256"),
-    "garbage": lambda: "not-a-jwt",
-    "garbage with dots": lambda: "a.b.c",
-    "expired": lambda: jwt.encode(_claims(days=-1), support.COOKIE_KEY, algorithm="HS256"),
-    "unknown user": lambda: jwt.encode(_claims("mallory"), support.COOKIE_KEY, algorithm="HS256"),
-    "stale version": lambda: jwt.encode(_claims(ver=-1), support.COOKIE_KEY, algorithm="HS256"),
-    "version as text": lambda: jwt.encode(_claims(ver="0"), support.COOKIE_KEY, algorithm="HS256"),
-    "the library's old cookie (no version)": lambda: jwt.encode(
-        {"username": "styret", "exp_date": (datetime.now() + timedelta(days=1)).timestamp()},
-        support.COOKIE_KEY, algorithm="HS256"),
-}
+# Every forgery is checked against the cookie check itself (test_logins); these travel the whole way,
+# from a visitor's browser to the page it is shown.
+IN_THE_BROWSER = ("alg none", "wrong key", "expired", "garbage with dots")
 
 
 def test_forged_and_malformed_cookies_show_the_login_form(browser, server):
-    for name, make in FORGED.items():
-        other, page = visit_with_cookie(browser, server, make())
+    for name in IN_THE_BROWSER:
+        other, page = visit_with_cookie(browser, server, FORGED[name]())
         try:
             assert_login_form_and_nothing_else(page, name)
         finally:
             other.close()
     # The control: the same claims signed with the server's key do log in.
-    other, page = visit_with_cookie(browser, server, jwt.encode(_claims(), support.COOKIE_KEY, algorithm="HS256"))
+    other, page = visit_with_cookie(browser, server, control())
     try:
         assert "Logged in as Styret" in page_text(page)
     finally:
