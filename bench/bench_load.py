@@ -2,7 +2,7 @@
 command-line ingest is handed over to the running app.
 
     python bench/bench_load.py [--store demo|1000000|10000000] [--users 8] [--rounds 3]
-                               [--think 2-6] [--browsers-compete]
+                               [--think 2-6] [--arrive-within SECONDS] [--browsers-compete]
 
 One server. First one user alone (the single-user figure), then --users browser sessions at once
 (styret, per, kari, ola in turn; one headless chromium, a context each), each logging in and, for
@@ -11,7 +11,8 @@ charge history; meanwhile `python -m chargeboard ingest` loads a generated feed 
 installation's sessions) into the same store, handed over to the app (chargeboard.handover).
 
 Users behave as people do (--think): each arrives at a random moment within the longest pause
-and reads every page for a random pause (default 2–6 s) before the next click (seeded, the same every run;
+(--arrive-within: within that many seconds instead, e.g. a board meeting's people logging in over
+half a minute) and reads every page for a random pause (default 2–6 s) before the next click (seeded, the same every run;
 `--think 0` clicks as fast as the browser allows, which measures a machine saturated by its own
 browsers). The browsers run at idle CPU priority (SCHED_IDLE; --browsers-compete: not): on this
 machine they share the server's 2 cores, where real users' browsers run on their own machines.
@@ -121,7 +122,7 @@ def _record(times: dict, kind: str, took: tuple[float, float | None, float | Non
 
 
 async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float,
-                   think: tuple[float, float], seed: int) -> None:
+                   think: tuple[float, float], seed: int, arrive_within: float) -> None:
     login = LOGINS[name]
     reader = random.Random(seed)  # this user's pauses, the same in every run
 
@@ -129,7 +130,7 @@ async def one_user(browser, url: str, name: str, rounds: int, times: dict, error
         if think[1]:
             await asyncio.sleep(reader.uniform(*think))
 
-    await asyncio.sleep(reader.uniform(0, think[1]))  # users arrive one by one, not all in one instant
+    await asyncio.sleep(reader.uniform(0, arrive_within))  # users arrive one by one, not all in one instant
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await context.new_page()
     sent = SentFigures(page)
@@ -155,14 +156,16 @@ async def one_user(browser, url: str, name: str, rounds: int, times: dict, error
 
 
 async def drive(url: str, names: list[str], rounds: int, timeout_ms: float,
-                think: tuple[float, float] = (0, 0), idle_browsers: bool = True) -> tuple[dict, list]:
+                think: tuple[float, float] = (0, 0), idle_browsers: bool = True,
+                arrive_within: float | None = None) -> tuple[dict, list]:
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
     times: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await launch_browser(playwright, idle_browsers)
-        await asyncio.gather(*(one_user(browser, url, name, rounds, times, errors, timeout_ms, think, seed)
+        within = think[1] if arrive_within is None else arrive_within
+        await asyncio.gather(*(one_user(browser, url, name, rounds, times, errors, timeout_ms, think, seed, within)
                                for seed, name in enumerate(names)))
         await browser.close()
     return times, errors
@@ -202,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="seconds a page may take before it is an error")
     parser.add_argument("--think", default="2-6",
                         help="seconds a user reads a page before the next click, a range (0: none)")
+    parser.add_argument("--arrive-within", type=float, default=None,
+                        help="seconds within which the users arrive, each at a random moment (default: the longest "
+                             "think time)")
     parser.add_argument("--browsers-compete", action="store_true",
                         help="the browsers at the server's CPU priority (by default they run on CPU time the server "
                              "leaves, as users' browsers run on their own machines)")
@@ -234,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, "-m", "chargeboard", "ingest", str(feed), "--db", str(db), "--installation",
              f"Load test {int(time.time())}", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "CHARGEBOARD_AUTH": str(auth)})
-        many, errors = asyncio.run(drive(server.url, names, args.rounds, timeout_ms, think, not args.browsers_compete))
+        many, errors = asyncio.run(drive(server.url, names, args.rounds, timeout_ms, think, not args.browsers_compete,
+                                         args.arrive_within))
         ingest_out = ingest.communicate(timeout=600)[0] if ingest else "(no ingest)"
         many_cpu = sampler.cpu_share(start, time.perf_counter())
         many_busiest = sampler.busiest(start, time.perf_counter())
@@ -250,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         errors.append(f"{tracebacks} tracebacks in the server's log ({server.log})")
     print(f"store {args.store}; {args.users} users at once, {args.rounds} rounds each; ingest of "
           f"{args.ingest_sessions:,} sessions handed over meanwhile: {ingest_out.strip().splitlines()[:1]}")
-    print(f"think time {args.think} s; browsers {'compete with the server' if args.browsers_compete else 'at idle priority'}")
+    arriving = f"within {args.arrive_within:g} s" if args.arrive_within is not None else "within the longest think time"
+    print(f"think time {args.think} s; users arrive {arriving}; browsers {'compete with the server' if args.browsers_compete else 'at idle priority'}")
     print(f"load average: single user {load_single}; many before {load_before}, after {load_after}")
     print("| what | single user p50 | p95 | n | many users p50 | p95 | n | p95 ratio | target |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
