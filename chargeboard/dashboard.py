@@ -275,7 +275,8 @@ def utilisation_note(data: pd.DataFrame) -> str | None:
     """Under the chart, when it shows only the busiest stations."""
     if len(data) <= UTILISATION_BARS:
         return None
-    return _("The {shown} most occupied of {n} stations.", shown=UTILISATION_BARS, n=formats.integer(len(data)))
+    return _("The {shown} most occupied of {n} stations. Every station's charging time is in Charge reports, "
+             "by charging station.", shown=UTILISATION_BARS, n=formats.integer(len(data)))
 
 
 @memo.per_source()

@@ -148,6 +148,7 @@ def test_the_utilisation_chart_shows_the_busiest_stations_of_a_large_installatio
     assert len(figure.data[0].y) == dashboard.UTILISATION_BARS
     assert set(figure.data[0].y) == {f"Station {n:04d}" for n in range(dashboard.UTILISATION_BARS)}  # the busiest
     assert figure.layout.height < 1500
-    assert dashboard.utilisation_note(many) == "The 30 most occupied of 2,024 stations."
+    assert dashboard.utilisation_note(many) == ("The 30 most occupied of 2,024 stations. Every station's charging "
+                                                "time is in Charge reports, by charging station.")
     assert dashboard.utilisation_note(many.head(12)) is None
     assert "Station 0000" in dashboard.utilisation_title(many) and "on average" in dashboard.utilisation_title(many)
