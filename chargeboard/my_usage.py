@@ -76,19 +76,27 @@ def session_costs(store: Store, scope: Scope, sessions: pd.DataFrame) -> list[De
     """Each own session's energy cost, priced by the statements' own per-session query
     (statements.session_prices: no second implementation of the pricing), rounded to the minor
     unit. The monthly fee and shares of standby and rest are per month: they are on the statement."""
-    if sessions.empty:
-        return []
-    # The sessions' window, by start and by registration (how a session with an unreliable clock is dated).
-    times = pd.concat([sessions["start_local"], sessions["registered_local"]]).dropna()
-    costs = _session_costs(store, scope, pd.Timestamp(times.min()).date(), pd.Timestamp(times.max()).date(),
-                           store.data_version())
+    costs, _currency = own_session_prices(store, scope, sessions)
     return [costs.get(sid, Decimal(0)) for sid in sessions["session_id"]]
 
 
+def own_session_prices(store: Store, scope: Scope, sessions: pd.DataFrame) -> tuple[dict[str, Decimal], str]:
+    """The priced own sessions of the window these sessions span (by start and by registration, how a
+    session with an unreliable clock is dated), by session id, and the currency; none priced without
+    a tariff. Kept per window and data version: the page's table and its workbook share one pricing."""
+    times = pd.concat([sessions["start_local"], sessions["registered_local"]]).dropna()
+    if times.empty:
+        first = last = periods.local_today()
+    else:
+        first, last = pd.Timestamp(times.min()).date(), pd.Timestamp(times.max()).date()
+    return _session_costs(store, scope, first, last, store.data_version())
+
+
 @lru_cache(maxsize=256)
-def _session_costs(store: Store, scope: Scope, first: date, last: date, data_version: tuple) -> dict[str, Decimal]:
+def _session_costs(store: Store, scope: Scope, first: date, last: date, data_version: tuple
+                   ) -> tuple[dict[str, Decimal], str]:
     own = replace(scope, station_ids=())  # the caller's own sessions only (a charger owner's too)
-    return statements.session_prices(store, own, first, last)[0]
+    return statements.session_prices(store, own, first, last)
 
 
 @dataclass(frozen=True)
@@ -219,7 +227,7 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
     """The resident's own sessions (last 12 months) and months as an Excel file; logged as an export.
     Each session's cost is priced by the statements' own query (blank while no tariff is set)."""
     first = usage.monthly["month"].iloc[0]
-    costs, currency = statements.session_prices(store, scope, first, usage.today)
+    costs, currency = own_session_prices(store, scope, usage.sessions)  # the page's table priced them already
     # Read again as exact values (a DataFrame holds kWh as float).
     session_rows = [(_naive(start), _naive(end), _naive(registered), float(hours), station, tag or "", kwh,
                      costs.get(session_id), history.status_icons(offline, unreliable, False))
