@@ -224,6 +224,7 @@ def build_statements(store: Store, scope: Scope, request: StatementRequest) -> S
 # pricing is kept once per request and data version, not once per reader: the residents who log in
 # after a feed lands share one pricing of their month and year (My usage) instead of one each.
 # Its lines are shared and never changed after this function; build_statements narrows them per reader.
+# `everyone` is always the system scope: the memo keys every result on the scope it was computed in.
 @memo.per_data_version()
 def _statements_of_everyone(store: Store, everyone: Scope, request: StatementRequest) -> Statements:
     if not everyone.see_all:
