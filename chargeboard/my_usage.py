@@ -20,7 +20,6 @@ import io
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -89,12 +88,11 @@ def own_session_prices(store: Store, scope: Scope, sessions: pd.DataFrame) -> tu
         first = last = periods.local_today()
     else:
         first, last = pd.Timestamp(times.min()).date(), pd.Timestamp(times.max()).date()
-    return _session_costs(store, scope, first, last, store.data_version())
+    return _session_costs(store, scope, first, last)
 
 
-@lru_cache(maxsize=256)
-def _session_costs(store: Store, scope: Scope, first: date, last: date, data_version: tuple
-                   ) -> tuple[dict[str, Decimal], str]:
+@memo.per_data_version()
+def _session_costs(store: Store, scope: Scope, first: date, last: date) -> tuple[dict[str, Decimal], str]:
     own = replace(scope, station_ids=())  # the caller's own sessions only (a charger owner's too)
     return statements.session_prices(store, own, first, last)
 

@@ -33,7 +33,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
 from chargeboard import excel, exports, formats, freshness, memo, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
@@ -180,16 +179,12 @@ def allocate_to(raw: list[Decimal], target: Decimal, unit: Decimal) -> list[Deci
     return [Decimal(f) * unit for f in floors]
 
 
+@memo.per_data_version()
 def own_costs(store: Store, scope: Scope, today: date):
     """What the caller's own charging costs this month and this year so far (My usage):
     the caller's own statement lines, computed exactly as the statements page does. None
-    while no tariff is set. Cached per scope and data version: My usage is a resident's
-    landing page, and two statement runs on every rerun cost a few hundred ms at 1M sessions."""
-    return _own_costs(store, scope, today, store.data_version())
-
-
-@lru_cache(maxsize=512)
-def _own_costs(store: Store, scope: Scope, today: date, data_version: tuple):
+    while no tariff is set. Kept per scope and data version in the app (chargeboard.memo), like
+    the page's other results."""
     if not tariffs.periods(store):
         return None
     own = set(scope.user_ids)
