@@ -308,9 +308,10 @@ def _as_set_before(reported: str) -> str:
 
 @contextlib.contextmanager
 def _memory_capped(store: Store) -> Iterator[None]:
-    """DuckDB's memory limit lowered while a file loads: past it, the staged rows and the
-    joins spill to the store's temporary folder, so memory stays flat as files grow (by
-    default DuckDB may take 80% of the machine). The limit is the database's, not one
+    """DuckDB's memory limit set to INGEST_MEMORY_LIMIT while a file loads: past it, the staged
+    rows and the joins spill to the store's temporary folder, so memory stays flat as files grow
+    (an operator's larger limit is lowered; the store's default of 300 MB, which keeps the pages'
+    queries small, is raised so the file's one copy is not spilled). The limit is the database's, not one
     connection's: used inside the store's one write transaction, and set on a cursor of its
     own (a failed statement leaves the transaction's cursor refusing everything)."""
     with contextlib.closing(store.cursor()) as cur:

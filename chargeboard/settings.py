@@ -7,6 +7,7 @@ the whole program at a temporary store with one environment variable.
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -53,3 +54,18 @@ def fixed_today() -> date | None:
     of a fixed data set; the test suite sets it for the app it serves too). Unset: the real date."""
     text = os.environ.get("CHARGEBOARD_TODAY", "").strip()
     return date.fromisoformat(text) if text else None
+
+
+# DuckDB's own memory (its buffers, hash tables, sorts) is held under this; beyond it, it spills
+# to a temporary file next to the store. DuckDB's default, 80 % of the machine's RAM, let one
+# year's statements at 10M sessions hold 1.9 GB; under 300 MB they peak at 0.49 GB and take as
+# long (BENCHMARKS.md, "Memory at 10M sessions").
+DEFAULT_MEMORY_LIMIT = "300MB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: $CHARGEBOARD_MEMORY_LIMIT (a size such as 300MB or 2GB), else 300MB."""
+    text = os.environ.get("CHARGEBOARD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text, flags=re.IGNORECASE):
+        raise ValueError(f"CHARGEBOARD_MEMORY_LIMIT must be a size such as 300MB or 2GB, not {text!r}")
+    return text

@@ -107,7 +107,11 @@ class Store:
         self.path = Path(path)
         _private_files()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
+        try:
+            config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True,
+                      "memory_limit": settings.memory_limit()}
+        except ValueError as error:
+            raise StoreError(f"{self.path}: cannot open the store — {error}") from None
         try:
             self._con = duckdb.connect(str(self.path), config=config)
         except duckdb.Error as error:

@@ -22,7 +22,7 @@ from support import csv_row, zaptec_record
 from chargeboard import cli, handover, history, ingest, settings
 from chargeboard.ingest import IngestError, ingest_file
 from chargeboard.scope import system_scope
-from chargeboard.store import Store
+from chargeboard.store import Store, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 H = 3600
@@ -104,6 +104,27 @@ def test_zaptec_file_that_is_one_value_larger_than_the_readers_object_limit(stor
     summary = ingest_file(store, path)
     assert (summary.records, summary.new, summary.rejected) == (200, 200, 0)
     assert len(sessions(store)) == 200
+
+
+def test_the_store_holds_duckdb_to_its_memory_limit(tmp_path, monkeypatch):
+    """DuckDB's default (80 % of the RAM) let one year's statements at 10M sessions hold 1.9 GB:
+    every store is opened under settings.memory_limit(), which an operator may raise."""
+    def limit_of(store: Store) -> str:
+        with contextlib.closing(store.cursor()) as cur:
+            return cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    monkeypatch.delenv("CHARGEBOARD_MEMORY_LIMIT", raising=False)
+    assert limit_of(Store(tmp_path / "default.duckdb")) == "286.1 MiB"  # 300 MB
+    monkeypatch.setenv("CHARGEBOARD_MEMORY_LIMIT", "2GB")
+    assert limit_of(Store(tmp_path / "raised.duckdb")) == "1.8 GiB"
+
+
+@pytest.mark.parametrize("value", ["lots", "300", "-1GB", "300MB; SET threads = 1"])
+def test_a_memory_limit_that_is_not_a_size_is_refused_naming_the_variable(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("CHARGEBOARD_MEMORY_LIMIT", value)
+    with pytest.raises(StoreError, match=r"refused\.duckdb: cannot open the store — CHARGEBOARD_MEMORY_LIMIT must be a size"):
+        Store(tmp_path / "refused.duckdb")
+    assert not (tmp_path / "refused.duckdb").exists()
 
 
 def test_the_stores_memory_limit_is_lowered_only_while_a_file_loads(store, feeds):

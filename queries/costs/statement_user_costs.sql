@@ -18,7 +18,11 @@
 -- With $per_session every row is one session (session_id, its start and station set): the
 -- same paths and the same nano-units, so a user's sessions add up exactly to their row without
 -- it. Without it session_id, first_local and station are NULL.
-WITH in_period AS (  -- two disjoint branches, so that the first skips the row groups outside the period
+-- The sessions are read once, as a stream (the CTEs that read them are NOT MATERIALIZED): DuckDB
+-- otherwise kept `dated`, read by four paths, as a table of the whole period (1.9 GB for a year of
+-- 10M sessions). simple_costs sums the simple path (most sessions) as they go by and collects the
+-- other paths' sessions, narrow, for `others` (BENCHMARKS.md, "Memory at 10M sessions").
+WITH in_period AS NOT MATERIALIZED (  -- two disjoint branches, so that the first skips the row groups outside the period
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
     WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
     UNION ALL
@@ -26,7 +30,7 @@ WITH in_period AS (  -- two disjoint branches, so that the first skips the row g
     WHERE time_unreliable AND coalesce(registered_local, started_local) >= $local_from
       AND coalesce(registered_local, started_local) < $local_to
 ),
-s AS (
+s AS NOT MATERIALIZED (
     SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
            coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
            s.started_at, s.ended_at, s.started_local, s.ended_local,
@@ -43,7 +47,7 @@ hourly AS (  -- price seconds before each hour of the day, and in the whole day
            sum(price) OVER (PARTITION BY version) * 3600 AS day_s
     FROM tariff_hour_prices($as_of)
 ),
-dated AS (
+dated AS NOT MATERIALIZED (
     SELECT s.*, p.version, p.price_per_kwh AS base_price, hp.price AS start_price,
            CASE WHEN p.valid_from IS NULL THEN CASE WHEN s.time_unreliable THEN 'unpriced' ELSE 'slices' END
                 WHEN s.time_unreliable THEN 'simple'
@@ -58,6 +62,32 @@ dated AS (
     LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
     LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
 ),
+simple_costs AS (
+    SELECT user_id, installation_id, session_key,
+           -- (a session's own: when a row is a user, not worth a comparison of every session's station)
+           min(period_local) FILTER (WHERE $per_session) AS first_local,
+           max(ended_local) FILTER (WHERE $per_session) AS last_local,
+           min(station_id) FILTER (WHERE $per_session) AS station_id,
+           sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
+               FILTER (WHERE path = 'simple') AS cost,
+           coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
+           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
+           -- the sessions of the other paths, for `others` (most sessions take the simple path)
+           list({'session_id': session_id, 'time_zone': time_zone, 'energy_kwh': energy_kwh,
+                 'started_at': started_at, 'ended_at': ended_at, 'started_local': started_local,
+                 'ended_local': ended_local, 'energy_details': energy_details, 'version': version, 'path': path})
+               FILTER (WHERE path <> 'simple' AND path <> 'unpriced') AS other_sessions,
+           -- the months with a session, a bit each from the period's first month: as a list(DISTINCT)
+           -- or grouped by month first, they cost 0.4-0.7 s at 5M sessions
+           bitstring_agg(datediff('month', $local_from::DATE, period_local::DATE)::INTEGER, 0,
+                         datediff('month', $local_from::DATE, ($local_to - INTERVAL 1 DAY)::DATE)::INTEGER)
+               AS month_bits
+    FROM dated GROUP BY ALL
+),
+others AS (  -- the sessions not priced in one step: collected by simple_costs as the sessions stream by
+    SELECT user_id, installation_id, session_key, o.*
+    FROM (SELECT user_id, installation_id, session_key, unnest(other_sessions) AS o FROM simple_costs)
+),
 even_costs AS (
     SELECT d.user_id, d.installation_id, d.session_key,
            sum(round(d.energy_kwh::DOUBLE * (
@@ -65,7 +95,7 @@ even_costs AS (
                    + hb.before_s::DOUBLE + hb.price::DOUBLE * (epoch(d.ended_local) - epoch(date_trunc('hour', d.ended_local)))
                    - ha.before_s::DOUBLE - ha.price::DOUBLE * (epoch(d.started_local) - epoch(date_trunc('hour', d.started_local)))
                ) / (epoch(d.ended_at) - epoch(d.started_at)) * 1e9)::BIGINT) AS nano
-    FROM dated d
+    FROM others d
     JOIN hourly ha ON ha.version = d.version AND ha.hour = hour(d.started_local)
     JOIN hourly hb ON hb.version = d.version AND hb.hour = hour(d.ended_local)
     WHERE d.path = 'even'
@@ -74,7 +104,7 @@ even_costs AS (
 detailed AS (
     SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh,
            unnest(from_json(d.energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]')) AS h
-    FROM dated d WHERE d.path = 'details'
+    FROM others d WHERE d.path = 'details'
 ),
 detailed_slices AS (
     SELECT session_id, session_key, user_id, installation_id,
@@ -88,7 +118,7 @@ split AS (
     SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh, d.started_at,
            d.ended_at,
            unnest(generate_series(date_trunc('hour', d.started_at), d.ended_at, INTERVAL 1 HOUR)) AS h
-    FROM dated d WHERE d.path = 'slices'
+    FROM others d WHERE d.path = 'slices'
 ),
 even_slices AS (
     SELECT session_id, session_key, user_id, installation_id, timezone(time_zone, h) AS local_hour,
@@ -112,24 +142,8 @@ priced_slices AS (
            ON sl.local_hour::DATE >= hp.valid_from AND sl.local_hour::DATE < hp.valid_to
           AND hour(sl.local_hour) = hp.hour
     GROUP BY ALL
-),
-simple_costs AS (
-    SELECT user_id, installation_id, session_key,
-           -- (a session's own: when a row is a user, not worth a comparison of every session's station)
-           min(period_local) FILTER (WHERE $per_session) AS first_local,
-           max(ended_local) FILTER (WHERE $per_session) AS last_local,
-           min(station_id) FILTER (WHERE $per_session) AS station_id,
-           sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
-               FILTER (WHERE path = 'simple') AS cost,
-           coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
-           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
-           -- the months with a session, a bit each from the period's first month: as a list(DISTINCT)
-           -- or grouped by month first, they cost 0.4-0.7 s at 5M sessions
-           bitstring_agg(datediff('month', $local_from::DATE, period_local::DATE)::INTEGER, 0,
-                         datediff('month', $local_from::DATE, ($local_to - INTERVAL 1 DAY)::DATE)::INTEGER)
-               AS month_bits
-    FROM dated GROUP BY ALL
 )
+
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
        (coalesce(c.cost, 0)::DECIMAL(38, 12)
         -- nano-units times 10^-9, not divided by 10^9: DuckDB divides DECIMALs as DOUBLE, which put
