@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chargeboard import ingest, meters, reconciliation, statements, tariffs  # noqa: E402
+from chargeboard import history, ingest, meters, reconciliation, statements, tariffs  # noqa: E402
 from chargeboard.scope import system_scope  # noqa: E402
 from chargeboard.store import Store  # noqa: E402
 
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(db)
     scope = system_scope()
     try:
-        sessions = store.one("history_totals", scope, local_from=datetime(2000, 1, 1), local_to=datetime(2100, 1, 1),
-                             station_filter=[], user_filter=[], tag_filter=[], include_void=False)[0]
+        every_session = history.SessionFilter(date(2000, 1, 1), date(2099, 12, 31))
+        sessions = store.one("history_totals", scope, **every_session.params())[0]
         cases = [
             ("Reconciliation, 2 years (24 months)",
              lambda: reconciliation.reconcile(store, scope, "bench", *TWO_YEARS),
