@@ -18,10 +18,12 @@
 -- With $per_session every row is one session (session_id, its start and station set): the
 -- same paths and the same nano-units, so a user's sessions add up exactly to their row without
 -- it. Without it session_id, first_local and station are NULL.
--- The sessions are read once, as a stream (the CTEs that read them are NOT MATERIALIZED): DuckDB
--- otherwise kept `dated`, read by four paths, as a table of the whole period (1.9 GB for a year of
--- 10M sessions). simple_costs sums the simple path (most sessions) as they go by and collects the
--- other paths' sessions, narrow, for `others` (BENCHMARKS.md, "Memory at 10M sessions").
+-- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept `dated`, read by four
+-- paths, as a table of the whole period (1.9 GB for a year of 10M sessions). The simple path (with a
+-- flat price, every session) is summed as the sessions stream by; a second read keeps only the other
+-- paths' sessions, narrow (`others`). Collecting those in the first read instead (a list per user) was
+-- faster with a flat price but cannot spill: with price bands it ran out of the store's memory limit
+-- (BENCHMARKS.md, "Memory at 10M sessions").
 WITH in_period AS NOT MATERIALIZED (  -- two disjoint branches, so that the first skips the row groups outside the period
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
     WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
@@ -62,31 +64,10 @@ dated AS NOT MATERIALIZED (
     LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
     LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
 ),
-simple_costs AS (
-    SELECT user_id, installation_id, session_key,
-           -- (a session's own: when a row is a user, not worth a comparison of every session's station)
-           min(period_local) FILTER (WHERE $per_session) AS first_local,
-           max(ended_local) FILTER (WHERE $per_session) AS last_local,
-           min(station_id) FILTER (WHERE $per_session) AS station_id,
-           sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
-               FILTER (WHERE path = 'simple') AS cost,
-           coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
-           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
-           -- the sessions of the other paths, for `others` (most sessions take the simple path)
-           list({'session_id': session_id, 'time_zone': time_zone, 'energy_kwh': energy_kwh,
-                 'started_at': started_at, 'ended_at': ended_at, 'started_local': started_local,
-                 'ended_local': ended_local, 'energy_details': energy_details, 'version': version, 'path': path})
-               FILTER (WHERE path <> 'simple' AND path <> 'unpriced') AS other_sessions,
-           -- the months with a session, a bit each from the period's first month: as a list(DISTINCT)
-           -- or grouped by month first, they cost 0.4-0.7 s at 5M sessions
-           bitstring_agg(datediff('month', $local_from::DATE, period_local::DATE)::INTEGER, 0,
-                         datediff('month', $local_from::DATE, ($local_to - INTERVAL 1 DAY)::DATE)::INTEGER)
-               AS month_bits
-    FROM dated GROUP BY ALL
-),
-others AS (  -- the sessions not priced in one step: collected by simple_costs as the sessions stream by
-    SELECT user_id, installation_id, session_key, o.*
-    FROM (SELECT user_id, installation_id, session_key, unnest(other_sessions) AS o FROM simple_costs)
+others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for the three paths that read them
+    SELECT session_id, session_key, user_id, installation_id, time_zone, energy_kwh, started_at, ended_at,
+           started_local, ended_local, energy_details, version, path
+    FROM dated WHERE path IN ('even', 'details', 'slices')
 ),
 even_costs AS (
     SELECT d.user_id, d.installation_id, d.session_key,
@@ -142,8 +123,24 @@ priced_slices AS (
            ON sl.local_hour::DATE >= hp.valid_from AND sl.local_hour::DATE < hp.valid_to
           AND hour(sl.local_hour) = hp.hour
     GROUP BY ALL
+),
+simple_costs AS (
+    SELECT user_id, installation_id, session_key,
+           -- (a session's own: when a row is a user, not worth a comparison of every session's station)
+           min(period_local) FILTER (WHERE $per_session) AS first_local,
+           max(ended_local) FILTER (WHERE $per_session) AS last_local,
+           min(station_id) FILTER (WHERE $per_session) AS station_id,
+           sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
+               FILTER (WHERE path = 'simple') AS cost,
+           coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
+           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
+           -- the months with a session, a bit each from the period's first month: as a list(DISTINCT)
+           -- or grouped by month first, they cost 0.4-0.7 s at 5M sessions
+           bitstring_agg(datediff('month', $local_from::DATE, period_local::DATE)::INTEGER, 0,
+                         datediff('month', $local_from::DATE, ($local_to - INTERVAL 1 DAY)::DATE)::INTEGER)
+               AS month_bits
+    FROM dated GROUP BY ALL
 )
-
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
        (coalesce(c.cost, 0)::DECIMAL(38, 12)
         -- nano-units times 10^-9, not divided by 10^9: DuckDB divides DECIMALs as DOUBLE, which put
