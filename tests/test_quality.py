@@ -176,6 +176,33 @@ def test_overlaps_are_one_row_per_session_that_starts_while_another_charges(stor
     assert len(first) == 3 and list(first["other_start_local"]) == list(rows["other_start_local"][:3])
 
 
+def test_the_overlap_count_agrees_with_its_list_on_ties_and_zero_length_sessions(store, feeds):
+    """The tab's count comes from a narrower query of the same rule (quality_overlapping_sessions_count.sql):
+    it must count exactly the sessions the list shows, also where the rule's edges are."""
+    at = BASE + timedelta(minutes=20)
+    load(store, feeds, [
+        rec("long", start=BASE, minutes=180),
+        rec("same-start-a", user="u-2", start=at, minutes=30), rec("same-start-b", user="u-3", start=at, minutes=10, kwh=1.0),
+        rec("zero-inside", user="u-2", start=BASE + timedelta(minutes=50), minutes=0, kwh=0),
+        rec("zero-at-end", user="u-3", start=BASE + timedelta(minutes=180), minutes=0, kwh=0),
+        rec("after", start=BASE + timedelta(minutes=181), minutes=30),
+        rec("z1", station="chg-2", start=BASE, minutes=0, kwh=0),
+        rec("z2", station="chg-2", user="u-2", start=BASE, minutes=0, kwh=0),
+        rec("z3", station="chg-2", user="u-3", start=BASE, minutes=30),
+        rec("end-equal-a", station="chg-3", start=BASE, minutes=60),
+        rec("end-equal-b", station="chg-3", user="u-2", start=BASE + timedelta(minutes=30), minutes=30),
+        rec("end-equal-c", station="chg-3", user="u-3", start=BASE + timedelta(minutes=45), minutes=15, kwh=1.0),
+        # chg-4: a zero-length session at the very start of an earlier one (by id) is inside no charging
+        rec("q-a", station="chg-4", start=BASE, minutes=30), rec("q-b", station="chg-4", user="u-2", start=BASE,
+                                                                 minutes=0, kwh=0)])
+    listed = quality.find(store, OWNER, "overlapping_sessions", NOW)
+    # chg-1: both same-start sessions and the zero-length one inside `long` (not the one at its end, nor `after`);
+    # chg-2: none (z3 starts as the zero-length ones end); chg-3: b and c (two earlier sessions end together);
+    # chg-4: none
+    assert len(listed) == 5
+    assert quality.counts(store, OWNER, NOW)["overlapping_sessions"] == len(listed)
+
+
 def test_a_drill_down_shows_its_first_rows_and_says_how_many_there_are(store, feeds, monkeypatch):
     load(store, feeds, CLEAN + [rec(f"o{n}", user="u-3", start=BASE + timedelta(minutes=10 * n), minutes=5,
                                 kwh=0.5)
