@@ -114,11 +114,12 @@ async def change_period(page, option: str, sent: SentFigures, timeout_ms: float)
     return took, None, sent.run_served_after(start)
 
 
-def _record(times: dict, kind: str, took: tuple[float, float | None, float | None]) -> None:
+def _record(times: dict, kind: str, took: tuple[float, float | None, float | None], where: str = "") -> None:
     shown, _sent, served = took
     times[kind].append(shown)
     if served is not None:
         times[f"{kind}, served"].append(served)
+    times["each"].append((served if served is not None else shown, shown, f"{kind}: {where}"))
 
 
 async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float,
@@ -136,19 +137,19 @@ async def one_user(browser, url: str, name: str, rounds: int, times: dict, error
     sent = SentFigures(page)
     where = f"{name}: login"
     try:
-        _record(times, "login", await log_in(page, url, login, timeout_ms, sent=sent))
+        _record(times, "login", await log_in(page, url, login, timeout_ms, sent=sent), where)
         for number in range(rounds):
             for link, title in login.pages:
                 await read_the_page()
                 where = f"{name}: round {number + 1}, {title}"
-                _record(times, "page", await switch_page(page, link, title, timeout_ms, sent=sent))
+                _record(times, "page", await switch_page(page, link, title, timeout_ms, sent=sent), where)
                 if await page.locator(ERROR_ON_PAGE).count():
                     errors.append(f"{where}: {await page.locator(ERROR_ON_PAGE).first.inner_text()}")
                 if title == "Charge history":
                     await read_the_page()
                     option = ("Last month", "This year", "This month")[number % 3]
                     where = f"{name}: round {number + 1}, period {option}"
-                    _record(times, "filter", await change_period(page, option, sent, timeout_ms))
+                    _record(times, "filter", await change_period(page, option, sent, timeout_ms), where)
     except Exception as error:  # noqa: BLE001 — every failure is an error of the run, counted
         errors.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0]}")
     finally:
@@ -160,7 +161,7 @@ async def drive(url: str, names: list[str], rounds: int, timeout_ms: float,
                 arrive_within: float | None = None) -> tuple[dict, list]:
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
-    times: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    times: dict[str, list] = {kind: [] for kind in KINDS} | {"each": []}  # each: (served, shown, what)
     errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await launch_browser(playwright, idle_browsers)
@@ -270,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {kind} | {statistics.median(one):.2f} s | {percentile(one, 0.95):.2f} s | {len(one)} | "
               f"{statistics.median(all_):.2f} s | {percentile(all_, 0.95):.2f} s | {len(all_)} | {ratio:.2f}× | "
               f"{'met' if ratio <= 2 else '**missed**'} (≤ 2×) |")
+    for label, runs in (("one user", single), ("many users", many)):  # where the p95 comes from
+        slowest = sorted(runs["each"], reverse=True)[:6]
+        print(f"slowest with {label} (served / shown): "
+              + "; ".join(f"{what} {served:.2f} / {shown:.2f} s" for served, shown, what in slowest))
     print(f"errors: {len(errors)}")
     for error in errors:
         print(f"  {error}")
