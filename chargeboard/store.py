@@ -46,6 +46,10 @@ class StoreLocked(StoreError):
     """Another process owns the database file."""
 
 
+# A query that needs more memory than settings.memory_limit() lets DuckDB use (it spills what it can).
+StoreOutOfMemory = duckdb.OutOfMemoryException
+
+
 class StoreDetached(StoreError):
     """The store's file was replaced or deleted while it was open: nothing more is written."""
 

@@ -28,7 +28,7 @@ import streamlit as st
 from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync
 from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
-from chargeboard.store import Store, StoreLocked, open_store
+from chargeboard.store import Store, StoreLocked, StoreOutOfMemory, open_store
 
 ALL_ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
 
@@ -500,6 +500,12 @@ def run_navigation(scope: Scope) -> None:
     token = _scope_of_this_run.set(scope)
     try:
         navigation.run()
+    except StoreOutOfMemory:  # the one failure an operator's setting mends: say which, not "an error occurred"
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("a page ran out of the store's memory limit; error id %s", error_id)
+        st.error(_("This page needs more memory than Chargeboard may use for its store ({limit}). Whoever runs "
+                   "the server can raise CHARGEBOARD_MEMORY_LIMIT (README: Scale). Error id {error_id}.",
+                   limit=settings.memory_limit(), error_id=error_id))
     finally:
         _scope_of_this_run.reset(token)
 

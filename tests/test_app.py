@@ -253,6 +253,17 @@ def test_every_role_lands_on_a_page_it_is_offered(app_env):
         assert REFUSED not in [e.value for e in at.error]
 
 
+def test_a_page_past_the_stores_memory_limit_says_which_setting_mends_it(app_env, monkeypatch):
+    """Every store runs under a DuckDB memory limit (settings.memory_limit()); a page whose query needs more
+    says so and names the setting, instead of Streamlit's bare "an error occurred"."""
+    monkeypatch.setenv("CHARGEBOARD_MEMORY_LIMIT", "1MB")  # the store opens, its pages' queries do not fit
+    login = LOGIN_BY_ROLE[SYSTEM_OWNER]
+    at = log_in(fresh(), login.username, login.password)
+    assert not at.exception, at.exception
+    shown = [e.value for e in at.error]
+    assert any("CHARGEBOARD_MEMORY_LIMIT" in text and "(1MB)" in text and "Error id" in text for text in shown), shown
+
+
 # -- the cookie key ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("key", "message"), [
