@@ -114,7 +114,7 @@ async def change_period(page, option: str, sent: SentFigures, timeout_ms: float)
     return took, None, sent.run_served_after(start)
 
 
-def _record(times: dict, kind: str, took: tuple[float, float | None, float | None], where: str = "") -> None:
+def _record(times: dict, kind: str, took: tuple[float, float | None, float | None], where: str) -> None:
     shown, _sent, served = took
     times[kind].append(shown)
     if served is not None:

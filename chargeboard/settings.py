@@ -58,8 +58,8 @@ def fixed_today() -> date | None:
 
 # DuckDB's own memory (its buffers, hash tables, sorts) is held under this; beyond it, it spills
 # to a temporary file next to the store. DuckDB's default, 80 % of the machine's RAM, let one
-# year's statements at 10M sessions hold 1.9 GB; under 300 MB they peak at 0.49 GB and take as
-# long (BENCHMARKS.md, "Memory at 10M sessions").
+# year's statements at 10M sessions hold 2.1 GB; under 300 MB every page's query stays near 0.5 GB,
+# the statements 0.3 s slower (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
 DEFAULT_MEMORY_LIMIT = "300MB"
 
 

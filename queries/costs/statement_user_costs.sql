@@ -18,12 +18,13 @@
 -- With $per_session every row is one session (session_id, its start and station set): the
 -- same paths and the same nano-units, so a user's sessions add up exactly to their row without
 -- it. Without it session_id, first_local and station are NULL.
--- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept `dated`, read by four
--- paths, as a table of the whole period (1.9 GB for a year of 10M sessions). The simple path (with a
--- flat price, every session) is summed as the sessions stream by; a second read keeps only the other
--- paths' sessions, narrow (`others`). Collecting those in the first read instead (a list per user) was
--- faster with a flat price but cannot spill: with price bands it ran out of the store's memory limit
--- (BENCHMARKS.md, "Memory at 10M sessions").
+-- The three CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept `dated`, read by four
+-- paths, as a table of the whole period (1.9 GB for a year of 10M sessions), and `dated` is now read
+-- twice, which would make it keep `s` instead (4.8 s against 2.2 s). The simple path (with a flat price,
+-- every session) is summed as the sessions stream by; the second read keeps only the other paths'
+-- sessions, narrow (`others`). Collecting those in the first read instead (a list per user) was faster
+-- with a flat price but cannot spill: with price bands it ran out of the store's memory limit
+-- (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
 WITH in_period AS NOT MATERIALIZED (  -- two disjoint branches, so that the first skips the row groups outside the period
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
     WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to

@@ -1,6 +1,6 @@
 -- How many sessions quality_overlapping_sessions.sql lists (the Data quality tab's count), by the same
 -- rule and the same window, carrying only the two times the rule reads of the earlier session instead
--- of everything its list shows: on the 10M bench store 14 s instead of 32 s (BENCHMARKS.md).
+-- of everything its list shows: Data quality's counts on the 10M bench store took 16 s instead of 32 s (BENCHMARKS.md).
 -- Keep the two files' rule the same (tests/test_quality.py checks that they agree).
 WITH s AS (
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids) WHERE NOT void AND NOT time_unreliable
