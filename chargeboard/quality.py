@@ -1,8 +1,9 @@
 """Data quality, for the system owner: the imports log, rejected rows, and anomalies in the sessions.
 
 Each anomaly is one query file (queries/quality/quality_<key>.sql) and one entry in ANOMALIES, with what it
-likely means and what to do, in the plain style of the charger maker's help article. One whose list is
-costly to build has a second file that only counts it (COUNTED_BY).
+likely means and what to do, in the plain style of the charger maker's help article. One whose list reads
+more than its count needs has a second file that only counts it (COUNTED_BY). The overlapping sessions
+are found by the ingest (schema.sql, session_overlaps): their queries only read the pairs it kept.
 """
 
 from __future__ import annotations
@@ -100,8 +101,11 @@ ANOMALIES = (
             ("now", "silent_days")),
 )
 ANOMALY_BY_KEY = {a.key: a for a in ANOMALIES}
-# An anomaly whose list is costly to build even to count it: a narrower query of the same rule counts it.
+# An anomaly whose list reads more than its count needs: a query of its own counts it.
 COUNTED_BY = {"overlapping_sessions": "quality_overlapping_sessions_count"}
+# An anomaly whose query takes `$rows` (None: all) and picks its first rows before it reads what it
+# shows of them (a store may hold millions of overlapping pairs).
+FIRST_ROWS_INSIDE = {"overlapping_sessions"}
 
 
 def _params(key: str, now: datetime) -> dict:
@@ -116,6 +120,8 @@ def find(store: Store, scope: Scope, key: str, now: datetime | None = None, rows
     if key not in ANOMALY_BY_KEY:
         raise ValueError(f"unknown anomaly {key!r}")
     params = _params(key, now or datetime.now(UTC))
+    if key in FIRST_ROWS_INSIDE:
+        return store.df(f"quality_{key}", scope, rows=rows, **params)
     if rows is None:
         return store.df(f"quality_{key}", scope, **params)
     return store.df_head(f"quality_{key}", scope, rows, **params)

@@ -22,6 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from chargeboard.scope import Scope
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # scoped_sessions(...) and the macros that apply the same rule (scoped_sessions_around(...),
 # scoped_session_months(...)) take the Scope.
-_SCOPED = re.compile(r"\bscoped_(sessions|sessions_around|session_months)\s*\(")
+_SCOPED = re.compile(r"\bscoped_(sessions|sessions_around|session_months|session_overlaps)\s*\(")
 
 
 class StoreError(RuntimeError):
@@ -100,6 +101,23 @@ def refresh_session_months(cur: duckdb.DuckDBPyConnection, installation_id: str 
     cur.execute(query_text("session_months_insert"), params)
 
 
+_BEFORE_EVERY_SESSION = datetime(1, 1, 2, tzinfo=UTC)  # (session_overlaps_insert.sql's $from, for every station)
+
+
+def refresh_session_overlaps(cur: duckdb.DuckDBPyConnection, since: list[dict] | None) -> None:
+    """Find the overlapping sessions (session_overlaps, schema.sql) again: on each station of `since`
+    (`{"station_id", "since"}`, from session_overlaps_touched.sql) for its sessions from that time on,
+    or on every station (None). Call it inside the transaction that changed the sessions."""
+    if since is not None and not since:
+        return
+    params = {"since": since or [], "all_stations": since is None,
+              "from": min(t["since"] for t in since) if since else _BEFORE_EVERY_SESSION}
+    cur.execute(query_text("session_overlaps_delete"), params)
+    cur.execute(query_text("session_overlaps_insert"), params)
+    if since is None:
+        cur.execute(query_text("derived_table_made"), {"name": "session_overlaps"})
+
+
 def is_lock_error(error: Exception) -> bool:
     return "lock" in str(error).lower() and isinstance(error, duckdb.IOException | duckdb.Error)
 
@@ -146,10 +164,12 @@ class Store:
 
     def _derive_what_an_older_store_lacks(self) -> None:
         """Derived data a store made by an older Chargeboard lacks, made once at its first open, in one
-        transaction (seconds at 10M sessions): the local ends, then the monthly sums."""
+        transaction (seconds at 10M sessions): the local ends, the monthly sums, the overlaps (a new
+        store's, of no sessions, too)."""
         ends = self._con.execute(query_text("sessions_ended_local_missing")).fetchall()[0][0]
         sums = self._con.execute(query_text("session_months_missing")).fetchall()[0][0]
-        if not (ends or sums):
+        overlaps = self._con.execute(query_text("derived_table_missing"), {"name": "session_overlaps"}).fetchall()[0][0]
+        if not (ends or sums or overlaps):
             return
         self._con.execute("BEGIN TRANSACTION")
         try:
@@ -157,6 +177,8 @@ class Store:
                 self._con.execute(query_text("sessions_fill_ended_local"))
             if sums:
                 refresh_session_months(self._con, None)
+            if overlaps:
+                refresh_session_overlaps(self._con, None)
         except BaseException:
             self._con.execute("ROLLBACK")
             raise

@@ -177,8 +177,9 @@ def test_overlaps_are_one_row_per_session_that_starts_while_another_charges(stor
 
 
 def test_the_overlap_count_agrees_with_its_list_on_ties_and_zero_length_sessions(store, feeds):
-    """The tab's count comes from a narrower query of the same rule (quality_overlapping_sessions_count.sql):
-    it must count exactly the sessions the list shows, also where the rule's edges are."""
+    """The tab's count comes from a query of its own (quality_overlapping_sessions_count.sql): it must
+    count exactly the sessions the list shows, also where the rule's edges are (the pairs the ingest
+    kept: tests/test_session_overlaps.py)."""
     at = BASE + timedelta(minutes=20)
     load(store, feeds, [
         rec("long", start=BASE, minutes=180),

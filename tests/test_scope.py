@@ -31,7 +31,9 @@ WRITES_SESSIONS = {"stored_session_status.sql", "delete_updated_sessions.sql", "
                    # (a store made before sessions.ended_local gets it at its first open)
                    "sessions_ended_local_missing.sql", "sessions_fill_ended_local.sql",
                    # the monthly sums, kept by the writes above (schema.sql, session_months)
-                   "session_months_touched.sql", "session_months_insert.sql", "session_months_missing.sql"}
+                   "session_months_touched.sql", "session_months_insert.sql", "session_months_missing.sql",
+                   # the overlapping sessions, kept the same way (schema.sql, session_overlaps)
+                   "session_overlaps_touched.sql", "session_overlaps_insert.sql"}
 
 
 def scope_of(username: str, store, auth: Path) -> Scope:
@@ -252,15 +254,20 @@ def test_cli_user_errors_are_one_line_and_change_nothing(auth_file, args, messag
     assert auth_file.read_bytes() == before
 
 
-def test_queries_read_the_monthly_sums_only_through_the_scope():
-    """session_months keeps each row's station and user so the scope rule applies to it too: only
-    scoped_session_months(...) may read it, besides the queries that keep it."""
-    keepers = {"session_months_delete.sql", "session_months_insert.sql", "session_months_missing.sql"}
+@pytest.mark.parametrize(("table", "keepers"), [
+    ("session_months", {"session_months_delete.sql", "session_months_insert.sql", "session_months_missing.sql"}),
+    ("session_overlaps", {"session_overlaps_delete.sql", "session_overlaps_insert.sql"}),
+])
+def test_queries_read_the_derived_tables_only_through_the_scope(table, keepers):
+    """session_months and session_overlaps keep each row's station and user (both sessions' users)
+    so the scope rule applies to them too: only scoped_<table>(...) may read them, besides the
+    queries that keep them."""
+    read = re.compile(rf'(?<![\w.$"])"?{table}"?(?![\w(])', flags=re.I)
     direct = {}
     for path in sorted((ROOT / "queries").rglob("*.sql")):
         code = _code(path.read_text(encoding="utf-8"))
-        if path.name not in keepers and re.search(r'(?<![\w.$"])"?session_months"?(?![\w(])', code, flags=re.I):
+        if path.name not in keepers and read.search(code):
             direct[path.name] = code
     assert direct == {}, sorted(direct)
-    assert reads_of_sessions_table("SELECT * FROM session_months") == []  # (a different table)
-    assert re.search(r'(?<![\w.$"])"?session_months"?(?![\w(])', "SELECT 1 FROM session_months")
+    assert reads_of_sessions_table("SELECT * FROM " + table) == []  # noqa: S608 — (a different table)
+    assert read.search("SELECT 1 FROM " + table)  # noqa: S608 — a pattern's test, not a query
