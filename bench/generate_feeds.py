@@ -107,7 +107,8 @@ SELECT *,
     first_name(usr) || ' ' || last_name(usr) AS user_name,
     fold(first_name(usr)) || '.' || fold(last_name(usr)) || '@example.org' AS user_email,
     CASE WHEN NOT no_tag THEN 'Brikke ' || lpad(tag::VARCHAR, 5, '0') END AS tag_name,
-    'ZAP' || lpad((st + 1)::VARCHAR, 6, '0') AS device_id,
+    -- another seed is another installation: its stations are its own (seed 1 keeps the numbers of the kept feeds)
+    'ZAP' || lpad((st + 1 + (getvariable('seed') - 1) * 10000)::VARCHAR, 6, '0') AS device_id,
     'Site ' || lpad((st // 20 + 1)::VARCHAR, 3, '0') || ' – charger ' || lpad((st % 20 + 1)::VARCHAR, 2, '0')
         AS device_name
 FROM z;
@@ -115,7 +116,8 @@ FROM z;
 
 ZAPTEC = """
 SELECT session_id AS "Id", device_id AS "DeviceId", device_name AS "DeviceName",
-    md5('charger-' || st)::UUID::VARCHAR AS "ChargerId",
+    md5('charger-' || st || CASE WHEN getvariable('seed') = 1 THEN '' ELSE '-' || getvariable('seed') END)::UUID::VARCHAR
+        AS "ChargerId",
     iso_utc(clock_start) AS "StartDateTime",
     iso_utc(coalesce(registered_utc, end_utc)) AS "EndDateTime",
     iso_utc(clock_end) AS "CommitEndDateTime",
