@@ -22,7 +22,7 @@ from support import csv_row, zaptec_record
 from chargeboard import cli, handover, history, ingest, settings
 from chargeboard.ingest import IngestError, ingest_file
 from chargeboard.scope import system_scope
-from chargeboard.store import Store, StoreError
+from chargeboard.store import Store, StoreError, refresh_session_overlaps
 
 ROOT = Path(__file__).resolve().parents[1]
 H = 3600
@@ -127,7 +127,12 @@ def test_a_memory_limit_that_is_not_a_size_is_refused_naming_the_variable(tmp_pa
     assert not (tmp_path / "refused.duckdb").exists()
 
 
-def test_the_stores_memory_limit_is_lowered_only_while_a_file_loads(store, feeds):
+def test_only_a_large_file_loads_under_the_ingests_own_memory_limit():
+    assert ingest.ingest_memory_limit(ingest.INGEST_LIMIT_ABOVE_BYTES) is None  # a sync: the store's own
+    assert ingest.ingest_memory_limit(ingest.INGEST_LIMIT_ABOVE_BYTES + 1) == ingest.INGEST_MEMORY_LIMIT
+
+
+def test_the_stores_memory_limit_is_changed_only_while_a_file_loads(store, feeds, monkeypatch):
     def memory_limit() -> str:
         with contextlib.closing(store.cursor()) as cur:
             return cur.execute("SELECT current_setting('memory_limit')").fetchone()[0]
@@ -135,9 +140,17 @@ def test_the_stores_memory_limit_is_lowered_only_while_a_file_loads(store, feeds
     with contextlib.closing(store.cursor()) as cur:
         cur.execute("SET memory_limit = '3GB'")  # shown as "2.7 GiB": 2.79 GiB cut to one decimal
     before = memory_limit()
+    monkeypatch.setattr(ingest, "INGEST_LIMIT_ABOVE_BYTES", 0)  # these small files count as large
+    seen = []
+
+    def watched(cur, since):  # a step of the load, inside its transaction
+        seen.append(memory_limit())
+        refresh_session_overlaps(cur, since)
+    monkeypatch.setattr(ingest, "refresh_session_overlaps", watched)
     for _ in range(3):  # and it does not creep down file by file
         ingest_file(store, feeds.zaptec(three_records()))
         assert memory_limit() == before
+    assert seen and set(seen) == {"572.2 MiB"}  # 600 MB while each loaded
     with pytest.raises(IngestError):
         ingest_file(store, feeds.text('[{"Id": "s-9"}, {', "broken.json"))
     assert memory_limit() == before
