@@ -102,7 +102,8 @@ ANOMALIES = (
 )
 ANOMALY_BY_KEY = {a.key: a for a in ANOMALIES}
 # An anomaly whose list reads more than its count needs: a query of its own counts it.
-COUNTED_BY = {"overlapping_sessions": "quality_overlapping_sessions_count"}
+COUNTED_BY = {"overlapping_sessions": "quality_overlapping_sessions_count",
+              "shared_tags": "quality_shared_tags_count"}  # (tags; its list has a row per tag and user)
 # An anomaly whose query takes `$rows` (None: all) and picks its first rows before it reads what it
 # shows of them (a store may hold millions of overlapping pairs).
 FIRST_ROWS_INSIDE = {"overlapping_sessions"}
@@ -144,9 +145,7 @@ def counts(store: Store, scope: Scope, now: datetime | None = None) -> dict[str,
     now = now or datetime.now(UTC)
     result = {}
     for anomaly in ANOMALIES:
-        if anomaly.key == "shared_tags":  # a row per tag and user; a tag is shared by a few at most
-            result[anomaly.key] = int(find(store, scope, anomaly.key, now)["tag"].nunique())
-        elif anomaly.key in COUNTED_BY:
+        if anomaly.key in COUNTED_BY:
             result[anomaly.key] = store.one(COUNTED_BY[anomaly.key], scope, **_params(anomaly.key, now))[0]
         else:
             result[anomaly.key] = store.count(f"quality_{anomaly.key}", scope, **_params(anomaly.key, now))

@@ -215,3 +215,20 @@ def test_a_drill_down_shows_its_first_rows_and_says_how_many_there_are(store, fe
     assert (found, len(rows), more) == (4, 3, "The first 3 of 4.")
     monkeypatch.setattr(settings, "ROWS_SHOWN", 4)
     assert quality.drill_down(store, OWNER, "overlapping_sessions", found)[1] is None  # all shown: no note
+
+
+def test_shared_tags_are_counted_as_tags_and_listed_by_tag_and_user(store, feeds):
+    """The count (quality_shared_tags_count.sql) reads the monthly sums, the list the sessions: both
+    find the same tags, and a void session's user does not make a tag shared."""
+    load(store, feeds, CLEAN + [
+        rec("t1", user="u-2", tag="Tag u-1", start=BASE + timedelta(days=2)),             # Tag u-1: u-1 and u-2
+        rec("t2", user="u-3", tag="Tag u-1", start=BASE + timedelta(days=3)),             # and u-3
+        rec("t3", user="u-1", tag="Tag u-2", start=BASE + timedelta(days=4)),             # Tag u-2: u-2 and u-1
+        rec("v", user="u-3", tag="Tag u-9", start=BASE + timedelta(days=5), metadata=5 | 32,
+            ReplacedBySessionId="c1"),                                                    # void: not counted
+        rec("t4", user="u-9", tag="Tag u-9", start=BASE + timedelta(days=6))])
+    listed = quality.find(store, OWNER, "shared_tags", NOW)
+    assert sorted({(r.tag, r.user_name) for r in listed.itertuples()}) == [
+        ("Tag u-1", "Name u-1"), ("Tag u-1", "Name u-2"), ("Tag u-1", "Name u-3"),
+        ("Tag u-2", "Name u-1"), ("Tag u-2", "Name u-2")]
+    assert quality.counts(store, OWNER, NOW)["shared_tags"] == 2
