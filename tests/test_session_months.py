@@ -97,3 +97,23 @@ def test_a_store_made_before_the_local_ends_gets_them_at_its_first_open(db_path,
 
 def local_end(store: Store) -> datetime:
     return store.cursor().execute("SELECT ended_local FROM sessions WHERE session_id = 'a'").fetchone()[0]
+
+
+def test_the_filters_and_the_first_day_read_the_sums_and_still_name_a_void_sessions_user(store, feeds):
+    """The history's station, user and tag lists read counted sessions from the sums and void ones
+    from the sessions; its first day is the first reliable session's, found in the sums' first month."""
+    from chargeboard import history  # noqa: PLC0415
+    from chargeboard.scope import system_scope  # noqa: PLC0415
+
+    ingest_file(store, feeds.zaptec([
+        support.zaptec_record("z", start=datetime(2000, 1, 1, 0, 20), kwh=3.0, metadata=1,   # unreliable clock:
+                              registered=datetime(2024, 12, 20, 9)),                       # dated 20 Dec, no start
+        support.zaptec_record("a", start=datetime(2025, 1, 25, 9), kwh=1.0),
+        support.zaptec_record("b", start=datetime(2025, 1, 10, 9), kwh=1.0, station="chg-9", user_id="u-9",
+                              user_name="Void Only", email="void.only@example.org", tag="Tag 9",
+                              metadata=5 | 32, ReplacedBySessionId="a"),                   # void, and earlier
+        support.zaptec_record("c", start=datetime(2025, 3, 3, 8), kwh=4.0)]))
+    options = history.filter_options(store, system_scope())
+    assert set(options.stations) == {"chg-1", "chg-9"}
+    assert set(options.users) == {"u-1", "u-9"} and set(options.tags) == {"Tag 1", "Tag 9"}
+    assert history.first_day(store, system_scope()) == date(2025, 1, 25)
