@@ -182,8 +182,8 @@ CREATE TABLE IF NOT EXISTS session_overlaps (
     earlier_started_at TIMESTAMPTZ NOT NULL,
     earlier_user_id    VARCHAR
 );
--- Derived tables made for every session once: an empty session_overlaps is a store without overlaps
--- only when it is named here (a store made before the table is derived at its first open).
+-- Derived tables kept for every session: named here by the ingest that first keeps them, so a store
+-- with sessions and no name here was made before the table, and derives it at its first open.
 CREATE TABLE IF NOT EXISTS derived_tables (name VARCHAR PRIMARY KEY);
 
 -- Both sessions of a pair must be in scope: a row names the earlier one's user.
