@@ -167,7 +167,8 @@ class Store:
         ends, the monthly sums, the overlaps."""
         ends = self._con.execute(query_text("sessions_ended_local_missing")).fetchall()[0][0]
         sums = self._con.execute(query_text("session_months_missing")).fetchall()[0][0]
-        overlaps = self._con.execute(query_text("derived_table_missing"), {"name": "session_overlaps"}).fetchall()[0][0]
+        overlaps = (self._con.execute(query_text("derived_table_missing"), {"name": "session_overlaps"}).fetchall()[0][0]
+                    and self._con.execute(query_text("sessions_stored")).fetchall()[0][0])
         if not (ends or sums or overlaps):
             return
         self._con.execute("BEGIN TRANSACTION")

@@ -33,7 +33,8 @@ WRITES_SESSIONS = {"stored_session_status.sql", "delete_updated_sessions.sql", "
                    # the monthly sums, kept by the writes above (schema.sql, session_months)
                    "session_months_touched.sql", "session_months_insert.sql", "session_months_missing.sql",
                    # the overlapping sessions, kept the same way (schema.sql, session_overlaps)
-                   "session_overlaps_touched.sql", "session_overlaps_insert.sql"}
+                   "session_overlaps_touched.sql", "session_overlaps_insert.sql",
+                   "sessions_stored.sql"}  # (whether a store made before them needs them derived)
 
 
 def scope_of(username: str, store, auth: Path) -> Scope:
