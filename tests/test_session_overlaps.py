@@ -121,3 +121,12 @@ def test_a_pair_is_seen_only_by_whom_may_see_both_sessions(store, feeds):
     assert count(user_ids=("u-2",)) == 0
     assert len(quality.find(store, Scope(username="t", role=RESIDENT, user_ids=("u-1",)),
                             "overlapping_sessions")) == 1
+
+
+def test_sessions_with_the_same_times_each_pair_with_the_first(store, feeds):
+    """A feed may repeat one session's times under many ids (a charger's clock stuck): each later one
+    overlaps, and its pair names the first of them (start order, then id), whichever file brought it."""
+    ingest_file(store, feeds.zaptec([rec(f"same-{n}", start=DAY, minutes=60) for n in (3, 1, 4)], "1.json"))
+    ingest_file(store, feeds.zaptec([rec(f"same-{n}", start=DAY, minutes=60) for n in (0, 2)], "2.json"))
+    assert pairs(store) == {("same-1", "same-0"), ("same-2", "same-0"), ("same-3", "same-0"), ("same-4", "same-0")}
+    assert kept(store) == found_again(store)

@@ -36,15 +36,20 @@ flagged AS (
         FROM looked_at)
     WHERE again AND started_at < latest_end
 ),
-paired AS (
-    SELECT f.installation_id, f.station_id, f.session_id, f.started_at, f.ended_at, f.user_id,
+first_ending AS (  -- of a station's sessions that end at one instant, the first in start order (then id):
+                   -- one row each, so a feed of thousands of sessions with the same times joins once, not
+                   -- each with every other
+    SELECT e.station_id, e.ended_at,
            arg_min({'session_id': e.session_id, 'started_at': e.started_at, 'user_id': e.user_id},
                    {'started_at': e.started_at, 'session_id': e.session_id}) AS a
-    FROM flagged f
-    JOIN counted e ON e.station_id = f.station_id AND e.ended_at = f.latest_end
-     AND (e.started_at < f.started_at OR (e.started_at = f.started_at AND e.session_id < f.session_id))
-    GROUP BY ALL
+    FROM counted e
+    SEMI JOIN (SELECT DISTINCT station_id, latest_end FROM flagged) f
+           ON f.station_id = e.station_id AND f.latest_end = e.ended_at
+    GROUP BY e.station_id, e.ended_at
 )
-SELECT installation_id, station_id, session_id, started_at, user_id, a.session_id, a.started_at, a.user_id
-FROM paired
-WHERE a.started_at < ended_at
+-- (That first one is always earlier than the session it pairs with: one earlier session ends then.)
+SELECT f.installation_id, f.station_id, f.session_id, f.started_at, f.user_id, x.a.session_id, x.a.started_at,
+       x.a.user_id
+FROM flagged f
+JOIN first_ending x ON x.station_id = f.station_id AND x.ended_at = f.latest_end
+WHERE x.a.started_at < f.ended_at
