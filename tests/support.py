@@ -35,6 +35,18 @@ from chargeboard import accounts
 ZAPTEC_TIME = "%Y-%m-%dT%H:%M:%S.%f"
 
 
+def derived_again(store, refresh, rows_query: str) -> list[tuple]:
+    """What `refresh(cursor)` derives from every session (a derived table of schema.sql, made again from
+    scratch), read with `rows_query`, without keeping it: the derivation is rolled back."""
+    cur = store.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        refresh(cur)
+        return cur.execute(rows_query).fetchall()
+    finally:
+        cur.execute("ROLLBACK")
+
+
 def zaptec_time(moment: datetime) -> str:
     """Zaptec's own time format: UTC, no offset, milliseconds ("2025-03-01T10:00:00.000")."""
     if moment.tzinfo is not None:

@@ -21,13 +21,7 @@ SUMS = "SELECT * FROM session_months ORDER BY ALL"
 
 def summed_again(store: Store) -> list[tuple]:
     """The rows a full rebuild gives, without keeping it (rolled back)."""
-    cur = store.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        refresh_session_months(cur, None)
-        return cur.execute(SUMS).fetchall()
-    finally:
-        cur.execute("ROLLBACK")
+    return support.derived_again(store, lambda cur: refresh_session_months(cur, None), SUMS)
 
 
 def kept(store: Store) -> list[tuple]:

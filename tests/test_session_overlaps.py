@@ -25,13 +25,7 @@ DAY = datetime(2025, 3, 20, 10)
 
 def found_again(store: Store) -> list[tuple]:
     """The rows the rule gives over every session, without keeping them (rolled back)."""
-    cur = store.cursor()
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        refresh_session_overlaps(cur, None)
-        return cur.execute(KEPT).fetchall()
-    finally:
-        cur.execute("ROLLBACK")
+    return support.derived_again(store, lambda cur: refresh_session_overlaps(cur, None), KEPT)
 
 
 def kept(store: Store) -> list[tuple]:
