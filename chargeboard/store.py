@@ -163,7 +163,7 @@ class Store:
 
     def _derive_what_an_older_store_lacks(self) -> None:
         """Derived data a store made by an older Chargeboard lacks, made once at its first open, in one
-        transaction (seconds at 10M sessions; the overlaps of the 10M bench store, 107 s): the local
+        transaction (seconds at 10M sessions; the overlaps of the 10M bench store, 86 s): the local
         ends, the monthly sums, the overlaps."""
         ends = self._con.execute(query_text("sessions_ended_local_missing")).fetchall()[0][0]
         sums = self._con.execute(query_text("session_months_missing")).fetchall()[0][0]
