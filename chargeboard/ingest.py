@@ -406,18 +406,16 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
             cur.execute(query_text("incoming_sessions"))
             cur.execute(query_text("stored_session_status"), {"installation_id": installation_id})
             progress.show("storing", 0.8)
-            replaced = {"installation_id": installation_id, "import_id": None}
-            touched = cur.execute(query_text("session_months_touched"), replaced).fetchone()[0]
-            overlaps_since = cur.execute(query_text("session_overlaps_touched"), replaced).fetchone()[0]
+            months, overlaps_since = cur.execute(query_text("sessions_changed_by_ingest"), {
+                "installation_id": installation_id, "import_id": None}).fetchone()  # those it replaces
             cur.execute(query_text("delete_updated_sessions"), {"installation_id": installation_id})
             cur.execute(query_text("insert_incoming_sessions"),
                         {"source_file": Path(shown).name, "import_id": import_id,
                          "installation_id": installation_id, "time_zone": tz})
-            stored = {"installation_id": installation_id, "import_id": import_id}
-            touched += cur.execute(query_text("session_months_touched"), stored).fetchone()[0]
-            overlaps_since += cur.execute(query_text("session_overlaps_touched"), stored).fetchone()[0]
-            refresh_session_months(cur, installation_id, sorted(set(touched)))
-            refresh_session_overlaps(cur, overlaps_since)
+            stored_months, stored_since = cur.execute(query_text("sessions_changed_by_ingest"), {
+                "installation_id": installation_id, "import_id": import_id}).fetchone()
+            refresh_session_months(cur, installation_id, sorted(set(months + stored_months)))
+            refresh_session_overlaps(cur, overlaps_since + stored_since)
             cur.execute(query_text("upsert_stations_from_incoming"), {"installation_id": installation_id})
             cur.execute(query_text("upsert_users_from_incoming"))
             cur.execute(query_text("insert_rejected_from_staged"), {"import_id": import_id})

@@ -106,7 +106,7 @@ _BEFORE_EVERY_SESSION = datetime(1, 1, 2, tzinfo=UTC)  # (session_overlaps_inser
 
 def refresh_session_overlaps(cur: duckdb.DuckDBPyConnection, since: list[dict] | None) -> None:
     """Find the overlapping sessions (session_overlaps, schema.sql) again: on each station of `since`
-    (`{"station_id", "since"}`, from session_overlaps_touched.sql) for its sessions from that time on,
+    (`{"station_id", "since"}`, from sessions_changed_by_ingest.sql) for its sessions from that time on,
     or on every station (None). Call it inside the transaction that changed the sessions."""
     if since is not None and not since:
         return

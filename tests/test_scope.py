@@ -31,9 +31,9 @@ WRITES_SESSIONS = {"stored_session_status.sql", "delete_updated_sessions.sql", "
                    # (a store made before sessions.ended_local gets it at its first open)
                    "sessions_ended_local_missing.sql", "sessions_fill_ended_local.sql",
                    # the monthly sums, kept by the writes above (schema.sql, session_months)
-                   "session_months_touched.sql", "session_months_insert.sql", "session_months_missing.sql",
+                   "sessions_changed_by_ingest.sql", "session_months_insert.sql", "session_months_missing.sql",
                    # the overlapping sessions, kept the same way (schema.sql, session_overlaps)
-                   "session_overlaps_touched.sql", "session_overlaps_insert.sql",
+                   "session_overlaps_insert.sql",
                    "sessions_stored.sql"}  # (whether a store made before them needs them derived)
 
 
