@@ -112,7 +112,10 @@ def refresh_session_overlaps(cur: duckdb.DuckDBPyConnection, since: list[dict] |
         return
     params = {"since": since or [], "all_stations": since is None,
               "from": min(t["since"] for t in since) if since else _BEFORE_EVERY_SESSION}
-    cur.execute(query_text("session_overlaps_delete"), params)
+    if since is None:
+        cur.execute(query_text("session_overlaps_clear"))
+    else:
+        cur.execute(query_text("session_overlaps_delete"), {"since": since, "from": params["from"]})
     cur.execute(query_text("session_overlaps_insert"), params)
     cur.execute(query_text("derived_table_made"), {"name": "session_overlaps"})
 

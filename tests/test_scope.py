@@ -257,7 +257,7 @@ def test_cli_user_errors_are_one_line_and_change_nothing(auth_file, args, messag
 
 @pytest.mark.parametrize(("table", "keepers"), [
     ("session_months", {"session_months_delete.sql", "session_months_insert.sql", "session_months_missing.sql"}),
-    ("session_overlaps", {"session_overlaps_delete.sql", "session_overlaps_insert.sql"}),
+    ("session_overlaps", {"session_overlaps_delete.sql", "session_overlaps_clear.sql", "session_overlaps_insert.sql"}),
 ])
 def test_queries_read_the_derived_tables_only_through_the_scope(table, keepers):
     """session_months and session_overlaps keep each row's station and user (both sessions' users)
