@@ -226,6 +226,8 @@ def test_shared_tags_are_counted_as_tags_and_listed_by_tag_and_user(store, feeds
         rec("t3", user="u-1", tag="Tag u-2", start=BASE + timedelta(days=4)),             # Tag u-2: u-2 and u-1
         rec("v", user="u-3", tag="Tag u-9", start=BASE + timedelta(days=5), metadata=5 | 32,
             ReplacedBySessionId="c1"),                                                    # void: not counted
+        rec("v2", user="u-4", tag="Tag u-1", start=BASE + timedelta(days=7), metadata=5 | 32,
+            ReplacedBySessionId="c1"),                                                    # void: not listed
         rec("t4", user="u-9", tag="Tag u-9", start=BASE + timedelta(days=6))])
     listed = quality.find(store, OWNER, "shared_tags", NOW)
     assert sorted({(r.tag, r.user_name) for r in listed.itertuples()}) == [
