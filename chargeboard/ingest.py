@@ -38,8 +38,8 @@ JSON_OBJECT_BYTES = 16 << 20
 # DuckDB's own memory while a large file loads (Python's is small: the file is never read into it).
 INGEST_MEMORY_LIMIT = "600MB"
 # A file up to this size loads as fast under the store's own limit, so the limit is left alone: a
-# sync or upload of a few weeks does not take a serving app's memory up by 300 MB (BENCHMARKS.md:
-# 57 MB files within 0.5 s of their time under 600 MB, 300 MB less on the 10M store).
+# sync or upload of a few weeks does not take a serving app's memory up by 220-290 MB (BENCHMARKS.md:
+# 11-58 MB files within 0.5 s of their time under 600 MB, 220-290 MB less on the 10M store).
 INGEST_LIMIT_ABOVE_BYTES = 64 << 20
 CSV_NUMBER_COLUMNS = ("energy_kwh",)
 CSV_DATE_COLUMNS = ("started_at", "ended_at", "registered_at")
