@@ -335,6 +335,21 @@ CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
     JOIN hp b ON b.version = a.version AND b.hour = (a.hour + k.k) % 24
     GROUP BY a.version, a.valid_from, a.valid_to, a.hour, a.price;
 
+-- Which way statement_user_costs.sql prices a session (its header says what each way does), from
+-- the price period of the session's date (valid_from/valid_to, NULL when none covers it) and
+-- run_hours of its start hour in that period (tariff_hour_prices). One definition for the query's
+-- two reads of the sessions.
+CREATE OR REPLACE MACRO pricing_path(valid_from, valid_to, run_hours, time_unreliable, started_local, ended_local,
+                                     started_at, ended_at, energy_details) AS
+    CASE WHEN valid_from IS NULL THEN CASE WHEN time_unreliable THEN 'unpriced' ELSE 'slices' END
+         WHEN time_unreliable THEN 'simple'
+         WHEN ended_local <= date_trunc('hour', started_local) + to_hours(run_hours)
+              AND ended_local::DATE < valid_to THEN 'simple'
+         WHEN energy_details IS NOT NULL AND json_array_length(energy_details) > 0 THEN 'details'
+         WHEN ended_local::DATE < valid_to
+              AND epoch(ended_local) - epoch(started_local) = epoch(ended_at) - epoch(started_at) THEN 'even'
+         ELSE 'slices' END;
+
 -- Issue 10: who issues the statements (the co-op's name and postal address, printed on each
 -- statement PDF). One row at most; without it the installation's name is used.
 CREATE TABLE IF NOT EXISTS statement_issuer (

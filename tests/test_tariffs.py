@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from costs_support import make_store, session
+from costs_support import OSLO, make_store, session
 
 from chargeboard import i18n, ingest, statements, tariffs
 from chargeboard.scope import system_scope
@@ -119,3 +121,79 @@ def test_tariff_history_reads_as_words_not_json(tmp_path):
     assert withdrawn["change"] == "fjerner perioden fra denne datoen"
     text = " ".join(str(v) for row in (first, withdrawn) for v in row.values())
     assert "None" not in text and "{" not in text and "from_hour" not in text
+
+
+def _reference_costs(sessions, versions) -> dict[str, tuple[Fraction, Fraction]]:
+    """Each session's cost and unpriced kWh, the slow way: its kWh spread evenly over its real time,
+    each clock hour at the price of its local date's price period and local hour."""
+    def price_at(local: datetime):
+        fitting = [v for v in versions if v[0] <= local.date()]
+        if not fitting:
+            return None
+        _from, base, bands = max(fitting, key=lambda v: v[0])
+        for band in bands:
+            lo, hi = band["from_hour"], band["to_hour"]
+            if (lo <= local.hour < hi) if lo < hi else (local.hour >= lo or local.hour < hi):
+                return Fraction(band["price"])
+        return Fraction(base)
+
+    costs = {}
+    for sid, start_local, end_local, kwh in sessions:
+        start = start_local.replace(tzinfo=OSLO).astimezone(UTC)
+        end = end_local.replace(tzinfo=OSLO).astimezone(UTC)
+        kwh = Fraction(kwh)
+        cost = unpriced = Fraction(0)
+        if end <= start:
+            pieces = [(start, kwh)]
+        else:
+            pieces, at = [], start
+            while at < end:  # Oslo's offsets are whole hours: its clock hours are UTC hours
+                nxt = min(at.replace(minute=0, second=0) + timedelta(hours=1), end)
+                pieces.append((at, kwh * Fraction((nxt - at).total_seconds()) / Fraction((end - start).total_seconds())))
+                at = nxt
+        for at, part in pieces:
+            price = price_at(at.astimezone(OSLO).replace(tzinfo=None))
+            if price is None:
+                unpriced += part
+            else:
+                cost += part * price
+        costs[sid] = (cost, unpriced)
+    return costs
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_every_session_costs_what_its_hours_cost(tmp_path, seed):
+    """Whichever way the query prices a session (one price, the closed form, hour by hour; and
+    which sessions it even considers for the slower ways), the amount is that of its hours. Random
+    sessions around the DST change of 2026-03-29, across price periods that start mid-window,
+    some flat, some with bands, and some sessions before the first priced day."""
+    rng = random.Random(seed)
+    band_sets = [[], [], [{"from_hour": 22, "to_hour": 6, "price": "0.80"}],
+                 [{"from_hour": 16, "to_hour": 20, "price": "2.50"}, {"from_hour": 0, "to_hour": 5, "price": "0.90"}]]
+    versions = [(date(2026, 3, 26), "1.50", rng.choice(band_sets)), (date(2026, 3, 29), "1.20", rng.choice(band_sets)),
+                (date(2026, 4, 1), "2.00", rng.choice(band_sets))]
+    sessions = []
+    for n in range(80):
+        start = datetime(2026, 3, 24) + timedelta(minutes=rng.randrange(0, 10 * 24 * 60))
+        if start.date() == date(2026, 3, 29) and start.hour == 2:  # 02:00-03:00 does not exist that night
+            start += timedelta(hours=1)
+        end = start + timedelta(minutes=rng.choice([0, rng.randrange(1, 60), rng.randrange(60, 600),
+                                                    rng.randrange(600, 3000)]))
+        if end.date() == date(2026, 3, 29) and end.hour == 2:
+            end += timedelta(hours=1)
+        hours = (end - start).total_seconds() / 3600  # (its wall-clock length; at most an hour off the real one)
+        sessions.append((f"s{seed}-{n}", start, end, round(rng.uniform(0.001, 0.1 + min(40.0, 10 * hours)), 3)))
+    store = make_store(tmp_path, [session(sid, rng.choice(["kari", "ola", "per"]), rng.choice(["ST1", "ST2"]),
+                                          start.isoformat(), end.isoformat(), kwh)
+                                  for sid, start, end, kwh in sessions])
+    for valid_from, price, bands in versions:
+        tariffs.add_version(store, "styret", valid_from, price, bands=bands or None)
+    rows = store.rows("statement_user_costs", system_scope(), local_from=datetime(2026, 3, 1),
+                      local_to=datetime(2026, 5, 1), as_of=datetime.now(UTC), per_session=True)
+    priced = {r[9]: (Fraction(r[4]), Fraction(r[5])) for r in rows}
+    expected = _reference_costs(sessions, versions)
+    assert priced.keys() == expected.keys()
+    for sid, (cost, unpriced) in expected.items():
+        # the query sums nano-units (1e-9) of a slice or a session, so it may differ from the exact amount by a few
+        assert abs(priced[sid][0] - cost) < Fraction(1, 10**6), (sid, float(priced[sid][0]), float(cost))
+        assert abs(priced[sid][1] - unpriced) < Fraction(1, 10**3), (sid, float(priced[sid][1]), float(unpriced))

@@ -18,13 +18,13 @@
 -- With $per_session every row is one session (session_id, its start and station set): the
 -- same paths and the same nano-units, so a user's sessions add up exactly to their row without
 -- it. Without it session_id, first_local and station are NULL.
--- The three CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept `dated`, read by four
--- paths, as a table of the whole period (1.9 GB for a year of 10M sessions), and `dated` is now read
--- twice, which would make it keep `s` instead (4.8 s against 2.2 s). The simple path (with a flat price,
--- every session) is summed as the sessions stream by; the second read keeps only the other paths'
--- sessions, narrow (`others`). Collecting those in the first read instead (a list per user) was faster
--- with a flat price but cannot spill: with price bands it ran out of the store's memory limit
--- (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
+-- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept them, read by four paths, as
+-- a table of the whole period (1.9 GB for a year of 10M sessions; kept `s`, read twice: 4.8 s against
+-- 2.2 s). The simple path (with a flat price, every session) is summed as the sessions stream by
+-- (`dated`); a second read keeps only the other paths' sessions, narrow (`others`), and tests first
+-- which sessions can take them at all (`maybe_others`). Collecting those in the first read instead (a
+-- list per user) was faster with a flat price but cannot spill: with price bands it ran out of the
+-- store's memory limit (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
 WITH in_period AS NOT MATERIALIZED (  -- two disjoint branches, so that the first skips the row groups outside the period
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
     WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
@@ -50,25 +50,45 @@ hourly AS (  -- price seconds before each hour of the day, and in the whole day
            sum(price) OVER (PARTITION BY version) * 3600 AS day_s
     FROM tariff_hour_prices($as_of)
 ),
-dated AS NOT MATERIALIZED (
+dated AS NOT MATERIALIZED (  -- every session of the period, for simple_costs
     SELECT s.*, p.version, p.price_per_kwh AS base_price, hp.price AS start_price,
-           CASE WHEN p.valid_from IS NULL THEN CASE WHEN s.time_unreliable THEN 'unpriced' ELSE 'slices' END
-                WHEN s.time_unreliable THEN 'simple'
-                WHEN s.ended_local <= date_trunc('hour', s.started_local) + to_hours(hp.run_hours)
-                     AND s.ended_local::DATE < p.valid_to THEN 'simple'
-                WHEN s.energy_details IS NOT NULL AND json_array_length(s.energy_details) > 0 THEN 'details'
-                WHEN s.ended_local::DATE < p.valid_to
-                     AND epoch(s.ended_local) - epoch(s.started_local) = epoch(s.ended_at) - epoch(s.started_at)
-                     THEN 'even'
-                ELSE 'slices' END AS path
+           pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local, s.ended_local,
+                        s.started_at, s.ended_at, s.energy_details) AS path
     FROM s
     LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
     LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
 ),
+bounds AS (  -- one row: what a session must cross to leave the simple path
+    SELECT coalesce((SELECT min(valid_from) FROM tariff_periods($as_of)), DATE '9999-12-31') AS first_priced,
+           coalesce((SELECT list(valid_from) FROM tariff_periods($as_of)), []) AS edges,
+           -- by start hour (index hour + 1), the shortest run_hours any price period has
+           coalesce((SELECT list(run_hours ORDER BY hour)
+                     FROM (SELECT hour, min(run_hours) AS run_hours FROM tariff_hour_prices($as_of) GROUP BY hour)),
+                    []) AS shortest_runs
+),
+-- The sessions that can take another path than 'simple'. The rest provably take it (or 'unpriced'): a
+-- reliable clock, started on a priced day, ending before the next price period and within the shortest
+-- run of one price from its start hour. Tested here, before the joins to the tariffs: with a flat price
+-- none are left, and this read costs a scan (a year at 10M: 1.6 s against 1.9 s, BENCHMARKS.md).
+maybe_others AS NOT MATERIALIZED (
+    SELECT s.* FROM s, bounds b
+    WHERE s.time_unreliable IS NOT TRUE
+      AND (s.started_local < b.first_priced
+           OR s.ended_local > date_trunc('hour', s.started_local)
+                              + to_hours(coalesce(b.shortest_runs[hour(s.started_local) + 1], 0))
+           OR (s.ended_local::DATE > s.started_local::DATE
+               AND list_bool_or([e > s.started_local::DATE AND e <= s.ended_local::DATE FOR e IN b.edges])))
+),
 others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for the three paths that read them
-    SELECT session_id, session_key, user_id, installation_id, time_zone, energy_kwh, started_at, ended_at,
-           started_local, ended_local, energy_details, version, path
-    FROM dated WHERE path IN ('even', 'details', 'slices')
+    SELECT * FROM (
+        SELECT s.session_id, s.session_key, s.user_id, s.installation_id, s.time_zone, s.energy_kwh, s.started_at,
+               s.ended_at, s.started_local, s.ended_local, s.energy_details, p.version,
+               pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local,
+                            s.ended_local, s.started_at, s.ended_at, s.energy_details) AS path
+        FROM maybe_others s
+        LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
+        LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
+    ) WHERE path IN ('even', 'details', 'slices')
 ),
 even_costs AS (
     SELECT d.user_id, d.installation_id, d.session_key,
