@@ -31,6 +31,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _enabled = False
 _lock = threading.Lock()
 _caches: list[OrderedDict] = []
+# The results being computed now, each with its thread and an event set when it is kept (or failed).
+_running: dict[tuple, tuple[int, threading.Event]] = {}
 
 
 def enable(on: bool = True) -> None:
@@ -110,14 +112,31 @@ def per_source(maxsize: int = 256) -> Callable[[F], F]:
 
 def _kept(cache: OrderedDict, maxsize: int, key: tuple, owner: Any, compute: Callable[[], Any]) -> Any:
     """The result kept under `key` for this very `owner` (its id is in the key), else computed and kept
-    (least recently used first out). Two runs may both compute a missing result: the same result."""
-    with _lock:
-        if key in cache and cache[key][0] is owner:
-            cache.move_to_end(key)
-            return cache[key][1]
-    result = compute()
-    with _lock:
-        cache[key] = (owner, result)
-        while len(cache) > maxsize:
-            cache.popitem(last=False)
-    return result
+    (least recently used first out). A result already being computed is waited for, not computed again:
+    when data lands, the residents who open My usage in the same seconds would each price every
+    resident's year at once, on 2 cores (BENCHMARKS.md, the load test). If that computation fails,
+    each waiter computes it itself (and meets the error itself)."""
+    flight = (id(cache), key)
+    while True:
+        with _lock:
+            if key in cache and cache[key][0] is owner:
+                cache.move_to_end(key)
+                return cache[key][1]
+            running = _running.get(flight)
+            if running is None or running[0] == threading.get_ident():  # (never wait for oneself)
+                done = threading.Event()
+                _running[flight] = (threading.get_ident(), done)
+                break
+        running[1].wait()
+    try:
+        result = compute()
+        with _lock:
+            cache[key] = (owner, result)
+            while len(cache) > maxsize:
+                cache.popitem(last=False)
+        return result
+    finally:
+        with _lock:
+            if _running.get(flight, (None, None))[1] is done:
+                del _running[flight]
+        done.set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -90,3 +92,55 @@ def test_the_pages_workbooks_are_kept_and_built_again_when_data_lands(coop_store
                 installation="Testlaget")
     again = exports.page_history_workbook(coop_store, owner, _filter())
     assert again is not history_file and again.rows == history_file.rows + 1
+
+
+def _slow_counted(fail_first: bool = False):
+    calls = []
+
+    @memo.per_data_version()
+    def priced(store, scope, year):
+        calls.append(year)
+        time.sleep(0.3)  # long enough for every other reader to ask while it runs
+        if fail_first and len(calls) == 1:
+            raise RuntimeError("the first computation fails")
+        return object()
+
+    return priced, calls
+
+
+def _at_once(fn, readers: int) -> list:
+    start = threading.Barrier(readers)
+    results: list = [None] * readers
+
+    def read(i):
+        start.wait()
+        try:
+            results[i] = fn()
+        except RuntimeError as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_readers_who_ask_at_once_wait_for_one_computation(coop_store, memo_on):
+    """When data lands, the residents who open My usage in the same seconds each needed every
+    resident's year priced: computed once, and the others wait for it (not once each, on 2 cores)."""
+    priced, calls = _slow_counted()
+    results = _at_once(lambda: priced(coop_store, system_scope(), 2026), 4)
+    assert calls == [2026]
+    assert all(r is results[0] for r in results)
+    assert priced(coop_store, system_scope(), 2025) is not results[0] and calls == [2026, 2025]  # another key: its own
+
+
+def test_when_the_computation_fails_a_waiting_reader_computes_it_again(coop_store, memo_on):
+    priced, calls = _slow_counted(fail_first=True)
+    results = _at_once(lambda: priced(coop_store, system_scope(), 2026), 4)
+    failed = [r for r in results if isinstance(r, RuntimeError)]
+    assert len(failed) == 1 and len(calls) == 2  # the one that failed, then one for all the others
+    kept = [r for r in results if not isinstance(r, RuntimeError)]
+    assert len(kept) == 3 and all(r is kept[0] for r in kept)
