@@ -90,30 +90,38 @@ others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for 
         LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
     ) WHERE path IN ('even', 'details', 'slices')
 ),
+-- Per price period: each hour's price and the price seconds before it (index hour + 1). Looked up in
+-- lists, not joined by hour: with two joins to `hourly` DuckDB built its hash tables of the sessions (3.6M
+-- with bands at 10M), which spilled to disk: 10-13 s against 5 s, and out of memory under 150 MB.
+day_lists AS (
+    SELECT version, list(price ORDER BY hour) AS price, list(before_s ORDER BY hour) AS before_s, any_value(day_s) AS day_s
+    FROM hourly GROUP BY version
+),
 even_costs AS (
     SELECT d.user_id, d.installation_id, d.session_key,
            sum(round(d.energy_kwh::DOUBLE * (
-                   datediff('day', d.started_local::DATE, d.ended_local::DATE) * hb.day_s::DOUBLE
-                   + hb.before_s::DOUBLE + hb.price::DOUBLE * (epoch(d.ended_local) - epoch(date_trunc('hour', d.ended_local)))
-                   - ha.before_s::DOUBLE - ha.price::DOUBLE * (epoch(d.started_local) - epoch(date_trunc('hour', d.started_local)))
+                   datediff('day', d.started_local::DATE, d.ended_local::DATE) * v.day_s::DOUBLE
+                   + v.before_s[hour(d.ended_local) + 1]::DOUBLE
+                   + v.price[hour(d.ended_local) + 1]::DOUBLE * (epoch(d.ended_local) - epoch(date_trunc('hour', d.ended_local)))
+                   - v.before_s[hour(d.started_local) + 1]::DOUBLE
+                   - v.price[hour(d.started_local) + 1]::DOUBLE * (epoch(d.started_local) - epoch(date_trunc('hour', d.started_local)))
                ) / (epoch(d.ended_at) - epoch(d.started_at)) * 1e9)::BIGINT) AS nano
     FROM others d
-    JOIN hourly ha ON ha.version = d.version AND ha.hour = hour(d.started_local)
-    JOIN hourly hb ON hb.version = d.version AND hb.hour = hour(d.ended_local)
+    JOIN day_lists v ON v.version = d.version
     WHERE d.path = 'even'
     GROUP BY ALL
 ),
-detailed AS (
+detailed AS (  -- each hour's Energy; the session's own sum of them (in the list's order) scales them to its kWh
     SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh,
-           unnest(from_json(d.energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]')) AS h
-    FROM others d WHERE d.path = 'details'
+           list_sum([x.Energy FOR x IN hours]) AS details_sum, len(hours) AS details_count, unnest(hours) AS h
+    FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
+          FROM others WHERE path = 'details') d
 ),
 detailed_slices AS (
     SELECT session_id, session_key, user_id, installation_id,
            timezone(time_zone, h.Timestamp::TIMESTAMP::TIMESTAMPTZ) AS local_hour,
-           CASE WHEN sum(h.Energy) OVER (PARTITION BY session_id) > 0
-                THEN energy_kwh::DOUBLE * h.Energy / sum(h.Energy) OVER (PARTITION BY session_id)
-                ELSE energy_kwh::DOUBLE / count(*) OVER (PARTITION BY session_id) END AS kwh
+           CASE WHEN details_sum > 0 THEN energy_kwh::DOUBLE * h.Energy / details_sum
+                ELSE energy_kwh::DOUBLE / details_count END AS kwh
     FROM detailed
 ),
 split AS (
