@@ -69,7 +69,7 @@ def _release_store(store: Store) -> None:
     store.close()
 
 
-@st.cache_resource(show_spinner="Opening the store…", on_release=_release_store)
+@st.cache_resource(show_spinner=False, on_release=_release_store)  # (the reader's spinner, translated: _login)
 def app_store() -> Store:
     """The process's one Store (shared by design: it holds no user data), and the server
     that runs commands handed over by the command line while the app serves."""
@@ -78,8 +78,8 @@ def app_store() -> Store:
     try:
         spool = handover.open_spool(settings.inbox_dir(db), create=True)
     except (handover.SpoolRefused, OSError) as error:  # serve the pages; hand nothing over
-        spool, _handover_problem = None, f"commands cannot be handed to the app: {error}"
-        print(f"chargeboard: {_handover_problem}", file=sys.stderr, flush=True)
+        spool, _handover_problem = None, str(error)
+        print(f"chargeboard: commands cannot be handed to the app: {error}", file=sys.stderr, flush=True)
     # The store's SQL may read files from the spool folder and the clouds' landing folder only.
     try:
         store = open_store(db, wait_seconds=120, allowed_dirs=[*([spool.path] if spool else []), sync.landing_dir(db)])
@@ -95,7 +95,7 @@ def app_store() -> Store:
     return store
 
 
-_handover_problem: str | None = None
+_handover_problem: str | None = None  # why the spool folder was refused (the system's words)
 
 
 def _store_notices(scope: Scope) -> None:
@@ -108,7 +108,7 @@ def _store_notices(scope: Scope) -> None:
     if detached:
         st.error(_("Chargeboard: {problem}.", problem=detached))
     if _handover_problem and scope.role == SYSTEM_OWNER:
-        st.warning(_("Chargeboard: {problem}", problem=_handover_problem))
+        st.warning(_("Chargeboard: commands cannot be handed to the app: {error}", error=_handover_problem))
 
 
 _LOGIN = "chargeboard_login"  # session state: (username, session_version) of this browser session
@@ -345,7 +345,8 @@ def _login() -> Scope:
     st.session_state[_LOGIN] = (account.username, account.session_version)
     i18n.activate(account.language)  # every text of this run, in the account's language
     try:
-        store = app_store()
+        with st.spinner(_("Opening the store…")):  # (drawn only if it takes over half a second)
+            store = app_store()
     except StoreLocked:
         st.warning(_("The store is busy loading a feed; try again in a moment."))
         st.stop()
