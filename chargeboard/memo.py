@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -62,9 +63,12 @@ def per_data_version(maxsize: int = 128) -> Callable[[F], F]:
             if not isinstance(scope, Scope):
                 raise TypeError(f"{fn.__qualname__}: the second argument must be the caller's Scope")
             # The language too: a result may hold translated text or formatted numbers.
-            key = (id(store), store.data_version(), datetime.now(UTC).strftime("%Y%m%d%H"), i18n.current(), scope, args,
-                   tuple(sorted(kwargs.items())))
-            return _kept(cache, maxsize, key, store, lambda: fn(store, scope, *args, **kwargs))
+            now = (store.data_version(), datetime.now(UTC).strftime("%Y%m%d%H"))
+            key = (id(store), *now, i18n.current(), scope, args, tuple(sorted(kwargs.items())))
+            # Once a result of newer data (or a later hour) is kept, those of older ones can never be asked
+            # for again (both only grow): they are dropped then, not left to age out of the `maxsize`.
+            return _kept(cache, maxsize, key, store, lambda: fn(store, scope, *args, **kwargs),
+                         dead=lambda k: k[0] == key[0] and k[1:3] < now)
 
         return call  # type: ignore[return-value]
 
@@ -91,8 +95,9 @@ def per_source(maxsize: int = 256) -> Callable[[F], F]:
     a result this module keeps (a report, a dashboard's data) is built once, not on every run of
     the page (plotly spends 40–200 ms building and styling one figure). Only for functions whose
     result depends on nothing but their arguments and the reader's language (part of the key).
-    The source belongs to one scope and one data version, so its charts do too; the entry holds the
-    source itself, so its id cannot be reused by another object while the entry lives."""
+    The source belongs to one scope and one data version, so its charts do too. The entry refers to
+    the source weakly where it can: a source whose kept result was dropped is freed, not held by its
+    charts; the entry then matches nothing (its owner is gone) and is dropped at the next one kept."""
 
     def wrap(fn: F) -> F:
         cache: OrderedDict = OrderedDict()
@@ -110,16 +115,18 @@ def per_source(maxsize: int = 256) -> Callable[[F], F]:
     return wrap
 
 
-def _kept(cache: OrderedDict, maxsize: int, key: tuple, owner: Any, compute: Callable[[], Any]) -> Any:
+def _kept(cache: OrderedDict, maxsize: int, key: tuple, owner: Any, compute: Callable[[], Any],
+          dead: Callable[[tuple], bool] | None = None) -> Any:
     """The result kept under `key` for this very `owner` (its id is in the key), else computed and kept
-    (least recently used first out). A result already being computed is waited for, not computed again:
+    (least recently used first out; with it go the entries that `dead` names and those whose owner is
+    gone). A result already being computed is waited for, not computed again:
     when data lands, the residents who open My usage in the same seconds would each price every
     resident's year at once, on 2 cores (BENCHMARKS.md, the load test). If that computation fails,
     each waiter computes it itself (and meets the error itself)."""
     flight = (id(cache), key)
     while True:
         with _lock:
-            if key in cache and cache[key][0] is owner:
+            if key in cache and cache[key][0]() is owner:
                 cache.move_to_end(key)
                 return cache[key][1]
             running = _running.get(flight)
@@ -131,7 +138,9 @@ def _kept(cache: OrderedDict, maxsize: int, key: tuple, owner: Any, compute: Cal
     try:
         result = compute()
         with _lock:
-            cache[key] = (owner, result)
+            for old in [k for k, (ref, _result) in cache.items() if ref() is None or (dead and dead(k))]:
+                del cache[old]
+            cache[key] = (_ref(owner), result)
             while len(cache) > maxsize:
                 cache.popitem(last=False)
         return result
@@ -140,3 +149,11 @@ def _kept(cache: OrderedDict, maxsize: int, key: tuple, owner: Any, compute: Cal
             if _running.get(flight, (None, None))[1] is done:
                 del _running[flight]
         done.set()
+
+
+def _ref(owner: Any) -> Callable[[], Any]:
+    """A weak reference to `owner`, or a strong one for an object that cannot have weak ones (a tuple)."""
+    try:
+        return weakref.ref(owner)
+    except TypeError:
+        return lambda: owner

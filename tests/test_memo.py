@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from datetime import date
 
 import pytest
@@ -144,3 +146,41 @@ def test_when_the_computation_fails_a_waiting_reader_computes_it_again(coop_stor
     assert len(failed) == 1 and len(calls) == 2  # the one that failed, then one for all the others
     kept = [r for r in results if not isinstance(r, RuntimeError)]
     assert len(kept) == 3 and all(r is kept[0] for r in kept)
+
+
+class _Result:
+    """A stand-in for a page's result (weakly referable, like the dataclasses the pages keep)."""
+
+
+def test_results_of_older_data_are_freed_once_newer_ones_are_kept(coop_store, memo_on, feeds):
+    """A result of data that has since changed can never be asked for again: it is dropped when the
+    first result of the new data is kept, not left to age out of the cache (server memory at 10M)."""
+    @memo.per_data_version()
+    def priced(store, scope, year):
+        return _Result()
+
+    before = weakref.ref(priced(coop_store, system_scope(), 2026))
+    other = weakref.ref(priced(coop_store, system_scope(), 2025))
+    gc.collect()
+    assert before() is not None and other() is not None  # kept while the data stays
+    ingest_file(coop_store, feeds.zaptec([support.zaptec_record("new-2", station="chg-a1")], name="more2.json"),
+                installation="Testlaget")
+    after = priced(coop_store, system_scope(), 2026)
+    gc.collect()
+    assert before() is None and other() is None  # both of the old data, whichever argument
+    assert priced(coop_store, system_scope(), 2026) is after
+
+
+def test_a_chart_kept_for_its_source_does_not_keep_the_source(coop_store, memo_on):
+    @memo.per_source()
+    def chart(source):
+        return ("chart of", id(source))
+
+    source = _Result()
+    drawn = chart(source)
+    assert chart(source) is drawn  # kept while its source lives
+    gone = weakref.ref(source)
+    del source
+    gc.collect()
+    assert gone() is None
+    assert chart(_Result()) is not drawn  # a new source (even at the same address) gets its own chart
