@@ -28,6 +28,8 @@ $(DB): | $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	$(PY) -m chargeboard_demo --db $(DB) --force
 
+# MALLOC_ARENA_MAX=2: each browser session runs in a thread of its own, and glibc would give the
+# threads up to 16 memory arenas here; two hold the server some 60 MB lower (BENCHMARKS.md, load test).
 run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo ""
 	@echo "Chargeboard on http://127.0.0.1:$(PORT)"
@@ -38,8 +40,8 @@ run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo "  kari   / demo-kari     resident: her own sessions"
 	@echo "  ola    / demo-ola      resident: his own sessions (one replaced tag), reads English"
 	@echo ""
-	CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	MALLOC_ARENA_MAX=2 CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # Debian's chromium drives the browser tests: Playwright cannot download its own here.
 /usr/bin/chromium:

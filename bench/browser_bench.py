@@ -142,6 +142,7 @@ def start_app(db: Path, auth: Path, log_name: str, extra_env: dict | None = None
     """`streamlit run app.py` on the store; `root` another checkout of the project (a baseline)."""
     env = {"CHARGEBOARD_DB": str(db), "CHARGEBOARD_AUTH": str(auth), "CHARGEBOARD_COOKIE_KEY": COOKIE_KEY,
            "CHARGEBOARD_LOGIN_SLEEP": "0", "CHARGEBOARD_SECRET_FILE": str(db.with_name("sync-key")),
+           "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),  # as `make run` starts it
            **(extra_env or {})}
     return launch_server(env, OUT / "logs" / f"{log_name}.log", timeout=180, root=root)
 
