@@ -105,8 +105,9 @@ def _store_notices(scope: Scope) -> None:
         detached = app_store().detached()
     except StoreLocked:
         return
-    if detached:
-        st.error(_("Chargeboard: {problem}.", problem=detached))
+    if detached:  # (the store's own words are English, for the command line and the log)
+        st.error(_("Chargeboard: the store file {path} was replaced or deleted while the app was serving; "
+                   "nothing more is written to it; restart the app.", path=app_store().path))
     if _handover_problem and scope.role == SYSTEM_OWNER:
         st.warning(_("Chargeboard: commands cannot be handed to the app: {error}", error=_handover_problem))
 
