@@ -43,13 +43,6 @@ s AS NOT MATERIALIZED (
     FROM in_period s JOIN installations i USING (installation_id)
     WHERE NOT s.void
 ),
-hourly AS (  -- price seconds before each hour of the day, and in the whole day
-    SELECT version, valid_from, valid_to, hour, price, run_hours,
-           coalesce(sum(price) OVER (PARTITION BY version ORDER BY hour
-                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) * 3600 AS before_s,
-           sum(price) OVER (PARTITION BY version) * 3600 AS day_s
-    FROM tariff_hour_prices($as_of)
-),
 dated AS NOT MATERIALIZED (  -- every session of the period, for simple_costs
     SELECT s.*, p.version, p.price_per_kwh AS base_price, hp.price AS start_price,
            pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local, s.ended_local,
@@ -59,8 +52,7 @@ dated AS NOT MATERIALIZED (  -- every session of the period, for simple_costs
     LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
 ),
 bounds AS (  -- one row: what a session must cross to leave the simple path
-    SELECT coalesce((SELECT min(valid_from) FROM tariff_periods($as_of)), DATE '9999-12-31') AS first_priced,
-           coalesce((SELECT list(valid_from) FROM tariff_periods($as_of)), []) AS edges,
+    SELECT coalesce((SELECT list(valid_from) FROM tariff_periods($as_of)), []) AS edges,  -- where each price period starts (the earliest: the first priced day)
            -- by start hour (index hour + 1), the shortest run_hours any price period has
            coalesce((SELECT list(run_hours ORDER BY hour)
                      FROM (SELECT hour, min(run_hours) AS run_hours FROM tariff_hour_prices($as_of) GROUP BY hour)),
@@ -73,7 +65,7 @@ bounds AS (  -- one row: what a session must cross to leave the simple path
 maybe_others AS NOT MATERIALIZED (
     SELECT s.* FROM s, bounds b
     WHERE s.time_unreliable IS NOT TRUE
-      AND (s.started_local < b.first_priced
+      AND (s.started_local < coalesce(list_min(b.edges), DATE '9999-12-31')
            OR s.ended_local > date_trunc('hour', s.started_local)
                               + to_hours(coalesce(b.shortest_runs[hour(s.started_local) + 1], 0))
            OR (s.ended_local::DATE > s.started_local::DATE
@@ -90,12 +82,19 @@ others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for 
         LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
     ) WHERE path IN ('even', 'details', 'slices')
 ),
--- Per price period: each hour's price and the price seconds before it (index hour + 1). Looked up in
--- lists, not joined by hour: with two joins to `hourly` DuckDB built its hash tables of the sessions (3.6M
--- with bands at 10M), which spilled to disk: 10-13 s against 5 s, and out of memory under 150 MB.
+-- Per price period: each hour's price and the price seconds before that hour (index hour + 1), and the
+-- price seconds of the whole day. Looked up in lists, not joined by hour: with two joins by hour DuckDB
+-- built its hash tables of the sessions (3.6M with bands at 10M), which spilled to disk: 10-15 s against
+-- 5 s, and out of memory under 150 MB.
 day_lists AS (
-    SELECT version, list(price ORDER BY hour) AS price, list(before_s ORDER BY hour) AS before_s, any_value(day_s) AS day_s
-    FROM hourly GROUP BY version
+    SELECT version, list(price ORDER BY hour) AS price, list(before_s ORDER BY hour) AS before_s,
+           any_value(day_s) AS day_s
+    FROM (SELECT version, hour, price,
+                 coalesce(sum(price) OVER (PARTITION BY version ORDER BY hour
+                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) * 3600 AS before_s,
+                 sum(price) OVER (PARTITION BY version) * 3600 AS day_s
+          FROM tariff_hour_prices($as_of))
+    GROUP BY version
 ),
 even_costs AS (
     SELECT d.user_id, d.installation_id, d.session_key,
