@@ -51,6 +51,9 @@ MAX_FAILURES = 10              # failed logins (per username, per client) before
 FAILURE_WINDOW = 15 * 60       # failures older than this are forgotten
 LOCK_SECONDS = 15 * 60
 MAX_DELAY = 30.0               # seconds: the growing delay stops growing here
+# bcrypt's cost: 2^12 rounds, ~0.3 s of CPU a hash or check here; what makes a stolen accounts file slow to
+# crack. A check uses the cost written in the stored hash, so this applies to hashes made from now on.
+PASSWORD_ROUNDS = 12
 EMPTY_CONFIG = {"cookie": {"name": "chargeboard_auth", "expiry_days": 14}, "credentials": {"usernames": {}}}
 HEADER = ("# Chargeboard login accounts. Passwords are bcrypt hashes only: manage them on the Accounts\n"
           "# page or with `python -m chargeboard user add|passwd|role|remove|list`.\n")
@@ -59,7 +62,7 @@ HEADER = ("# Chargeboard login accounts. Passwords are bcrypt hashes only: manag
 @functools.cache
 def _no_account_hash() -> bytes:
     """A bcrypt hash no password matches: an unknown username costs the time of a wrong password."""
-    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=12))
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=PASSWORD_ROUNDS))
 
 
 class AccountError(ValueError):
@@ -279,7 +282,7 @@ def has_system_owner(path: Path | None = None) -> bool:
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise AccountError(_("a password needs at least 8 characters"))
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=PASSWORD_ROUNDS)).decode()
 
 
 def new_password() -> str:

@@ -15,8 +15,7 @@ Fixtures (function scope unless said):
                   with $CHARGEBOARD_AUTH pointing at it. Tests may add users to it.
     coop_feed     the small co-op's Zaptec feed (support.write_coop_feed) in tmp_path.
     coop_store    `store` with coop_feed loaded (expected visibility: support.COOP_VISIBLE).
-    auth_template (session) the 4-account auth.yaml, made once with accounts.add_user
-                  (bcrypt rounds 12 take ~0.25 s an account, so it is made once a run).
+    auth_template (session) the 4-account auth.yaml, made once with accounts.add_user.
     coop_db       (module) a closed store file with the co-op loaded, for the app and the
                   browser (which open it themselves); read-only by convention.
     app_env       env for AppTest: $CHARGEBOARD_DB = coop_db, $CHARGEBOARD_AUTH = a copy of the
@@ -33,8 +32,15 @@ import pytest
 import support
 from browser_support import browser, served_app, start_server  # noqa: F401 — fixtures for every test file
 
+from chargeboard import accounts
 from chargeboard.ingest import ingest_file
 from chargeboard.store import Store
+
+# Passwords hashed by the tests' own process take bcrypt's lowest cost: a check uses the cost in the
+# stored hash, so every login of a test account (in AppTest and in the test servers) costs ~1 ms
+# instead of ~0.3 s of CPU, some hundreds of times a run on 2 cores. The command line and the test
+# servers hash at the production cost (test_scope checks it is 12).
+accounts.PASSWORD_ROUNDS = 4
 
 
 @pytest.fixture(autouse=True)

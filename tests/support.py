@@ -224,7 +224,8 @@ COOP_VOID_VISIBLE = {"styret": {"k4v"}, "per": set(), "kari": {"k4v"}, "ola": se
 
 
 def write_accounts(path: Path, logins: Iterable[Login] = LOGINS, language: str = "en") -> Path:
-    """An auth.yaml with the given accounts, made with the production add_user (bcrypt, 12 rounds).
+    """An auth.yaml with the given accounts, made with the production add_user (bcrypt at the
+    tests' low cost: conftest).
     The tests read the app in English: the store's default language (new accounts, and the login
     page of a browser that names no language) is English, and so is every account unless
     `language` says otherwise (the Norwegian tests pass language="nb")."""
