@@ -54,16 +54,35 @@ def integer(value: Number | None, lang: str | None = None) -> str:
     """7 148 / 7,148."""
     if _is_missing(value):
         return "—"
-    return babel_numbers.format_decimal(round(value), format="#,##0", locale=_locale(lang))
+    return _grouped(round(value), 0, _locale(lang))
 
 
 def decimal(value: Number | None, digits: int = 2, lang: str | None = None) -> str:
     """282,45 / 282.45, always `digits` decimals."""
     if _is_missing(value):
         return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return babel_numbers.format_decimal(_no_negative_zero(value, digits), format=pattern, locale=_locale(lang),
-                                        decimal_quantization=True)
+    return _grouped(_no_negative_zero(value, digits), digits, _locale(lang))
+
+
+@functools.cache
+def _separators(locale: str) -> tuple[str, str]:
+    return babel_numbers.get_group_symbol(locale), babel_numbers.get_decimal_symbol(locale)
+
+
+def _grouped(value: Number, digits: int, locale: str) -> str:
+    """What babel's format_decimal(value, "#,##0.00…", locale) writes (test_formats holds the two
+    together), without parsing the pattern and looking up the locale's symbols for every number:
+    a table's cells, a chart's hovers and the tiles are formatted on every run of a page, and that
+    was most of the reports page's own time with eight users at once (BENCHMARKS.md, load test).
+    Like babel: the value as written (a float by its shortest repr), rounded half to even."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return babel_numbers.format_decimal(number, format=pattern, locale=locale, decimal_quantization=True)
+    whole, _point, fraction = f"{abs(number).normalize().quantize(Decimal(10) ** -digits):f}".partition(".")
+    group, decimal_mark = _separators(locale)
+    text = f"{int(whole):,}".replace(",", group) + (decimal_mark + fraction if digits else "")
+    return "-" + text if number.is_signed() else text
 
 
 def kwh(value: Number | None, digits: int = 1, lang: str | None = None) -> str:

@@ -9,9 +9,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import numpy as np
 import pytest
+from babel import numbers as babel_numbers
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from chargeboard import accounts, formats, i18n, settings
 
@@ -100,6 +105,30 @@ def test_no_negative_zero_and_missing_values():
     assert formats.money(Decimal("-0.004"), lang="en") == "NOK\u00a00.00"
     assert formats.decimal(None) == formats.percent(float("nan")) == "—"
     assert formats.decimal(-1.5, 1, lang="nb") == "-1,5"
+
+
+# Every kind of number a page formats: ints, floats (pandas' cells among them), exact Decimals; rounding
+# ties both ways (2.675 and 0.125 are ties only as written), negatives, large and tiny values.
+NUMBERS = st.one_of(
+    st.integers(-10**15, 10**15),
+    st.floats(-1e15, 1e15, allow_nan=False),
+    st.decimals(-10**12, 10**12, places=6, allow_nan=False, allow_infinity=False),
+    st.sampled_from([2.675, 0.125, -0.125, 1.005, 999.9995, 1e-7, -1e-7, 123456789.5, 0.5, -0.0, 1e15]),
+    st.floats(-1e6, 1e6, allow_nan=False).map(np.float64),
+)
+
+
+@examples(max_examples=400, deadline=None)
+@given(NUMBERS, st.integers(0, 4), st.sampled_from(["nb", "en"]))
+def test_numbers_are_written_exactly_as_babel_writes_them(value, digits, lang):
+    # formats writes the two patterns of every table and tile itself (faster); babel is the reference.
+    locale = i18n.babel_locale(lang)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    shown = value if round(float(value), digits) != 0 else 0  # (formats never writes "−0")
+    assert formats.decimal(value, digits, lang=lang) == babel_numbers.format_decimal(
+        shown, format=pattern, locale=locale, decimal_quantization=True)
+    assert formats.integer(value, lang=lang) == babel_numbers.format_decimal(round(value), format="#,##0",
+                                                                            locale=locale)
 
 
 def test_an_accounts_language_is_kept_and_new_accounts_get_the_stores_default(tmp_path):
