@@ -2,7 +2,8 @@
 command-line ingest is handed over to the running app.
 
     python bench/bench_load.py [--store demo|1000000|10000000] [--users 8] [--rounds 3]
-                               [--think 2-6] [--arrive-within SECONDS] [--browsers-compete]
+                               [--think 2-6] [--arrive-within SECONDS] [--ingest-sessions 50000]
+                               [--browsers-compete] [--app-root OTHER_CHECKOUT]
 
 One server. First one user alone (the single-user figure), then --users browser sessions at once
 (styret, per, kari, ola in turn; one headless chromium, a context each), each logging in and, for
@@ -20,7 +21,10 @@ machine they share the server's 2 cores, where real users' browsers run on their
 Measured: page times — click to the page's first figure *shown* by the browser, and *served*: from
 the browser's request for the run (the websocket message) to the server's first figure of it (the
 server's own time, without the browser's handling of the click and its drawing);
-a filter change to the end of its run — as p50/p95 against the single user's; errors (a timeout, an
+a filter change to the end of its run — and *server*: the same span as the server itself timed it
+(bench/server_log: from the rerun request it received to the first figure it queued for that session),
+which leaves out what the idle-priority browsers add before they report a message; as p50/p95 against
+the single user's; errors (a timeout, an
 exception or error line on a page, a traceback in the server's log, the ingest's exit code); the
 server's peak RSS and CPU.
 Goal: p95 ≤ 2× the single user's, 0 errors, RSS ≤ 600 MB with a 10M-session store.
@@ -103,6 +107,7 @@ async def change_period(page, option: str, sent: SentFigures, timeout_ms: float)
     await box.first.click()
     finished = sent.finished
     start = time.perf_counter()
+    sent.clicked()
     await page.get_by_role("option", name=option, exact=True).first.click()
     deadline = start + timeout_ms / 1000
     while sent.finished == finished:  # the run this click asked for has ended
@@ -114,12 +119,42 @@ async def change_period(page, option: str, sent: SentFigures, timeout_ms: float)
     return took, None, sent.run_served_after(start)
 
 
-def _record(times: dict, kind: str, took: tuple[float, float | None, float | None], where: str) -> None:
+def _record(times: dict, kind: str, took: tuple[float, float | None, float | None], where: str,
+            sent: SentFigures) -> None:
     shown, _sent, served = took
     times[kind].append(shown)
     if served is not None:
         times[f"{kind}, served"].append(served)
     times["each"].append((served if served is not None else shown, shown, f"{kind}: {where}"))
+    times["clicks"].append((kind, where, sent.session_id, sent.click_epoch))
+
+
+def server_times(run_log: Path, times: dict) -> None:
+    """The server's own time of each click (server_log/sitecustomize.py): from the rerun request it
+    received for this browser session after the click to the first figure of a run it started for it
+    (a filter: to the end of that run). Added to `times` as "<kind>, server"."""
+    import json  # noqa: PLC0415
+
+    requests: dict[str, list[float]] = {}
+    runs: dict[str, list[dict]] = {}
+    for line in run_log.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["kind"] == "request":
+            requests.setdefault(entry["session"], []).append(entry["t"])
+        elif entry["kind"] == "run":
+            runs.setdefault(entry["session"], []).append(entry)
+    for kind, where, session, clicked in times["clicks"]:
+        asked = next((t for t in sorted(requests.get(session, [])) if t >= clicked - 0.05), None)
+        if asked is None:
+            continue
+        after = sorted((r for r in runs.get(session, []) if r["start"] >= asked - 0.001), key=lambda r: r["start"])
+        if kind == "filter":
+            done = next((r["end"] for r in after), None)
+        else:
+            done = next((r["first"] for r in after if r["first"] is not None), None)
+        if done is not None:
+            times[f"{kind}, server"].append(done - asked)
+            times["each server"].append((done - asked, f"{kind}: {where}"))
 
 
 async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float,
@@ -137,19 +172,19 @@ async def one_user(browser, url: str, name: str, rounds: int, times: dict, error
     sent = SentFigures(page)
     where = f"{name}: login"
     try:
-        _record(times, "login", await log_in(page, url, login, timeout_ms, sent=sent), where)
+        _record(times, "login", await log_in(page, url, login, timeout_ms, sent=sent), where, sent)
         for number in range(rounds):
             for link, title in login.pages:
                 await read_the_page()
                 where = f"{name}: round {number + 1}, {title}"
-                _record(times, "page", await switch_page(page, link, title, timeout_ms, sent=sent), where)
+                _record(times, "page", await switch_page(page, link, title, timeout_ms, sent=sent), where, sent)
                 if await page.locator(ERROR_ON_PAGE).count():
                     errors.append(f"{where}: {await page.locator(ERROR_ON_PAGE).first.inner_text()}")
                 if title == "Charge history":
                     await read_the_page()
                     option = ("Last month", "This year", "This month")[number % 3]
                     where = f"{name}: round {number + 1}, period {option}"
-                    _record(times, "filter", await change_period(page, option, sent, timeout_ms), where)
+                    _record(times, "filter", await change_period(page, option, sent, timeout_ms), where, sent)
     except Exception as error:  # noqa: BLE001 — every failure is an error of the run, counted
         errors.append(f"{where}: {type(error).__name__}: {str(error).splitlines()[0]}")
     finally:
@@ -161,7 +196,7 @@ async def drive(url: str, names: list[str], rounds: int, timeout_ms: float,
                 arrive_within: float | None = None) -> tuple[dict, list]:
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
-    times: dict[str, list] = {kind: [] for kind in KINDS} | {"each": []}  # each: (served, shown, what)
+    times: dict[str, list] = {kind: [] for kind in KINDS} | {"each": [], "each server": [], "clicks": []}
     errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await launch_browser(playwright, idle_browsers)
@@ -172,7 +207,8 @@ async def drive(url: str, names: list[str], rounds: int, timeout_ms: float,
     return times, errors
 
 
-KINDS = ("login", "login, served", "page", "page, served", "filter", "filter, served")
+KINDS = ("login", "login, served", "login, server", "page", "page, served", "page, server", "filter",
+         "filter, served", "filter, server")
 
 
 def ingest_feed(sessions: int) -> Path:
@@ -209,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arrive-within", type=float, default=None,
                         help="seconds within which the users arrive, each at a random moment (default: the longest "
                              "think time)")
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="another checkout of the project whose app is served (a baseline, with its own .venv)")
     parser.add_argument("--browsers-compete", action="store_true",
                         help="the browsers at the server's CPU priority (by default they run on CPU time the server "
                              "leaves, as users' browsers run on their own machines)")
@@ -217,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     think = (float(low), float(high or low))
     db, auth = working_copy(*(demo_store() if args.store == "demo" else sessions_store(int(args.store))), args.store)
     feed = ingest_feed(args.ingest_sessions) if args.ingest_sessions else None
-    server = start_app(db, auth, f"load-{args.store}-{args.users}")
+    run_log = OUT / "logs" / f"runs-{args.store}-{args.users}.jsonl"
+    run_log.parent.mkdir(parents=True, exist_ok=True)
+    run_log.unlink(missing_ok=True)
+    server = start_app(db, auth, f"load-{args.store}-{args.users}", root=args.app_root, extra_env={
+        "PYTHONPATH": str(ROOT / "bench" / "server_log"), "CHARGEBOARD_BENCH_RUN_LOG": str(run_log)})
     sampler = Sampler(server.process.pid)
     sampler.start()
     timeout_ms = args.timeout * 1000
@@ -251,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stopped.set()
         server.stop()
     errors = single_errors + errors
+    server_times(run_log, single)
+    server_times(run_log, many)
     if ingest and ingest.returncode != 0:
         errors.append(f"ingest exited {ingest.returncode}: {ingest_out.strip()}")
     tracebacks = server.log_text().count("Traceback")
@@ -275,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         slowest = sorted(runs["each"], reverse=True)[:6]
         print(f"slowest with {label} (served / shown): "
               + "; ".join(f"{what} {served:.2f} / {shown:.2f} s" for served, shown, what in slowest))
+        slowest = sorted(runs["each server"], reverse=True)[:6]
+        print(f"slowest with {label} (server): " + "; ".join(f"{what} {took:.2f} s" for took, what in slowest))
     print(f"errors: {len(errors)}")
     for error in errors:
         print(f"  {error}")

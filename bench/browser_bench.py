@@ -160,6 +160,8 @@ class SentFigures:
         self.requests: list[float] = []
         self.finished = 0  # script runs ended (not counting one cut short for a rerun)
         self.finish_times: list[float] = []
+        self.session_id = ""  # the server's id of this browser session (its first message names it)
+        self.click_epoch = 0.0  # when the last timed click was made (time.time(), for the server's log)
         page.on("websocket", self._watch)
 
     def _watch(self, ws) -> None:
@@ -179,6 +181,8 @@ class SentFigures:
         msg = _decoded(ForwardMsg, payload)
         if msg is None:
             return
+        if msg.WhichOneof("type") == "new_session" and msg.new_session.initialize.session_id:
+            self.session_id = msg.new_session.initialize.session_id
         if msg.WhichOneof("type") == "script_finished" \
                 and msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
             self.finished += 1
@@ -190,6 +194,9 @@ class SentFigures:
         if (kind == "new_element" and delta.new_element.WhichOneof("type") in FIGURE_ELEMENTS) or \
                 (kind == "add_block" and delta.add_block.WhichOneof("type") == "expandable"):
             self.times.append(time.perf_counter())
+
+    def clicked(self) -> None:
+        self.click_epoch = time.time()
 
     def first_after(self, start: float) -> float | None:
         return next((t - start for t in self.times if t >= start), None)
@@ -254,6 +261,8 @@ async def log_in(page, url: str, login: Login, timeout_ms: float = 120_000, sent
     await user.fill(login.username)
     await page.get_by_role("textbox", name="Password").fill(login.password)
     start = time.perf_counter()
+    if sent:
+        sent.clicked()
     await page.get_by_role("button", name="Login").click()
     await wait_first_figure(page, login.landing, timeout_ms)
     took = time.perf_counter() - start
@@ -267,6 +276,8 @@ async def switch_page(page, link: str, title: str, timeout_ms: float = 120_000, 
     menu = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']").filter(has_text=link)
     await menu.first.wait_for(timeout=timeout_ms)
     start = time.perf_counter()
+    if sent:
+        sent.clicked()
     await menu.first.click()
     await wait_first_figure(page, title, timeout_ms)
     took = time.perf_counter() - start

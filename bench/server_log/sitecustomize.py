@@ -1,0 +1,76 @@
+"""The server's own time per script run, for bench/bench_load.py (never loaded by the app itself).
+
+bench_load starts the server with this folder on PYTHONPATH and CHARGEBOARD_BENCH_RUN_LOG naming a
+file. Python then imports this module at start-up; once Streamlit's session and script-runner modules
+are loaded, it wraps three of their methods to write one JSON line for every rerun request a browser
+session sends (when the server received it) and for every script run (when it started, when its first
+figure — a KPI tile, chart, table, notice or expander of the main area, as browser_bench counts one — was
+handed to the session's queue, and when it ended). Times are the epoch (time.time), so the bench can
+set them against its own clock. What browsers at idle priority add before they report a message to the
+bench (their CPU is shared with eight of them) is then not in the figure.
+"""
+
+import os
+
+if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
+    import json
+    import sys
+    import threading
+    import time
+
+    _LOG = os.environ["CHARGEBOARD_BENCH_RUN_LOG"]
+    _WRITE = threading.Lock()
+    _RUN = threading.local()
+    _FIGURES = {"metric", "plotly_chart", "dataframe", "alert"}
+
+    def _write(line: dict) -> None:
+        with _WRITE, open(_LOG, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+
+    def _is_figure(msg) -> bool:
+        if msg.WhichOneof("type") != "delta" or not msg.metadata.delta_path or msg.metadata.delta_path[0] != 0:
+            return False
+        delta = msg.delta
+        kind = delta.WhichOneof("type")
+        return (kind == "new_element" and delta.new_element.WhichOneof("type") in _FIGURES) or \
+            (kind == "add_block" and delta.add_block.WhichOneof("type") == "expandable")
+
+    def _patch(app_session, script_runner) -> None:
+        handle = app_session.AppSession.handle_backmsg
+
+        def handle_backmsg(self, msg):
+            if msg.WhichOneof("type") == "rerun_script":
+                _write({"kind": "request", "session": self.id, "t": time.time()})
+            return handle(self, msg)
+
+        run = script_runner.ScriptRunner._run_script
+
+        def _run_script(self, rerun_data):
+            _RUN.line = {"kind": "run", "session": self._session_id, "start": time.time(), "first": None}
+            try:
+                return run(self, rerun_data)
+            finally:
+                line, _RUN.line = _RUN.line, None
+                line["end"] = time.time()
+                _write(line)
+
+        enqueue = script_runner.ScriptRunner._enqueue_forward_msg
+
+        def _enqueue_forward_msg(self, msg):
+            line = getattr(_RUN, "line", None)
+            if line is not None and line["first"] is None and _is_figure(msg):
+                line["first"] = time.time()
+            return enqueue(self, msg)
+
+        app_session.AppSession.handle_backmsg = handle_backmsg
+        script_runner.ScriptRunner._run_script = _run_script
+        script_runner.ScriptRunner._enqueue_forward_msg = _enqueue_forward_msg
+
+    def _when_loaded() -> None:
+        names = ("streamlit.runtime.app_session", "streamlit.runtime.scriptrunner.script_runner")
+        while not all(hasattr(sys.modules.get(n), c) for n, c in zip(names, ("AppSession", "ScriptRunner"), strict=True)):
+            time.sleep(0.02)
+        _patch(*(sys.modules[n] for n in names))
+        _write({"kind": "ready", "t": time.time()})
+
+    threading.Thread(target=_when_loaded, daemon=True, name="bench-run-log").start()
