@@ -43,6 +43,13 @@ from chargeboard.store import Store
 accounts.PASSWORD_ROUNDS = 4
 
 
+def pytest_collection_modifyitems(items):
+    """The browser test files first, each file's tests in their own order. `make test` hands whole files
+    to its two workers (--dist loadfile) in this order; a browser file takes 1-3 minutes, so one
+    started last, as the alphabet put test_views_browser.py, left one worker running alone at the end."""
+    items.sort(key=lambda item: "browser" not in item.path.name)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     for name, value in support.test_env(tmp_path / "chargeboard.duckdb", tmp_path / "auth.yaml",
