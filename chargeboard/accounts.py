@@ -493,8 +493,10 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
             state = _read_logins(path)
             if _lock_remaining(state, keys, time.time()) > 0:  # locked while this check ran
                 raise LoginRefused(_("Too many failed logins: try again later."), locked=True)
-            state.pop(keys[0], None)  # not the client's: one good account must not clear its guesses
-            _write_atomically(logins_path(path), json.dumps(state))
+            # Not the client's: one good account must not clear its guesses. Written only when there was
+            # something to clear: a login is otherwise a read, not an fsync under the lock every login waits on.
+            if state.pop(keys[0], None) is not None:
+                _write_atomically(logins_path(path), json.dumps(state))
         return find_account(username, path)
     _record_failure(path, username, client, keys)
     raise LoginRefused(_("Username or password is incorrect."))

@@ -8,6 +8,7 @@ real browser: tests/test_logins_browser.py.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -76,6 +77,19 @@ def test_ten_failures_lock_the_username_and_the_right_password_is_refused(app_en
     assert "Logged in as **Kari Nordmann**" in texts(at.sidebar)
     assert [c["action"] for c in accounts.changes()][:2] == ["unlock", "unlock"]
     assert {c["account"] for c in accounts.changes() if c["action"] == "lock"} >= {"user:kari", "client:unknown"}
+
+
+def test_a_good_login_rewrites_the_failures_file_only_to_clear_a_failure(auth_file):
+    failures = accounts.logins_path(auth_file)
+    accounts.check_login("kari", support.RESIDENT.password, "10.0.0.5")
+    assert not failures.exists()  # nothing to clear: nothing written
+    with pytest.raises(accounts.LoginRefused):
+        accounts.check_login("kari", "wrong-password", "10.0.0.5", delay_unit=0)
+    written = failures.stat().st_mtime_ns
+    accounts.check_login("per", support.OWNER.password, "10.0.0.4")
+    assert failures.stat().st_mtime_ns == written  # per had no failure to clear
+    accounts.check_login("kari", support.RESIDENT.password, "10.0.0.5", delay_unit=0)
+    assert "user:kari" not in json.loads(failures.read_text(encoding="utf-8"))  # kari's was cleared
 
 
 def test_ten_failures_from_one_client_lock_that_client_for_every_username(app_env):
