@@ -70,7 +70,7 @@ def _separators(locale: str) -> tuple[str, str]:
 
 
 def _grouped(value: Number, digits: int, locale: str) -> str:
-    """What babel's format_decimal(value, "#,##0.00…", locale) writes (test_formats holds the two
+    """What babel's format_decimal(value, "#,##0.00…", locale) writes (tests/test_i18n.py holds the two
     together), without parsing the pattern and looking up the locale's symbols for every number:
     a table's cells, a chart's hovers and the tiles are formatted on every run of a page, and that
     was most of the reports page's own time with eight users at once (BENCHMARKS.md, load test).
