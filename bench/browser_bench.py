@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import CHROMIUM, CHROMIUM_ARGS, Server, launch_server  # noqa: E402
+from server_log.bench_figures import is_figure  # noqa: E402
 
 COOKIE_KEY = "bench-cookie-key-" + "k" * 40
 
@@ -147,9 +148,6 @@ def start_app(db: Path, auth: Path, log_name: str, extra_env: dict | None = None
     return launch_server(env, OUT / "logs" / f"{log_name}.log", timeout=180, root=root)
 
 
-FIGURE_ELEMENTS = {"metric", "plotly_chart", "dataframe", "alert"}
-
-
 class SentFigures:
     """When the server sent a page's figures: the moment a main-area KPI, chart, table, notice or
     expander arrived on the websocket (the server's share of the time to first content; the rest
@@ -187,12 +185,7 @@ class SentFigures:
                 and msg.script_finished != ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN:
             self.finished += 1
             self.finish_times.append(time.perf_counter())
-        if msg.WhichOneof("type") != "delta" or not msg.metadata.delta_path or msg.metadata.delta_path[0] != 0:
-            return
-        delta = msg.delta
-        kind = delta.WhichOneof("type")
-        if (kind == "new_element" and delta.new_element.WhichOneof("type") in FIGURE_ELEMENTS) or \
-                (kind == "add_block" and delta.add_block.WhichOneof("type") == "expandable"):
+        if is_figure(msg):
             self.times.append(time.perf_counter())
 
     def clicked(self) -> None:

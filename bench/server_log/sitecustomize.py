@@ -18,22 +18,15 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
     import threading
     import time
 
+    from bench_figures import is_figure  # (this folder is on the server's path)
+
     _LOG = os.environ["CHARGEBOARD_BENCH_RUN_LOG"]
     _WRITE = threading.Lock()
     _RUN = threading.local()
-    _FIGURES = {"metric", "plotly_chart", "dataframe", "alert"}
 
     def _write(line: dict) -> None:
         with _WRITE, open(_LOG, "a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")
-
-    def _is_figure(msg) -> bool:
-        if msg.WhichOneof("type") != "delta" or not msg.metadata.delta_path or msg.metadata.delta_path[0] != 0:
-            return False
-        delta = msg.delta
-        kind = delta.WhichOneof("type")
-        return (kind == "new_element" and delta.new_element.WhichOneof("type") in _FIGURES) or \
-            (kind == "add_block" and delta.add_block.WhichOneof("type") == "expandable")
 
     def _patch(app_session, script_runner) -> None:
         handle = app_session.AppSession.handle_backmsg
@@ -58,7 +51,7 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
 
         def _enqueue_forward_msg(self, msg):
             line = getattr(_RUN, "line", None)
-            if line is not None and line["first"] is None and _is_figure(msg):
+            if line is not None and line["first"] is None and is_figure(msg):
                 line["first"] = time.time()
             return enqueue(self, msg)
 
