@@ -73,7 +73,7 @@ def _grouped(value: Number, digits: int, locale: str) -> str:
     """What babel's format_decimal(value, "#,##0.00…", locale) writes (tests/test_i18n.py holds the two
     together), without parsing the pattern and looking up the locale's symbols for every number:
     a table's cells, a chart's hovers and the tiles are formatted on every run of a page, and that
-    was most of the reports page's own time with eight users at once (BENCHMARKS.md, load test).
+    was some 40 % of the reports page's own time with eight users at once (BENCHMARKS.md, load test).
     Like babel: the value as written (a float by its shortest repr), rounded half to even."""
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     if not number.is_finite():
