@@ -43,6 +43,10 @@ def enable(on: bool = True) -> None:
         clear()
 
 
+def enabled() -> bool:
+    return _enabled
+
+
 def clear() -> None:
     with _lock:
         for cache in _caches:

@@ -21,7 +21,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -163,6 +163,7 @@ class Store:
         self._wal_flushed = False
         self._version = 0
         self._closed = False
+        self._on_data_change: list[Callable[[], None]] = []
 
     def _derive_what_an_older_store_lacks(self) -> None:
         """Derived data a store made by an older Chargeboard lacks, made once at its first open, in one
@@ -267,6 +268,8 @@ class Store:
                 cur.execute("COMMIT")
                 if changes_data:
                     self._version += 1
+                    for listener in self._on_data_change:
+                        listener()
             self._ensure_attached()  # the commit landed in the file still at the path, or it is not "done"
 
     def detached(self) -> str | None:
@@ -312,6 +315,11 @@ class Store:
         """Run one write query from queries/ in its own transaction."""
         with self.transaction() as cur:
             cur.execute(query_text(name), params)
+
+    def on_data_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` after every committed change of data, in the writer's thread (so it
+        must return at once: the app's warmer only wakes its own thread)."""
+        self._on_data_change.append(listener)
 
     def data_version(self) -> tuple:
         """Changes whenever data changes: part of every cache key, so new feeds show at once."""

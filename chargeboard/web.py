@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import jwt
 import streamlit as st
 
-from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync
+from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync, warm
 from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
 from chargeboard.store import Store, StoreLocked, StoreOutOfMemory, open_store
@@ -65,6 +65,7 @@ def _release_store(store: Store) -> None:
     """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
     its hand-over server, so two servers never answer one spool folder."""
     sync.stop_scheduler(store)  # no sync may still be running on it
+    warm.stop(store)  # nor a computation ahead
     memo.enable(False)  # nothing kept for a store that is gone
     store.close()
 
@@ -92,6 +93,7 @@ def app_store() -> Store:
         _handover_problem = None
     sync.start_scheduler(store)  # charger-cloud connections, each on its own interval
     memo.enable()  # pages' results kept per scope and data version (chargeboard.memo)
+    warm.start(store, settings.auth_path())  # the landing pages' shared results, ahead of the logins
     return store
 
 

@@ -24,7 +24,7 @@ installations = dashboard.installations(store(), scope)
 with st.container(border=not present):
     c1, c2, c3, c4 = st.columns([2, 3, 3, 2])
     presets = tuple(p for p in periods.PRESETS if p not in ("All time", "Custom"))
-    date_from, date_to = widgets.period("period", "Last month", c1, st.empty(), presets)
+    date_from, date_to = widgets.period("period", dashboard.LANDING_PERIOD, c1, st.empty(), presets)
     picked = c2.multiselect(_("Installation"), list(installations), format_func=installations.get,
                             key="installation", bind=widgets.URL, placeholder=_("All installations"))
     attribute_by = c3.radio(_("Date sessions by"), list(corrections.ATTRIBUTE_BY),
