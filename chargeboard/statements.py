@@ -202,6 +202,10 @@ def _day_price(period: tariffs.PricePeriod) -> Decimal:
     return sum((period.hour_price(h) for h in range(24)), Decimal(0)) / 24
 
 
+# The period the Statements page opens on (warm.py prices it ahead, with My usage's month and year).
+DEFAULT_PERIOD = "Last month"
+
+
 # Kept per data version: every rerun of the Statements page (a click on a download) priced every
 # session again. A tariff or issuer change is a write, so it changes the version; a request without
 # as_of is priced as of the first computation for that version (the page says when).

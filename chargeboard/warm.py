@@ -7,8 +7,10 @@ results afresh, several of them at once on 2 cores: a login that takes 0.4 s alo
 (BENCHMARKS.md, the load test). This module computes them once, right after the write, in one
 background thread, under the very keys the pages ask for:
 
-- every reader's statement pricing of this month and of this year (My usage's costs price every
-  resident's lines, whoever asks: statements.build_statements), in each language an account reads;
+- the statements' pricing of this month and of this year (My usage's costs) and of the Statements
+  page's default period: a statement prices every resident's lines whoever asks
+  (statements.build_statements), so one pricing serves every reader of a language; in each
+  language an account reads;
 - each system owner's board dashboard as it opens (its default period), with its charts.
 
 A login that comes while it runs waits for that one computation (memo: one computation per kept
@@ -25,15 +27,16 @@ import time
 from datetime import date
 from pathlib import Path
 
-from chargeboard import accounts, i18n, memo, periods, tariffs
+from chargeboard import accounts, i18n, memo, periods, settings, tariffs
 from chargeboard.scope import SYSTEM_OWNER, system_scope
 from chargeboard.store import Store
 
 log = logging.getLogger(__name__)
 
-# A sync writes its run's start, its sessions and its run's end in three transactions, seconds
-# apart at most: wait this long after the last write before computing, so one burst is warmed once.
-SETTLE_SECONDS = 1.0
+# An ingest may commit more than once in a row (a sync: its sessions, then its run's end): wait this
+# long after the last write before computing, so one burst is computed once. Short: a login that
+# comes meanwhile computes its own landing page.
+SETTLE_SECONDS = 0.2
 
 
 def landing_results(store: Store, accounts_path: Path | None, today: date | None = None) -> None:
@@ -42,17 +45,29 @@ def landing_results(store: Store, accounts_path: Path | None, today: date | None
     # drawn, and plotly and reportlab take a second to import (web._warm_up loads them meanwhile).
     from chargeboard import dashboard, statements  # noqa: PLC0415
     today = today or periods.local_today()
-    people = accounts.list_accounts(accounts_path)
-    if tariffs.periods(store):  # no tariff: My usage shows no costs and prices nothing
-        for language in sorted({a.language for a in people} or {i18n.DEFAULT_LANGUAGE}):
+    try:
+        people = accounts.list_accounts(accounts_path)
+    except accounts.AccountsFileError as error:  # the login page says so to whoever comes; no traceback here
+        if Path(accounts_path or settings.auth_path()).exists():  # (none yet: a first start, nothing to say)
+            log.warning("the landing pages are not computed ahead: %s", error)
+        return
+    languages = sorted({a.language for a in people} or {i18n.DEFAULT_LANGUAGE})
+    priced = bool(tariffs.periods(store))  # no tariff: nothing to price (My usage shows no costs, Statements say why)
+
+    def price(first: date, last: date) -> None:
+        for language in languages if priced else ():
             with i18n.language(language):
-                for first in (today.replace(day=1), date(today.year, 1, 1)):
-                    statements.build_statements(store, system_scope(), statements.StatementRequest(first, today))
+                statements.build_statements(store, system_scope(), statements.StatementRequest(first, last))
+
+    # Landing pages first, most readers first: My usage's costs of this month and this year
+    # (residents and charger owners), the system owners' dashboards; then the Statements page.
+    price(today.replace(day=1), today)
+    price(date(today.year, 1, 1), today)
     for account in people:
-        if account.role != SYSTEM_OWNER:
-            continue
-        with i18n.language(account.language):
-            dashboard.landing_figures(store, accounts.scope_for(account, store), today)
+        if account.role == SYSTEM_OWNER:
+            with i18n.language(account.language):
+                dashboard.landing_figures(store, accounts.scope_for(account, store), today)
+    price(*periods.preset_range(statements.DEFAULT_PERIOD, today))
 
 
 class Warmer:
@@ -68,8 +83,9 @@ class Warmer:
         self.thread = threading.Thread(target=self._run, name="chargeboard-warm", daemon=True)
 
     def start(self) -> Warmer:
+        # Not at start: the first login computes its own landing page, as a login alone does anyway,
+        # and a server started only to be tested (make test starts hundreds) computes nothing extra.
         self.store.on_data_change(self._wake.set)
-        self._wake.set()  # the first visitors of a freshly started server are served warm too
         self.thread.start()
         return self
 

@@ -31,7 +31,7 @@ if scope.is_system_owner:  # the feature function refuses anyone else too
         st.text("\n".join([issuer.name, *issuer.address.splitlines()]))
 with st.container(border=True):
     left, right = st.columns([1, 2])
-    date_from, date_to = widgets.period("period", "Last month", left, right,
+    date_from, date_to = widgets.period("period", statements.DEFAULT_PERIOD, left, right,
                                         tuple(p for p in periods.PRESETS if p != "All time"))
     standby_share = rest_share = None
     if scope.is_system_owner:
