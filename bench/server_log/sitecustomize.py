@@ -5,7 +5,9 @@ file. Python then imports this module at start-up; once Streamlit's session and 
 are loaded, it wraps three of their methods to write one JSON line for every rerun request a browser
 session sends (when the server received it) and for every script run (when it started, when its first
 figure — a KPI tile, chart, table, notice or expander of the main area, as browser_bench counts one — was
-handed to the session's queue, and when it ended). Times are the epoch (time.time), so the bench can
+handed to the session's queue, and when it ended); and, in an app with chargeboard.warm, every
+change of data, every round of the warmer, every login's own part (`web._login`, before its page)
+and its password check (`accounts.check_login`). Times are the epoch (time.time), so the bench can
 set them against its own clock. What browsers at idle priority add before they report a message to the
 bench (their CPU is shared with eight of them) is then not in the figure.
 """
@@ -59,11 +61,56 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
         script_runner.ScriptRunner._run_script = _run_script
         script_runner.ScriptRunner._enqueue_forward_msg = _enqueue_forward_msg
 
+    def _patch_warm(warm) -> None:
+        """Log every change of data and every round of the app's warmer (chargeboard.warm)."""
+        landing_results, start = warm.landing_results, warm.Warmer.start
+
+        def logged_landing_results(*args, **kwargs):
+            began = time.time()
+            try:
+                return landing_results(*args, **kwargs)
+            finally:
+                _write({"kind": "warm", "start": began, "end": time.time()})
+
+        def logged_start(self):
+            self.store.on_data_change(lambda: _write({"kind": "change", "t": time.time()}))
+            return start(self)
+
+        warm.landing_results = logged_landing_results
+        warm.Warmer.start = logged_start
+        while not hasattr(sys.modules.get("chargeboard.web"), "store"):  # (web.py imports warm at its top)
+            time.sleep(0.02)
+        web = sys.modules["chargeboard.web"]
+        accounts = sys.modules["chargeboard.accounts"]
+        login, check = web._login, accounts.check_login
+
+        def logged_login():
+            began = time.time()
+            try:
+                return login()
+            finally:
+                _write({"kind": "login_done", "start": began, "end": time.time(), "th": threading.get_ident()})
+
+        def logged_check(*args, **kwargs):
+            began = time.time()
+            try:
+                return check(*args, **kwargs)
+            finally:
+                _write({"kind": "check", "start": began, "end": time.time(), "th": threading.get_ident()})
+
+        web._login = logged_login
+        accounts.check_login = logged_check
+
     def _when_loaded() -> None:
         names = ("streamlit.runtime.app_session", "streamlit.runtime.scriptrunner.script_runner")
         while not all(hasattr(sys.modules.get(n), c) for n, c in zip(names, ("AppSession", "ScriptRunner"), strict=True)):
             time.sleep(0.02)
         _patch(*(sys.modules[n] for n in names))
         _write({"kind": "ready", "t": time.time()})
+        for _wait in range(3000):  # a minute: an app without a warmer (a baseline) has none to log
+            if hasattr(sys.modules.get("chargeboard.warm"), "Warmer"):
+                _patch_warm(sys.modules["chargeboard.warm"])
+                return
+            time.sleep(0.02)
 
     threading.Thread(target=_when_loaded, daemon=True, name="bench-run-log").start()
