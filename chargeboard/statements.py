@@ -189,13 +189,17 @@ def own_costs(store: Store, scope: Scope, today: date):
         return None
     own = set(scope.user_ids)
 
-    def total(date_from: date) -> tuple[Decimal, str]:
-        result = build_statements(store, scope, StatementRequest(date_from, today))
+    def total(request: StatementRequest) -> tuple[Decimal, str]:
+        result = build_statements(store, scope, request)
         return sum((x.total for x in result.lines if x.user_id in own), Decimal(0)), result.currency
 
-    month, currency = total(today.replace(day=1))
-    year, _currency = total(date(today.year, 1, 1))
+    (month, currency), (year, _currency) = (total(r) for r in own_cost_requests(today))
     return Money(month=month, year=year, currency=currency)
+
+
+def own_cost_requests(today: date) -> tuple[StatementRequest, StatementRequest]:
+    """The statements My usage's costs read: this month and this year so far (warm.py prices them ahead)."""
+    return StatementRequest(today.replace(day=1), today), StatementRequest(date(today.year, 1, 1), today)
 
 
 def _day_price(period: tariffs.PricePeriod) -> Decimal:

@@ -54,20 +54,20 @@ def landing_results(store: Store, accounts_path: Path | None, today: date | None
     languages = sorted({a.language for a in people} or {i18n.DEFAULT_LANGUAGE})
     priced = bool(tariffs.periods(store))  # no tariff: nothing to price (My usage shows no costs, Statements say why)
 
-    def price(first: date, last: date) -> None:
+    def price(*requests: statements.StatementRequest) -> None:
         for language in languages if priced else ():
             with i18n.language(language):
-                statements.build_statements(store, system_scope(), statements.StatementRequest(first, last))
+                for request in requests:
+                    statements.build_statements(store, system_scope(), request)
 
     # Landing pages first, most readers first: My usage's costs of this month and this year
     # (residents and charger owners), the system owners' dashboards; then the Statements page.
-    price(today.replace(day=1), today)
-    price(date(today.year, 1, 1), today)
+    price(*statements.own_cost_requests(today))
     for account in people:
         if account.role == SYSTEM_OWNER:
             with i18n.language(account.language):
                 dashboard.landing_figures(store, accounts.scope_for(account, store), today)
-    price(*periods.preset_range(statements.DEFAULT_PERIOD, today))
+    price(statements.StatementRequest(*periods.preset_range(statements.DEFAULT_PERIOD, today)))
 
 
 class Warmer:
