@@ -30,6 +30,37 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
         with _WRITE, open(_LOG, "a", encoding="utf-8") as out:
             out.write(json.dumps(line) + "\n")
 
+    def _schedstat() -> tuple[float, float]:
+        """This thread's seconds on a CPU and seconds runnable but waiting for one (the kernel's schedstat)."""
+        with open("/proc/thread-self/schedstat", encoding="ascii") as stat:
+            ran_ns, queued_ns, _slices = stat.read().split()
+        return int(ran_ns) / 1e9, int(queued_ns) / 1e9
+
+    def _steal() -> float:
+        """Seconds of every CPU the hypervisor gave to other machines (/proc/stat's steal, in ticks)."""
+        with open("/proc/stat", encoding="ascii") as stat:
+            return int(stat.readline().split()[8]) / os.sysconf("SC_CLK_TCK")
+
+    def _busy() -> float:
+        """Seconds every CPU of the machine spent on anything but idling (/proc/stat, in ticks)."""
+        with open("/proc/stat", encoding="ascii") as stat:
+            user, nice, system, _idle, _iowait, irq, softirq, *_rest = map(int, stat.readline().split()[1:])
+        return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+    def _cpu_by_command() -> dict[str, float]:
+        """CPU seconds of every process on the machine, summed by command name (/proc/PID/stat)."""
+        totals: dict[str, float] = {}
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+                        text = stat.read()
+                except OSError:  # ended meanwhile
+                    continue
+                command, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
+                totals[command] = totals.get(command, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return totals
+
     def _patch(app_session, script_runner) -> None:
         handle = app_session.AppSession.handle_backmsg
 
@@ -92,11 +123,20 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
                 _write({"kind": "login_done", "start": began, "end": time.time(), "th": threading.get_ident()})
 
         def logged_check(*args, **kwargs):
-            began = time.time()
+            began, sched_before, steal_before = time.time(), _schedstat(), _steal()
+            process_before, busy_before, by_command_before = time.process_time(), _busy(), _cpu_by_command()
             try:
                 return check(*args, **kwargs)
             finally:
-                _write({"kind": "check", "start": began, "end": time.time(), "th": threading.get_ident()})
+                ran, queued = (after - before for after, before in zip(_schedstat(), sched_before, strict=True))
+                # On the CPU, waiting for one (runnable), and the rest asleep (a lock, the GIL, I/O):
+                # which of the three a slow check spent its time in.
+                _write({"kind": "check", "start": began, "end": time.time(), "th": threading.get_ident(),
+                        "ran": ran, "queued": queued, "steal": _steal() - steal_before,
+                        "server_cpu": time.process_time() - process_before, "machine_cpu": _busy() - busy_before,
+                        "others_cpu": {command: round(seconds - by_command_before.get(command, 0), 3)
+                                       for command, seconds in _cpu_by_command().items()
+                                       if seconds - by_command_before.get(command, 0) > 0.005}})
 
         web._login = logged_login
         accounts.check_login = logged_check
