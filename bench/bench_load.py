@@ -15,8 +15,9 @@ Users behave as people do (--think): each arrives at a random moment within the 
 (--arrive-within: within that many seconds instead, e.g. a board meeting's people logging in over
 half a minute) and reads every page for a random pause (default 2–6 s) before the next click (seeded, the same every run;
 `--think 0` clicks as fast as the browser allows, which measures a machine saturated by its own
-browsers). The browsers run at idle CPU priority (SCHED_IDLE; --browsers-compete: not): on this
-machine they share the server's 2 cores, where real users' browsers run on their own machines.
+browsers). The browsers run at idle CPU priority (SCHED_IDLE, and their autogroups at nice 19:
+browser_bench.launch_browser; --browsers-compete: not): on this machine they share the server's 2
+cores, where real users' browsers run on their own machines.
 
 Measured: page times — click to the page's first figure *shown* by the browser, and *served*: from
 the browser's request for the run (the websocket message) to the server's first figure of it (the

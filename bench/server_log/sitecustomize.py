@@ -7,7 +7,9 @@ session sends (when the server received it) and for every script run (when it st
 figure — a KPI tile, chart, table, notice or expander of the main area, as browser_bench counts one — was
 handed to the session's queue, and when it ended); and, in an app with chargeboard.warm, every
 change of data, every round of the warmer, every login's own part (`web._login`, before its page)
-and its password check (`accounts.check_login`). Times are the epoch (time.time), so the bench can
+and its password check (`accounts.check_login`, with the seconds its thread ran, waited for a CPU
+while runnable, and the CPU the server, the machine and each command used meanwhile: was a slow
+check computing, starved or blocked?). Times are the epoch (time.time), so the bench can
 set them against its own clock. What browsers at idle priority add before they report a message to the
 bench (their CPU is shared with eight of them) is then not in the figure.
 """
