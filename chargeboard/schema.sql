@@ -336,12 +336,20 @@ CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
     GROUP BY a.version, a.valid_from, a.valid_to, a.hour, a.price;
 
 -- Which way statement_user_costs.sql prices a session (its header says what each way does), from
--- the price period of the session's date (valid_from/valid_to, NULL when none covers it) and
--- run_hours of its start hour in that period (tariff_hour_prices). One definition for the query's
--- two reads of the sessions.
+-- the price period of the session's date (valid_from/valid_to, NULL when none covers it),
+-- run_hours of its start hour in that period (tariff_hour_prices) and the first days of every price
+-- period (edges). One definition for the query's two reads of the sessions. A session on a day no
+-- period covers is unpriced unless it runs into a period's first day: split into hours, every one
+-- of them would be unpriced (with no tariff yet, a year at 10M ran out of memory doing so).
+CREATE OR REPLACE MACRO reaches_an_edge(edges, started_local, ended_local) AS
+    ended_local::DATE > started_local::DATE
+    AND coalesce(list_bool_or([e > started_local::DATE AND e <= ended_local::DATE FOR e IN edges]), false);
+
 CREATE OR REPLACE MACRO pricing_path(valid_from, valid_to, run_hours, time_unreliable, started_local, ended_local,
-                                     started_at, ended_at, energy_details) AS
-    CASE WHEN valid_from IS NULL THEN CASE WHEN time_unreliable THEN 'unpriced' ELSE 'slices' END
+                                     started_at, ended_at, energy_details, edges) AS
+    CASE WHEN valid_from IS NULL THEN
+              CASE WHEN time_unreliable OR NOT reaches_an_edge(edges, started_local, ended_local) THEN 'unpriced'
+                   ELSE 'slices' END
          WHEN time_unreliable THEN 'simple'
          WHEN ended_local <= date_trunc('hour', started_local) + to_hours(run_hours)
               AND ended_local::DATE < valid_to THEN 'simple'

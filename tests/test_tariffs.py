@@ -197,3 +197,27 @@ def test_every_session_costs_what_its_hours_cost(tmp_path, seed):
         # the query sums nano-units (1e-9) of a slice or a session, so it may differ from the exact amount by a few
         assert abs(priced[sid][0] - cost) < Fraction(1, 10**6), (sid, float(priced[sid][0]), float(cost))
         assert abs(priced[sid][1] - unpriced) < Fraction(1, 10**3), (sid, float(priced[sid][1]), float(unpriced))
+
+
+def _per_session(store, local_from, local_to) -> dict[str, tuple[Decimal, Decimal]]:
+    rows = store.rows("statement_user_costs", system_scope(), local_from=local_from, local_to=local_to,
+                      as_of=datetime.now(UTC), per_session=True)
+    return {r[9]: (r[4], r[5]) for r in rows}
+
+
+def test_sessions_on_days_no_price_period_covers_are_unpriced(tmp_path):
+    """A session on a day no price period covers (before the first one, or any day in a store with no
+    tariff yet) counts as unpriced kWh, whole, unless it runs into a priced day."""
+    store = make_store(tmp_path, [
+        session("before", "kari", "ST1", "2026-01-10T10:00:00", "2026-01-10T12:00:00", 4.0),
+        # from the last unpriced evening into the first priced hours: half of it priced
+        session("into", "ola", "ST2", "2026-01-31T23:00:00", "2026-02-01T01:00:00", 8.0),
+        session("priced", "kari", "ST1", "2026-02-10T10:00:00", "2026-02-10T12:00:00", 10.0),
+        session("days", "ola", "ST2", "2026-01-30T10:00:00", "2026-02-02T10:00:00", 12.0),
+    ])
+    assert _per_session(store, datetime(2026, 1, 1), datetime(2026, 3, 1)) == {  # no tariff yet: all unpriced
+        sid: (Decimal(0), Decimal(kwh)) for sid, kwh in (("before", 4), ("into", 8), ("priced", 10), ("days", 12))}
+    tariffs.add_version(store, "styret", date(2026, 2, 1), "1.50")
+    assert _per_session(store, datetime(2026, 1, 1), datetime(2026, 3, 1)) == {
+        "before": (Decimal(0), Decimal(4)), "into": (Decimal(6), Decimal(4)), "priced": (Decimal(15), Decimal(0)),
+        "days": (Decimal("8.5"), Decimal("6.333"))}  # 72 h evenly: 38 h unpriced, 34 h (5.667 kWh) at 1.50

@@ -10,8 +10,10 @@
 --   even      no details: the kWh spread evenly over the session's real duration. Within one
 --             price period and with no DST change inside, in closed form: kWh x (the integral
 --             of the hourly price over the session) / its duration;
---   slices    the rest (crossing a price period's edge or a DST change, or partly before the
---             first price period): split into clock hours, each at its price.
+--   slices    the rest (crossing a price period's edge or a DST change, or running from a day
+--             no price period covers into one): split into clock hours, each at its price;
+--   unpriced  on a day no price period covers, and not running into one (or an unreliable clock
+--             on such a day): all of its kWh are unpriced_kwh.
 -- Amounts of the details/even/slices paths are fractions of a kWh by nature: they are summed as
 -- integer nano-units of the currency (1e-9), so the sum is exact and the same on every run;
 -- the statement rounds once, to the minor unit. kWh in no price period is unpriced_kwh.
@@ -43,14 +45,6 @@ s AS NOT MATERIALIZED (
     FROM in_period s JOIN installations i USING (installation_id)
     WHERE NOT s.void
 ),
-dated AS NOT MATERIALIZED (  -- every session of the period, for simple_costs
-    SELECT s.*, p.version, p.price_per_kwh AS base_price, hp.price AS start_price,
-           pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local, s.ended_local,
-                        s.started_at, s.ended_at, s.energy_details) AS path
-    FROM s
-    LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
-    LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
-),
 bounds AS (  -- one row: what a session must cross to leave the simple path
     SELECT coalesce((SELECT list(valid_from) FROM tariff_periods($as_of)), []) AS edges,  -- where each price period starts (the earliest: the first priced day)
            -- by start hour (index hour + 1), the shortest run_hours any price period has
@@ -58,26 +52,33 @@ bounds AS (  -- one row: what a session must cross to leave the simple path
                      FROM (SELECT hour, min(run_hours) AS run_hours FROM tariff_hour_prices($as_of) GROUP BY hour)),
                     []) AS shortest_runs
 ),
--- The sessions that can take another path than 'simple'. The rest provably take it (or 'unpriced'): a
--- reliable clock, started on a priced day, ending before the next price period and within the shortest
--- run of one price from its start hour. Tested here, before the joins to the tariffs: with a flat price
--- none are left, and this read costs a scan (a year at 10M: 1.6 s against 1.9 s, BENCHMARKS.md).
+dated AS NOT MATERIALIZED (  -- every session of the period, for simple_costs
+    SELECT s.*, p.version, p.price_per_kwh AS base_price, hp.price AS start_price,
+           pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local, s.ended_local,
+                        s.started_at, s.ended_at, s.energy_details, b.edges) AS path
+    FROM s CROSS JOIN bounds b
+    LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
+    LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
+),
+-- The sessions that can take another path than 'simple' or 'unpriced'. The rest provably take one of
+-- those two: a reliable clock, ending before the next price period's first day (or on an unpriced
+-- day, pricing_path), and within the shortest run of one price from its start hour. Tested here,
+-- before the joins to the tariffs: with a flat price none are left, and this read costs a scan (a year
+-- at 10M: 1.6 s against 1.9 s, BENCHMARKS.md). With no tariff yet, none are left either.
 maybe_others AS NOT MATERIALIZED (
     SELECT s.* FROM s, bounds b
-    WHERE s.time_unreliable IS NOT TRUE
-      AND (s.started_local < coalesce(list_min(b.edges), DATE '9999-12-31')
-           OR s.ended_local > date_trunc('hour', s.started_local)
-                              + to_hours(coalesce(b.shortest_runs[hour(s.started_local) + 1], 0))
-           OR (s.ended_local::DATE > s.started_local::DATE
-               AND list_bool_or([e > s.started_local::DATE AND e <= s.ended_local::DATE FOR e IN b.edges])))
+    WHERE s.time_unreliable IS NOT TRUE AND len(b.edges) > 0
+      AND (s.ended_local > date_trunc('hour', s.started_local)
+                           + to_hours(coalesce(b.shortest_runs[hour(s.started_local) + 1], 0))
+           OR reaches_an_edge(b.edges, s.started_local, s.ended_local))
 ),
 others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for the three paths that read them
     SELECT * FROM (
         SELECT s.session_id, s.session_key, s.user_id, s.installation_id, s.time_zone, s.energy_kwh, s.started_at,
                s.ended_at, s.started_local, s.ended_local, s.energy_details, p.version,
                pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local,
-                            s.ended_local, s.started_at, s.ended_at, s.energy_details) AS path
-        FROM maybe_others s
+                            s.ended_local, s.started_at, s.ended_at, s.energy_details, b.edges) AS path
+        FROM maybe_others s CROSS JOIN bounds b
         LEFT JOIN tariff_periods($as_of) p ON s.period_local::DATE >= p.valid_from AND s.period_local::DATE < p.valid_to
         LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
     ) WHERE path IN ('even', 'details', 'slices')
