@@ -12,6 +12,7 @@ non-stale ones count, under the new page's own title.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -236,7 +237,7 @@ async def launch_browser(playwright, idle_priority: bool = False):
     browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
     if idle_priority:
         _lower_browser_autogroups()
-        _GROUP_WATCH.start_once()
+        _watch_browser_groups()
     return browser
 
 
@@ -265,7 +266,7 @@ def _lower_browser_autogroups() -> int:
     for pid in _descendants(os.getpid()):
         try:
             with open(f"/proc/{pid}/comm", encoding="ascii", errors="replace") as comm:
-                if not comm.read().startswith(("chrom", "chrome")):
+                if not comm.read().startswith("chrom"):  # chromium, chrome_crashpad
                     continue
             with open(f"/proc/{pid}/autogroup", "r+", encoding="ascii") as group:
                 if group.read().split()[-1] != "19":  # "/autogroup-N nice K"
@@ -277,26 +278,17 @@ def _lower_browser_autogroups() -> int:
     return lowered
 
 
-class _GroupWatch:
-    """Chromium starts a zygote (a session of its own) at launch and may start more later: lower their
-    groups too, once a second, while the bench runs."""
+@functools.cache  # one watch per bench process
+def _watch_browser_groups() -> None:
+    """Chromium starts its zygotes in sessions of their own, and may start more processes later: lower
+    their groups too, once a second, while the bench runs."""
 
-    def __init__(self) -> None:
-        self.started = False
-
-    def start_once(self) -> None:
-        if not self.started:
-            self.started = True
-            threading.Thread(target=self._watch, daemon=True, name="browser-autogroups").start()
-
-    @staticmethod
-    def _watch() -> None:
+    def watch() -> None:
         while True:
             time.sleep(1.0)
             _lower_browser_autogroups()
 
-
-_GROUP_WATCH = _GroupWatch()
+    threading.Thread(target=watch, daemon=True, name="browser-autogroups").start()
 
 
 async def wait_first_figure(page, title: str, timeout_ms: float = 120_000) -> None:

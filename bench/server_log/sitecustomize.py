@@ -7,9 +7,9 @@ session sends (when the server received it) and for every script run (when it st
 figure — a KPI tile, chart, table, notice or expander of the main area, as browser_bench counts one — was
 handed to the session's queue, and when it ended); and, in an app with chargeboard.warm, every
 change of data, every round of the warmer, every login's own part (`web._login`, before its page)
-and its password check (`accounts.check_login`, with the seconds its thread ran, waited for a CPU
-while runnable, and the CPU the server, the machine and each command used meanwhile: was a slow
-check computing, starved or blocked?). Times are the epoch (time.time), so the bench can
+and its password check (`accounts.check_login`, with the seconds its thread ran and waited for a CPU
+while runnable, and the CPU the server and the whole machine used meanwhile: was a slow check
+computing, starved or blocked? bench/cpu_by_policy.py tells who had the CPU). Times are the epoch (time.time), so the bench can
 set them against its own clock. What browsers at idle priority add before they report a message to the
 bench (their CPU is shared with eight of them) is then not in the figure.
 """
@@ -38,30 +38,11 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
             ran_ns, queued_ns, _slices = stat.read().split()
         return int(ran_ns) / 1e9, int(queued_ns) / 1e9
 
-    def _steal() -> float:
-        """Seconds of every CPU the hypervisor gave to other machines (/proc/stat's steal, in ticks)."""
-        with open("/proc/stat", encoding="ascii") as stat:
-            return int(stat.readline().split()[8]) / os.sysconf("SC_CLK_TCK")
-
     def _busy() -> float:
         """Seconds every CPU of the machine spent on anything but idling (/proc/stat, in ticks)."""
         with open("/proc/stat", encoding="ascii") as stat:
             user, nice, system, _idle, _iowait, irq, softirq, *_rest = map(int, stat.readline().split()[1:])
         return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
-
-    def _cpu_by_command() -> dict[str, float]:
-        """CPU seconds of every process on the machine, summed by command name (/proc/PID/stat)."""
-        totals: dict[str, float] = {}
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
-                try:
-                    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-                        text = stat.read()
-                except OSError:  # ended meanwhile
-                    continue
-                command, fields = text[text.index("(") + 1:text.rindex(")")], text[text.rindex(")") + 2:].split()
-                totals[command] = totals.get(command, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return totals
 
     def _patch(app_session, script_runner) -> None:
         handle = app_session.AppSession.handle_backmsg
@@ -125,8 +106,8 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
                 _write({"kind": "login_done", "start": began, "end": time.time(), "th": threading.get_ident()})
 
         def logged_check(*args, **kwargs):
-            began, sched_before, steal_before = time.time(), _schedstat(), _steal()
-            process_before, busy_before, by_command_before = time.process_time(), _busy(), _cpu_by_command()
+            began, sched_before = time.time(), _schedstat()
+            process_before, busy_before = time.process_time(), _busy()
             try:
                 return check(*args, **kwargs)
             finally:
@@ -134,11 +115,8 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
                 # On the CPU, waiting for one (runnable), and the rest asleep (a lock, the GIL, I/O):
                 # which of the three a slow check spent its time in.
                 _write({"kind": "check", "start": began, "end": time.time(), "th": threading.get_ident(),
-                        "ran": ran, "queued": queued, "steal": _steal() - steal_before,
-                        "server_cpu": time.process_time() - process_before, "machine_cpu": _busy() - busy_before,
-                        "others_cpu": {command: round(seconds - by_command_before.get(command, 0), 3)
-                                       for command, seconds in _cpu_by_command().items()
-                                       if seconds - by_command_before.get(command, 0) > 0.005}})
+                        "ran": ran, "queued": queued,
+                        "server_cpu": time.process_time() - process_before, "machine_cpu": _busy() - busy_before})
 
         web._login = logged_login
         accounts.check_login = logged_check
