@@ -291,7 +291,7 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                            "period's end, version(s) {then} applied). Statements made before the change used "
                            "those prices: compute 'as of' then to see them.", versions=versions,
                            then=", ".join(map(str, then))))
-    if not used:
+    if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
     return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes)
 

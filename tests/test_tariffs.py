@@ -221,3 +221,13 @@ def test_sessions_on_days_no_price_period_covers_are_unpriced(tmp_path):
     assert _per_session(store, datetime(2026, 1, 1), datetime(2026, 3, 1)) == {
         "before": (Decimal(0), Decimal(4)), "into": (Decimal(6), Decimal(4)), "priced": (Decimal(15), Decimal(0)),
         "days": (Decimal("8.5"), Decimal("6.333"))}  # 72 h evenly: 38 h unpriced, 34 h (5.667 kWh) at 1.50
+
+
+def test_a_period_with_no_tariff_says_so_once(tmp_path):
+    store = make_store(tmp_path, [session("a", "kari", "ST1", "2026-02-01T10:00:00", "2026-02-01T12:00:00", 10.0)])
+    with_sessions = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 2, 1),
+                                                                                                  date(2026, 2, 28)))
+    assert with_sessions.notes == ["10.000\u00a0kWh fell on days with no tariff and are not priced: add a price period."]
+    without = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 5, 1),
+                                                                                            date(2026, 5, 31)))
+    assert without.notes == ["No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."]
