@@ -120,7 +120,8 @@ def kpi_label(name: str) -> str:
 
 
 def kpis_for(store: Store, scope: Scope, request: DashboardRequest, date_from: date, date_to: date) -> Kpis:
-    row = store.one("dashboard_kpis", scope, **request.params(date_from, date_to))
+    row = store.one("dashboard_kpis", scope, **request.params(date_from, date_to),
+                    **periods.whole_months(date_from, date_to))
     sessions, energy, users, occupied, stations = row
     return Kpis(date_from, date_to, int(sessions), Decimal(energy), int(users), float(occupied), int(stations))
 

@@ -98,11 +98,12 @@ def test_around_equals_the_plain_definition(shared_store, sessions):
 def test_a_query_through_around_needs_a_scope(store):
     """The store binds the caller's scope to scoped_sessions_around as it does to scoped_sessions."""
     found = store.one("dashboard_kpis", system_scope(), local_from=PERIOD_FROM, local_to=PERIOD_TO,
+                      whole_from=PERIOD_FROM.date(), whole_to=PERIOD_TO.date(),
                       installation_filter=[], attribute_by="start", use_corrected=False)
     assert found[0] == 0
     try:
         store.one("dashboard_kpis", None, local_from=PERIOD_FROM, local_to=PERIOD_TO, installation_filter=[],
-                  attribute_by="start", use_corrected=False)
+                  whole_from=PERIOD_FROM.date(), whole_to=PERIOD_TO.date(), attribute_by="start", use_corrected=False)
     except ValueError as error:
         assert "needs a Scope" in str(error)
     else:
