@@ -158,6 +158,23 @@ def server_times(run_log: Path, times: dict) -> None:
             times["each server"].append((done - asked, f"{kind}: {where}"))
 
 
+def memory_at_peak(run_log: Path) -> str:
+    """The server's memory by part (server_log/sitecustomize.py's `mem` lines) at its highest RSS, and
+    each part's own highest: which part makes the peak?"""
+    import json  # noqa: PLC0415
+
+    samples = [entry for entry in map(json.loads, run_log.read_text(encoding="utf-8").splitlines())
+               if entry["kind"] == "mem"]
+    if not samples:
+        return "no memory samples"
+    parts = ("rss", "anon", "file", "malloc_used", "malloc_free", "malloc_mmapped", "pymalloc", "arrow", "jemalloc_used", "jemalloc_resident", "duckdb",
+             "duckdb_spilled")
+    peak = max(samples, key=lambda entry: entry["rss"])
+    return ("at the RSS peak: " + ", ".join(f"{part} {peak[part]:.0f}" for part in parts)
+            + f" MB, {peak['threads']} threads; each part's highest: "
+            + ", ".join(f"{part} {max(entry[part] for entry in samples):.0f}" for part in parts) + " MB")
+
+
 async def one_user(browser, url: str, name: str, rounds: int, times: dict, errors: list, timeout_ms: float,
                    think: tuple[float, float], seed: int, arrive_within: float) -> None:
     login = LOGINS[name]
@@ -251,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browsers-compete", action="store_true",
                         help="the browsers at the server's CPU priority (by default they run on CPU time the server "
                              "leaves, as users' browsers run on their own machines)")
+    parser.add_argument("--tracemalloc", type=Path, default=None,
+                        help="a file where the server writes, every minute, what its Python heap holds by allocation "
+                             "site (tracemalloc: slows the server, so its times do not count)")
     args = parser.parse_args(argv)
     low, _, high = args.think.partition("-")
     think = (float(low), float(high or low))
@@ -260,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     run_log.parent.mkdir(parents=True, exist_ok=True)
     run_log.unlink(missing_ok=True)
     server = start_app(db, auth, f"load-{args.store}-{args.users}", root=args.app_root, extra_env={
-        "PYTHONPATH": str(ROOT / "bench" / "server_log"), "CHARGEBOARD_BENCH_RUN_LOG": str(run_log)})
+        "PYTHONPATH": str(ROOT / "bench" / "server_log"), "CHARGEBOARD_BENCH_RUN_LOG": str(run_log),
+        "CHARGEBOARD_BENCH_MEMORY": "1",
+        **({"CHARGEBOARD_BENCH_TRACEMALLOC": str(args.tracemalloc)} if args.tracemalloc else {})})
     sampler = Sampler(server.process.pid)
     sampler.start()
     timeout_ms = args.timeout * 1000
@@ -328,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server RSS: idle after warm-up {rss_idle:.0f} MB, peak {sampler.peak_rss:.0f} MB; "
           f"CPU: single user {single_cpu:.2f} cores, many users {many_cpu:.2f} cores "
           f"(the busiest 5 s: {many_busiest:.2f})")
+    print(f"server memory by part: {memory_at_peak(run_log)}")
     return 0 if not errors else 1
 
 

@@ -17,6 +17,7 @@ bench (their CPU is shared with eight of them) is then not in the figure.
 import os
 
 if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
+    import ctypes
     import json
     import sys
     import threading
@@ -121,6 +122,74 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
         web._login = logged_login
         accounts.check_login = logged_check
 
+    class _MallInfo2(ctypes.Structure):  # glibc's struct mallinfo2 (every field a size_t)
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+            "keepcost")]
+
+    def _memory_by_part(store) -> dict:
+        """The server's memory, MB: resident (anonymous and file-backed), what glibc's malloc holds
+        (in use, free but kept, mmapped blocks: Python's large objects, pandas), Python's small-object arenas,
+        what Arrow's pool holds (Streamlit sends tables and charts as Arrow), what DuckDB's own jemalloc
+        holds (allocated, resident) and, of that, what DuckDB's buffer manager counts."""
+        status = {}
+        with open("/proc/self/status", encoding="ascii") as lines:
+            for line in lines:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "Threads"):
+                    status[key] = int(value.split()[0])
+        info = _LIBC.mallinfo2()
+        with store.cursor() as cur:
+            duck, duck_temp = cur.execute(
+                "SELECT sum(memory_usage_bytes), sum(temporary_storage_bytes) FROM duckdb_memory()").fetchone()
+        epoch, size = ctypes.c_uint64(1), ctypes.c_size_t(8)
+        _JEMALLOC(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), 8)  # stats refreshed
+        jemalloc = {}
+        for name in ("allocated", "resident", "retained"):
+            value, size = ctypes.c_size_t(0), ctypes.c_size_t(8)
+            _JEMALLOC(f"stats.{name}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0)
+            jemalloc[name] = value.value
+        pymalloc = _pymalloc_arenas()
+        pool = sys.modules.get("pyarrow") and sys.modules["pyarrow"].default_memory_pool()
+        mb = 1 / 2**20
+        return {"pymalloc": pymalloc * mb, "arrow": (pool.bytes_allocated() if pool else 0) * mb,
+                "arrow_peak": (pool.max_memory() if pool else 0) * mb, "kind": "mem", "t": time.time(), "rss": status["VmRSS"] / 1024, "anon": status["RssAnon"] / 1024,
+                "file": status["RssFile"] / 1024, "threads": status["Threads"],
+                "malloc_used": (info.uordblks + info.hblkhd) * mb, "malloc_free": info.fordblks * mb,
+                "malloc_mmapped": info.hblkhd * mb, "duckdb": int(duck) * mb,
+                "jemalloc_used": jemalloc["allocated"] * mb, "jemalloc_resident": jemalloc["resident"] * mb, "duckdb_spilled": int(duck_temp) * mb}
+
+    def _pymalloc_arenas() -> int:
+        """Bytes of Python's small-object arenas (pymalloc maps them itself: not in malloc's figures),
+        from the interpreter's own statistics (sys._debugmallocstats, written to a file)."""
+        stats_file = _LOG + ".pymalloc"
+        out = _LIBC.fopen(stats_file.encode(), b"w")
+        ctypes.pythonapi._PyObject_DebugMallocStats(out)
+        _LIBC.fclose(out)
+        with open(stats_file, encoding="ascii") as stats:
+            for line in stats:
+                if "bytes/arena" in line:  # "3 arenas * 1048576 bytes/arena = 3,145,728"
+                    return int(line.split("=")[1].replace(",", ""))
+        return 0
+
+    def _sample_memory() -> None:
+        """Every half second, the server's memory by part (a `mem` line), once the app's store is open:
+        which part makes the peak RSS?"""
+        import gc
+        while True:
+            store_class = getattr(sys.modules.get("chargeboard.store"), "Store", None)
+            stores = [o for o in gc.get_objects() if isinstance(o, store_class)] if store_class else []
+            if stores:
+                break
+            time.sleep(1)
+        while True:
+            try:
+                _write(_memory_by_part(stores[0]))
+            except Exception as error:  # (the store closed: the server is stopping)
+                _write({"kind": "mem_error", "t": time.time(), "error": str(error)})
+                return
+            time.sleep(0.5)
+
     def _when_loaded() -> None:
         names = ("streamlit.runtime.app_session", "streamlit.runtime.scriptrunner.script_runner")
         while not all(hasattr(sys.modules.get(n), c) for n, c in zip(names, ("AppSession", "ScriptRunner"), strict=True)):
@@ -134,3 +203,26 @@ if os.environ.get("CHARGEBOARD_BENCH_RUN_LOG"):
             time.sleep(0.02)
 
     threading.Thread(target=_when_loaded, daemon=True, name="bench-run-log").start()
+    if os.environ.get("CHARGEBOARD_BENCH_TRACEMALLOC"):  # where the Python heap's memory was allocated
+        import tracemalloc  # (slows the server: for attributing memory, not for its times)
+
+        tracemalloc.start(40)
+
+        def _dump_snapshots() -> None:
+            """Every minute, what the Python heap holds, by allocation site (the last one kept)."""
+            while True:
+                time.sleep(60)
+                tracemalloc.take_snapshot().dump(os.environ["CHARGEBOARD_BENCH_TRACEMALLOC"])
+
+        threading.Thread(target=_dump_snapshots, daemon=True, name="bench-tracemalloc").start()
+    if os.environ.get("CHARGEBOARD_BENCH_MEMORY"):
+        _LIBC = ctypes.CDLL("libc.so.6")
+        _LIBC.mallinfo2.restype = _MallInfo2
+        _LIBC.fopen.restype, _LIBC.fopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p]
+        _LIBC.fclose.argtypes = [ctypes.c_void_p]
+        ctypes.pythonapi._PyObject_DebugMallocStats.argtypes = [ctypes.c_void_p]
+        import duckdb  # noqa: F401  (its library carries the jemalloc DuckDB allocates with)
+        _JEMALLOC = ctypes.CDLL(sys.modules["_duckdb"].__file__).duckdb_je_mallctl
+        _JEMALLOC.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                              ctypes.c_size_t]
+        threading.Thread(target=_sample_memory, daemon=True, name="bench-memory").start()
