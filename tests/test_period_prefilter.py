@@ -58,7 +58,7 @@ def shared_store(tmp_path_factory):
     store.close()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sessions=st.lists(session, min_size=1, max_size=25))
 def test_around_equals_the_plain_definition(shared_store, sessions):
     cursor = shared_store.cursor()
