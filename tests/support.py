@@ -47,6 +47,37 @@ def derived_again(store, refresh, rows_query: str) -> list[tuple]:
         cur.execute("ROLLBACK")
 
 
+def insert_edge_session(cursor, session_id: str, *, started_at: datetime, minutes: int, offset_h: int,
+                        registered_after_h: int | None, dated_by_registration: bool, corrected_start: datetime | None,
+                        offset_change_h: int = 0, installation: str = "i", station: str = "st",
+                        user: str | None = None, energy_kwh: float = 1, void: bool = False) -> None:
+    """A session straight into the store (no ingest), for the property tests of the period queries:
+    started at `started_at` (UTC) in a clock `offset_h` from UTC, which is `offset_change_h` more at
+    its end (summer time began or ended meanwhile); registered `registered_after_h` after its end; with
+    `dated_by_registration`, an impossible clock (the charger said 2000, the cloud registered it later);
+    `corrected_start`, a system owner's correction of its start."""
+    ended_at = started_at + timedelta(minutes=minutes)
+    registered_at = None if registered_after_h is None else ended_at + timedelta(hours=registered_after_h)
+    dated = dated_by_registration and registered_at is not None
+    if dated:
+        started_at, ended_at = datetime(2000, 1, 1), datetime(2000, 1, 1) + timedelta(minutes=minutes)
+    offset = timedelta(hours=offset_h)
+    started_local = (registered_at if dated else started_at) + offset
+    cursor.execute(
+        "INSERT INTO sessions (session_id, installation_id, station_id, user_id, tag, started_at, ended_at, "
+        "registered_at, started_local, registered_local, energy_kwh, offline, time_unreliable, void, source_file, "
+        "import_id, dated_by_registration, ended_local) VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP::TIMESTAMPTZ, "
+        "?::TIMESTAMP::TIMESTAMPTZ, ?::TIMESTAMP::TIMESTAMPTZ, ?, ?, ?, false, ?, ?, 'f', 1, ?, ?)",
+        [session_id, installation, station, user, user and f"tag-{user}", started_at, ended_at, registered_at,
+         started_local, None if registered_at is None else registered_at + offset, energy_kwh, dated, void, dated,
+         # as schema.sql's local_end() makes it: the local start plus the span when dated by registration,
+         # else the end in the offset of its moment
+         started_local + (ended_at - started_at) if dated else ended_at + offset + timedelta(hours=offset_change_h)])
+    if corrected_start is not None:
+        cursor.execute("INSERT INTO session_corrections VALUES (?, ?, 'owner', now(), NULL)",
+                       [session_id, corrected_start])
+
+
 def zaptec_time(moment: datetime) -> str:
     """Zaptec's own time format: UTC, no offset, milliseconds ("2025-03-01T10:00:00.000")."""
     if moment.tzinfo is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+import support
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -82,29 +83,13 @@ def shared_store(tmp_path_factory):
 
 
 def _insert(cursor, n: int, s: dict) -> None:
-    started_at = MONTH_EDGE + timedelta(hours=s["start_h"] - s["offset_h"])  # (UTC)
-    ended_at = started_at + timedelta(minutes=s["minutes"])
-    registered_at = None if s["registered_after_h"] is None else ended_at + timedelta(hours=s["registered_after_h"])
-    dated = s["dated_by_registration"] and registered_at is not None
-    if dated:  # an impossible clock: the charger said 2000, the cloud registered it later
-        started_at, ended_at = datetime(2000, 1, 1), datetime(2000, 1, 1) + timedelta(minutes=s["minutes"])
-    offset = timedelta(hours=s["offset_h"])
-    started_local = (registered_at if dated else started_at) + offset
-    cursor.execute(
-        "INSERT INTO sessions (session_id, installation_id, station_id, user_id, tag, started_at, ended_at, "
-        "registered_at, started_local, registered_local, energy_kwh, offline, time_unreliable, void, source_file, "
-        "import_id, dated_by_registration, ended_local) VALUES (?, ?, ?, ?, ?, ?::TIMESTAMP::TIMESTAMPTZ, "
-        "?::TIMESTAMP::TIMESTAMPTZ, ?::TIMESTAMP::TIMESTAMPTZ, ?, ?, ?, false, ?, ?, 'f', 1, ?, ?)",
-        [f"s{n}", s["installation"], s["station"], s["user"], s["user"] and f"tag-{s['user']}", started_at,
-         ended_at, registered_at, started_local, None if registered_at is None else registered_at + offset,
-         s["energy_wh"] / 1000, dated, s["void"], dated,
-         # as schema.sql's local_end() makes it: the local start plus the span when dated by registration,
-         # else the end in the offset of its moment (an hour earlier than the start's plus the span
-         # when summer time ended meanwhile)
-         started_local + (ended_at - started_at) if dated else ended_at + offset + timedelta(hours=s["offset_change_h"])])
-    if s["corrected_h"] is not None:
-        cursor.execute("INSERT INTO session_corrections VALUES (?, ?, 'owner', now(), NULL)",
-                       [f"s{n}", MONTH_EDGE + timedelta(hours=s["corrected_h"])])
+    support.insert_edge_session(
+        cursor, f"s{n}", started_at=MONTH_EDGE + timedelta(hours=s["start_h"] - s["offset_h"]), minutes=s["minutes"],
+        offset_h=s["offset_h"], offset_change_h=s["offset_change_h"], registered_after_h=s["registered_after_h"],
+        dated_by_registration=s["dated_by_registration"],
+        corrected_start=None if s["corrected_h"] is None else MONTH_EDGE + timedelta(hours=s["corrected_h"]),
+        installation=s["installation"], station=s["station"], user=s["user"], energy_kwh=s["energy_wh"] / 1000,
+        void=s["void"])
 
 
 def _session(**fields) -> dict:

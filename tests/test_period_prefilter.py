@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import support
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -65,26 +66,11 @@ def test_around_equals_the_plain_definition(shared_store, sessions):
     cursor.execute("DELETE FROM sessions")
     cursor.execute("DELETE FROM session_corrections")
     for n, s in enumerate(sessions):
-        started_at = PERIOD_FROM + timedelta(hours=s["start"])
-        ended_at = started_at + timedelta(minutes=s["minutes"])
-        registered_at = None if s["registered_after_h"] is None else ended_at + timedelta(hours=s["registered_after_h"])
-        dated = s["dated_by_registration"] and registered_at is not None
-        if dated:  # an impossible clock: the charger said 2000, the cloud registered it later
-            started_at, ended_at = datetime(2000, 1, 1), datetime(2000, 1, 1) + timedelta(minutes=s["minutes"])
-        offset = timedelta(hours=s["offset_h"])
-        started_local = (registered_at if dated else started_at) + offset
-        cursor.execute(
-            "INSERT INTO sessions (session_id, installation_id, station_id, started_at, ended_at, registered_at, "
-            "started_local, registered_local, energy_kwh, offline, time_unreliable, void, source_file, import_id, "
-            "dated_by_registration, ended_local) VALUES (?, 'i', 'st', ?::TIMESTAMP::TIMESTAMPTZ, "
-            "?::TIMESTAMP::TIMESTAMPTZ, ?::TIMESTAMP::TIMESTAMPTZ, ?, ?, 1, false, ?, false, 'f', 1, ?, ?)",
-            [f"s{n}", started_at, ended_at, registered_at, started_local,
-             None if registered_at is None else registered_at + offset, dated, dated,
-             # as schema.sql's local_end() makes it, in a zone of one fixed offset
-             started_local + (ended_at - started_at) if dated else ended_at + offset])
-        if s["corrected_h"] is not None:
-            cursor.execute("INSERT INTO session_corrections VALUES (?, ?, 'owner', now(), NULL)",
-                           [f"s{n}", PERIOD_FROM + timedelta(hours=s["corrected_h"])])
+        support.insert_edge_session(
+            cursor, f"s{n}", started_at=PERIOD_FROM + timedelta(hours=s["start"]), minutes=s["minutes"],
+            offset_h=s["offset_h"], registered_after_h=s["registered_after_h"],
+            dated_by_registration=s["dated_by_registration"],
+            corrected_start=None if s["corrected_h"] is None else PERIOD_FROM + timedelta(hours=s["corrected_h"]))
     for attribute_by in ("start", "registered"):
         for use_corrected in (False, True):
             params = {"local_from": PERIOD_FROM, "local_to": PERIOD_TO, "attribute_by": attribute_by,
