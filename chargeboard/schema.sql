@@ -165,6 +165,14 @@ CREATE TABLE IF NOT EXISTS session_months (
 CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids) AS TABLE
     SELECT * FROM session_months WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
 
+-- Whether a session (by its local start) or a monthly sum (by its month) lies in the whole local months
+-- [whole_from, whole_to) that a period query reads from session_months: only when sessions are dated by
+-- their start and no corrected date is used (the sums know neither registrations nor corrections).
+-- Such a query reads those months' sums and skips their sessions; the days at its edges it reads from
+-- the sessions (chargeboard.periods.whole_months gives the bounds).
+CREATE OR REPLACE MACRO in_summed_months(local_start, whole_from, whole_to, attribute_by, use_corrected) AS
+    attribute_by = 'start' AND NOT use_corrected AND local_start >= whole_from AND local_start < whole_to;
+
 -- Each counted session that starts on its station while an earlier one there is still charging (a
 -- station charges one car at a time), beside the earlier one that ends last: Data quality's first
 -- anomaly (queries/quality/quality_overlapping_sessions*.sql). Finding them takes a window over every

@@ -21,8 +21,7 @@ WITH dated AS (
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
-      AND NOT ($attribute_by = 'start' AND NOT $use_corrected
-               AND s.started_local >= $whole_from AND s.started_local < $whole_to)
+      AND NOT in_summed_months(s.started_local, $whole_from, $whole_to, $attribute_by, $use_corrected)
 ),
 spans AS (
     SELECT *, occupied_from + span_seconds AS occupied_to,
@@ -33,8 +32,7 @@ spilled AS (  -- sessions of the whole months that occupy a station past the per
     -- (ended_local is at most 26 h from the local start plus the span: schema.sql)
     SELECT epoch(s.started_local) + epoch(s.ended_at) - epoch(s.started_at) - epoch($local_to) AS seconds_after
     FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-    WHERE $attribute_by = 'start' AND NOT $use_corrected
-      AND s.started_local >= $whole_from AND s.started_local < $whole_to
+    WHERE in_summed_months(s.started_local, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND s.ended_local > $local_to - INTERVAL 26 HOUR
       AND NOT s.void
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
@@ -50,8 +48,7 @@ counted AS (  -- one row per session, monthly sum or spilled part, in the same s
     UNION ALL
     SELECT m.user_id, m.session_count, m.energy_kwh, m.charging_seconds
     FROM scoped_session_months($see_all, $user_ids, $station_ids) m
-    WHERE $attribute_by = 'start' AND NOT $use_corrected
-      AND m.month >= $whole_from AND m.month < $whole_to
+    WHERE in_summed_months(m.month, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id))
     UNION ALL
     SELECT NULL, 0, 0, -seconds_after FROM spilled WHERE seconds_after > 0

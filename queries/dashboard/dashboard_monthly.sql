@@ -10,8 +10,7 @@ WITH dated AS (
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
-      AND NOT ($attribute_by = 'start' AND NOT $use_corrected
-               AND s.started_local >= $whole_from AND s.started_local < $whole_to)
+      AND NOT in_summed_months(s.started_local, $whole_from, $whole_to, $attribute_by, $use_corrected)
 ),
 counted AS (
     SELECT date_trunc('month', period_local)::DATE AS month, 1 AS session_count, energy_kwh
@@ -20,8 +19,7 @@ counted AS (
     UNION ALL
     SELECT m.month, m.session_count, m.energy_kwh
     FROM scoped_session_months($see_all, $user_ids, $station_ids) m
-    WHERE $attribute_by = 'start' AND NOT $use_corrected
-      AND m.month >= $whole_from AND m.month < $whole_to
+    WHERE in_summed_months(m.month, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id))
 )
 SELECT month,

@@ -22,8 +22,7 @@ WITH dated AS (
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
-      AND NOT ($attribute_by = 'start' AND NOT $use_corrected
-               AND s.started_local >= $whole_from AND s.started_local < $whole_to)
+      AND NOT in_summed_months(s.started_local, $whole_from, $whole_to, $attribute_by, $use_corrected)
 ),
 counted AS (  -- one row per session, or per monthly sum, in the same shape
     SELECT group_key, date_trunc('month', period_local)::DATE AS month,
@@ -42,8 +41,7 @@ counted AS (  -- one row per session, or per monthly sum, in the same shape
            m.month, m.session_count, m.energy_kwh, m.charging_seconds, m.unreliable_sessions, m.unreliable_kwh,
            m.offline_sessions, m.dated_by_registration_sessions, m.dated_by_registration_kwh
     FROM scoped_session_months($see_all, $user_ids, $station_ids) m
-    WHERE $attribute_by = 'start' AND NOT $use_corrected
-      AND m.month >= $whole_from AND m.month < $whole_to
+    WHERE in_summed_months(m.month, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND session_matches_filter(m.station_id, m.user_id, m.tag, $station_filter, $user_filter, $tag_filter)
 ),
 every_month AS (  -- all the caller's monthly sums, whenever: for idle entities and a tag's last user
