@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -130,16 +131,18 @@ def _record(times: dict, kind: str, took: tuple[float, float | None, float | Non
     times["clicks"].append((kind, where, sent.session_id, sent.click_epoch))
 
 
-def server_times(run_log: Path, times: dict) -> None:
+def run_log_entries(run_log: Path) -> list[dict]:
+    """The server's log of this run (server_log/sitecustomize.py), one dict a line."""
+    return [json.loads(line) for line in run_log.read_text(encoding="utf-8").splitlines()]
+
+
+def server_times(entries: list[dict], times: dict) -> None:
     """The server's own time of each click (server_log/sitecustomize.py): from the rerun request it
     received for this browser session after the click to the first figure of a run it started for it
     (a filter: to the end of that run). Added to `times` as "<kind>, server"."""
-    import json  # noqa: PLC0415
-
     requests: dict[str, list[float]] = {}
     runs: dict[str, list[dict]] = {}
-    for line in run_log.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
+    for entry in entries:
         if entry["kind"] == "request":
             requests.setdefault(entry["session"], []).append(entry["t"])
         elif entry["kind"] == "run":
@@ -158,17 +161,14 @@ def server_times(run_log: Path, times: dict) -> None:
             times["each server"].append((done - asked, f"{kind}: {where}"))
 
 
-def memory_at_peak(run_log: Path) -> str:
+def memory_at_peak(entries: list[dict]) -> str:
     """The server's memory by part (server_log/sitecustomize.py's `mem` lines) at its highest RSS, and
     each part's own highest: which part makes the peak?"""
-    import json  # noqa: PLC0415
-
-    samples = [entry for entry in map(json.loads, run_log.read_text(encoding="utf-8").splitlines())
-               if entry["kind"] == "mem"]
+    samples = [entry for entry in entries if entry["kind"] == "mem"]
     if not samples:
         return "no memory samples"
-    parts = ("rss", "anon", "file", "malloc_used", "malloc_free", "malloc_mmapped", "pymalloc", "arrow", "jemalloc_used", "jemalloc_resident", "duckdb",
-             "duckdb_spilled")
+    parts = ("rss", "anon", "file", "malloc_used", "malloc_free", "malloc_mmapped", "pymalloc", "arrow",
+             "jemalloc_used", "jemalloc_resident", "duckdb", "duckdb_spilled")
     peak = max(samples, key=lambda entry: entry["rss"])
     return ("at the RSS peak: " + ", ".join(f"{part} {peak[part]:.0f}" for part in parts)
             + f" MB, {peak['threads']} threads; each part's highest: "
@@ -316,8 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stopped.set()
         server.stop()
     errors = single_errors + errors
-    server_times(run_log, single)
-    server_times(run_log, many)
+    entries = run_log_entries(run_log)
+    server_times(entries, single)
+    server_times(entries, many)
     if ingest and ingest.returncode != 0:
         errors.append(f"ingest exited {ingest.returncode}: {ingest_out.strip()}")
     tracebacks = server.log_text().count("Traceback")
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server RSS: idle after warm-up {rss_idle:.0f} MB, peak {sampler.peak_rss:.0f} MB; "
           f"CPU: single user {single_cpu:.2f} cores, many users {many_cpu:.2f} cores "
           f"(the busiest 5 s: {many_busiest:.2f})")
-    print(f"server memory by part: {memory_at_peak(run_log)}")
+    print(f"server memory by part: {memory_at_peak(entries)}")
     return 0 if not errors else 1
 
 
