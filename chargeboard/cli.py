@@ -247,11 +247,15 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
     prefix = args.provider.upper()
     username, password = os.environ.get(f"{prefix}_USERNAME"), os.environ.get(f"{prefix}_PASSWORD")
     cloud_ids = [args.installation] if args.installation else []
+    into = getattr(args, "into", None)
+    if into and not cloud_ids:
+        print(_("error: --into needs --installation (the one cloud installation that feeds it)"), file=args.stderr)
+        return 2
     try:
         if username and password:
             target = sync.Target(args.provider, credentials.Login(username, password),
                                  getattr(args, "api_url", None) or sync.DEFAULT_API_URLS[args.provider], None, tuple(cloud_ids),
-                                 force_from=args.date_from)
+                                 force_from=args.date_from, into=into)
         else:
             stored = [r.connection_id for r in sync.connections(store).itertuples() if r.provider == args.provider]
             if not stored:
@@ -259,7 +263,7 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
                         "connection on the app's Data sources page", provider=args.provider, prefix=prefix),
                       file=args.stderr)
                 return 2
-            target = sync.target_of(store, int(stored[0]), cloud_ids=cloud_ids, force_from=args.date_from)
+            target = sync.target_of(store, int(stored[0]), cloud_ids=cloud_ids, force_from=args.date_from, into=into)
             if getattr(args, "api_url", None) and args.api_url.rstrip("/") != target.api_url.rstrip("/"):
                 # The stored password goes only where it was saved for, never to an address given here.
                 print(_("error: --api-url differs from the stored connection's address; set {prefix}_USERNAME "
@@ -305,7 +309,7 @@ HANDED_OVER: dict[str, handover.Command] = {
     # The app syncs with its stored connection: no --api-url (a stored password goes only where it
     # was saved for) and no credentials travel through the hand-over.
     "sync": handover.Command(_in_its_language(_sync), fields={
-        "provider": SYNC_PROVIDERS, "installation": str, "date_from": _date, "lang": LANGUAGES}),
+        "provider": SYNC_PROVIDERS, "installation": str, "into": str, "date_from": _date, "lang": LANGUAGES}),
 }
 
 
@@ -380,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("provider", choices=SYNC_PROVIDERS)
     p.add_argument("--api-url", help="the cloud's base URL (default: the real cloud; set for tests and proxies)")
     p.add_argument("--installation", metavar="ID", help="only this cloud installation (Zaptec) or site (Easee)")
+    p.add_argument("--into", metavar="INSTALLATION",
+                   help="our installation (its id) that this cloud installation feeds from now on; without it, the "
+                        "one it is tied to, else the one holding its chargers, else a new one named as in the cloud")
     p.add_argument("--from", dest="date_from", type=_date, help="read from this day (UTC) instead of the usual window")
     p.add_argument("--db")
     p.set_defaults(run=_sync, uses_store=True)

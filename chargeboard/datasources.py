@@ -13,13 +13,15 @@ import secrets
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pandas as pd
 
 from chargeboard import formats, ingest, settings, sync
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
-from chargeboard.store import Store, query_text, refresh_session_months
+from chargeboard.store import Store, query_text, refresh_session_months, refresh_session_overlaps
 from chargeboard.summary import ImportSummary, first_rows_note
 
 DEFAULT_UPLOAD_MAX_MB = 200
@@ -146,6 +148,57 @@ def set_time_zone(store: Store, installation_id: str, time_zone: str) -> None:
         cur.execute(query_text("installation_recompute_local_times"), {"installation_id": installation_id,
                                                                         "time_zone": time_zone})
         refresh_session_months(cur, installation_id)  # every month: sessions moved between months
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge moved into the installation it kept."""
+    sessions: int
+    counted_kwh: Decimal
+    stations: int
+    meters: int
+    imports: int
+
+
+# Every table that names an installation and is moved whole by a merge (schema.sql); the derived
+# session_months and session_overlaps are summed and found again instead.
+_MERGED_TABLES = ("sessions", "stations", "meters", "imports", "cloud_installations", "sync_runs")
+_EVERY_SESSION = datetime(1, 1, 2, tzinfo=UTC)
+
+
+def merge_installations(store: Store, source_id: str, into_id: str) -> Merged:
+    """Move everything of installation `source_id` (sessions, stations, meters, loaded files, cloud
+    ties, sync log) into `into_id` and remove `source_id`, in one transaction: every total stays the
+    same. Sessions take `into_id`'s time zone. Refused, naming why, when a session id is stored in both
+    (it would count twice)."""
+    if source_id == into_id:
+        raise SourceError(_("choose two different installations"))
+    with store.transaction() as cur:
+        zones = {}
+        for installation_id in (source_id, into_id):
+            row = cur.execute(query_text("installation_by_id"), {"installation_id": installation_id}).fetchone()
+            if not row:
+                raise SourceError(_("there is no installation {installation}", installation=installation_id))
+            zones[installation_id] = row[2]
+        ids = {"source_id": source_id, "into_id": into_id}
+        conflicts = cur.execute(query_text("installation_merge_conflicts"), ids).fetchall()
+        if conflicts:
+            raise SourceError(_("{source} cannot be merged into {into}: {n} session ids are stored in both "
+                                "(e.g. {sessions}), and merged they would be counted twice. Nothing was changed.",
+                                source=source_id, into=into_id, n=conflicts[0][0],
+                                sessions=", ".join(r[1] for r in conflicts)))
+        moved = Merged(*cur.execute(query_text("installation_merge_counts"), ids).fetchone())
+        stations = [r[0] for r in cur.execute(query_text("installation_merge_stations_moved"), ids).fetchall()]
+        for table in _MERGED_TABLES:
+            cur.execute(query_text(f"installation_merge_{table}"), ids)
+        if zones[source_id] != zones[into_id]:
+            cur.execute(query_text("installation_recompute_local_times"),
+                        {"installation_id": into_id, "time_zone": zones[into_id]})
+        refresh_session_months(cur, source_id)  # (its sums go: it has no sessions left)
+        refresh_session_months(cur, into_id)
+        refresh_session_overlaps(cur, [{"station_id": s, "since": _EVERY_SESSION} for s in stations])
+        cur.execute(query_text("installation_delete"), {"installation_id": source_id})
+    return moved
 
 
 def time_zones() -> list[str]:

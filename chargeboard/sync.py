@@ -25,6 +25,7 @@ from pathlib import Path
 from chargeboard import easee, ingest, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
+from chargeboard.i18n import _
 from chargeboard.store import Store, query_text
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ DEFAULT_WINDOW_DAYS = 45
 DEFAULT_INTERVAL_MINUTES = 60
 DEFAULT_BACKFILL_DAYS = 730  # two years
 SCHEDULER_TICK_SECONDS = 30.0
+# A pull whose ingest rejects more than this share of its records failed, whatever it stored:
+# most often its stations are held by another installation (README, "Which installation a cloud feeds").
+FAILED_REJECTED_SHARE = 0.5
 
 
 class SyncError(RuntimeError):
@@ -62,6 +66,7 @@ class Target:
     backfill_from: date | None = None
     window_days: int = DEFAULT_WINDOW_DAYS
     force_from: date | None = None               # the command line's --from
+    into: str | None = None                      # the command line's --into: our installation to feed
 
 
 @dataclass
@@ -165,14 +170,15 @@ def connections(store: Store):
 
 
 def target_of(store: Store, connection_id: int, *, api_url: str | None = None, cloud_ids: list[str] | None = None,
-              force_from: date | None = None) -> Target:
+              force_from: date | None = None, into: str | None = None) -> Target:
     """A stored connection as a sync target; the password is decrypted here, in memory."""
     row = store.one("connection_secret", connection_id=connection_id)
     if not row:
         raise SyncError(f"no connection {connection_id}")
     provider, stored_url, secret, stored_ids, backfill_from, window_days = row
     return Target(provider, decrypt(secret, f"the login of connection {connection_id}"), api_url or stored_url,
-                  connection_id, tuple(cloud_ids or stored_ids or ()), backfill_from, int(window_days), force_from)
+                  connection_id, tuple(cloud_ids or stored_ids or ()), backfill_from, int(window_days), force_from,
+                  into)
 
 
 def test_login(provider: str, login: Login, api_url: str | None = None) -> tuple[bool, str, list]:
@@ -197,6 +203,79 @@ def test_connection(store: Store, connection_id: int, api_url: str | None = None
     return test_login(target.provider, target.login, target.api_url)
 
 
+# -- which of our installations a cloud installation feeds ----------------------------------
+
+@dataclass(frozen=True)
+class Proposal:
+    """Where a cloud installation's sessions go: the installation it is tied to; untied, the one of
+    ours that already holds the most of its charging stations; else a new one named as in the cloud."""
+    cloud_id: str
+    cloud_name: str
+    installation_id: str | None          # None: a new installation, named cloud_name
+    tied: bool                           # tied already (by the owner or an earlier sync)
+    holders: tuple[tuple[str, str, int], ...] = ()  # (installation id, name, stations it holds), most first
+
+    @property
+    def holder(self) -> str | None:
+        """The installation holding most of its stations, if any."""
+        return self.holders[0][0] if self.holders else None
+
+
+def _charger_keys(found: zaptec.CloudInstallation) -> list[str]:
+    return sorted({key for charger_id, serial, _name in found.chargers for key in (charger_id, serial) if key})
+
+
+def _holders(store: Store, found: zaptec.CloudInstallation) -> tuple[tuple[str, str, int], ...]:
+    return tuple((str(i), str(n), int(c)) for i, n, c in store.rows("cloud_installation_proposal",
+                                                                     charger_keys=_charger_keys(found)))
+
+
+def proposal(store: Store, provider: str, found: zaptec.CloudInstallation) -> Proposal:
+    holders = _holders(store, found)
+    tied = store.one("cloud_installation_of", provider=provider, cloud_id=found.cloud_id)
+    if tied:
+        return Proposal(found.cloud_id, found.name, tied[0], True, holders)
+    return Proposal(found.cloud_id, found.name, holders[0][0] if holders else None, False, holders)
+
+
+def _lockout(store: Store, found: zaptec.CloudInstallation, installation_id: str | None) -> str | None:
+    """Why feeding `installation_id` (None: a new one) would reject the cloud installation's sessions:
+    another installation holds its stations. None when it would not."""
+    others = [h for h in _holders(store, found) if h[0] != installation_id]
+    if not others:
+        return None
+    holder_id, holder_name, held = others[0]
+    target = installation_id or ingest.slug(found.name)
+    return _("{cloud} cannot feed {installation}: {n} of its charging stations are stored in {holder}, so its "
+             "sessions would be rejected. Choose {holder}, or merge {holder} into {installation} first.",
+             cloud=found.name, installation=target, n=held, holder=holder_name or holder_id)
+
+
+def tie_cloud_installation(store: Store, provider: str, found: zaptec.CloudInstallation,
+                           installation_id: str | None) -> str:
+    """Tie (or re-tie) a cloud installation to one of our installations (None: a new one named as in
+    the cloud); later syncs feed that one. Refused, with the reason, when another installation holds
+    its charging stations: the sync would reject every session. Returns our installation's id."""
+    if provider not in PROVIDERS:
+        raise SyncError(f"unknown charger cloud {provider!r}")
+    if installation_id is not None and not store.one("installation_by_id", installation_id=installation_id):
+        raise SyncError(_("there is no installation {installation}", installation=installation_id))
+    if reason := _lockout(store, found, installation_id):
+        raise SyncError(reason)
+    with store.transaction() as cur:
+        if installation_id is None:
+            installation_id, _zone = ingest.ensure_installation(cur, found.name, None)
+        cur.execute(query_text("cloud_installation_tie"), {"provider": provider, "cloud_id": found.cloud_id,
+                                                           "installation_id": installation_id,
+                                                           "cloud_name": found.name})
+    return installation_id
+
+
+def cloud_installations(store: Store):
+    """Every cloud installation tied to one of ours."""
+    return store.df("cloud_installations_all")
+
+
 # -- one run -------------------------------------------------------------------------
 
 # Per open store: one sync per provider at a time (the schedule and "Sync now" may meet).
@@ -209,14 +288,17 @@ def _lock_for(store: Store, provider: str) -> threading.Lock:
         return _running.setdefault(store, {}).setdefault(provider, threading.Lock())
 
 
-def _installation_for(store: Store, provider: str, found: zaptec.CloudInstallation) -> tuple[str, str | None]:
+def _installation_for(store: Store, target: Target, found: zaptec.CloudInstallation) -> tuple[str, str | None]:
     """Our installation for a cloud installation, and the name to hand the ingest when it is
-    new. The ingest makes it (named as in the cloud) in the same transaction as the sessions,
-    so a failed first sync leaves nothing; the tie is remembered after, so a rename in the app
-    never splits it."""
-    existing = store.one("cloud_installation_of", provider=provider, cloud_id=found.cloud_id)
-    if existing:
-        return existing[0], None
+    new: the one --into names (tied now), else the one it is tied to, else the one that already
+    holds the most of its stations, else a new one named as in the cloud. The ingest makes a new
+    one in the same transaction as the sessions, so a failed first sync leaves nothing; the tie is
+    remembered after, so a rename in the app never splits it."""
+    if target.into:
+        return tie_cloud_installation(store, target.provider, found, target.into), None
+    chosen = proposal(store, target.provider, found)
+    if chosen.installation_id:
+        return chosen.installation_id, None
     return ingest.slug(found.name), found.name
 
 
@@ -298,7 +380,12 @@ def _sha256_of(path: Path) -> str:
 
 def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudInstallation, now: datetime,
               folder: Path) -> RunResult:
-    installation_id, new_name = _installation_for(store, target.provider, installation)
+    try:
+        installation_id, new_name = _installation_for(store, target, installation)
+    except SyncError as error:
+        result = RunResult(installation.cloud_id, installation.name, target.into, error=str(error))
+        _log_failed_start(store, target, result.error, installation.cloud_id)
+        return result
     start, end = _window(store, target, installation.cloud_id, now)
     result = RunResult(installation.cloud_id, installation.name, installation_id, start, end)
     run_id = _start(store, target, installation.cloud_id, installation_id, start, end)
@@ -313,16 +400,19 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
         if previous and previous[1] == _sha256_of(landed):
             # Unchanged since the last pull: its sessions are stored (or were rejected) already.
             import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
+            result.error = _mostly_rejected(store, import_id, previous[2], previous[3])
             _finish(store, run_id, result, import_id)
             return result
         summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=new_name or installation_id,
                                      display_name=landed.name, show_progress=False)
-        if new_name:
-            store.execute("cloud_installation_insert", provider=target.provider, cloud_id=installation.cloud_id,
-                          installation_id=summary.installation_id, cloud_name=installation.name)
+        # The tie is remembered (an untied one's proposal, or the new installation) unless the owner
+        # tied it meanwhile.
+        store.execute("cloud_installation_insert", provider=target.provider, cloud_id=installation.cloud_id,
+                      installation_id=summary.installation_id, cloud_name=installation.name)
         import_id = summary.import_id
         result.new, result.updated = summary.new, summary.updated
         result.duplicate, result.rejected = summary.duplicate, summary.rejected
+        result.error = _mostly_rejected(store, import_id, summary.records, summary.rejected)
     except (CloudError, ingest.IngestError) as error:
         result.error = str(error)
     except OSError as error:  # the landing folder: full disk, permissions
@@ -331,6 +421,17 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
     if result.error:
         log.warning("sync %s %s failed: %s", target.provider, installation.cloud_id, result.error)
     return result
+
+
+def _mostly_rejected(store: Store, import_id: int, records: int, rejected: int) -> str | None:
+    """The failure of a pull whose ingest rejected most of its records, with the most frequent reason;
+    None when most were taken. What it did store stays stored (the ingest checked every row)."""
+    if not records or rejected <= FAILED_REJECTED_SHARE * records:
+        return None
+    row = store.one("import_top_rejection", import_id=import_id)
+    reason = row[2] if row else "?"
+    return _("{rejected} of {records} sessions were rejected ({n} × {reason})", rejected=rejected,
+             records=records, n=row[1] if row else rejected, reason=reason)
 
 
 def sync_log(store: Store, limit: int = 200):

@@ -398,3 +398,128 @@ def test_stored_login_is_never_sent_to_another_address(store, fake, monkeypatch)
         assert "5 new" in out.getvalue()
     finally:
         other.stop()
+
+
+# -- which installation a cloud installation feeds (issue 27, item 5) ----------------------------
+
+def _testlia_export(store, feeds) -> list[dict]:
+    """The board's export of two chargers, loaded into "Testlia" before any sync."""
+    exported = FIVE[:3]
+    from chargeboard.ingest import ingest_file  # noqa: PLC0415
+
+    summary = ingest_file(store, feeds.zaptec(exported, name="testlia-export.json"), installation="Testlia")
+    assert (summary.installation_id, summary.new) == ("testlia", 3)
+    return exported
+
+
+def _installations(store) -> list[tuple]:
+    return store.cursor().execute("SELECT installation_id, name FROM installations ORDER BY ALL").fetchall()
+
+
+def test_a_cloud_installation_feeds_the_installation_that_holds_its_chargers(store, feeds, fake):
+    _testlia_export(store, feeds)
+    fake.zaptec_installations = [{"Id": "inst-1", "Name": "Borettslaget Testlia"}]
+    fake.zaptec_sessions["inst-1"] = list(FIVE)  # the three exported and two newer
+    worked, _said, found = sync.test_login("zaptec", RIGHT, fake.url)
+    assert worked
+    (proposed,) = [sync.proposal(store, "zaptec", f) for f in found]
+    assert (proposed.installation_id, proposed.tied, proposed.holders) == ("testlia", False, (("testlia", "Testlia", 2),))
+
+    outcome = sync.run_sync(store, zaptec_target(fake), now=NOW)
+    assert outcome.ok, outcome.lines()
+    (result,) = outcome.results
+    assert (result.installation_id, result.new, result.duplicate, result.rejected) == ("testlia", 2, 3, 0)
+    assert _installations(store) == [("testlia", "Testlia")]  # no second installation
+    assert stored(store) == expected_zaptec(FIVE, installation="testlia")
+    assert store.rows("cloud_installation_of", provider="zaptec", cloud_id="inst-1") == [("testlia",)]
+    months = store.cursor().execute("SELECT sum(energy_kwh), sum(session_count) FROM session_months").fetchone()
+    assert months == (sum(Decimal(str(r["Energy"])) for r in FIVE), 5)
+
+
+def test_the_owner_ties_a_cloud_installation_and_a_tie_that_would_lock_out_is_refused(store, feeds, fake):
+    _testlia_export(store, feeds)
+    fake.zaptec_installations = [{"Id": "inst-1", "Name": "Borettslaget Testlia"}]
+    _worked, _said, (found,) = sync.test_login("zaptec", RIGHT, fake.url)
+    with pytest.raises(sync.SyncError, match="2 of its charging stations are stored in Testlia"):
+        sync.tie_cloud_installation(store, "zaptec", found, None)  # a new installation would get none
+    with pytest.raises(sync.SyncError, match="no installation nowhere"):
+        sync.tie_cloud_installation(store, "zaptec", found, "nowhere")
+    assert _installations(store) == [("testlia", "Testlia")]
+    assert sync.tie_cloud_installation(store, "zaptec", found, "testlia") == "testlia"
+    assert sync.proposal(store, "zaptec", found).tied
+    assert list(sync.cloud_installations(store).installation_name) == ["Testlia"]
+    # a cloud installation with chargers nobody holds may get a new installation, named as in the cloud
+    other = sync.zaptec.CloudInstallation("inst-9", "Sameiet Nytt", [("chg-9", "ZAP-009", "Plass 9")])
+    assert sync.tie_cloud_installation(store, "zaptec", other, None) == "sameiet-nytt"
+    assert ("sameiet-nytt", "Sameiet Nytt") in _installations(store)
+
+
+def test_a_pull_that_rejects_most_of_its_sessions_is_a_failure_with_the_reason(store, feeds, fake):
+    _testlia_export(store, feeds)
+    # the store as the bug left it: the cloud tied to a second installation, which holds no station
+    store.execute("cloud_installation_tie", provider="zaptec", cloud_id="inst-1",
+                  installation_id="borettslaget-testlia", cloud_name="Borettslaget Testlia")
+    store.cursor().execute("INSERT INTO installations VALUES ('borettslaget-testlia', 'Borettslaget Testlia', "
+                           "'Europe/Oslo')")
+    fake.zaptec_installations = [{"Id": "inst-1", "Name": "Borettslaget Testlia"}]
+    fake.zaptec_sessions["inst-1"] = list(FIVE)
+    connection_id = sync.add_connection(store, "zaptec", RIGHT, api_url=fake.url, backfill_from=BACKFILL)
+    for hours in (0, 1):  # the second pull is the same file again: still a failure
+        outcome = sync.sync_connection(store, connection_id, now=NOW + timedelta(hours=hours))
+        assert not outcome.ok
+        (result,) = outcome.results
+        assert result.rejected == 5
+        # the three exported sessions are testlia's; the two new ones are on its stations
+        assert result.error.startswith("5 of 5 sessions were rejected (3 × session belongs to another "
+                                       "installation — z0 is stored for installation testlia)")
+        assert "FAILED" in result.line()
+        assert sync.sync_log(store).iloc[0].error == result.error
+    from chargeboard import freshness  # noqa: PLC0415
+
+    warning = freshness.data_freshness(store).warning
+    assert "sync failed" in warning and "5 of 5 sessions were rejected" in warning
+    assert sync.connections(store).iloc[0].last_error == result.error
+    # re-tied to the installation that holds the chargers, the next sync succeeds
+    _worked, _said, (found,) = sync.test_login("zaptec", RIGHT, fake.url)
+    sync.tie_cloud_installation(store, "zaptec", found, "testlia")
+    outcome = sync.sync_connection(store, connection_id, now=NOW + timedelta(hours=2))
+    assert outcome.ok, outcome.lines()
+    assert (outcome.results[0].new, outcome.results[0].rejected) == (2, 0)
+
+
+def test_a_pull_with_a_few_rejected_sessions_still_succeeds(store, fake):
+    fake.zaptec_sessions["inst-1"] = [*FIVE, zrec("bad", datetime(2026, 11, 9, 9, 0), kwh="lots")]
+    outcome = sync.run_sync(store, zaptec_target(fake), now=NOW)
+    assert outcome.ok, outcome.lines()
+    assert (outcome.results[0].new, outcome.results[0].rejected) == (5, 1)
+
+
+def test_cli_sync_proposes_the_holder_or_feeds_the_installation_named_by_into(tmp_path, feeds, fake):
+    from chargeboard.ingest import ingest_file  # noqa: PLC0415
+    from chargeboard.store import Store  # noqa: PLC0415
+
+    db = tmp_path / "cli.duckdb"
+    store = Store(db)
+    try:
+        ingest_file(store, feeds.zaptec(FIVE[:3], name="export.json"), installation="Testlia")
+        store.cursor().execute("INSERT INTO installations VALUES ('annet', 'Annet', 'Europe/Oslo')")
+    finally:
+        store.close()
+    fake.zaptec_installations = [{"Id": "inst-1", "Name": "Borettslaget Testlia"}]
+    fake.zaptec_sessions["inst-1"] = list(FIVE)
+    env = {"ZAPTEC_USERNAME": cloud_fake.USERNAME, "ZAPTEC_PASSWORD": cloud_fake.PASSWORD}
+    base = ["sync", "zaptec", "--api-url", fake.url, "--from", "2026-01-01", "--db", str(db)]
+    refused = run_cli([*base, "--installation", "inst-1", "--into", "annet"], env)
+    assert refused.returncode == 1 and "stored in Testlia" in refused.stderr
+    needs_one = run_cli([*base, "--into", "testlia"], env)
+    assert needs_one.returncode == 2 and "--into needs --installation" in needs_one.stderr
+    done = run_cli(base, env)
+    assert done.returncode == 0, done.stderr
+    assert "Borettslaget Testlia → testlia" in done.stdout and "2 new, 0 updated, 3 duplicate, 0 rejected" in done.stdout
+    into = run_cli([*base, "--installation", "inst-1", "--into", "testlia"], env)
+    assert into.returncode == 0, into.stderr
+    store = Store(db)
+    try:
+        assert _installations(store) == [("annet", "Annet"), ("testlia", "Testlia")]
+    finally:
+        store.close()
