@@ -187,8 +187,9 @@ def merge_installations(store: Store, source_id: str, into_id: str) -> Merged:
                                 "(e.g. {sessions}), and merged they would be counted twice. Nothing was changed.",
                                 source=source_id, into=into_id, n=conflicts[0][0],
                                 sessions=", ".join(r[1] for r in conflicts)))
-        moved = Merged(*cur.execute(query_text("installation_merge_counts"), ids).fetchone())
-        stations = [r[0] for r in cur.execute(query_text("installation_merge_stations_moved"), ids).fetchall()]
+        source = {"source_id": source_id}
+        moved = Merged(*cur.execute(query_text("installation_merge_counts"), source).fetchone())
+        stations = [r[0] for r in cur.execute(query_text("installation_merge_stations_moved"), source).fetchall()]
         for table in _MERGED_TABLES:
             cur.execute(query_text(f"installation_merge_{table}"), ids)
         if zones[source_id] != zones[into_id]:

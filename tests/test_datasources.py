@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -115,3 +116,89 @@ def test_freshness_says_where_the_data_came_from_and_warns(store, feeds, monkeyp
     book = openpyxl.load_workbook(io.BytesIO(exports.report_workbook(store, system_scope(), report, log=False).data))
     about = {r[0]: r[1] for r in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Data freshness"].startswith("Data synced just now — The last Zaptec")
+
+
+# -- merging two installations (issue 27, item 5) -------------------------------------------------
+
+TABLES_WITH_INSTALLATION = ("installations", "stations", "sessions", "imports", "session_months", "session_overlaps",
+                            "meters", "cloud_installations", "sync_runs")
+
+
+def _totals(store) -> dict:
+    cur = store.cursor()
+    one = lambda sql: cur.execute(sql).fetchone()  # noqa: E731
+    return {
+        "sessions": one("SELECT count(*), count(*) FILTER (WHERE void), sum(energy_kwh) FILTER (WHERE NOT void) "
+                        "FROM sessions"),
+        "months": one("SELECT sum(session_count), sum(energy_kwh), sum(charging_seconds) FROM session_months"),
+        "overlaps": cur.execute("SELECT session_id, earlier_session_id FROM session_overlaps ORDER BY ALL").fetchall(),
+        "stations": cur.execute("SELECT station_id, device_id FROM stations ORDER BY ALL").fetchall(),
+        "meter_readings": cur.execute("SELECT meter_id, read_at, register_kwh FROM meter_readings ORDER BY ALL").fetchall(),
+        "imports": one("SELECT count(*), sum(records) FROM imports"),
+    }
+
+
+def _by_installation(store) -> dict:
+    cur = store.cursor()
+    return {table: cur.execute(f"SELECT DISTINCT installation_id FROM {table} ORDER BY 1").fetchall()  # noqa: S608
+            for table in TABLES_WITH_INSTALLATION}
+
+
+def test_merge_moves_everything_into_one_installation_and_keeps_every_total(store, feeds, tmp_path):
+    ingest_file(store, feeds.zaptec([support.zaptec_record(f"t{i}", start=datetime(2026, 3, 1 + i, 10), kwh=5 + i)
+                                     for i in range(3)], name="export.json"), installation="Testlia")
+    # the second installation a sync made: other chargers, a voided session and its replacement, two
+    # sessions that overlap on one station, a meter, a cloud tie and its sync log; in UTC, not Oslo time
+    b_sessions = [
+        support.zaptec_record("b1", station="chg-3", serial="ZAP-003", start=datetime(2026, 3, 31, 22, 30), kwh=7.25),
+        support.zaptec_record("b2", station="chg-3", serial="ZAP-003", start=datetime(2026, 4, 2, 10), minutes=120),
+        support.zaptec_record("b3", station="chg-3", serial="ZAP-003", start=datetime(2026, 4, 2, 11), kwh=1.5),
+        support.zaptec_record("b4", station="chg-4", serial="ZAP-004", start=datetime(2026, 4, 3, 8), kwh=9,
+                              metadata=5 | 32, ReplacedBySessionId="b5"),
+        support.zaptec_record("b5", station="chg-4", serial="ZAP-004", start=datetime(2026, 4, 3, 8), kwh=8.5)]
+    ingest_file(store, feeds.zaptec(b_sessions, name="sync.json"), installation="Borettslaget Testlia", time_zone="UTC")
+    meters_csv = tmp_path / "meters.csv"
+    meters_csv.write_text("meter_id,read_at,register_kwh,installation\n"
+                          "M-B,2026-03-01T00:00:00Z,1000.0,borettslaget-testlia\n"
+                          "M-B,2026-04-01T00:00:00Z,1400.5,borettslaget-testlia\n", encoding="utf-8")
+    ingest_file(store, meters_csv, installation="borettslaget-testlia")
+    store.execute("cloud_installation_tie", provider="zaptec", cloud_id="inst-1",
+                  installation_id="borettslaget-testlia", cloud_name="Borettslaget Testlia")
+    store.cursor().execute("INSERT INTO sync_runs (run_id, provider, cloud_id, installation_id, started_at) "
+                           "VALUES (1, 'zaptec', 'inst-1', 'borettslaget-testlia', now())")
+    before = _totals(store)
+    assert before["overlaps"] == [("b3", "b2")]
+    assert _by_installation(store)["meters"] == [("borettslaget-testlia",)]
+
+    merged = datasources.merge_installations(store, "borettslaget-testlia", "testlia")
+    assert merged == datasources.Merged(sessions=5, counted_kwh=Decimal("22.250"), stations=2, meters=1, imports=2)
+    assert _totals(store) == before
+    assert _by_installation(store) == dict.fromkeys(TABLES_WITH_INSTALLATION, [("testlia",)])
+    # b1 began 22:30 UTC on 31 March: in Testlia's Oslo time it is a session of April 1st
+    cur = store.cursor()
+    assert cur.execute("SELECT started_local FROM sessions WHERE session_id = 'b1'").fetchone()[0] == datetime(
+        2026, 4, 1, 0, 30)
+    # the monthly sums are those of the sessions, month by month
+    summed = "SELECT month, sum(session_count), sum(energy_kwh) FROM session_months GROUP BY ALL ORDER BY ALL"
+    counted = ("SELECT date_trunc('month', started_local)::DATE, count(*), sum(energy_kwh) FROM sessions "
+               "WHERE NOT void GROUP BY ALL ORDER BY ALL")
+    assert cur.execute(summed).fetchall() == cur.execute(counted).fetchall()
+    assert datasources.installations(store, system_scope()).sessions.tolist() == [8]
+
+
+def test_merge_is_refused_when_a_session_is_stored_in_both(store, feeds):
+    ingest_file(store, feeds.zaptec([support.zaptec_record("t1"), support.zaptec_record("t2", kwh=3)]),
+                installation="Testlia")
+    datasources.create_installation(store, "Kopi")
+    # (an older store kept the same session in two installations; the ingest refuses that today)
+    store.cursor().execute("INSERT INTO sessions SELECT * REPLACE ('kopi' AS installation_id, 'chg-9' AS station_id) "
+                           "FROM sessions WHERE session_id = 't2'")
+    before = [_totals(store), _by_installation(store)]
+    with pytest.raises(datasources.SourceError, match=r"1 session ids are stored in both \(e.g. t2\), and merged "
+                                                      "they would be counted twice"):
+        datasources.merge_installations(store, "kopi", "testlia")
+    assert [_totals(store), _by_installation(store)] == before
+    with pytest.raises(datasources.SourceError, match="two different"):
+        datasources.merge_installations(store, "testlia", "testlia")
+    with pytest.raises(datasources.SourceError, match="no installation nowhere"):
+        datasources.merge_installations(store, "nowhere", "testlia")

@@ -28,6 +28,9 @@ WITH_VOID = history.SessionFilter(date(2000, 1, 1), date(2030, 12, 31), include_
 WRITES_SESSIONS = {"stored_session_status.sql", "delete_updated_sessions.sql", "insert_incoming_sessions.sql",
                    "validate_staged_sessions.sql",  # (which installation holds an incoming session id)
                    "installation_recompute_local_times.sql",  # (a changed time zone recomputes local times)
+                   # (merging two installations moves every session, after checking no id is in both)
+                   "installation_merge_conflicts.sql", "installation_merge_counts.sql",
+                   "installation_merge_stations_moved.sql", "installation_merge_sessions.sql",
                    # (a store made before sessions.ended_local gets it at its first open)
                    "sessions_ended_local_missing.sql", "sessions_fill_ended_local.sql",
                    # the monthly sums, kept by the writes above (schema.sql, session_months)
