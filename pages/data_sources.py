@@ -86,6 +86,81 @@ with installations_tab:
                     st.error(str(error))
         st.caption(_("Stations (the charger serial is what the charger's label says)"))
         widgets.table(datasources.stations_of(store(), chosen), column_config={"serial": _("Charger serial")})
+    if len(names) >= 2:
+        with st.form("merge_installations"):
+            st.subheader(_("Merge two installations"))
+            st.caption(_("Everything of the first (sessions, stations, meters, loaded files, charger-cloud ties, "
+                         "sync log) moves into the second, in one step; the first is removed. Its sessions take "
+                         "the second's time zone. Accounts that name the first installation should name the "
+                         "second afterwards."))
+            m1, m2 = st.columns(2)
+            source = m1.selectbox(_("Move everything of"), list(names), format_func=names.get, key="merge_source")
+            into = m2.selectbox(_("into"), list(names), index=1, format_func=names.get, key="merge_into")
+            sure = st.checkbox(_("Yes, remove the first installation once its data is moved"))
+            if st.form_submit_button(_("Merge")):
+                if not sure:
+                    st.error(_("Tick the box to confirm the merge."))
+                else:
+                    try:
+                        moved = datasources.merge_installations(store(), source, into)
+                        st.session_state["merged"] = _(
+                            "{source} was merged into {into}: {sessions} sessions ({kwh} kWh counted), "
+                            "{stations} stations, {meters} meters, {imports} loaded files.",
+                            source=names[source], into=names[into], sessions=formats.integer(moved.sessions),
+                            kwh=formats.decimal(moved.counted_kwh, 3), stations=moved.stations,
+                            meters=moved.meters, imports=moved.imports)
+                        st.rerun()
+                    except datasources.SourceError as error:
+                        st.error(str(error))
+    if merged := st.session_state.pop("merged", None):
+        st.success(merged)
+
+
+
+def choose_installations(provider: str, found: list, key: str) -> None:
+    """Which of our installations each cloud installation the account sees feeds: the one it is tied
+    to, else the one that already holds its chargers (proposed), else a new one named as in the cloud."""
+    if not found:
+        return
+    current = datasources.installations(store(), scope)
+    ours = dict(zip(current["installation_id"], current["name"], strict=True))
+    proposals = [sync.proposal(store(), provider, f) for f in found]
+    with st.form(f"feeds_{key}"):
+        st.markdown(_("**Which installation each cloud installation feeds**"))
+        if any(not p.tied for p in proposals):
+            st.caption(_("Choose before the first sync. A sync of one not chosen feeds the proposed installation."))
+        picked = []
+        for cloud, chosen in zip(found, proposals, strict=True):
+            if chosen.tied:
+                said = _("tied to {installation}", installation=ours.get(chosen.installation_id, chosen.installation_id))
+            elif chosen.holder:
+                said = _("proposed: {installation} already holds {n} of its {m} chargers",
+                         installation=chosen.holders[0][1], n=chosen.holders[0][2], m=len(cloud.chargers))
+            else:
+                said = _("no installation holds its chargers yet: proposed, a new one")
+            if chosen.holder and chosen.tied and chosen.holder != chosen.installation_id:
+                said += " — " + _("its chargers are in {installation}: choose it, or merge the two",
+                                  installation=chosen.holders[0][1])
+            options = [None, *ours]
+            labels = {None: _("New installation: {name}", name=cloud.name), **ours}
+            index = options.index(chosen.installation_id) if chosen.installation_id in options else 0
+            picked.append(st.selectbox(f"{cloud.name} ({cloud.cloud_id})", options, index=index,
+                                       format_func=labels.get, key=f"feeds_{key}_{cloud.cloud_id}"))
+            st.caption(said)
+        if st.form_submit_button(_("Save where they feed")):
+            problems = []
+            for cloud, chosen, target in zip(found, proposals, picked, strict=True):
+                if chosen.tied and target == chosen.installation_id:
+                    continue
+                try:
+                    sync.tie_cloud_installation(store(), provider, cloud, target)
+                except sync.SyncError as error:
+                    problems.append(str(error))
+            for problem in problems:
+                st.error(problem)
+            if not problems:
+                st.success(_("Saved: each cloud installation feeds the installation chosen."))
+
 
 with clouds_tab:
     st.caption(_("The app logs in to the charger cloud on a schedule and loads new sessions through the same "
@@ -111,12 +186,15 @@ with clouds_tab:
         if not login.username or not login.password:
             st.error(_("Give the username and the password."))
         elif test:
-            worked, said, _found = sync.test_login(provider, login, api_url.strip() or None)
+            worked, said, found = sync.test_login(provider, login, api_url.strip() or None)
             (st.success if worked else st.error)(said + ("" if worked else " " + _("Nothing was saved.")))
             if worked:
                 st.info(_("Enter the password again and press Save connection to keep it."))
+                st.session_state["new_connection_found"] = (provider, found)
         else:
-            worked, said, _found = sync.test_login(provider, login, api_url.strip() or None)
+            worked, said, found = sync.test_login(provider, login, api_url.strip() or None)
+            if worked:
+                st.session_state["new_connection_found"] = (provider, found)
             if not worked:
                 st.error(said + " " + _("Nothing was saved."))
             else:
@@ -125,6 +203,8 @@ with clouds_tab:
                                     created_by=scope.username)
                 st.success(said + " " + _("Saved; the first sync starts within a minute, or press Sync now below."))
                 connections = sync.connections(store())
+    if "new_connection_found" in st.session_state:
+        choose_installations(*st.session_state["new_connection_found"], key="new")
     for row in connections.itertuples():
         with st.expander(_("{connection} · {state} · every {minutes} min", connection=row.label,
                            state=_("on") if row.enabled else _("paused"), minutes=row.interval_minutes),
@@ -139,7 +219,7 @@ with clouds_tab:
             if c1.button(_("Test connection"), key=f"test_{row.connection_id}"):
                 worked, said, found = sync.test_connection(store(), row.connection_id)
                 (st.success if worked else st.error)(said)
-                st.session_state[found_key] = [(i.cloud_id, i.name) for i in found]
+                st.session_state[found_key] = found
             if c2.button(_("Sync now"), key=f"sync_{row.connection_id}", type="primary"):
                 with st.status(_("Syncing…")) as status:
                     outcome = sync.sync_connection(store(), row.connection_id,
@@ -163,7 +243,8 @@ with clouds_tab:
                     if worked:
                         sync.replace_login(store(), row.connection_id, login)
                     (st.success if worked else st.error)(said + " " + (_("Saved.") if worked else _("Nothing was saved.")))
-            known = dict(st.session_state.get(found_key, []))
+            choose_installations(row.provider, st.session_state.get(found_key, []), key=str(row.connection_id))
+            known = {i.cloud_id: i.name for i in st.session_state.get(found_key, [])}
             known.update({i: known.get(i, i) for i in row.cloud_ids})
             with st.form(f"settings_{row.connection_id}"):
                 picked = st.multiselect(_("Installations to sync (none picked: every one the account sees; "
@@ -181,6 +262,13 @@ with clouds_tab:
                         st.rerun()
                     except sync.SyncError as error:
                         st.error(str(error))
+
+    tied = sync.cloud_installations(store())
+    if not tied.empty:
+        st.subheader(_("Cloud installations and the installation each feeds"))
+        widgets.table(tied, column_config={"provider": _("Cloud"), "cloud_id": _("Cloud id"),
+                                           "cloud_name": _("Name in the cloud"), "installation_id": _("Id"),
+                                           "installation_name": _("Installation")})
 
 with log_tab:
     widgets.table(sync.sync_log(store()))

@@ -202,3 +202,57 @@ def test_merge_is_refused_when_a_session_is_stored_in_both(store, feeds):
         datasources.merge_installations(store, "testlia", "testlia")
     with pytest.raises(datasources.SourceError, match="no installation nowhere"):
         datasources.merge_installations(store, "nowhere", "testlia")
+
+
+def test_the_page_proposes_the_installation_holding_the_chargers_then_syncs_into_it(store, feeds, auth_file,
+                                                                                     monkeypatch, tmp_path):
+    """Data sources in AppTest: Test connection lists the cloud's installation with the one holding its
+    chargers chosen; saved and synced, the sessions land there; a merge of an empty one is reported."""
+    import cloud_fake  # noqa: PLC0415
+    from conftest import release_app_store  # noqa: PLC0415
+    from test_app import fresh, log_in, settle, texts  # noqa: PLC0415
+
+    monkeypatch.setenv("CHARGEBOARD_SYNC_KEY_FILE", str(tmp_path / "sync-key"))
+    monkeypatch.setenv("CHARGEBOARD_SYNC_BACKOFF", "0.01")
+    start = datetime(2026, 11, 1, 17)
+    records = [support.zaptec_record(f"z{i}", station=("chg-1", "chg-2")[i % 2], serial=("ZAP-001", "ZAP-002")[i % 2],
+                                     start=start + timedelta(days=i), kwh=4 + i) for i in range(5)]
+    ingest_file(store, feeds.zaptec(records[:3], name="export.json"), installation="Testlia")
+    datasources.create_installation(store, "Tom")
+    fake = cloud_fake.FakeCloud().start()
+    fake.zaptec_installations = [{"Id": "inst-1", "Name": "Borettslaget Testlia"}]
+    fake.zaptec_sessions["inst-1"] = records
+    connection = sync.add_connection(store, "zaptec", Login(cloud_fake.USERNAME, cloud_fake.PASSWORD),
+                                     api_url=fake.url, backfill_from=datetime(2026, 1, 1).date())
+    # paused: the app's schedule would sync it at once; here the page's buttons do
+    sync.update_connection(store, connection, cloud_ids=[], backfill_from=datetime(2026, 1, 1).date(),
+                           window_days=45, interval_minutes=60, enabled=False)
+    store.close()
+    release_app_store()
+    try:
+        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+        at.switch_page("pages/data_sources.py").run()
+        assert not at.exception, at.exception
+        at.button(key=f"test_{connection}").click().run()
+        assert not at.exception, at.exception
+        feeds_box = at.selectbox(key=f"feeds_{connection}_inst-1")
+        assert feeds_box.value == "testlia"
+        assert "proposed: Testlia already holds 2 of its 2 chargers" in texts(at)
+        next(b for b in at.button if b.label == "Save where they feed").click().run()
+        assert "Saved: each cloud installation feeds the installation chosen." in texts(at)
+        at.button(key=f"sync_{connection}").click().run()
+        assert not at.exception, at.exception
+        shown = texts(at)
+        assert "Borettslaget Testlia → testlia" in shown and "2 new, 0 updated, 3 duplicate, 0 rejected" in shown
+        assert len(at.error) == 0, [e.value for e in at.error]
+        # the empty installation merged into Testlia
+        at.selectbox(key="merge_source").select("tom")
+        at.selectbox(key="merge_into").select("testlia")
+        next(c for c in at.checkbox if c.label.startswith("Yes, remove the first")).check()
+        next(b for b in at.button if b.label == "Merge").click().run()
+        assert not at.exception, at.exception
+        assert "Tom was merged into Testlia: 0 sessions" in texts(at)
+        assert at.selectbox(key="edit_installation").options == ["Testlia"]
+    finally:
+        release_app_store()
+        fake.stop()
