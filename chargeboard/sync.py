@@ -38,7 +38,8 @@ DEFAULT_INTERVAL_MINUTES = 60
 DEFAULT_BACKFILL_DAYS = 730  # two years
 SCHEDULER_TICK_SECONDS = 30.0
 # A pull whose ingest rejects more than this share of its records failed, whatever it stored:
-# most often its stations are held by another installation (README, "Which installation a cloud feeds").
+# most often its stations are held by another installation (README, "A pull that rejects most of its
+# sessions failed").
 FAILED_REJECTED_SHARE = 0.5
 
 
