@@ -15,7 +15,7 @@ import time
 import pytest
 import support
 from browser_support import choose, launch_server, log_in, metric_value, one, page_text, wait_idle
-from forged_cookies import FORGED, control
+from forged_cookies import FORGED, control, version_of
 
 from chargeboard import accounts
 from chargeboard.scope import RESIDENT, SYSTEM_OWNER
@@ -138,13 +138,13 @@ IN_THE_BROWSER = ("alg none", "wrong key", "expired", "garbage with dots")
 
 def test_forged_and_malformed_cookies_show_the_login_form(browser, server):
     for name in IN_THE_BROWSER:
-        other, page = visit_with_cookie(browser, server, FORGED[name]())
+        other, page = visit_with_cookie(browser, server, FORGED[name](version_of(server.auth)))
         try:
             assert_login_form_and_nothing_else(page, name)
         finally:
             other.close()
     # The control: the same claims signed with the server's key do log in.
-    other, page = visit_with_cookie(browser, server, control())
+    other, page = visit_with_cookie(browser, server, control(version_of(server.auth)))
     try:
         assert "Logged in as Styret" in page_text(page)
     finally:
