@@ -9,6 +9,7 @@ not depend on each other's order.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
@@ -22,6 +23,7 @@ from chargeboard.scope import RESIDENT, SYSTEM_OWNER
 
 COOKIE = "chargeboard_test"  # support.write_accounts' cookie name
 SLOW = 60_000  # ms: the machine running the suite may be shared and slow; waits are on page state
+PROXY_HEADER = "X-Chargeboard-Client"  # the server's CHARGEBOARD_CLIENT_HEADER
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,9 @@ def server(coop_db, auth_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("logins")
     auth = folder / "auth.yaml"
     shutil.copyfile(auth_template, auth)
-    started = launch_server(support.test_env(coop_db, auth, folder / "no-cookie-key"), folder / "server.log",
-                           timeout=120)
+    # The proxy's header is named (as behind a reverse proxy): X-Forwarded-For is then a visitor's own word.
+    env = {**support.test_env(coop_db, auth, folder / "no-cookie-key"), "CHARGEBOARD_CLIENT_HEADER": PROXY_HEADER}
+    started = launch_server(env, folder / "server.log", timeout=120)
     started.auth = auth
     yield started
     started.stop()
@@ -199,3 +202,36 @@ def test_a_resident_added_on_the_accounts_page_logs_in_and_is_out_once_removed(b
     assert "nina" not in {a.username for a in accounts.list_accounts(server.auth)}
     assert [(c["by"], c["action"]) for c in accounts.changes(server.auth)[:2]] == [("styret", "remove"),
                                                                                    ("styret", "add")]
+
+
+# -- who the client is ------------------------------------------------------------------------
+
+def fail_a_login(browser, server, headers: dict[str, str], username: str) -> None:
+    visitor = browser.new_context(extra_http_headers=headers)
+    try:
+        page = visitor.new_page()
+        page.goto(server.url + "/")
+        wait_idle(page, SLOW)
+        one(page.get_by_role("textbox", name="Username"), SLOW).fill(username)
+        page.get_by_role("textbox", name="Password").fill("not-the-password")
+        page.get_by_role("button", name="Login").click()
+        one(page.get_by_text("Username or password is incorrect."), SLOW)
+    finally:
+        visitor.close()
+
+
+def test_the_client_is_the_proxy_headers_last_entry_never_x_forwarded_for(browser, server):
+    """Streamlit's server takes X-Forwarded-For's word on connections from 127.0.0.1 (as the browser's
+    are here): rotating it must not make new clients. The configured header counts by its last entry."""
+    throttle = accounts.logins_path(server.auth)
+
+    def clients() -> set[str]:
+        kept = json.loads(throttle.read_text(encoding="utf-8")) if throttle.exists() else {}
+        return {k for k in kept if k.startswith("client:")}
+
+    before = clients()
+    for i in range(3):
+        fail_a_login(browser, server, {"X-Forwarded-For": f"203.0.113.{i + 1}"}, f"rotating{i}")
+    assert clients() - before == {"client:forwarded-unverified"}
+    fail_a_login(browser, server, {PROXY_HEADER: "198.51.100.66, 198.51.100.9"}, "proxied")
+    assert clients() - before == {"client:forwarded-unverified", "client:198.51.100.9"}
