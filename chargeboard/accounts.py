@@ -8,7 +8,7 @@ e-mail address within the account's installations; a charger owner's account lis
 Every change goes through this module, from the command line (`python -m chargeboard user`) and
 from the app's Accounts page alike. Beside the accounts file live, with the same 0600 mode:
   <stem>.lock           the fcntl lock every change (and every login's bookkeeping) holds
-  <stem>.logins.json    failed-login counters and attempts in flight, per username and per client;
+  <stem>.logins.json    failed-login counters per username and per client; attempts in flight and
                         locks per username (bounded: MAX_ENTRIES entries, old ones pruned)
   <stem>.changes.jsonl  the append-only record of every change: who, when, what
 A save keeps the file's mode and replaces it atomically (temporary file + os.replace).
@@ -474,12 +474,19 @@ def end_sessions(username: str, path: Path | None = None) -> None:
 
 # -- logins: checked, throttled, locked -------------------------------------------------------
 
+_THROTTLE_FIELDS = {"failures": list, "pending": dict, "locked_until": int | float}
+
+
 def _read_logins(path: Path) -> dict:
     try:
         state = json.loads(logins_path(path).read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) else {}
     except (FileNotFoundError, ValueError):
         return {}
+    if not isinstance(state, dict):
+        return {}
+    # Only what this module writes, of the right types: a damaged file costs its damaged parts, never the login.
+    return {k: {f: v for f, v in e.items() if f in _THROTTLE_FIELDS and isinstance(v, _THROTTLE_FIELDS[f])}
+            for k, e in state.items() if isinstance(e, dict)}
 
 
 def _write_logins(path: Path, state: dict, now: float) -> None:
@@ -555,7 +562,8 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
     or processes) get at most MAX_FAILURES checks; the others, and every attempt during a lock, get the
     same answer whatever the password. Per client: failures only slow it down (never a lock, so a
     shared address cannot lock out another username's right password). The delay before a check is
-    delay_unit × 2^(recent failures and attempts in flight of the username or the client), up to MAX_DELAY.
+    delay_unit × 2^n, up to MAX_DELAY: n is the username's recent failures and attempts in flight, or
+    the client's recent failures, whichever is more.
     `clock` is the time (tests move it)."""
     path = Path(path or settings.auth_path())
     username = username.strip().lower()
@@ -574,10 +582,12 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
         if remaining <= 0 and _attempts(user, now) >= MAX_FAILURES:
             remaining = LOCK_SECONDS  # as many attempts are being checked as may be: the lock is coming
         if remaining <= 0:
-            before = max(_attempts(state.get(k, {}), now) for k in keys)
-            for key in keys:
-                state.setdefault(key, {}).setdefault("pending", {})[attempt] = now
-            _write_logins(path, state, now)
+            # A username's attempts in flight count (parallel guesses at one account); a client's do not:
+            # many honest visitors may share one address and log in at once.
+            before = max(_attempts(user, now), len(_recent(state.get(client_key, {}), now)))
+            if possible:
+                state.setdefault(user_key, {}).setdefault("pending", {})[attempt] = now
+                _write_logins(path, state, now)
     if remaining > 0:
         log.warning("login refused (locked) for user %s from client %s", _shown(username), client)
         raise LoginRefused(_locked_message(remaining), locked=True)
@@ -608,9 +618,9 @@ def _record_attempt(path: Path, username: str, client: str, keys: tuple[str, ...
     with _locked(path):
         state = _read_logins(path)
         now = clock()
-        for key in keys:
-            state.get(key, {}).get("pending", {}).pop(attempt, None)
         user_key = keys[0] if len(keys) == 2 else None
+        if user_key is not None:
+            state.get(user_key, {}).get("pending", {}).pop(attempt, None)
         if matches and user_key is not None:
             remaining = _locked_until(state.get(user_key, {})) - now
             if remaining > 0:
@@ -636,20 +646,19 @@ def _record_attempt(path: Path, username: str, client: str, keys: tuple[str, ...
 
 @dataclass(frozen=True)
 class LoginLock:
-    key: str          # "user:NAME" or "client:ADDRESS"
+    key: str          # "user:NAME" (a client is never locked, only slowed down)
     locked_until: datetime
 
     @property
-    def what(self) -> str:
-        kind, _colon, who = self.key.partition(":")
-        return f"{'username' if kind == 'user' else 'client'} {who}"
+    def username(self) -> str:
+        return self.key.partition(":")[2]
 
 
 def login_locks(path: Path | None = None) -> list[LoginLock]:
     path = Path(path or settings.auth_path())
     now = time.time()
-    return [LoginLock(k, datetime.fromtimestamp(e["locked_until"], UTC))
-            for k, e in sorted(_read_logins(path).items()) if e.get("locked_until", 0) > now]
+    return [LoginLock(k, datetime.fromtimestamp(_locked_until(e), UTC))
+            for k, e in sorted(_read_logins(path).items()) if isinstance(e, dict) and _locked_until(e) > now]
 
 
 def lift_lock(key: str, path: Path | None = None, by: str = "(command line)") -> None:
