@@ -1,7 +1,8 @@
 """Logins in a real browser against one real server (shared by this module): the cookie the
 browser really holds is replayed after logout, a password change, removal and a role change;
 forged and malformed cookies; the Accounts page adds a resident who logs in and sees only her
-own sessions, and removing her logs her out at once.
+own sessions, and removing her logs her out at once; who the client is (X-Forwarded-For is not
+believed, the proxy header counts by its last entry); sixteen sessions' parallel attempts.
 
 Each test makes its own accounts (the server's accounts file is this module's), so the tests do
 not depend on each other's order.
@@ -235,3 +236,39 @@ def test_the_client_is_the_proxy_headers_last_entry_never_x_forwarded_for(browse
     assert clients() - before == {"client:forwarded-unverified"}
     fail_a_login(browser, server, {PROXY_HEADER: "198.51.100.66, 198.51.100.9"}, "proxied")
     assert clients() - before == {"client:forwarded-unverified", "client:198.51.100.9"}
+
+
+# -- parallel attempts --------------------------------------------------------------------------
+
+def test_sixteen_sessions_submitting_at_once_get_at_most_ten_checks(browser, server, monkeypatch):
+    """Sixteen browser sessions send a wrong password for one username at once. Each attempt is counted
+    before its check, so at most ten are checked; the others are told the username is locked, and so
+    is the right password after them."""
+    monkeypatch.setattr(accounts, "PASSWORD_ROUNDS", 12)  # a check takes as long as in production (~0.3 s)
+    login = new_account(server, "parallel")
+    visitor = browser.new_context(viewport={"width": 1000, "height": 700})
+    try:
+        pages = [visitor.new_page() for _ in range(16)]
+        for page in pages:
+            page.goto(server.url + "/")
+        for page in pages:
+            wait_idle(page, SLOW)
+            one(page.get_by_role("textbox", name="Username"), SLOW).fill(login.username)
+            page.get_by_role("textbox", name="Password").fill("not-the-password")
+        for page in pages:
+            page.get_by_role("button", name="Login").click(no_wait_after=True)
+        answers = []
+        for page in pages:
+            answer = page.get_by_text("Username or password is incorrect.").or_(page.get_by_text("Too many failed logins"))
+            answers.append(one(answer, SLOW).inner_text())
+        checked = [a for a in answers if "incorrect" in a]
+        locked = sorted(set(answers) - set(checked))
+        assert len(checked) <= accounts.MAX_FAILURES and len(locked) == 1, answers
+        last = pages[0]
+        last.get_by_role("textbox", name="Password").fill(login.password)
+        last.get_by_role("button", name="Login").click()
+        wait_idle(last, SLOW)
+        assert one(last.get_by_text("Too many failed logins"), SLOW).inner_text() == locked[0]
+        assert "Logged in as" not in page_text(last)
+    finally:
+        visitor.close()
