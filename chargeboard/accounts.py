@@ -520,7 +520,8 @@ def _locked_until(entry: dict) -> float:
 
 def _prune(state: dict, now: float) -> None:
     """Forget what no longer counts (old failures, attempts that never came back, ended locks) and
-    keep the file bounded: at most MAX_ENTRIES entries, locks first, then the most recent."""
+    keep the file bounded: at most MAX_ENTRIES entries, locks first, then attempts being checked (so
+    a flood of new names cannot push them out), then the most recent."""
     for key in list(state):
         entry = state[key] if isinstance(state[key], dict) else {}
         kept = {"failures": [round(t, 2) for t in _recent(entry, now)][-MAX_KEPT_ATTEMPTS:],
@@ -533,10 +534,11 @@ def _prune(state: dict, now: float) -> None:
         else:
             del state[key]
     if len(state) > MAX_ENTRIES:
-        def last_seen(item: tuple[str, dict]) -> tuple[bool, float]:
+        def worth_keeping(item: tuple[str, dict]) -> tuple[bool, bool, float]:
             entry = item[1]
-            return "locked_until" in entry, max([*entry.get("failures", []), *entry.get("pending", {}).values(), 0])
-        keep = dict(sorted(state.items(), key=last_seen, reverse=True)[:MAX_ENTRIES])
+            return ("locked_until" in entry, "pending" in entry,
+                    max([*entry.get("failures", []), *entry.get("pending", {}).values(), 0]))
+        keep = dict(sorted(state.items(), key=worth_keeping, reverse=True)[:MAX_ENTRIES])
         for key in list(state):
             if key not in keep:
                 del state[key]
