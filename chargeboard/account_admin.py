@@ -46,7 +46,7 @@ def add_account(by: str, username: str, *, name: str, role: str, email: str, sta
 
 
 def lock_rows() -> list[dict]:
-    return [{"lock": lock.key, "who": lock.what, "until": lock.locked_until}
+    return [{"lock": lock.key, "who": lock.username, "until": lock.locked_until}
             for lock in accounts.login_locks()]
 
 

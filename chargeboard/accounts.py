@@ -8,7 +8,8 @@ e-mail address within the account's installations; a charger owner's account lis
 Every change goes through this module, from the command line (`python -m chargeboard user`) and
 from the app's Accounts page alike. Beside the accounts file live, with the same 0600 mode:
   <stem>.lock           the fcntl lock every change (and every login's bookkeeping) holds
-  <stem>.logins.json    failed-login counters and locks, per username and per client
+  <stem>.logins.json    failed-login counters per username and per client; attempts in flight and
+                        locks per username (bounded: MAX_ENTRIES entries, old ones pruned)
   <stem>.changes.jsonl  the append-only record of every change: who, when, what
 A save keeps the file's mode and replaces it atomically (temporary file + os.replace).
 
@@ -25,6 +26,7 @@ import functools
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 import tempfile
@@ -47,10 +49,20 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 log = logging.getLogger("chargeboard.logins")
 
 FILE_MODE = 0o600
-MAX_FAILURES = 10              # failed logins (per username, per client) before the lock
+MAX_FAILURES = 10              # failed logins of a username before its lock (a client is only slowed down)
 FAILURE_WINDOW = 15 * 60       # failures older than this are forgotten
 LOCK_SECONDS = 15 * 60
 MAX_DELAY = 30.0               # seconds: the growing delay stops growing here
+PENDING_SECONDS = 120          # an attempt reserved but never ended (its process died) counts this long
+# What an anonymous visitor can make the server keep: the throttle file holds at most MAX_ENTRIES
+# usernames and clients, each with at most MAX_KEPT_ATTEMPTS failures and as many attempts in flight.
+MAX_ENTRIES = 1_000
+MAX_KEPT_ATTEMPTS = 32
+MAX_USERNAME = 64              # characters
+MAX_CLIENT = 64                # characters of a client's address
+MAX_PASSWORD_BYTES = 72        # bcrypt reads no further (and bcrypt 5 refuses more)
+MAX_NAME = 100                 # an account's display name, characters
+MAX_EMAIL = 254                # an e-mail address, characters (RFC 5321)
 # bcrypt's cost: 2^12 rounds, ~0.3 s of CPU a hash or check here; what makes a stolen accounts file slow to
 # crack. A check uses the cost written in the stored hash, so this applies to hashes made from now on.
 PASSWORD_ROUNDS = 12
@@ -119,9 +131,10 @@ def _locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str, *, durable: bool = True) -> None:
     """Temporary file in the same folder, then os.replace: a reader never sees half a file.
-    The file keeps its mode (0600 when new)."""
+    The file keeps its mode (0600 when new). Not `durable`: no fsync (the login throttle, written
+    twice a login under the lock every login waits on; a crash may lose its last seconds)."""
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
@@ -131,7 +144,8 @@ def _write_atomically(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -282,6 +296,8 @@ def has_system_owner(path: Path | None = None) -> bool:
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise AccountError(_("a password needs at least 8 characters"))
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise AccountError(_("A password is at most {limit} bytes long.", limit=MAX_PASSWORD_BYTES))
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=PASSWORD_ROUNDS)).decode()
 
 
@@ -296,6 +312,13 @@ def _existing(users: dict, username: str) -> dict:
     return users[username]
 
 
+def _first_version() -> int:
+    """A new account's session version: the time in microseconds. A removed account's versions were its own
+    start plus one a change, far below this, so a cookie of a removed account never names a version of an
+    account added again under its username (nor does a cookie of an earlier accounts file)."""
+    return time.time_ns() // 1_000
+
+
 def _bump(entry: dict) -> None:
     entry["session_version"] = int(entry.get("session_version") or 0) + 1
 
@@ -303,21 +326,30 @@ def _bump(entry: dict) -> None:
 def _check_username(username: str) -> str:
     username = username.strip()
     # The login form compares usernames in lower case; keep them plain.
-    if not username or username != username.lower() or any(c.isspace() for c in username) or len(username) > 64:
+    if (not username or username != username.lower() or any(c.isspace() for c in username)
+            or len(username) > MAX_USERNAME):
         raise AccountError(_("a username is lower case, without spaces, at most 64 characters"))
     return username
+
+
+def _check_name_and_email(name: str, email: str) -> None:
+    if len(name) > MAX_NAME:
+        raise AccountError(_("a name is at most {limit} characters", limit=MAX_NAME))
+    if len(email.strip()) > MAX_EMAIL:
+        raise AccountError(_("an e-mail address is at most {limit} characters", limit=MAX_EMAIL))
 
 
 def add_user(username: str, *, name: str, email: str, role: str, password: str,
              stations: list[str] | None = None, installations: list[str] | None = None,
              language: str | None = None, path: Path | None = None, by: str = "(command line)") -> None:
     username = _check_username(username)
+    _check_name_and_email(name, email)
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if role == RESIDENT and not normal_email(email):
         raise AccountError(_("a resident needs the e-mail address the charger cloud knows them by"))
     entry = {"name": name or username, "email": email.strip(), "password": hash_password(password),
-             "roles": [role], "session_version": 0}
+             "roles": [role], "session_version": _first_version()}
     if stations:
         entry["stations"] = list(stations)
     if installations:
@@ -366,8 +398,9 @@ def create_first_system_owner(username: str, *, name: str, email: str, password:
                               path: Path | None = None, by: str = "(setup token)") -> None:
     """The first start: a system owner, only while there is none (checked under the lock)."""
     username = _check_username(username)
+    _check_name_and_email(name, email)
     entry = {"name": name or username, "email": email.strip(), "password": hash_password(password),
-             "roles": [SYSTEM_OWNER], "session_version": 0}
+             "roles": [SYSTEM_OWNER], "session_version": _first_version()}
 
     def apply(users: dict) -> None:
         if any(accounts({"credentials": {"usernames": users}})[u].role == SYSTEM_OWNER for u in users):
@@ -391,7 +424,8 @@ def set_password(username: str, password: str, path: Path | None = None, by: str
 
 
 def change_own_password(username: str, current: str, new: str, path: Path | None = None) -> None:
-    if not bcrypt.checkpw(current.encode(), find_account_hash(username, path).encode()):
+    if len(current.encode()) > MAX_PASSWORD_BYTES or not bcrypt.checkpw(
+            current.encode(), find_account_hash(username, path).encode()):
         raise AccountError(_("the current password is not right"))
     set_password(username, new, path, by=username)
 
@@ -440,101 +474,193 @@ def end_sessions(username: str, path: Path | None = None) -> None:
 
 # -- logins: checked, throttled, locked -------------------------------------------------------
 
+_THROTTLE_FIELDS = {"failures": list, "pending": dict, "locked_until": int | float}
+
+
 def _read_logins(path: Path) -> dict:
     try:
         state = json.loads(logins_path(path).read_text(encoding="utf-8"))
-        return state if isinstance(state, dict) else {}
     except (FileNotFoundError, ValueError):
         return {}
+    if not isinstance(state, dict):
+        return {}
+    # Only what this module writes, of the right types: a damaged file costs its damaged parts, never the login.
+    return {k: {f: v for f, v in e.items() if f in _THROTTLE_FIELDS and isinstance(v, _THROTTLE_FIELDS[f])}
+            for k, e in state.items() if isinstance(e, dict)}
+
+
+def _write_logins(path: Path, state: dict, now: float) -> None:
+    _prune(state, now)
+    _write_atomically(logins_path(path), json.dumps(state, separators=(",", ":")), durable=False)
 
 
 def _keys(username: str, client: str) -> tuple[str, str]:
-    return f"user:{username.strip().lower()}", f"client:{client}"
+    return f"user:{username}", f"client:{client}"
 
 
 def _recent(entry: dict, now: float) -> list[float]:
-    return [t for t in entry.get("failures", []) if now - t < FAILURE_WINDOW]
+    return [t for t in entry.get("failures", []) if isinstance(t, int | float) and now - t < FAILURE_WINDOW]
 
 
-def _lock_remaining(state: dict, keys: tuple[str, ...], now: float) -> float:
-    return max([state.get(k, {}).get("locked_until", 0) - now for k in keys] + [0])
+def _in_flight(entry: dict, now: float) -> dict[str, float]:
+    pending = entry.get("pending", {})
+    return {k: t for k, t in pending.items() if isinstance(t, int | float) and now - t < PENDING_SECONDS} \
+        if isinstance(pending, dict) else {}
+
+
+def _attempts(entry: dict, now: float) -> int:
+    """Recent failures and attempts still being checked: what the next attempt is counted after."""
+    return len(_recent(entry, now)) + len(_in_flight(entry, now))
+
+
+def _locked_until(entry: dict) -> float:
+    until = entry.get("locked_until", 0)
+    return until if isinstance(until, int | float) else 0
+
+
+def _prune(state: dict, now: float) -> None:
+    """Forget what no longer counts (old failures, attempts that never came back, ended locks) and
+    keep the file bounded: at most MAX_ENTRIES entries, locks first, then attempts being checked (so
+    a flood of new names cannot push them out), then the most recent."""
+    for key in list(state):
+        entry = state[key] if isinstance(state[key], dict) else {}
+        kept = {"failures": [round(t, 2) for t in _recent(entry, now)][-MAX_KEPT_ATTEMPTS:],
+                "pending": dict(sorted(_in_flight(entry, now).items(), key=lambda p: p[1])[-MAX_KEPT_ATTEMPTS:])}
+        if _locked_until(entry) > now:
+            kept["locked_until"] = _locked_until(entry)
+        kept = {k: v for k, v in kept.items() if v}
+        if kept:
+            state[key] = kept
+        else:
+            del state[key]
+    if len(state) > MAX_ENTRIES:
+        def worth_keeping(item: tuple[str, dict]) -> tuple[bool, bool, float]:
+            entry = item[1]
+            return ("locked_until" in entry, "pending" in entry,
+                    max([*entry.get("failures", []), *entry.get("pending", {}).values(), 0]))
+        keep = dict(sorted(state.items(), key=worth_keeping, reverse=True)[:MAX_ENTRIES])
+        for key in list(state):
+            if key not in keep:
+                del state[key]
+
+
+def _shown(username: str) -> str:
+    """A username as the log shows it: an anonymous visitor's text, cut short."""
+    return repr(username if len(username) <= MAX_USERNAME else username[:MAX_USERNAME] + "…")
+
+
+def _locked_message(remaining: float) -> str:
+    # Whole minutes, rounded up: every attempt refused within one minute reads the same.
+    return _("Too many failed logins: try again in {minutes} minutes.", minutes=max(1, math.ceil(remaining / 60)))
 
 
 def check_login(username: str, password: str, client: str, *, delay_unit: float = 0.3,
-                path: Path | None = None, sleep: Callable[[float], None] = time.sleep) -> Account:
+                path: Path | None = None, sleep: Callable[[float], None] = time.sleep,
+                clock: Callable[[], float] = time.time) -> Account:
     """The account for a right username and password, else LoginRefused.
 
-    Throttled per username and per client: each recent failure doubles a delay before the
-    check (delay_unit, 2×, 4×, … up to MAX_DELAY seconds), and MAX_FAILURES failures within
-    FAILURE_WINDOW lock the username or the client for LOCK_SECONDS. During a lock even the
-    right password is refused. Failures and locks are logged."""
+    Per username: MAX_FAILURES failures within FAILURE_WINDOW lock it for LOCK_SECONDS. Each attempt is
+    reserved (counted) under the file lock before its password is checked, so parallel attempts (threads
+    or processes) get at most MAX_FAILURES checks; the others, and every attempt during a lock, get the
+    same answer whatever the password. Per client: failures only slow it down (never a lock, so a
+    shared address cannot lock out another username's right password). The delay before a check is
+    delay_unit × 2^n, up to MAX_DELAY: n is the username's recent failures and attempts in flight, or
+    the client's recent failures, whichever is more.
+    `clock` is the time (tests move it)."""
     path = Path(path or settings.auth_path())
     username = username.strip().lower()
-    keys = _keys(username, client)
+    client = (client or "unknown")[:MAX_CLIENT]
+    if len(password.encode()) > MAX_PASSWORD_BYTES:  # no password can be that long: nothing to check or count
+        raise LoginRefused(_("A password is at most {limit} bytes long.", limit=MAX_PASSWORD_BYTES))
+    possible = 0 < len(username) <= MAX_USERNAME  # no account has a longer name: only the client is counted
+    user_key, client_key = _keys(username if possible else "", client)
+    keys = (user_key, client_key) if possible else (client_key,)
+    attempt = secrets.token_hex(8)
     with _locked(path):
         state = _read_logins(path)
-        now = time.time()
-        remaining = _lock_remaining(state, keys, now)
-        failures = max(len(_recent(state.get(k, {}), now)) for k in keys)
+        now = clock()
+        user = state.get(user_key, {}) if possible else {}
+        remaining = _locked_until(user) - now
+        if remaining <= 0 and _attempts(user, now) >= MAX_FAILURES:
+            remaining = LOCK_SECONDS  # as many attempts are being checked as may be: the lock is coming
+        if remaining <= 0:
+            # A username's attempts in flight count (parallel guesses at one account); a client's do not:
+            # many honest visitors may share one address and log in at once.
+            before = max(_attempts(user, now), len(_recent(state.get(client_key, {}), now)))
+            if possible:
+                state.setdefault(user_key, {}).setdefault("pending", {})[attempt] = now
+                _write_logins(path, state, now)
     if remaining > 0:
-        log.warning("login refused (locked) for user %r from client %s", username, client)
-        raise LoginRefused(_("Too many failed logins: try again in {minutes} minutes.", minutes=int(remaining // 60) + 1),
-                           locked=True)
-    if failures and delay_unit > 0:
-        sleep(min(delay_unit * 2 ** failures, MAX_DELAY))
-    entry = load_config(path)["credentials"]["usernames"].get(username)
-    stored = entry.get("password", "").encode() if entry else _no_account_hash()
+        log.warning("login refused (locked) for user %s from client %s", _shown(username), client)
+        raise LoginRefused(_locked_message(remaining), locked=True)
+    entry, matches = None, False
     try:
-        matches = bcrypt.checkpw(password.encode(), stored)
-    except ValueError:  # not a bcrypt hash
-        matches = False
-    if matches and entry is not None:
-        with _locked(path):
-            state = _read_logins(path)
-            if _lock_remaining(state, keys, time.time()) > 0:  # locked while this check ran
-                raise LoginRefused(_("Too many failed logins: try again later."), locked=True)
-            # Not the client's: one good account must not clear its guesses. Written only when there was
-            # something to clear: a login is otherwise a read, not an fsync under the lock every login waits on.
-            if state.pop(keys[0], None) is not None:
-                _write_atomically(logins_path(path), json.dumps(state))
+        if before and delay_unit > 0:
+            sleep(min(delay_unit * 2 ** before, MAX_DELAY))
+        if possible:
+            entry = load_config(path)["credentials"]["usernames"].get(username)
+        stored = entry.get("password", "").encode() if entry else _no_account_hash()
+        try:
+            matches = bcrypt.checkpw(password.encode(), stored) and entry is not None
+        except ValueError:  # not a bcrypt hash
+            matches = False
+    finally:  # an error in the check still ends the reservation (as a failure)
+        outcome = _record_attempt(path, username, client, keys, attempt, matches, clock)
+    if outcome is not None:
+        raise LoginRefused(outcome, locked=True)
+    if matches:
         return find_account(username, path)
-    _record_failure(path, username, client, keys)
     raise LoginRefused(_("Username or password is incorrect."))
 
 
-def _record_failure(path: Path, username: str, client: str, keys: tuple[str, str]) -> None:
+def _record_attempt(path: Path, username: str, client: str, keys: tuple[str, ...], attempt: str,
+                    matches: bool, clock: Callable[[], float]) -> str | None:
+    """End a reserved attempt: a failure is counted (and may lock the username); a success clears the
+    username's failures. Returns the locked answer for a success during a lock (set while it was checked)."""
     with _locked(path):
         state = _read_logins(path)
-        now = time.time()
-        for key in keys:
-            entry = state.setdefault(key, {})
-            entry["failures"] = [*_recent(entry, now), now]
-            log.warning("login failed for user %r from client %s (%s: %d recent failures)",
-                        username, client, key, len(entry["failures"]))
-            if len(entry["failures"]) >= MAX_FAILURES and entry.get("locked_until", 0) <= now:
-                entry["locked_until"] = now + LOCK_SECONDS
-                entry["failures"] = []
-                log.warning("login locked for %d minutes: %s", LOCK_SECONDS // 60, key)
-                _record(path, "(login throttle)", "lock", key, f"{MAX_FAILURES} failed logins")
-        _write_atomically(logins_path(path), json.dumps(state))
+        now = clock()
+        user_key = keys[0] if len(keys) == 2 else None
+        if user_key is not None:
+            state.get(user_key, {}).get("pending", {}).pop(attempt, None)
+        if matches and user_key is not None:
+            remaining = _locked_until(state.get(user_key, {})) - now
+            if remaining > 0:
+                _write_logins(path, state, now)
+                return _locked_message(remaining)
+            # Not the client's: one good account must not clear its guesses.
+            state.get(user_key, {}).pop("failures", None)
+        elif not matches:
+            for key in keys:
+                entry = state.setdefault(key, {})
+                entry["failures"] = [*_recent(entry, now), now]
+            log.warning("login failed for user %s from client %s (%s)", _shown(username), client,
+                        ", ".join(f"{k}: {len(state[k]['failures'])} recent failures" for k in keys))
+            user = state.get(user_key, {}) if user_key else {}
+            if len(user.get("failures", [])) >= MAX_FAILURES and _locked_until(user) <= now:
+                user["locked_until"] = now + LOCK_SECONDS
+                user["failures"] = []
+                log.warning("login locked for %d minutes: %s", LOCK_SECONDS // 60, user_key)
+                _record(path, "(login throttle)", "lock", user_key, f"{MAX_FAILURES} failed logins")
+        _write_logins(path, state, now)
+    return None
 
 
 @dataclass(frozen=True)
 class LoginLock:
-    key: str          # "user:NAME" or "client:ADDRESS"
+    key: str          # "user:NAME" (a client is never locked, only slowed down)
     locked_until: datetime
 
     @property
-    def what(self) -> str:
-        kind, _colon, who = self.key.partition(":")
-        return f"{'username' if kind == 'user' else 'client'} {who}"
+    def username(self) -> str:
+        return self.key.partition(":")[2]
 
 
 def login_locks(path: Path | None = None) -> list[LoginLock]:
     path = Path(path or settings.auth_path())
     now = time.time()
-    return [LoginLock(k, datetime.fromtimestamp(e["locked_until"], UTC))
-            for k, e in sorted(_read_logins(path).items()) if e.get("locked_until", 0) > now]
+    return [LoginLock(k, datetime.fromtimestamp(_locked_until(e), UTC))
+            for k, e in sorted(_read_logins(path).items()) if isinstance(e, dict) and _locked_until(e) > now]
 
 
 def lift_lock(key: str, path: Path | None = None, by: str = "(command line)") -> None:
@@ -544,7 +670,7 @@ def lift_lock(key: str, path: Path | None = None, by: str = "(command line)") ->
         if key not in state:
             raise AccountError(_("no login lock for {key}", key=repr(key)))
         del state[key]
-        _write_atomically(logins_path(path), json.dumps(state))
+        _write_logins(path, state, time.time())
         _record(path, by, "unlock", key, "login lock lifted")
 
 

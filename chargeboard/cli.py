@@ -393,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
-                   help="unlock takes a lock's key as the Accounts page shows it (user:NAME or client:ADDRESS)")
+                   help="unlock takes a lock's key as the Accounts page shows it (user:NAME)")
     p.add_argument("username", nargs="?")
     p.add_argument("new_role", nargs="?", choices=ROLES, help="for 'user role USERNAME ROLE'")
     p.add_argument("--role", choices=ROLES, default="resident")

@@ -182,16 +182,32 @@ def account_from_token(config: dict, key: str, token: str | None) -> accounts.Ac
     return account
 
 
+# The client of every connection whose address the sender may have chosen (see client_address).
+UNVERIFIED_FORWARDED = "forwarded-unverified"
+
+
+def client_address(configured: list[str] | None, forwarded_for: list[str], peer: object) -> str:
+    """Who "a client" is for the login throttle.
+
+    `configured`: the values of the header CHARGEBOARD_CLIENT_HEADER names (None when it names none).
+    Its last entry is the one the proxy appended itself; every earlier one is the visitor's own word.
+    Else the connection's address (`peer`, st.context.ip_address: None from this machine). But
+    Streamlit's server (uvicorn) replaces that address by an X-Forwarded-For entry on connections from
+    127.0.0.1, whoever wrote the header: a connection carrying one that we were not told to trust
+    counts as one client, UNVERIFIED_FORWARDED, whatever it names."""
+    if configured:
+        last = ",".join(configured).split(",")[-1].strip()
+        if last:
+            return last[: accounts.MAX_CLIENT]
+    if forwarded_for:
+        return UNVERIFIED_FORWARDED
+    return peer if isinstance(peer, str) and peer else "unknown"  # (no address in AppTest)
+
+
 def _client() -> str:
-    """Who "a client" is for the login throttle: the address the connection came from. Behind a
-    reverse proxy every visitor has the proxy's address; name the header the proxy sets
-    (CHARGEBOARD_CLIENT_HEADER, e.g. X-Forwarded-For) and its last entry, the one the proxy
-    appended itself, is used instead."""
-    header = os.environ.get("CHARGEBOARD_CLIENT_HEADER")
-    if header and isinstance(value := st.context.headers.get(header), str) and value.strip():
-        return value.split(",")[-1].strip() or "unknown"
-    address = st.context.ip_address
-    return address if isinstance(address, str) and address else "unknown"  # (no address in AppTest)
+    header = os.environ.get("CHARGEBOARD_CLIENT_HEADER", "").strip()
+    configured = st.context.headers.get_all(header) if header else None
+    return client_address(configured, st.context.headers.get_all("X-Forwarded-For"), st.context.ip_address)
 
 
 def _requested_page() -> str:
@@ -217,6 +233,9 @@ def _forget(jar: CookieJar) -> None:
         jar.delete()
 
 
+_MAX_TOKEN = 64  # characters of the setup token field (a token is 32)
+
+
 @st.cache_resource
 def _setup_token() -> dict:
     """The one-time token of a first start, printed on the server's console (never on the page)."""
@@ -234,12 +253,12 @@ def _first_start(path: Path) -> None:
     st.info(_("This store has no accounts yet. Paste the setup token printed on the server's console, "
               "or run `python -m chargeboard user add NAME --role system_owner` on the server."))
     with st.form("first_start"):
-        token = st.text_input(_("Setup token"), type="password")
-        username = st.text_input(_("Username (lower case)"))
-        name = st.text_input(_("Name"))
-        email = st.text_input(_("E-mail"))
-        password = st.text_input(_("New password"), type="password")
-        repeated = st.text_input(_("Repeat the password"), type="password")
+        token = st.text_input(_("Setup token"), type="password", max_chars=_MAX_TOKEN)
+        username = st.text_input(_("Username (lower case)"), max_chars=accounts.MAX_USERNAME)
+        name = st.text_input(_("Name"), max_chars=accounts.MAX_NAME)
+        email = st.text_input(_("E-mail"), max_chars=accounts.MAX_EMAIL)
+        password = st.text_input(_("New password"), type="password", max_chars=accounts.MAX_PASSWORD_BYTES)
+        repeated = st.text_input(_("Repeat the password"), type="password", max_chars=accounts.MAX_PASSWORD_BYTES)
         submitted = st.form_submit_button(_("Create the system owner"))
     if not submitted:
         st.stop()
@@ -279,8 +298,10 @@ def _login_form(path: Path, form: Any) -> accounts.Account:
         st.subheader(_(_FORM_NAME))
         if done := st.session_state.get("chargeboard_setup_done"):
             st.success(_("System owner {username} created: log in.", username=done))
-        username = st.text_input(_("Username"), autocomplete="off")
-        password = st.text_input(_("Password"), type="password", autocomplete="off")
+        # The browser keeps to these lengths; check_login refuses longer text from any other sender.
+        username = st.text_input(_("Username"), autocomplete="off", max_chars=accounts.MAX_USERNAME)
+        password = st.text_input(_("Password"), type="password", autocomplete="off",
+                                 max_chars=accounts.MAX_PASSWORD_BYTES)
         submitted = st.form_submit_button(_("Login"))
     if not submitted or not username:
         _warm_up()
@@ -383,9 +404,9 @@ def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, ke
     """Everyone changes their own password here. Every other login of the account ends; this
     browser session stays logged in with the new version (and a new cookie)."""
     with st.expander(_("Change my password")), st.form("own_password", clear_on_submit=True):
-        current = st.text_input(_("Current password"), type="password")
-        new = st.text_input(_("New password"), type="password")
-        repeated = st.text_input(_("Repeat the new password"), type="password")
+        current = st.text_input(_("Current password"), type="password", max_chars=accounts.MAX_PASSWORD_BYTES)
+        new = st.text_input(_("New password"), type="password", max_chars=accounts.MAX_PASSWORD_BYTES)
+        repeated = st.text_input(_("Repeat the new password"), type="password", max_chars=accounts.MAX_PASSWORD_BYTES)
         submitted = st.form_submit_button(_("Change password"))
     if not submitted:
         return

@@ -92,7 +92,7 @@ with st.form("default_language"):
 st.subheader(_("Login locks"))
 locks = account_admin.lock_rows()
 if locks:
-    widgets.table(locks, column_config={"who": _("Username or client"),
+    widgets.table(locks, column_config={"who": _("Username"),
                                         "until": widgets.datetime_column(_("Locked until (UTC)"))})
     with st.form("lift_lock"):
         lock = st.selectbox(_("Lock"), [row["lock"] for row in locks])
@@ -105,7 +105,8 @@ if locks:
                 st.session_state["account_done"] = _("Lifted the login lock {lock}.", lock=lock)
                 st.rerun()
 else:
-    st.caption(_("No username or client is locked ({failures} failed logins lock one for {minutes} minutes).",
+    st.caption(_("No username is locked ({failures} failed logins lock one for {minutes} minutes; "
+                 "failures from one client only slow it down).",
                  failures=accounts.MAX_FAILURES, minutes=formats.integer(accounts.LOCK_SECONDS // 60)))
 
 st.subheader(_("Changes"))

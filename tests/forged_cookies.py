@@ -1,16 +1,24 @@
 """Forged and malformed login cookies (each must mean: log in again), and a well-signed control.
 Checked against the cookie check itself (test_logins) and, some of them, in a real browser
-(test_logins_browser)."""
+(test_logins_browser). Each takes the account's current session version (version_of), so only
+what it forges is wrong."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 import support
 
+from chargeboard import accounts
 
-def _claims(username: str = "styret", ver: object = 0, days: float = 1) -> dict:
+
+def version_of(auth: Path, username: str = "styret") -> int:
+    return accounts.find_account(username, auth).session_version
+
+
+def _claims(ver: object, username: str = "styret", days: float = 1) -> dict:
     return {"username": username, "ver": ver, "exp": datetime.now(UTC) + timedelta(days=days)}
 
 
@@ -25,24 +33,25 @@ def _unsigned(claims: dict, alg: str) -> str:
     return f"{part({'alg': alg, 'typ': 'JWT'})}.{part(body)}."
 
 
+# Each takes the account's current session version.
 FORGED = {
-    "alg none": lambda: _unsigned(_claims(), "none"),
-    "alg None": lambda: _unsigned(_claims(), "None"),
-    "alg HS512": lambda: jwt.encode(_claims(), support.COOKIE_KEY, algorithm="HS512"),
-    "alg RS256 header, no signature": lambda: _unsigned(_claims(), "RS256"),
-    "wrong key": lambda: jwt.encode(_claims(), "x" * 64, algorithm="HS256"),
-    "garbage": lambda: "not-a-jwt",
-    "garbage with dots": lambda: "a.b.c",
-    "expired": lambda: jwt.encode(_claims(days=-1), support.COOKIE_KEY, algorithm="HS256"),
-    "unknown user": lambda: jwt.encode(_claims("mallory"), support.COOKIE_KEY, algorithm="HS256"),
-    "stale version": lambda: jwt.encode(_claims(ver=-1), support.COOKIE_KEY, algorithm="HS256"),
-    "version as text": lambda: jwt.encode(_claims(ver="0"), support.COOKIE_KEY, algorithm="HS256"),
-    "the library's old cookie (no version)": lambda: jwt.encode(
+    "alg none": lambda ver: _unsigned(_claims(ver), "none"),
+    "alg None": lambda ver: _unsigned(_claims(ver), "None"),
+    "alg HS512": lambda ver: jwt.encode(_claims(ver), support.COOKIE_KEY, algorithm="HS512"),
+    "alg RS256 header, no signature": lambda ver: _unsigned(_claims(ver), "RS256"),
+    "wrong key": lambda ver: jwt.encode(_claims(ver), "x" * 64, algorithm="HS256"),
+    "garbage": lambda ver: "not-a-jwt",
+    "garbage with dots": lambda ver: "a.b.c",
+    "expired": lambda ver: jwt.encode(_claims(ver, days=-1), support.COOKIE_KEY, algorithm="HS256"),
+    "unknown user": lambda ver: jwt.encode(_claims(ver, "mallory"), support.COOKIE_KEY, algorithm="HS256"),
+    "stale version": lambda ver: jwt.encode(_claims(ver - 1), support.COOKIE_KEY, algorithm="HS256"),
+    "version as text": lambda ver: jwt.encode(_claims(str(ver)), support.COOKIE_KEY, algorithm="HS256"),
+    "the library's old cookie (no version)": lambda ver: jwt.encode(
         {"username": "styret", "exp_date": (datetime.now() + timedelta(days=1)).timestamp()},
         support.COOKIE_KEY, algorithm="HS256"),
 }
 
 
-def control() -> str:
+def control(ver: int) -> str:
     """The same claims, signed with the server's key: a login."""
-    return jwt.encode(_claims(), support.COOKIE_KEY, algorithm="HS256")
+    return jwt.encode(_claims(ver), support.COOKIE_KEY, algorithm="HS256")

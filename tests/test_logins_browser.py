@@ -1,7 +1,8 @@
 """Logins in a real browser against one real server (shared by this module): the cookie the
 browser really holds is replayed after logout, a password change, removal and a role change;
 forged and malformed cookies; the Accounts page adds a resident who logs in and sees only her
-own sessions, and removing her logs her out at once.
+own sessions, and removing her logs her out at once; who the client is (X-Forwarded-For is not
+believed, the proxy header counts by its last entry); sixteen sessions' parallel attempts.
 
 Each test makes its own accounts (the server's accounts file is this module's), so the tests do
 not depend on each other's order.
@@ -9,19 +10,21 @@ not depend on each other's order.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 
 import pytest
 import support
 from browser_support import choose, launch_server, log_in, metric_value, one, page_text, wait_idle
-from forged_cookies import FORGED, control
+from forged_cookies import FORGED, control, version_of
 
 from chargeboard import accounts
 from chargeboard.scope import RESIDENT, SYSTEM_OWNER
 
 COOKIE = "chargeboard_test"  # support.write_accounts' cookie name
 SLOW = 60_000  # ms: the machine running the suite may be shared and slow; waits are on page state
+PROXY_HEADER = "X-Chargeboard-Client"  # the server's CHARGEBOARD_CLIENT_HEADER
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +32,9 @@ def server(coop_db, auth_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("logins")
     auth = folder / "auth.yaml"
     shutil.copyfile(auth_template, auth)
-    started = launch_server(support.test_env(coop_db, auth, folder / "no-cookie-key"), folder / "server.log",
-                           timeout=120)
+    # The proxy's header is named (as behind a reverse proxy): X-Forwarded-For is then a visitor's own word.
+    env = {**support.test_env(coop_db, auth, folder / "no-cookie-key"), "CHARGEBOARD_CLIENT_HEADER": PROXY_HEADER}
+    started = launch_server(env, folder / "server.log", timeout=120)
     started.auth = auth
     yield started
     started.stop()
@@ -138,13 +142,13 @@ IN_THE_BROWSER = ("alg none", "wrong key", "expired", "garbage with dots")
 
 def test_forged_and_malformed_cookies_show_the_login_form(browser, server):
     for name in IN_THE_BROWSER:
-        other, page = visit_with_cookie(browser, server, FORGED[name]())
+        other, page = visit_with_cookie(browser, server, FORGED[name](version_of(server.auth)))
         try:
             assert_login_form_and_nothing_else(page, name)
         finally:
             other.close()
     # The control: the same claims signed with the server's key do log in.
-    other, page = visit_with_cookie(browser, server, control())
+    other, page = visit_with_cookie(browser, server, control(version_of(server.auth)))
     try:
         assert "Logged in as Styret" in page_text(page)
     finally:
@@ -199,3 +203,72 @@ def test_a_resident_added_on_the_accounts_page_logs_in_and_is_out_once_removed(b
     assert "nina" not in {a.username for a in accounts.list_accounts(server.auth)}
     assert [(c["by"], c["action"]) for c in accounts.changes(server.auth)[:2]] == [("styret", "remove"),
                                                                                    ("styret", "add")]
+
+
+# -- who the client is ------------------------------------------------------------------------
+
+def fail_a_login(browser, server, headers: dict[str, str], username: str) -> None:
+    visitor = browser.new_context(extra_http_headers=headers)
+    try:
+        page = visitor.new_page()
+        page.goto(server.url + "/")
+        wait_idle(page, SLOW)
+        one(page.get_by_role("textbox", name="Username"), SLOW).fill(username)
+        page.get_by_role("textbox", name="Password").fill("not-the-password")
+        page.get_by_role("button", name="Login").click()
+        one(page.get_by_text("Username or password is incorrect."), SLOW)
+    finally:
+        visitor.close()
+
+
+def test_the_client_is_the_proxy_headers_last_entry_never_x_forwarded_for(browser, server):
+    """Streamlit's server takes X-Forwarded-For's word on connections from 127.0.0.1 (as the browser's
+    are here): rotating it must not make new clients. The configured header counts by its last entry."""
+    throttle = accounts.logins_path(server.auth)
+
+    def clients() -> set[str]:
+        kept = json.loads(throttle.read_text(encoding="utf-8")) if throttle.exists() else {}
+        return {k for k in kept if k.startswith("client:")}
+
+    before = clients()
+    for i in range(3):
+        fail_a_login(browser, server, {"X-Forwarded-For": f"203.0.113.{i + 1}"}, f"rotating{i}")
+    assert clients() - before == {"client:forwarded-unverified"}
+    fail_a_login(browser, server, {PROXY_HEADER: "198.51.100.66, 198.51.100.9"}, "proxied")
+    assert clients() - before == {"client:forwarded-unverified", "client:198.51.100.9"}
+
+
+# -- parallel attempts --------------------------------------------------------------------------
+
+def test_sixteen_sessions_submitting_at_once_get_at_most_ten_checks(browser, server, monkeypatch):
+    """Sixteen browser sessions send a wrong password for one username at once. Each attempt is counted
+    before its check, so at most ten are checked; the others are told the username is locked, and so
+    is the right password after them."""
+    monkeypatch.setattr(accounts, "PASSWORD_ROUNDS", 12)  # a check takes as long as in production (~0.3 s)
+    login = new_account(server, "parallel")
+    visitor = browser.new_context(viewport={"width": 1000, "height": 700})
+    try:
+        pages = [visitor.new_page() for _ in range(16)]
+        for page in pages:
+            page.goto(server.url + "/")
+        for page in pages:
+            wait_idle(page, SLOW)
+            one(page.get_by_role("textbox", name="Username"), SLOW).fill(login.username)
+            page.get_by_role("textbox", name="Password").fill("not-the-password")
+        for page in pages:
+            page.get_by_role("button", name="Login").click(no_wait_after=True)
+        answers = []
+        for page in pages:
+            answer = page.get_by_text("Username or password is incorrect.").or_(page.get_by_text("Too many failed logins"))
+            answers.append(one(answer, SLOW).inner_text())
+        checked = [a for a in answers if "incorrect" in a]
+        locked = sorted(set(answers) - set(checked))
+        assert len(checked) <= accounts.MAX_FAILURES and len(locked) == 1, answers
+        last = pages[0]
+        last.get_by_role("textbox", name="Password").fill(login.password)
+        last.get_by_role("button", name="Login").click()
+        wait_idle(last, SLOW)
+        assert one(last.get_by_text("Too many failed logins"), SLOW).inner_text() == locked[0]
+        assert "Logged in as" not in page_text(last)
+    finally:
+        visitor.close()
