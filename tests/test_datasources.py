@@ -63,6 +63,51 @@ def test_broken_and_too_large_files_are_refused_with_one_line(store, feeds, monk
     assert store.rows("quality_imports_log") == []
 
 
+# A browser sends whatever file name its user's system (or a crafted request) gives; {outside} is an
+# absolute path under the test's own folder, so a broken upload cannot touch the machine's files.
+HOSTILE_NAMES = {
+    "../../x.json": "x.json",
+    "..\\..\\x.json": "x.json",                     # Windows separators
+    "{outside}/passwd": "passwd",                     # an absolute path
+    "a\x00b.json": "a_b.json",                         # NUL
+    "two\nlines.json": "two_lines.json",               # a newline (a second line in the summary)
+    "x" * 300 + ".json": "x" * 100,                   # longer than a file name may be
+    "...": "upload",                                  # only dots
+    "..": "upload",
+    "<b>bold</b>.json": "b_.json",                    # markup
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), HOSTILE_NAMES.items(), ids=range(len(HOSTILE_NAMES)))
+def test_a_hostile_upload_name_is_never_a_path_and_is_shown_harmless(store, feeds, tmp_path, name, expected):
+    """Catches an upload's file name used as its path or shown as sent (`target = folder / name` or
+    `shown = name` in datasources.load_upload): the copy is written inside the uploads folder under
+    a name of our own, and the name shown, logged and stored is the harmless one."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    name = name.replace("{outside}", str(outside))
+    data = feeds.zaptec([support.zaptec_record("h1")], name="feed.json").read_bytes()
+    uploads = sync.landing_dir(store.path) / "uploads"
+
+    def files() -> set[Path]:
+        return {p for p in tmp_path.rglob("*") if p.is_file() and p.parent != tmp_path}  # not the store's own
+
+    before, written = files(), []
+
+    def watch(_fraction, text):
+        if text.startswith("Loading"):  # saved, not yet loaded: where did the copy go?
+            written.extend(files() - before)
+
+    result = datasources.load_upload(store, name, io.BytesIO(data), len(data), on_progress=watch)
+    assert result.error is None, result.error
+    (copy,) = written
+    assert copy.parent == uploads and copy.name.endswith(f"-{expected}"), copy
+    assert result.name == result.summary.file == expected
+    assert store.rows("quality_imports_log")[0][1] == expected
+    assert not any(c in line for line in result.lines() for c in "\n\x00"), result.lines()
+    assert files() == before  # the copy is gone and nothing was written elsewhere
+
+
 def test_installations_create_rename_and_time_zone(store, feeds):
     assert datasources.create_installation(store, "  Sameiet   Nord ", "Europe/Oslo") == "sameiet-nord"
     with pytest.raises(datasources.SourceError, match="exists already"):
