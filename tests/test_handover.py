@@ -642,3 +642,59 @@ def test_the_app_refuses_a_spool_another_user_made_and_tells_the_system_owner(sh
         assert not (folder / handover.SOCKET_NAME).exists(), "the app listened in another user's folder"
     finally:
         web.app_store.clear()
+
+
+# -- the allow-list itself --------------------------------------------------------------------
+
+CHOICES = "one of the command line's own choices for the option"
+HANDED_OVER = {  # command -> (its fields and how each is checked, takes input files, writes --out)
+    "ingest": ({"format": CHOICES, "installation": str, "time_zone": str, "quiet": bool, "lang": CHOICES},
+               True, False),
+    "report": ({"by": CHOICES, "date_from": cli._date, "date_to": cli._date, "as_user": str, "format": CHOICES,
+                "attribute_by": CHOICES, "lang": CHOICES, "csv_dialect": CHOICES}, False, True),
+    "statement": ({"date_from": cli._date, "date_to": cli._date, "as_user": str, "format": CHOICES,
+                   "standby_share": CHOICES, "rest_share": CHOICES, "lang": CHOICES, "csv_dialect": CHOICES},
+                  False, True),
+    "board-pack": ({"date_from": cli._date, "date_to": cli._date, "as_user": str, "lang": CHOICES}, False, True),
+    "statement-issuer": ({"name": str, "address": str, "lang": CHOICES}, False, False),
+    "sync": ({"provider": CHOICES, "installation": str, "date_from": cli._date, "lang": CHOICES}, False, False),
+}
+
+
+def _cli_choices(command: str, dest: str) -> set:
+    """What the command line accepts for an option: its choices, and None if it may be left out."""
+    subcommands = next(a for a in cli.build_parser()._actions if a.dest == "command").choices
+    action = next(a for a in subcommands[command]._actions if a.dest == dest)
+    may_be_left_out = bool(action.option_strings) and not action.required and action.default is None
+    return set(action.choices) | ({None} if may_be_left_out else set())
+
+
+def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env):
+    """Catches a command or an option added to the hand-over's allow-list (cli.HANDED_OVER, as the app
+    serves it from web.app_store), or a checked option loosened (a choice or a date taken as any text):
+    the test above only shows that some requests are refused, not which commands and options exist."""
+    from chargeboard import web  # noqa: PLC0415 — imports streamlit
+
+    table = {name: ({key: CHOICES if isinstance(rule, tuple) else rule for key, rule in command.fields.items()},
+                    command.inputs, command.writes_out) for name, command in cli.HANDED_OVER.items()}
+    assert table == HANDED_OVER
+    for name, (fields, _inputs, _out) in HANDED_OVER.items():
+        for key, rule in fields.items():
+            if rule is CHOICES:  # never a value the command line itself would refuse
+                assert set(cli.HANDED_OVER[name].fields[key]) == _cli_choices(name, key), (name, key)
+
+    # The serving app: every other command (the command line's, or made up) is refused, naming the six;
+    # each of the six takes exactly its fields, no --db.
+    store = web.app_store()
+    every = [*next(a for a in cli.build_parser()._actions if a.dest == "command").choices, "shell", ""]
+    for name in every:
+        header = {"command": name, "fields": {"db": str(store.path.with_name("other.duckdb"))}, "out": None,
+                  "files": []}
+        answer, result, _ = raw_request(store.path, header)
+        assert answer["status"] == "refused", (name, answer, result)
+        if name in HANDED_OVER:
+            expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
+        else:
+            expected = (f"{name!r} is not a command the app runs "
+                        f"(only board-pack, ingest, report, statement, statement-issuer, sync)")
+        assert answer["reason"] == f"the app refused the command: {expected}", name
