@@ -2,9 +2,9 @@
 
 A run logs in, discovers the installations (Zaptec) or sites (Easee) the account sees,
 and for each one pulls a time window: from the chosen backfill date on the first run,
-afterwards the trailing window (default 45 days) so that late offline sessions and
-voided/replaced ones arrive. The pull is written as one file into a private folder next
-to the store and loaded by ingest.ingest_file — the same validated, idempotent, one-file-
+afterwards the trailing window (default 45 days) before the end of the last window read, so
+that late offline sessions and voided/replaced ones arrive, after a pause too. The pull is
+written as one file into a private folder next to the store and loaded by ingest.ingest_file — the same validated, idempotent, one-file-
 one-transaction ingest as any feed — so an unchanged window changes nothing and a failure
 half-way (network, 5xx after the retries) leaves the store as it was.
 """
@@ -311,8 +311,11 @@ def _window(store: Store, target: Target, cloud_id: str, now: datetime) -> tuple
     if read_to is None:
         first = target.backfill_from or (now.date() - timedelta(days=DEFAULT_BACKFILL_DAYS))
         return datetime.combine(first, time(0), UTC), now
-    # The trailing window, but never leave a gap after a long pause.
-    return min(read_to.astimezone(UTC), now - timedelta(days=target.window_days)), now
+    # The trailing window before the end of the last one read: a session can reach the cloud up to
+    # that long after its start, so after a pause too the window reaches back that far from where
+    # the last read ended (from now instead: a gap after a pause longer than the window; from the
+    # last end itself: the sessions started before it and uploaded during the pause are missed).
+    return min(read_to.astimezone(UTC), now) - timedelta(days=target.window_days), now
 
 
 def run_sync(store: Store, target: Target, *, now: datetime | None = None,

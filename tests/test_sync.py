@@ -97,8 +97,8 @@ def test_zaptec_backfill_pages_and_a_second_sync_changes_nothing(store, fake):
     again = sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=1))
     assert again.ok
     assert (again.results[0].new, again.results[0].updated, again.results[0].duplicate) == (0, 0, 5)
-    # the second run reads the trailing window only
-    assert again.results[0].window_from == NOW + timedelta(hours=1) - timedelta(days=45)
+    # the second run reads the trailing window only (before the end of the first run's)
+    assert again.results[0].window_from == NOW - timedelta(days=45)
     assert whole_store(store) == before  # not even a repeat in the imports log
     # a window that reaches back further (an old session in it) is a new file: loaded, still no change
     fake.zaptec_sessions["inst-1"].append(zrec("older", datetime(2026, 10, 20, 12, 0)))
@@ -526,3 +526,25 @@ def test_cli_sync_proposes_the_holder_or_feeds_the_installation_named_by_into(tm
         assert _installations(store) == [("annet", "Annet"), ("testlia", "Testlia")]
     finally:
         store.close()
+
+
+def test_a_sync_after_a_pause_longer_than_its_window_reads_the_paused_interval(store, fake):
+    """Catches the window after a long pause starting at now − window (a gap: what the pause's first
+    months brought is never read) or at the last window's end itself (a session an offline charger
+    started before that end and uploaded during the pause is never read): after a pause the window
+    starts the trailing window before the end of the last one read, as every sync's does.
+    (All times are before today's real date: the ingest rejects starts after its own clock.)"""
+    paused_at = NOW - timedelta(days=150)
+    first = [zrec("before", paused_at - timedelta(days=60))]
+    fake.zaptec_sessions["inst-1"] = list(first)
+    assert sync.run_sync(store, zaptec_target(fake), now=paused_at).ok
+    in_the_pause = [zrec(f"p{i}", paused_at + timedelta(days=14 * i, hours=i)) for i in range(1, 11)]
+    # charged offline three weeks before the pause began, uploaded to the cloud during it
+    late = zrec("late", paused_at - timedelta(days=21), CommitMetadata=2 | 4,
+                EndDateTime=f"{paused_at + timedelta(days=30):%Y-%m-%dT%H:%M:%S}.000")
+    fake.zaptec_sessions["inst-1"] = [*first, *in_the_pause, late]
+    outcome = sync.run_sync(store, zaptec_target(fake), now=NOW)
+    assert outcome.ok, outcome.lines()
+    assert stored(store) == expected_zaptec([*first, *in_the_pause, late])
+    assert (outcome.results[0].new, outcome.results[0].duplicate) == (11, 0)
+    assert outcome.results[0].window_from == paused_at - timedelta(days=45)
