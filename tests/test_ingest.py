@@ -493,6 +493,9 @@ def test_csv_line_that_is_not_utf8_is_rejected_with_a_clear_reason(store, feeds)
     assert reason4.startswith("negative energy")
 
 
+# Ten years after the ingest's own clock (its $file_time is when it runs, datetime.now): a start in
+# the future whenever the test runs (a fixed 2030 would have become the past in 2030).
+_FUTURE_YEAR = datetime.now(UTC).year + 10
 _MIXED_HEADER = "session_id,station_id,station_name,started_at,ended_at,energy_kwh,registered_at\n"
 _MIXED_LINES = [
     "m-2,ST-1,Bay 1,2025-03-01T10:00:00+01:00,2025-03-01T11:00:00+01:00,5.5,",    # fine
@@ -511,7 +514,7 @@ _MIXED_LINES = [
     "m-15,ST-1,Bay 1,,2025-03-01T11:00:00Z,5,",                                   # no start
     "m-16,ST-1,Bay 1,   ,2025-03-01T11:00:00Z,5,",                                # a start of spaces
     "m-17,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,,",                # no energy
-    "m-18,ST-1,Bay 1,2030-03-01T10:00:00Z,2030-03-01T11:00:00Z,5,",               # in the future
+    f"m-18,ST-1,Bay 1,{_FUTURE_YEAR}-03-01T10:00:00Z,{_FUTURE_YEAR}-03-01T11:00:00Z,5,",  # in the future
     "m-19,ST-1,Bay 1,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5,2025-03-01T12:00:00Z",  # fine
 ]
 
@@ -566,7 +569,7 @@ def test_csv_mixing_good_rows_and_bad_values_keeps_every_line(store, feeds, kind
          "end before start — 2025-03-01T09:00:00Z is before 2025-03-01T10:00:00Z",
          "unparseable registration time — soon", "missing charging station", "missing start time",
          "missing start time", "missing energy",
-         "start in the future — 2030-03-01T10:00:00Z is more than a day after the file was made"],
+         f"start in the future — {_FUTURE_YEAR}-03-01T10:00:00Z is more than a day after the file was made"],
         strict=True)]
     stored = sessions(store)
     assert set(stored) == {"m-2", "m-14", "m-19"}
