@@ -178,6 +178,8 @@ def _sheet_rows(data: bytes) -> list[tuple]:
 
 
 def test_own_excel_export_has_each_sessions_cost_from_the_statements_pricing(store, feeds):
+    """(The statement's amount is the one right one: catches a resident's line rounded on its own
+    instead of allocated from the column's total, which the earlier "16.67 or 16.66" let through.)"""
     from chargeboard import statements, tariffs  # noqa: PLC0415
 
     load(store, feeds, [rec("a", "u-1", 10), rec("b", "u-1", 2.5, datetime(2025, 3, 7, 10)), rec("d", "u-2", 99)])
@@ -191,7 +193,10 @@ def test_own_excel_export_has_each_sessions_cost_from_the_statements_pricing(sto
     assert rows[-1][7] == pytest.approx(16.66)
     # the same as the statement of those days prices them
     march = statements.build_statements(store, me(), statements.StatementRequest(date(2025, 3, 1), TODAY))
-    assert march.lines[0].energy_cost == Decimal("16.67") or march.lines[0].energy_cost == Decimal("16.66")
+    # The energy column's total, 16.66625 + 131.9967 (u-2's 99 kWh) = 148.66295, is rounded once to
+    # 148.66 and the one øre left over after rounding down goes to the larger remainder (u-2's .67 over
+    # u-1's .625): 16.66, not the 16.67 that rounding u-1's line on its own gives.
+    assert march.lines[0].energy_cost == Decimal("16.66")
     assert abs(march.lines[0].raw["energy_cost"] - Decimal("16.66625")) < Decimal("1e-9")
 
 
