@@ -4,9 +4,10 @@ A run logs in, discovers the installations (Zaptec) or sites (Easee) the account
 and for each one pulls a time window: from the chosen backfill date on the first run,
 afterwards the trailing window (default 45 days) before the end of the last window read, so
 that late offline sessions and voided/replaced ones arrive, after a pause too. The pull is
-written as one file into a private folder next to the store and loaded by ingest.ingest_file — the same validated, idempotent, one-file-
-one-transaction ingest as any feed — so an unchanged window changes nothing and a failure
-half-way (network, 5xx after the retries) leaves the store as it was.
+written as one file into a private folder next to the store and loaded by ingest.ingest_file
+— the same validated, idempotent, one-file-one-transaction ingest as any feed — so an
+unchanged window changes nothing and a failure half-way (network, 5xx after the retries)
+leaves the store as it was.
 """
 
 from __future__ import annotations
