@@ -657,7 +657,8 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
                   False, True),
     "board-pack": ({"date_from": cli._date, "date_to": cli._date, "as_user": str, "lang": CHOICES}, False, True),
     "statement-issuer": ({"name": str, "address": str, "lang": CHOICES}, False, False),
-    "sync": ({"provider": CHOICES, "installation": str, "date_from": cli._date, "lang": CHOICES}, False, False),
+    "sync": ({"provider": CHOICES, "installation": str, "into": str, "date_from": cli._date, "lang": CHOICES},
+             False, False),
 }
 
 
