@@ -308,11 +308,20 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
     Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
     rows = _session_rows(store, scope, st)
     by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
-    for user_id, _inst, _n, kwh, cost, _unpriced, _active, _name, _email, sid, first, last, station, parts in rows:
+    periods = st.all_periods or st.periods_used
+    for user_id, _inst, _n, kwh, cost, unpriced, _active, _name, _email, sid, first, last, station, parts in rows:
         if user_id in by_user:
-            by_user[user_id].append(SessionCost(
-                sid, user_id, first, last, station or "", Decimal(kwh), Decimal(cost),
-                parts=tuple((x["version"], x["hour"], x["price"], x["wh"]) for x in parts)))
+            kwh, cost = Decimal(kwh), Decimal(cost)
+            if parts:
+                pieces = tuple((x["version"], x["hour"], x["price"], x["wh"]) for x in parts)
+            elif not kwh:
+                pieces = ()
+            elif unpriced:  # (the query gives the pieces of every session but those of one price or none)
+                pieces = ((None, None, None, int(kwh * 1000)),)
+            else:  # one price: its cost is kWh x that price, exactly
+                period = tariffs.period_on(periods, first.date())
+                pieces = ((period.version if period else None, first.hour, cost / kwh, int(kwh * 1000)),)
+            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", kwh, cost, parts=pieces))
     unit = tariffs.minor_unit(st.currency)
     for line in st.lines:
         sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))

@@ -205,11 +205,15 @@ def test_every_session_costs_what_its_hours_cost(tmp_path, seed):
     assert priced.keys() == expected.keys()
     for sid, (cost, unpriced, by_price) in expected.items():
         assert priced[sid] == (cost, unpriced), (sid, float(priced[sid][0]), float(cost))
-        # the Wh at each price that the statement's split by hours prints: the same pieces
+        # the Wh at each price that the statement's split by hours prints: the same pieces (none for a
+        # session of one price: all its Wh at its cost / its kWh, or unpriced)
         got: dict = {}
         for part in parts[sid]:
             price = None if part["price"] is None else Fraction(part["price"])
             got[price] = got.get(price, 0) + part["wh"]
+        if not parts[sid] and len(by_price) == 1:
+            (price, wh), = by_price.items()
+            got = {None if price is None else cost / Fraction(wh, 1000): wh}
         assert {k: v for k, v in got.items() if v} == by_price, sid
 
 

@@ -20,9 +20,10 @@
 -- statement's kWh at a price times that price is its amount. The statement rounds once, to the minor
 -- unit. kWh in no price period is unpriced_kwh.
 -- With $per_session every row is one session (session_id, its start and station set) with its
--- `parts`, the pieces it was priced by ({version, hour, price, wh}; price NULL where unpriced):
--- the same paths and the same units, so a user's sessions add up exactly to their row without it.
--- Without it session_id, first_local, station and parts are NULL.
+-- `parts`, the pieces a session of the details/even/slices paths was priced by ({version, hour,
+-- price, wh}; version and price NULL where unpriced; [] for a session of one price, whose price is
+-- its cost / its kWh): the same paths and the same units, so a user's sessions add up exactly to
+-- their row without it. Without it session_id, first_local, station and parts are NULL.
 -- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept them, read by four paths, as
 -- a table of the whole period (1.9 GB for a year of 10M sessions; kept `s`, read twice: 4.8 s against
 -- 2.2 s). The simple path (with a flat price, every session) is summed as the sessions stream by
@@ -92,6 +93,7 @@ others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for 
 -- DuckDB built its hash tables of the sessions (3.6M with bands at 10M), which spilled to disk.
 day_lists AS (
     SELECT a.version, list(a.price ORDER BY a.hour) AS price,
+           list((a.price * 10000)::BIGINT ORDER BY a.hour) AS price_units,  -- (in 10^-4 of the currency)
            coalesce(list(a.hour ORDER BY a.hour) FILTER (WHERE a.price <> b.price), []) AS changes
     FROM tariff_hour_prices($as_of) a
     JOIN tariff_hour_prices($as_of) b ON b.version = a.version AND b.hour = (a.hour + 23) % 24
@@ -99,25 +101,27 @@ day_lists AS (
 ),
 even_parts AS (  -- cut where the price changes; each piece's Wh from wh_until, so they add up to the session's
     SELECT user_id, installation_id, session_key,
-           [{'version': version, 'hour': hour(cuts[i]), 'price': price[hour(cuts[i]) + 1],
-             'wh': wh_until(energy_wh, epoch_us(cuts[i + 1]) - epoch_us(started_local), duration_us)
-                   - wh_until(energy_wh, epoch_us(cuts[i]) - epoch_us(started_local), duration_us)}
-            FOR i IN range(1, len(cuts))] AS parts
-    FROM (SELECT d.user_id, d.installation_id, d.session_key, d.version, d.energy_wh, d.duration_us,
-                 d.started_local, v.price,
-                 -- its start, every local time inside it at which the price changes, its end
-                 [d.started_local] || [t FOR t IN flatten([[d.started_local::DATE + to_days(k::INTEGER) + to_hours(c)
-                                                           FOR c IN v.changes]
-                                                          FOR k IN range(datediff('day', d.started_local::DATE,
-                                                                                  d.ended_local::DATE) + 1)])
-                                       IF t > d.started_local AND t < d.ended_local] || [d.ended_local] AS cuts
-          FROM others d JOIN day_lists v ON v.version = d.version
-          WHERE d.path = 'even')
+           list_sum([(wh_at[i + 1] - wh_at[i])::HUGEINT * price_units[hour(cuts[i]) + 1]
+                     FOR i IN range(1, len(cuts))]) AS units,
+           CASE WHEN $per_session
+                THEN [{'version': version, 'hour': hour(cuts[i]), 'price': price[hour(cuts[i]) + 1],
+                       'wh': wh_at[i + 1] - wh_at[i]} FOR i IN range(1, len(cuts))] END AS parts
+    FROM (SELECT *, [wh_until(energy_wh, epoch_us(t) - epoch_us(started_local), duration_us) FOR t IN cuts] AS wh_at
+          FROM (SELECT d.user_id, d.installation_id, d.session_key, d.version, d.energy_wh, d.duration_us,
+                       d.started_local, v.price, v.price_units,
+                       -- its start, every local time inside it at which the price changes, its end
+                       [d.started_local] || [t FOR t IN flatten([[d.started_local::DATE + to_days(k::INTEGER)
+                                                                  + to_hours(c) FOR c IN v.changes]
+                                                                 FOR k IN range(datediff('day', d.started_local::DATE,
+                                                                                         d.ended_local::DATE) + 1)])
+                                             IF t > d.started_local AND t < d.ended_local] || [d.ended_local] AS cuts
+                FROM others d JOIN day_lists v ON v.version = d.version
+                WHERE d.path = 'even'))
 ),
 even_costs AS (
     SELECT user_id, installation_id, session_key,
-           sum(list_sum([x.wh::HUGEINT * (x.price * 10000)::BIGINT FOR x IN parts])) AS units,
-           flatten(list(parts) FILTER (WHERE $per_session)) AS parts
+           parts,  -- (a key, not an aggregate: NULL but with $per_session, and then one session a row)
+           sum(units) AS units
     FROM even_parts
     GROUP BY ALL
 ),
@@ -179,12 +183,6 @@ simple_costs AS (
            sum(energy_kwh * CASE WHEN time_unreliable THEN base_price ELSE start_price END)
                FILTER (WHERE path = 'simple') AS cost,
            coalesce(sum(energy_kwh) FILTER (WHERE path = 'unpriced'), 0) AS unpriced_kwh,
-           -- (a session's own, for the split by price: its start hour, none for a clock dated by the cloud)
-           list({'version': version, 'hour': CASE WHEN NOT time_unreliable THEN hour(started_local) END,
-                 'price': CASE WHEN path = 'simple' THEN CASE WHEN time_unreliable THEN base_price ELSE start_price END
-                          END,
-                 'wh': (energy_kwh * 1000)::BIGINT})
-               FILTER (WHERE $per_session AND path IN ('simple', 'unpriced')) AS parts,
            count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
            -- the months with a session, a bit each from the period's first month: as a list(DISTINCT)
            -- or grouped by month first, they cost 0.4-0.7 s at 5M sessions
@@ -206,8 +204,8 @@ SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS
        CASE WHEN $per_session THEN c.first_local END AS first_local,
        CASE WHEN $per_session THEN c.last_local END AS ended_local,
        CASE WHEN $per_session THEN coalesce(st.name, st.device_id, c.station_id) END AS station,
-       CASE WHEN $per_session THEN list_concat(coalesce(c.parts, []), coalesce(p.parts, []), coalesce(e.parts, []))
-            END AS parts
+       -- (none for a session of one price: as one-session lists, 150k of them doubled the query's time)
+       CASE WHEN $per_session THEN list_concat(coalesce(p.parts, []), coalesce(e.parts, [])) END AS parts
 FROM simple_costs c
 LEFT JOIN priced_slices p ON p.user_id = c.user_id AND p.installation_id = c.installation_id
                          AND p.session_key IS NOT DISTINCT FROM c.session_key
