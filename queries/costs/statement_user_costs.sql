@@ -94,6 +94,7 @@ others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for 
 day_lists AS (
     SELECT a.version, list(a.price ORDER BY a.hour) AS price,
            list((a.price * 10000)::BIGINT ORDER BY a.hour) AS price_units,  -- (in 10^-4 of the currency)
+           list(((b.price - a.price) * 10000)::BIGINT ORDER BY a.hour) AS step_units,  -- (the hour before's - its own)
            coalesce(list(a.hour ORDER BY a.hour) FILTER (WHERE a.price <> b.price), []) AS changes
     FROM tariff_hour_prices($as_of) a
     JOIN tariff_hour_prices($as_of) b ON b.version = a.version AND b.hour = (a.hour + 23) % 24
@@ -101,20 +102,27 @@ day_lists AS (
 ),
 even_parts AS (  -- cut where the price changes; each piece's Wh from wh_until, so they add up to the session's
     SELECT user_id, installation_id, session_key,
-           list_sum([(wh_at[i + 1] - wh_at[i])::HUGEINT * price_units[hour(cuts[i]) + 1]
-                     FOR i IN range(1, len(cuts))]) AS units,
-           CASE WHEN $per_session
-                THEN [{'version': version, 'hour': hour(cuts[i]), 'price': price[hour(cuts[i]) + 1],
-                       'wh': wh_at[i + 1] - wh_at[i]} FOR i IN range(1, len(cuts))] END AS parts
-    FROM (SELECT *, [wh_until(energy_wh, epoch_us(t) - epoch_us(started_local), duration_us) FOR t IN cuts] AS wh_at
+           -- sum of (Wh of a piece) x (its price), summed by the cuts instead (Abel): Wh x the last piece's
+           -- price, plus at each cut the Wh by then x (the price before it - the price after it)
+           energy_wh::HUGEINT * price_units[hour(ended_local - INTERVAL 1 MICROSECOND) + 1]
+           + coalesce(list_sum([wh_until(energy_wh, o, duration_us)::HUGEINT * step_units[(o + since_midnight) // 3600000000 % 24 + 1]
+                                FOR o IN offsets IF o > 0 AND o < duration_us]), 0) AS units,
+           CASE WHEN $per_session THEN
+               [{'version': version, 'hour': hour(cuts[i]), 'price': price[hour(cuts[i]) + 1],
+                 'wh': wh_until(energy_wh, epoch_us(cuts[i + 1]) - epoch_us(started_local), duration_us)
+                       - wh_until(energy_wh, epoch_us(cuts[i]) - epoch_us(started_local), duration_us)}
+                FOR i IN range(1, len(cuts))] END AS parts
+    FROM (SELECT *,
+                 -- its start, every local time inside it at which the price changes, its end
+                 CASE WHEN $per_session THEN [started_local] || [started_local + to_microseconds(o) FOR o IN offsets
+                                                                 IF o > 0 AND o < duration_us] || [ended_local] END AS cuts
           FROM (SELECT d.user_id, d.installation_id, d.session_key, d.version, d.energy_wh, d.duration_us,
-                       d.started_local, v.price, v.price_units,
-                       -- its start, every local time inside it at which the price changes, its end
-                       [d.started_local] || [t FOR t IN flatten([[d.started_local::DATE + to_days(k::INTEGER)
-                                                                  + to_hours(c) FOR c IN v.changes]
-                                                                 FOR k IN range(datediff('day', d.started_local::DATE,
-                                                                                         d.ended_local::DATE) + 1)])
-                                             IF t > d.started_local AND t < d.ended_local] || [d.ended_local] AS cuts
+                       d.started_local, d.ended_local, v.price, v.price_units, v.step_units,
+                       epoch_us(d.started_local) - epoch_us(d.started_local::DATE) AS since_midnight,
+                       -- (from its start, in µs) every time of day at which the price changes, on each of its days
+                       flatten([[k * 86400000000 + c * 3600000000 - since_midnight FOR c IN v.changes]
+                                FOR k IN range(datediff('day', d.started_local::DATE, d.ended_local::DATE) + 1)])
+                           AS offsets
                 FROM others d JOIN day_lists v ON v.version = d.version
                 WHERE d.path = 'even'))
 ),
