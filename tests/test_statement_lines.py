@@ -16,9 +16,11 @@ import shutil
 import subprocess
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
+import support
 from costs_support import make_store, session
 
 from chargeboard import i18n, pdf, statements, tariffs
@@ -184,3 +186,43 @@ def test_a_statement_over_two_months_charges_each_months_own_fee(store):
                                                                                         date(2026, 3, 31)))
     assert {x.name: x.fixed_fee for x in mid.lines if x.is_resident} == {
         "Kari Nordmann": Decimal("108.00"), "Ola Hansen": Decimal("59.00"), "Per Olsen": Decimal("108.00")}
+
+
+def test_the_statements_page_shows_lines_that_add_up(store, tmp_path, auth_template, monkeypatch):
+    """The Statements page as the board sees it (AppTest, "Last quarter" on 10 April: January to
+    March): the table's rows add up to each total, its columns to the Total metric.
+    Break tried: a line's total rounded once from its exact amounts (StatementLine.total) instead of
+    the sum of its rounded columns: Ola's row shows 88.22 + 108.00 = 196.23. (The same break fails
+    the PDF, workbook and CSV tests above.)"""
+    from streamlit.testing.v1 import AppTest  # noqa: PLC0415 — imports streamlit
+
+    from chargeboard import web  # noqa: PLC0415
+
+    db = store.path
+    store.close()
+    auth = tmp_path / "auth.yaml"
+    shutil.copyfile(auth_template, auth)
+    for name, value in support.test_env(db, auth, tmp_path / "no-cookie-key").items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CHARGEBOARD_TODAY", "2026-04-10")
+    web.app_store.clear()
+    try:
+        at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=60).run()
+        next(t for t in at.text_input if t.label == "Username").input(support.STYRET.username)
+        next(t for t in at.text_input if t.label == "Password").input(support.STYRET.password)
+        next(b for b in at.button if b.label == "Login").click()
+        at.run().run()
+        at.switch_page("pages/statements.py").run()
+        at.selectbox(key="period").select("Last quarter").run()
+        assert not at.exception, at.exception
+        table = at.dataframe[0].value
+        money = ["energy_cost", "fixed_fee", "standby_share", "rest_share"]
+        cents = lambda v: Decimal(str(round(float(v), 2)))  # noqa: E731 — the page's numbers, to the øre
+        assert len(table) == 4 and table["total"].notna().all()
+        for _index, row in table.iterrows():
+            assert sum(cents(row[k]) for k in money) == cents(row["total"]), row
+        total = next(m for m in at.metric if m.label == "Total").value
+        assert number(total.replace("NOK", "").replace(",", "").replace(".", ",").strip()) == sum(
+            cents(v) for v in table["total"])
+    finally:
+        web.app_store.clear()
