@@ -142,9 +142,10 @@ class SessionCost:
     energy_kwh: Decimal
     raw_cost: Decimal            # exact, unrounded
     cost: Decimal = Decimal(0)   # rounded; a statement's sessions add up exactly to its energy cost
-    # how its energy was priced: (tariff version, local hour, price per kWh, Wh) pieces, whole Wh that add
-    # up to the session's kWh and whose Wh x price add up to raw_cost; version and price None where unpriced,
-    # hour None where an unreliable clock was priced at its day's base price
+    # how its energy was priced: (tariff version, local hour the piece starts in, price per kWh, Wh) pieces,
+    # whole Wh that add up to the session's kWh and whose Wh x price add up to raw_cost; version and price
+    # None where unpriced. A session of one price is one piece from its start (an unreliable clock's at its
+    # day's base price, whatever band its hour is in)
     parts: tuple[tuple[int | None, int | None, Decimal | None, int], ...] = ()
 
 
