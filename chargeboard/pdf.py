@@ -227,8 +227,10 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
               para(_("Sessions are dated by their start in the installation's local time (by when the charger "
                      "cloud registered them where the charger's clock was not set)."), 8)]
     if any(p.bands for p in st.periods_used):
-        notes.append(para(_("The split by hours spreads each session's energy evenly over its hours; its amounts "
-                            "divide the charging cost in proportion, so they add up to it exactly."), 8))
+        notes.append(para(_("The split by hours is the energy that fell in those hours, to the Wh (by the charger's "
+                            "hourly readings, else each session's energy spread evenly over its time); each line is "
+                            "its kWh at its price, rounded up or down to the currency's minor unit so that the lines "
+                            "add up exactly to the charging cost."), 8))
     for note in st.notes:
         notes.append(para(note, 8, colour=MUTED))
     story.append(KeepTogether(notes))

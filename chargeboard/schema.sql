@@ -343,6 +343,14 @@ CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
     JOIN hp b ON b.version = a.version AND b.hour = (a.hour + k.k) % 24
     GROUP BY a.version, a.valid_from, a.valid_to, a.hour, a.price;
 
+-- How many of a session's `wh` it had taken `elapsed` (any unit) into its `duration` (the same unit),
+-- spread evenly: the share rounded half up to the Wh, in integers. A piece of the session from a to b
+-- holds wh_until(b) - wh_until(a): every piece is whole Wh and the pieces add up to the session's Wh
+-- exactly, however it is cut (by hour or by price), so a statement's kWh per price times that price
+-- is its amount (statement_user_costs.sql).
+CREATE OR REPLACE MACRO wh_until(wh, elapsed, duration) AS
+    ((2 * wh::HUGEINT * elapsed + duration) // (2 * duration::HUGEINT))::BIGINT;
+
 -- Which way statement_user_costs.sql prices a session (its header says what each way does), from
 -- the price period of the session's date (valid_from/valid_to, NULL when none covers it),
 -- run_hours of its start hour in that period (tariff_hour_prices) and the first days of every price

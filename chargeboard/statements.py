@@ -115,6 +115,8 @@ class Statements:
     periods_used: list[tariffs.PricePeriod]
     shared_kwh: dict[str, Decimal]      # standby / rest kWh shared
     notes: list[str]
+    # every price period as of as_of: a session dated in the period may run into the next one's first day
+    all_periods: list[tariffs.PricePeriod] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -140,6 +142,11 @@ class SessionCost:
     energy_kwh: Decimal
     raw_cost: Decimal            # exact, unrounded
     cost: Decimal = Decimal(0)   # rounded; a statement's sessions add up exactly to its energy cost
+    # how its energy was priced: (tariff version, local hour the piece starts in, price per kWh, Wh) pieces,
+    # whole Wh that add up to the session's kWh and whose Wh x price add up to raw_cost; version and price
+    # None where unpriced. A session of one price is one piece from its start (an unreliable clock's at its
+    # day's base price, whatever band its hour is in)
+    parts: tuple[tuple[int | None, int | None, Decimal | None, int], ...] = ()
 
 
 def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
@@ -293,7 +300,7 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                            then=", ".join(map(str, then))))
     if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
-    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes)
+    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods)
 
 
 def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
@@ -302,9 +309,20 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
     Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
     rows = _session_rows(store, scope, st)
     by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
-    for user_id, _inst, _n, kwh, cost, _unpriced, _active, _name, _email, sid, first, last, station in rows:
+    periods = st.all_periods or st.periods_used
+    for user_id, _inst, _n, kwh, cost, unpriced, _active, _name, _email, sid, first, last, station, parts in rows:
         if user_id in by_user:
-            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", Decimal(kwh), Decimal(cost)))
+            kwh, cost = Decimal(kwh), Decimal(cost)
+            if parts:
+                pieces = tuple((x["version"], x["hour"], x["price"], x["wh"]) for x in parts)
+            elif not kwh:
+                pieces = ()
+            elif unpriced:  # (the query gives the pieces of every session but those of one price or none)
+                pieces = ((None, None, None, int(kwh * 1000)),)
+            else:  # one price: its cost is kWh x that price, exactly
+                period = tariffs.period_on(periods, first.date())
+                pieces = ((period.version if period else None, first.hour, cost / kwh, int(kwh * 1000)),)
+            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", kwh, cost, parts=pieces))
     unit = tariffs.minor_unit(st.currency)
     for line in st.lines:
         sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
@@ -372,51 +390,54 @@ def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
 
 
 OTHER_HOURS = "other hours"  # a band part's label for the hours outside every band (band_label() says it)
+NO_TARIFF = "no tariff"      # a band part's label for the energy on days no price period covers
 
 
 def band_label(label: str) -> str:
     """A band part's label as a reader reads it: "hours 22–06" / "other hours" (timer 22–06 / øvrige timer)."""
+    if label == NO_TARIFF:
+        return _("days with no tariff")
     return _("other hours") if label == OTHER_HOURS else _("hours {band}", band=label)
 
 
 @dataclass(frozen=True)
 class BandPart:
-    label: str          # "22–06" or OTHER_HOURS
+    label: str          # "22–06", OTHER_HOURS or NO_TARIFF
     price: Decimal      # per kWh
     energy_kwh: Decimal
-    amount: Decimal
+    amount: Decimal     # energy_kwh x price, rounded to the minor unit up or down (see band_split)
 
 
 def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost]) -> list[BandPart]:
-    """A line's energy by time-of-use band, for tariffs with bands (else []). Each session's kWh is
-    spread evenly over its local hours; the amounts divide the line's energy cost in proportion to
-    kWh x band price, so they add up exactly to it. A display of the statement, not a second pricing."""
+    """A line's energy by time-of-use band and price, for tariffs with bands (else []): the Wh that
+    fell in those hours, as the statement priced them (the sessions' own pieces, whole Wh), so a
+    part's kWh add up to the line's and its exact amount is its kWh x price. The exact amounts add
+    up to the line's unrounded energy cost; each is rounded to the minor unit, up or down by largest
+    remainder (allocate_to), so they add up exactly to the line's energy cost and none is a whole
+    unit off its kWh x price."""
     if not any(p.bands for p in st.periods_used) or not sessions:
         return []
-    kwh: dict[tuple[str, Decimal], Decimal] = {}
+    by_version = {p.version: p for p in (st.all_periods or st.periods_used)}
+    wh: dict[tuple[str, Decimal], int] = {}
     for s in sessions:
-        end = s.ended_local if s.ended_local and s.ended_local > s.started_local else s.started_local
-        span = Decimal((end - s.started_local).total_seconds())
-        hour = s.started_local.replace(minute=0, second=0, microsecond=0)
-        while True:
-            period = tariffs.period_on(st.periods_used, hour.date())
-            nxt = hour + timedelta(hours=1)
-            part = (s.energy_kwh if not span else
-                    s.energy_kwh * Decimal((min(nxt, end) - max(hour, s.started_local)).total_seconds()) / span)
-            band = next((b for b in period.bands if b.covers(hour.hour)), None) if period else None
-            key = (f"{band.from_hour:02d}–{band.to_hour:02d}" if band else OTHER_HOURS,
-                   band.price if band else (period.price_per_kwh if period else Decimal(0)))
-            kwh[key] = kwh.get(key, Decimal(0)) + part
-            if nxt >= end:
-                break
-            hour = nxt
-    keys = sorted(kwh, key=lambda k: (k[0] == OTHER_HOURS, k[0], k[1]))
-    weights = [kwh[k] * k[1] for k in keys]
-    total_weight = sum(weights, Decimal(0))
-    raw = [line.energy_cost * w / total_weight if total_weight else Decimal(0) for w in weights]
-    amounts = allocate_to(raw, line.energy_cost, tariffs.minor_unit(st.currency))
-    kwh_rounded = allocate_to([kwh[k] for k in keys], line.energy_kwh, Decimal("0.001"))
-    return [BandPart(k[0], k[1], e, a) for k, e, a in zip(keys, kwh_rounded, amounts, strict=True)]
+        for version, hour, price, part_wh in s.parts:
+            if price is None:
+                key = (NO_TARIFF, Decimal(0))
+            else:
+                period = by_version.get(version)
+                band = next((b for b in period.bands if b.covers(hour)), None) if period and hour is not None else None
+                # (a band whose price is the base price: its hours are priced as the others are)
+                key = (f"{band.from_hour:02d}–{band.to_hour:02d}" if band and band.price == price else OTHER_HOURS,
+                       Decimal(price))
+            wh[key] = wh.get(key, 0) + part_wh
+    keys = sorted((k for k in wh if wh[k]), key=lambda k: (k[0] == NO_TARIFF, k[0] == OTHER_HOURS, k[0], k[1]))
+    kwh = [Decimal(wh[k]) / 1000 for k in keys]
+    if sum(kwh, Decimal(0)) != line.energy_kwh:
+        raise StatementDataChanged(_("the sessions of {name} do not add up to their statement line; was data "
+                                     "loaded while the statement was computed? Try again.", name=line.name))
+    amounts = allocate_to([e * k[1] for k, e in zip(keys, kwh, strict=True)], line.energy_cost,
+                          tariffs.minor_unit(st.currency))
+    return [BandPart(k[0], k[1], e, a) for k, e, a in zip(keys, kwh, amounts, strict=True)]
 
 
 def _shares(store: Store, request: StatementRequest, periods, lines: list[StatementLine],

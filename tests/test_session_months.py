@@ -9,6 +9,7 @@ of the feed by the property tests in test_reports.py, whose periods run up to te
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import support
 
@@ -29,7 +30,7 @@ def kept(store: Store) -> list[tuple]:
 
 
 def test_the_sums_follow_loads_replacements_voids_and_time_zones(store, feeds):
-    first = [support.zaptec_record("a", start=datetime(2025, 1, 31, 22, 30), kwh=1.5),   # 1 Feb in Oslo
+    first = [support.zaptec_record("a", start=datetime(2025, 1, 31, 23, 30), kwh=1.5),   # 1 Feb in Oslo
              support.zaptec_record("b", start=datetime(2025, 2, 10, 8), kwh=2.25, tag="Tag 2"),
              support.zaptec_record("c", start=datetime(2025, 3, 3, 8), kwh=4.0, user_id=None, tag=None),
              support.zaptec_record("z", station="chg-2", start=datetime(2000, 1, 1, 0, 20), kwh=3.0, metadata=2,
@@ -54,6 +55,46 @@ def test_the_sums_follow_loads_replacements_voids_and_time_zones(store, feeds):
                                             "WHERE session_id = 'z'").fetchone()
     assert started == datetime(2025, 3, 31, 17, 30)  # the registration in New York, not the year 2000
     assert ended == datetime(2025, 3, 31, 18, 30)  # and it ends its clock's hour later, not in the year 2000
+
+
+def month_sums(store: Store) -> dict[date, tuple[int, Decimal]]:
+    """Per month: the sessions and kWh the monthly sums hold."""
+    return {month: (n, kwh) for month, n, kwh in store.cursor().execute(
+        "SELECT month, sum(session_count)::BIGINT, sum(energy_kwh) FROM session_months GROUP BY month").fetchall()}
+
+
+def test_a_session_near_midnight_is_summed_in_its_local_month(store, feeds):
+    """The sums are dated by the installation's local month, not UTC's: 31 Jan 23:30 UTC is 1 Feb
+    00:30 in Oslo (winter, +1), 31 Mar 22:30 UTC is 1 Apr 00:30 (summer time, +2).
+    Break tried: session_months_insert.sql dating a row by date_trunc('month', started_at) (UTC, the
+    store's zone) instead of started_local: both sessions land in the month before."""
+    ingest_file(store, feeds.zaptec([
+        support.zaptec_record("jan-feb", start=datetime(2025, 1, 31, 23, 30), kwh=1.5),
+        support.zaptec_record("mar-apr", start=datetime(2025, 3, 31, 22, 30), kwh=2.25),
+        support.zaptec_record("mid", start=datetime(2025, 3, 15, 12), kwh=4.0)]), installation="Garasjen")
+    assert month_sums(store) == {date(2025, 2, 1): (1, Decimal("1.500")), date(2025, 3, 1): (1, Decimal("4.000")),
+                                 date(2025, 4, 1): (1, Decimal("2.250"))}
+
+
+def test_a_time_zone_change_moves_a_session_to_another_months_sums(store, feeds):
+    """From Europe/Oslo to UTC, 31 Jan 23:30 UTC moves from February (00:30 on 1 Feb in Oslo) back to
+    January, and 31 Mar 22:30 UTC from April to March; to America/New_York they stay there.
+    Break tried: datasources.set_time_zone moving the sessions' local times without summing the
+    months again (no refresh_session_months): the sums kept February and April."""
+    ingest_file(store, feeds.zaptec([
+        support.zaptec_record("jan-feb", start=datetime(2025, 1, 31, 23, 30), kwh=1.5),
+        support.zaptec_record("mar-apr", start=datetime(2025, 3, 31, 22, 30), kwh=2.25),
+        support.zaptec_record("mid", start=datetime(2025, 3, 15, 12), kwh=4.0)]), installation="Garasjen")
+    installation = store.cursor().execute("SELECT installation_id FROM installations").fetchone()[0]
+    assert set(month_sums(store)) == {date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)}
+    datasources.set_time_zone(store, installation, "UTC")
+    moved = {date(2025, 1, 1): (1, Decimal("1.500")), date(2025, 3, 1): (2, Decimal("6.250"))}
+    assert month_sums(store) == moved and kept(store) == summed_again(store)
+    datasources.set_time_zone(store, installation, "America/New_York")
+    assert month_sums(store) == moved and kept(store) == summed_again(store)
+    datasources.set_time_zone(store, installation, "Europe/Oslo")  # and back
+    assert month_sums(store) == {date(2025, 2, 1): (1, Decimal("1.500")), date(2025, 3, 1): (1, Decimal("4.000")),
+                                 date(2025, 4, 1): (1, Decimal("2.250"))}
 
 
 def test_a_store_made_before_the_sums_is_summed_at_its_first_open(db_path, feeds):

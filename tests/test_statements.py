@@ -299,7 +299,9 @@ def test_statement_csv_for_norwegian_excel_parses_back(store):
 def test_a_year_of_the_demo_co_op_adds_up_session_by_session(tmp_path):
     """Every line's unrounded cost equals its sessions' to the last digit, on a year of the demo co-op
     (hundreds of sessions a resident, night band, energy details). A DOUBLE inside the yearly sum once
-    put 10^-12 between a line and its sessions, and the Statements page's workbook failed."""
+    put 10^-12 between a line and its sessions, and the Statements page's workbook failed. The split by hours
+    spread each session evenly while its amounts followed the hourly readings: 781,852 kWh à 0,95 printed
+    837,05 (caught below)."""
     from chargeboard_demo import generator  # noqa: PLC0415
 
     files = generator.generate_demo(tmp_path / "feeds", end=date(2026, 11, 25))
@@ -315,6 +317,15 @@ def test_a_year_of_the_demo_co_op_adds_up_session_by_session(tmp_path):
         by_line = statements.session_costs(demo, owner, year)  # raises when a line and its sessions disagree
         assert len(year.lines) >= 40
         assert sum(len(v) for v in by_line.values()) == sum(line.sessions for line in year.lines)
+        # the PDF's split by hours (issue 27: "126,159 kWh à 0,95 kr = 139,46"): each part's kWh x price is
+        # its amount to the øre, and the parts add up to the line's kWh and energy cost
+        for line in year.lines:
+            parts = statements.band_split(year, line, by_line[line.user_id])
+            assert parts and {p.label for p in parts} <= {"22–06", statements.OTHER_HOURS}, line.name
+            for part in parts:
+                assert abs(part.energy_kwh * part.price - part.amount) < Decimal("0.01"), (line.name, part)
+            assert sum(p.energy_kwh for p in parts) == line.energy_kwh
+            assert sum(p.amount for p in parts) == line.energy_cost
     finally:
         demo.close()
 

@@ -123,9 +123,11 @@ def test_tariff_history_reads_as_words_not_json(tmp_path):
     assert "None" not in text and "{" not in text and "from_hour" not in text
 
 
-def _reference_costs(sessions, versions) -> dict[str, tuple[Fraction, Fraction]]:
-    """Each session's cost and unpriced kWh, the slow way: its kWh spread evenly over its real time,
-    each clock hour at the price of its local date's price period and local hour."""
+def _reference_costs(sessions, versions) -> dict[str, tuple[Fraction, Fraction, dict]]:
+    """Each session's cost, unpriced kWh and Wh per price, the slow way: its Wh spread evenly over its
+    real time to the Wh (the first t of the session holds round-half-up(Wh x t / duration) of them, so
+    a piece from a to b holds that at b minus that at a), each clock hour at the price of its local
+    date's price period and local hour."""
     def price_at(local: datetime):
         fitting = [v for v in versions if v[0] <= local.date()]
         if not fitting:
@@ -137,27 +139,34 @@ def _reference_costs(sessions, versions) -> dict[str, tuple[Fraction, Fraction]]
                 return Fraction(band["price"])
         return Fraction(base)
 
+    def micros(delta: timedelta) -> int:
+        return (delta.days * 86400 + delta.seconds) * 10**6 + delta.microseconds
+
     costs = {}
     for sid, start_local, end_local, kwh in sessions:
         start = start_local.replace(tzinfo=OSLO).astimezone(UTC)
         end = end_local.replace(tzinfo=OSLO).astimezone(UTC)
-        kwh = Fraction(kwh)
+        wh, duration = round(Decimal(str(kwh)) * 1000), micros(end - start)
+        until = lambda at: (2 * wh * micros(at - start) + duration) // (2 * duration)  # noqa: E731, B023
         cost = unpriced = Fraction(0)
+        by_price: dict = {}
         if end <= start:
-            pieces = [(start, kwh)]
+            pieces = [(start, wh)]
         else:
             pieces, at = [], start
             while at < end:  # Oslo's offsets are whole hours: its clock hours are UTC hours
                 nxt = min(at.replace(minute=0, second=0) + timedelta(hours=1), end)
-                pieces.append((at, kwh * Fraction((nxt - at).total_seconds()) / Fraction((end - start).total_seconds())))
+                pieces.append((at, until(nxt) - until(at)))
                 at = nxt
         for at, part in pieces:
             price = price_at(at.astimezone(OSLO).replace(tzinfo=None))
             if price is None:
-                unpriced += part
+                unpriced += Fraction(part, 1000)
             else:
-                cost += part * price
-        costs[sid] = (cost, unpriced)
+                cost += Fraction(part, 1000) * price
+            if part:
+                by_price[price] = by_price.get(price, 0) + part
+        costs[sid] = (cost, unpriced, by_price)
     return costs
 
 
@@ -191,12 +200,21 @@ def test_every_session_costs_what_its_hours_cost(tmp_path, seed):
     rows = store.rows("statement_user_costs", system_scope(), local_from=datetime(2026, 3, 1),
                       local_to=datetime(2026, 5, 1), as_of=datetime.now(UTC), per_session=True)
     priced = {r[9]: (Fraction(r[4]), Fraction(r[5])) for r in rows}
+    parts = {r[9]: r[13] for r in rows}
     expected = _reference_costs(sessions, versions)
     assert priced.keys() == expected.keys()
-    for sid, (cost, unpriced) in expected.items():
-        # the query sums nano-units (1e-9) of a slice or a session, so it may differ from the exact amount by a few
-        assert abs(priced[sid][0] - cost) < Fraction(1, 10**6), (sid, float(priced[sid][0]), float(cost))
-        assert abs(priced[sid][1] - unpriced) < Fraction(1, 10**3), (sid, float(priced[sid][1]), float(unpriced))
+    for sid, (cost, unpriced, by_price) in expected.items():
+        assert priced[sid] == (cost, unpriced), (sid, float(priced[sid][0]), float(cost))
+        # the Wh at each price that the statement's split by hours prints: the same pieces (none for a
+        # session of one price: all its Wh at its cost / its kWh, or unpriced)
+        got: dict = {}
+        for part in parts[sid]:
+            price = None if part["price"] is None else Fraction(part["price"])
+            got[price] = got.get(price, 0) + part["wh"]
+        if not parts[sid] and len(by_price) == 1:
+            (price, wh), = by_price.items()
+            got = {None if price is None else cost / Fraction(wh, 1000): wh}
+        assert {k: v for k, v in got.items() if v} == by_price, sid
 
 
 def _per_session(store, local_from, local_to) -> dict[str, tuple[Decimal, Decimal]]:
@@ -220,7 +238,7 @@ def test_sessions_on_days_no_price_period_covers_are_unpriced(tmp_path):
     tariffs.add_version(store, "styret", date(2026, 2, 1), "1.50")
     assert _per_session(store, datetime(2026, 1, 1), datetime(2026, 3, 1)) == {
         "before": (Decimal(0), Decimal(4)), "into": (Decimal(6), Decimal(4)), "priced": (Decimal(15), Decimal(0)),
-        "days": (Decimal("8.5"), Decimal("6.333"))}  # 72 h evenly: 38 h unpriced, 34 h (5.667 kWh) at 1.50
+        "days": (Decimal("8.5005"), Decimal("6.333"))}  # 72 h evenly, to the Wh: 38 h unpriced, 34 h 5.667 kWh at 1.50
 
 
 def test_a_period_with_no_tariff_says_so_once(tmp_path):

@@ -8,18 +8,22 @@
 --   details   with EnergyDetails: each hour's Energy, scaled so the hours add up to the
 --             session's kWh, at that hour's price;
 --   even      no details: the kWh spread evenly over the session's real duration. Within one
---             price period and with no DST change inside, in closed form: kWh x (the integral
---             of the hourly price over the session) / its duration;
+--             price period and with no DST change inside, cut only where the price changes
+--             (by the period's list of change hours), not into every hour;
 --   slices    the rest (crossing a price period's edge or a DST change, or running from a day
 --             no price period covers into one): split into clock hours, each at its price;
 --   unpriced  on a day no price period covers, and not running into one (or an unreliable clock
 --             on such a day): all of its kWh are unpriced_kwh.
--- Amounts of the details/even/slices paths are fractions of a kWh by nature: they are summed as
--- integer nano-units of the currency (1e-9), so the sum is exact and the same on every run;
--- the statement rounds once, to the minor unit. kWh in no price period is unpriced_kwh.
--- With $per_session every row is one session (session_id, its start and station set): the
--- same paths and the same nano-units, so a user's sessions add up exactly to their row without
--- it. Without it session_id, first_local and station are NULL.
+-- The details/even/slices paths split a session into whole Wh that add up to its Wh exactly (a
+-- running share rounded to the Wh, wh_until), and each piece costs Wh x its price: amounts are
+-- summed as integer units of 10^-7 of the currency (Wh x a price of 4 decimals), exact, so a
+-- statement's kWh at a price times that price is its amount. The statement rounds once, to the minor
+-- unit. kWh in no price period is unpriced_kwh.
+-- With $per_session every row is one session (session_id, its start and station set) with its
+-- `parts`, the pieces a session of the details/even/slices paths was priced by ({version, hour,
+-- price, wh}; version and price NULL where unpriced; [] for a session of one price, whose price is
+-- its cost / its kWh): the same paths and the same units, so a user's sessions add up exactly to
+-- their row without it. Without it session_id, first_local, station and parts are NULL.
 -- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept them, read by four paths, as
 -- a table of the whole period (1.9 GB for a year of 10M sessions; kept `s`, read twice: 4.8 s against
 -- 2.2 s). The simple path (with a flat price, every session) is summed as the sessions stream by
@@ -74,8 +78,9 @@ maybe_others AS NOT MATERIALIZED (
 ),
 others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for the three paths that read them
     SELECT * FROM (
-        SELECT s.session_id, s.session_key, s.user_id, s.installation_id, s.time_zone, s.energy_kwh, s.started_at,
-               s.ended_at, s.started_local, s.ended_local, s.energy_details, p.version,
+        SELECT s.session_id, s.session_key, s.user_id, s.installation_id, s.time_zone,
+               (s.energy_kwh * 1000)::BIGINT AS energy_wh, epoch_us(s.ended_at) - epoch_us(s.started_at) AS duration_us,
+               s.started_at, s.ended_at, s.started_local, s.ended_local, s.energy_details, p.version,
                pricing_path(p.valid_from, p.valid_to, hp.run_hours, s.time_unreliable, s.started_local,
                             s.ended_local, s.started_at, s.ended_at, s.energy_details, b.edges) AS path
         FROM maybe_others s CROSS JOIN bounds b
@@ -83,70 +88,94 @@ others AS MATERIALIZED (  -- the sessions not priced in one step, kept once for 
         LEFT JOIN tariff_hour_prices($as_of) hp ON hp.version = p.version AND hp.hour = hour(s.started_local)
     ) WHERE path IN ('even', 'details', 'slices')
 ),
--- Per price period: each hour's price and the price seconds before that hour (index hour + 1), and the
--- price seconds of the whole day. Looked up in lists, not joined by hour: with two joins by hour DuckDB
--- built its hash tables of the sessions (3.6M with bands at 10M), which spilled to disk: 10-15 s against
--- 5 s, and out of memory under 150 MB.
+-- Per price period: each hour's price (index hour + 1) and the hours at which the price changes from
+-- the hour before (wrapping midnight). Looked up in lists, not joined by hour: with two joins by hour
+-- DuckDB built its hash tables of the sessions (3.6M with bands at 10M), which spilled to disk.
 day_lists AS (
-    SELECT version, list(price ORDER BY hour) AS price, list(before_s ORDER BY hour) AS before_s,
-           any_value(day_s) AS day_s
-    FROM (SELECT version, hour, price,
-                 coalesce(sum(price) OVER (PARTITION BY version ORDER BY hour
-                                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) * 3600 AS before_s,
-                 sum(price) OVER (PARTITION BY version) * 3600 AS day_s
-          FROM tariff_hour_prices($as_of))
-    GROUP BY version
+    SELECT a.version, list(a.price ORDER BY a.hour) AS price,
+           list((a.price * 10000)::BIGINT ORDER BY a.hour) AS price_units,  -- (in 10^-4 of the currency)
+           list(((b.price - a.price) * 10000)::BIGINT ORDER BY a.hour) AS step_units,  -- (the hour before's - its own)
+           coalesce(list(a.hour ORDER BY a.hour) FILTER (WHERE a.price <> b.price), []) AS changes
+    FROM tariff_hour_prices($as_of) a
+    JOIN tariff_hour_prices($as_of) b ON b.version = a.version AND b.hour = (a.hour + 23) % 24
+    GROUP BY a.version
+),
+even_parts AS (  -- cut where the price changes; each piece's Wh from wh_until, so they add up to the session's
+    SELECT user_id, installation_id, session_key,
+           -- sum of (Wh of a piece) x (its price), summed by the cuts instead (Abel): Wh x the last piece's
+           -- price, plus at each cut the Wh by then x (the price before it - the price after it)
+           energy_wh::HUGEINT * price_units[hour(ended_local - INTERVAL 1 MICROSECOND) + 1]
+           + coalesce(list_sum([wh_until(energy_wh, o, duration_us)::HUGEINT * step_units[(o + since_midnight) // 3600000000 % 24 + 1]
+                                FOR o IN offsets IF o > 0 AND o < duration_us]), 0) AS units,
+           CASE WHEN $per_session THEN
+               [{'version': version, 'hour': hour(cuts[i]), 'price': price[hour(cuts[i]) + 1],
+                 'wh': wh_until(energy_wh, epoch_us(cuts[i + 1]) - epoch_us(started_local), duration_us)
+                       - wh_until(energy_wh, epoch_us(cuts[i]) - epoch_us(started_local), duration_us)}
+                FOR i IN range(1, len(cuts))] END AS parts
+    FROM (SELECT *,
+                 -- its start, every local time inside it at which the price changes, its end
+                 CASE WHEN $per_session THEN [started_local] || [started_local + to_microseconds(o) FOR o IN offsets
+                                                                 IF o > 0 AND o < duration_us] || [ended_local] END AS cuts
+          FROM (SELECT d.user_id, d.installation_id, d.session_key, d.version, d.energy_wh, d.duration_us,
+                       d.started_local, d.ended_local, v.price, v.price_units, v.step_units,
+                       epoch_us(d.started_local) - epoch_us(d.started_local::DATE) AS since_midnight,
+                       -- (from its start, in µs) every time of day at which the price changes, on each of its days
+                       flatten([[k * 86400000000 + c * 3600000000 - since_midnight FOR c IN v.changes]
+                                FOR k IN range(datediff('day', d.started_local::DATE, d.ended_local::DATE) + 1)])
+                           AS offsets
+                FROM others d JOIN day_lists v ON v.version = d.version
+                WHERE d.path = 'even'))
 ),
 even_costs AS (
-    SELECT d.user_id, d.installation_id, d.session_key,
-           sum(round(d.energy_kwh::DOUBLE * (
-                   datediff('day', d.started_local::DATE, d.ended_local::DATE) * v.day_s::DOUBLE
-                   + v.before_s[hour(d.ended_local) + 1]::DOUBLE
-                   + v.price[hour(d.ended_local) + 1]::DOUBLE * (epoch(d.ended_local) - epoch(date_trunc('hour', d.ended_local)))
-                   - v.before_s[hour(d.started_local) + 1]::DOUBLE
-                   - v.price[hour(d.started_local) + 1]::DOUBLE * (epoch(d.started_local) - epoch(date_trunc('hour', d.started_local)))
-               ) / (epoch(d.ended_at) - epoch(d.started_at)) * 1e9)::BIGINT) AS nano
-    FROM others d
-    JOIN day_lists v ON v.version = d.version
-    WHERE d.path = 'even'
+    SELECT user_id, installation_id, session_key,
+           parts,  -- (a key, not an aggregate: NULL but with $per_session, and then one session a row)
+           sum(units) AS units
+    FROM even_parts
     GROUP BY ALL
 ),
-detailed AS (  -- each hour's Energy; the session's own sum of them (in the list's order) scales them to its kWh
-    SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh,
-           list_sum([x.Energy FOR x IN hours]) AS details_sum, len(hours) AS details_count, unnest(hours) AS h
-    FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
-          FROM others WHERE path = 'details') d
+detailed AS (  -- each hour's Energy, as a running share of the session's own sum of them (in the list's order)
+    SELECT session_id, session_key, user_id, installation_id, time_zone, energy_wh, hours,
+           [CASE WHEN i = len(hours) THEN energy_wh
+                 WHEN list_sum(energies) > 0 THEN round(energy_wh * list_sum(energies[1:i]) / list_sum(energies))::BIGINT
+                 ELSE wh_until(energy_wh, i, len(hours)) END
+            FOR i IN range(1, len(hours) + 1)] AS wh_until_hour
+    FROM (SELECT *, [x.Energy FOR x IN hours] AS energies
+          FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
+                FROM others WHERE path = 'details'))
 ),
 detailed_slices AS (
     SELECT session_id, session_key, user_id, installation_id,
-           timezone(time_zone, h.Timestamp::TIMESTAMP::TIMESTAMPTZ) AS local_hour,
-           CASE WHEN details_sum > 0 THEN energy_kwh::DOUBLE * h.Energy / details_sum
-                ELSE energy_kwh::DOUBLE / details_count END AS kwh
-    FROM detailed
+           timezone(time_zone, hours[i].Timestamp::TIMESTAMP::TIMESTAMPTZ) AS local_hour,
+           wh_until_hour[i] - coalesce(wh_until_hour[i - 1], 0) AS wh
+    FROM (SELECT *, unnest(range(1, len(hours) + 1)) AS i FROM detailed)
 ),
 split AS (
-    SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_kwh, d.started_at,
-           d.ended_at,
+    SELECT d.session_id, d.session_key, d.user_id, d.installation_id, d.time_zone, d.energy_wh, d.duration_us,
+           d.started_at, d.ended_at,
            unnest(generate_series(date_trunc('hour', d.started_at), d.ended_at, INTERVAL 1 HOUR)) AS h
     FROM others d WHERE d.path = 'slices'
 ),
 even_slices AS (
     SELECT session_id, session_key, user_id, installation_id, timezone(time_zone, h) AS local_hour,
-           CASE WHEN ended_at <= started_at
-                THEN CASE WHEN h = date_trunc('hour', started_at) THEN energy_kwh::DOUBLE ELSE 0 END
-                ELSE energy_kwh::DOUBLE * (epoch(least(h + INTERVAL 1 HOUR, ended_at)) - epoch(greatest(h, started_at)))
-                     / (epoch(ended_at) - epoch(started_at)) END AS kwh
+           CASE WHEN duration_us <= 0
+                THEN CASE WHEN h = date_trunc('hour', started_at) THEN energy_wh ELSE 0 END
+                ELSE wh_until(energy_wh, epoch_us(least(h + INTERVAL 1 HOUR, ended_at)) - epoch_us(started_at),
+                              duration_us)
+                     - wh_until(energy_wh, epoch_us(greatest(h, started_at)) - epoch_us(started_at), duration_us)
+                END AS wh
     FROM split
 ),
 slices AS (
-    SELECT user_id, installation_id, session_key, local_hour, kwh FROM detailed_slices
+    SELECT user_id, installation_id, session_key, local_hour, wh FROM detailed_slices
     UNION ALL
-    SELECT user_id, installation_id, session_key, local_hour, kwh FROM even_slices WHERE kwh > 0
+    SELECT user_id, installation_id, session_key, local_hour, wh FROM even_slices WHERE wh <> 0
 ),
 priced_slices AS (
     SELECT sl.user_id, sl.installation_id, sl.session_key,
-           coalesce(sum(round(sl.kwh * hp.price::DOUBLE * 1e9)::BIGINT), 0) AS nano,
-           coalesce(sum(sl.kwh) FILTER (WHERE hp.price IS NULL), 0) AS unpriced_kwh
+           coalesce(sum(sl.wh::HUGEINT * (hp.price * 10000)::BIGINT), 0) AS units,
+           coalesce(sum(sl.wh) FILTER (WHERE hp.price IS NULL), 0) AS unpriced_wh,
+           list({'version': hp.version, 'hour': hour(sl.local_hour), 'price': hp.price, 'wh': sl.wh})
+               FILTER (WHERE $per_session) AS parts
     FROM slices sl
     LEFT JOIN tariff_hour_prices($as_of) hp
            ON sl.local_hour::DATE >= hp.valid_from AND sl.local_hour::DATE < hp.valid_to
@@ -172,17 +201,19 @@ simple_costs AS (
 )
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
        (coalesce(c.cost, 0)::DECIMAL(38, 12)
-        -- nano-units times 10^-9, not divided by 10^9: DuckDB divides DECIMALs as DOUBLE, which put
-        -- a 10^-12 error in a year's sum that its sessions' amounts did not have
-        + (coalesce(p.nano, 0) + coalesce(e.nano, 0))::DECIMAL(38, 0) * 0.000000001)::DECIMAL(38, 12) AS energy_cost,
-       (c.unpriced_kwh + coalesce(p.unpriced_kwh, 0))::DECIMAL(24, 3) AS unpriced_kwh,
+        -- units of 10^-7 (Wh x price in 10^-4) times 10^-7, not divided by 10^7: DuckDB divides DECIMALs
+        -- as DOUBLE, which put a 10^-12 error in a year's sum that its sessions' amounts did not have
+        + (coalesce(p.units, 0) + coalesce(e.units, 0))::DECIMAL(38, 0) * 0.0000001)::DECIMAL(38, 12) AS energy_cost,
+       (c.unpriced_kwh + coalesce(p.unpriced_wh, 0)::DECIMAL(38, 0) * 0.001)::DECIMAL(24, 3) AS unpriced_kwh,
        [(date_trunc('month', $local_from) + to_months(i))::DATE
         FOR i IN range(bit_length(c.month_bits)) IF get_bit(c.month_bits, i::INTEGER) = 1] AS active_months,
        coalesce(u.name, u.email, CASE WHEN c.user_id = '' THEN 'Open charging (no user)' ELSE c.user_id END) AS name,
        u.email, c.session_key AS session_id,
        CASE WHEN $per_session THEN c.first_local END AS first_local,
        CASE WHEN $per_session THEN c.last_local END AS ended_local,
-       CASE WHEN $per_session THEN coalesce(st.name, st.device_id, c.station_id) END AS station
+       CASE WHEN $per_session THEN coalesce(st.name, st.device_id, c.station_id) END AS station,
+       -- (none for a session of one price: as one-session lists, 150k of them doubled the query's time)
+       CASE WHEN $per_session THEN list_concat(coalesce(p.parts, []), coalesce(e.parts, [])) END AS parts
 FROM simple_costs c
 LEFT JOIN priced_slices p ON p.user_id = c.user_id AND p.installation_id = c.installation_id
                          AND p.session_key IS NOT DISTINCT FROM c.session_key
