@@ -476,21 +476,25 @@ def test_a_clean_csv_after_a_broken_one_has_no_rejections(store, feeds):
     assert rejected(store, clean.import_id) == []
 
 
-def test_csv_line_that_is_not_utf8_is_rejected_with_a_clear_reason(store, feeds):
-    """A UTF-8 file with one line in another encoding: that line is rejected, the rest lands.
-    (A file that is Windows-1252 throughout is read as such: tests/test_integrity.py.)"""
+def test_csv_lines_in_utf8_and_windows_1252_are_each_read_right(store, feeds):
+    """A UTF-8 file with one line in Windows-1252 (a row added in another program): each line is
+    read in its own encoding, nothing is stored with U+FFFD, and the summary says so. (A file
+    that is Windows-1252 throughout is read as such: tests/test_integrity.py.)"""
     path = feeds.folder / "mixed.csv"
     feeds.folder.mkdir(parents=True, exist_ok=True)
     path.write_bytes("session_id,station_id,station_name,started_at,ended_at,energy_kwh\n"
-                     "c-2,ST,Garasje Å,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode()
-                     + "c-3,ST,Garasje Ø,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode("latin-1")
-                     + b"c-4,ST,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5\n")
+                     "c-2,ST-1,Garasje Å,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode()
+                     + "c-3,ST-2,Garasje Ø,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode("windows-1252")
+                     + b"c-4,ST-3,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5\n"
+                     + b"c-5,ST-4,Garasje \x81,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n")
     summary = ingest_file(store, path)
-    assert (summary.records, summary.new, summary.rejected) == (3, 1, 2)
-    (line3, reason3), (line4, reason4) = rejected(store)
-    assert (line3, line4) == ("line 3", "line 4")
-    assert reason3.startswith("malformed CSV line") and "utf-8" in reason3
-    assert reason4.startswith("negative energy")
+    assert (summary.records, summary.new, summary.rejected) == (4, 2, 2)
+    assert "lines in UTF-8 and in Windows-1252" in summary.read_as
+    assert rejected(store) == [("line 4", "negative energy — -5 kWh"),
+                               ("line 5", "unreadable text — line 5 is neither UTF-8 nor Windows-1252")]
+    with contextlib.closing(store.cursor()) as cur:
+        names = dict(cur.execute("SELECT station_id, name FROM stations").fetchall())
+    assert names == {"ST-1": "Garasje Å", "ST-2": "Garasje Ø"}
 
 
 _MIXED_HEADER = "session_id,station_id,station_name,started_at,ended_at,energy_kwh,registered_at\n"
