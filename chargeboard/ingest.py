@@ -380,8 +380,13 @@ def _ingest(store: Store, path: Path, read_path: Path, resolved: str, installati
     limits = (JSON_OBJECT_BYTES, max(JSON_OBJECT_BYTES, size + 1)) if resolved == "zaptec-json" else (None,)
     for max_object_bytes in limits:
         try:
-            summary = _load(store, read_path, resolved, records_query, installation, time_zone, shown,
-                            progress, digest, started_at, csv_lines, rejected_lines, max_object_bytes)
+            try:
+                summary = _load(store, read_path, resolved, records_query, installation, time_zone, shown,
+                                progress, digest, started_at, csv_lines, rejected_lines, max_object_bytes)
+            except _NotAllObjects:
+                summary = _load(store, read_path, resolved, f"{records_query}_with_non_objects", installation,
+                                time_zone, shown, progress, digest, started_at, csv_lines, rejected_lines,
+                                max_object_bytes)
         except _ObjectTooLarge:
             continue
         break
@@ -456,6 +461,10 @@ class _Digest:
 
 class _ObjectTooLarge(Exception):
     """One JSON value is larger than the reader's maximum object size: read again with more."""
+
+
+class _NotAllObjects(Exception):
+    """A value in the JSON feed's list of records is not an object: read each value as JSON."""
 
 
 class _ReadCarefully(Exception):
@@ -547,6 +556,8 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
         if max_object_bytes is not None and max_object_bytes < read_path.stat().st_size \
                 and "maximum_object_size" in str(error):
             raise _ObjectTooLarge from None
+        if resolved == "zaptec-json" and "Expected OBJECT" in str(error) and not records_query.endswith("objects"):
+            raise _NotAllObjects from None  # e.g. [{...}, 5, {...}]: the typed read refuses the file
         if csv_lines is not None and (digest.result() and csv_lines.fault):
             raise _ReadCarefully from None  # e.g. "Error when sniffing file" for an unterminated quote
         progress.done()

@@ -45,5 +45,6 @@ SELECT coalesce(try_cast(chargeboard_line AS BIGINT), read_position) AS position
        NULL::VARCHAR AS external_id,
        NULL::VARCHAR AS firmware,
        false AS signed,
-       NULL::JSON AS energy_details
+       NULL::JSON AS energy_details,
+       NULL::VARCHAR AS record_problem       -- see zaptec_json_records_with_non_objects.sql
 FROM all_columns
