@@ -680,7 +680,7 @@ def test_every_line_of_a_malformed_csv_is_a_session_or_a_rejected_line(store, fe
     found = rejected(store)
     assert [(location, reason.split(" — ")[0]) for location, reason in found] == \
         [(f"line {n}", kind) for n, kind in sorted(bad.items())]
-    for (location, reason), (line, kind) in zip(found, sorted(bad.items()), strict=True):
+    for (_location, reason), (line, kind) in zip(found, sorted(bad.items()), strict=True):
         if kind == "unterminated quote":
             assert reason == f"unterminated quote — the quoted field opened on line {line} never closes"
     stored = sessions(store)
