@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +32,8 @@ DECIMAL_POINT = re.compile(r"^\s*-?\d+\.\d+\s*$")
 UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 # The column of a rewritten copy that holds the line of the file each record starts on.
 LINE_COLUMN = "chargeboard_line"
-_BARE_CR = re.compile(rb"(?<=\r)(?!\n)")  # where a line ending in CR alone ends (old Mac, some exports)
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # a line ends in CRLF, LF or CR alone (old Mac)
+_BLOCK = 1 << 20
 
 
 class DialectError(ValueError):
@@ -170,63 +173,96 @@ class Rewritten:
 
 
 class _Lines:
-    """The file's lines as text, numbered from 1, for csv.reader: each line read as UTF-8, or else
-    as Windows-1252 (a file that mixes them is read right), a line ending in CR, LF or CRLF.
-    Remembers the lines of the record being read (its text, and what makes one unreadable)."""
+    """The file's lines as text for csv.reader, numbered from 1, read a block at a time: a block
+    that is clean UTF-8 (the common case) is split by C code; any other block line by line, each
+    line as UTF-8 or else Windows-1252 (a file that mixes them is read right), a line ending in
+    CR, LF or CRLF. Notes what makes a line unreadable (`problems`, by line)."""
 
     def __init__(self, handle):
-        self.handle, self.number, self.offset = handle, 0, 0
+        self.handle = handle
         self.encodings: set[str] = set()
-        self.record: list[str] = []
-        self.problem: str | None = None
-        self._pieces = self._split()
+        self.problems: dict[int, str] = {}
+        self._blocks: list[tuple[int, int]] = []  # (lines before the block, its offset), to read on from a line
 
-    def _split(self):
-        for chunk in self.handle:
-            for piece in _BARE_CR.split(chunk):
-                if piece:
-                    yield piece
+    def from_line(self, line: int) -> Iterator[str]:
+        """The lines from `line` on."""
+        before, offset = max([(b, o) for b, o in self._blocks if b < line], default=(0, 0))
+        return self._read(before, offset, skip=line - 1 - before)
 
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        piece = next(self._pieces)
-        self.number += 1
-        self.offset += len(piece)
-        if self.number == 1 and piece.startswith(codecs.BOM_UTF8):
-            piece = piece[len(codecs.BOM_UTF8):]
-        try:
-            text = piece.decode("utf-8")
-            if not piece.isascii():
-                self.encodings.add("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = piece.decode("windows-1252")
-                self.encodings.add("windows-1252")
-            except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: no character in either
-                text = piece.decode("windows-1252", errors="replace")
-                self.problem = self.problem or (f"unreadable text — line {self.number} is neither UTF-8 "
-                                                "nor Windows-1252")
-        if "\x00" in text:
-            self.problem = self.problem or f"unreadable text — line {self.number} holds a NUL byte"
-        elif "\ufffd" in text:
-            self.problem = self.problem or (f"unreadable text — line {self.number} holds U+FFFD, a character "
-                                            "lost when the file was converted before")
-        self.record.append(text)
-        return text
-
-    def begin_record(self) -> tuple[int, int]:
-        """The line the next record starts on, and where in the file."""
-        self.record, self.problem = [], None
-        return self.number + 1, self.offset
-
-    def restart_after(self, line: int, offset: int) -> None:
-        """Read on from the line after `line` (which starts at byte `offset`)."""
+    def _read(self, before: int, offset: int, skip: int) -> Iterator[str]:
         self.handle.seek(offset)
-        self._pieces = self._split()
-        self.number, self.offset = line - 1, offset
-        next(self)
+        while raw := self.handle.read(_BLOCK):
+            raw += self.handle.readline()  # a block ends at a line end (a CR-only file: at its end)
+            if not self._blocks or self._blocks[-1][1] < offset:
+                self._blocks.append((before, offset))
+            offset += len(raw)
+            lines = self._clean_block(raw, before)
+            if lines is None:
+                lines = self._lines_of(raw, before)
+                count = len(lines)
+            else:
+                count = raw.count(b"\n") + (not raw.endswith(b"\n"))
+            lines = iter(lines)
+            for _ in range(min(skip, count)):
+                next(lines)
+            skip -= min(skip, count)
+            before += count
+            yield from lines
+
+    def _clean_block(self, raw: bytes, before: int) -> io.StringIO | None:
+        """The block's lines when it is UTF-8 with nothing to note, else None."""
+        if b"\0" in raw or (b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n")):
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if "\ufffd" in text:
+            return None
+        if not raw.isascii():
+            self.encodings.add("utf-8")
+        if before == 0 and text.startswith("\ufeff"):
+            text = text[1:]
+        return io.StringIO(text, newline="")
+
+    def _lines_of(self, raw: bytes, before: int) -> list[str]:
+        lines = []
+        for number, piece in enumerate(_LINE.findall(raw), start=before + 1):
+            if number == 1 and piece.startswith(codecs.BOM_UTF8):
+                piece = piece[len(codecs.BOM_UTF8):]
+            try:
+                text = piece.decode("utf-8")
+                if not piece.isascii():
+                    self.encodings.add("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    text = piece.decode("windows-1252")
+                    self.encodings.add("windows-1252")
+                except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: no character in either
+                    text = piece.decode("windows-1252", errors="replace")
+                    self.problems[number] = f"unreadable text — line {number} is neither UTF-8 nor Windows-1252"
+            if "\x00" in text:
+                self.problems.setdefault(number, f"unreadable text — line {number} holds a NUL byte")
+            elif "\ufffd" in text:
+                self.problems.setdefault(number, f"unreadable text — line {number} holds U+FFFD, a character "
+                                                 "lost when the file was converted before")
+            lines.append(text)
+        return lines
+
+    def problem_in(self, first: int, last: int) -> str | None:
+        if not self.problems:
+            return None
+        return next((self.problems[n] for n in range(first, last + 1) if n in self.problems), None)
+
+    def texts(self, wanted: set[int]) -> dict[int, str]:
+        """The text of these lines (another pass: only when some record was rejected)."""
+        found = {}
+        for number, text in enumerate(self.from_line(1), start=1):
+            if number in wanted:
+                found[number] = text
+                if len(found) == len(wanted):
+                    break
+        return found
 
 
 def rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
@@ -254,54 +290,54 @@ def transcode(path: Path, encoding: str, out: Path) -> None:
 
 def _rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
              number_columns: tuple[str, ...], date_columns: tuple[str, ...]) -> Rewritten:
-    result = Rewritten()
+    rejected: list[tuple[int, int, str]] = []  # first line, last line, reason
     with open(path, "rb") as source, open(out, "w", encoding="utf-8", newline="") as target:
         lines = _Lines(source)
-        reader = csv.reader(lines, delimiter=dialect.delimiter, strict=True)
+        reader = csv.reader(lines.from_line(1), delimiter=dialect.delimiter, strict=True)
+        lines_before = 0  # the lines before the reader's first (it counts its own from 1)
         writer = csv.writer(target, lineterminator="\n")
         try:
             header = next(reader, [])
         except csv.Error as error:
             raise DialectError(f"line 1: {error}") from None
-        if lines.problem:
-            raise DialectError(f"line 1: {lines.problem.split(' — ', 1)[1]}")
+        if lines.problem_in(1, reader.line_num):
+            raise DialectError(f"line 1: {lines.problem_in(1, reader.line_num).split(' — ', 1)[1]}")
         header = [c.strip() for c in header]
         writer.writerow([*header, LINE_COLUMN])
         width = len(header)
         names = [c.lower() for c in header]
         numbers = [i for i, n in enumerate(names) if n in number_columns] if dialect.decimal_comma else []
         dates = [(i, header[i]) for i, n in enumerate(names) if n in date_columns] if dialect.day_first_dates else []
-
-        def reject(line: int, reason: str) -> None:
-            result.rejected.append((line, "".join(lines.record).rstrip("\r\n"), reason))
-
         while True:
-            first, offset = lines.begin_record()
+            first = lines_before + reader.line_num + 1
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as error:
-                if "unexpected end" in str(error) or (lines.number > first and "field limit" in str(error)):
+                last = lines_before + reader.line_num
+                if "unexpected end" in str(error) or (last > first and "field limit" in str(error)):
                     # A quote opened on `first` runs to the end of the file (or past any sane field):
                     # reject that line alone and read the lines after it on their own.
-                    lines.record = lines.record[:1]
-                    reject(first, f"unterminated quote — the quoted field opened on line {first} never closes")
-                    if lines.number > first:
-                        lines.restart_after(first, offset)
-                        reader = csv.reader(lines, delimiter=dialect.delimiter, strict=True)
+                    rejected.append((first, first, f"unterminated quote — the quoted field opened on line {first} "
+                                                   "never closes"))
+                    if last > first:
+                        reader = csv.reader(lines.from_line(first + 1), delimiter=dialect.delimiter, strict=True)
+                        lines_before = first
                 else:
-                    reject(first, f"malformed CSV line — {error}")
+                    rejected.append((first, last, f"malformed CSV line — {error}"))
                 continue
+            last = lines_before + reader.line_num
             if not row:
                 continue  # a blank line
-            if lines.problem:
-                reject(first, lines.problem)
+            if problem := lines.problem_in(first, last):
+                rejected.append((first, last, problem))
                 continue
             if len(row) > width and not any(v.strip() for v in row[width:]):
                 row = row[:width]  # separators at the end of the line: no field, nothing lost
             if len(row) != width:
-                reject(first, f"malformed CSV line — Expected Number of Columns: {width} Found: {len(row)}")
+                rejected.append((first, last, f"malformed CSV line — Expected Number of Columns: {width} "
+                                              f"Found: {len(row)}"))
                 continue
             for i in numbers:
                 if DECIMAL_COMMA.match(row[i]):
@@ -310,8 +346,11 @@ def _rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
                 for i, column in dates:
                     row[i] = checked_local_iso(row[i], time_zone, column)
             except LocalTimeError as error:
-                reject(first, str(error))
+                rejected.append((first, last, str(error)))
                 continue
             writer.writerow([*row, first])
-        result.encodings = lines.encodings
-    return result
+        texts = lines.texts({n for first, last, _ in rejected for n in range(first, last + 1)}) if rejected else {}
+        return Rewritten(
+            rejected=[(first, "".join(texts.get(n, "") for n in range(first, last + 1)).rstrip("\r\n"), reason)
+                      for first, last, reason in rejected],
+            encodings=lines.encodings)

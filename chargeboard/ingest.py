@@ -177,32 +177,34 @@ def _sha256(path: Path, progress: Progress, csv_lines: _CsvLines | None = None) 
 
 def _fault_in(chunk: bytes, cr_before: bool) -> str | None:
     """What in this chunk the fast reader gets wrong or would store as it is."""
+    # Single bytes first: `in` finds one at memchr speed; a 1M-row file pays about 0.05 s in all.
     if b"\0" in chunk:
         return "a NUL byte"
-    if b"\xef\xbf\xbd" in chunk:
+    if b"\xef" in chunk and b"\xef\xbf\xbd" in chunk:
         return "U+FFFD"
-    crs = chunk.count(b"\r")
-    if (cr_before and not chunk.startswith(b"\n")) or (crs and crs - chunk.count(b"\r\n") - chunk.endswith(b"\r")):
+    if cr_before and not chunk.startswith(b"\n"):
+        return "a line ended by CR alone"
+    if b"\r" in chunk and chunk.count(b"\r") - chunk.count(b"\r\n") - chunk.endswith(b"\r"):
         return "a line ended by CR alone"
     return None
 
 
-_FIELD_EDGE = (ord(","), ord("\n"), ord("\r"), ord('"'))
+_FIELD_EDGE = (ord(","), ord("\n"), ord("\r"), ord('"'))  # what may stand next to a quote
 
 
 def _has_stray_quote(chunk: bytes) -> bool:
     """Whether a quote stands inside a field (`Ba"y`, `"x"y`): with neither a separator, a line
-    end nor another quote on either side. Vectorised, like _lines_inside_quotes."""
+    end nor another quote on either side. Vectorised, like _lines_inside_quotes: comparisons,
+    not a lookup table (4x slower on uint8 indices). A quote first or last in the chunk is its
+    own neighbour there, so counts as at an edge."""
     data = np.frombuffer(chunk, dtype=np.uint8)
     at = np.flatnonzero(data == ord('"'))
     if not len(at):
         return False
-    previous = data[np.maximum(at - 1, 0)]
-    following = data[np.minimum(at + 1, len(data) - 1)]
+    before, after = data[np.maximum(at - 1, 0)], data[np.minimum(at + 1, len(data) - 1)]
     at_edge = np.zeros(len(at), dtype=bool)
     for byte in _FIELD_EDGE:
-        at_edge |= (previous == byte) | (following == byte)
-    # (a quote first or last in the chunk counts as its own neighbour: at an edge, never stray)
+        at_edge |= (before == byte) | (after == byte)
     return not at_edge.all()
 
 
