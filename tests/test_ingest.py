@@ -713,6 +713,25 @@ def test_a_stray_quote_is_kept_as_text_and_a_quoted_newline_as_a_newline(store, 
             {"ST-2": 'B"od Ø', "ST-3": "Bod\nØ"}
 
 
+@pytest.mark.parametrize("first", ["utf-8", "windows-1252"])
+def test_an_excel_csv_with_lines_in_two_encodings_is_read_line_by_line(store, feeds, first):
+    """Rows added in another program: before, the Windows-1252 lines of a UTF-8 file were stored
+    with U+FFFD in place of every ø."""
+    other = "windows-1252" if first == "utf-8" else "utf-8"
+    header = "session_id;station_id;station_name;started_at;ended_at;energy_kwh\n"
+    path = feeds.folder / "two.csv"
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((header + _fault_row("excel", 2, name="Bod Æ").replace("ST-1", "ST-2") + "\n").encode(first)
+                     + (_fault_row("excel", 3, name="Bod Ø").replace("ST-1", "ST-3") + "\n").encode(other))
+    summary = ingest_file(store, path)
+    assert (summary.new, summary.rejected) == (2, 0)
+    assert summary.read_as == ("semicolon-separated, decimal comma, lines in UTF-8 and in Windows-1252, "
+                               "day.month.year dates")
+    with contextlib.closing(store.cursor()) as cur:
+        assert dict(cur.execute("SELECT station_id, name FROM stations").fetchall()) == \
+            {"ST-2": "Bod Æ", "ST-3": "Bod Ø"}
+
+
 def test_a_duplicated_csv_column_is_one_clear_line_naming_line_1(store, feeds):
     header = "session_id,station_id,station_id,started_at,ended_at,energy_kwh\n"
     path = feeds.text(header + "c-1,ST-1,ST-2,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n", "twice.csv")
