@@ -276,6 +276,8 @@ def rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
         try:
             transcode(path, "utf-16", utf8)
             return _rewrite(utf8, dialect, out, time_zone, number_columns, date_columns)
+        except UnicodeError as error:  # e.g. cut at an odd byte
+            raise DialectError(f"not UTF-16 text — {error}") from None
         finally:
             utf8.unlink(missing_ok=True)
     return _rewrite(path, dialect, out, time_zone, number_columns, date_columns)

@@ -309,8 +309,8 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
             csv_dialect.transcode(path, encoding, copy)
             return _ingest(store, path, copy, resolved, installation, time_zone, shown, show_progress,
                            "UTF-16" if encoding == "utf-16" else "UTF-8 with BOM")
-        except (UnicodeDecodeError, UnicodeError) as error:
-            raise IngestError(f"{shown}: cannot be read as {encoding.upper()} — {error.reason}") from None
+        except UnicodeError as error:  # e.g. a UTF-16 file cut at an odd byte
+            raise IngestError(f"{shown}: cannot be read as {encoding.upper()} — {error}") from None
         finally:
             copy.unlink(missing_ok=True)
     if dialect.is_canonical:
