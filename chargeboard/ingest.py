@@ -493,6 +493,8 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
             if earlier:
                 return _repeat_of(cur, earlier, import_id, shown, resolved, installation_id,
                                   content_sha256, file_bytes, started_at)
+            if csv_lines is not None and csv_lines.fault and not digest.alongside:
+                raise _ReadCarefully  # known before the fast read: spare it
             # The file was made no later than now: a reliable clock's start more than a day
             # after this is impossible (validate_staged_sessions.sql).
             params = {"path": str(read_path.resolve()), "max_kw": settings.MAX_CHARGER_KW,

@@ -732,6 +732,20 @@ def test_an_excel_csv_with_lines_in_two_encodings_is_read_line_by_line(store, fe
             {"ST-2": "Bod Æ", "ST-3": "Bod Ø"}
 
 
+def test_a_faulty_csv_the_size_of_an_earlier_file_is_read_line_by_line_too(store, feeds):
+    """When an earlier import had the file's size, it is hashed before it is read: a fault found
+    then skips the fast read."""
+    faulty, _ = _fault_file("comma", "unterminated quote, middle row")
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    (feeds.folder / "good.csv").write_bytes(faulty.replace(b'"', b" "))  # the same size
+    (feeds.folder / "faulty.csv").write_bytes(faulty)
+    ingest_file(store, feeds.folder / "good.csv")
+    summary = ingest_file(store, feeds.folder / "faulty.csv")
+    assert (summary.records, summary.duplicate, summary.rejected) == (6, 5, 1)
+    assert [(location, reason.split(" — ")[0]) for location, reason in rejected(store, summary.import_id)] == \
+        [("line 4", "unterminated quote")]
+
+
 def test_a_duplicated_csv_column_is_one_clear_line_naming_line_1(store, feeds):
     header = "session_id,station_id,station_id,started_at,ended_at,energy_kwh\n"
     path = feeds.text(header + "c-1,ST-1,ST-2,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n", "twice.csv")
