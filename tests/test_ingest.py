@@ -476,21 +476,25 @@ def test_a_clean_csv_after_a_broken_one_has_no_rejections(store, feeds):
     assert rejected(store, clean.import_id) == []
 
 
-def test_csv_line_that_is_not_utf8_is_rejected_with_a_clear_reason(store, feeds):
-    """A UTF-8 file with one line in another encoding: that line is rejected, the rest lands.
-    (A file that is Windows-1252 throughout is read as such: tests/test_integrity.py.)"""
+def test_csv_lines_in_utf8_and_windows_1252_are_each_read_right(store, feeds):
+    """A UTF-8 file with one line in Windows-1252 (a row added in another program): each line is
+    read in its own encoding, nothing is stored with U+FFFD, and the summary says so. (A file
+    that is Windows-1252 throughout is read as such: tests/test_integrity.py.)"""
     path = feeds.folder / "mixed.csv"
     feeds.folder.mkdir(parents=True, exist_ok=True)
     path.write_bytes("session_id,station_id,station_name,started_at,ended_at,energy_kwh\n"
-                     "c-2,ST,Garasje Å,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode()
-                     + "c-3,ST,Garasje Ø,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode("latin-1")
-                     + b"c-4,ST,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5\n")
+                     "c-2,ST-1,Garasje Å,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode()
+                     + "c-3,ST-2,Garasje Ø,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n".encode("windows-1252")
+                     + b"c-4,ST-3,Garasje,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,-5\n"
+                     + b"c-5,ST-4,Garasje \x81,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n")
     summary = ingest_file(store, path)
-    assert (summary.records, summary.new, summary.rejected) == (3, 1, 2)
-    (line3, reason3), (line4, reason4) = rejected(store)
-    assert (line3, line4) == ("line 3", "line 4")
-    assert reason3.startswith("malformed CSV line") and "utf-8" in reason3
-    assert reason4.startswith("negative energy")
+    assert (summary.records, summary.new, summary.rejected) == (4, 2, 2)
+    assert "lines in UTF-8 and in Windows-1252" in summary.read_as
+    assert rejected(store) == [("line 4", "negative energy — -5 kWh"),
+                               ("line 5", "unreadable text — line 5 is neither UTF-8 nor Windows-1252")]
+    with contextlib.closing(store.cursor()) as cur:
+        names = dict(cur.execute("SELECT station_id, name FROM stations").fetchall())
+    assert names == {"ST-1": "Garasje Å", "ST-2": "Garasje Ø"}
 
 
 # Ten years after the ingest's own clock (its $file_time is when it runs, datetime.now): a start in
@@ -577,6 +581,281 @@ def test_csv_mixing_good_rows_and_bad_values_keeps_every_line(store, feeds, kind
     assert stored["m-19"]["registered_at"] == utc(2025, 3, 1, 12)
     assert (stored["m-14"]["started_at"], stored["m-14"]["ended_at"], stored["m-14"]["energy_kwh"]) == \
         (utc(2025, 3, 1, 9), utc(2025, 3, 1, 10), Decimal("7.000"))
+
+
+# -- CSV faults: no line disappears (issue 27) -------------------------------------------------------
+
+_FAULT_DIALECTS = {
+    # separator, header, row, encoding: the canonical CSV and the one Norwegian Excel saves
+    "comma": (",", "{id},ST-1,{name},2025-03-{day:02d}T10:00:00Z,2025-03-{day:02d}T11:00:00Z,{kwh}", "utf-8"),
+    "excel": (";", "{id};ST-1;{name};{day:02d}.03.2025 10:00;{day:02d}.03.2025 11:00;{kwh}", "windows-1252"),
+}
+
+
+def _fault_row(dialect: str, n: int, name: str = "Bod Ø", kwh: str = "5.5") -> str:
+    _sep, row, _enc = _FAULT_DIALECTS[dialect]
+    kwh = kwh.replace(".", ",") if dialect == "excel" else kwh
+    return row.format(id=f"f-{n}", name=name, day=n % 28 + 1, kwh=kwh)
+
+
+def _fault_file(dialect: str, fault: str) -> tuple[bytes, dict[int, str]]:
+    """A CSV with one kind of fault, and what must come of it: {line: rejection kind}. Every
+    other line is blank or a valid record."""
+    sep, _row, encoding = _FAULT_DIALECTS[dialect]
+    header = sep.join(["session_id", "station_id", "station_name", "started_at", "ended_at", "energy_kwh"])
+    rows = [_fault_row(dialect, n) for n in range(2, 8)]  # lines 2..7
+    bad: dict[int, str] = {}
+    ending = "\n"
+    if fault == "unterminated quote, first row":
+        rows[0] = rows[0].replace("Bod", '"Bod')
+        bad = {2: "unterminated quote"}
+    elif fault == "unterminated quote, middle row":
+        rows[2] = rows[2].replace("Bod", '"Bod')
+        bad = {4: "unterminated quote"}
+    elif fault == "unterminated quote, last row":
+        rows[5] = rows[5].replace("Bod", '"Bod')
+        bad = {7: "unterminated quote"}
+    elif fault == "unterminated quote, long tail":  # more than the csv module's 128 KiB field after it
+        rows[1] = rows[1].replace("Bod", '"Bod')
+        rows += [_fault_row(dialect, n) for n in range(8, 3000)]
+        bad = {3: "unterminated quote"}
+    elif fault == "quoted field over two lines, then an unterminated quote":
+        rows[0] = rows[0].replace("Bod Ø", '"Bod\nØ"')
+        rows[3] = rows[3].replace("Bod", '"Bod')
+        bad = {6: "unterminated quote"}  # rows[3] starts on line 6: rows[0] takes two lines
+    elif fault == "too many fields":
+        rows[1] += sep + "extra"
+        bad = {3: "malformed CSV line"}
+    elif fault == "too few fields":
+        rows[1] = rows[1].split(sep, 2)[0]
+        bad = {3: "malformed CSV line"}
+    elif fault == "stray quote inside a field":  # kept as text; the lines after it keep their numbers
+        rows[0] = rows[0].replace("Bod", 'B"od')
+        rows[3] = _fault_row(dialect, 5, kwh="-5")
+        bad = {5: "negative energy"}
+    elif fault == "text after a closing quote":
+        rows[1] = rows[1].replace("Bod Ø", '"Bod"Ø')
+        rows[3] = _fault_row(dialect, 5, kwh="-5")
+        bad = {3: "malformed CSV line", 5: "negative energy"}
+    elif fault == "CR-only line ends":
+        ending = "\r"
+        rows.insert(2, "")
+        rows[5] = _fault_row(dialect, 6, kwh="-5")
+        bad = {7: "negative energy"}
+    elif fault == "blank lines":
+        rows[1:1] = ["", ""]
+        rows.append("")
+        rows[4] = _fault_row(dialect, 4, kwh="-5")
+        bad = {6: "negative energy"}
+    elif fault == "a NUL byte":
+        rows[2] = rows[2].replace("Bod", "B\0od")
+        bad = {4: "unreadable text"}
+    elif fault == "header only":
+        rows = []
+    elif fault == "trailing separator":
+        rows[1] += sep
+        rows[2] += sep + sep
+    elif fault == "trailing separator on every line":
+        header += sep
+        rows = [row + sep for row in rows]
+    text = ending.join([header, *rows]) + ending
+    return text.encode(encoding), bad
+
+
+_FAULTS = ["unterminated quote, first row", "unterminated quote, middle row", "unterminated quote, last row",
+           "unterminated quote, long tail", "quoted field over two lines, then an unterminated quote",
+           "too many fields", "too few fields", "stray quote inside a field", "text after a closing quote",
+           "CR-only line ends", "blank lines", "a NUL byte", "header only", "trailing separator",
+           "trailing separator on every line"]
+
+
+@pytest.mark.parametrize("dialect", sorted(_FAULT_DIALECTS))
+@pytest.mark.parametrize("fault", _FAULTS)
+def test_every_line_of_a_malformed_csv_is_a_session_or_a_rejected_line(store, feeds, dialect, fault):
+    """Lines in = sessions stored + rejected lines (each naming its line and a reason); a blank
+    line is neither. Before: an unterminated quote refused a comma file ("Error when sniffing
+    file") and dropped every valid row after it in a Norwegian-Excel file."""
+    data, bad = _fault_file(dialect, fault)
+    path = feeds.folder / "faulty.csv"
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    summary = ingest_file(store, path)
+    found = rejected(store)
+    assert [(location, reason.split(" — ")[0]) for location, reason in found] == \
+        [(f"line {n}", kind) for n, kind in sorted(bad.items())]
+    for (_location, reason), (line, kind) in zip(found, sorted(bad.items()), strict=True):
+        if kind == "unterminated quote":
+            assert reason == f"unterminated quote — the quoted field opened on line {line} never closes"
+    stored = sessions(store)
+    # Every line that is not blank and not the header starts a record or goes on a quoted field.
+    record_lines = [line for line in data.decode(_FAULT_DIALECTS[dialect][2]).replace("\r", "\n").split("\n")[1:]
+                    if line.strip() and not line.startswith("Ø")]
+    assert summary.records == len(record_lines) == len(stored) + summary.rejected + summary.duplicate
+    assert summary.rejected == len(bad)
+    assert not [s for s in stored.values() if "\ufffd" in (s["station_id"] + (s["tag"] or ""))]
+    with contextlib.closing(store.cursor()) as cur:
+        names = [n for (n,) in cur.execute("SELECT name FROM stations").fetchall()]
+    assert all("\ufffd" not in (name or "") and "\0" not in (name or "") for name in names)
+
+
+@pytest.mark.parametrize("dialect", sorted(_FAULT_DIALECTS))
+def test_a_stray_quote_is_kept_as_text_and_a_quoted_newline_as_a_newline(store, feeds, dialect):
+    sep, _, encoding = _FAULT_DIALECTS[dialect]
+    header = sep.join(["session_id", "station_id", "station_name", "started_at", "ended_at", "energy_kwh"])
+    lines = [header, _fault_row(dialect, 2, name='B"od Ø').replace("ST-1", "ST-2"),
+             _fault_row(dialect, 3, name='"Bod\nØ"').replace("ST-1", "ST-3"),
+             _fault_row(dialect, 5, kwh="-5")]
+    path = feeds.folder / "stray.csv"
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    summary = ingest_file(store, path)
+    assert (summary.new, summary.rejected) == (2, 1)
+    assert [location for location, _ in rejected(store)] == ["line 5"]
+    with contextlib.closing(store.cursor()) as cur:
+        assert dict(cur.execute("SELECT station_id, name FROM stations").fetchall()) == \
+            {"ST-2": 'B"od Ø', "ST-3": "Bod\nØ"}
+
+
+@pytest.mark.parametrize("first", ["utf-8", "windows-1252"])
+def test_an_excel_csv_with_lines_in_two_encodings_is_read_line_by_line(store, feeds, first):
+    """Rows added in another program: before, the Windows-1252 lines of a UTF-8 file were stored
+    with U+FFFD in place of every ø."""
+    other = "windows-1252" if first == "utf-8" else "utf-8"
+    header = "session_id;station_id;station_name;started_at;ended_at;energy_kwh\n"
+    path = feeds.folder / "two.csv"
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((header + _fault_row("excel", 2, name="Bod Æ").replace("ST-1", "ST-2") + "\n").encode(first)
+                     + (_fault_row("excel", 3, name="Bod Ø").replace("ST-1", "ST-3") + "\n").encode(other))
+    summary = ingest_file(store, path)
+    assert (summary.new, summary.rejected) == (2, 0)
+    assert summary.read_as == ("semicolon-separated, decimal comma, lines in UTF-8 and in Windows-1252, "
+                               "day.month.year dates")
+    with contextlib.closing(store.cursor()) as cur:
+        assert dict(cur.execute("SELECT station_id, name FROM stations").fetchall()) == \
+            {"ST-2": "Bod Æ", "ST-3": "Bod Ø"}
+
+
+def test_a_faulty_csv_the_size_of_an_earlier_file_is_read_line_by_line_too(store, feeds):
+    """When an earlier import had the file's size, it is hashed before it is read: a fault found
+    then skips the fast read."""
+    faulty, _ = _fault_file("comma", "unterminated quote, middle row")
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    (feeds.folder / "good.csv").write_bytes(faulty.replace(b'"', b" "))  # the same size
+    (feeds.folder / "faulty.csv").write_bytes(faulty)
+    ingest_file(store, feeds.folder / "good.csv")
+    summary = ingest_file(store, feeds.folder / "faulty.csv")
+    assert (summary.records, summary.duplicate, summary.rejected) == (6, 5, 1)
+    assert [(location, reason.split(" — ")[0]) for location, reason in rejected(store, summary.import_id)] == \
+        [("line 4", "unterminated quote")]
+
+
+def test_a_duplicated_csv_column_is_one_clear_line_naming_line_1(store, feeds):
+    header = "session_id,station_id,station_id,started_at,ended_at,energy_kwh\n"
+    path = feeds.text(header + "c-1,ST-1,ST-2,2025-03-01T10:00:00Z,2025-03-01T11:00:00Z,5\n", "twice.csv")
+    with pytest.raises(IngestError, match=r"^.*twice\.csv: line 1: the CSV header names column\(s\) station_id "
+                                          r"more than once$"):
+        ingest_file(store, path)
+    assert counts(store)["imports"] == 0
+
+
+@pytest.mark.parametrize("dialect", ["comma", "excel"])
+def test_a_utf16_csv_is_read(store, feeds, dialect):
+    sep, _, _ = _FAULT_DIALECTS[dialect]
+    header = sep.join(["session_id", "station_id", "station_name", "started_at", "ended_at", "energy_kwh"])
+    text = "\r\n".join([header, _fault_row(dialect, 2), _fault_row(dialect, 3, kwh="-1")]) + "\r\n"
+    path = feeds.folder / "utf16.csv"
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-16"))
+    summary = ingest_file(store, path)
+    assert (summary.new, summary.rejected) == (1, 1)
+    assert "UTF-16" in summary.read_as
+    assert rejected(store) == [("line 3", "negative energy — -1 kWh")]
+    with contextlib.closing(store.cursor()) as cur:
+        assert cur.execute("SELECT name FROM stations").fetchone()[0] == "Bod Ø"
+
+
+@pytest.mark.parametrize(("value", "reading"), [
+    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("ja", True), ("Ja", True), ("SANN", True),
+    ("false", False), ("0", False), ("no", False), ("nei", False), ("NEI", False), ("USANN", False), ("", False)])
+def test_csv_flags_in_english_and_norwegian(store, feeds, value, reading):
+    rows = [csv_row("c-1", offline=value, time_unreliable=value)]
+    summary = ingest_file(store, feeds.csv(rows))
+    assert (summary.new, summary.rejected) == (1, 0), summary.rejected_by_reason
+    stored = sessions(store)["c-1"]
+    assert (stored["offline"], stored["time_unreliable"]) == (reading, reading)
+
+
+def test_excel_flags_and_oslo_daylight_saving_times(store, feeds):
+    """Local times in the spring-forward gap never happened: rejected. One in the autumn hour
+    happened twice: rejected naming both readings, never priced in a guessed hour. SANN/USANN
+    and ja/nei are read as Norwegian Excel and people write them."""
+    header = "session_id;station_id;started_at;ended_at;energy_kwh;offline;time_unreliable\n"
+    text = (header
+            + "gap;S;30.03.2025 02:30;30.03.2025 03:30;5,5;nei;nei\n"          # line 2: never happened
+            + "before-gap;S;30.03.2025 01:30;30.03.2025 03:30;5,5;SANN;USANN\n"  # line 3: fine (one hour)
+            + "autumn;S;26.10.2025 01:30;26.10.2025 02:30;5,5;ja;nei\n"        # line 4: the end is ambiguous
+            + "after;S;26.10.2025 03:00;26.10.2025 04:00;5,5;nei;ja\n")        # line 5: fine
+    path = feeds.folder / "dst.csv"
+    feeds.folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("windows-1252"))
+    summary = ingest_file(store, path)
+    assert (summary.records, summary.new, summary.rejected) == (4, 2, 2)
+    assert rejected(store) == [
+        ("line 2", "local time in the daylight-saving gap — started_at 30.03.2025 02:30 never happened in "
+                   "Europe/Oslo: the clocks skipped that hour"),
+        ("line 4", "ambiguous local time — ended_at 26.10.2025 02:30 happened twice in Europe/Oslo: "
+                   "2025-10-26T02:30:00+02:00 or 2025-10-26T02:30:00+01:00; write the time with its offset")]
+    stored = sessions(store)
+    assert (stored["before-gap"]["started_at"], stored["before-gap"]["ended_at"]) == \
+        (utc(2025, 3, 30, 0, 30), utc(2025, 3, 30, 1, 30))
+    assert (stored["before-gap"]["offline"], stored["before-gap"]["time_unreliable"]) == (True, False)
+    assert stored["after"]["started_at"] == utc(2025, 10, 26, 2)
+    assert (stored["after"]["offline"], stored["after"]["time_unreliable"]) == (False, True)
+
+
+# -- JSON encodings and values that are not records (issue 27) -----------------------------------------
+
+def _rich_records() -> list[dict]:
+    return [zaptec_record("j-1", kwh=7.25, EnergyDetails=[{"Timestamp": "2025-03-01T10:00:00Z", "Energy": 7.25}],
+                          SignedSession="OCMF|{}", ExternalId="x-1", ChargerFirmwareVersion="2.1"),
+            zaptec_record("j-2", start=datetime(2025, 3, 2, 10), metadata=3)]
+
+
+def _stored_fields(store: Store) -> dict[str, tuple]:
+    skip = {"import_id", "source_file"}
+    return {k: tuple(v for name, v in row.items() if name not in skip) for k, row in sessions(store).items()}
+
+
+@pytest.mark.parametrize(("encoding", "bom", "said"), [
+    ("utf-8", b"\xef\xbb\xbf", "UTF-8 with BOM"), ("utf-16-le", b"\xff\xfe", "UTF-16"),
+    ("utf-16-be", b"\xfe\xff", "UTF-16")])
+@pytest.mark.parametrize("shape", ["page", "list"])
+def test_a_json_feed_with_a_byte_order_mark_is_read(store, feeds, tmp_path, encoding, bom, said, shape):
+    plain = feeds.zaptec(_rich_records(), "plain.json", shape=shape)
+    reference = Store(tmp_path / "reference.duckdb")
+    ingest_file(reference, plain)
+    path = feeds.folder / "bom.json"
+    path.write_bytes(bom + plain.read_text(encoding="utf-8").replace("Charger 1", "Lader Ø").encode(encoding))
+    summary = ingest_file(store, path)
+    assert (summary.new, summary.rejected, summary.read_as) == (2, 0, said)
+    assert _stored_fields(store) == _stored_fields(reference)
+    reference.close()
+
+
+@pytest.mark.parametrize("shape", ["page", "list"])
+def test_a_json_value_that_is_not_a_record_is_rejected_and_the_rest_lands(store, feeds, tmp_path, shape):
+    reference = Store(tmp_path / "reference.duckdb")
+    ingest_file(reference, feeds.zaptec(_rich_records(), "plain.json", shape=shape))
+    first, second = _rich_records()
+    values = [first, 5, second, "text"]
+    path = feeds.text(json.dumps({"Pages": 1, "Data": values} if shape == "page" else values), "values.json")
+    summary = ingest_file(store, path)
+    assert (summary.records, summary.new, summary.rejected) == (4, 2, 2)
+    where = "page 1, record" if shape == "page" else "record"
+    assert rejected(store) == [(f"{where} 2", "record is not an object — 5"),
+                               (f"{where} 4", 'record is not an object — "text"')]
+    assert _stored_fields(store) == _stored_fields(reference)  # read by name, the same as the typed read
+    reference.close()
 
 
 # -- whole-file errors ---------------------------------------------------------------------------

@@ -15,10 +15,13 @@ typed AS (
            try_cast(registered_text AS TIMESTAMPTZ) AS registered_at,
            try_cast(energy_text AS DOUBLE) AS energy_double,
            try_cast(metadata_text AS INTEGER) AS commit_metadata,
-           CASE WHEN offline_text IN ('true', '1', 'yes') THEN true
-                WHEN offline_text IN ('false', '0', 'no') OR offline_text IS NULL THEN false END AS offline_flag,
-           CASE WHEN unreliable_text IN ('true', '1', 'yes') THEN true
-                WHEN unreliable_text IN ('false', '0', 'no') OR unreliable_text IS NULL THEN false END AS unreliable_flag
+           -- The CSV's flags (lower case here): English, Norwegian, and Norwegian Excel's SANN/USANN.
+           CASE WHEN offline_text IN ('true', '1', 'yes', 'ja', 'sann') THEN true
+                WHEN offline_text IN ('false', '0', 'no', 'nei', 'usann') OR offline_text IS NULL THEN false
+           END AS offline_flag,
+           CASE WHEN unreliable_text IN ('true', '1', 'yes', 'ja', 'sann') THEN true
+                WHEN unreliable_text IN ('false', '0', 'no', 'nei', 'usann') OR unreliable_text IS NULL THEN false
+           END AS unreliable_flag
     FROM staged_raw r
 ),
 flagged AS (
@@ -69,6 +72,7 @@ SELECT position, location, raw,
        -- cloud registered it, and reports say how many sessions and kWh were placed so.
        dated_by_registration,
        CASE
+           WHEN record_problem IS NOT NULL THEN record_problem
            WHEN session_id IS NULL OR trim(session_id) = '' THEN 'missing session id'
            WHEN station_id IS NULL OR trim(station_id) = '' THEN 'missing charging station'
            WHEN start_text IS NULL THEN 'missing start time'

@@ -36,5 +36,6 @@ SELECT page_no * 100000000 + item_no AS position,
        r.ExternalId AS external_id,
        r.ChargerFirmwareVersion AS firmware,
        coalesce(r.SignedSession, '') <> '' AS signed,
-       r.EnergyDetails AS energy_details
+       r.EnergyDetails AS energy_details,
+       NULL::VARCHAR AS record_problem       -- see zaptec_json_records_with_non_objects.sql
 FROM records

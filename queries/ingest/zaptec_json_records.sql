@@ -34,5 +34,6 @@ SELECT position,
        ExternalId AS external_id,
        ChargerFirmwareVersion AS firmware,
        coalesce(SignedSession, '') <> '' AS signed,
-       EnergyDetails AS energy_details
+       EnergyDetails AS energy_details,
+       NULL::VARCHAR AS record_problem       -- see zaptec_json_records_with_non_objects.sql
 FROM records
