@@ -76,6 +76,8 @@ class RunResult:
     new: int = 0
     updated: int = 0
     duplicate: int = 0
+    older: int = 0         # copies older than the stored one: kept as stored (ingest, README)
+    conflicting: int = 0   # copies a newer copy of the same session in the pull won over
     rejected: int = 0
     error: str | None = None
 
@@ -83,9 +85,11 @@ class RunResult:
         where = f"{self.cloud_name} → {self.installation_id or '?'}"
         if self.error:
             return f"{where}: FAILED — {self.error}"
+        ignored = (f", {self.older} older copies ignored (the store holds a newer one)" if self.older else "") \
+            + (f", {self.conflicting} conflicting copies ignored" if self.conflicting else "")
         return (f"{where}: {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%Y-%m-%d %H:%M} UTC, {self.pages} pages, "
                 f"{self.records} sessions → {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
-                f"{self.rejected} rejected")
+                f"{self.rejected} rejected{ignored}")
 
 
 @dataclass
@@ -288,6 +292,7 @@ def _start(store: Store, target: Target, cloud_id: str | None, installation_id: 
 def _finish(store: Store, run_id: int, result: RunResult, import_id: int | None = None) -> None:
     store.execute("sync_run_finish", run_id=run_id, pages=result.pages, new_rows=result.new,
                   updated_rows=result.updated, duplicate_rows=result.duplicate, rejected_rows=result.rejected,
+                  older_rows=result.older, conflicting_rows=result.conflicting,
                   import_id=import_id, error=result.error)
 
 
@@ -323,6 +328,7 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
         import_id = summary.import_id
         result.new, result.updated = summary.new, summary.updated
         result.duplicate, result.rejected = summary.duplicate, summary.rejected
+        result.older, result.conflicting = summary.older, summary.conflicting
     except (CloudError, ingest.IngestError) as error:
         result.error = str(error)
     except OSError as error:  # the landing folder: full disk, permissions
