@@ -85,8 +85,8 @@ class RunResult:
         where = f"{self.cloud_name} → {self.installation_id or '?'}"
         if self.error:
             return f"{where}: FAILED — {self.error}"
-        ignored = (f", {self.older} older copies ignored (the store holds a newer one)" if self.older else "") \
-            + (f", {self.conflicting} conflicting copies ignored" if self.conflicting else "")
+        ignored = "".join(f", {n} {what} {'copy' if n == 1 else 'copies'} ignored{why}" for n, what, why in (
+            (self.older, "older", " (the store holds a newer one)"), (self.conflicting, "conflicting", "")) if n)
         return (f"{where}: {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%Y-%m-%d %H:%M} UTC, {self.pages} pages, "
                 f"{self.records} sessions → {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
                 f"{self.rejected} rejected{ignored}")
