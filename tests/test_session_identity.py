@@ -56,10 +56,10 @@ def test_an_older_export_loaded_after_the_void_does_not_bring_the_session_back(s
     # The January export again, saved another way (not the same bytes), with one session more.
     later = zaptec_record("s-3", start=START + timedelta(days=2), kwh=1.0)
     summary = ingest_file(store, feeds.zaptec([_original(), other, later], "january-again.json", shape="list"))
+    assert counted_kwh(store) == summed_kwh(store) == Decimal("22.500")  # not 42.5: s-1 stays void
     assert (summary.new, summary.duplicate, summary.updated, summary.older) == (1, 1, 0, 1)
     assert adds_up(summary)
     assert "  1 older copy ignored (the store holds a newer one)" in summary.lines()
-    assert counted_kwh(store) == summed_kwh(store) == Decimal("22.500")  # not 42.5: s-1 stays void
     with contextlib.closing(store.cursor()) as cur:
         assert cur.execute("SELECT void, replaced_by FROM sessions WHERE session_id = 's-1'").fetchone() == \
             (True, "s-1b")
