@@ -80,6 +80,18 @@ def test_a_copy_registered_later_replaces_the_stored_one_and_an_earlier_one_does
     assert counted_kwh(store) == summed_kwh(store) == Decimal("7.000")
 
 
+
+def test_an_older_export_does_not_undo_a_station_or_user_renamed_since(store, feeds):
+    old = zaptec_record("s-1", start=START, station_name="Plass 1", user_name="Kari Old")
+    new = dict(old, DeviceName="Plass 1 (ladd om)", UserFullName="Kari Nordmann",
+               EndDateTime="2025-03-01T12:00:00.000")
+    ingest_file(store, feeds.zaptec([new], "new.json"))
+    summary = ingest_file(store, feeds.zaptec([old], "old.json"))
+    assert summary.older == 1
+    with contextlib.closing(store.cursor()) as cur:
+        assert cur.execute("SELECT name FROM stations").fetchall() == [("Plass 1 (ladd om)",)]
+        assert cur.execute("SELECT name FROM users").fetchall() == [("Kari Nordmann",)]
+
 # -- copies of one session in one file ----------------------------------------------------------
 
 def test_differing_copies_in_one_file_are_conflicts_naming_the_copy_kept(store, feeds):
