@@ -317,7 +317,8 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
         previous = store.one("sync_previous_import", file_name=landed.name, installation_id=installation_id)
         if previous and previous[1] == _sha256_of(landed):
             # Unchanged since the last pull: its sessions are stored (or were rejected) already.
-            import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
+            import_id, records, result.rejected, result.older, result.conflicting = previous[0], *previous[2:]
+            result.duplicate = records - result.rejected - result.older - result.conflicting
             _finish(store, run_id, result, import_id)
             return result
         summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=new_name or installation_id,

@@ -147,6 +147,9 @@ def test_a_stale_cloud_page_after_the_void_does_not_bring_the_session_back(store
     assert store.cursor().execute(counted).fetchone()[0] == after_void
     assert store.cursor().execute("SELECT void FROM sessions WHERE session_id = 'z2'").fetchone()[0]
     assert sync.sync_log(store).iloc[0].older_rows == 1
+    # the same stale pull again is not loaded again, and is counted the same
+    again = sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=3)).results[0]
+    assert (again.new, again.updated, again.duplicate, again.older) == (0, 0, 5, 1)
 
 def test_expired_token_logs_in_again_once(store, fake):
     fake.zaptec_sessions["inst-1"] = list(FIVE)
