@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import csv_row, write_zaptec, zaptec_record
 
+from chargeboard import i18n
 from chargeboard.ingest import ingest_file
 from chargeboard.store import Store
+from chargeboard.summary import ImportSummary
 
 START = datetime(2025, 3, 1, 10)
 
@@ -130,6 +132,18 @@ def test_identical_copies_in_one_file_stay_duplicates(store, feeds):
     assert (summary.new, summary.duplicate, summary.conflicting, summary.conflicts) == (1, 2, 0, [])
     assert not summary.needs_attention
 
+
+
+def test_the_summary_names_the_first_conflicts_and_counts_the_rest_in_either_language():
+    summary = ImportSummary(file="f.csv", format="csv", import_id=1, installation_id="x", records=30, new=14,
+                            conflicting=16, conflicts=[(f"c-{i}", f"line {i + 2}", 1) for i in range(10)],
+                            conflicting_sessions=12)
+    assert summary.lines()[-1] == "    … and 2 more sessions"
+    with i18n.language("nb"):
+        lines = summary.lines()
+    assert "  16 motstridende kopier ignorert (filen har en nyere kopi av samme ladeøkt)" in lines
+    assert "    c-0: kopien i line 2 ble beholdt, 1 annen kopi ignorert" in lines
+    assert lines[-1] == "    … og 2 ladeøkter til"
 
 # -- any order of loading gives the same store --------------------------------------------------
 
