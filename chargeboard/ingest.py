@@ -3,7 +3,9 @@
 One file is one transaction: it lands whole or not at all, so a process killed half-way
 leaves the store as it was, and running the command again completes it. Every record
 ends up somewhere: a new session, a duplicate of one already stored, an update of one
-already stored, or a rejected row with its position and reason.
+already stored, an older copy of one already stored (left as it is), a copy a newer copy in the
+same file won over, or a rejected row with its position and reason. Which copy of a session is
+kept never depends on the order files are loaded in (session_copy_rank in schema.sql).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ CSV_COLUMNS = CSV_REQUIRED + (
     "offline", "time_unreliable", "registered_at",
 )
 PROGRESS_MIN_BYTES = 10_000_000
+# How many of a file's sessions with conflicting copies the summary names.
+CONFLICTS_NAMED = 10
 JSON_OBJECT_BYTES = 16 << 20
 # DuckDB's own memory while a large file loads (Python's is small: the file is never read into it).
 INGEST_MEMORY_LIMIT = "600MB"
@@ -263,15 +267,19 @@ def _repeat_of(cur, earlier: tuple, import_id: int, shown: str, fmt: str, instal
     """A file byte-for-byte identical to one loaded before: every record is already stored
     (or was rejected then), so only the import is logged. Re-loading an old file never
     reverts the corrections a newer file brought."""
-    earlier_id, records, rejected = earlier
+    earlier_id, records, rejected, older, conflicting = earlier
     cur.execute(query_text("copy_rejected_rows"), {"import_id": import_id, "earlier_import_id": earlier_id})
+    # What was older then is older now (a store only gets newer copies); a copy that was new then
+    # may be older now, but it changes nothing either, and is counted a duplicate.
     summary = ImportSummary(file=shown, format=fmt, import_id=import_id, installation_id=installation_id,
-                            records=records, duplicate=records - rejected, rejected=rejected)
+                            records=records, duplicate=records - rejected - older - conflicting,
+                            older=older, conflicting=conflicting, rejected=rejected)
     cur.execute(query_text("insert_import"), {
         "import_id": import_id, "file_name": Path(shown).name, "content_sha256": content_sha256,
         "file_bytes": file_bytes, "format": fmt, "installation_id": installation_id,
         "started_at": started_at, "records": records, "new_rows": 0,
         "duplicate_rows": summary.duplicate, "updated_rows": 0, "rejected_rows": rejected,
+        "older_rows": older, "conflicting_rows": conflicting,
     })
     summary.rejected_by_reason = list(cur.execute(query_text("rejected_by_reason"), {"import_id": import_id}).fetchall())
     return summary
@@ -538,19 +546,24 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
                 cur.execute(query_text("insert_rejected_lines"),
                             {"import_id": import_id, "lines": lines, "raws": raws, "reasons": reasons})
                 malformed += len(rejected_lines)
-            records, rejected, in_file_dups, new, duplicate, updated = cur.execute(
+            records, rejected, in_file_dups, conflicting, new, duplicate, updated, older = cur.execute(
                 query_text("staged_summary")).fetchone()
             rejected += malformed
             summary = ImportSummary(
                 file=shown, format=resolved, import_id=import_id, installation_id=installation_id,
                 records=records + malformed, new=new, duplicate=duplicate + in_file_dups,
-                updated=updated, rejected=rejected,
+                updated=updated, older=older, conflicting=conflicting, rejected=rejected,
             )
+            if conflicting:
+                named = cur.execute(query_text("in_file_conflicts"), {"limit": CONFLICTS_NAMED}).fetchall()
+                summary.conflicts = [(session_id, location, copies) for session_id, location, copies, _ in named]
+                summary.conflicting_sessions = named[0][3]
             cur.execute(query_text("insert_import"), {
                 "import_id": import_id, "file_name": Path(shown).name, "content_sha256": content_sha256,
                 "file_bytes": file_bytes, "format": resolved, "installation_id": installation_id,
                 "started_at": started_at, "records": summary.records, "new_rows": new,
                 "duplicate_rows": summary.duplicate, "updated_rows": updated, "rejected_rows": rejected,
+                "older_rows": older, "conflicting_rows": conflicting,
             })
             summary.rejected_by_reason = [
                 (r, n) for r, n in cur.execute(query_text("rejected_by_reason"), {"import_id": import_id}).fetchall()

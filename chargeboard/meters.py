@@ -290,6 +290,7 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
             "file_bytes": file_bytes, "format": "meter-csv", "installation_id": summary.installation_id,
             "started_at": started_at, "records": summary.records, "new_rows": summary.new,
             "duplicate_rows": summary.duplicate, "updated_rows": 0, "rejected_rows": summary.rejected,
+            "older_rows": 0, "conflicting_rows": 0,
         })
         summary.rejected_by_reason = list(cur.execute(query_text("rejected_by_reason"),
                                                       {"import_id": import_id}).fetchall())

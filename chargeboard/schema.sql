@@ -68,6 +68,22 @@ ALTER TABLE sessions ADD COLUMN IF NOT EXISTS ended_local TIMESTAMP;
 CREATE OR REPLACE MACRO local_end(time_zone, started_at, ended_at, registered_at, dated_by_registration) AS
     CASE WHEN dated_by_registration THEN timezone(time_zone, registered_at) + (ended_at - started_at)
          ELSE timezone(time_zone, ended_at) END;
+-- Which of two copies of one session the store keeps (README, "Which copy of a session is kept"): the
+-- greater rank. A void copy with its replacement named is final; otherwise the copy the cloud registered
+-- (else ended) later; at equal times a void copy, then a fixed order of the content (more energy
+-- first). The content is part of the rank, so two copies rank equal only when they are the same: the
+-- store holds the greatest copy ever loaded, whatever order files come in. `c` is a row of the staged
+-- records or of sessions.
+CREATE OR REPLACE MACRO session_copy_rank(c) AS {
+    'final_void': c.void AND c.replaced_by IS NOT NULL,
+    'cloud_time': coalesce(c.registered_at, c.ended_at),
+    'void': c.void,
+    'content': {'energy_kwh': c.energy_kwh, 'station_id': c.station_id, 'user_id': c.user_id, 'tag': c.tag,
+                'started_at': c.started_at, 'ended_at': c.ended_at, 'registered_at': c.registered_at,
+                'offline': c.offline, 'time_unreliable': c.time_unreliable, 'replaced_by': c.replaced_by,
+                'commit_metadata': c.commit_metadata, 'external_id': c.external_id, 'firmware': c.firmware,
+                'signed': c.signed, 'energy_details': c.energy_details::VARCHAR,
+                'dated_by_registration': c.dated_by_registration}};
 
 CREATE TABLE IF NOT EXISTS imports (
     import_id       BIGINT PRIMARY KEY,
@@ -84,6 +100,9 @@ CREATE TABLE IF NOT EXISTS imports (
     updated_rows    BIGINT NOT NULL,
     rejected_rows   BIGINT NOT NULL
 );
+-- Records the store already held a newer copy of, and copies a newer copy in the same file won over.
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS older_rows BIGINT DEFAULT 0;
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS conflicting_rows BIGINT DEFAULT 0;
 
 CREATE TABLE IF NOT EXISTS rejected_rows (
     import_id BIGINT NOT NULL,
@@ -432,3 +451,5 @@ CREATE TABLE IF NOT EXISTS sync_runs (
     import_id       BIGINT,
     error           VARCHAR
 );
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS older_rows BIGINT DEFAULT 0;
+ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS conflicting_rows BIGINT DEFAULT 0;

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chargeboard import formats
-from chargeboard.i18n import N_, _
+from chargeboard.i18n import N_, _, ngettext
 
 # What a file holds (ImportSummary.noun): msgids, translated where the summary is written.
 RECORDS, METER_READINGS = N_("records"), N_("meter readings")
@@ -22,7 +22,13 @@ class ImportSummary:
     new: int = 0
     duplicate: int = 0
     updated: int = 0
+    older: int = 0        # copies older than the one stored: the stored one is kept (README)
+    conflicting: int = 0  # copies another, different copy of the same session in the file won over
     rejected: int = 0
+    # The first few sessions with conflicting copies in the file: (session id, where the winning copy
+    # is, how many differing copies lost), and how many such sessions there are in all.
+    conflicts: list[tuple[str, str, int]] = field(default_factory=list)
+    conflicting_sessions: int = 0
     rejected_by_reason: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
     noun: str = RECORDS  # what a file holds: RECORDS (sessions) or METER_READINGS
@@ -35,8 +41,28 @@ class ImportSummary:
                  duplicate=self.duplicate, updated=self.updated, rejected=self.rejected)]
         if self.read_as:
             out.append("  " + _("read as: {how}", how=self.read_as))
+        if self.older:
+            out.append("  " + ngettext("{n} older copy ignored (the store holds a newer one)",
+                                       "{n} older copies ignored (the store holds a newer one)", self.older))
+        if self.conflicting:
+            out.append("  " + ngettext(
+                "{n} conflicting copy ignored (the file holds a newer copy of the same session)",
+                "{n} conflicting copies ignored (the file holds a newer copy of the same session)",
+                self.conflicting))
+            out += ["    " + ngettext("{session}: the copy at {location} was kept, {n} different copy ignored",
+                                      "{session}: the copy at {location} was kept, {n} different copies ignored",
+                                      copies, session=session_id, location=location)
+                    for session_id, location, copies in self.conflicts]
+            if self.conflicting_sessions > len(self.conflicts):
+                more = self.conflicting_sessions - len(self.conflicts)
+                out.append("    " + ngettext("… and {n} more session", "… and {n} more sessions", more))
         out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reason) for reason, n in self.rejected_by_reason]
         return out
+
+    @property
+    def needs_attention(self) -> bool:
+        """Records were rejected, or the file contradicts itself: shown as a warning, not a success."""
+        return bool(self.rejected or self.conflicting)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)

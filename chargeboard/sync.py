@@ -83,6 +83,8 @@ class RunResult:
     new: int = 0
     updated: int = 0
     duplicate: int = 0
+    older: int = 0         # copies older than the stored one: kept as stored (ingest, README)
+    conflicting: int = 0   # copies a newer copy of the same session in the pull won over
     rejected: int = 0
     error: str | None = None
 
@@ -90,9 +92,11 @@ class RunResult:
         where = f"{self.cloud_name} → {self.installation_id or '?'}"
         if self.error:
             return f"{where}: FAILED — {self.error}"
+        ignored = "".join(f", {n} {what} {'copy' if n == 1 else 'copies'} ignored{why}" for n, what, why in (
+            (self.older, "older", " (the store holds a newer one)"), (self.conflicting, "conflicting", "")) if n)
         return (f"{where}: {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%Y-%m-%d %H:%M} UTC, {self.pages} pages, "
                 f"{self.records} sessions → {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
-                f"{self.rejected} rejected")
+                f"{self.rejected} rejected{ignored}")
 
 
 @dataclass
@@ -375,6 +379,7 @@ def _start(store: Store, target: Target, cloud_id: str | None, installation_id: 
 def _finish(store: Store, run_id: int, result: RunResult, import_id: int | None = None) -> None:
     store.execute("sync_run_finish", run_id=run_id, pages=result.pages, new_rows=result.new,
                   updated_rows=result.updated, duplicate_rows=result.duplicate, rejected_rows=result.rejected,
+                  older_rows=result.older, conflicting_rows=result.conflicting,
                   import_id=import_id, error=result.error)
 
 
@@ -404,8 +409,9 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
         previous = store.one("sync_previous_import", file_name=landed.name, installation_id=installation_id)
         if previous and previous[1] == _sha256_of(landed):
             # Unchanged since the last pull: its sessions are stored (or were rejected) already.
-            import_id, result.duplicate, result.rejected = previous[0], previous[2] - previous[3], previous[3]
-            result.error = _mostly_rejected(store, import_id, previous[2], previous[3])
+            import_id, records, result.rejected, result.older, result.conflicting = previous[0], *previous[2:]
+            result.duplicate = records - result.rejected - result.older - result.conflicting
+            result.error = _mostly_rejected(store, import_id, records, result.rejected)
             _finish(store, run_id, result, import_id)
             return result
         summary = ingest.ingest_file(store, pull.path, fmt=pull.fmt, installation=new_name or installation_id,
@@ -417,6 +423,7 @@ def _sync_one(store: Store, client, target: Target, installation: zaptec.CloudIn
         import_id = summary.import_id
         result.new, result.updated = summary.new, summary.updated
         result.duplicate, result.rejected = summary.duplicate, summary.rejected
+        result.older, result.conflicting = summary.older, summary.conflicting
         result.error = _mostly_rejected(store, import_id, summary.records, summary.rejected)
     except (CloudError, ingest.IngestError) as error:
         result.error = str(error)

@@ -206,7 +206,8 @@ COLUMN_TITLES = {
     "days_silent": N_("Days silent"), "serial": N_("Serial number"), "other_user_name": N_("Other user"), "import_id": N_("Import"), "file_name": N_("File"), "format": N_("Format"),
     "installation_id": N_("Installation id"), "started_at": N_("Started (UTC)"), "finished_at": N_("Finished (UTC)"),
     "records": N_("Records"), "new_rows": N_("New"), "duplicate_rows": N_("Duplicates"),
-    "updated_rows": N_("Updated"), "rejected_rows": N_("Rejected"), "file_bytes": N_("Bytes"),
+    "updated_rows": N_("Updated"), "older_rows": N_("Older, ignored"),
+    "conflicting_rows": N_("Conflicting, ignored"), "rejected_rows": N_("Rejected"), "file_bytes": N_("Bytes"),
     "content_sha256": N_("Content (SHA-256)"), "position": N_("Position"), "location": N_("Where"),
     "reason": N_("Reason"), "raw": N_("Row as given"), "run_id": N_("Run"), "provider": N_("Cloud"),
     "connection": N_("Connection"), "cloud_id": N_("Cloud id"), "window_from": N_("Window from"),
@@ -216,7 +217,8 @@ COLUMN_TITLES = {
     "at": N_("When (UTC)"), "by": N_("By"), "action": N_("Change"), "account": N_("Account"),
     "detail": N_("Detail"), "lock": N_("Lock"), "failures": N_("Failed logins"), "until": N_("Locked until"),
 }
-_INTEGER_COLUMNS = {"sessions", "records", "new_rows", "duplicate_rows", "updated_rows", "rejected_rows", "pages",
+_INTEGER_COLUMNS = {"sessions", "records", "new_rows", "duplicate_rows", "updated_rows", "older_rows",
+                    "conflicting_rows", "rejected_rows", "pages",
                     "days_silent", "overlap_minutes", "file_bytes", "import_id", "run_id", "position", "failures"}
 
 

@@ -42,7 +42,7 @@ with upload_tab:
             st.error(result.error, icon=":material/error:")
             continue
         summary = result.summary
-        (st.warning if summary.rejected else st.success)("\n\n".join(summary.lines()))
+        (st.warning if summary.needs_attention else st.success)("\n\n".join(summary.lines()))
         if not result.rejected.empty:
             st.caption(_("Rejected rows of {file}", file=result.name))
             if result.rejected_note:

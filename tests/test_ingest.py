@@ -249,10 +249,12 @@ def test_duplicates_within_one_file(store, feeds):
     assert len(sessions(store)) == 3
 
 
-def test_changed_copy_within_one_file_last_one_wins(store, feeds):
-    records = three_records() + [zaptec_record("s-1", start=datetime(2025, 3, 1, 10), kwh=9.5)]
+def test_changed_copy_within_one_file_the_newer_one_wins(store, feeds):
+    # (more on copies that differ: test_session_identity.py)
+    records = three_records() + [zaptec_record("s-1", start=datetime(2025, 3, 1, 10), kwh=9.5,
+                                               registered=datetime(2025, 3, 1, 12))]
     summary = ingest_file(store, feeds.zaptec(records))
-    assert (summary.new, summary.duplicate) == (3, 1)
+    assert (summary.new, summary.duplicate, summary.conflicting) == (3, 0, 1)
     assert sessions(store)["s-1"]["energy_kwh"] == Decimal("9.500")
 
 
@@ -562,7 +564,9 @@ def test_csv_mixing_good_rows_and_bad_values_keeps_every_line(store, feeds, kind
     """Bad numbers and times, short and long lines, spaces, a repeated id: each rejected line
     keeps its line in the file and the text's own reason (the spec for a faster CSV read)."""
     summary = ingest_file(store, feeds.text(_mixed_csv(kind), "mixed.csv"))
-    assert (summary.records, summary.new, summary.duplicate, summary.rejected) == (18, 3, 1, 14)
+    # the repeated id's copies differ: one is kept, the other is a conflicting copy (README)
+    assert (summary.records, summary.new, summary.duplicate, summary.conflicting, summary.rejected) == \
+        (18, 3, 0, 1, 14)
     shift = 2 if kind == "blank lines" else 0  # two blank lines after line 3
     assert rejected(store) == [(f"line {n if n <= 3 else n + shift}", reason) for n, reason in zip(
         _MIXED_REJECTED_LINES,
@@ -577,7 +581,7 @@ def test_csv_mixing_good_rows_and_bad_values_keeps_every_line(store, feeds, kind
         strict=True)]
     stored = sessions(store)
     assert set(stored) == {"m-2", "m-14", "m-19"}
-    assert stored["m-2"]["energy_kwh"] == Decimal("6.000")  # the later copy in the file wins
+    assert stored["m-2"]["energy_kwh"] == Decimal("6.000")  # the copy that ended later wins
     assert stored["m-19"]["registered_at"] == utc(2025, 3, 1, 12)
     assert (stored["m-14"]["started_at"], stored["m-14"]["ended_at"], stored["m-14"]["energy_kwh"]) == \
         (utc(2025, 3, 1, 9), utc(2025, 3, 1, 10), Decimal("7.000"))

@@ -127,6 +127,30 @@ def test_changed_voided_and_late_offline_sessions_arrive_in_a_later_sync(store, 
         + Decimal("6.500") + Decimal("11.000")
 
 
+
+def test_a_stale_cloud_page_after_the_void_does_not_bring_the_session_back(store, fake):
+    fake.zaptec_sessions["inst-1"] = list(FIVE)
+    assert sync.run_sync(store, zaptec_target(fake), now=NOW).ok
+    voided = dict(FIVE[2], CommitMetadata=1 | 4 | 32, ReplacedBySessionId="z2-new")
+    replacement = zrec("z2-new", datetime(2026, 11, 3, 17, 0), kwh=6.5, station="chg-1")
+    fake.zaptec_sessions["inst-1"] = [FIVE[0], FIVE[1], voided, FIVE[3], FIVE[4], replacement]
+    assert sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=1)).ok
+    counted = "SELECT sum(energy_kwh) FROM sessions WHERE NOT void"
+    after_void = store.cursor().execute(counted).fetchone()[0]
+    # A lagging cloud (or an older page) still says z2 as it was, and the replacement too
+    fake.zaptec_sessions["inst-1"] = [*FIVE, replacement]
+    outcome = sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=2))
+    assert outcome.ok, outcome.lines()
+    result = outcome.results[0]
+    assert (result.new, result.updated, result.duplicate, result.older) == (0, 0, 5, 1)
+    assert "1 older copy ignored (the store holds a newer one)" in result.line()
+    assert store.cursor().execute(counted).fetchone()[0] == after_void
+    assert store.cursor().execute("SELECT void FROM sessions WHERE session_id = 'z2'").fetchone()[0]
+    assert sync.sync_log(store).iloc[0].older_rows == 1
+    # the same stale pull again is not loaded again, and is counted the same
+    again = sync.run_sync(store, zaptec_target(fake), now=NOW + timedelta(hours=3)).results[0]
+    assert (again.new, again.updated, again.duplicate, again.older) == (0, 0, 5, 1)
+
 def test_expired_token_logs_in_again_once(store, fake):
     fake.zaptec_sessions["inst-1"] = list(FIVE)
     fake.token_uses = 3  # a token serves 3 requests, then 401

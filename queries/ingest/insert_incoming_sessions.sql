@@ -1,4 +1,4 @@
--- New and updated sessions, typed for the sessions table (an unchanged stored one is left alone).
+-- New and updated sessions, typed for the sessions table (an unchanged or newer stored one is left alone).
 INSERT INTO sessions BY NAME
 SELECT session_id, $installation_id AS installation_id, station_id, user_id, tag,
        started_at, ended_at, registered_at,
@@ -10,5 +10,5 @@ SELECT session_id, $installation_id AS installation_id, station_id, user_id, tag
        external_id, firmware, signed, energy_details, dated_by_registration,
        $source_file AS source_file, $import_id AS import_id
 FROM incoming i
-WHERE NOT EXISTS (SELECT 1 FROM stored_status k WHERE k.session_id = i.session_id AND k.status = 'duplicate')
+WHERE NOT EXISTS (SELECT 1 FROM stored_status k WHERE k.session_id = i.session_id AND k.status IN ('duplicate', 'older'))
 ORDER BY started_local
