@@ -19,7 +19,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from chargeboard import accounts, errorlog, formats, handover, i18n, ingest, settings
+from chargeboard import accounts, errorlog, files, formats, handover, i18n, ingest, settings
 from chargeboard.i18n import _, ngettext
 from chargeboard.scope import ROLES, system_scope
 from chargeboard.store import Store, StoreError, StoreLocked, open_store
@@ -144,11 +144,11 @@ def _report(args: argparse.Namespace, store: Store) -> int:
         if not args.out:
             print(_("error: --format {format} needs --out FILE", format="xlsx"), file=args.stderr)
             return 2
-        Path(args.out).write_bytes(exports.report_workbook(store, scope, report).data)
+        files.write_atomically(args.out, exports.report_workbook(store, scope, report).data)
         print(ngettext("wrote {file}: {n} row, {kwh}", "wrote {file}: {n} rows, {kwh}", len(report.rows),
                        file=args.out, kwh=formats.kwh(report.totals.energy_kwh, 3)), file=args.stderr)
     elif args.out:
-        Path(args.out).write_text(exports.report_csv(report, args.csv_dialect), encoding="utf-8", newline="")
+        files.write_atomically(args.out, exports.report_csv(report, args.csv_dialect))
     else:
         args.stdout.write(exports.report_csv(report, args.csv_dialect))
     return 0
@@ -189,14 +189,14 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
         return _wrote_statements(args, data, len(result.lines))
     text, _name = statements.csv_text(store, scope, result, dialect=args.csv_dialect)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        files.write_atomically(args.out, text)
     else:
         args.stdout.write(text)
     return 0
 
 
 def _wrote_statements(args: argparse.Namespace, data: bytes, count: int) -> int:
-    Path(args.out).write_bytes(data)
+    files.write_atomically(args.out, data)
     print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", count, file=args.out),
           file=args.stderr)
     return 0
@@ -216,7 +216,7 @@ def _board_pack(args: argparse.Namespace, store: Store) -> int:
     except (accounts.AccountError, ValueError) as error:
         print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
-    Path(args.out).write_bytes(data)
+    files.write_atomically(args.out, data)
     print(_("wrote {file}", file=args.out), file=args.stderr)
     return 0
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -124,6 +125,16 @@ def rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
             number_columns: tuple[str, ...], date_columns: tuple[str, ...]) -> None:
     """Write the file in the canonical form, line for line (a blank line stays a blank line, a
     line with the wrong number of fields keeps its count, so the reader still rejects it)."""
+    try:
+        _rewrite(path, dialect, out, time_zone, number_columns, date_columns)
+    except OSError as error:  # a write's error names no file; a full disk is the copy's, not the feed's
+        if error.filename is None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise OSError(error.errno, error.strerror, str(out)) from None
+        raise
+
+
+def _rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
+             number_columns: tuple[str, ...], date_columns: tuple[str, ...]) -> None:
     with open(path, encoding=dialect.encoding, errors="replace", newline="") as source, \
             open(out, "w", encoding="utf-8", newline="") as target:
         reader = csv.reader(source, delimiter=dialect.delimiter)

@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chargeboard import errorlog
+from chargeboard import errorlog, files
 from chargeboard.store import Store, StoreDetached
 
 SOCKET_NAME = "app.sock"
@@ -267,7 +267,7 @@ def _talk(spool: Spool, request: Request, handles: list, stdout, stderr) -> int 
     stdout.write(result["stdout"])
     stderr.write(result["stderr"])
     if out is not None and request.out:
-        Path(request.out).write_bytes(out)  # as the invoking user, where they asked
+        files.write_atomically(request.out, out)  # as the invoking user, where they asked
     return int(result["code"])
 
 

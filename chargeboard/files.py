@@ -1,0 +1,61 @@
+"""Writing a whole file so that nobody ever sees half of it.
+
+Every output or state file is written under a temporary name in its own folder, flushed to
+disk, and renamed over the target (os.replace): a full disk or a killed process leaves the
+old file (or none), never a truncated one. A failure names the file it was for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def _umask() -> int:
+    """This process's umask, read without changing it (os.umask would race other threads)."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+def write_atomically(path: Path | str, data: bytes | str, *, mode: int | None = None,
+                     replace: bool = True) -> None:
+    """Write `data` (str as UTF-8) to `path` whole or not at all. The file keeps its mode; a new
+    one gets `mode`, else what open() would give it under the umask. replace=False: fail with
+    FileExistsError if the file exists by the time it would be renamed (it is linked, not replaced).
+    An OSError names `path`, whatever step failed (a write's own error carries no file name)."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        final_mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        final_mode = mode if mode is not None else 0o666 & ~_umask()
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, final_mode)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        tmp = None
+    except FileExistsError:
+        raise
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
