@@ -265,9 +265,11 @@ def _talk(spool: Spool, request: Request, handles: list, stdout, stderr) -> int 
             print(f"error: {MAY_HAVE_RUN}", file=stderr)
             return 3
     stdout.write(result["stdout"])
-    stderr.write(result["stderr"])
     if out is not None and request.out:
-        files.write_atomically(request.out, out)  # as the invoking user, where they asked
+        # As the invoking user, where they asked; before the app's "wrote FILE", which a full disk here
+        # makes untrue (then the one line is this file's error).
+        files.write_atomically(request.out, out)
+    stderr.write(result["stderr"])
     return int(result["code"])
 
 
