@@ -133,6 +133,7 @@ def test_an_upload_copy_left_by_a_killed_app_is_removed_at_the_next_start(tmp_pa
     assert left.name.endswith("-feed.json")
 
     from conftest import release_app_store  # noqa: PLC0415
+
     from chargeboard import web  # noqa: PLC0415
 
     monkeypatch.setenv("CHARGEBOARD_DB", str(db))
