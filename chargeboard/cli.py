@@ -276,6 +276,26 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
     return 0 if outcome.ok else 1
 
 
+def _backup(args: argparse.Namespace, store: Store) -> int:
+    """A backup of the store, its accounts and keys (chargeboard.backup); inside the app when it serves."""
+    from chargeboard import backup  # noqa: PLC0415
+
+    print(backup.make_backup(store, Path(args.out), backup.Places.of(store.path)), file=args.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from chargeboard import backup  # noqa: PLC0415
+
+    db = Path(args.db) if args.db else settings.db_path()
+    try:
+        print(backup.restore(Path(args.file), backup.Places.of(db), force=args.force), file=args.stderr)
+    except (backup.BackupError, StoreError) as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    return 0
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -306,6 +326,8 @@ HANDED_OVER: dict[str, handover.Command] = {
     # was saved for) and no credentials travel through the hand-over.
     "sync": handover.Command(_in_its_language(_sync), fields={
         "provider": SYNC_PROVIDERS, "installation": str, "date_from": _date, "lang": LANGUAGES}),
+    # Made inside the app, which owns the store; the archive's bytes come back to the command line.
+    "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
 }
 
 
@@ -384,6 +406,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(run=_sync, uses_store=True)
 
+    p = commands.add_parser("backup", help="a consistent backup of the store, its accounts and keys, "
+                                           "also while the app serves (README: Run it for your co-op)")
+    p.add_argument("--out", metavar="FILE", required=True, help="the backup file to write (a zip)")
+    p.add_argument("--db")
+    p.set_defaults(run=_backup, uses_store=True, needs_existing_store=True)
+
+    p = commands.add_parser("restore", help="put a backup's store, accounts and keys in place (checked first)")
+    p.add_argument("file", metavar="FILE", help="a backup made by `backup --out FILE`")
+    p.add_argument("--db", help="where the store goes (default: $CHARGEBOARD_DB or data/chargeboard.duckdb); "
+                                "its accounts file goes beside it as usual")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing store (and accounts or keys that differ); never one in use")
+    p.set_defaults(run=_restore, uses_store=False)
+
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
                    help="unlock takes a lock's key as the Accounts page shows it (user:NAME or client:ADDRESS)")
@@ -448,6 +484,9 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
     command = HANDED_OVER.get(args.command)
     if command is not None and (code := _hand_over(args, command, db)) is not None:
         return code
+    if getattr(args, "needs_existing_store", False) and not db.exists():
+        print(_("error: {file}: no such store", file=db), file=args.stderr)
+        return 2
     try:
         own = open_store(db, wait_seconds=30)
     except StoreLocked as error:

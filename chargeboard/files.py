@@ -59,3 +59,38 @@ def write_atomically(path: Path | str, data: bytes | str, *, mode: int | None = 
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def written_whole(path: Path | str, *, mode: int | None = None):
+    """For a file too large to hold in memory: yields a temporary path in the same folder to write
+    (a zip, a copy); on success it is flushed and renamed to `path`, on failure removed. An OSError
+    names `path`, as write_atomically's does."""
+    path = Path(path)
+    try:
+        final_mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        final_mode = mode if mode is not None else 0o666 & ~_umask()
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        os.close(fd)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from None
+    try:
+        yield Path(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, final_mode)
+        os.replace(tmp, path)
+    except OSError as error:
+        if error.filename in (None, tmp):
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

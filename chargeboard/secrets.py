@@ -47,6 +47,11 @@ def write_new_key(path: Path) -> bool:
     return True
 
 
+def sync_key_file() -> Path:
+    """Where the sync key is kept when $CHARGEBOARD_SYNC_KEY does not give it."""
+    return Path(os.environ.get("CHARGEBOARD_SYNC_KEY_FILE", settings.PROJECT_ROOT / ".sync-key"))
+
+
 def sync_key() -> tuple[str, str]:
     """The key that encrypts charger-cloud passwords, and where it came from. Like the cookie
     key it never lives in the store or the repository: $CHARGEBOARD_SYNC_KEY, else a git-ignored
@@ -55,7 +60,7 @@ def sync_key() -> tuple[str, str]:
     if key:
         source = "CHARGEBOARD_SYNC_KEY"
     else:
-        path = Path(os.environ.get("CHARGEBOARD_SYNC_KEY_FILE", settings.PROJECT_ROOT / ".sync-key"))
+        path = sync_key_file()
         source = str(path)
         write_new_key(path)
         key = path.read_text(encoding="utf-8").strip()

@@ -25,17 +25,24 @@ POWER_SLACK_KWH = 0.1
 ROWS_SHOWN = 1_000
 
 
+DEFAULT_DB = PROJECT_ROOT / "data" / "chargeboard.duckdb"
+DEFAULT_AUTH = PROJECT_ROOT / "auth.yaml"  # the default store's accounts (git-ignored, 0600)
+
+
 def db_path() -> Path:
-    return Path(os.environ.get("CHARGEBOARD_DB", PROJECT_ROOT / "data" / "chargeboard.duckdb"))
+    return Path(os.environ.get("CHARGEBOARD_DB", DEFAULT_DB))
 
 
 def auth_path(database: Path | None = None) -> Path:
-    """The accounts file: $CHARGEBOARD_AUTH, else next to the store it belongs to
-    (data/chargeboard.duckdb -> data/chargeboard.auth.yaml), so demo accounts live with the
-    demo store only and a new store starts with none."""
+    """The accounts file: $CHARGEBOARD_AUTH; for the default store (data/chargeboard.duckdb) the
+    project's top-level auth.yaml; for any other store the file next to it (data/mine.duckdb ->
+    data/mine.auth.yaml), so demo accounts live with the demo store only and a new store starts
+    with none."""
     if "CHARGEBOARD_AUTH" in os.environ:
         return Path(os.environ["CHARGEBOARD_AUTH"])
-    database = database or db_path()
+    database = Path(database or db_path())
+    if database.resolve() == DEFAULT_DB.resolve():
+        return DEFAULT_AUTH
     return database.with_name(database.stem + ".auth.yaml")
 
 

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -343,6 +344,22 @@ class Store:
     def _ensure_attached(self) -> None:
         if (reason := self.detached()) is not None:
             raise StoreDetached(reason)
+
+    def copy_to(self, folder: Path) -> Path:
+        """A consistent copy of the store in `folder` (backup.py), made while the app serves: under the
+        write lock no change runs, everything committed is checkpointed into the file, and the file is
+        copied byte for byte (with its WAL, should a reader's transaction have kept one back; opening
+        the copy replays it). Readers go on meanwhile: they never write the file."""
+        with self._write_lock:
+            self._ensure_attached()
+            with contextlib.closing(self.cursor()) as cur:
+                cur.execute("CHECKPOINT")
+            target = folder / self.path.name
+            shutil.copyfile(self.path, target)
+            wal = self.path.with_name(self.path.name + ".wal")
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+        return target
 
     def log_export(self, scope: Scope, what: str, file_name: str, rows: int) -> None:
         """Log one export: who, with which role, when, what, how many rows. Not a change of data:
