@@ -42,8 +42,26 @@ def auth_path(database: Path | None = None) -> Path:
         return Path(os.environ["CHARGEBOARD_AUTH"])
     database = Path(database or db_path())
     if database.resolve() == DEFAULT_DB.resolve():
+        _adopt_beside_file(database)
         return DEFAULT_AUTH
     return database.with_name(database.stem + ".auth.yaml")
+
+
+_COMPANIONS = (".yaml", ".lock", ".logins.json", ".changes.jsonl")  # (accounts.py's files beside it)
+
+
+def _adopt_beside_file(database: Path) -> None:
+    """The default store's accounts used to live beside it (data/chargeboard.auth.yaml): moved, with
+    their login state and record of changes, to auth.yaml the first time they are looked for, so
+    a store made before keeps its accounts. A rename: atomic, and done by one process only."""
+    old = database.with_name(database.stem + ".auth.yaml")
+    if DEFAULT_AUTH.exists() or not old.exists():
+        return
+    for suffix in _COMPANIONS[1:] + _COMPANIONS[:1]:  # the accounts file itself last
+        try:
+            os.rename(old.with_name(old.stem + suffix), DEFAULT_AUTH.with_name(DEFAULT_AUTH.stem + suffix))
+        except FileNotFoundError:
+            pass
 
 
 def inbox_dir(database: Path | None = None) -> Path:

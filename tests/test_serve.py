@@ -6,7 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from chargeboard import settings
+import support
+
+from chargeboard import accounts, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,3 +40,24 @@ def test_the_default_store_keeps_its_accounts_in_the_top_level_auth_yaml(monkeyp
     ignored = subprocess.run(["git", "check-ignore", "auth.yaml", "auth.logins.json", "auth.changes.jsonl",
                               "auth.lock"], cwd=ROOT, capture_output=True, text=True)
     assert ignored.stdout.split() == ["auth.yaml", "auth.logins.json", "auth.changes.jsonl", "auth.lock"]
+
+
+def test_the_default_store_s_accounts_from_beside_it_move_to_auth_yaml_once(monkeypatch, tmp_path):
+    """A store made before keeps its accounts: data/chargeboard.auth.yaml (and its login state and
+    record) become auth.yaml at the first look."""
+    monkeypatch.delenv("CHARGEBOARD_AUTH")
+    root = tmp_path / "checkout"
+    (root / "data").mkdir(parents=True)
+    monkeypatch.setattr(settings, "DEFAULT_DB", root / "data" / "chargeboard.duckdb")
+    monkeypatch.setattr(settings, "DEFAULT_AUTH", root / "auth.yaml")
+    old = support.write_accounts(root / "data" / "chargeboard.auth.yaml")
+    (root / "data" / "chargeboard.auth.logins.json").write_text("{}")
+    before = accounts.list_accounts(old)
+    assert settings.auth_path(settings.DEFAULT_DB) == root / "auth.yaml"
+    assert accounts.list_accounts(root / "auth.yaml") == before
+    assert sorted(p.name for p in root.iterdir()) == ["auth.changes.jsonl", "auth.lock", "auth.logins.json",
+                                                      "auth.yaml", "data"]
+    assert list((root / "data").iterdir()) == []
+    support.write_accounts(old, support.LOGINS[:1])  # a later file beside it is not the default store's: left alone
+    assert settings.auth_path(settings.DEFAULT_DB) == root / "auth.yaml" and old.exists()
+    assert accounts.list_accounts(root / "auth.yaml") == before
