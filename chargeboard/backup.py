@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chargeboard import accounts, files, secrets, settings
+from chargeboard.scope import system_scope
 from chargeboard.store import Store, StoreLocked, open_store
 
 FORMAT = "chargeboard-backup"
@@ -68,7 +69,7 @@ class Places:
 
 def totals(store: Store) -> list[list]:
     """The store's totals, as the manifest keeps them (JSON lists)."""
-    return [list(row) for row in store.rows("backup_totals")]
+    return [list(row) for row in store.rows("backup_totals", system_scope())]
 
 
 def _sha256(path: Path) -> str:
