@@ -170,7 +170,7 @@ class Store:
                 )
                 self._con.execute("SET enable_external_access = false")
             self._derive_what_an_older_store_lacks()
-        except duckdb.IOException as error:  # a full disk, say: one line naming the store
+        except (duckdb.IOException, duckdb.TransactionException) as error:  # a full disk: one line naming the store
             self._con.close()
             first_line = str(error).strip().splitlines()[0]
             raise StoreError(f"{self.path}: cannot bring the store up to date — {first_line}") from None

@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 import support
 from test_handover import one_error_line, run_cli, serving
@@ -143,3 +144,13 @@ def test_an_upload_copy_left_by_a_killed_app_is_removed_at_the_next_start(tmp_pa
         assert list(datasources.uploads_dir(db).iterdir()) == []
     finally:
         release_app_store()
+
+
+def test_a_store_that_needs_its_schema_brought_up_to_date_on_a_full_disk_is_one_line(full_disk):
+    db = support.build_coop_db(full_disk)
+    with contextlib.closing(duckdb.connect(str(db))) as con:  # as a store of an older Chargeboard
+        con.execute("UPDATE schema_fingerprint SET sha256 = 'older'")
+    fill(full_disk)
+    line = one_error_line(run_cli(*REPORT, "--db", str(db)))
+    assert line.startswith(f"error: {db}: cannot bring the store up to date — "), line
+    assert "No space left on device" in line
