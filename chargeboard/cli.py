@@ -457,8 +457,12 @@ def main(argv: list[str] | None = None, *, stdout=None, stderr=None) -> int:
             print(_("error: {file}: {reason}", file=where, reason=error.strerror or error), file=args.stderr)
         except Exception:  # noqa: BLE001 — never a traceback: one line with an id, the details in the log
             error_id = errorlog.record(db, f"python -m chargeboard {args.command}")
-            print(_("error: an unexpected error (id {id}); details in {file}", id=error_id,
-                    file=errorlog.log_path(db)), file=args.stderr)
+            if error_id.endswith(errorlog.NOT_LOGGED):
+                print(_("error: an unexpected error (id {id}); its details could not be written to {file}",
+                        id=error_id.removesuffix(errorlog.NOT_LOGGED), file=errorlog.log_path(db)), file=args.stderr)
+            else:
+                print(_("error: an unexpected error (id {id}); details in {file}", id=error_id,
+                        file=errorlog.log_path(db)), file=args.stderr)
             return 1
         return 2
 

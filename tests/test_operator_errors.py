@@ -7,6 +7,7 @@ needs root; without it these tests skip, and the run's summary says so (tests/co
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 import support
 from test_handover import one_error_line, run_cli, serving
 
-from chargeboard import datasources, settings
+from chargeboard import cli, datasources, reports, settings
 
 REPORT = ("report", "--by", "station", "--from", "2025-01-01", "--to", "2025-12-31")
 
@@ -154,3 +155,18 @@ def test_a_store_that_needs_its_schema_brought_up_to_date_on_a_full_disk_is_one_
     line = one_error_line(run_cli(*REPORT, "--db", str(db)))
     assert line.startswith(f"error: {db}: cannot bring the store up to date — "), line
     assert "No space left on device" in line
+
+
+def test_an_unexpected_error_whose_log_finds_a_full_disk_says_its_details_are_lost(full_disk, monkeypatch):
+    db = support.build_coop_db(full_disk)
+    fill(full_disk)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug deep inside")
+    monkeypatch.setattr(reports, "build_report", broken)
+    err = io.StringIO()
+    assert cli.main([*REPORT, "--db", str(db)], stdout=io.StringIO(), stderr=err) == 1
+    [line] = err.getvalue().splitlines()
+    log = db.with_name(db.stem + ".errors.log")
+    assert line.startswith("error: an unexpected error (id ") and "not logged" not in line
+    assert line.endswith(f"); its details could not be written to {log}")
