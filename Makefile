@@ -1,13 +1,15 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   — start the app on the bundled demo data
 #   make test  — run every test (lint, unit, AppTest, browser)
+# And for a real co-op (README, "Run it for your co-op"):
+#   make serve DB=data/mine.duckdb — serve that store, never seeding the demo (a new store asks for its owner)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 DB ?= data/chargeboard.duckdb
 
-.PHONY: run test lint demo bench screenshots clean catalogs
+.PHONY: run serve test lint demo bench screenshots clean catalogs
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,12 +35,23 @@ demo: $(VENV)/.runtime
 run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo ""
 	@echo "Chargeboard on http://127.0.0.1:$(PORT)"
-	@echo "Demo logins (username / password), in $(DB:.duckdb=.auth.yaml) next to the demo store"
+	@echo "Demo logins (username / password), in $(if $(filter data/chargeboard.duckdb,$(DB)),auth.yaml,$(DB:.duckdb=.auth.yaml)) (the demo store's accounts)"
 	@echo "(a store with no accounts file asks for its system owner: see README, Accounts):"
 	@echo "  styret / demo-styret   system owner: everything, reports, exports"
 	@echo "  per    / demo-per      charger owner: his two stations in Garage B"
 	@echo "  kari   / demo-kari     resident: her own sessions"
 	@echo "  ola    / demo-ola      resident: his own sessions (one replaced tag), reads English"
+	@echo ""
+	MALLOC_ARENA_MAX=2 CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 \
+		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# A real co-op's store: never the demo's data or its public passwords. DB must be named (on the
+# command line or in the environment); a store that does not exist yet starts empty, and the app
+# prints a one-time setup token on this console for creating its first system owner.
+serve: $(VENV)/.runtime .cookie-key $(MO_FILES)
+	@if [ "$(origin DB)" = file ]; then echo "make serve needs the store: make serve DB=path/to/store.duckdb"; exit 2; fi
+	@echo ""
+	@echo "Chargeboard serving $(DB) on http://127.0.0.1:$(PORT) (accounts: python -m chargeboard user list --db $(DB))"
 	@echo ""
 	MALLOC_ARENA_MAX=2 CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false

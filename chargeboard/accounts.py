@@ -29,7 +29,6 @@ import logging
 import math
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from chargeboard import i18n, settings
+from chargeboard import files, i18n, settings
 from chargeboard.i18n import _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope, system_scope
 
@@ -135,23 +134,7 @@ def _write_atomically(path: Path, text: str, *, durable: bool = True) -> None:
     """Temporary file in the same folder, then os.replace: a reader never sees half a file.
     The file keeps its mode (0600 when new). Not `durable`: no fsync (the login throttle, written
     twice a login under the lock every login waits on; a crash may lose its last seconds)."""
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = FILE_MODE
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    files.write_atomically(path, text, mode=FILE_MODE, durable=durable)
 
 
 def load_config(path: Path | None = None) -> dict:

@@ -19,7 +19,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from chargeboard import accounts, errorlog, formats, handover, i18n, ingest, settings
+from chargeboard import accounts, errorlog, files, formats, handover, i18n, ingest, settings
 from chargeboard.i18n import _, ngettext
 from chargeboard.scope import ROLES, system_scope
 from chargeboard.store import Store, StoreError, StoreLocked, open_store
@@ -144,11 +144,11 @@ def _report(args: argparse.Namespace, store: Store) -> int:
         if not args.out:
             print(_("error: --format {format} needs --out FILE", format="xlsx"), file=args.stderr)
             return 2
-        Path(args.out).write_bytes(exports.report_workbook(store, scope, report).data)
+        files.write_atomically(args.out, exports.report_workbook(store, scope, report).data)
         print(ngettext("wrote {file}: {n} row, {kwh}", "wrote {file}: {n} rows, {kwh}", len(report.rows),
                        file=args.out, kwh=formats.kwh(report.totals.energy_kwh, 3)), file=args.stderr)
     elif args.out:
-        Path(args.out).write_text(exports.report_csv(report, args.csv_dialect), encoding="utf-8", newline="")
+        files.write_atomically(args.out, exports.report_csv(report, args.csv_dialect))
     else:
         args.stdout.write(exports.report_csv(report, args.csv_dialect))
     return 0
@@ -189,14 +189,14 @@ def _statement(args: argparse.Namespace, store: Store) -> int:
         return _wrote_statements(args, data, len(result.lines))
     text, _name = statements.csv_text(store, scope, result, dialect=args.csv_dialect)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        files.write_atomically(args.out, text)
     else:
         args.stdout.write(text)
     return 0
 
 
 def _wrote_statements(args: argparse.Namespace, data: bytes, count: int) -> int:
-    Path(args.out).write_bytes(data)
+    files.write_atomically(args.out, data)
     print(ngettext("wrote {file}: {n} statement", "wrote {file}: {n} statements", count, file=args.out),
           file=args.stderr)
     return 0
@@ -216,7 +216,7 @@ def _board_pack(args: argparse.Namespace, store: Store) -> int:
     except (accounts.AccountError, ValueError) as error:
         print(_("error: {reason}", reason=error), file=args.stderr)
         return 2
-    Path(args.out).write_bytes(data)
+    files.write_atomically(args.out, data)
     print(_("wrote {file}", file=args.out), file=args.stderr)
     return 0
 
@@ -280,6 +280,26 @@ def _sync(args: argparse.Namespace, store: Store) -> int:
     return 0 if outcome.ok else 1
 
 
+def _backup(args: argparse.Namespace, store: Store) -> int:
+    """A backup of the store, its accounts and keys (chargeboard.backup); inside the app when it serves."""
+    from chargeboard import backup  # noqa: PLC0415
+
+    print(backup.make_backup(store, Path(args.out), backup.Places.of(store.path)), file=args.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from chargeboard import backup  # noqa: PLC0415
+
+    db = Path(args.db) if args.db else settings.db_path()
+    try:
+        print(backup.restore(Path(args.file), backup.Places.of(db), force=args.force), file=args.stderr)
+    except (backup.BackupError, StoreError) as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    return 0
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -310,6 +330,8 @@ HANDED_OVER: dict[str, handover.Command] = {
     # was saved for) and no credentials travel through the hand-over.
     "sync": handover.Command(_in_its_language(_sync), fields={
         "provider": SYNC_PROVIDERS, "installation": str, "into": str, "date_from": _date, "lang": LANGUAGES}),
+    # Made inside the app, which owns the store; the archive's bytes come back to the command line.
+    "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
 }
 
 
@@ -391,6 +413,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(run=_sync, uses_store=True)
 
+    p = commands.add_parser("backup", help="a consistent backup of the store, its accounts and keys, "
+                                           "also while the app serves (README: Run it for your co-op)")
+    p.add_argument("--out", metavar="FILE", required=True, help="the backup file to write (a zip)")
+    p.add_argument("--db")
+    p.set_defaults(run=_backup, uses_store=True, needs_existing_store=True)
+
+    p = commands.add_parser("restore", help="put a backup's store, accounts and keys in place (checked first)")
+    p.add_argument("file", metavar="FILE", help="a backup made by `backup --out FILE`")
+    p.add_argument("--db", help="where the store goes (default: $CHARGEBOARD_DB or data/chargeboard.duckdb); "
+                                "its accounts file goes beside it as usual")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing store (and accounts or keys that differ); never one in use")
+    p.set_defaults(run=_restore, uses_store=False)
+
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
                    help="unlock takes a lock's key as the Accounts page shows it (user:NAME)")
@@ -428,8 +464,12 @@ def main(argv: list[str] | None = None, *, stdout=None, stderr=None) -> int:
             print(_("error: {file}: {reason}", file=where, reason=error.strerror or error), file=args.stderr)
         except Exception:  # noqa: BLE001 — never a traceback: one line with an id, the details in the log
             error_id = errorlog.record(db, f"python -m chargeboard {args.command}")
-            print(_("error: an unexpected error (id {id}); details in {file}", id=error_id,
-                    file=errorlog.log_path(db)), file=args.stderr)
+            if error_id.endswith(errorlog.NOT_LOGGED):
+                print(_("error: an unexpected error (id {id}); its details could not be written to {file}",
+                        id=error_id.removesuffix(errorlog.NOT_LOGGED), file=errorlog.log_path(db)), file=args.stderr)
+            else:
+                print(_("error: an unexpected error (id {id}); details in {file}", id=error_id,
+                        file=errorlog.log_path(db)), file=args.stderr)
             return 1
         return 2
 
@@ -455,6 +495,9 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
     command = HANDED_OVER.get(args.command)
     if command is not None and (code := _hand_over(args, command, db)) is not None:
         return code
+    if getattr(args, "needs_existing_store", False) and not db.exists():
+        print(_("error: {file}: no such store", file=db), file=args.stderr)
+        return 2
     try:
         own = open_store(db, wait_seconds=30)
     except StoreLocked as error:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
 import re
 from collections.abc import Iterator
@@ -270,17 +271,23 @@ def rewrite(path: Path, dialect: Dialect, out: Path, time_zone: str,
     """Write the file in the canonical form, each record with the line it starts on (LINE_COLUMN).
     A record that cannot be read — a quote that never closes, the wrong number of fields, text in
     no known encoding, a local time that names no single instant — is not written: it is in the
-    result, with its line and reason. Raises DialectError only when the header cannot be read."""
-    if dialect.encoding == "utf-16":  # read as UTF-8 from a copy: the lines are then bytes like the others
-        utf8 = out.with_name(out.name + ".utf8")
-        try:
-            transcode(path, "utf-16", utf8)
-            return _rewrite(utf8, dialect, out, time_zone, number_columns, date_columns)
-        except UnicodeError as error:  # e.g. cut at an odd byte
-            raise DialectError(f"not UTF-16 text — {error}") from None
-        finally:
-            utf8.unlink(missing_ok=True)
-    return _rewrite(path, dialect, out, time_zone, number_columns, date_columns)
+    result, with its line and reason. Raises DialectError only when the header cannot be read;
+    an OSError writing the copy (a full disk) names the copy, not the feed."""
+    try:
+        if dialect.encoding == "utf-16":  # read as UTF-8 from a copy: the lines are then bytes like the others
+            utf8 = out.with_name(out.name + ".utf8")
+            try:
+                transcode(path, "utf-16", utf8)
+                return _rewrite(utf8, dialect, out, time_zone, number_columns, date_columns)
+            except UnicodeError as error:  # e.g. cut at an odd byte
+                raise DialectError(f"not UTF-16 text — {error}") from None
+            finally:
+                utf8.unlink(missing_ok=True)
+        return _rewrite(path, dialect, out, time_zone, number_columns, date_columns)
+    except OSError as error:  # a write's error names no file; a full disk is the copy's, not the feed's
+        if error.filename is None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise OSError(error.errno, error.strerror, str(out)) from None
+        raise
 
 
 def transcode(path: Path, encoding: str, out: Path) -> None:

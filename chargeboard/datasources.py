@@ -7,6 +7,7 @@ and loaded by ingest.ingest_file — the same code, summary and rejected rows as
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 
@@ -58,6 +60,26 @@ def _safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._")[:100] or "upload"
 
 
+def uploads_dir(database: Path) -> Path:
+    """Where an upload is copied while it loads (removed when loaded, or at the app's next start)."""
+    return sync.landing_dir(database) / "uploads"
+
+
+def remove_leftover_uploads(database: Path) -> int:
+    """Remove the copies of uploads an app that was killed mid-load left behind; how many. Called
+    when the app opens the store: it holds the store's lock, so no other app is loading one."""
+    removed = 0
+    folder = uploads_dir(database)
+    if not folder.is_dir():
+        return 0
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+                removed += 1
+    return removed
+
+
 def load_upload(store: Store, name: str, stream, size: int, installation_id: str | None = None,
                 on_progress: Callable[[float, str], None] | None = None) -> UploadResult:
     """Save one uploaded file privately and load it through the ingest."""
@@ -68,7 +90,7 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
         return UploadResult(shown, error=_("{file}: {size} MB is over the upload limit of {limit} MB "
                                            "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
                                            size=formats.decimal(size / 1_000_000, 1), limit=limit))
-    folder = sync.landing_dir(store.path) / "uploads"
+    folder = uploads_dir(store.path)
     folder.mkdir(mode=0o700, exist_ok=True)
     target = folder / f"{secrets.token_hex(8)}-{shown}"
     try:

@@ -16,9 +16,12 @@ def log_path(db: Path) -> Path:
     return db.with_name(db.stem + ".errors.log")
 
 
+NOT_LOGGED = " (not logged)"
+
+
 def record(db: Path, context: str) -> str:
-    """Append the exception being handled to the log; returns its id ("-" noted if the log
-    cannot be written: the id is still shown, the details are then lost)."""
+    """Append the exception being handled to the log; returns its id (ending in NOT_LOGGED when
+    the log cannot be written, a full disk say: the id is still shown, the details are lost)."""
     error_id = secrets.token_hex(4)
     text = (f"--- {datetime.now(UTC).isoformat(timespec='seconds')} id {error_id}: {context}\n"
             f"{traceback.format_exc()}\n")
@@ -27,5 +30,5 @@ def record(db: Path, context: str) -> str:
         with open(fd, "a", encoding="utf-8") as handle:
             handle.write(text)
     except OSError:
-        return error_id + " (not logged)"
+        return error_id + NOT_LOGGED
     return error_id

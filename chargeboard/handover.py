@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chargeboard import errorlog
+from chargeboard import errorlog, files
 from chargeboard.store import Store, StoreDetached
 
 SOCKET_NAME = "app.sock"
@@ -265,9 +265,11 @@ def _talk(spool: Spool, request: Request, handles: list, stdout, stderr) -> int 
             print(f"error: {MAY_HAVE_RUN}", file=stderr)
             return 3
     stdout.write(result["stdout"])
-    stderr.write(result["stderr"])
     if out is not None and request.out:
-        Path(request.out).write_bytes(out)  # as the invoking user, where they asked
+        # As the invoking user, where they asked; before the app's "wrote FILE", which a full disk here
+        # makes untrue (then the one line is this file's error).
+        files.write_atomically(request.out, out)
+    stderr.write(result["stderr"])
     return int(result["code"])
 
 

@@ -28,7 +28,7 @@ import duckdb
 import numpy as np
 
 from chargeboard import csv_dialect, settings
-from chargeboard.store import Store, query_text, refresh_session_months, refresh_session_overlaps
+from chargeboard.store import Store, StoreWriteFailed, query_text, refresh_session_months, refresh_session_overlaps
 from chargeboard.summary import ImportSummary, IngestError
 
 FORMATS = ("auto", "zaptec-json", "csv")
@@ -331,13 +331,20 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
     # Saved by a spreadsheet (`;`, decimal comma, Windows-1252, dd.mm.yyyy), or with a fault the
     # fast reader gets wrong: read a canonical copy, written next to the file (a folder the app's
     # store may read) or else in /tmp, with each record's line, and the lines that could not be read.
+    canonical = _canonical_copy_path(path)
     try:
-        canonical = _canonical_copy_path(path)
         rewritten = csv_dialect.rewrite(path, dialect, canonical,
                                         installation_time_zone(store, installation, time_zone),
                                         CSV_NUMBER_COLUMNS, CSV_DATE_COLUMNS)
     except csv_dialect.DialectError as error:
+        canonical.unlink(missing_ok=True)
         raise IngestError(f"{shown}: cannot be read as {dialect.description()} — {error}") from None
+    except OSError as error:
+        canonical.unlink(missing_ok=True)
+        if error.filename == str(canonical):  # the copy could not be written (a full disk): not the feed's fault
+            raise IngestError(f"{canonical}: {error.strerror or error}; {shown} was not loaded "
+                              f"(its converted copy goes there)") from None
+        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
     try:
         _check_csv_header(canonical, shown)
         mixed = len(rewritten.encodings) > 1
@@ -469,6 +476,18 @@ class _Digest:
         return self._value
 
 
+def _store_write_failed(store: Store, error: Exception) -> bool:
+    """Whether DuckDB failed writing the store's own files (the store, its WAL, its spill folder)."""
+    text = str(error)
+    return (isinstance(error, duckdb.IOException | duckdb.TransactionException)
+            and ("Could not write" in text or "No space left" in text or "Failed to commit" in text)
+            and str(store.path.parent) in text)
+
+
+def _write_reason(first_line: str) -> str:
+    return "no space left on device" if "No space left on device" in first_line else first_line
+
+
 class _ObjectTooLarge(Exception):
     """One JSON value is larger than the reader's maximum object size: read again with more."""
 
@@ -569,6 +588,9 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
                 (r, n) for r, n in cur.execute(query_text("rejected_by_reason"), {"import_id": import_id}).fetchall()
             ]
             cur.execute(query_text("drop_ingest_temp_tables"))
+    except StoreWriteFailed as error:
+        progress.done()
+        raise IngestError(f"{error.path}: {error.reason}; {shown} was not loaded (nothing of it was stored)") from None
     except duckdb.Error as error:
         if max_object_bytes is not None and max_object_bytes < read_path.stat().st_size \
                 and "maximum_object_size" in str(error):
@@ -579,5 +601,8 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
             raise _ReadCarefully from None  # e.g. "Error when sniffing file" for an unterminated quote
         progress.done()
         first_line = str(error).strip().splitlines()[0]
+        if _store_write_failed(store, error):  # the store's disk, not the feed: name the store
+            raise IngestError(f"{store.path}: {_write_reason(first_line)}; {shown} was not loaded "
+                              f"(nothing of it was stored)") from None
         raise IngestError(f"{shown}: could not be read as {resolved} — {first_line}") from None
     return summary

@@ -10,7 +10,7 @@ import os
 import secrets as random_source
 from pathlib import Path
 
-from chargeboard import settings
+from chargeboard import files, settings
 
 MIN_KEY_BYTES = 32
 KNOWN_DEFAULTS = {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme"}
@@ -38,14 +38,18 @@ def cookie_key() -> str:
 
 
 def write_new_key(path: Path) -> bool:
-    """Create the git-ignored key file once (32 random bytes, hex). False if it existed."""
-    try:  # created 0600 from the start: never readable by another local user, not even briefly
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """Create the git-ignored key file once (32 random bytes, hex). False if it existed. Written whole
+    or not at all (a full disk must not leave an empty key file behind), 0600 from the start."""
+    try:
+        files.write_atomically(path, random_source.token_hex(MIN_KEY_BYTES) + "\n", mode=0o600, replace=False)
     except FileExistsError:
         return False
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(random_source.token_hex(MIN_KEY_BYTES) + "\n")
     return True
+
+
+def sync_key_file() -> Path:
+    """Where the sync key is kept when $CHARGEBOARD_SYNC_KEY does not give it."""
+    return Path(os.environ.get("CHARGEBOARD_SYNC_KEY_FILE", settings.PROJECT_ROOT / ".sync-key"))
 
 
 def sync_key() -> tuple[str, str]:
@@ -56,7 +60,7 @@ def sync_key() -> tuple[str, str]:
     if key:
         source = "CHARGEBOARD_SYNC_KEY"
     else:
-        path = Path(os.environ.get("CHARGEBOARD_SYNC_KEY_FILE", settings.PROJECT_ROOT / ".sync-key"))
+        path = sync_key_file()
         source = str(path)
         write_new_key(path)
         key = path.read_text(encoding="utf-8").strip()

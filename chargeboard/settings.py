@@ -25,18 +25,43 @@ POWER_SLACK_KWH = 0.1
 ROWS_SHOWN = 1_000
 
 
+DEFAULT_DB = PROJECT_ROOT / "data" / "chargeboard.duckdb"
+DEFAULT_AUTH = PROJECT_ROOT / "auth.yaml"  # the default store's accounts (git-ignored, 0600)
+
+
 def db_path() -> Path:
-    return Path(os.environ.get("CHARGEBOARD_DB", PROJECT_ROOT / "data" / "chargeboard.duckdb"))
+    return Path(os.environ.get("CHARGEBOARD_DB", DEFAULT_DB))
 
 
 def auth_path(database: Path | None = None) -> Path:
-    """The accounts file: $CHARGEBOARD_AUTH, else next to the store it belongs to
-    (data/chargeboard.duckdb -> data/chargeboard.auth.yaml), so demo accounts live with the
-    demo store only and a new store starts with none."""
+    """The accounts file: $CHARGEBOARD_AUTH; for the default store (data/chargeboard.duckdb) the
+    project's top-level auth.yaml; for any other store the file next to it (data/mine.duckdb ->
+    data/mine.auth.yaml), so demo accounts live with the demo store only and a new store starts
+    with none."""
     if "CHARGEBOARD_AUTH" in os.environ:
         return Path(os.environ["CHARGEBOARD_AUTH"])
-    database = database or db_path()
+    database = Path(database or db_path())
+    if database.resolve() == DEFAULT_DB.resolve():
+        _adopt_beside_file(database)
+        return DEFAULT_AUTH
     return database.with_name(database.stem + ".auth.yaml")
+
+
+_COMPANIONS = (".yaml", ".lock", ".logins.json", ".changes.jsonl")  # (accounts.py's files beside it)
+
+
+def _adopt_beside_file(database: Path) -> None:
+    """The default store's accounts used to live beside it (data/chargeboard.auth.yaml): moved, with
+    their login state and record of changes, to auth.yaml the first time they are looked for, so
+    a store made before keeps its accounts. A rename: atomic, and done by one process only."""
+    old = database.with_name(database.stem + ".auth.yaml")
+    if DEFAULT_AUTH.exists() or not old.exists():
+        return
+    for suffix in _COMPANIONS[1:] + _COMPANIONS[:1]:  # the accounts file itself last
+        try:
+            os.rename(old.with_name(old.stem + suffix), DEFAULT_AUTH.with_name(DEFAULT_AUTH.stem + suffix))
+        except FileNotFoundError:
+            pass
 
 
 def inbox_dir(database: Path | None = None) -> Path:

@@ -17,8 +17,10 @@ at once, and Streamlit runs each browser session in its own thread.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -49,6 +51,14 @@ class StoreLocked(StoreError):
 
 # A query that needs more memory than settings.memory_limit() lets DuckDB use (it spills what it can).
 StoreOutOfMemory = duckdb.OutOfMemoryException
+
+
+class StoreWriteFailed(StoreError):
+    """A change could not be written to the store's files (a full disk): none of it was stored."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path}: {reason}; nothing was changed")
+        self.path, self.reason = path, reason
 
 
 class StoreDetached(StoreError):
@@ -150,20 +160,45 @@ class Store:
             os.chmod(self.path, 0o600)  # a store made before files were private
         # Day and month boundaries are computed with each installation's own zone in SQL;
         # UTC here keeps every other conversion explicit. GLOBAL: cursors do not inherit SET.
-        self._con.execute("SET GLOBAL TimeZone = 'UTC'")
-        self._con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
-        if allowed_dirs is not None:  # folders the caller made (and checked)
-            self._con.execute(
-                "SET allowed_directories = $dirs",
-                {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
-            )
-            self._con.execute("SET enable_external_access = false")
-        self._derive_what_an_older_store_lacks()
+        try:
+            self._con.execute("SET GLOBAL TimeZone = 'UTC'")
+            self._bring_schema_up_to_date()
+            if allowed_dirs is not None:  # folders the caller made (and checked)
+                self._con.execute(
+                    "SET allowed_directories = $dirs",
+                    {"dirs": [str(folder.resolve()) + "/" for folder in allowed_dirs]},
+                )
+                self._con.execute("SET enable_external_access = false")
+            self._derive_what_an_older_store_lacks()
+        except (duckdb.IOException, duckdb.TransactionException) as error:  # a full disk: one line naming the store
+            self._con.close()
+            first_line = str(error).strip().splitlines()[0]
+            raise StoreError(f"{self.path}: cannot bring the store up to date — {first_line}") from None
         self._write_lock = threading.RLock()  # re-entered by detached() inside a transaction
         self._wal_flushed = False
         self._version = 0
         self._closed = False
         self._on_data_change: list[Callable[[], None]] = []
+
+    def _bring_schema_up_to_date(self) -> None:
+        """Run schema.sql unless this store already holds this very schema. Running it writes
+        (its CREATE OR REPLACE MACROs) even when nothing changes: a read-only command on a full
+        disk would fail at the open, and every open would grow the WAL."""
+        schema = SCHEMA_FILE.read_text(encoding="utf-8")
+        fingerprint = hashlib.sha256(schema.encode()).hexdigest()
+        try:
+            if self._con.execute(query_text("schema_fingerprint")).fetchall() == [(fingerprint,)]:
+                return
+        except duckdb.CatalogException:
+            pass  # a new store, or one made before the fingerprint
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            self._con.execute(schema)
+            self._con.execute(query_text("schema_fingerprint_set"), {"sha256": fingerprint})
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
 
     def _derive_what_an_older_store_lacks(self) -> None:
         """Derived data a store made by an older Chargeboard lacks, made once at its first open, in one
@@ -265,7 +300,14 @@ class Store:
                 except BaseException:
                     cur.execute("ROLLBACK")
                     raise
-                cur.execute("COMMIT")
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.Error as error:  # its files could not be written (a full disk): nothing changed
+                    with contextlib.suppress(duckdb.Error):
+                        cur.execute("ROLLBACK")
+                    first_line = str(error).strip().splitlines()[0]
+                    reason = "no space left on device" if "No space left on device" in first_line else first_line
+                    raise StoreWriteFailed(self.path, reason) from None
                 if changes_data:
                     self._version += 1
                     for listener in self._on_data_change:
@@ -302,6 +344,22 @@ class Store:
     def _ensure_attached(self) -> None:
         if (reason := self.detached()) is not None:
             raise StoreDetached(reason)
+
+    def copy_to(self, folder: Path) -> Path:
+        """A consistent copy of the store in `folder` (backup.py), made while the app serves: under the
+        write lock no change runs, everything committed is checkpointed into the file, and the file is
+        copied byte for byte (with its WAL, should a reader's transaction have kept one back; opening
+        the copy replays it). Readers go on meanwhile: they never write the file."""
+        with self._write_lock:
+            self._ensure_attached()
+            with contextlib.closing(self.cursor()) as cur:
+                cur.execute("CHECKPOINT")
+            target = folder / self.path.name
+            shutil.copyfile(self.path, target)
+            wal = self.path.with_name(self.path.name + ".wal")
+            with contextlib.suppress(FileNotFoundError):
+                shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+        return target
 
     def log_export(self, scope: Scope, what: str, file_name: str, rows: int) -> None:
         """Log one export: who, with which role, when, what, how many rows. Not a change of data:

@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import jwt
 import streamlit as st
 
-from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync, warm
+from chargeboard import accounts, cli, datasources, freshness, handover, i18n, memo, secrets, settings, sync, warm
 from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
 from chargeboard.store import Store, StoreLocked, StoreOutOfMemory, open_store
@@ -88,6 +88,7 @@ def app_store() -> Store:
         if spool is not None:
             spool.close()
         raise
+    datasources.remove_leftover_uploads(db)  # like the hand-over's jobs: an app killed mid-load left them
     if spool is not None:
         handover.start_server(store, spool, cli.HANDED_OVER)
         _handover_problem = None

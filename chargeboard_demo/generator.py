@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from chargeboard import periods
+from chargeboard import files, periods
 
 # --------------------------------------------------------------------------------------------
 # Constants: the co-op
@@ -802,14 +802,14 @@ def generate_demo(out_dir: Path, end: dt.date | None = None, seed: int = DEFAULT
                 k += 1
             payload = [{"Pages": 2, "Data": data[:k + 1]}, {"Pages": 2, "Data": data[k:]}]
         paths[inst] = out_dir / FEED_FILES[inst]
-        paths[inst].write_text(json.dumps(payload, ensure_ascii=False) + "\n", encoding="utf-8")
+        files.write_atomically(paths[inst], json.dumps(payload, ensure_ascii=False) + "\n")
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["meter_id", "read_at", "register_kwh"])
     writer.writerows(_meter_rows(rng, buckets, first, end))
     meters = out_dir / METERS_FILE
-    meters.write_text(buf.getvalue(), encoding="utf-8")
+    files.write_atomically(meters, buf.getvalue())
     return DemoFiles(feeds=paths, meters=meters)
 
 
@@ -819,8 +819,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--end", type=dt.date.fromisoformat, default=None, help="last day (default: yesterday, Oslo)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = p.parse_args(argv)
-    files = generate_demo(args.out, args.end, args.seed)
-    for path in (*files.feeds.values(), files.meters):
+    made = generate_demo(args.out, args.end, args.seed)
+    for path in (*made.feeds.values(), made.meters):
         print(path)
     return 0
 

@@ -50,6 +50,16 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: "browser" not in item.path.name)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Tests that need root (a tmpfs mount for a real full disk) skip without it: say so where
+    CI's log ends, not only as an 's' among the dots. A skip reason saying "needs root" counts."""
+    needing_root = [report.nodeid for report in terminalreporter.stats.get("skipped", [])
+                    if "needs root" in str(report.longrepr)]
+    if needing_root:
+        terminalreporter.write_line(f"NOT RUN: {len(needing_root)} test(s) need root (run as root to test them): "
+                                    + ", ".join(needing_root), yellow=True, bold=True)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     for name, value in support.test_env(tmp_path / "chargeboard.duckdb", tmp_path / "auth.yaml",
