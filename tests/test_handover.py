@@ -659,6 +659,7 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "statement-issuer": ({"name": str, "address": str, "lang": CHOICES}, False, False),
     "sync": ({"provider": CHOICES, "installation": str, "into": str, "date_from": cli._date, "lang": CHOICES},
              False, False),
+    "backup": ({"lang": CHOICES}, False, True),
 }
 
 
@@ -684,8 +685,8 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             if rule is CHOICES:  # never a value the command line itself would refuse
                 assert set(cli.HANDED_OVER[name].fields[key]) == _cli_choices(name, key), (name, key)
 
-    # The serving app: every other command (the command line's, or made up) is refused, naming the six;
-    # each of the six takes exactly its fields, no --db.
+    # The serving app: every other command (the command line's, or made up) is refused, naming the seven;
+    # each of the seven takes exactly its fields, no --db.
     store = web.app_store()
     every = [*next(a for a in cli.build_parser()._actions if a.dest == "command").choices, "shell", ""]
     for name in every:
@@ -697,5 +698,5 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only board-pack, ingest, report, statement, statement-issuer, sync)")
+                        f"(only backup, board-pack, ingest, report, statement, statement-issuer, sync)")
         assert answer["reason"] == f"the app refused the command: {expected}", name
