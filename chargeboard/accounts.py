@@ -39,6 +39,7 @@ import yaml
 
 from chargeboard import i18n, settings
 from chargeboard.i18n import _
+from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope, system_scope
 
 # libyaml's loader when PyYAML was built with it: the same safe loading, read on every run of every page.
@@ -110,7 +111,7 @@ def changes_path(path: Path) -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Serialise every change to the accounts file and its companions (app and CLI alike)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     fd = os.open(_beside(path, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from chargeboard import formats, ingest, settings, sync
 from chargeboard.i18n import _
+from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text, refresh_session_months
 from chargeboard.summary import ImportSummary, first_rows_note
@@ -66,8 +67,7 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
         return UploadResult(shown, error=_("{file}: {size} MB is over the upload limit of {limit} MB "
                                            "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
                                            size=formats.decimal(size / 1_000_000, 1), limit=limit))
-    folder = sync.landing_dir(store.path) / "uploads"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder = make_private_folder(sync.landing_dir(store.path) / "uploads", existing_too=1)
     target = folder / f"{secrets.token_hex(8)}-{shown}"
     try:
         with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:

@@ -25,6 +25,7 @@ from pathlib import Path
 from chargeboard import easee, ingest, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
+from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, query_text
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,8 @@ class SyncError(RuntimeError):
 def landing_dir(database: Path) -> Path:
     """The private folder (0700) next to the store where pulls and uploads are written
     before the ingest reads them. The app's store is allowed to read only here and the inbox."""
-    folder = database.parent / "sources" / database.stem
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
-    return folder
+    # sources/ holds only these folders: private too (it was made 0755 once).
+    return make_private_folder(database.parent / "sources" / database.stem, existing_too=2)
 
 
 @dataclass(frozen=True)
