@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime
 from chargeboard import excel, formats, freshness, memo
 from chargeboard.history import SessionFilter
 from chargeboard.i18n import N_, _
-from chargeboard.ingest import slug
 from chargeboard.reports import (
     ATTRIBUTIONS,
     DETAIL_TITLES,
@@ -159,7 +158,7 @@ def installation_label(store: Store, scope: Scope) -> str:
 
 
 def file_name(installation: str, report: str, flt: SessionFilter, extension: str = "xlsx") -> str:
-    return f"chargeboard_{slug(installation)}_{report}_{flt.date_from:%Y-%m-%d}_{flt.date_to:%Y-%m-%d}.{extension}"
+    return f"chargeboard_{formats.file_name_part(installation, 'installation')}_{report}_{flt.date_from:%Y-%m-%d}_{flt.date_to:%Y-%m-%d}.{extension}"
 
 
 def period_text(flt: SessionFilter) -> str:

@@ -14,7 +14,9 @@ from costs_support import add_sessions, make_store, session
 from PIL import Image
 from pypdf import PdfReader
 
-from chargeboard import board_pack, cli, dashboard, i18n, meters, pdf, statements, tariffs
+from chargeboard import board_pack, cli, dashboard, exports, i18n, meters, pdf, statements, tariffs
+from chargeboard.history import SessionFilter
+from chargeboard.reports import ReportRequest, build_report
 from chargeboard.scope import Scope, system_scope
 
 KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
@@ -266,3 +268,23 @@ def test_allocate_to_a_rounded_total():
     assert statements.allocate_to(raw, Decimal("1.34"), cent) == [Decimal("0.34"), Decimal("1.00")]
     with pytest.raises(statements.StatementError):
         statements.allocate_to(raw, Decimal("1.40"), cent)
+
+
+def test_zip_member_and_file_names_keep_norwegian_letters_as_ascii(tmp_path):
+    bjorn = session("b1", "kari", "ST1", "2026-01-05T18:00:00", "2026-01-05T19:00:00", 1.0)
+    bjorn["UserFullName"] = "Bjørn Ødegård-Ærø"
+    muller = session("m1", "ola", "ST1", "2026-01-06T18:00:00", "2026-01-06T19:00:00", 1.0)
+    muller["UserFullName"] = "Jürgen Müßig"
+    s = make_store(tmp_path, [bjorn, muller], installation="Borettslaget Åsgård")
+    try:
+        tariffs.add_version(s, "styret", date(2025, 1, 1), "1.00")
+        st = statements.build_statements(s, system_scope(), JAN)
+        data, _name = pdf.statements_zip(s, system_scope(), st, log=False)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert sorted(zf.namelist()) == [f"chargeboard_statement_{who}_2026-01-01_2026-01-31.pdf"
+                                             for who in ("bjorn-odegard-aero", "jurgen-mussig")]
+        report = build_report(s, system_scope(), ReportRequest(SessionFilter(date(2026, 1, 1), date(2026, 1, 31))))
+        assert exports.report_workbook(s, system_scope(), report, log=False).file_name.startswith(
+            "chargeboard_borettslaget-asgard_report-by-station_")
+    finally:
+        s.close()
