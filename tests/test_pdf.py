@@ -183,7 +183,8 @@ def test_board_pack_holds_kpis_comparisons_charts_balance_and_quality(store):
     assert f"{view.kpis.current.energy_kwh:,.0f}" in text and str(view.kpis.current.sessions) in text
     assert "Previous period" in text and "Last year" in text
     k = view.kpis  # the change, or why there is none (partial data), as the dashboard says it
-    assert (k.partial_note("previous") or dashboard.format_change("energy_kwh", k.change("energy_kwh"))) in text
+    assert (k.partial_note("previous") or dashboard.format_change("energy_kwh", k.change("energy_kwh"))) in " ".join(
+        text.split())  # (a cell's text wraps within its column)
     assert dashboard.trend_title(view.trend) in text.replace("\n", " ")
     assert "Meter balance" in text and "Chargers' standby" in text
     assert "Data quality in this period" in text
@@ -288,3 +289,40 @@ def test_zip_member_and_file_names_keep_norwegian_letters_as_ascii(tmp_path):
             "chargeboard_borettslaget-asgard_report-by-station_")
     finally:
         s.close()
+
+
+def overflowing_cells(table) -> list[tuple[int, int, str]]:
+    """Cells whose text cannot fit inside their column (less the padding): a plain string is drawn on
+    one line however long, over its neighbours; a paragraph wraps, but never within a word."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+    table.wrap(board_pack.WIDTH, board_pack.PAGE[1])
+    found = []
+    for r, row in enumerate(table._cellvalues):
+        for c, cell in enumerate(row):
+            style = table._cellStyles[r][c]
+            room = table._colWidths[c] - style.leftPadding - style.rightPadding
+            if isinstance(cell, str):
+                needed = max(stringWidth(line, style.fontname, style.fontsize) for line in cell.split("\n"))
+                text = cell
+            else:  # a flowable, or the tuple of flowables the table makes of it
+                flowables = list(cell) if isinstance(cell, (list, tuple)) else [cell]
+                needed = max(f.minWidth() for f in flowables)
+                text = " ".join(f.getPlainText() for f in flowables)
+            if needed > room + 0.01:
+                found.append((r, c, text))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_board_pack_kpi_cells_stay_inside_their_columns(store, lang):
+    with i18n.language(lang):
+        for month in (1, 2):  # January's comparisons are partial: a sentence instead of a percentage
+            request = dashboard.DashboardRequest(date(2026, month, 1), date(2026, month, 28))
+            view = dashboard.dashboard_view(store, system_scope(), request)
+            table = board_pack.kpi_table(view)
+            assert overflowing_cells(table) == [], (lang, month)
+            assert sum(table._colWidths) <= board_pack.WIDTH
+    assert any("partial data" in str(cell) for row in board_pack._kpi_rows(
+        dashboard.dashboard_view(store, system_scope(), dashboard.DashboardRequest(date(2026, 1, 1), date(2026, 1, 28))))
+        for cell in row)
