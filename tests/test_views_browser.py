@@ -107,7 +107,7 @@ def test_a_changed_filter_goes_into_the_address(context, served_app):
     assert control.get_by_role("radio", name="User", exact=True).get_attribute("aria-checked") == "true"
     control.get_by_role("radio", name="RFID tag", exact=True).click()
     wait_idle(page)
-    page.wait_for_function("() => new URLSearchParams(location.search).get('by') === 'RFID tag'")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('by') === 'rfid'")
     wait_idle(page)  # the run the click started has finished (a reload in the middle of it can stall)
     page.reload()
     page.wait_for_selector("[data-testid='stSidebar'] >> text=Logged in as", timeout=20_000)
