@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from chargeboard import formats, ingest, settings, sync
+from chargeboard import formats, ingest, reasons, settings, sync
 from chargeboard.i18n import _
 from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
@@ -90,6 +90,7 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
     if not summary.rejected:
         return UploadResult(shown, summary)
     rejected = store.df_head("rejected_rows_of_import", None, settings.ROWS_SHOWN, import_id=summary.import_id)
+    rejected["reason"] = rejected["reason"].map(reasons.shown)
     return UploadResult(shown, summary, rejected=rejected,
                         rejected_note=first_rows_note(len(rejected), summary.rejected))
 

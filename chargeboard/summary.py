@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chargeboard import formats
+from chargeboard import formats, reasons
 from chargeboard.i18n import N_, _
 
 # What a file holds (ImportSummary.noun): msgids, translated where the summary is written.
@@ -33,9 +33,11 @@ class ImportSummary:
                  "{updated} updated, {rejected} rejected", file=self.file, records=self.records, noun=_(self.noun),
                  format=self.format, seconds=formats.decimal(self.seconds, 2), new=self.new,
                  duplicate=self.duplicate, updated=self.updated, rejected=self.rejected)]
-        if self.read_as:
-            out.append("  " + _("read as: {how}", how=self.read_as))
-        out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reason) for reason, n in self.rejected_by_reason]
+        if self.read_as:  # csv_dialect's description: English parts, each a msgid
+            how = ", ".join(_(part) for part in self.read_as.split(", "))
+            out.append("  " + _("read as: {how}", how=how))
+        out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reasons.shown(reason))
+                for reason, n in self.rejected_by_reason]
         return out
 
     def as_dict(self) -> dict:
