@@ -49,7 +49,7 @@ class UploadResult:
     rejected_note: str | None = None  # "The first 1,000 of 50,005." when there are more
 
     def lines(self) -> list[str]:
-        return [f"error: {self.error}"] if self.error else self.summary.lines()
+        return [_("error: {reason}", reason=self.error)] if self.error else self.summary.lines()
 
 
 def _safe_name(name: str) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from chargeboard import easee, ingest, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
+from chargeboard.i18n import _, ngettext
 from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, query_text
 
@@ -79,12 +80,15 @@ class RunResult:
     error: str | None = None
 
     def line(self) -> str:
+        """The run in the active language (the cloud's own error, if any, as the cloud said it)."""
         where = f"{self.cloud_name} → {self.installation_id or '?'}"
         if self.error:
-            return f"{where}: FAILED — {self.error}"
-        return (f"{where}: {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%Y-%m-%d %H:%M} UTC, {self.pages} pages, "
-                f"{self.records} sessions → {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
-                f"{self.rejected} rejected")
+            return _("{where}: FAILED — {error}", where=where, error=self.error)
+        return _("{where}: {first}–{last} UTC, {pages} pages, {records} sessions → {new} new, {updated} updated, "
+                 "{duplicate} duplicate, {rejected} rejected", where=where,
+                 first=f"{self.window_from:%Y-%m-%d %H:%M}", last=f"{self.window_to:%Y-%m-%d %H:%M}",
+                 pages=self.pages, records=self.records, new=self.new, updated=self.updated,
+                 duplicate=self.duplicate, rejected=self.rejected)
 
 
 @dataclass
@@ -97,7 +101,7 @@ class SyncOutcome:
         return self.error is None and all(r.error is None for r in self.results)
 
     def lines(self) -> list[str]:
-        return ([f"FAILED — {self.error}"] if self.error else []) + [r.line() for r in self.results]
+        return ([_("FAILED — {error}", error=self.error)] if self.error else []) + [r.line() for r in self.results]
 
 
 def client_for(provider: str, login: Login, api_url: str | None):
@@ -180,11 +184,14 @@ def test_login(provider: str, login: Login, api_url: str | None = None) -> tuple
     try:
         found = client.installations()
     except CloudError as error:
-        return False, f"The login did not work: {error}", []
+        return False, _("The login did not work: {error}", error=error), []
     finally:
         client.close()
-    names = ", ".join(f"{i.name} ({len(i.chargers)} chargers)" for i in found) or "none"
-    return True, f"The login worked. {TITLES[provider]} shows {len(found)} installation(s): {names}.", found
+    names = ", ".join(ngettext("{name} ({n} charger)", "{name} ({n} chargers)", len(i.chargers), name=i.name)
+                      for i in found) or _("none")
+    return True, ngettext("The login worked. {cloud} shows {n} installation: {names}.",
+                          "The login worked. {cloud} shows {n} installations: {names}.", len(found),
+                          cloud=TITLES[provider], names=names), found
 
 
 def test_connection(store: Store, connection_id: int, api_url: str | None = None) -> tuple[bool, str, list]:

@@ -203,3 +203,18 @@ def test_a_page_asked_for_first_on_a_fresh_server_has_the_menu_and_its_filters(b
         context.close()
         other.close()
     assert "Traceback" not in server.log_text()
+
+
+def test_a_link_made_in_norwegian_opens_the_same_view_in_english(context, served_app):
+    # Addresses keep codes (?period=last-quarter&by=rfid); one bookmarked when they kept the shown
+    # text, in the other language, opens the same view and is rewritten to the codes.
+    page = context.new_page()
+    log_in(page, served_app.url + "/reports?period=Egendefinert&period_dates=2025-01-01&period_dates=2025-03-31"
+           "&by=RFID-brikke", support.STYRET)  # styret reads English
+    one(page.get_by_role("heading", name="Charge reports"))
+    wait_idle(page)
+    control = page.get_by_role("radiogroup", name="Consumption by")
+    assert control.get_by_role("radio", name="RFID tag", exact=True).get_attribute("aria-checked") == "true"
+    assert picked_dates(page) == ("20250101", "20250331")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('by') === 'rfid'"
+                           " && new URLSearchParams(location.search).get('period') === 'custom'")
