@@ -211,8 +211,16 @@ def formatted(frame: pd.DataFrame, columns: Mapping[str, Callable[[object], str]
              and not pd.api.types.is_datetime64_any_dtype(frame[c])]
     numbers = {column: _blank_when_missing(formatter) for column, formatter in columns.items()
                if column in frame.columns}
+    # Streamlit draws a missing cell as "None" whatever the Styler's text for it, so a missing value
+    # is replaced in the data: "—" in a text, nothing in a formatted figure (that column then sorts
+    # as text: its cells are no longer all numbers).
+    blanks = {column: "—" for column in texts} | {column: "" for column in numbers}
+    missing = [column for column in blanks if frame[column].map(_missing).any()]
+    if missing:
+        frame = frame.assign(**{column: frame[column].astype(object).map(
+            lambda v, fill=blanks[column]: fill if _missing(v) else v) for column in missing})
     # (A dict formatter without a subset would reset every other column to the default display.)
-    return (frame.style.format(lambda v: "—" if _missing(v) else str(v), subset=texts)  # not Streamlit's "None"
+    return (frame.style.format(lambda v: "—" if _missing(v) else str(v), subset=texts)
             .format(numbers, subset=list(numbers)))
 
 
@@ -221,7 +229,9 @@ def _blank_when_missing(formatter: Callable[[object], str]) -> Callable[[object]
 
 
 def _missing(value: object) -> bool:
-    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
+    """None, NaN, NaT, pandas NA, or the blank `formatted` put in a figure's place."""
+    return (value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
+            or (isinstance(value, str) and value == ""))
 
 
 def number(digits: int = 0) -> Callable[[object], str]:
@@ -274,6 +284,11 @@ def table(frame: pd.DataFrame, column_config: Mapping | None = None, **kwargs) -
     config: dict = {}
     for column in frame.columns:
         title = _(COLUMN_TITLES[column]) if column in COLUMN_TITLES else column
+        if pd.api.types.is_datetime64_any_dtype(frame[column]) and frame[column].isna().any():
+            # A missing moment would be drawn "None" (see formatted): written as text here instead.
+            numbers[column] = formats.moment
+            config[column] = title
+            continue
         if column.endswith("_kwh"):
             numbers[column] = number(3)
         elif column == "duration_h" or column.endswith("_hours"):
