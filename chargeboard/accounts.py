@@ -28,6 +28,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -39,8 +40,9 @@ import bcrypt
 import yaml
 
 from chargeboard import files, i18n, settings
-from chargeboard.i18n import _
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLES, SYSTEM_OWNER, Scope, system_scope
+from chargeboard.i18n import N_, _, ngettext
+from chargeboard.private_folders import make_private_folder
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, SYSTEM_OWNER, Scope, system_scope
 
 # libyaml's loader when PyYAML was built with it: the same safe loading, read on every run of every page.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -121,7 +123,7 @@ def changes_path(path: Path) -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Serialise every change to the accounts file and its companions (app and CLI alike)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     fd = os.open(_beside(path, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -210,6 +212,49 @@ def changes(path: Path | None = None, limit: int = 200) -> list[dict]:
         with contextlib.suppress(ValueError):
             entries.append(json.loads(line))
     return entries[::-1]
+
+
+# The record keeps its entries in English (the command line's and the log's words); they are
+# translated when shown (change_shown). The fixed words of the record, as msgids:
+_CHANGE_ACTIONS = {"add": N_("add"), "language": N_("language"), "default language": N_("default language"),
+                   "password": N_("password"), "role": N_("role"), "remove": N_("remove"), "logout": N_("log out"),
+                   "lock": N_("lock"), "unlock": N_("unlock")}
+_CHANGE_WORDS = frozenset({N_("(command line)"), N_("(login throttle)"), N_("(all new accounts)"),
+                           N_("password changed; logged out everywhere"), N_("removed; logged out everywhere"),
+                           N_("logged out everywhere"), N_("login lock lifted")})
+_ROLE_SET = re.compile(r"role set to (\w+); logged out everywhere")
+_FAILED_LOGINS = re.compile(r"(\d+) failed logins")
+
+
+def _role_shown(role: str) -> str:
+    return _(ROLE_TITLES[role]) if role in ROLE_TITLES else role
+
+
+def change_shown(entry: dict) -> dict:
+    """One entry of the record in the reader's language: its action and fixed words translated,
+    roles and languages by their titles, names and links as recorded."""
+    def words(text: object) -> object:
+        return _(text) if text in _CHANGE_WORDS else text
+
+    shown = {**entry, "by": words(entry.get("by")), "account": words(entry.get("account"))}
+    action, detail = entry.get("action"), entry.get("detail")
+    shown["action"] = _(_CHANGE_ACTIONS[action]) if action in _CHANGE_ACTIONS else action
+    if not isinstance(detail, str):
+        return shown
+    if found := _ROLE_SET.fullmatch(detail):
+        detail = _("role set to {role}; logged out everywhere", role=_role_shown(found.group(1)))
+    elif found := _FAILED_LOGINS.fullmatch(detail):
+        failures = int(found.group(1))
+        detail = ngettext("{n} failed login", "{n} failed logins", failures, n=failures)
+    elif action in ("language", "default language") and detail in i18n.LANGUAGES:
+        detail = i18n.LANGUAGES[detail]
+    elif action == "add":  # "<role>; stations: …, installations: …"
+        role, separator, links = detail.partition("; ")
+        detail = _role_shown(role) + separator + links
+    else:
+        detail = words(detail)
+    shown["detail"] = detail
+    return shown
 
 
 def _change(path: Path | None, by: str, action: str, account: str, detail: str,

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 from reportlab.graphics.shapes import Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
@@ -242,6 +243,21 @@ def _kpi_rows(view: dashboard.DashboardView) -> list[list[str]]:
     return rows
 
 
+# The KPI, its value, then each comparison's value and change. A change may be a sentence ("partial
+# data: no data before Jan 2025"), so the change columns are the wide ones.
+KPI_WIDTHS = [56 * mm, 30 * mm, 46 * mm, 44 * mm, 46 * mm, 44 * mm]
+KPI_SIZE = 9
+
+
+def kpi_table(view: dashboard.DashboardView) -> Table:
+    """The KPIs with their comparisons. Every cell is a paragraph that wraps within its column
+    (a plain string is drawn on one line, over its neighbours when it is longer than the column)."""
+    rows = _kpi_rows(view)
+    cells = [[pdf.para(text, KPI_SIZE, bold=r == 0, alignment=TA_LEFT if c == 0 else TA_RIGHT)
+              for c, text in enumerate(row)] for r, row in enumerate(rows)]
+    return pdf.table(cells, KPI_WIDTHS, right=[1, 2, 3, 4, 5], size=KPI_SIZE)
+
+
 def _balance_rows(balance: dashboard.MeterBalance) -> list[list[str]]:
     def share(kwh) -> str:
         return formats.percent(float(kwh) / float(balance.meter_kwh)) if balance.meter_kwh else "–"
@@ -273,8 +289,7 @@ def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, 
         story.append(pdf.para(_("There is no charging history in this scope yet."), 11))
     else:
         story += [pdf.para(_("Key figures"), 12, True), Spacer(1, 2 * mm),
-                  pdf.table(_kpi_rows(view), [44 * mm, 26 * mm, 75 * mm, 21 * mm, 75 * mm, 21 * mm],
-                            right=[1, 2, 3, 4, 5], size=9),
+                  kpi_table(view), Spacer(1, 1.5 * mm),
                   pdf.para(_("Change against the previous period of the same length and the same dates last year. "
                              "Utilisation changes are in percentage points (pp). Active users: users with at least "
                              "one session."), 7.5, colour=pdf.MUTED),

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from chargeboard.i18n import N_
+
 SAMPLE_BYTES = 1 << 20
 DAY_FIRST = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*$")
 DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
@@ -54,16 +56,17 @@ class Dialect:
                 and not self.decimal_comma and not self.day_first_dates)
 
     def description(self, encodings: set[str] | frozenset[str] = frozenset()) -> str:
-        """How the file was read, for the import summary (`encodings`: those its lines were read in)."""
-        encoding = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16",
+        """How the file was read, for the import summary (`encodings`: those its lines were read in):
+        English parts, each translated where the summary is shown (summary.ImportSummary.lines)."""
+        encoding = {"utf-8": "UTF-8", "utf-8-sig": N_("UTF-8 with BOM"), "utf-16": "UTF-16",
                     "windows-1252": "Windows-1252"}[self.encoding]
         if {"utf-8", "windows-1252"} <= set(encodings):
-            encoding = "lines in UTF-8 and in Windows-1252"
+            encoding = N_("lines in UTF-8 and in Windows-1252")
         return ", ".join([
-            "semicolon-separated" if self.delimiter == ";" else "comma-separated",
-            "decimal comma" if self.decimal_comma else "decimal point",
+            N_("semicolon-separated") if self.delimiter == ";" else N_("comma-separated"),
+            N_("decimal comma") if self.decimal_comma else N_("decimal point"),
             encoding,
-            "day.month.year dates" if self.day_first_dates else "ISO 8601 dates",
+            N_("day.month.year dates") if self.day_first_dates else N_("ISO 8601 dates"),
         ])
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from chargeboard import formats, ingest, settings, sync
+from chargeboard import formats, ingest, reasons, settings, sync
 from chargeboard.i18n import _
+from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text, refresh_session_months, refresh_session_overlaps
 from chargeboard.summary import ImportSummary, first_rows_note
@@ -52,7 +53,7 @@ class UploadResult:
     rejected_note: str | None = None  # "The first 1,000 of 50,005." when there are more
 
     def lines(self) -> list[str]:
-        return [f"error: {self.error}"] if self.error else self.summary.lines()
+        return [_("error: {reason}", reason=self.error)] if self.error else self.summary.lines()
 
 
 def _safe_name(name: str) -> str:
@@ -90,8 +91,7 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
         return UploadResult(shown, error=_("{file}: {size} MB is over the upload limit of {limit} MB "
                                            "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
                                            size=formats.decimal(size / 1_000_000, 1), limit=limit))
-    folder = uploads_dir(store.path)
-    folder.mkdir(mode=0o700, exist_ok=True)
+    folder = make_private_folder(uploads_dir(store.path), existing_too=1)
     target = folder / f"{secrets.token_hex(8)}-{shown}"
     try:
         with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
@@ -114,6 +114,7 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
     if not summary.rejected:
         return UploadResult(shown, summary)
     rejected = store.df_head("rejected_rows_of_import", None, settings.ROWS_SHOWN, import_id=summary.import_id)
+    rejected["reason"] = rejected["reason"].map(reasons.shown)
     return UploadResult(shown, summary, rejected=rejected,
                         rejected_note=first_rows_note(len(rejected), summary.rejected))
 

@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime
 from chargeboard import excel, formats, freshness, memo
 from chargeboard.history import SessionFilter
 from chargeboard.i18n import N_, _
-from chargeboard.ingest import slug
 from chargeboard.reports import (
     ATTRIBUTIONS,
     DETAIL_TITLES,
@@ -159,7 +158,7 @@ def installation_label(store: Store, scope: Scope) -> str:
 
 
 def file_name(installation: str, report: str, flt: SessionFilter, extension: str = "xlsx") -> str:
-    return f"chargeboard_{slug(installation)}_{report}_{flt.date_from:%Y-%m-%d}_{flt.date_to:%Y-%m-%d}.{extension}"
+    return f"chargeboard_{formats.file_name_part(installation, 'installation')}_{report}_{flt.date_from:%Y-%m-%d}_{flt.date_to:%Y-%m-%d}.{extension}"
 
 
 def period_text(flt: SessionFilter) -> str:
@@ -319,12 +318,14 @@ REPORT_CSV_COLUMNS = [
     ("energy_kwh", N_("Energy (kWh)"), "kwh"), ("charging_hours", N_("Charging time (h)"), "hours"),
     ("share", N_("Share of total"), "percent"), ("unreliable_sessions", N_("Time unreliable: sessions"), "int"),
     ("unreliable_kwh", N_("Time unreliable: kWh"), "kwh"), ("offline_sessions", N_("Charged offline: sessions"), "int"),
+    # Last, so the documented columns keep their places; empty unless grouped by station.
+    ("serial", N_("Serial"), "text"),
 ]
 
 
 def report_csv(report: Report, dialect: str = DEFAULT_CSV_DIALECT) -> str:
     """The report as CSV: the feed's own key, sessions, energy_kwh with 3 decimals, the share as a
-    fraction with 4; in rfc4180 exactly as documented (keys as the header, '.', LF line ends)."""
+    fraction with 4, a station's charger serial last; in rfc4180 exactly as documented (keys as the header, '.', LF line ends)."""
     rows = report.rows[[key for key, _title, _kind in REPORT_CSV_COLUMNS]].itertuples(index=False, name=None)
     return write_csv(REPORT_CSV_COLUMNS, rows, dialect)[0]
 

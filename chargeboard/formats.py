@@ -12,6 +12,8 @@ same way (Excel itself writes the separators of the reader's own Excel).
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -203,3 +205,18 @@ def excel_date_format(lang: str | None = None, with_time: bool = False) -> str:
 def excel_number_format(digits: int = 2) -> str:
     """Excel shows #,##0.00 with the reader's own Excel separators (7 148,00 in Norwegian Excel)."""
     return "#,##0" + ("." + "0" * digits if digits else "")
+
+
+# -- file names -------------------------------------------------------------------------------------
+
+# Letters NFKD does not take apart into a base letter and marks.
+_LETTERS_TO_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ð": "d", "þ": "th", "ß": "ss", "œ": "oe",
+                                   "ł": "l", "đ": "d", "ı": "i"})
+
+
+def file_name_part(text: str, fallback: str) -> str:
+    """A name as part of a file name: lower-case ASCII letters and digits joined by '-', other Latin
+    letters spelt without their marks (Bjørn Ødegård -> bjorn-odegard, Ærø -> aero, Müller -> muller)."""
+    plain = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS_TO_ASCII))
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or fallback

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from chargeboard import errorlog, files
+from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, StoreDetached
 
 SOCKET_NAME = "app.sock"
@@ -134,7 +135,7 @@ def open_spool(folder: Path, *, create: bool) -> Spool | None:
         except PermissionError:  # a folder this user cannot even look into holds no app of theirs
             return None
     if create:
-        inbox.parent.mkdir(parents=True, exist_ok=True)  # the store's folder
+        make_private_folder(inbox.parent)  # the store's folder
     base = os.open(inbox.parent, os.O_PATH | os.O_DIRECTORY)
     try:
         try:

@@ -18,7 +18,6 @@ resident printing their own gets it in their own.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -246,8 +245,8 @@ def _footer(issuer: statements.Issuer, st: Statements) -> Callable[[str], str]:
 
 
 def statement_file_name(st: Statements, who: str, extension: str = "pdf") -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-") or "statement"
-    return f"chargeboard_statement_{slug}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.{extension}"
+    who = formats.file_name_part(who, "statement")
+    return f"chargeboard_statement_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.{extension}"
 
 
 def statements_pdf(store: Store, scope: Scope, st: Statements, *, user_id: str | None = None,

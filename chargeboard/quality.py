@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from chargeboard import excel, exports, formats, memo, settings, summary, sync
+from chargeboard import excel, exports, formats, memo, reasons, settings, summary, sync
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -173,8 +173,11 @@ def imports_shown(store: Store) -> RowsShown:
 
 
 def rejected_shown(store: Store) -> RowsShown:
-    """The newest imports' first rejected rows (settings.ROWS_SHOWN) (the downloads hold them all)."""
-    return _first_rows(store, "quality_rejected_rows")
+    """The newest imports' first rejected rows (settings.ROWS_SHOWN) (the downloads hold them all),
+    each reason in the reader's language."""
+    shown = _first_rows(store, "quality_rejected_rows")
+    shown.rows["reason"] = shown.rows["reason"].map(reasons.shown)
+    return shown
 
 
 def sync_runs(store: Store, limit: int = 50) -> pd.DataFrame:
@@ -191,7 +194,7 @@ def rejected_csv(store: Store, dialect: str = exports.DEFAULT_CSV_DIALECT) -> by
     """Rejected rows as CSV in a dialect (the app: the reader's), cells neutralised against formulas."""
     columns = [("import", N_("Import"), "int"), ("file", N_("File"), "text"), ("where", N_("Where"), "text"),
                ("reason", N_("Reason"), "text"), ("raw", N_("Row as given"), "text")]
-    rows = ((import_id, file_name or "", location or "", reason or "", raw or "")
+    rows = ((import_id, file_name or "", location or "", reasons.shown(reason), raw or "")
             for import_id, file_name, _pos, location, reason, raw, *_rest in store.rows("quality_rejected_rows"))
     text, _count = exports.write_csv(columns, rows, dialect)
     return text.encode("utf-8")
@@ -215,7 +218,7 @@ def _rejected_page_header(found) -> tuple[str, str, str]:
 
 def rejected_workbook(store: Store, scope: Scope, *, log: bool = True) -> bytes:
     found = store.rows("quality_rejected_rows")
-    rows = [(i, f, loc, reason, raw) for i, f, _p, loc, reason, raw, _inst, _at in found]
+    rows = [(i, f, loc, reasons.shown(reason), raw) for i, f, _p, loc, reason, raw, _inst, _at in found]
     sheet = excel.Sheet(_("Rejected rows"), [excel.Column(_("Import"), "int"), excel.Column(_("File"), "text"),
                                              excel.Column(_("Where"), "text"), excel.Column(_("Reason"), "text", 50),
                                              excel.Column(_("Row as given"), "text", 80)], rows)

@@ -27,7 +27,6 @@ import plotly.graph_objects as go
 
 from chargeboard import excel, formats, freshness, memo, periods, theme
 from chargeboard.i18n import N_, _
-from chargeboard.ingest import slug
 from chargeboard.scope import Scope, role_title
 from chargeboard.store import Store
 
@@ -451,7 +450,7 @@ def workbook(store: Store, scope: Scope, rec: Reconciliation, *, log: bool = Tru
     buffer = io.BytesIO()
     written = excel.write_workbook(buffer, sheets, about, page_header=(
         rec.installation, _("Meter reconciliation"), period))
-    name = f"chargeboard_{slug(rec.installation)}_reconciliation_{rec.date_from:%Y-%m-%d}_{rec.date_to:%Y-%m-%d}.xlsx"
+    name = f"chargeboard_{formats.file_name_part(rec.installation, 'installation')}_reconciliation_{rec.date_from:%Y-%m-%d}_{rec.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.log_export(scope, "Reconciliation", name, written)
     return buffer.getvalue(), name

@@ -624,7 +624,7 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     excel.write_workbook(buffer, sheets, [*_about(st, scope),
                                           (_("Data freshness"), freshness.data_freshness(store, scope).line())],
                          page_header=(who.name, _("Charging statements"), st.request.label))
-    who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
+    who = "all" if scope.see_all else formats.file_name_part(scope.username, "statements")
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.xlsx"
     if log:  # else the page logs it when the file is downloaded
         store.log_export(scope, "Statements", name, len(st.lines))
@@ -648,7 +648,7 @@ def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
                      sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
                      *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency])
     text, _count = exports.write_csv(CSV_COLUMNS, rows, dialect)
-    who = "all" if scope.see_all else re.sub(r"[^a-z0-9]+", "-", scope.username.lower())
+    who = "all" if scope.see_all else formats.file_name_part(scope.username, "statements")
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"
     if log:  # else the page logs it when the file is downloaded
         store.log_export(scope, "Statements (CSV)", name, len(st.lines))

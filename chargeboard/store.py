@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from chargeboard import settings
+from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -140,7 +141,7 @@ class Store:
     def __init__(self, path: Path | str, *, allowed_dirs: list[Path] | None = None):
         self.path = Path(path)
         _private_files()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(self.path.parent)
         try:
             config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True,
                       "memory_limit": settings.memory_limit()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chargeboard import formats
+from chargeboard import formats, reasons
 from chargeboard.i18n import N_, _, ngettext
 
 # What a file holds (ImportSummary.noun): msgids, translated where the summary is written.
@@ -39,8 +39,9 @@ class ImportSummary:
                  "{updated} updated, {rejected} rejected", file=self.file, records=self.records, noun=_(self.noun),
                  format=self.format, seconds=formats.decimal(self.seconds, 2), new=self.new,
                  duplicate=self.duplicate, updated=self.updated, rejected=self.rejected)]
-        if self.read_as:
-            out.append("  " + _("read as: {how}", how=self.read_as))
+        if self.read_as:  # csv_dialect's description: English parts, each a msgid
+            how = ", ".join(_(part) for part in self.read_as.split(", "))
+            out.append("  " + _("read as: {how}", how=how))
         if self.older:
             out.append("  " + ngettext("{n} older copy ignored (the store holds a newer one)",
                                        "{n} older copies ignored (the store holds a newer one)", self.older))
@@ -56,7 +57,8 @@ class ImportSummary:
             if self.conflicting_sessions > len(self.conflicts):
                 more = self.conflicting_sessions - len(self.conflicts)
                 out.append("    " + ngettext("… and {n} more session", "… and {n} more sessions", more))
-        out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reason) for reason, n in self.rejected_by_reason]
+        out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reasons.shown(reason))
+                for reason, n in self.rejected_by_reason]
         return out
 
     @property

@@ -26,7 +26,8 @@ from pathlib import Path
 from chargeboard import easee, ingest, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
-from chargeboard.i18n import _
+from chargeboard.i18n import _, ngettext
+from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, query_text
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,8 @@ class SyncError(RuntimeError):
 def landing_dir(database: Path) -> Path:
     """The private folder (0700) next to the store where pulls and uploads are written
     before the ingest reads them. The app's store is allowed to read only here and the inbox."""
-    folder = database.parent / "sources" / database.stem
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
-    return folder
+    # sources/ holds only these folders: private too (it was made 0755 once).
+    return make_private_folder(database.parent / "sources" / database.stem, existing_too=2)
 
 
 @dataclass(frozen=True)
@@ -89,14 +88,22 @@ class RunResult:
     error: str | None = None
 
     def line(self) -> str:
+        """The run in the active language (the cloud's own error, if any, as the cloud said it)."""
         where = f"{self.cloud_name} → {self.installation_id or '?'}"
         if self.error:
-            return f"{where}: FAILED — {self.error}"
-        ignored = "".join(f", {n} {what} {'copy' if n == 1 else 'copies'} ignored{why}" for n, what, why in (
-            (self.older, "older", " (the store holds a newer one)"), (self.conflicting, "conflicting", "")) if n)
-        return (f"{where}: {self.window_from:%Y-%m-%d %H:%M}–{self.window_to:%Y-%m-%d %H:%M} UTC, {self.pages} pages, "
-                f"{self.records} sessions → {self.new} new, {self.updated} updated, {self.duplicate} duplicate, "
-                f"{self.rejected} rejected{ignored}")
+            return _("{where}: FAILED — {error}", where=where, error=self.error)
+        line = _("{where}: {first}–{last} UTC, {pages} pages, {records} sessions → {new} new, {updated} updated, "
+                 "{duplicate} duplicate, {rejected} rejected", where=where,
+                 first=f"{self.window_from:%Y-%m-%d %H:%M}", last=f"{self.window_to:%Y-%m-%d %H:%M}",
+                 pages=self.pages, records=self.records, new=self.new, updated=self.updated,
+                 duplicate=self.duplicate, rejected=self.rejected)
+        if self.older:
+            line += ", " + ngettext("{n} older copy ignored (the store holds a newer one)",
+                                    "{n} older copies ignored (the store holds a newer one)", self.older)
+        if self.conflicting:
+            line += ", " + ngettext("{n} conflicting copy ignored", "{n} conflicting copies ignored",
+                                    self.conflicting)
+        return line
 
 
 @dataclass
@@ -109,7 +116,7 @@ class SyncOutcome:
         return self.error is None and all(r.error is None for r in self.results)
 
     def lines(self) -> list[str]:
-        return ([f"FAILED — {self.error}"] if self.error else []) + [r.line() for r in self.results]
+        return ([_("FAILED — {error}", error=self.error)] if self.error else []) + [r.line() for r in self.results]
 
 
 def client_for(provider: str, login: Login, api_url: str | None):
@@ -193,11 +200,14 @@ def test_login(provider: str, login: Login, api_url: str | None = None) -> tuple
     try:
         found = client.installations()
     except CloudError as error:
-        return False, f"The login did not work: {error}", []
+        return False, _("The login did not work: {error}", error=error), []
     finally:
         client.close()
-    names = ", ".join(f"{i.name} ({len(i.chargers)} chargers)" for i in found) or "none"
-    return True, f"The login worked. {TITLES[provider]} shows {len(found)} installation(s): {names}.", found
+    names = ", ".join(ngettext("{name} ({n} charger)", "{name} ({n} chargers)", len(i.chargers), name=i.name)
+                      for i in found) or _("none")
+    return True, ngettext("The login worked. {cloud} shows {n} installation: {names}.",
+                          "The login worked. {cloud} shows {n} installations: {names}.", len(found),
+                          cloud=TITLES[provider], names=names), found
 
 
 def test_connection(store: Store, connection_id: int, api_url: str | None = None) -> tuple[bool, str, list]:

@@ -506,22 +506,33 @@ def title_for(spec: PageSpec, role: str) -> str:
     return _(ROLE_PAGE_TITLES.get((role, spec.file), spec.title))
 
 
+_LANDING = "landing"  # the root's page: its own name is never an address (a default page has none)
+
+
 def run_navigation(scope: Scope) -> None:
     """app.py's part: navigation of the role's pages, run with the scope already known.
     The menu is drawn here from PAGES (config.toml hides Streamlit's own), so no page name
     is shown before a login or to a role it is not offered to. Each page has a fixed address
     (url_path, from its file name), so a reload or a bookmark opens the same page."""
-    pages = [st.Page(str(settings.PROJECT_ROOT / p.file), title=title_for(p, scope.role), icon=p.icon,
-                     url_path=Path(p.file).stem) for p in pages_for(scope)]
-    navigation = st.navigation(pages, position="hidden")
+    def page(spec: PageSpec, url_path: str, default: bool = False) -> st.Page:
+        return st.Page(str(settings.PROJECT_ROOT / spec.file), title=title_for(spec, scope.role), icon=spec.icon,
+                       url_path=url_path, default=default)
+
+    specs = pages_for(scope)
+    pages = [page(spec, Path(spec.file).stem) for spec in specs]
+    # Streamlit serves its default page at the root only (its url_path becomes ""), so the role's
+    # landing page, were it the default, would answer its own address (/dashboard, /my_usage) with
+    # "Page not found". The root runs the same file as a page of its own instead.
+    landing = page(specs[0], _LANDING, default=True)
+    navigation = st.navigation([landing, *pages], position="hidden")
     wanted = st.session_state.pop(_WANTED_PAGE, None)
     if wanted:  # just logged in: open the page the address asked for, with its filters
-        target = next((p for p in pages if p.url_path == wanted[0]), None)
+        target = next((p for p in [landing, *pages] if p.url_path == wanted[0]), None)
         if target is not None and navigation.url_path != target.url_path:
             st.switch_page(target, query_params=wanted[1] or None)
     with st.sidebar:
-        for page in pages:
-            st.page_link(page)
+        for shown in pages:  # at the root, the landing page's link is the one shown as current
+            st.page_link(landing if shown is pages[0] and navigation is landing else shown)
         st.html(_CLOSE_MENU_ON_PHONE, unsafe_allow_javascript=True)
     token = _scope_of_this_run.set(scope)
     try:

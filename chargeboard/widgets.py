@@ -5,7 +5,8 @@ Their values are kept in the page's address (query string): see from_url / to_ur
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 import pandas as pd
@@ -25,16 +26,59 @@ from chargeboard.store import Store
 URL = "query-params"
 
 
+def address_code(value: str) -> str:
+    """A choice as its address writes it, the same in every language: its English name or key,
+    lower-case, words joined by '-' ("Last quarter" -> last-quarter)."""
+    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+
+
+def _from_address(text: str, options: Sequence[str], label_of: Callable[[str], str]) -> str | None:
+    """The option an address names: by its code, its English name, or its label in any language (an
+    address bookmarked when it kept the shown text: ?period=Forrige+kvartal)."""
+    for option in options:
+        if text in (address_code(option), option):
+            return option
+    for lang in i18n.LANGUAGES:
+        with i18n.language(lang):
+            found = next((o for o in options if label_of(o) == text), None)
+        if found is not None:
+            return found
+    return None
+
+
+def choice_in_address(widget: Callable, label: str, options: Sequence[str], *, key: str, default: str,
+                      label_of: Callable[[str], str], **kwargs):
+    """widget(label, options, key=key, ...) showing each option as label_of says in the reader's
+    language, its choice kept in the address under `key` by its language-neutral code
+    (address_code), so a link works in either language. (Streamlit's bind keeps the shown text,
+    which another language does not know.) The default is left out of the address, as bind does."""
+    kept = f"chargeboard_address_{key}"  # the code this widget last wrote to the address
+    wanted = st.query_params.get(key)
+    if wanted != st.session_state.get(kept):  # the address changed beside the widget: a link, a bookmark
+        st.session_state[key] = (_from_address(wanted, options, label_of) if wanted is not None else None) or default
+    elif key not in st.session_state:
+        st.session_state[key] = default
+    if st.session_state[key] not in options:
+        st.session_state[key] = default
+    labels = {option: label_of(option) for option in options}  # translated now (see shown_as)
+    value = widget(label, list(options), format_func=labels.get, key=key, **kwargs)
+    code = None if value in (None, default) else address_code(value)
+    if code is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != code:
+        st.query_params[key] = code
+    st.session_state[kept] = code
+    return value
+
+
 def period(key: str, default_preset: str, left, right, presets: tuple[str, ...] = periods.PRESETS,
            first_day: date | None = None, default_range: tuple[date, date] | None = None) -> tuple:
     """A period preset (or custom dates, both included) in `left`, the dates it means in `right`.
-    "All time" starts at `first_day`, the first session in scope. URL: ?period=…(&dates=…&dates=…)."""
+    "All time" starts at `first_day`, the first session in scope. URL: ?period=…(&period_dates=…&period_dates=…)."""
     today = periods.local_today()
-    # The options are the presets' names in the reader's language (as the address keeps them:
-    # Streamlit binds a widget's shown text); the code goes on with the English name.
-    shown = {_(p): p for p in presets}
-    preset = shown[left.selectbox(_("Period"), list(shown), index=presets.index(default_preset), key=key,
-                                  bind=URL)]
+    # Shown in the reader's language; the address keeps the English name's code (?period=last-quarter).
+    preset = choice_in_address(left.selectbox, _("Period"), presets, key=key, default=default_preset, label_of=_)
     if preset != "Custom":
         date_from, date_to = periods.preset_range(preset, today, first_day)
         right.markdown(_("**{label}** · {first} – {last} (installation's local time)",
@@ -73,9 +117,9 @@ def session_filter(store: Store, scope: Scope, default_preset: str = "This month
         if offer_status or offer_void:
             left, right = st.columns(2)
             if offer_status:
-                status = left.selectbox(_("Offline or unreliable time"), list(history.STATUS_FILTERS),
-                                        format_func={k: history.status_filter_label(k) for k in history.STATUS_FILTERS}.get,
-                                        key="status", bind=URL)
+                status = choice_in_address(left.selectbox, _("Offline or unreliable time"),
+                                           list(history.STATUS_FILTERS), key="status", default="",
+                                           label_of=history.status_filter_label)
             if offer_void:
                 include_void = right.toggle(_("Also list sessions replaced by a corrected one (never counted)"),
                                             key="void", bind=URL)
@@ -167,8 +211,16 @@ def formatted(frame: pd.DataFrame, columns: Mapping[str, Callable[[object], str]
              and not pd.api.types.is_datetime64_any_dtype(frame[c])]
     numbers = {column: _blank_when_missing(formatter) for column, formatter in columns.items()
                if column in frame.columns}
+    # Streamlit draws a missing cell as "None" whatever the Styler's text for it, so a missing value
+    # is replaced in the data: "—" in a text, nothing in a formatted figure (that column then sorts
+    # as text: its cells are no longer all numbers).
+    blanks = {column: "—" for column in texts} | {column: "" for column in numbers}
+    missing = [column for column in blanks if frame[column].map(_missing).any()]
+    if missing:
+        frame = frame.assign(**{column: frame[column].astype(object).map(
+            lambda v, fill=blanks[column]: fill if _missing(v) else v) for column in missing})
     # (A dict formatter without a subset would reset every other column to the default display.)
-    return (frame.style.format(lambda v: "—" if _missing(v) else str(v), subset=texts)  # not Streamlit's "None"
+    return (frame.style.format(lambda v: "—" if _missing(v) else str(v), subset=texts)
             .format(numbers, subset=list(numbers)))
 
 
@@ -177,7 +229,9 @@ def _blank_when_missing(formatter: Callable[[object], str]) -> Callable[[object]
 
 
 def _missing(value: object) -> bool:
-    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
+    """None, NaN, NaT, pandas NA, or the blank `formatted` put in a figure's place."""
+    return (value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value)
+            or (isinstance(value, str) and value == ""))
 
 
 def number(digits: int = 0) -> Callable[[object], str]:
@@ -232,6 +286,11 @@ def table(frame: pd.DataFrame, column_config: Mapping | None = None, **kwargs) -
     config: dict = {}
     for column in frame.columns:
         title = _(COLUMN_TITLES[column]) if column in COLUMN_TITLES else column
+        if pd.api.types.is_datetime64_any_dtype(frame[column]) and frame[column].isna().any():
+            # A missing moment would be drawn "None" (see formatted): written as text here instead.
+            numbers[column] = formats.moment
+            config[column] = title
+            continue
         if column.endswith("_kwh"):
             numbers[column] = number(3)
         elif column == "duration_h" or column.endswith("_hours"):

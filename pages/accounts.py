@@ -110,7 +110,7 @@ else:
                  failures=accounts.MAX_FAILURES, minutes=formats.integer(accounts.LOCK_SECONDS // 60)))
 
 st.subheader(_("Changes"))
-changes = pd.DataFrame(accounts.changes())
+changes = pd.DataFrame([accounts.change_shown(entry) for entry in accounts.changes()])
 if "at" in changes:  # ISO text in the record; a date and time in the reader's format on the page
     changes["at"] = pd.to_datetime(changes["at"], utc=True, errors="coerce")
 widgets.table(changes)

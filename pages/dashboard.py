@@ -27,9 +27,10 @@ with st.container(border=not present):
     date_from, date_to = widgets.period("period", dashboard.LANDING_PERIOD, c1, st.empty(), presets)
     picked = c2.multiselect(_("Installation"), list(installations), format_func=installations.get,
                             key="installation", bind=widgets.URL, placeholder=_("All installations"))
-    attribute_by = c3.radio(_("Date sessions by"), list(corrections.ATTRIBUTE_BY),
-                            format_func=widgets.shown_as(corrections.ATTRIBUTE_BY), horizontal=True, key="dating",
-                            bind=widgets.URL, help=_(corrections.ATTRIBUTE_BY_HELP))
+    attribute_by = widgets.choice_in_address(c3.radio, _("Date sessions by"), list(corrections.ATTRIBUTE_BY),
+                                             key="dating", default="start",
+                                             label_of=lambda k: _(corrections.ATTRIBUTE_BY[k]), horizontal=True,
+                                             help=_(corrections.ATTRIBUTE_BY_HELP))
     use_corrected = c4.toggle(_(corrections.USE_CORRECTED_LABEL), key="corrected", bind=widgets.URL,
                               help=_(corrections.USE_CORRECTED_HELP))
 

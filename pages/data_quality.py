@@ -8,7 +8,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import corrections, formats, help, i18n, quality, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import corrections, formats, help, quality, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.i18n import _  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
@@ -77,8 +77,6 @@ with imports:
     st.subheader(_("Charger-cloud syncs"))
     widgets.table(quality.sync_runs(store()))
     st.subheader(_("Rejected rows"))
-    if i18n.current() != "en":
-        st.caption(_("The reasons are recorded in English, as the ingest wrote them."))
     rejected = quality.rejected_shown(store())
     if not rejected.total:
         st.success(_("No row has been rejected."))

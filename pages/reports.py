@@ -13,15 +13,14 @@ from chargeboard.web import store  # noqa: E402
 st.title(_("Charge reports"))
 flt = widgets.session_filter(store(), scope, default_preset="Last month")
 left, middle, right = st.columns([3, 2, 3])
-by = left.segmented_control(_("Consumption by"), list(reports.GROUPINGS),
-                            format_func=widgets.shown_as(reports.GROUPINGS),
-                            default="station", key="by", bind=widgets.URL) or "station"
+by = widgets.choice_in_address(left.segmented_control, _("Consumption by"), list(reports.GROUPINGS), key="by",
+                               default="station", label_of=lambda k: _(reports.GROUPINGS[k])) or "station"
 include_idle = middle.toggle(_("Include those with no sessions"), key="idle", bind=widgets.URL,
                              help=_("A report normally lists only stations (users, tags) that had a session "
                                     "in the period. Switch on to see idle ones with 0."))
-attribute_by = right.radio(_("Date sessions by"), list(reports.ATTRIBUTIONS),
-                           format_func=widgets.shown_as(reports.ATTRIBUTIONS),
-                           horizontal=True, key="dating", bind=widgets.URL, help=_(corrections.ATTRIBUTE_BY_HELP))
+attribute_by = widgets.choice_in_address(right.radio, _("Date sessions by"), list(reports.ATTRIBUTIONS), key="dating",
+                                         default="start", label_of=lambda k: _(reports.ATTRIBUTIONS[k]),
+                                         horizontal=True, help=_(corrections.ATTRIBUTE_BY_HELP))
 use_corrected = right.toggle(_(corrections.USE_CORRECTED_LABEL), key="corrected", bind=widgets.URL,
                              help=_(corrections.USE_CORRECTED_HELP))
 report = reports.build_report(store(), scope, reports.ReportRequest(flt, by, include_idle, attribute_by, use_corrected))

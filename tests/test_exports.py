@@ -275,7 +275,7 @@ def test_report_csv_for_norwegian_excel_parses_back(report):
     assert data.startswith(b"\xef\xbb\xbf") and "\r\n" in text and text.count("\n") == text.count("\r\n")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";"))
     assert list(rows[0]) == ["Nøkkel", "Navn", "Ladeøkter", "Energi (kWh)", "Ladetid (t)", "Andel av totalt",
-                             "Upålitelig tid: ladeøkter", "Upålitelig tid: kWh", "Ladet frakoblet: ladeøkter"]
+                             "Upålitelig tid: ladeøkter", "Upålitelig tid: kWh", "Ladet frakoblet: ladeøkter", "Serienummer"]
     expected = defaultdict(Decimal)
     for sid in VISIBLE["styret"]:
         expected[USER[sid] or ""] += Decimal(str(KWH[sid]))
@@ -336,3 +336,20 @@ def test_csv_dialect_names_are_the_command_lines():
 
     assert tuple(exports.CSV_DIALECTS) == cli.CSV_DIALECTS
     assert exports.csv_dialect_for("nb") == "excel-nb" and exports.csv_dialect_for("en") == "excel-en"
+
+
+@pytest.mark.parametrize("dialect", list(exports.CSV_DIALECTS))
+def test_report_csv_by_station_carries_the_charger_serial_like_the_workbook(coop, dialect):
+    report = build_report(coop, system_scope(), ReportRequest(YEAR, by="station"))
+    separator = ";" if dialect == "excel-nb" else ","
+    rows = list(csv.reader(io.StringIO(exports.report_csv(report, dialect).removeprefix("\ufeff"), newline=""),
+                           delimiter=separator))
+    header, body = rows[0], rows[1:]
+    assert header[:4] in (["key", "name", "sessions", "energy_kwh"], ["Key", "Name", "Sessions", "Energy (kWh)"])
+    serial = header.index("serial" if dialect == "rfc4180" else "Serial")
+    assert {r[0]: r[serial] for r in body} == {key: serial for key, (serial, _name) in support.STATIONS.items()}
+    sheet = load(exports.report_workbook(coop, system_scope(), report, log=False).data).worksheets[0]
+    assert {r[0]: r[2] for r in data_rows(sheet)} == {r[0]: r[serial] for r in body}
+    by_user = build_report(coop, system_scope(), ReportRequest(YEAR, by="user"))
+    user_rows = list(csv.DictReader(io.StringIO(exports.report_csv(by_user), newline="")))
+    assert user_rows and all(r["serial"] == "" for r in user_rows)

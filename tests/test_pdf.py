@@ -14,7 +14,9 @@ from costs_support import add_sessions, make_store, session
 from PIL import Image
 from pypdf import PdfReader
 
-from chargeboard import board_pack, cli, dashboard, i18n, meters, pdf, statements, tariffs
+from chargeboard import board_pack, cli, dashboard, exports, i18n, meters, pdf, statements, tariffs
+from chargeboard.history import SessionFilter
+from chargeboard.reports import ReportRequest, build_report
 from chargeboard.scope import Scope, system_scope
 
 KARI = Scope("kari", "resident", user_ids=("u-kari",), display_name="Kari Nordmann")
@@ -182,9 +184,9 @@ def test_board_pack_holds_kpis_comparisons_charts_balance_and_quality(store):
     assert "Previous period" in text and "Last year" in text
     # January, the period before, has data only from the 5th: the pack says so, as the dashboard does,
     # and shows no percentage (catches a partly covered period compared as if whole, which the
-    # earlier "the note or the change" let through)
+    # earlier "the note or the change" let through); a cell's text wraps within its column
     assert view.kpis.partial_note("previous") == "partial data: data only from 5 Jan 2026"
-    assert "partial data: data only from 5 Jan 2026" in text
+    assert "partial data: data only from 5 Jan 2026" in " ".join(text.split())
     assert dashboard.trend_title(view.trend) in text.replace("\n", " ")
     assert "Meter balance" in text and "Chargers' standby" in text
     assert "Data quality in this period" in text
@@ -269,3 +271,60 @@ def test_allocate_to_a_rounded_total():
     assert statements.allocate_to(raw, Decimal("1.34"), cent) == [Decimal("0.34"), Decimal("1.00")]
     with pytest.raises(statements.StatementError):
         statements.allocate_to(raw, Decimal("1.40"), cent)
+
+
+def test_zip_member_and_file_names_keep_norwegian_letters_as_ascii(tmp_path):
+    bjorn = session("b1", "kari", "ST1", "2026-01-05T18:00:00", "2026-01-05T19:00:00", 1.0)
+    bjorn["UserFullName"] = "Bjørn Ødegård-Ærø"
+    muller = session("m1", "ola", "ST1", "2026-01-06T18:00:00", "2026-01-06T19:00:00", 1.0)
+    muller["UserFullName"] = "Jürgen Müßig"
+    s = make_store(tmp_path, [bjorn, muller], installation="Borettslaget Åsgård")
+    try:
+        tariffs.add_version(s, "styret", date(2025, 1, 1), "1.00")
+        st = statements.build_statements(s, system_scope(), JAN)
+        data, _name = pdf.statements_zip(s, system_scope(), st, log=False)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            assert sorted(zf.namelist()) == [f"chargeboard_statement_{who}_2026-01-01_2026-01-31.pdf"
+                                             for who in ("bjorn-odegard-aero", "jurgen-mussig")]
+        report = build_report(s, system_scope(), ReportRequest(SessionFilter(date(2026, 1, 1), date(2026, 1, 31))))
+        assert exports.report_workbook(s, system_scope(), report, log=False).file_name.startswith(
+            "chargeboard_borettslaget-asgard_report-by-station_")
+    finally:
+        s.close()
+
+
+def overflowing_cells(table) -> list[tuple[int, int, str]]:
+    """Cells whose text cannot fit inside their column (less the padding): a plain string is drawn on
+    one line however long, over its neighbours; a paragraph wraps, but never within a word."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415
+
+    table.wrap(board_pack.WIDTH, board_pack.PAGE[1])
+    found = []
+    for r, row in enumerate(table._cellvalues):
+        for c, cell in enumerate(row):
+            style = table._cellStyles[r][c]
+            room = table._colWidths[c] - style.leftPadding - style.rightPadding
+            if isinstance(cell, str):
+                needed = max(stringWidth(line, style.fontname, style.fontsize) for line in cell.split("\n"))
+                text = cell
+            else:  # a flowable, or the tuple of flowables the table makes of it
+                flowables = list(cell) if isinstance(cell, (list, tuple)) else [cell]
+                needed = max(f.minWidth() for f in flowables)
+                text = " ".join(f.getPlainText() for f in flowables)
+            if needed > room + 0.01:
+                found.append((r, c, text))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "nb"])
+def test_board_pack_kpi_cells_stay_inside_their_columns(store, lang):
+    with i18n.language(lang):
+        for month in (1, 2):  # January's comparisons are partial: a sentence instead of a percentage
+            request = dashboard.DashboardRequest(date(2026, month, 1), date(2026, month, 28))
+            view = dashboard.dashboard_view(store, system_scope(), request)
+            table = board_pack.kpi_table(view)
+            assert overflowing_cells(table) == [], (lang, month)
+            assert sum(table._colWidths) <= board_pack.WIDTH
+    assert any("partial data" in str(cell) for row in board_pack._kpi_rows(
+        dashboard.dashboard_view(store, system_scope(), dashboard.DashboardRequest(date(2026, 1, 1), date(2026, 1, 28))))
+        for cell in row)

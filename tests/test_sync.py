@@ -572,3 +572,21 @@ def test_a_sync_after_a_pause_longer_than_its_window_reads_the_paused_interval(s
     assert stored(store) == expected_zaptec([*first, *in_the_pause, late])
     assert (outcome.results[0].new, outcome.results[0].duplicate) == (11, 0)
     assert outcome.results[0].window_from == paused_at - timedelta(days=45)
+
+
+def test_the_test_and_the_result_are_said_in_the_readers_language(store, fake):
+    from chargeboard import i18n  # noqa: PLC0415
+
+    fake.zaptec_sessions["inst-1"] = list(FIVE)
+    with i18n.language("nb"):
+        worked, said, found = sync.test_login("zaptec", RIGHT, fake.url)
+        assert worked and found and said.startswith("Innloggingen virket. Zaptec viser 1 anlegg: "), said
+        assert "The login" not in said and "chargers" not in said
+        failed, refused, _found = sync.test_login("zaptec", Login(cloud_fake.USERNAME, "wrong"), fake.url)
+        assert not failed and refused.startswith("Innloggingen virket ikke: "), refused
+        outcome = sync.run_sync(store, zaptec_target(fake), now=NOW)
+        (line,) = outcome.lines()
+        assert "5 ladeøkter → 5 nye, 0 oppdatert, 0 duplikater, 0 avvist" in line, line
+        assert sync.SyncOutcome(error="x").lines() == ["FEILET — x"]
+    with i18n.language("en"):
+        assert "5 sessions → 5 new" in outcome.lines()[0]
