@@ -23,6 +23,9 @@ KINDS = frozenset({
     N_("start in the future"), N_("end in the future"), N_("impossible time and no registration time"),
     N_("energy impossible for one session"), N_("session belongs to another installation"),
     N_("charging station belongs to another installation"), N_("malformed CSV line"),
+    # lines and records the careful reading refuses (chargeboard/csv_dialect.py, the JSON record queries)
+    N_("unterminated quote"), N_("unreadable text"), N_("local time in the daylight-saving gap"),
+    N_("ambiguous local time"), N_("not UTF-16 text"), N_("record is not an object"),
     # meter readings (chargeboard/meters.py)
     N_("replacement is not true/false"), N_("unparseable read_at"), N_("read_at out of range"),
     N_("unparseable register_kwh"), N_("register out of range"), N_("register finer than 1 Wh"),
