@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from chargeboard import formats, ingest, settings, sync
+from chargeboard import formats, ingest, private_files, settings, sync
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text, refresh_session_months, refresh_session_overlaps
@@ -68,8 +68,11 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
         return UploadResult(shown, error=_("{file}: {size} MB is over the upload limit of {limit} MB "
                                            "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
                                            size=formats.decimal(size / 1_000_000, 1), limit=limit))
-    folder = sync.landing_dir(store.path) / "uploads"
-    folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        folder = private_files.folder(sync.landing_dir(store.path) / "uploads")
+    except OSError as error:  # (private_files.NotPrivate: one line naming the folder and why)
+        return UploadResult(shown, error=str(error) if isinstance(error, private_files.NotPrivate) else _(
+            "{file}: could not be saved for loading ({error})", file=shown, error=error.strerror or error))
     target = folder / f"{secrets.token_hex(8)}-{shown}"
     try:
         with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from chargeboard import easee, ingest, zaptec
+from chargeboard import easee, ingest, private_files, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
 from chargeboard.i18n import _
@@ -49,10 +49,12 @@ class SyncError(RuntimeError):
 
 def landing_dir(database: Path) -> Path:
     """The private folder (0700) next to the store where pulls and uploads are written
-    before the ingest reads them. The app's store is allowed to read only here and the inbox."""
-    folder = database.parent / "sources" / database.stem
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
+    before the ingest reads them. The app's store is allowed to read only here and the inbox.
+    It and sources/ must be this user's alone (private_files.NotPrivate otherwise): a feed planted
+    there by another user would be loaded as the cloud's."""
+    sources = private_files.folder(database.parent / "sources")
+    folder = private_files.folder(sources / database.stem)
+    folder.chmod(0o700)  # ours (checked): nobody else reads what the clouds send
     return folder
 
 

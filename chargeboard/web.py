@@ -25,10 +25,10 @@ from urllib.parse import urlparse
 import jwt
 import streamlit as st
 
-from chargeboard import accounts, cli, freshness, handover, i18n, memo, secrets, settings, sync, warm
+from chargeboard import accounts, cli, freshness, handover, i18n, memo, private_files, secrets, settings, sync, warm
 from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
-from chargeboard.store import Store, StoreLocked, StoreOutOfMemory, open_store
+from chargeboard.store import Store, StoreError, StoreLocked, StoreOutOfMemory, open_store
 
 ALL_ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
 
@@ -83,7 +83,11 @@ def app_store() -> Store:
         print(f"chargeboard: commands cannot be handed to the app: {error}", file=sys.stderr, flush=True)
     # The store's SQL may read files from the spool folder and the clouds' landing folder only.
     try:
-        store = open_store(db, wait_seconds=120, allowed_dirs=[*([spool.path] if spool else []), sync.landing_dir(db)])
+        try:
+            landing = sync.landing_dir(db)
+        except private_files.NotPrivate as error:
+            raise StoreError(str(error)) from None
+        store = open_store(db, wait_seconds=120, allowed_dirs=[*([spool.path] if spool else []), landing])
     except BaseException:
         if spool is not None:
             spool.close()
@@ -287,7 +291,7 @@ _WARM_MODULES = ("chargeboard.dashboard", "chargeboard.board_pack", "chargeboard
 def _warm_up() -> None:
     try:
         app_store()
-    except StoreLocked:
+    except StoreError:  # busy, or refused: the login run says so
         return
     for module in _WARM_MODULES:
         importlib.import_module(module)
@@ -337,7 +341,9 @@ def _login() -> Scope:
     except secrets.SecretError as error:
         st.error(_("Chargeboard cannot start: {error}", error=error))
         st.stop()
-    if config_error is not None and path.exists():
+    # A file that is there but cannot be used, or one refused (another user's, or in a folder others
+    # may write): never the first start's form, which would write beside it.
+    if config_error is not None and (path.exists() or isinstance(config_error, accounts.AccountsFileRefused)):
         st.error(_("Chargeboard cannot start: {error}", error=config_error))
         st.stop()
     if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
@@ -373,6 +379,9 @@ def _login() -> Scope:
             store = app_store()
     except StoreLocked:
         st.warning(_("The store is busy loading a feed; try again in a moment."))
+        st.stop()
+    except StoreError as error:  # refused (not this user's alone) or unreadable: one line, no traceback
+        st.error(_("Chargeboard cannot start: {error}", error=error))
         st.stop()
     scope = accounts.scope_for(account, store)
     with st.sidebar:

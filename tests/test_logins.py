@@ -365,15 +365,15 @@ def test_first_start_asks_for_the_system_owner_with_the_console_token(app_env, c
 
 # -- python -m chargeboard user ----------------------------------------------------------------
 
-def test_user_commands_keep_the_mode_and_print_no_hashes(tmp_path):
+def test_user_commands_write_0600_files_and_print_no_hashes(tmp_path):
     auth = tmp_path / "store.auth.yaml"
     result = cli("user", "add", "boss", "--role", "system_owner", "--password", "boss-password", "--auth", str(auth))
     assert result.returncode == 0, result.stderr
     assert mode(auth) == 0o600 and mode(accounts.changes_path(auth)) == 0o600
-    os.chmod(auth, 0o640)  # an operator's choice is kept by every later save
+    os.chmod(auth, 0o640)  # readable by the group: read, but every save writes the file 0600 again
     assert cli("user", "add", "kari", "--email", "Kari@Example.org", "--installation", "Testlaget",
                "--password", "kari-password", "--auth", str(auth)).returncode == 0
-    assert mode(auth) == 0o640
+    assert mode(auth) == 0o600
     listed = cli("user", "list", "--auth", str(auth)).stdout
     assert "boss\tsystem_owner" in listed and "kari\tresident" in listed and "installations: Testlaget" in listed
     assert "$2b$" not in listed
@@ -387,7 +387,7 @@ def test_user_commands_keep_the_mode_and_print_no_hashes(tmp_path):
     assert refused.returncode != 0 and "only system owner" in refused.stderr
     assert cli("user", "remove", "kari", "--auth", str(auth)).returncode == 0
     assert [a.username for a in accounts.list_accounts(auth)] == ["boss"]
-    assert mode(auth) == 0o640
+    assert mode(auth) == 0o600
     assert [c["action"] for c in accounts.changes(auth)] == ["remove", "password", "role", "add", "add"]
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
