@@ -203,3 +203,15 @@ def excel_date_format(lang: str | None = None, with_time: bool = False) -> str:
 def excel_number_format(digits: int = 2) -> str:
     """Excel shows #,##0.00 with the reader's own Excel separators (7 148,00 in Norwegian Excel)."""
     return "#,##0" + ("." + "0" * digits if digits else "")
+
+
+# Everything Streamlit's Markdown (and its :directives:, $math$ and <html>) could read as markup.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&=")
+
+
+def text_in_markdown(value: object) -> str:
+    """A feed's or a person's text (a station, user, tag, installation or file name) set into a
+    caption, Markdown or alert as the text itself: `![x](http://…)` must not load an image, nor
+    `**x**` turn bold. Each special character is backslash-escaped; line breaks become spaces."""
+    text = " ".join(str(value).split())
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

@@ -25,7 +25,20 @@ from urllib.parse import urlparse
 import jwt
 import streamlit as st
 
-from chargeboard import accounts, cli, freshness, handover, i18n, memo, private_files, secrets, settings, sync, warm
+from chargeboard import (
+    accounts,
+    cli,
+    formats,
+    freshness,
+    handover,
+    i18n,
+    memo,
+    private_files,
+    secrets,
+    settings,
+    sync,
+    warm,
+)
 from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
 from chargeboard.store import Store, StoreError, StoreLocked, StoreOutOfMemory, open_store
@@ -385,7 +398,8 @@ def _login() -> Scope:
         st.stop()
     scope = accounts.scope_for(account, store)
     with st.sidebar:
-        st.caption(_("Logged in as **{name}** · {role}", name=account.name, role=role_title(account.role)))
+        st.caption(_("Logged in as **{name}** · {role}", name=formats.text_in_markdown(account.name),
+                     role=role_title(account.role)))
         # Not the library's own button: its key "logout" is also the library's session-state
         # flag (setting it then fails), and it logs out only after this run drew the page.
         st.button(_("Log out"), key="chargeboard_logout", on_click=_request_logout)
