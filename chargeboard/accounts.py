@@ -428,10 +428,16 @@ def set_password(username: str, password: str, path: Path | None = None, by: str
     _change(path, by, "password", username, "password changed; logged out everywhere", apply)
 
 
-def change_own_password(username: str, current: str, new: str, path: Path | None = None) -> None:
-    if len(current.encode()) > MAX_PASSWORD_BYTES or not bcrypt.checkpw(
-            current.encode(), find_account_hash(username, path).encode()):
-        raise AccountError(_("the current password is not right"))
+def change_own_password(username: str, current: str, new: str, path: Path | None = None, *,
+                        client: str = "unknown", delay_unit: float = 0.3) -> None:
+    """The current password is checked as a login's is (check_login: the same delays, counts and
+    lock per username), so this form is no way round the login's throttle."""
+    try:
+        check_login(username, current, client, delay_unit=delay_unit, path=path)
+    except LoginRefused as refused:
+        if refused.locked:
+            raise
+        raise AccountError(_("the current password is not right")) from None
     set_password(username, new, path, by=username)
 
 

@@ -437,7 +437,8 @@ def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, ke
         st.sidebar.error(_("The two new passwords differ."))
         return
     try:
-        accounts.change_own_password(account.username, current, new, path)
+        accounts.change_own_password(account.username, current, new, path, client=_client(),
+                                     delay_unit=float(os.environ.get("CHARGEBOARD_LOGIN_SLEEP", "0.3")))
     except accounts.AccountError as error:
         st.sidebar.error(str(error))
         return

@@ -515,6 +515,32 @@ def test_everyone_changes_their_own_password(app_env):
     assert yaml.safe_load(Path(app_env["CHARGEBOARD_AUTH"]).read_text())  # still a valid file
 
 
+def test_guessing_the_current_password_in_the_own_password_form_is_throttled_as_a_login(app_env):
+    """An open session is no way round the login's lock: the form's checks count as failed logins."""
+    at = settle(log_in(fresh(), support.RESIDENT2.username, support.RESIDENT2.password))
+
+    def change(current: str) -> list[str]:
+        for label, value in (("Current password", current), ("New password", "ola-new-password"),
+                             ("Repeat the new password", "ola-new-password")):
+            next(t for t in at.sidebar.text_input if t.label == label).input(value)
+        next(b for b in at.sidebar.button if b.label == "Change password").click().run()
+        assert not at.exception, at.exception
+        return [str(e.value) for e in at.sidebar.error]
+
+    for guess in range(accounts.MAX_FAILURES):
+        assert any("not right" in e for e in change(f"guess-{guess}"))
+    assert any(LOCKED in e for e in change(support.RESIDENT2.password))  # the right one, refused now
+    with pytest.raises(accounts.LoginRefused, match=LOCKED):
+        accounts.check_login("ola", support.RESIDENT2.password, "10.5.0.9", delay_unit=0)
+    assert bcrypt_matches("ola", support.RESIDENT2.password)  # unchanged
+
+
+def bcrypt_matches(username: str, password: str) -> bool:
+    import bcrypt  # noqa: PLC0415
+
+    return bcrypt.checkpw(password.encode(), accounts.find_account_hash(username).encode())
+
+
 # -- no traceback for a visitor -----------------------------------------------------------------
 
 def test_an_unexpected_error_during_login_is_one_line_with_an_id(app_env, caplog):
