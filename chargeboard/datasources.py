@@ -142,6 +142,24 @@ def rename_installation(store: Store, installation_id: str, name: str) -> None:
         cur.execute(query_text("installation_rename"), {"installation_id": installation_id, "name": name})
 
 
+def set_station_serial(store: Store, station_id: str, serial: str, by: str) -> str | None:
+    """Change a station's serial (a feed never does: a charger owner's scope may name it), logged
+    in station_serial_changes. Returns the old serial."""
+    serial = " ".join(serial.split())
+    if not serial or len(serial) > 100:
+        raise SourceError(_("a serial is 1 to 100 characters"))
+    with store.transaction() as cur:
+        found = cur.execute(query_text("station_serial_of"), {"station_id": station_id}).fetchall()
+        if not found:
+            raise SourceError(_("no station {station} in the store", station=repr(station_id)))
+        old = found[0][0]
+        if old != serial:
+            cur.execute(query_text("station_set_serial"), {"station_id": station_id, "serial": serial})
+            cur.execute(query_text("station_serial_change_insert"), {"station_id": station_id, "old_serial": old,
+                                                                      "serial": serial, "changed_by": by})
+    return old
+
+
 def set_time_zone(store: Store, installation_id: str, time_zone: str) -> None:
     """A new zone for the installation; its sessions' local days and hours move with it."""
     time_zone = _checked_zone(time_zone)

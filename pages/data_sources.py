@@ -42,7 +42,8 @@ with upload_tab:
             st.error(result.error, icon=":material/error:")
             continue
         summary = result.summary
-        (st.warning if summary.rejected else st.success)("\n\n".join(summary.lines()))
+        (st.warning if summary.rejected else st.success)("\n\n".join(formats.text_in_markdown(line)
+                                                                      for line in summary.lines()))
         if not result.rejected.empty:
             st.caption(_("Rejected rows of {file}", file=formats.text_in_markdown(result.name)))
             if result.rejected_note:
