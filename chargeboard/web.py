@@ -243,7 +243,46 @@ def _request_logout() -> None:
     st.session_state[_LOGOUT_REQUESTED] = True
 
 
+_MEDIA_FILES = "chargeboard_media_files"
+
+
+def _media_files_of_this_session():
+    """Streamlit's media file manager (downloads and images at /media/<hash>) and this session's id;
+    (None, None) where there is no server runtime (AppTest). Its bookkeeping has no public API."""
+    from streamlit.runtime import Runtime  # noqa: PLC0415
+    from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: PLC0415
+
+    ctx = get_script_run_ctx()
+    if not Runtime.exists() or ctx is None:
+        return None, None
+    return Runtime.instance().media_file_mgr, ctx.session_id
+
+
+def _remember_media_files() -> None:
+    """At the end of a page's run: the files it serves, for _drop_media_files."""
+    manager, session_id = _media_files_of_this_session()
+    if manager is not None:
+        with manager._lock:
+            st.session_state[_MEDIA_FILES] = set(manager._files_by_session_and_coord.get(session_id, {}).values())
+
+
+def _drop_media_files() -> None:
+    """At logout: the last page's downloads stop answering now. Streamlit only marks a file nobody
+    shows, and deletes it at some later run of anyone's, so an export's URL kept working for anyone
+    who had it. A file another session shows too (the same bytes) stays for that session."""
+    files = st.session_state.pop(_MEDIA_FILES, set())
+    manager, _session_id = _media_files_of_this_session()
+    if manager is None or not files:
+        return
+    with manager._lock:  # this run has already let go of this session's files (Streamlit does at its start)
+        shown = {f for refs in manager._files_by_session_and_coord.values() for f in refs.values()}
+        for file_id in files - shown:
+            if file_id in manager._file_metadata:
+                manager._delete_file(file_id)
+
+
 def _forget(jar: CookieJar) -> None:
+    _drop_media_files()
     st.session_state.pop(_LOGIN, None)
     written_here = st.session_state.pop(_COOKIE_TO_WRITE, None)
     if jar.cookie_name in st.context.cookies or written_here:
@@ -556,6 +595,7 @@ def run_navigation(scope: Scope) -> None:
                    "the server can raise CHARGEBOARD_MEMORY_LIMIT (README: Scale). Error id {error_id}.",
                    limit=settings.memory_limit(), error_id=error_id))
     finally:
+        _remember_media_files()
         _scope_of_this_run.reset(token)
 
 
