@@ -16,7 +16,7 @@ import pytest
 import support
 from test_app import fresh, has_login_form, texts
 
-from chargeboard import accounts, errorlog, private_files, secrets, sync
+from chargeboard import accounts, credentials, errorlog, private_files, secrets, sync
 from chargeboard.scope import SYSTEM_OWNER
 from chargeboard.store import Store, StoreError
 
@@ -121,6 +121,8 @@ def test_key_files_and_the_landing_folder_of_another_user_are_refused(tmp_path, 
     monkeypatch.setenv("CHARGEBOARD_SYNC_KEY_FILE", str(key_file))
     with pytest.raises(secrets.SecretError, match=f"owned by uid {NOBODY_UID}"):
         secrets.sync_key()
+    with pytest.raises(credentials.CredentialError, match=f"owned by uid {NOBODY_UID}"):  # a sync's one line
+        credentials.encrypt(credentials.Login("bo@example.org", "cloud-password"))
     (tmp_path / "sources").mkdir(mode=0o700)
     os.chown(tmp_path / "sources", NOBODY_UID, -1)
     with pytest.raises(private_files.NotPrivate, match=f"owned by uid {NOBODY_UID}"):
