@@ -11,7 +11,9 @@ from the app's Accounts page alike. Beside the accounts file live, with the same
   <stem>.logins.json    failed-login counters per username and per client; attempts in flight and
                         locks per username (bounded: MAX_ENTRIES entries, old ones pruned)
   <stem>.changes.jsonl  the append-only record of every change: who, when, what
-A save keeps the file's mode and replaces it atomically (temporary file + os.replace).
+Each of them, and their folder, must be this user's alone (chargeboard.private_files): a file another
+user owns or may write is refused, never read. A save writes a new 0600 file and replaces the old one
+atomically (temporary file + os.replace), whatever mode the old one had.
 
 Logins are revocable: each account carries `session_version`; the app puts it into the login
 cookie and remembers it for the browser session, and refuses either once it differs. Logout,
@@ -39,7 +41,7 @@ from pathlib import Path
 import bcrypt
 import yaml
 
-from chargeboard import files, i18n, settings
+from chargeboard import i18n, private_files, settings
 from chargeboard.i18n import N_, _, ngettext
 from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, SYSTEM_OWNER, Scope, system_scope
@@ -49,7 +51,6 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 log = logging.getLogger("chargeboard.logins")
 
-FILE_MODE = 0o600
 MAX_FAILURES = 10              # failed logins of a username before its lock (a client is only slowed down)
 FAILURE_WINDOW = 15 * 60       # failures older than this are forgotten
 LOCK_SECONDS = 15 * 60
@@ -84,6 +85,10 @@ class AccountError(ValueError):
 
 class AccountsFileError(AccountError):
     """The accounts file is missing, unreadable or malformed."""
+
+
+class AccountsFileRefused(AccountsFileError):
+    """The accounts file, a file beside it or their folder is not this user's alone."""
 
 
 class LoginRefused(AccountError):
@@ -124,7 +129,10 @@ def changes_path(path: Path) -> Path:
 def _locked(path: Path) -> Iterator[None]:
     """Serialise every change to the accounts file and its companions (app and CLI alike)."""
     make_private_folder(path.parent)
-    fd = os.open(_beside(path, ".lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fd = private_files.open_fd(_beside(path, ".lock"), os.O_RDWR, create=True)
+    except private_files.NotPrivate as error:
+        raise AccountsFileRefused(str(error)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -133,17 +141,28 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _write_atomically(path: Path, text: str, *, durable: bool = True) -> None:
-    """Temporary file in the same folder, then os.replace: a reader never sees half a file.
-    The file keeps its mode (0600 when new). Not `durable`: no fsync (the login throttle, written
-    twice a login under the lock every login waits on; a crash may lose its last seconds)."""
-    files.write_atomically(path, text, mode=FILE_MODE, durable=durable)
+    """A new 0600 file in place of the old (private_files.write_atomically). Not `durable`: no fsync
+    (the login throttle, written twice a login under the lock every login waits on; a crash may lose
+    its last seconds)."""
+    try:
+        private_files.write_atomically(path, text, durable=durable)
+    except private_files.NotPrivate as error:
+        raise AccountsFileRefused(str(error)) from None
+
+
+def _read_private(path: Path) -> str:
+    """A file beside the accounts file, read once checked (FileNotFoundError when there is none)."""
+    try:
+        return private_files.read_text(path)
+    except private_files.NotPrivate as error:
+        raise AccountsFileRefused(str(error)) from None
 
 
 def load_config(path: Path | None = None) -> dict:
     """The accounts file as a dict; AccountsFileError (one line) when missing or malformed."""
     path = Path(path or settings.auth_path())
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_private(path)  # its folder is checked even when the file is missing
     except FileNotFoundError:
         raise AccountsFileError(f"{path}: no accounts file (create the system owner with "
                                 "`python -m chargeboard user add NAME --role system_owner`)") from None
@@ -179,7 +198,7 @@ def _save(config: dict, path: Path) -> None:
     # Keep the file's leading comment: it tells the next reader how accounts are linked.
     header = HEADER
     if path.exists():
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = _read_private(path).splitlines(keepends=True)
         header = "".join(lines[: next((i for i, x in enumerate(lines) if not x.startswith("#")), len(lines))])
     _write_atomically(path, header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
@@ -197,18 +216,21 @@ def _record(path: Path, by: str, action: str, account: str, detail: str = "") ->
     """Append one change to the record (held lock; the file is 0600 and only ever appended)."""
     entry = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "by": by, "action": action,
              "account": account, "detail": detail}
-    fd = os.open(changes_path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    try:
+        private_files.append_text(changes_path(path), json.dumps(entry, ensure_ascii=False) + "\n")
+    except private_files.NotPrivate as error:
+        raise AccountsFileRefused(str(error)) from None
 
 
 def changes(path: Path | None = None, limit: int = 200) -> list[dict]:
     """The newest `limit` recorded changes, newest first."""
     record = changes_path(Path(path or settings.auth_path()))
-    if not record.exists():
+    try:
+        text = _read_private(record)
+    except FileNotFoundError:
         return []
     entries = []
-    for line in record.read_text(encoding="utf-8").splitlines()[-limit:]:
+    for line in text.splitlines()[-limit:]:
         with contextlib.suppress(ValueError):
             entries.append(json.loads(line))
     return entries[::-1]
@@ -451,10 +473,16 @@ def set_password(username: str, password: str, path: Path | None = None, by: str
     _change(path, by, "password", username, "password changed; logged out everywhere", apply)
 
 
-def change_own_password(username: str, current: str, new: str, path: Path | None = None) -> None:
-    if len(current.encode()) > MAX_PASSWORD_BYTES or not bcrypt.checkpw(
-            current.encode(), find_account_hash(username, path).encode()):
-        raise AccountError(_("the current password is not right"))
+def change_own_password(username: str, current: str, new: str, path: Path | None = None, *,
+                        client: str = "unknown", delay_unit: float = 0.3) -> None:
+    """The current password is checked as a login's is (check_login: the same delays, counts and
+    lock per username), so this form is no way round the login's throttle."""
+    try:
+        check_login(username, current, client, delay_unit=delay_unit, path=path)
+    except LoginRefused as refused:
+        if refused.locked:
+            raise
+        raise AccountError(_("the current password is not right")) from None
     set_password(username, new, path, by=username)
 
 
@@ -507,7 +535,9 @@ _THROTTLE_FIELDS = {"failures": list, "pending": dict, "locked_until": int | flo
 
 def _read_logins(path: Path) -> dict:
     try:
-        state = json.loads(logins_path(path).read_text(encoding="utf-8"))
+        state = json.loads(_read_private(logins_path(path)))
+    except AccountsFileRefused:
+        raise  # (a ValueError too) another user's counters: refused, never read as "no failures"
     except (FileNotFoundError, ValueError):
         return {}
     if not isinstance(state, dict):

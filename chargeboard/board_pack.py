@@ -270,7 +270,9 @@ def _balance_rows(balance: dashboard.MeterBalance) -> list[list[str]]:
 
 def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, *, log: bool = True,
                now: datetime | None = None) -> tuple[bytes, str]:
-    """The board pack PDF for the request's period, in the caller's scope, and its file name."""
+    """The board pack PDF for the request's period, in the caller's scope, and its file name.
+    periods.PeriodError (a ValueError, one line) for a period outside what can be reported."""
+    periods.check_period(request.date_from, request.date_to)
     view = dashboard.dashboard_view(store, scope, request)
     names = dashboard.installations(store, scope)
     picked = [names[i] for i in request.installation_ids if i in names] or list(names.values())

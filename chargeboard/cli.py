@@ -300,6 +300,19 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _station(args: argparse.Namespace, store: Store) -> int:
+    from chargeboard import datasources  # noqa: PLC0415
+
+    try:
+        old = datasources.set_station_serial(store, args.station, args.serial, by="(command line)")
+    except datasources.SourceError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(_("station {station}: serial {old} → {serial} (logged)", station=args.station, old=old or "–",
+            serial=args.serial), file=args.stdout)
+    return 0
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -324,6 +337,8 @@ HANDED_OVER: dict[str, handover.Command] = {
         "csv_dialect": CSV_DIALECTS}),
     "board-pack": handover.Command(_in_its_language(_board_pack), writes_out=True, fields={
         "date_from": _date, "date_to": _date, "as_user": str, "lang": LANGUAGES}),
+    "station": handover.Command(_in_its_language(_station), fields={
+        "station_command": ("set-serial",), "station": str, "serial": str, "lang": LANGUAGES}),
     "statement-issuer": handover.Command(_in_its_language(_statement_issuer), fields={
         "name": str, "address": str, "lang": LANGUAGES}),
     # The app syncs with its stored connection: no --api-url (a stored password goes only where it
@@ -401,6 +416,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--address", help="postal address; separate lines with \\n")
     p.add_argument("--db")
     p.set_defaults(run=_statement_issuer, uses_store=True)
+
+    p = commands.add_parser("station", help="change a station's charger serial (a feed never does; it is logged)")
+    p.add_argument("station_command", choices=["set-serial"])
+    p.add_argument("station", metavar="STATION", help="the station's id in the feed")
+    p.add_argument("serial", metavar="SERIAL", help="the new charger serial")
+    p.add_argument("--db")
+    p.set_defaults(run=_station, uses_store=True)
 
     p = commands.add_parser("sync", help="pull new sessions from the Zaptec or Easee cloud into the store")
     p.add_argument("provider", choices=SYNC_PROVIDERS)

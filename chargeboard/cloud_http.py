@@ -3,7 +3,8 @@
 Both clouds ask for fair use (Zaptec: at most 10 requests a second). A 429 or a 5xx is
 waited out and retried with growing back-off up to a cap; a 401 means the token expired,
 so the connector logs in again once and repeats the request. Errors are one line that
-never carries a password or a token.
+never carries a password or a token. A redirect is never followed: a 307 or 308 would send the
+login's body (the stored password) or the bearer token on to wherever it points.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ class CloudSession:
             self.requests_made += 1
             try:
                 response = self.http.request(method, self.base_url + path, headers=headers,
-                                             timeout=TIMEOUT_SECONDS, **kwargs)
+                                             timeout=TIMEOUT_SECONDS, allow_redirects=False, **kwargs)
             except requests.RequestException as error:
                 reason = type(error).__name__
                 if attempt >= self.retries:
@@ -111,6 +112,10 @@ class CloudSession:
                 self._sleep(attempt, None)
                 attempt += 1
                 continue
+            if response.is_redirect:
+                raise CloudError(f"{self.name}: {method} {path} answered a redirect ({response.status_code}), which "
+                                 f"Chargeboard does not follow (the password or token would go with it); check "
+                                 f"the API address {self.base_url}")
             if response.status_code == 401 and authorized and not relogged:
                 relogged = True  # the token expired: log in again, once
                 self.token = self._login(self)

@@ -33,7 +33,10 @@ class Login:
 
 
 def _fernet() -> tuple[Fernet, str]:
-    key, source = secrets.sync_key()
+    try:
+        key, source = secrets.sync_key()
+    except secrets.SecretError as error:  # too short, or a key file not this user's alone: one line
+        raise CredentialError(str(error)) from None
     # Any long random text is accepted as the key; Fernet wants 32 bytes, base64.
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest())), source
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chargeboard import formats, ingest, reasons, settings, sync
+from chargeboard import formats, ingest, private_files, reasons, settings, sync
 from chargeboard.i18n import _
 from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
@@ -91,7 +91,11 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
         return UploadResult(shown, error=_("{file}: {size} MB is over the upload limit of {limit} MB "
                                            "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
                                            size=formats.decimal(size / 1_000_000, 1), limit=limit))
-    folder = make_private_folder(uploads_dir(store.path), existing_too=1)
+    try:
+        folder = private_files.folder(make_private_folder(uploads_dir(store.path), existing_too=1))
+    except OSError as error:  # (private_files.NotPrivate: one line naming the folder and why)
+        return UploadResult(shown, error=str(error) if isinstance(error, private_files.NotPrivate) else _(
+            "{file}: could not be saved for loading ({error})", file=shown, error=error.strerror or error))
     target = folder / f"{secrets.token_hex(8)}-{shown}"
     try:
         with open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
@@ -160,6 +164,24 @@ def rename_installation(store: Store, installation_id: str, name: str) -> None:
         raise SourceError(_("another installation is named {name}", name=repr(name)))
     with store.transaction() as cur:
         cur.execute(query_text("installation_rename"), {"installation_id": installation_id, "name": name})
+
+
+def set_station_serial(store: Store, station_id: str, serial: str, by: str) -> str | None:
+    """Change a station's serial (a feed never does: a charger owner's scope may name it), logged
+    in station_serial_changes. Returns the old serial."""
+    serial = " ".join(serial.split())
+    if not serial or len(serial) > 100:
+        raise SourceError(_("a serial is 1 to 100 characters"))
+    with store.transaction() as cur:
+        found = cur.execute(query_text("station_serial_of"), {"station_id": station_id}).fetchall()
+        if not found:
+            raise SourceError(_("no station {station} in the store", station=repr(station_id)))
+        old = found[0][0]
+        if old != serial:
+            cur.execute(query_text("station_set_serial"), {"station_id": station_id, "serial": serial})
+            cur.execute(query_text("station_serial_change_insert"), {"station_id": station_id, "old_serial": old,
+                                                                      "serial": serial, "changed_by": by})
+    return old
 
 
 def set_time_zone(store: Store, installation_id: str, time_zone: str) -> None:

@@ -220,3 +220,15 @@ def file_name_part(text: str, fallback: str) -> str:
     plain = unicodedata.normalize("NFKD", text.lower().translate(_LETTERS_TO_ASCII))
     plain = "".join(c for c in plain if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or fallback
+
+
+# Everything Streamlit's Markdown (and its :directives:, $math$ and <html>) could read as markup.
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&=")
+
+
+def text_in_markdown(value: object) -> str:
+    """A feed's or a person's text (a station, user, tag, installation or file name) set into a
+    caption, Markdown or alert as the text itself: `![x](http://…)` must not load an image, nor
+    `**x**` turn bold. Each special character is backslash-escaped; line breaks become spaces."""
+    text = " ".join(str(value).split())
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

@@ -34,7 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chargeboard import errorlog, files
+from chargeboard import errorlog, files, private_files
 from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, StoreDetached
 
@@ -93,13 +93,10 @@ class Spool:
 
 
 def _check_private(fd: int, path: Path) -> None:
-    info = os.fstat(fd)
-    if info.st_uid != os.geteuid():
-        raise SpoolRefused(f"{path} is owned by uid {info.st_uid}, not by this user (uid {os.geteuid()}); "
-                           f"remove it (or fix its owner) and restart the app")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise SpoolRefused(f"{path} is writable by other users (mode {stat.S_IMODE(info.st_mode):o}); "
-                           f"remove it and restart the app")
+    try:
+        private_files.check(os.fstat(fd), path)
+    except private_files.NotPrivate as error:
+        raise SpoolRefused(str(error)) from None
 
 
 def _open_private_dir(parent_fd: int, parent: Path, name: str, create: bool) -> int:

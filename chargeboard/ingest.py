@@ -553,6 +553,7 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
                 "installation_id": installation_id, "import_id": import_id}).fetchone()
             refresh_session_months(cur, installation_id, sorted(set(months + stored_months)))
             refresh_session_overlaps(cur, overlaps_since + stored_since)
+            serials_kept = cur.execute(query_text("stations_keeping_their_serial")).fetchall()
             cur.execute(query_text("upsert_stations_from_incoming"), {"installation_id": installation_id})
             cur.execute(query_text("upsert_users_from_incoming"))
             cur.execute(query_text("insert_rejected_from_staged"), {"import_id": import_id})
@@ -572,6 +573,7 @@ def _load(store: Store, read_path: Path, resolved: str, records_query: str, inst
                 file=shown, format=resolved, import_id=import_id, installation_id=installation_id,
                 records=records + malformed, new=new, duplicate=duplicate + in_file_dups,
                 updated=updated, older=older, conflicting=conflicting, rejected=rejected,
+                serials_kept=[tuple(row) for row in serials_kept],
             )
             if conflicting:
                 named = cur.execute(query_text("in_file_conflicts"), {"limit": CONFLICTS_NAMED}).fetchall()

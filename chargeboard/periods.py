@@ -23,6 +23,29 @@ from chargeboard.i18n import N_, _
 PRESETS = (N_("This month"), N_("Last month"), N_("This quarter"), N_("Last quarter"), N_("This year"),
            N_("Last year"), N_("Last 12 months"), N_("All time"), N_("Custom"))
 
+# The days a period may cover: a board pack compares a period with the one before it and with the
+# year before, so the period's length back from its start must still be a date (year 1 raised
+# OverflowError). Nothing here charged before 1900; 9999-12-31 has no next day.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+MAX_YEARS = 100
+
+
+class PeriodError(ValueError):
+    """A period outside what can be reported; one line for the reader."""
+
+
+def check_period(date_from: date, date_to: date) -> None:
+    """PeriodError for dates outside FIRST_DAY..LAST_DAY or a period longer than MAX_YEARS."""
+    if min(date_from, date_to) < FIRST_DAY:
+        raise PeriodError(_("{day} is before the first day that can be reported ({first})",
+                            day=min(date_from, date_to), first=FIRST_DAY))
+    if max(date_from, date_to) > LAST_DAY:
+        raise PeriodError(_("{day} is after the last day that can be reported ({last})",
+                            day=max(date_from, date_to), last=LAST_DAY))
+    if add_months(date_from, 12 * MAX_YEARS) <= date_to:
+        raise PeriodError(_("a period is at most {years} years long", years=MAX_YEARS))
+
 
 def local_today(time_zone: str = settings.DEFAULT_TIME_ZONE) -> date:
     """Today in the installation's calendar; the one place "today" is read (settings.fixed_today)."""

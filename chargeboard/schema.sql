@@ -112,6 +112,16 @@ CREATE TABLE IF NOT EXISTS rejected_rows (
     reason    VARCHAR NOT NULL
 );
 
+-- A station's serial (stations.device_id) changes only by an explicit act, logged here: a feed naming
+-- another serial for a stored station is only reported (a charger owner's scope names serials).
+CREATE TABLE IF NOT EXISTS station_serial_changes (
+    changed_at TIMESTAMPTZ NOT NULL,
+    station_id VARCHAR NOT NULL,
+    old_serial VARCHAR,
+    new_serial VARCHAR NOT NULL,
+    changed_by VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS exports (
     export_id   BIGINT PRIMARY KEY,
     username    VARCHAR NOT NULL,

@@ -10,7 +10,7 @@ import os
 import secrets as random_source
 from pathlib import Path
 
-from chargeboard import files, settings
+from chargeboard import private_files, settings
 
 MIN_KEY_BYTES = 32
 KNOWN_DEFAULTS = {"some_key", "some_signature_key", "random_signature_key", "abcdef", "secret", "changeme"}
@@ -26,7 +26,7 @@ def cookie_key() -> str:
     if not key:
         path = settings.secret_file()
         source = str(path)
-        key = path.read_text(encoding="utf-8").strip() if path.exists() else ""
+        key = _read_key(path)
     if not key:
         raise SecretError("No cookie key: set CHARGEBOARD_COOKIE_KEY or run `make run`, which writes "
                           f"{settings.secret_file().name} with a random key.")
@@ -37,14 +37,25 @@ def cookie_key() -> str:
     return key
 
 
+def _read_key(path: Path) -> str:
+    """A key file's text ("" when there is none), only if it and its folder are this user's alone:
+    a key another user planted or may write would let them forge logins or read cloud passwords."""
+    try:
+        return private_files.read_text(path).strip()
+    except FileNotFoundError:
+        return ""
+    except private_files.NotPrivate as error:
+        raise SecretError(str(error)) from None
+
+
 def write_new_key(path: Path) -> bool:
     """Create the git-ignored key file once (32 random bytes, hex). False if it existed. Written whole
-    or not at all (a full disk must not leave an empty key file behind), 0600 from the start."""
+    or not at all (a full disk must not leave an empty key file behind), 0600 from the start: never
+    readable by another local user, not even briefly."""
     try:
-        files.write_atomically(path, random_source.token_hex(MIN_KEY_BYTES) + "\n", mode=0o600, replace=False)
-    except FileExistsError:
-        return False
-    return True
+        return private_files.create_new(path, random_source.token_hex(MIN_KEY_BYTES) + "\n")
+    except private_files.NotPrivate as error:
+        raise SecretError(str(error)) from None
 
 
 def sync_key_file() -> Path:
@@ -63,7 +74,7 @@ def sync_key() -> tuple[str, str]:
         path = sync_key_file()
         source = str(path)
         write_new_key(path)
-        key = path.read_text(encoding="utf-8").strip()
+        key = _read_key(path)
     if len(key.encode()) < MIN_KEY_BYTES:
         raise SecretError(f"The sync key from {source} is shorter than {MIN_KEY_BYTES} bytes.")
     return key, source

@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from chargeboard import settings
+from chargeboard import private_files, settings
 from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
 
@@ -142,6 +142,12 @@ class Store:
         self.path = Path(path)
         _private_files()
         make_private_folder(self.path.parent)
+        try:  # the store's folder and file: this user's alone (what is beside it is trusted on that)
+            private_files.check_folder(self.path.parent)
+            with contextlib.suppress(FileNotFoundError):
+                private_files.check(os.stat(self.path), self.path)
+        except private_files.NotPrivate as error:
+            raise StoreError(str(error)) from None
         try:
             config = {"autoinstall_known_extensions": False, "autoload_known_extensions": True,
                       "memory_limit": settings.memory_limit()}

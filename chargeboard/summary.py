@@ -33,6 +33,8 @@ class ImportSummary:
     seconds: float = 0.0
     noun: str = RECORDS  # what a file holds: RECORDS (sessions) or METER_READINGS
     read_as: str | None = None  # how a spreadsheet's CSV was read ("semicolon-separated, decimal comma, ...")
+    # (station id, stored serial, the file's serial): the stored one was kept
+    serials_kept: list[tuple[str, str | None, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [_("{file}: {records} {noun} ({format}) in {seconds} s → {new} new, {duplicate} duplicate, "
@@ -59,6 +61,10 @@ class ImportSummary:
                 out.append("    " + ngettext("… and {n} more session", "… and {n} more sessions", more))
         out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reasons.shown(reason))
                 for reason, n in self.rejected_by_reason]
+        out += ["  " + _("note: station {station} keeps its serial {stored}; this file says {serial}. If the charger "
+                         "was replaced: python -m chargeboard station set-serial {station} {serial}",
+                         station=station, stored=stored or "–", serial=serial)
+                for station, stored, serial in self.serials_kept]
         return out
 
     @property

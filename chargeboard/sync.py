@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from chargeboard import easee, ingest, zaptec
+from chargeboard import easee, ingest, private_files, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
 from chargeboard.i18n import _, ngettext
@@ -51,9 +51,14 @@ class SyncError(RuntimeError):
 
 def landing_dir(database: Path) -> Path:
     """The private folder (0700) next to the store where pulls and uploads are written
-    before the ingest reads them. The app's store is allowed to read only here and the inbox."""
+    before the ingest reads them. The app's store is allowed to read only here and the inbox.
+    It and sources/ must be this user's alone (private_files.NotPrivate otherwise): a feed planted
+    there by another user would be loaded as the cloud's."""
     # sources/ holds only these folders: private too (it was made 0755 once).
-    return make_private_folder(database.parent / "sources" / database.stem, existing_too=2)
+    folder = make_private_folder(database.parent / "sources" / database.stem, existing_too=2)
+    private_files.check_folder(folder.parent)
+    private_files.check_folder(folder)
+    return folder
 
 
 @dataclass(frozen=True)

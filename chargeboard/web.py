@@ -25,10 +25,24 @@ from urllib.parse import urlparse
 import jwt
 import streamlit as st
 
-from chargeboard import accounts, cli, datasources, freshness, handover, i18n, memo, secrets, settings, sync, warm
+from chargeboard import (
+    accounts,
+    cli,
+    datasources,
+    formats,
+    freshness,
+    handover,
+    i18n,
+    memo,
+    private_files,
+    secrets,
+    settings,
+    sync,
+    warm,
+)
 from chargeboard.i18n import N_, _
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
-from chargeboard.store import Store, StoreLocked, StoreOutOfMemory, open_store
+from chargeboard.store import Store, StoreError, StoreLocked, StoreOutOfMemory, open_store
 
 ALL_ROLES = (RESIDENT, CHARGER_OWNER, SYSTEM_OWNER)
 
@@ -83,7 +97,11 @@ def app_store() -> Store:
         print(f"chargeboard: commands cannot be handed to the app: {error}", file=sys.stderr, flush=True)
     # The store's SQL may read files from the spool folder and the clouds' landing folder only.
     try:
-        store = open_store(db, wait_seconds=120, allowed_dirs=[*([spool.path] if spool else []), sync.landing_dir(db)])
+        try:
+            landing = sync.landing_dir(db)
+        except private_files.NotPrivate as error:
+            raise StoreError(str(error)) from None
+        store = open_store(db, wait_seconds=120, allowed_dirs=[*([spool.path] if spool else []), landing])
     except BaseException:
         if spool is not None:
             spool.close()
@@ -227,7 +245,46 @@ def _request_logout() -> None:
     st.session_state[_LOGOUT_REQUESTED] = True
 
 
+_MEDIA_FILES = "chargeboard_media_files"
+
+
+def _media_files_of_this_session():
+    """Streamlit's media file manager (downloads and images at /media/<hash>) and this session's id;
+    (None, None) where there is no server runtime (AppTest). Its bookkeeping has no public API."""
+    from streamlit.runtime import Runtime  # noqa: PLC0415
+    from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: PLC0415
+
+    ctx = get_script_run_ctx()
+    if not Runtime.exists() or ctx is None:
+        return None, None
+    return Runtime.instance().media_file_mgr, ctx.session_id
+
+
+def _remember_media_files() -> None:
+    """At the end of a page's run: the files it serves, for _drop_media_files."""
+    manager, session_id = _media_files_of_this_session()
+    if manager is not None:
+        with manager._lock:
+            st.session_state[_MEDIA_FILES] = set(manager._files_by_session_and_coord.get(session_id, {}).values())
+
+
+def _drop_media_files() -> None:
+    """At logout: the last page's downloads stop answering now. Streamlit only marks a file nobody
+    shows, and deletes it at some later run of anyone's, so an export's URL kept working for anyone
+    who had it. A file another session shows too (the same bytes) stays for that session."""
+    files = st.session_state.pop(_MEDIA_FILES, set())
+    manager, _session_id = _media_files_of_this_session()
+    if manager is None or not files:
+        return
+    with manager._lock:  # this run has already let go of this session's files (Streamlit does at its start)
+        shown = {f for refs in manager._files_by_session_and_coord.values() for f in refs.values()}
+        for file_id in files - shown:
+            if file_id in manager._file_metadata:
+                manager._delete_file(file_id)
+
+
 def _forget(jar: CookieJar) -> None:
+    _drop_media_files()
     st.session_state.pop(_LOGIN, None)
     written_here = st.session_state.pop(_COOKIE_TO_WRITE, None)
     if jar.cookie_name in st.context.cookies or written_here:
@@ -288,7 +345,7 @@ _WARM_MODULES = ("chargeboard.dashboard", "chargeboard.board_pack", "chargeboard
 def _warm_up() -> None:
     try:
         app_store()
-    except StoreLocked:
+    except StoreError:  # busy, or refused: the login run says so
         return
     for module in _WARM_MODULES:
         importlib.import_module(module)
@@ -338,7 +395,9 @@ def _login() -> Scope:
     except secrets.SecretError as error:
         st.error(_("Chargeboard cannot start: {error}", error=error))
         st.stop()
-    if config_error is not None and path.exists():
+    # A file that is there but cannot be used, or one refused (another user's, or in a folder others
+    # may write): never the first start's form, which would write beside it.
+    if config_error is not None and (path.exists() or isinstance(config_error, accounts.AccountsFileRefused)):
         st.error(_("Chargeboard cannot start: {error}", error=config_error))
         st.stop()
     if config is None or not any(a.role == SYSTEM_OWNER for a in accounts.accounts(config).values()):
@@ -375,9 +434,13 @@ def _login() -> Scope:
     except StoreLocked:
         st.warning(_("The store is busy loading a feed; try again in a moment."))
         st.stop()
+    except StoreError as error:  # refused (not this user's alone) or unreadable: one line, no traceback
+        st.error(_("Chargeboard cannot start: {error}", error=error))
+        st.stop()
     scope = accounts.scope_for(account, store)
     with st.sidebar:
-        st.caption(_("Logged in as **{name}** · {role}", name=account.name, role=role_title(account.role)))
+        st.caption(_("Logged in as **{name}** · {role}", name=formats.text_in_markdown(account.name),
+                     role=role_title(account.role)))
         # Not the library's own button: its key "logout" is also the library's session-state
         # flag (setting it then fails), and it logs out only after this run drew the page.
         st.button(_("Log out"), key="chargeboard_logout", on_click=_request_logout)
@@ -415,7 +478,8 @@ def _own_password_form(account: accounts.Account, path: Path, jar: CookieJar, ke
         st.sidebar.error(_("The two new passwords differ."))
         return
     try:
-        accounts.change_own_password(account.username, current, new, path)
+        accounts.change_own_password(account.username, current, new, path, client=_client(),
+                                     delay_unit=float(os.environ.get("CHARGEBOARD_LOGIN_SLEEP", "0.3")))
     except accounts.AccountError as error:
         st.sidebar.error(str(error))
         return
@@ -544,6 +608,7 @@ def run_navigation(scope: Scope) -> None:
                    "the server can raise CHARGEBOARD_MEMORY_LIMIT (README: Scale). Error id {error_id}.",
                    limit=settings.memory_limit(), error_id=error_id))
     finally:
+        _remember_media_files()
         _scope_of_this_run.reset(token)
 
 

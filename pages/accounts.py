@@ -18,7 +18,7 @@ st.caption(_("Every change takes effect at once: a removed account, or one whose
              "everywhere. The same changes can be made with `python -m chargeboard user`."))
 if added := st.session_state.pop("account_added", None):
     st.success(_("Added {username}. Their one-time password (shown only now): `{password}`",
-                 username=added[0], password=added[1]))
+                 username=formats.text_in_markdown(added[0]), password=added[1]))
 if done := st.session_state.pop("account_done", None):
     st.success(done)
 

@@ -43,7 +43,7 @@ def draw_elsewhere() -> None:
     if view.elsewhere is None:
         return
     st.header(_("Your own charging at other stations"), divider="gray")
-    where = ", ".join(sorted(view.elsewhere.stations.values()))
+    where = ", ".join(formats.text_in_markdown(name) for name in sorted(view.elsewhere.stations.values()))
     cols = st.columns(2)
     cols[0].metric(_("Energy (kWh)"), formats.decimal(view.elsewhere.energy_kwh, 1), border=True)
     cols[1].metric(_("Sessions"), formats.integer(view.elsewhere.sessions), border=True)

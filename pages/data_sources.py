@@ -42,9 +42,10 @@ with upload_tab:
             st.error(result.error, icon=":material/error:")
             continue
         summary = result.summary
-        (st.warning if summary.needs_attention else st.success)("\n\n".join(summary.lines()))
+        (st.warning if summary.needs_attention else st.success)("\n\n".join(formats.text_in_markdown(line)
+                                                                              for line in summary.lines()))
         if not result.rejected.empty:
-            st.caption(_("Rejected rows of {file}", file=result.name))
+            st.caption(_("Rejected rows of {file}", file=formats.text_in_markdown(result.name)))
             if result.rejected_note:
                 st.caption(result.rejected_note)
             widgets.table(result.rejected)
@@ -63,7 +64,7 @@ with installations_tab:
         if st.form_submit_button(_("Create installation")):
             try:
                 datasources.create_installation(store(), new_name, new_zone)
-                st.success(_("Created {name}.", name=new_name))
+                st.success(_("Created {name}.", name=formats.text_in_markdown(new_name)))
                 st.rerun()
             except datasources.SourceError as error:
                 st.error(str(error))
@@ -140,11 +141,11 @@ def choose_installations(provider: str, found: list, key: str) -> None:
                 said = _("no installation holds its chargers yet: proposed, a new one")
             if chosen.holder and chosen.tied and chosen.holder != chosen.installation_id:
                 said += " — " + _("its chargers are in {installation}: choose it, or merge the two",
-                                  installation=chosen.holders[0][1])
+                                  installation=formats.text_in_markdown(chosen.holders[0][1]))
             options = [None, *ours]
             labels = {None: _("New installation: {name}", name=cloud.name), **ours}
             index = options.index(chosen.installation_id) if chosen.installation_id in options else 0
-            picked.append(st.selectbox(f"{cloud.name} ({cloud.cloud_id})", options, index=index,
+            picked.append(st.selectbox(formats.text_in_markdown(f"{cloud.name} ({cloud.cloud_id})"), options, index=index,
                                        format_func=labels.get, key=f"feeds_{key}_{cloud.cloud_id}"))
             st.caption(said)
         if st.form_submit_button(_("Save where they feed")):
@@ -206,14 +207,14 @@ with clouds_tab:
     if "new_connection_found" in st.session_state:
         choose_installations(*st.session_state["new_connection_found"], key="new")
     for row in connections.itertuples():
-        with st.expander(_("{connection} · {state} · every {minutes} min", connection=row.label,
+        with st.expander(_("{connection} · {state} · every {minutes} min", connection=formats.text_in_markdown(row.label),
                            state=_("on") if row.enabled else _("paused"), minutes=row.interval_minutes),
                          expanded=True):
             last_ok = f"{formats.moment(row.last_success)} UTC" if row.last_success == row.last_success and \
                 row.last_success is not None else _("never")
             st.markdown(_("Last successful sync: **{when}**", when=last_ok))
             if isinstance(row.last_error, str):
-                st.error(_("The last sync failed: {error}", error=row.last_error))
+                st.error(_("The last sync failed: {error}", error=formats.text_in_markdown(row.last_error)))
             found_key = f"found_{row.connection_id}"
             c1, c2, c3, c4 = st.columns(4)
             if c1.button(_("Test connection"), key=f"test_{row.connection_id}"):

@@ -47,7 +47,7 @@ with st.container(border=True):
 result = statements.build_statements(store(), scope, statements.StatementRequest(
     date_from, date_to, standby_share=standby_share, rest_share=rest_share))
 for note in result.notes:
-    st.info(note)
+    st.info(formats.text_in_markdown(note))  # notes name installations (feed text)
 if not result.lines:
     st.info(_("No charging in this period, so there is no statement."))
     st.stop()

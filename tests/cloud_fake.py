@@ -49,6 +49,7 @@ class FakeCloud:
             {"id": 1, "chargers": [{"id": "EH000001", "name": "Lader 1"}, {"id": "EH000002", "name": "Lader 2"}]}]}]
         self.easee_sessions: dict[str, list[dict]] = {"EH000001": [], "EH000002": []}
         self.server: ThreadingHTTPServer | None = None
+        self.redirect_to: str | None = None  # set: every request answers 307 to this origin (same path)
 
     # -- control ---------------------------------------------------------------------
     def fail(self, path_part: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
@@ -103,6 +104,8 @@ class FakeCloud:
         if fault:
             headers = {"Retry-After": fault[3]} if fault[3] is not None else {}
             return self._send(handler, fault[1], {"error": "injected"}, headers)
+        if self.redirect_to:  # 307: a client that follows it sends the same body (the password) on
+            return self._send(handler, 307, {"moved": True}, {"Location": self.redirect_to + handler.path})
         try:
             status, payload = self._route(handler, method, parsed.path, parse_qs(parsed.query), body)
         except Exception as error:  # noqa: BLE001 — a fake's own bug shows as a 500 with its text

@@ -365,15 +365,15 @@ def test_first_start_asks_for_the_system_owner_with_the_console_token(app_env, c
 
 # -- python -m chargeboard user ----------------------------------------------------------------
 
-def test_user_commands_keep_the_mode_and_print_no_hashes(tmp_path):
+def test_user_commands_write_0600_files_and_print_no_hashes(tmp_path):
     auth = tmp_path / "store.auth.yaml"
     result = cli("user", "add", "boss", "--role", "system_owner", "--password", "boss-password", "--auth", str(auth))
     assert result.returncode == 0, result.stderr
     assert mode(auth) == 0o600 and mode(accounts.changes_path(auth)) == 0o600
-    os.chmod(auth, 0o640)  # an operator's choice is kept by every later save
+    os.chmod(auth, 0o640)  # readable by the group: read, but every save writes the file 0600 again
     assert cli("user", "add", "kari", "--email", "Kari@Example.org", "--installation", "Testlaget",
                "--password", "kari-password", "--auth", str(auth)).returncode == 0
-    assert mode(auth) == 0o640
+    assert mode(auth) == 0o600
     listed = cli("user", "list", "--auth", str(auth)).stdout
     assert "boss\tsystem_owner" in listed and "kari\tresident" in listed and "installations: Testlaget" in listed
     assert "$2b$" not in listed
@@ -387,7 +387,7 @@ def test_user_commands_keep_the_mode_and_print_no_hashes(tmp_path):
     assert refused.returncode != 0 and "only system owner" in refused.stderr
     assert cli("user", "remove", "kari", "--auth", str(auth)).returncode == 0
     assert [a.username for a in accounts.list_accounts(auth)] == ["boss"]
-    assert mode(auth) == 0o640
+    assert mode(auth) == 0o600
     assert [c["action"] for c in accounts.changes(auth)] == ["remove", "password", "role", "add", "add"]
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -513,6 +513,32 @@ def test_everyone_changes_their_own_password(app_env):
     with pytest.raises(accounts.LoginRefused):
         accounts.check_login("ola", support.RESIDENT2.password, "x", delay_unit=0)
     assert yaml.safe_load(Path(app_env["CHARGEBOARD_AUTH"]).read_text())  # still a valid file
+
+
+def test_guessing_the_current_password_in_the_own_password_form_is_throttled_as_a_login(app_env):
+    """An open session is no way round the login's lock: the form's checks count as failed logins."""
+    at = settle(log_in(fresh(), support.RESIDENT2.username, support.RESIDENT2.password))
+
+    def change(current: str) -> list[str]:
+        for label, value in (("Current password", current), ("New password", "ola-new-password"),
+                             ("Repeat the new password", "ola-new-password")):
+            next(t for t in at.sidebar.text_input if t.label == label).input(value)
+        next(b for b in at.sidebar.button if b.label == "Change password").click().run()
+        assert not at.exception, at.exception
+        return [str(e.value) for e in at.sidebar.error]
+
+    for guess in range(accounts.MAX_FAILURES):
+        assert any("not right" in e for e in change(f"guess-{guess}"))
+    assert any(LOCKED in e for e in change(support.RESIDENT2.password))  # the right one, refused now
+    with pytest.raises(accounts.LoginRefused, match=LOCKED):
+        accounts.check_login("ola", support.RESIDENT2.password, "10.5.0.9", delay_unit=0)
+    assert bcrypt_matches("ola", support.RESIDENT2.password)  # unchanged
+
+
+def bcrypt_matches(username: str, password: str) -> bool:
+    import bcrypt  # noqa: PLC0415
+
+    return bcrypt.checkpw(password.encode(), accounts.find_account_hash(username).encode())
 
 
 # -- no traceback for a visitor -----------------------------------------------------------------

@@ -156,3 +156,16 @@ def test_excel_en_dialect(db):
     assert out.startswith("\ufeffKey,Name,Sessions,Energy (kWh)") and out.endswith("\r\n")
     code, _out, _err = run(db, "--by", "user", "--from", "2025-01-01", "--to", "2025-12-31", "--csv-dialect", "tsv")
     assert code == 2
+
+
+@pytest.mark.parametrize(("dates", "said"), [(("0001-01-01", "0001-12-31"), "before the first day"),
+                                             (("0001-01-01", "9998-12-31"), "before the first day"),
+                                             (("1900-01-01", "9998-12-31"), "at most 100 years")])
+def test_an_extreme_board_pack_period_is_one_line_not_an_overflow(db, tmp_path, dates, said):
+    err = io.StringIO()
+    code = cli.main(["board-pack", "--db", str(db), "--from", dates[0], "--to", dates[1],
+                     "--out", str(tmp_path / "pack.pdf")], stdout=io.StringIO(), stderr=err)
+    assert code == 2
+    [line] = err.getvalue().splitlines()
+    assert line.startswith("error: ") and said in line and "unexpected" not in line
+    assert not (tmp_path / "pack.pdf").exists()

@@ -307,6 +307,23 @@ def test_easee_wrong_password(store, fake):
     assert not outcome.ok and "Easee refused the login" in outcome.error
 
 
+@pytest.mark.parametrize("target", [zaptec_target, easee_target])
+def test_a_redirect_is_not_followed_so_the_password_never_leaves_for_another_host(store, target):
+    """The saved API address answers 307 to another origin (here another port): the login's body,
+    with the stored password, must not be sent there."""
+    elsewhere = FakeCloud().start()
+    redirecting = FakeCloud().start()
+    try:
+        redirecting.redirect_to = elsewhere.url
+        outcome = sync.run_sync(store, target(redirecting), now=NOW)
+        assert not outcome.ok and "redirect" in outcome.error and "\n" not in outcome.error
+        assert cloud_fake.PASSWORD not in outcome.error
+        assert elsewhere.log == [] and not any(cloud_fake.PASSWORD.encode() in b for b in elsewhere.bodies)
+    finally:
+        redirecting.stop()
+        elsewhere.stop()
+
+
 # -- stored connections and credentials ------------------------------------------------------
 
 def test_connection_password_is_encrypted_and_never_in_the_store_or_logs(db_path, fake, caplog, monkeypatch):
