@@ -663,6 +663,7 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "sync": ({"provider": CHOICES, "installation": str, "into": str, "date_from": cli._date, "lang": CHOICES},
              False, False),
     "backup": ({"lang": CHOICES}, False, True),
+    "station": ({"station_command": CHOICES, "station": str, "serial": str, "lang": CHOICES}, False, False),
 }
 
 
@@ -688,8 +689,8 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             if rule is CHOICES:  # never a value the command line itself would refuse
                 assert set(cli.HANDED_OVER[name].fields[key]) == _cli_choices(name, key), (name, key)
 
-    # The serving app: every other command (the command line's, or made up) is refused, naming the seven;
-    # each of the seven takes exactly its fields, no --db.
+    # The serving app: every other command (the command line's, or made up) is refused, naming the eight;
+    # each of the eight takes exactly its fields, no --db.
     store = web.app_store()
     every = [*next(a for a in cli.build_parser()._actions if a.dest == "command").choices, "shell", ""]
     for name in every:
@@ -701,5 +702,5 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, ingest, report, statement, statement-issuer, sync)")
+                        f"(only backup, board-pack, ingest, report, statement, statement-issuer, station, sync)")
         assert answer["reason"] == f"the app refused the command: {expected}", name
