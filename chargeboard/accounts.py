@@ -43,7 +43,6 @@ import yaml
 
 from chargeboard import i18n, private_files, settings
 from chargeboard.i18n import N_, _, ngettext
-from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, SYSTEM_OWNER, Scope, system_scope
 
 # libyaml's loader when PyYAML was built with it: the same safe loading, read on every run of every page.
@@ -128,7 +127,7 @@ def changes_path(path: Path) -> Path:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """Serialise every change to the accounts file and its companions (app and CLI alike)."""
-    make_private_folder(path.parent)
+    private_files.make_private_folder(path.parent)
     try:
         fd = private_files.open_fd(_beside(path, ".lock"), os.O_RDWR, create=True)
     except private_files.NotPrivate as error:

@@ -22,7 +22,6 @@ import pandas as pd
 
 from chargeboard import formats, ingest, private_files, reasons, settings, sync
 from chargeboard.i18n import _
-from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text, refresh_session_months, refresh_session_overlaps
 from chargeboard.summary import ImportSummary, first_rows_note
@@ -92,7 +91,7 @@ def load_upload(store: Store, name: str, stream, size: int, installation_id: str
                                            "(CHARGEBOARD_UPLOAD_MAX_MB); nothing was loaded", file=shown,
                                            size=formats.decimal(size / 1_000_000, 1), limit=limit))
     try:
-        folder = private_files.folder(make_private_folder(uploads_dir(store.path), existing_too=1))
+        folder = private_files.folder(uploads_dir(store.path), existing_too=1)
     except OSError as error:  # (private_files.NotPrivate: one line naming the folder and why)
         return UploadResult(shown, error=str(error) if isinstance(error, private_files.NotPrivate) else _(
             "{file}: could not be saved for loading ({error})", file=shown, error=error.strerror or error))

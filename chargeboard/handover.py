@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from chargeboard import errorlog, files, private_files
-from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, StoreDetached
 
 SOCKET_NAME = "app.sock"
@@ -132,7 +131,7 @@ def open_spool(folder: Path, *, create: bool) -> Spool | None:
         except PermissionError:  # a folder this user cannot even look into holds no app of theirs
             return None
     if create:
-        make_private_folder(inbox.parent)  # the store's folder
+        private_files.make_private_folder(inbox.parent)  # the store's folder
     base = os.open(inbox.parent, os.O_PATH | os.O_DIRECTORY)
     try:
         try:

@@ -53,11 +53,27 @@ def check_folder(folder: Path | str) -> None:
     check(os.stat(folder), folder)
 
 
-def folder(path: Path | str, *, create: bool = True) -> Path:
+def make_private_folder(folder: Path | str, *, existing_too: int = 0) -> Path:
+    """Make `folder` and any missing parents, each 0700 whatever the process's umask is then. A
+    folder that exists is left as it is (the store may live in a home folder), except the
+    `existing_too` folders from `folder` up, which are made 0700 if they are ours: folders only
+    this program puts anything in. Not checked: `folder()` is made and checked."""
+    folder = Path(folder)
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            path.mkdir(mode=FOLDER_MODE)
+            path.chmod(FOLDER_MODE)  # the umask may have taken bits off mkdir's mode
+    for path in (folder, *folder.parents)[:existing_too]:
+        info = path.stat()
+        if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+            path.chmod(FOLDER_MODE)
+    return folder
+
+
+def folder(path: Path | str, *, create: bool = True, existing_too: int = 0) -> Path:
     """A private folder: made 0700 (with its parents) when missing and `create`, then checked."""
-    path = Path(path)
-    if create and not path.exists():
-        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    path = make_private_folder(path, existing_too=existing_too) if create else Path(path)
     check_folder(path)
     return path
 

@@ -33,7 +33,6 @@ import duckdb
 import pandas as pd
 
 from chargeboard import private_files, settings
-from chargeboard.private_folders import make_private_folder
 from chargeboard.scope import Scope
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -141,7 +140,7 @@ class Store:
     def __init__(self, path: Path | str, *, allowed_dirs: list[Path] | None = None):
         self.path = Path(path)
         _private_files()
-        make_private_folder(self.path.parent)
+        private_files.make_private_folder(self.path.parent)
         try:  # the store's folder and file: this user's alone (what is beside it is trusted on that)
             private_files.check_folder(self.path.parent)
             with contextlib.suppress(FileNotFoundError):

@@ -27,7 +27,6 @@ from chargeboard import easee, ingest, private_files, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
 from chargeboard.i18n import _, ngettext
-from chargeboard.private_folders import make_private_folder
 from chargeboard.store import Store, query_text
 
 log = logging.getLogger(__name__)
@@ -55,9 +54,8 @@ def landing_dir(database: Path) -> Path:
     It and sources/ must be this user's alone (private_files.NotPrivate otherwise): a feed planted
     there by another user would be loaded as the cloud's."""
     # sources/ holds only these folders: private too (it was made 0755 once).
-    folder = make_private_folder(database.parent / "sources" / database.stem, existing_too=2)
+    folder = private_files.folder(database.parent / "sources" / database.stem, existing_too=2)
     private_files.check_folder(folder.parent)
-    private_files.check_folder(folder)
     return folder
 
 

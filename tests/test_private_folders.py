@@ -9,8 +9,7 @@ import stat
 
 import pytest
 
-from chargeboard import accounts, sync
-from chargeboard.private_folders import make_private_folder
+from chargeboard import accounts, private_files, sync
 from chargeboard.store import Store
 
 
@@ -55,7 +54,7 @@ def test_the_store_and_accounts_folders_are_made_private(tmp_path, open_umask):
 def test_only_missing_folders_are_made_and_a_narrow_umask_cannot_take_the_owners_bits(tmp_path):
     old = os.umask(0o277)
     try:
-        folder = make_private_folder(tmp_path / "a" / "b")
+        folder = private_files.make_private_folder(tmp_path / "a" / "b")
     finally:
         os.umask(old)
     assert mode(folder) == mode(folder.parent) == 0o700
