@@ -38,15 +38,27 @@ def _real_target(path: Path) -> Path | None:
     return Path(os.path.realpath(path))
 
 
+def _final_mode(path: Path, shown: Path | str, mode: int | None) -> int:
+    """The mode the written file gets: the old file's, else `mode`, else what open() would give it."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return mode if mode is not None else 0o666 & ~_umask()
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(shown)) from None
+
+
 def write_atomically(path: Path | str, data: bytes | str, *, mode: int | None = None,
-                     replace: bool = True, durable: bool = True) -> None:
+                     replace: bool = True, durable: bool = True, private: bool = False) -> None:
     """Write `data` (str as UTF-8) to `path` whole or not at all. The file keeps its mode; a new
     one gets `mode`, else what open() would give it under the umask. replace=False: fail with
     FileExistsError if the file exists by the time it would be renamed (it is linked, not replaced).
     durable=False: no fsync, for state a crash may lose the last seconds of (the login throttle).
+    private=True (a file beside the store, private_files): the path itself is replaced, a link in its
+    place included, never followed, and the new file is 0600 whatever the old one's mode was.
     An OSError names `path`, whatever step failed (a write's own error carries no file name)."""
     shown = path
-    path = _real_target(Path(path))
+    path = Path(path) if private else _real_target(Path(path))
     if isinstance(data, str):
         data = data.encode("utf-8")
     if path is None:  # not a file (--out /dev/stdout, a pipe): written as it is
@@ -56,12 +68,7 @@ def write_atomically(path: Path | str, data: bytes | str, *, mode: int | None = 
         except OSError as error:
             raise OSError(error.errno, error.strerror, str(shown)) from None
         return
-    try:
-        final_mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        final_mode = mode if mode is not None else 0o666 & ~_umask()
-    except OSError as error:
-        raise OSError(error.errno, error.strerror, str(shown)) from None
+    final_mode = 0o600 if private else _final_mode(path, shown, mode)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -96,12 +103,7 @@ def written_whole(path: Path | str, *, mode: int | None = None):
     path = _real_target(Path(path))
     if path is None:
         raise OSError(errno.EINVAL, "not a regular file (this is written to a file only)", str(shown))
-    try:
-        final_mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        final_mode = mode if mode is not None else 0o666 & ~_umask()
-    except OSError as error:
-        raise OSError(error.errno, error.strerror, str(shown)) from None
+    final_mode = _final_mode(path, shown, mode)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         os.close(fd)

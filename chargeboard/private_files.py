@@ -17,7 +17,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from chargeboard import files
@@ -127,21 +126,9 @@ def create_new(path: Path | str, text: str) -> bool:
 
 
 def write_atomically(path: Path | str, text: str, *, durable: bool = True) -> None:
-    """A temporary 0600 file in the same (checked) folder, then os.replace: a reader never sees half
-    a file, and the result is 0600 and ours whatever was there. Not `durable`: no fsync."""
+    """A new 0600 file of ours in the same (checked) folder, renamed into place: a reader never sees
+    half a file, and the result is 0600 and ours whatever was there (a link in its place is replaced,
+    not followed). Not `durable`: no fsync. An OSError names `path`."""
     path = Path(path)
     check_folder(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # made 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(error, OSError) and error.filename is None:  # a write's error names no file
-            raise OSError(error.errno, error.strerror, str(path)) from None
-        raise
+    files.write_atomically(path, text, durable=durable, private=True)

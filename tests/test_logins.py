@@ -389,7 +389,7 @@ def test_user_commands_write_0600_files_and_print_no_hashes(tmp_path):
     assert [a.username for a in accounts.list_accounts(auth)] == ["boss"]
     assert mode(auth) == 0o600
     assert [c["action"] for c in accounts.changes(auth)] == ["remove", "password", "role", "add", "add"]
-    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".part"))]  # no temporary file left
 
 
 def test_concurrent_saves_lose_no_change(tmp_path):

@@ -136,4 +136,4 @@ def test_a_save_writes_0600_whatever_the_old_mode(tmp_path):
     accounts.set_password("boss", "another-password", path=auth)
     assert mode(auth) == 0o600
     assert mode(accounts.changes_path(auth)) == 0o600
-    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".part"))]  # no temporary file left
