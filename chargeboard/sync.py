@@ -290,6 +290,22 @@ def tie_cloud_installation(store: Store, provider: str, found: zaptec.CloudInsta
     return installation_id
 
 
+def tie_cloud_installations(store: Store, provider: str,
+                            choices: list[tuple[zaptec.CloudInstallation, Proposal, str | None]]) -> list[str]:
+    """The owner's choice for each cloud installation an account sees, saved: (found, its proposal,
+    our installation or None for a new one). A tie already as chosen is left alone; each refusal is
+    returned (its reason), the others are saved."""
+    problems = []
+    for found, proposed, installation_id in choices:
+        if proposed.tied and installation_id == proposed.installation_id:
+            continue
+        try:
+            tie_cloud_installation(store, provider, found, installation_id)
+        except SyncError as error:
+            problems.append(str(error))
+    return problems
+
+
 def cloud_installations(store: Store):
     """Every cloud installation tied to one of ours."""
     return store.df("cloud_installations_all")

@@ -149,14 +149,7 @@ def choose_installations(provider: str, found: list, key: str) -> None:
                                        format_func=labels.get, key=f"feeds_{key}_{cloud.cloud_id}"))
             st.caption(said)
         if st.form_submit_button(_("Save where they feed")):
-            problems = []
-            for cloud, chosen, target in zip(found, proposals, picked, strict=True):
-                if chosen.tied and target == chosen.installation_id:
-                    continue
-                try:
-                    sync.tie_cloud_installation(store(), provider, cloud, target)
-                except sync.SyncError as error:
-                    problems.append(str(error))
+            problems = sync.tie_cloud_installations(store(), provider, list(zip(found, proposals, picked, strict=True)))
             for problem in problems:
                 st.error(problem)
             if not problems:
