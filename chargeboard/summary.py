@@ -62,7 +62,7 @@ class ImportSummary:
         out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reasons.shown(reason))
                 for reason, n in self.rejected_by_reason]
         out += ["  " + _("note: station {station} keeps its serial {stored}; this file says {serial}. If the charger "
-                         "was replaced: python -m chargeboard station set-serial {station} {serial}",
+                         "was replaced: Data sources, Installations, or python -m chargeboard station set-serial {station} {serial}",
                          station=station, stored=stored or "–", serial=serial)
                 for station, stored, serial in self.serials_kept]
         return out

@@ -86,7 +86,27 @@ with installations_tab:
                 except datasources.SourceError as error:
                     st.error(str(error))
         st.caption(_("Stations (the charger serial is what the charger's label says)"))
-        widgets.table(datasources.stations_of(store(), chosen), column_config={"serial": _("Charger serial")})
+        stations = datasources.stations_of(store(), chosen)
+        widgets.table(stations, column_config={"serial": _("Charger serial")})
+        if not stations.empty:
+            with st.form("station_serial"):
+                st.caption(_("A charger was replaced: give its station the new serial. A feed never changes a "
+                             "stored serial (a charger owner's account may name the station by it); this change "
+                             "is logged."))
+                s1, s2 = st.columns(2)
+                station = s1.selectbox(_("Station"), list(stations.station_id), key="serial_station")
+                serial = s2.text_input(_("New charger serial"), max_chars=100, key="serial_new")
+                if st.form_submit_button(_("Change the serial")):
+                    try:
+                        old = datasources.set_station_serial(store(), station, serial, by=scope.username)
+                        st.session_state["serial_changed"] = _(
+                            "station {station}: serial {old} → {serial} (logged)", station=station,
+                            old=old or "–", serial=" ".join(serial.split()))
+                        st.rerun()
+                    except datasources.SourceError as error:
+                        st.error(str(error))
+        if changed := st.session_state.pop("serial_changed", None):
+            st.success(formats.text_in_markdown(changed))
     if len(names) >= 2:
         with st.form("merge_installations"):
             st.subheader(_("Merge two installations"))

@@ -16,6 +16,7 @@ from chargeboard.credentials import Login
 from chargeboard.history import SessionFilter
 from chargeboard.ingest import ingest_file
 from chargeboard.scope import Scope, system_scope
+from chargeboard.store import Store
 
 
 def upload(store, path: Path, installation: str | None = None, **kwargs) -> datasources.UploadResult:
@@ -301,3 +302,35 @@ def test_the_page_proposes_the_installation_holding_the_chargers_then_syncs_into
     finally:
         release_app_store()
         fake.stop()
+
+
+def test_the_board_changes_a_replaced_chargers_serial_in_the_page_and_it_is_logged(store, feeds, auth_file):
+    """The import summary tells the board a stored serial was kept; a board without a terminal changes it
+    on the Data sources page (before: only `python -m chargeboard station set-serial` could)."""
+    from conftest import release_app_store  # noqa: PLC0415
+    from test_app import fresh, log_in, settle, texts  # noqa: PLC0415
+
+    ingest_file(store, feeds.zaptec([support.zaptec_record("z1", station="chg-1", serial="ZAP-001")],
+                                    name="first.json"), installation="Testlia")
+    store.close()
+    release_app_store()
+    try:
+        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+        at.switch_page("pages/data_sources.py").run()
+        assert not at.exception, at.exception
+        at.selectbox(key="serial_station").select("chg-1")
+        at.text_input(key="serial_new").input("ZAP-099")
+        next(b for b in at.button if b.label == "Change the serial").click().run()
+        assert not at.exception, at.exception
+        assert "station chg-1: serial ZAP-001 → ZAP-099 (logged)" in texts(at).replace("\\", "")
+    finally:
+        release_app_store()
+    reopened = Store(store.path)
+    try:
+        assert reopened.cursor().execute("SELECT device_id FROM stations WHERE station_id = 'chg-1'").fetchone() \
+            == ("ZAP-099",)
+        assert reopened.cursor().execute(
+            "SELECT old_serial, new_serial, changed_by FROM station_serial_changes").fetchall() == \
+            [("ZAP-001", "ZAP-099", support.STYRET.username)]
+    finally:
+        reopened.close()
