@@ -31,6 +31,10 @@ KINDS = frozenset({
     N_("unparseable register_kwh"), N_("register out of range"), N_("register finer than 1 Wh"),
     N_("conflicting reading"), N_("register went backwards"), N_("unknown installation"),
     N_("meter belongs to another installation"), N_("unknown meter"), N_("missing meter id"),
+    # meter interval readings (chargeboard/pricing/intervals.py)
+    N_("unparseable from"), N_("unparseable to"), N_("interval out of range"), N_("interval not 15 or 60 minutes"),
+    N_("interval not on the quarter hour"), N_("unparseable kWh"), N_("negative kWh"), N_("kWh out of range"),
+    N_("kWh finer than 1 Wh"), N_("overlapping interval"),
 })
 
 

@@ -463,3 +463,17 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 );
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS older_rows BIGINT DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS conflicting_rows BIGINT DEFAULT 0;
+
+-- Issue 29, item 4 (capacity and peaks): a meter's interval readings, kWh per hour or per quarter
+-- hour as Elhub and HAN readers export them (chargeboard/pricing/intervals.py loads them, the meter
+-- CSV form meter_id, from, to, kwh). The meter (meters) ties them to an installation. An interval is
+-- [starts_at, ends_at), 15 or 60 minutes, on the quarter hour; a later file's value for the same
+-- interval replaces the stored one (import_id: the file that gave it).
+CREATE TABLE IF NOT EXISTS meter_intervals (
+    meter_id   VARCHAR NOT NULL,
+    starts_at  TIMESTAMPTZ NOT NULL,
+    ends_at    TIMESTAMPTZ NOT NULL,
+    kwh        DECIMAL(14, 3) NOT NULL,
+    import_id  BIGINT,
+    PRIMARY KEY (meter_id, starts_at)
+);
