@@ -66,6 +66,7 @@ PAGES = (
     PageSpec("pages/reports.py", N_("Charge reports"), ":material/bar_chart:", ALL_ROLES),
     PageSpec("pages/data_quality.py", N_("Data quality"), ":material/fact_check:", (SYSTEM_OWNER,)),
     PageSpec("pages/reconciliation.py", N_("Meter reconciliation"), ":material/balance:", (SYSTEM_OWNER,)),
+    PageSpec("pages/capacity.py", N_("Capacity and peaks"), ":material/speed:", (SYSTEM_OWNER,)),
     PageSpec("pages/statements.py", N_("Statements"), ":material/receipt_long:", ALL_ROLES),
     PageSpec("pages/tariffs.py", N_("Tariffs"), ":material/sell:", (SYSTEM_OWNER,)),
     PageSpec("pages/data_sources.py", N_("Data sources"), ":material/cloud_sync:", (SYSTEM_OWNER,)),

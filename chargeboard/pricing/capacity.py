@@ -50,8 +50,9 @@ DEFAULT_TIME_ZONE = "Europe/Oslo"
 KWH = Decimal("0.001")
 HOUR = timedelta(hours=1)
 
-# Example steps, kr per month incl. VAT, in the shape Norwegian grid companies publish them (Elvia's
-# 2025 steps for households: 0-2 kW 135 kr ... 100+ kW 4 900 kr). A co-op sets its own grid company's.
+# EXAMPLE steps, kr per month incl. VAT: the ten kW steps Norwegian grid companies publish (0-2, 2-5, 5-10,
+# ... 100+ kW, e.g. Griug's table from 1 Jan 2024, whose prices are 220 ... 7 095 kr incl. VAT), with
+# prices of that order. No grid company's 2025/2026 prices could be checked here: a co-op enters its own.
 DEFAULT_STEPS_RAW = (("0", "2", "135"), ("2", "5", "170"), ("5", "10", "290"), ("10", "15", "400"),
                      ("15", "20", "520"), ("20", "25", "650"), ("25", "50", "1250"), ("50", "75", "1850"),
                      ("75", "100", "2450"), ("100", None, "4900"))
