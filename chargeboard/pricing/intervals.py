@@ -186,6 +186,7 @@ def ingest_interval_file(store: Store, path: Path | str, *, display_name: str | 
         previous_end: dict[str, datetime] = {}
         changed: dict[tuple[str, datetime], Interval] = {}
         homes: set[str] = set()
+        homes_of: dict[tuple[str, str | None], tuple[str, str]] = {}
         rejected: list[tuple[int, str, str]] = []
         while True:
             try:
@@ -210,7 +211,9 @@ def ingest_interval_file(store: Store, path: Path | str, *, display_name: str | 
                 if not meter_id:
                     raise MeterError("missing meter id")
                 named = row[col["installation"]].strip() if "installation" in col else None
-                installation_id, tz = meters._meter_home(cur, meter_id, named, installation)
+                if (meter_id, named) not in homes_of:  # (a file holds thousands of one meter's intervals)
+                    homes_of[(meter_id, named)] = meters._meter_home(cur, meter_id, named, installation)
+                installation_id, tz = homes_of[(meter_id, named)]
                 start, end = parse_interval(row[col["from"]], row[col["to"]], tz, previous_end.get(meter_id),
                                             started_at)
                 interval = Interval(start, end, parse_kwh(row[col["kwh"]]))
@@ -233,9 +236,10 @@ def ingest_interval_file(store: Store, path: Path | str, *, display_name: str | 
             known[meter_id][start] = interval
             changed[key] = interval
         if changed:
-            cur.executemany(query_text("meter_interval_upsert"), [
-                {"meter_id": meter_id, "starts_at": i.starts_at, "ends_at": i.ends_at, "kwh": i.kwh,
-                 "import_id": import_id} for (meter_id, _start), i in changed.items()])
+            cur.execute(query_text("meter_interval_upsert"), {
+                "meter_ids": [meter_id for meter_id, _start in changed],
+                "starts_at": [i.starts_at for i in changed.values()], "ends_at": [i.ends_at for i in changed.values()],
+                "kwh": [str(i.kwh) for i in changed.values()], "import_id": import_id})
         if rejected:
             cur.executemany(query_text("meter_insert_rejected"), [
                 {"import_id": import_id, "position": n, "location": f"line {n}", "raw": raw, "reason": reason}
