@@ -7,14 +7,22 @@
 --            (a running share of the list's own sum, rounded to the Wh; the last hour takes the rest);
 --   even     the kWh spread evenly over the session's real duration, each hour's piece from wh_until,
 --            so the pieces are whole Wh and add up to the session's Wh exactly.
-WITH s AS (
+-- The sessions are read in two disjoint branches of plain comparisons on stored columns (started in the
+-- month; started before it and ended in or after its first hour), which DuckDB checks inside the scan.
+WITH in_month AS (
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    WHERE installation_id = $installation_id AND started_at >= $from_utc AND started_at < $to_utc
+    UNION ALL
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    WHERE installation_id = $installation_id AND started_at < $from_utc AND ended_at >= $from_utc
+),
+s AS (
     SELECT coalesce(s.user_id, '') AS user_id, (s.energy_kwh * 1000)::BIGINT AS energy_wh,
            s.started_at, s.ended_at, s.energy_details,
            epoch_us(s.ended_at) - epoch_us(s.started_at) AS duration_us,
            s.energy_details IS NOT NULL AND json_array_length(s.energy_details) > 0 AS detailed
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
-    WHERE s.installation_id = $installation_id AND NOT s.void AND s.time_unreliable IS NOT TRUE
-      AND s.started_at < $to_utc AND s.ended_at >= $from_utc - INTERVAL 1 HOUR
+    FROM in_month s
+    WHERE NOT s.void AND s.time_unreliable IS NOT TRUE
 ),
 detailed AS (
     SELECT user_id, energy_wh, hours,
