@@ -321,11 +321,14 @@ def month_capacity(store: Store, installation_id: str, month: date, rule: str = 
     hours = month_hours(month, time_zone)
     users: dict[datetime, dict[str, int]] = {}
     chargers_wh: dict[datetime, int] = {}
-    for hour, user_id, wh in store.rows("capacity_charger_hours", scope, installation_id=installation_id,
-                                        from_utc=start, to_utc=end):
-        hour = hour.astimezone(UTC)
-        users.setdefault(hour, {})[user_id] = int(wh)
-        chargers_wh[hour] = chargers_wh.get(hour, 0) + int(wh)
+    by_epoch: dict[int, dict[str, int]] = {}
+    for hour_epoch, user_id, wh in store.rows("capacity_charger_hours", scope, installation_id=installation_id,
+                                              from_utc=start, to_utc=end):
+        by_epoch.setdefault(hour_epoch, {})[user_id] = wh
+    for hour_epoch in sorted(by_epoch):
+        hour = datetime.fromtimestamp(hour_epoch, UTC)
+        users[hour] = dict(sorted(by_epoch[hour_epoch].items()))
+        chargers_wh[hour] = sum(users[hour].values())
     chargers = {hour: Decimal(wh) / 1000 for hour, wh in chargers_wh.items() if wh}
     peaks = peak_hours(chargers, rule, time_zone)
     level = capacity_level(peaks, rule)
