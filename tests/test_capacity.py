@@ -239,6 +239,12 @@ def test_with_meter_intervals_the_installation_sets_the_cost(october, tmp_path, 
         assert level == 14 and cm.attributed_cost == 110
     table = capacity.peak_table(cm)
     assert len(table) == len(hours)
+    figure = capacity.chart(cm)  # the installation's bars, the chargers', the peaks marked
+    assert [len(trace.x) for trace in figure.data] == [745, 745, len(hours)]
+    assert list(figure.data[2].y) == [float(load[h]) for h in hours]
+    shares = capacity.resident_rows(store, cm)
+    assert sum(r["kwh"] for r in shares) == sum(cm.residents_peak_kwh.values())
+    assert {r["user"] for r in shares} >= {"Ola Hansen"}
     if rule == TOP3_DAYS:  # the repeated hour says which of the two it is
         assert table[1]["hour"].endswith("(UTC+01:00)")
 
