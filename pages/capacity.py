@@ -86,6 +86,8 @@ titles = {k: _(v) for k, v in capacity.COLUMN_TITLES.items()}
 peaks = pd.DataFrame(capacity.peak_table(cm), columns=["hour", "chargers_kw", "installation_kw", "chargers_share"])
 for column in ("chargers_kw", "installation_kw", "chargers_share"):
     peaks[column] = pd.to_numeric(peaks[column], errors="coerce")
+if not cm.has_meter:  # no installation figures to show
+    peaks = peaks.drop(columns=["installation_kw", "chargers_share"])
 st.dataframe(widgets.formatted(peaks, {"chargers_kw": widgets.number(3), "installation_kw": widgets.number(3),
                                        "chargers_share": formats.percent}),
              hide_index=True, width="stretch", column_config=titles, key="cap_peaks")
