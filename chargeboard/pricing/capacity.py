@@ -220,6 +220,8 @@ class CapacityMonth:
     installation_step: Step | None = None
     without_chargers_level: Decimal | None = None
     without_chargers_step: Step | None = None
+    # Wh per user in the hours that can set the cost (each day's highest hours of the chargers, the
+    # installation's peak hours): enough for residents_peak_kwh under either rule
     users_hourly_wh: dict[datetime, dict[str, int]] = field(default_factory=dict)
     unplaced_sessions: int = 0
     unplaced_kwh: Decimal = Decimal(0)
@@ -319,16 +321,19 @@ def month_capacity(store: Store, installation_id: str, month: date, rule: str = 
     month = month.replace(day=1)
     start, end = month_bounds(month, time_zone)
     hours = month_hours(month, time_zone)
+    meter_ids, missing, installation = _meter_hours(
+        store.rows("capacity_meter_hours", installation_id=installation_id, from_utc=start, to_utc=end), hours, zone)
+    installation_peaks = None if installation is None else peak_hours(installation, rule, time_zone)
     users: dict[datetime, dict[str, int]] = {}
     chargers_wh: dict[datetime, int] = {}
-    by_epoch: dict[int, dict[str, int]] = {}
-    for hour_epoch, user_id, wh in store.rows("capacity_charger_hours", scope, installation_id=installation_id,
-                                              from_utc=start, to_utc=end):
-        by_epoch.setdefault(hour_epoch, {})[user_id] = wh
-    for hour_epoch in sorted(by_epoch):
+    for hour_epoch, user_id, wh in store.rows(
+            "capacity_charger_hours", scope, installation_id=installation_id, from_utc=start, to_utc=end,
+            time_zone=time_zone, also_hours=[h for h, _kw in installation_peaks or []]):
         hour = datetime.fromtimestamp(hour_epoch, UTC)
-        users[hour] = dict(sorted(by_epoch[hour_epoch].items()))
-        chargers_wh[hour] = sum(users[hour].values())
+        if user_id is None:
+            chargers_wh[hour] = wh
+        else:
+            users.setdefault(hour, {})[user_id] = wh
     chargers = {hour: Decimal(wh) / 1000 for hour, wh in chargers_wh.items() if wh}
     peaks = peak_hours(chargers, rule, time_zone)
     level = capacity_level(peaks, rule)
@@ -337,12 +342,10 @@ def month_capacity(store: Store, installation_id: str, month: date, rule: str = 
     result = CapacityMonth(installation_id, name, time_zone, month, rule, steps, hours, chargers, peaks, level,
                            step_for(level, steps), users_hourly_wh=users,
                            unplaced_sessions=int(unplaced[0] or 0), unplaced_kwh=Decimal(unplaced[1] or 0))
-    meter_ids, missing, installation = _meter_hours(
-        store.rows("capacity_meter_hours", installation_id=installation_id, from_utc=start, to_utc=end), hours, zone)
     result.meter_ids, result.missing_days = meter_ids, missing
     if installation is not None:
         result.installation_hourly = installation
-        result.installation_peaks = peak_hours(installation, rule, time_zone)
+        result.installation_peaks = installation_peaks
         result.installation_level = capacity_level(result.installation_peaks, rule)
         result.installation_step = step_for(result.installation_level, steps)
         rest = without(installation, chargers)

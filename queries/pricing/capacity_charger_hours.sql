@@ -1,5 +1,5 @@
 -- The chargers' energy per clock hour of one installation, in whole Wh, per user ('' = open charging),
--- for the hours starting in [$from_utc, $to_utc) (a local month; hours are UTC instants, so the autumn
+-- for the hours starting in [$from_utc, $to_utc) (a local month of $time_zone; hours are UTC instants, so the autumn
 -- night's repeated local hour is two hours). Void sessions never count; a session whose charger clock
 -- was unreliable cannot be placed in hours and is left out (capacity_unplaced_sessions.sql counts them).
 -- Each session takes one of two paths, as the statements' (statement_user_costs.sql):
@@ -58,11 +58,27 @@ slices AS (
     SELECT user_id, hour, wh FROM detailed_slices
     UNION ALL
     SELECT user_id, hour, wh FROM even_slices
+),
+per_user AS (
+    SELECT hour, user_id, sum(wh)::BIGINT AS wh
+    FROM slices
+    WHERE hour >= $from_utc AND hour < $to_utc AND wh <> 0
+    GROUP BY ALL
+),
+per_hour AS (SELECT hour, sum(wh)::BIGINT AS wh FROM per_user GROUP BY hour),
+-- The hours whose users are listed: those that can set the cost. Under either rule a peak hour of the
+-- chargers is the highest of its local day (ties: every one of them); with meter readings, the
+-- installation's peak hours ($also_hours). A month of a large installation is some 10^5 hour-user
+-- pairs; handed to Python they cost more than the rest of the query.
+candidates AS (
+    SELECT hour FROM (SELECT hour, wh, max(wh) OVER (PARTITION BY timezone($time_zone, hour)::DATE) AS day_max
+                      FROM per_hour)
+    WHERE wh = day_max
+    UNION
+    SELECT unnest($also_hours::TIMESTAMPTZ[]) AS hour
 )
--- One row per hour and user; the hour's start in epoch seconds (a month of a large installation is some
--- 10^5 hour-user pairs, and TIMESTAMPTZ values cost seconds to hand to Python; lists per hour built with
--- an ORDER BY cost more than the rest of the query).
-SELECT epoch(hour)::BIGINT AS hour_epoch, user_id, sum(wh)::BIGINT AS wh
-FROM slices
-WHERE hour >= $from_utc AND hour < $to_utc AND wh <> 0
-GROUP BY ALL
+-- Every hour's total (user_id NULL), then the candidate hours' users; hours as epoch seconds (fast to
+-- hand to Python, unlike TIMESTAMPTZ values).
+SELECT epoch(hour)::BIGINT AS hour_epoch, NULL::VARCHAR AS user_id, wh FROM per_hour
+UNION ALL
+SELECT epoch(u.hour)::BIGINT, u.user_id, u.wh FROM per_user u SEMI JOIN candidates c ON c.hour = u.hour
