@@ -367,3 +367,37 @@ def test_the_system_owner_sees_the_page_and_a_resident_is_refused(app_env):
 def test_the_feed_helper_writes_what_the_fixture_says(tmp_path):
     record = zaptec_utc("z", None, "c2", utc("2026-10-25T01:00"), utc("2026-10-25T02:00"), 10)
     assert json.loads(json.dumps(record))["StartDateTime"] == "2026-10-25T01:00:00.000"
+
+
+def test_with_meter_readings_the_page_shows_the_installations_level_and_the_attributed_cost(app_env, tmp_path):
+    # March 2025 (23 hours on the 30th) read by the meter hour by hour, loaded from the command line
+    # with the format named; a 20 kWh hour on the 4th besides 2 kWh every hour.
+    start, end = datetime(2025, 3, 1, tzinfo=OSLO).astimezone(UTC), datetime(2025, 4, 1, tzinfo=OSLO).astimezone(UTC)
+    hours = [start + timedelta(hours=n) for n in range(int((end - start).total_seconds() // 3600))]
+    assert len(hours) == 743
+    peak = datetime(2025, 3, 4, 12, tzinfo=OSLO).astimezone(UTC)
+    feed = tmp_path / "elhub.csv"
+    feed.write_text("meter_id,from,to,kwh\n" + "".join(
+        f"707057500000000001,{h.astimezone(OSLO).isoformat()},{(h + timedelta(hours=1)).astimezone(OSLO).isoformat()},"
+        f"{20 if h == peak else 2}\n" for h in hours), encoding="utf-8")
+    from chargeboard import cli  # noqa: PLC0415
+    from chargeboard.store import Store  # noqa: PLC0415
+
+    assert cli.build_parser().parse_args(["ingest", str(feed), "--format", "meter-intervals-csv"]).format \
+        == "meter-intervals-csv"
+    release_app_store()
+    store = Store(Path(app_env["CHARGEBOARD_DB"]))
+    try:
+        summary = ingest.ingest_file(store, feed, fmt="meter-intervals-csv", installation="Testlaget")
+    finally:
+        store.close()
+    assert (summary.new, summary.rejected) == (743, 0), summary.lines()
+    at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+    at.switch_page("pages/capacity.py").run()
+    at.selectbox(key="cap_month").select(date(2025, 3, 1)).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Installation's level (meter)"] != "–"
+    assert "No meter interval readings" not in texts(at)
+    peaks = at.dataframe[1].value if len(at.dataframe) > 1 else None
+    assert peaks is not None and {"installation_kw", "chargers_share"} <= set(peaks.columns)
