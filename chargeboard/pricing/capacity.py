@@ -36,6 +36,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+import plotly.graph_objects as go
+
+from chargeboard import formats, theme
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
@@ -384,10 +387,6 @@ def help_texts() -> list[tuple[str, str]]:
 
 def chart(cm: CapacityMonth):
     """The month's hourly load: the chargers' bars, the installation's where known, the peaks marked."""
-    import plotly.graph_objects as go  # noqa: PLC0415 — the page's only; the core needs no plotly
-
-    from chargeboard import formats, theme  # noqa: PLC0415
-
     zone = ZoneInfo(cm.time_zone)
     # The local time of each hour (the autumn night's repeated hour is two bars, an hour apart in UTC)
     shown = [h.astimezone(zone).replace(tzinfo=None) for h in cm.hours]
@@ -414,8 +413,6 @@ def chart(cm: CapacityMonth):
 
 def peak_table(cm: CapacityMonth) -> list[dict]:
     """The peak hours that set the cost: local time, kW of the chargers and the installation, the share."""
-    from chargeboard import formats  # noqa: PLC0415
-
     return [{"hour": hour_text(row.hour, cm.time_zone), "chargers_kw": row.chargers_kw,
              "installation_kw": row.installation_kw, "chargers_share": row.chargers_share}
             for row in cm.peak_rows]
@@ -423,8 +420,6 @@ def peak_table(cm: CapacityMonth) -> list[dict]:
 
 def hour_text(hour: datetime, time_zone: str) -> str:
     """An hour's local start as the reader writes it; the autumn night's repeated hour with its UTC offset."""
-    from chargeboard import formats  # noqa: PLC0415
-
     local = hour.astimezone(ZoneInfo(time_zone))
     other = local.replace(fold=1 - local.fold)
     text = formats.moment(hour, time_zone)
@@ -450,8 +445,6 @@ def resident_rows(store: Store, cm: CapacityMonth) -> list[dict]:
 
 
 def step_text(step: Step | None) -> str:
-    from chargeboard import formats  # noqa: PLC0415
-
     if step is None:
         return "–"
     def kw(value: Decimal) -> str:
