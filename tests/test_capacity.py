@@ -172,6 +172,26 @@ def test_steps_that_cannot_be_used_are_refused_by_name(steps, message):
         capacity.steps_from(steps)
 
 
+def test_the_tariff_formulas_capacity_object_gives_the_rule_and_steps():
+    rule, steps = capacity.rule_and_steps({"rule": "max_hour", "steps": [
+        {"from_kw": "0", "to_kw": "2", "per_month": "150"}, {"from_kw": "2", "per_month": "250"}],
+        "share_with_residents": True})
+    assert rule == MAX_HOUR and steps == (Step(D(0), D(2), D(150)), Step(D(2), None, D(250)))
+    assert capacity.rule_and_steps(None) == (TOP3_DAYS, capacity.DEFAULT_STEPS)
+
+
+def test_a_session_with_an_unreliable_clock_is_left_out_and_counted(tmp_path):
+    store = cs.make_store(tmp_path, [
+        cs.session("ok", "kari", "c1", "2026-10-02T10:00", "2026-10-02T11:00", 5),
+        zaptec_utc("clock", "ola", "c2", local("2026-10-03T10:00"), local("2026-10-03T11:00"), 7, metadata=1)])
+    try:
+        cm = capacity.month_capacity(store, store.rows("installations_all")[0][0], OCT)
+        assert cm.chargers_hourly == {local("2026-10-02T10:00"): D("5")}
+        assert (cm.unplaced_sessions, cm.unplaced_kwh) == (1, D("7"))
+    finally:
+        store.close()
+
+
 def test_an_unknown_rule_is_refused():
     with pytest.raises(capacity.CapacityError, match="unknown capacity rule"):
         capacity.peak_hours({}, "top5")

@@ -119,6 +119,15 @@ def steps_from(raw) -> tuple[Step, ...]:
 DEFAULT_STEPS = steps_from({"from_kw": f, "to_kw": t, "per_month": p} for f, t, p in DEFAULT_STEPS_RAW)
 
 
+def rule_and_steps(formula_capacity: dict | None) -> tuple[str, tuple[Step, ...]]:
+    """The rule and steps of a tariff formula's "capacity" object (FORMULA.md), checked; the defaults
+    (top3_days, the example steps) for what it leaves out."""
+    formula_capacity = formula_capacity or {}
+    rule = check_rule(formula_capacity.get("rule") or DEFAULT_RULE)
+    steps = formula_capacity.get("steps")
+    return rule, DEFAULT_STEPS if not steps else steps_from(steps)
+
+
 def check_rule(rule: str) -> str:
     if rule not in RULES:
         raise CapacityError(f"unknown capacity rule {rule!r} (use {' or '.join(RULES)})")
