@@ -310,6 +310,9 @@ CREATE TABLE IF NOT EXISTS tariffs (
 -- (stores made before the share rules were added get them here)
 ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS standby_share VARCHAR DEFAULT 'off';
 ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS rest_share VARCHAR DEFAULT 'off';
+-- Issue 29: a version may be the bill's formula instead of a flat price (chargeboard/pricing/formula.py;
+-- NULL = the flat price and bands above). A formula version keeps price_per_kwh 0 and no bands.
+ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS formula JSON;
 
 -- Issue 5: corrected start times for sessions whose time is unreliable (or was registered
 -- late). Append-only: a correction never overwrites the session (its started_* columns stay
