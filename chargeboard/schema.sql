@@ -466,3 +466,19 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 );
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS older_rows BIGINT DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS conflicting_rows BIGINT DEFAULT 0;
+
+-- Issue 29 (tariff formula, kind "cost_price"): the co-op's own electricity and grid invoices per month
+-- and meter. A month's cost price per kWh is its invoiced kr / kWh over the installation's meters,
+-- rounded to 6 decimals (chargeboard/pricing/formula.py). Append-only: the newest entry of a
+-- (installation, month, meter) counts.
+CREATE SEQUENCE IF NOT EXISTS cost_price_entry_seq START 1;
+CREATE TABLE IF NOT EXISTS cost_prices (
+    entry           BIGINT PRIMARY KEY DEFAULT nextval('cost_price_entry_seq'),
+    installation_id VARCHAR NOT NULL,
+    month           DATE NOT NULL,          -- the month's first day
+    meter_id        VARCHAR NOT NULL,
+    amount          DECIMAL(14, 2) NOT NULL,  -- kr as invoiced, VAT included
+    kwh             DECIMAL(14, 3) NOT NULL,
+    entered_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    entered_by      VARCHAR NOT NULL
+);
