@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -10,6 +11,31 @@ from chargeboard import ingest, meters, settings, tariffs
 from chargeboard.store import StoreLocked, open_store
 from chargeboard_demo import generator
 from chargeboard_demo.accounts import write_demo_accounts
+from chargeboard_demo.tariff import DEMO_FORMULA, MONTHLY_FEE
+
+FLAT_PRICE, NIGHT_PRICE = "1.45", "0.95"
+
+
+def add_demo_tariffs(store, first_day: dt.date, end: dt.date | None = None) -> None:
+    """Issue 29: the flat demo tariff from `first_day`, then the formula tariff (chargeboard_demo/tariff.py:
+    NO1 spot, grid, taxes, strømstøtte, capacity) from the first day of the history's last twelve months."""
+    formula_from = generator.last_twelve_months(end or generator.default_end())
+    tariffs.add_version(store, "demo", first_day, FLAT_PRICE, bands=[{"from_hour": 22, "to_hour": 6, "price": NIGHT_PRICE}],
+                        monthly_fee=MONTHLY_FEE, note="Demo tariff")
+    tariffs.add_version(store, "demo", formula_from, "0", formula=DEMO_FORMULA, monthly_fee=MONTHLY_FEE,
+                        note="Demo tariff: the bill's formula (example figures)")
+    print(f"demo tariff: {FLAT_PRICE} NOK/kWh, {NIGHT_PRICE} at night (22–06), {MONTHLY_FEE} NOK a month, "
+          f"from {first_day}; from {formula_from} the formula: NO1 spot + markup, grid day/night/winter, "
+          f"consumption tax, Enova fee, VAT, strømstøtte, capacity steps (top 3 days)")
+
+
+def load_prices_and_intervals(store, files: generator.DemoFiles) -> None:
+    """Issue 29: the generated NO1 spot price day files and Garage A's hourly meter readings, through the
+    ordinary imports (the meter is registered before)."""
+    from chargeboard.pricing import spot  # noqa: PLC0415 — issue 29's price import; move to the top once merged
+
+    print("\n".join(spot.import_files(store, list(files.prices), area="NO1", imported_by="demo").lines()))
+    print("\n".join(ingest.ingest_file(store, files.meter_intervals).lines()))
 
 
 def build(db: Path, out: Path, force: bool) -> int:
