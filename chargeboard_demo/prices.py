@@ -41,8 +41,8 @@ def cold_week(year: int) -> dt.date:
     return day + dt.timedelta(days=(7 - day.weekday()) % 7)
 
 
-def interval_minutes(day: dt.date) -> int:
-    return 15 if day >= QUARTER_HOURS_FROM else 60
+def interval_minutes(day: dt.date, quarter_hours_from: dt.date | None = QUARTER_HOURS_FROM) -> int:
+    return 15 if quarter_hours_from is not None and day >= quarter_hours_from else 60
 
 
 def day_file(out: Path, day: dt.date, area: str = AREA) -> Path:
@@ -82,15 +82,17 @@ def _exchange_rate(seed: int, day: dt.date) -> float:
     return round(11.5 + 0.25 * math.sin(2 * math.pi * day.toordinal() / 180.0) + rng.uniform(-0.05, 0.05), 4)
 
 
-def day_prices(day: dt.date, seed: int = DEFAULT_SEED) -> list[dict]:
-    """One day's rows, in the API's form and order (NOK and EUR per kWh excl. VAT)."""
+def day_prices(day: dt.date, seed: int = DEFAULT_SEED, quarter_hours_from: dt.date | None = QUARTER_HOURS_FROM
+               ) -> list[dict]:
+    """One day's rows, in the API's form and order (NOK and EUR per kWh excl. VAT); quarter hours from
+    `quarter_hours_from` (None: hourly throughout, as a benchmark of hourly spot wants)."""
     rng = random.Random(f"{seed}:day:{day.isoformat()}")
     exr = _exchange_rate(seed, day)
     weekend = day.weekday() >= 5
     base = _level(day) * math.exp(_weather(seed, day) + rng.gauss(0, 0.06)) * (0.86 if weekend else 1.0)
     week = cold_week(day.year)
     cold = week <= day < week + dt.timedelta(days=5)
-    step = dt.timedelta(minutes=interval_minutes(day))
+    step = dt.timedelta(minutes=interval_minutes(day, quarter_hours_from))
     start = dt.datetime(day.year, day.month, day.day, tzinfo=TZ).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), TZ).astimezone(dt.UTC)
     rows = []
@@ -112,14 +114,15 @@ def day_prices(day: dt.date, seed: int = DEFAULT_SEED) -> list[dict]:
     return rows
 
 
-def write_price_files(out: Path, first: dt.date, last: dt.date, seed: int = DEFAULT_SEED) -> list[Path]:
+def write_price_files(out: Path, first: dt.date, last: dt.date, seed: int = DEFAULT_SEED, *,
+                      quarter_hours_from: dt.date | None = QUARTER_HOURS_FROM) -> list[Path]:
     """Write one NO1 day file a local day from `first` to `last` (inclusive); returns the paths in day order."""
     paths = []
     day = first
     while day <= last:
         path = day_file(out, day)
         path.parent.mkdir(parents=True, exist_ok=True)
-        files.write_atomically(path, json.dumps(day_prices(day, seed), separators=(",", ":")),
+        files.write_atomically(path, json.dumps(day_prices(day, seed, quarter_hours_from), separators=(",", ":")),
                                 durable=False)
         paths.append(path)
         day += dt.timedelta(days=1)

@@ -102,3 +102,12 @@ def test_daily_shape_and_weekends(written):
     weekday = statistics.mean(r["NOK_per_kWh"] for d, rows in days.items() if d.weekday() < 5 for r in rows)
     weekend = statistics.mean(r["NOK_per_kWh"] for d, rows in days.items() if d.weekday() >= 5 for r in rows)
     assert weekend < 0.95 * weekday
+
+
+def test_hourly_throughout_when_asked(tmp_path):
+    """A benchmark of hourly spot asks for hours after 2025-10-01 too: the same day's hours, 24 a day."""
+    hourly = prices.day_prices(dt.date(2026, 1, 13), quarter_hours_from=None)
+    assert len(hourly) == 24 and hourly[17]["time_start"] == "2026-01-13T17:00:00+01:00"
+    assert len(prices.day_prices(dt.date(2026, 3, 29), quarter_hours_from=None)) == 23
+    paths = prices.write_price_files(tmp_path, dt.date(2026, 1, 1), dt.date(2026, 1, 2), quarter_hours_from=None)
+    assert [len(json.loads(p.read_text())) for p in paths] == [24, 24]
