@@ -4,6 +4,7 @@ Norgespris, priced on the demo's own spot prices, and the two tariff versions th
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import inspect
 import json
 from decimal import Decimal
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chargeboard import tariffs
+from chargeboard import meters, tariffs
 from chargeboard.pricing import formula
 from chargeboard_demo import __main__ as demo_main
 from chargeboard_demo import generator, prices
@@ -85,3 +86,21 @@ def test_the_demo_store_gets_the_flat_tariff_then_the_formula(store):
     assert [p.valid_from for p in periods][:2] == [dt.date(2024, 11, 1), dt.date(2025, 12, 1)]
     assert periods[0].formula is None and periods[0].monthly_fee == periods[1].monthly_fee
     assert periods[1].formula == formula.parse(DEMO_FORMULA)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("chargeboard.pricing.spot") is None,
+                    reason="chargeboard.pricing.spot.import_files comes with issue 29's price part")
+def test_the_demo_loads_its_prices_and_the_meters_hours(store, tmp_path):
+    """load_prices_and_intervals: the day files through the price import, the hours through the ingest."""
+    first, last = dt.date(2025, 9, 29), dt.date(2025, 10, 2)  # hours, then quarters
+    price_files = prices.write_price_files(tmp_path, first, last)
+    hours = tmp_path / generator.METER_INTERVALS_FILE
+    hours.write_text("meter_id,from,to,kwh\nMETER-A,2025-10-01T00:00:00+02:00,2025-10-01T01:00:00+02:00,0.250\n"
+                     "METER-A,2025-10-01T01:00:00+02:00,2025-10-01T02:00:00+02:00,11.125\n", encoding="utf-8")
+    meters.register_meter(store, "METER-A", generator.GARAGE_A)
+    files = generator.DemoFiles({}, tmp_path / generator.METERS_FILE, hours, tuple(price_files))
+    demo_main.load_prices_and_intervals(store, files)
+    stored = store.rows("spot_prices_between", area="NO1", **{"from": dt.datetime(2025, 9, 29, tzinfo=OSLO),
+                                                             "to": dt.datetime(2025, 10, 3, tzinfo=OSLO)})
+    assert len(stored) == 24 * 2 + 96 * 2
+    assert [r[2] for r in store.rows("meter_intervals_of", meter_id="METER-A")] == [Decimal("0.250"), Decimal("11.125")]
