@@ -21,7 +21,7 @@ from chargeboard_demo.tariff import DEMO_FORMULA
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-# The energy components (the capacity steps are the month's, not a kWh's; see the xfail below).
+# The energy components (the capacity steps are the month's, not a kWh's).
 ENERGY_ONLY = {k: v for k, v in DEMO_FORMULA.items() if k != "capacity"}
 
 
@@ -29,8 +29,6 @@ def _at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=OSLO)
 
 
-@pytest.mark.xfail(strict=True, reason="pricing/formula.py checks capacity per_month against MAX_PRICE (1000, a per-kWh "
-                                       "guard); real steps above 25 kW cost more than 1,000 kr a month")
 def test_the_demo_formula_is_valid_and_round_trips():
     parsed = formula.parse(DEMO_FORMULA)
     assert formula.parse(json.dumps(parsed.as_json())) == parsed
