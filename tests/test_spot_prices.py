@@ -299,3 +299,57 @@ def test_fetch_refuses_bad_requests(store, api):
     assert "unknown price area" in spot.fetch(store, "SE3", date(2026, 12, 1), date(2026, 12, 1), api.url).error
     assert "http" in spot.fetch(store, "NO1", date(2026, 12, 1), date(2026, 12, 1), "ftp://x").error
     assert api.log == []
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chargeboard", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env=dict(os.environ))
+
+
+def test_cli_prices_import_and_fetch_against_a_store_file(db_path, tmp_path, api):
+    good = write(tmp_path, "12-07_NO1.json", day_records(date(2026, 12, 7)))
+    bad_records = day_records(date(2026, 12, 8))
+    bad_records[0]["NOK_per_kWh"] = 1e9
+    bad = write(tmp_path, "12-08_NO1.json", bad_records)
+    done = run_cli("prices", "import", str(good), str(bad), "--db", str(db_path))
+    assert done.returncode == 0, done.stderr
+    assert "12-07_NO1.json: spot prices NO1 (spot-json), 24 records → 24 new, 0 unchanged, 0 replaced, 0 rejected" in done.stdout
+    assert "23 new, 0 unchanged, 0 replaced, 1 rejected" in done.stdout
+    assert "rejected: 1 × price out of range" in done.stdout
+    again = run_cli("prices", "import", str(good), "--db", str(db_path))
+    assert "0 new, 24 unchanged" in again.stdout
+
+    xml = write(tmp_path, "day.xml", entsoe([(1, "50")]))
+    no_rate = run_cli("prices", "import", str(xml), "--db", str(db_path))
+    assert no_rate.returncode == 1 and "--eur-nok" in no_rate.stderr and "Traceback" not in no_rate.stderr
+    with_rate = run_cli("prices", "import", str(xml), "--eur-nok", "11.5", "--db", str(db_path))
+    assert with_rate.returncode == 0 and "1 record → 0 new, 0 unchanged, 24 replaced" in with_rate.stdout
+    assert run_cli("prices", "import", str(xml), "--eur-nok", "elleve", "--db", str(db_path)).returncode == 2
+    missing = run_cli("prices", "import", str(tmp_path / "nope.json"), "--db", str(db_path))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+    for day in (date(2026, 12, 9), date(2026, 12, 10)):
+        api.put(day, "NO2", day_records(day, 15))
+    fetched = run_cli("prices", "fetch", "--area", "NO2", "--from", "2026-12-09", "--to", "2026-12-10",
+                      "--api-url", api.url, "--db", str(db_path))
+    assert fetched.returncode == 0, fetched.stderr
+    assert "2 days stored → 192 new" in fetched.stdout
+    failed = run_cli("prices", "fetch", "--area", "NO2", "--from", "2026-01-01", "--to", "2026-01-02",  # before TODAY
+                     "--api-url", api.url, "--db", str(db_path))
+    assert failed.returncode == 1 and "answered 404" in failed.stderr and "nothing was stored" in failed.stderr
+    assert run_cli("prices", "fetch", "--area", "NO2", "--db", str(db_path)).returncode == 2
+    assert run_cli("prices", "fetch", "--area", "SE3", "--from", "2026-12-01", "--to", "2026-12-01",
+                   "--db", str(db_path)).returncode == 2
+    store = Store(db_path)
+    try:
+        assert {c.area: c.intervals for c in spot.coverage(store)} == {"NO1": 24 + 23, "NO2": 192}
+    finally:
+        store.close()
+
+
+def test_cli_areas_are_the_spot_modules():
+    from chargeboard import cli  # noqa: PLC0415
+
+    assert cli.PRICE_AREAS == spot.AREAS

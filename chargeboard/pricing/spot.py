@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from chargeboard import formats, reasons, settings
 from chargeboard.cloud_http import CloudError, CloudSession
-from chargeboard.i18n import _
+from chargeboard.i18n import _, ngettext
 from chargeboard.pricing.formula import PRICE_AREAS
 from chargeboard.store import Store, query_text
 
@@ -100,10 +100,10 @@ class PriceSummary:
     last: datetime | None = None
 
     def lines(self) -> list[str]:
-        out = [_("{file}: {records} spot prices {area} ({format}) → {new} new, {unchanged} unchanged, "
-                 "{replaced} replaced, {rejected} rejected", file=self.file, records=self.records, area=self.area,
-                 format=self.format, new=self.new, unchanged=self.unchanged, replaced=self.replaced,
-                 rejected=self.rejected)]
+        out = [_("{file}: spot prices {area} ({format}), {records} → {new} new, {unchanged} unchanged, "
+                 "{replaced} replaced, {rejected} rejected", file=self.file, area=self.area, format=self.format,
+                 records=ngettext("{n} record", "{n} records", self.records), new=self.new,
+                 unchanged=self.unchanged, replaced=self.replaced, rejected=self.rejected)]
         out += ["  " + _("rejected: {n} × {reason}", n=n, reason=reasons.shown(reason))
                 for reason, n in self.rejected_by_reason]
         return out
