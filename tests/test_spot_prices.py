@@ -353,3 +353,52 @@ def test_cli_areas_are_the_spot_modules():
     from chargeboard import cli  # noqa: PLC0415
 
     assert cli.PRICE_AREAS == spot.AREAS
+
+
+def test_cli_prices_are_handed_to_the_serving_app(db_path, tmp_path, api):
+    """While the app serves the store, `prices import` and `prices fetch` run in its process."""
+    import io  # noqa: PLC0415
+
+    from chargeboard import cli, handover  # noqa: PLC0415
+
+    spool = handover.open_spool(settings.inbox_dir(db_path), create=True)
+    store = Store(db_path, allowed_dirs=[spool.path])
+    server = handover.start_server(store, spool, cli.HANDED_OVER, log=io.StringIO())
+    try:
+        path = write(tmp_path, "12-07_NO3.json", day_records(date(2026, 12, 7)))
+        done = run_cli("prices", "import", str(path), "--db", str(db_path))
+        assert done.returncode == 0, done.stderr
+        assert "the app is serving" in done.stderr and "24 new" in done.stdout and "12-07_NO3.json" in done.stdout
+        api.put(date(2026, 12, 8), "NO3", day_records(date(2026, 12, 8)))
+        fetched = run_cli("prices", "fetch", "--area", "NO3", "--from", "2026-12-08", "--to", "2026-12-08",
+                          "--api-url", api.url, "--db", str(db_path))
+        assert fetched.returncode == 0 and "1 day stored → 24 new" in fetched.stdout, fetched.stderr
+        assert {c.area: c.intervals for c in spot.coverage(store)} == {"NO3": 48}
+    finally:
+        store.close()
+        server.thread.join(10)
+
+
+# -- the daily fetch -----------------------------------------------------------------------------------
+
+def test_the_daily_fetch_fills_the_week_and_tomorrow_once_an_hour(store, api):
+    now = datetime(2026, 12, 7, 14, 30, tzinfo=OSLO)
+    assert spot.scheduled_fetch(store, now) is None  # off: no setting
+    with pytest.raises(spot.PriceFileError, match="http"):
+        spot.set_schedule(store, "NO1", True, "file:///etc", "styret")
+    spot.set_schedule(store, "NO1", True, api.url + "/", "styret")
+    assert spot.schedule(store).api_url == api.url
+    for offset in range(-7, 1):  # tomorrow not published yet
+        day = date(2026, 12, 7) + timedelta(days=offset)
+        api.put(day, "NO1", day_records(day))
+    first = spot.scheduled_fetch(store, now)
+    assert first.ok and (first.day_from, first.day_to) == (date(2026, 11, 30), date(2026, 12, 8))
+    assert first.unpublished == [date(2026, 12, 8)] and first.totals()["new"] == 8 * 24
+    assert spot.scheduled_fetch(store, now + timedelta(minutes=30)) is None  # tried within the hour
+    api.put(date(2026, 12, 8), "NO1", day_records(date(2026, 12, 8)))
+    later = spot.scheduled_fetch(store, now + timedelta(minutes=61))
+    assert (later.day_from, later.totals()["new"]) == (date(2026, 12, 8), 24)
+    assert spot.scheduled_fetch(store, now + timedelta(hours=3)) is None  # nothing missing
+    assert spot.fetch_log(store)["fetched_by"].tolist() == ["(schedule)", "(schedule)"]
+    spot.set_schedule(store, "NO1", False, None, "styret")
+    assert spot.scheduled_fetch(store, datetime(2026, 12, 9, 15, tzinfo=OSLO)) is None

@@ -25,7 +25,6 @@ import hashlib
 import json
 import re
 import threading
-import time
 import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -580,9 +579,9 @@ class FetchOutcome:
             return [_("Fetching spot prices {area} {first}–{last} failed, nothing was stored: {error}", area=self.area,
                       first=formats.day(self.day_from), last=formats.day(self.day_to), error=self.error)]
         t = self.totals()
-        out = [_("Spot prices {area} {first}–{last}: {days} days stored → {new} new, {unchanged} unchanged, "
+        out = [_("Spot prices {area} {first}–{last}: {days} stored → {new} new, {unchanged} unchanged, "
                  "{replaced} replaced, {rejected} rejected", area=self.area, first=formats.day(self.day_from),
-                 last=formats.day(self.day_to), days=len(self.summaries), **t)]
+                 last=formats.day(self.day_to), days=ngettext("{n} day", "{n} days", len(self.summaries)), **t)]
         if self.unpublished:
             out.append("  " + _("not published yet: {days}", days=", ".join(formats.day(d) for d in self.unpublished)))
         for summary in self.summaries:
@@ -597,11 +596,11 @@ def day_path(day: date, area: str) -> str:
 
 def fetch(store: Store, area: str, date_from: date, date_to: date, api_url: str = DEFAULT_API_URL, *,
           fetched_by: str | None = None, today: date | None = None, time_zone: str = settings.DEFAULT_TIME_ZONE,
-          retries: int | None = None, backoff: float | None = None) -> FetchOutcome:
+          retries: int | None = None, backoff: float | None = None, started_at: datetime | None = None) -> FetchOutcome:
     """Download the day files date_from..date_to (included), then store them all in one transaction.
     A 404 for a day after today is "not published yet"; for today or before, the fetch fails. Any
-    failure stores nothing. Every fetch is logged (price_fetches)."""
-    started_at = datetime.now(UTC)
+    failure stores nothing. Every fetch is logged (price_fetches; started_at: when, the clock's by default)."""
+    started_at = started_at or datetime.now(UTC)
     outcome = FetchOutcome(area, date_from, date_to)
     api_url = (api_url or DEFAULT_API_URL).rstrip("/")
     today = today or settings.fixed_today() or datetime.now(ZoneInfo(time_zone)).date()
@@ -656,3 +655,92 @@ def _log_fetch(cur, outcome: FetchOutcome, api_url: str, started_at: datetime, f
 
 def fetch_log(store: Store, limit: int = 50):
     return store.df("price_fetches_recent", limit=limit)
+
+
+# -- the daily fetch inside the app ----------------------------------------------------------------
+
+SCHEDULE_HOUR = 14          # local: the next day's prices are out after Nord Pool's noon auction (~13:00)
+SCHEDULE_LOOKBACK_DAYS = 7  # days before today a scheduled fetch fills in when they are missing
+SCHEDULE_RETRY = timedelta(hours=1)
+SCHEDULER_TICK_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    area: str
+    enabled: bool
+    api_url: str
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+
+def schedule(store: Store) -> Schedule | None:
+    row = store.one("price_fetch_settings_of")
+    return Schedule(*row) if row else None
+
+
+def set_schedule(store: Store, area: str, enabled: bool, api_url: str | None, updated_by: str) -> None:
+    """The daily fetch's setting (the system owner's, on the Tariffs page)."""
+    api_url = (api_url or DEFAULT_API_URL).strip().rstrip("/")
+    if area not in AREAS:
+        raise PriceFileError(_("unknown price area {area} (one of {areas})", area=area, areas=", ".join(AREAS)))
+    if not re.match(r"https?://", api_url):
+        raise PriceFileError(_("the price API address must start with http:// or https:// ({url})", url=api_url))
+    store.execute("price_fetch_settings_set", area=area, enabled=bool(enabled), api_url=api_url,
+                  updated_by=updated_by)
+
+
+def scheduled_fetch(store: Store, now: datetime | None = None,
+                    time_zone: str = settings.DEFAULT_TIME_ZONE) -> FetchOutcome | None:
+    """One tick of the daily fetch: when it is on and a day from a week ago to today (from 14:00:
+    tomorrow) lacks prices, fetch from the first such day, at most once an hour. None: nothing to do."""
+    setting = schedule(store)
+    if setting is None or not setting.enabled:
+        return None
+    now = now or datetime.now(UTC)
+    local = now.astimezone(ZoneInfo(time_zone))
+    last = local.date() + timedelta(days=1 if local.hour >= SCHEDULE_HOUR else 0)
+    missing = missing_days(store, setting.area, local.date() - timedelta(days=SCHEDULE_LOOKBACK_DAYS),
+                           last + timedelta(days=1), time_zone)
+    if not missing:
+        return None
+    tried = store.one("price_fetch_last_attempt", area=setting.area)
+    if tried and tried[0] is not None and now - tried[0] < SCHEDULE_RETRY:
+        return None
+    return fetch(store, setting.area, missing[0], last, setting.api_url, fetched_by="(schedule)",
+                 today=local.date(), time_zone=time_zone, started_at=now)
+
+
+_schedulers: weakref.WeakKeyDictionary[Store, tuple[threading.Thread, threading.Event]] = weakref.WeakKeyDictionary()
+_schedulers_guard = threading.Lock()
+
+
+def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
+    """One background thread per open store (as the cloud sync's): every tick, scheduled_fetch."""
+    import os  # noqa: PLC0415
+
+    tick = tick_seconds or float(os.environ.get("CHARGEBOARD_PRICE_TICK", SCHEDULER_TICK_SECONDS))
+    with _schedulers_guard:
+        if store in _schedulers and _schedulers[store][0].is_alive():
+            return
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not store.closed and not stop.is_set():
+                try:
+                    scheduled_fetch(store)
+                except Exception:  # noqa: BLE001, S110 — the schedule outlives one bad run (each fetch is logged)
+                    pass
+                stop.wait(tick)
+
+        thread = threading.Thread(target=loop, name="chargeboard-prices", daemon=True)
+        _schedulers[store] = (thread, stop)
+        thread.start()
+
+
+def stop_scheduler(store: Store, timeout: float = 30.0) -> None:
+    with _schedulers_guard:
+        thread, stop = _schedulers.pop(store, (None, None))
+    if thread is not None:
+        stop.set()
+        thread.join(timeout)
