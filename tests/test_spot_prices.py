@@ -402,3 +402,36 @@ def test_the_daily_fetch_fills_the_week_and_tomorrow_once_an_hour(store, api):
     assert spot.fetch_log(store)["fetched_by"].tolist() == ["(schedule)", "(schedule)"]
     spot.set_schedule(store, "NO1", False, None, "styret")
     assert spot.scheduled_fetch(store, datetime(2026, 12, 9, 15, tzinfo=OSLO)) is None
+
+
+# -- the Tariffs page -----------------------------------------------------------------------------------
+
+def test_the_tariffs_page_fetches_prices_and_shows_the_coverage(store, auth_file, api):
+    """AppTest: the system owner's Tariffs page fetches two days from the (stand-in) price API set as the
+    daily fetch's address, then shows them in the coverage table with the freshness line."""
+    import support  # noqa: PLC0415
+    from conftest import release_app_store  # noqa: PLC0415
+    from test_app import fresh, log_in, settle, texts  # noqa: PLC0415
+
+    today = date.fromisoformat(support.TODAY)
+    for day in (today, today + timedelta(days=1)):
+        api.put(day, "NO4", day_records(day))
+    spot.set_schedule(store, "NO4", False, api.url, "styret")  # off: only the page's button fetches
+    store.close()
+    release_app_store()
+    try:
+        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+        at.switch_page("pages/tariffs.py").run()
+        assert not at.exception, at.exception
+        assert "Spot prices" in texts(at) and "No spot prices loaded yet." in texts(at)
+        assert at.selectbox(key="fetch_area").value == "NO4"
+        next(b for b in at.button if b.label == "Fetch prices").click().run()
+        assert not at.exception, at.exception
+        shown = texts(at)
+        assert "2 days stored → 48 new, 0 unchanged, 0 replaced, 0 rejected" in shown, shown
+        assert "Spot prices NO4 up to 16 Jan 2026, fetched" in shown
+        table = at.dataframe[-1].value
+        assert list(table.iloc[0])[:4] == ["NO4", "15 Jan 2026", "16 Jan 2026", "48"]
+        assert [p for p in api.log] == ["/api/v1/prices/2026/01-15_NO4.json", "/api/v1/prices/2026/01-16_NO4.json"]
+    finally:
+        release_app_store()

@@ -744,3 +744,35 @@ def stop_scheduler(store: Store, timeout: float = 30.0) -> None:
     if thread is not None:
         stop.set()
         thread.join(timeout)
+
+
+# -- the Tariffs page's section ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Overview:
+    coverage: list[Coverage]
+    freshness: list[str]
+    schedule: Schedule | None
+
+
+def overview(store: Store, time_zone: str = settings.DEFAULT_TIME_ZONE) -> Overview:
+    """What the Tariffs page shows of the spot prices: coverage per area, a freshness line per area,
+    the daily fetch's setting."""
+    found = coverage(store, time_zone)
+    lines = [line for c in found if (line := freshness_line(store, c.area, time_zone))]
+    return Overview(found, lines, schedule(store))
+
+
+def import_uploads(store: Store, files: list[tuple[str, bytes]], area: str | None, eur_nok: str | None,
+                   imported_by: str) -> list[tuple[bool, list[str]]]:
+    """Uploaded price files, each in its own transaction: (loaded, the lines to show) per file."""
+    out = []
+    for name, data in files:
+        try:
+            summary = import_bytes(store, data, name, area=area or None, eur_nok=eur_nok or None,
+                                   imported_by=imported_by)
+        except PriceFileError as error:
+            out.append((False, [str(error)]))
+        else:
+            out.append((not summary.needs_attention, summary.lines()))
+    return out
