@@ -435,3 +435,10 @@ def test_the_tariffs_page_fetches_prices_and_shows_the_coverage(store, auth_file
         assert [p for p in api.log] == ["/api/v1/prices/2026/01-15_NO4.json", "/api/v1/prices/2026/01-16_NO4.json"]
     finally:
         release_app_store()
+
+
+def test_price_imports_do_not_make_the_sessions_look_fresh(store, tmp_path):
+    from chargeboard import freshness  # noqa: PLC0415
+
+    spot.import_file(store, write(tmp_path, "12-07_NO1.json", day_records(date(2026, 12, 7))))
+    assert freshness.data_freshness(store).text == "No data loaded yet"
