@@ -442,3 +442,13 @@ def test_price_imports_do_not_make_the_sessions_look_fresh(store, tmp_path):
 
     spot.import_file(store, write(tmp_path, "12-07_NO1.json", day_records(date(2026, 12, 7))))
     assert freshness.data_freshness(store).text == "No data loaded yet"
+
+
+def test_a_file_with_hours_and_quarter_hours_for_the_same_time_keeps_the_quarters(store, tmp_path):
+    day = date(2026, 12, 7)
+    records = day_records(day, 15) + day_records(day, 60)[:2]
+    summary = spot.import_file(store, write(tmp_path, "both_NO1.json", records))
+    assert (summary.new, summary.rejected) == (96, 2)
+    got = [reason for _p, _l, reason in rejected(store, summary.import_id)]
+    assert all(r.startswith("overlapping price interval — the hour from") for r in got), got
+    assert len(stored(store)) == 96

@@ -14,7 +14,7 @@ Two formats (README, "Spot prices"):
 
 Every price row is checked: its interval is 15 or 60 minutes and starts on a multiple of that (UTC),
 its price is a number within [MIN_NOK, MAX_NOK] NOK per kWh, and the file gives the interval one price
-only. A row that fails is a rejected row (rejected_rows: file, record or position, reason). One
+only (an hour the file also has quarter hours for is rejected: the quarter hours are kept). A row that fails is a rejected row (rejected_rows: file, record or position, reason). One
 transaction per file; loading a file again changes nothing; a later file's price for a stored
 interval replaces it (so a corrected file can be loaded). Prices are kept to 6 decimals of NOK.
 """
@@ -177,13 +177,14 @@ def _nok_in_range(nok: Decimal) -> Decimal:
 
 def _check_file(parsed: ParsedFile) -> None:
     """The rows the file itself contradicts: one interval with different prices (every copy is
-    rejected: which is right cannot be told), intervals that overlap."""
-    by_start: dict[datetime, list[PriceRow]] = {}
+    rejected: which is right cannot be told); an hour the file also gives quarter hours for (an
+    ENTSO-E document may hold both resolutions: the quarter hours are kept)."""
+    by_interval: dict[tuple[datetime, datetime], list[PriceRow]] = {}
     for row in parsed.rows:
-        by_start.setdefault(row.starts_at, []).append(row)
+        by_interval.setdefault((row.starts_at, row.ends_at), []).append(row)
     kept: list[PriceRow] = []
-    for start, copies in sorted(by_start.items()):
-        if len({(c.ends_at, c.nok) for c in copies}) > 1:
+    for (start, _end), copies in sorted(by_interval.items()):
+        if len({c.nok for c in copies}) > 1:
             where = ", ".join(c.location for c in copies)
             for c in copies:
                 parsed.rejected.append((c.position, c.location, c.raw,
@@ -191,13 +192,17 @@ def _check_file(parsed: ParsedFile) -> None:
                                         f"{len(copies)} different prices ({where})"))
             continue
         kept.append(copies[0])  # identical copies count once
+    quarters = {row.starts_at: row for row in kept if row.ends_at - row.starts_at == timedelta(minutes=15)}
     clean: list[PriceRow] = []
     for row in kept:
-        if clean and row.starts_at < clean[-1].ends_at:
-            parsed.rejected.append((row.position, row.location, row.raw,
-                                    f"overlapping price interval — {row.starts_at:%Y-%m-%d %H:%M} UTC lies inside "
-                                    f"the interval of {clean[-1].location}"))
-            continue
+        if row.ends_at - row.starts_at > timedelta(minutes=15):
+            finer = next((quarters[q] for q in (row.starts_at + timedelta(minutes=15 * i) for i in range(4))
+                          if q in quarters), None)
+            if finer is not None:
+                parsed.rejected.append((row.position, row.location, row.raw,
+                                        f"overlapping price interval — the hour from {row.starts_at:%Y-%m-%d %H:%M} "
+                                        f"UTC; the file also has quarter hours for it ({finer.location})"))
+                continue
         clean.append(row)
     parsed.rows = clean
 
