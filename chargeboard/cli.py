@@ -33,6 +33,9 @@ SYNC_PROVIDERS = ("zaptec", "easee")
 LANGUAGES = tuple(i18n.LANGUAGES)
 # exports.CSV_DIALECTS' names (a test keeps them equal; exports is not imported for every command)
 CSV_DIALECTS = ("rfc4180", "excel-nb", "excel-en")
+# chargeboard.pricing.spot.AREAS (a test keeps them equal; the pricing package is imported by `prices` only)
+PRICE_AREAS = ("NO1", "NO2", "NO3", "NO4", "NO5")
+PRICE_COMMANDS = ("import", "fetch")
 # Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
 LAST_DAY = date(9998, 12, 31)
 
@@ -313,6 +316,68 @@ def _station(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _prices(args: argparse.Namespace, store: Store) -> int:
+    """prices import FILE... (the price API's JSON day files, ENTSO-E XML) or prices fetch (the price API)."""
+    from chargeboard.pricing import spot  # noqa: PLC0415
+
+    files = list(getattr(args, "files", None) or [])
+    if args.prices_command == "import":
+        if not files:
+            print(_("error: prices import needs one or more FILEs"), file=args.stderr)
+            return 2
+        try:
+            rate = spot.parse_rate(getattr(args, "eur_nok", None))
+        except spot.PriceFileError as error:
+            print(_("error: --eur-nok: {reason}", reason=error), file=args.stderr)
+            return 2
+        failures = 0
+        shown = getattr(args, "shown_as", None) or files
+        for path, name in zip(files, shown, strict=True):
+            try:
+                summary = spot.import_file(store, path, area=getattr(args, "area", None), eur_nok=rate,
+                                           imported_by="(command line)", display_name=name)
+            except spot.PriceFileError as error:
+                print(_("error: {reason}", reason=error), file=args.stderr)
+                failures += 1
+                continue
+            print("\n".join(summary.lines()), file=args.stdout)
+        return 1 if failures else 0
+    if files or getattr(args, "eur_nok", None):
+        print(_("error: prices fetch takes no FILE and no --eur-nok (the price API gives NOK)"), file=args.stderr)
+        return 2
+    missing = [option for option, key in (("--area", "area"), ("--from", "date_from"), ("--to", "date_to"))
+               if getattr(args, key, None) is None]
+    if missing:
+        print(_("error: prices fetch needs {options}", options=", ".join(missing)), file=args.stderr)
+        return 2
+    outcome = spot.fetch(store, args.area, args.date_from, args.date_to,
+                         getattr(args, "api_url", None) or spot.DEFAULT_API_URL, fetched_by="(command line)")
+    for line in outcome.lines():
+        print(line, file=args.stdout if outcome.ok else args.stderr)
+    return 0 if outcome.ok else 1
+
+
+def _only(word: str):
+    """A hand-over field that must be exactly `word` (`prices import` and `prices fetch` are handed over
+    as two commands: one takes input files, the other none)."""
+    def check(text: str) -> str:
+        if text != word:
+            raise ValueError(f"not {word!r}")
+        return text
+    check.__name__ = f"only_{word}"
+    return check
+
+
+PRICES_IMPORT_ONLY, PRICES_FETCH_ONLY = _only("import"), _only("fetch")
+
+
+def handover_name(args: argparse.Namespace) -> str:
+    """The name a command is handed to the app by: `prices import`/`prices fetch` as prices-import/prices-fetch."""
+    if args.command == "prices":
+        return f"prices-{args.prices_command}"
+    return args.command
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -345,6 +410,11 @@ HANDED_OVER: dict[str, handover.Command] = {
     # was saved for) and no credentials travel through the hand-over.
     "sync": handover.Command(_in_its_language(_sync), fields={
         "provider": SYNC_PROVIDERS, "installation": str, "into": str, "date_from": _date, "lang": LANGUAGES}),
+    "prices-import": handover.Command(_in_its_language(_prices), inputs=True, fields={
+        "prices_command": PRICES_IMPORT_ONLY, "area": (*PRICE_AREAS, None), "eur_nok": str, "lang": LANGUAGES}),
+    "prices-fetch": handover.Command(_in_its_language(_prices), fields={
+        "prices_command": PRICES_FETCH_ONLY, "area": (*PRICE_AREAS, None), "date_from": _date, "date_to": _date,
+        "api_url": str, "lang": LANGUAGES}),
     # Made inside the app, which owns the store; the archive's bytes come back to the command line.
     "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
 }
@@ -435,6 +505,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(run=_sync, uses_store=True)
 
+    p = commands.add_parser("prices", help="load spot prices: import price files, or fetch days from the price API")
+    p.add_argument("prices_command", choices=PRICE_COMMANDS)
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="import: the price API's JSON day files (…_NO1.json) or ENTSO-E day-ahead XML")
+    p.add_argument("--area", choices=PRICE_AREAS, help="the price area (import: when the file does not say it)")
+    p.add_argument("--eur-nok", metavar="RATE", help="import of ENTSO-E XML: NOK per EUR to convert its EUR/MWh with")
+    p.add_argument("--from", dest="date_from", type=_date, help="fetch: first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, help="fetch: last day, included, YYYY-MM-DD")
+    p.add_argument("--api-url", help="fetch: the price API's base URL (default: https://www.hvakosterstrommen.no)")
+    p.add_argument("--db")
+    p.set_defaults(run=_prices, uses_store=True, inputs="files", shown_as=None)
+
     p = commands.add_parser("backup", help="a consistent backup of the store, its accounts and keys, "
                                            "also while the app serves (README: Run it for your co-op)")
     p.add_argument("--out", metavar="FILE", required=True, help="the backup file to write (a zip)")
@@ -500,7 +582,8 @@ def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, qu
     """The command run by the app serving db; None when no app of this user listens."""
     folder = settings.inbox_dir(db)
     try:
-        return handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
+        return handover.hand_over(folder, handover.request_for(handover_name(args), command, args), args.stdout,
+                                  args.stderr)
     except handover.SpoolRefused as error:  # no app of ours serves from there: never talk to it
         if not quiet:
             print(_("note: not handing the command over: {reason}", reason=error), file=args.stderr)
@@ -514,7 +597,7 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
         if not Path(path).is_file():  # checked before anything is loaded: a typo loads nothing
             print(_("error: {file}: no such file", file=path), file=args.stderr)
             return 2
-    command = HANDED_OVER.get(args.command)
+    command = HANDED_OVER.get(handover_name(args))
     if command is not None and (code := _hand_over(args, command, db)) is not None:
         return code
     if getattr(args, "needs_existing_store", False) and not db.exists():

@@ -664,13 +664,19 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
              False, False),
     "backup": ({"lang": CHOICES}, False, True),
     "station": ({"station_command": CHOICES, "station": str, "serial": str, "lang": CHOICES}, False, False),
+    # `prices import` and `prices fetch`: two hand-overs, as one takes input files and the other none
+    "prices-import": ({"prices_command": cli.PRICES_IMPORT_ONLY, "area": CHOICES, "eur_nok": str, "lang": CHOICES},
+                      True, False),
+    "prices-fetch": ({"prices_command": cli.PRICES_FETCH_ONLY, "area": CHOICES, "date_from": cli._date,
+                      "date_to": cli._date, "api_url": str, "lang": CHOICES}, False, False),
 }
 
 
 def _cli_choices(command: str, dest: str) -> set:
     """What the command line accepts for an option: its choices, and None if it may be left out."""
     subcommands = next(a for a in cli.build_parser()._actions if a.dest == "command").choices
-    action = next(a for a in subcommands[command]._actions if a.dest == dest)
+    parser = subcommands.get(command) or subcommands[command.split("-")[0]]  # prices-import: `prices`
+    action = next(a for a in parser._actions if a.dest == dest)
     may_be_left_out = bool(action.option_strings) and not action.required and action.default is None
     return set(action.choices) | ({None} if may_be_left_out else set())
 
@@ -702,5 +708,6 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, ingest, report, statement, statement-issuer, station, sync)")
+                        f"(only backup, board-pack, ingest, prices-fetch, prices-import, report, statement, "
+                        f"statement-issuer, station, sync)")
         assert answer["reason"] == f"the app refused the command: {expected}", name
