@@ -313,6 +313,59 @@ def _station(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _month(text: str) -> str:
+    """--month YYYY-MM (checked; kept as text, as the hand-over sends it)."""
+    try:
+        date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+    if len(text) != 7:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}")
+    return text
+
+
+def _tariff_set(args: argparse.Namespace, store: Store) -> int:
+    """Append the tariff version a JSON file describes (README "Tariff versions as JSON")."""
+    from chargeboard import tariffs  # noqa: PLC0415
+    from chargeboard.pricing import formula, tariff_entry  # noqa: PLC0415
+
+    shown = (args.shown_as or args.files)[0]
+    try:
+        data = tariff_entry.read_version_file(Path(args.files[0]), shown)
+        added = tariff_entry.add_version_json(store, getpass.getuser(), data, shown)
+    except (tariff_entry.EntryError, tariffs.TariffError, formula.FormulaError) as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(added.line(), file=args.stdout)
+    return 0
+
+
+def _tariff_list(args: argparse.Namespace, store: Store) -> int:
+    """Every tariff version, newest first, in words (as the Tariffs page's history)."""
+    from chargeboard.pricing import tariff_entry  # noqa: PLC0415
+
+    lines = tariff_entry.history_lines(store)
+    if not lines:
+        print(_("no tariff versions yet"), file=args.stderr)
+    for line in lines:
+        print(line, file=args.stdout)
+    return 0
+
+
+def _tariff_cost_price(args: argparse.Namespace, store: Store) -> int:
+    """One month's invoice for one meter, for cost-price tariffs."""
+    from chargeboard.pricing import tariff_entry  # noqa: PLC0415
+
+    try:
+        entry = tariff_entry.add_cost_price(store, getpass.getuser(), args.installation, args.month, args.meter,
+                                            args.amount, args.kwh)
+    except tariff_entry.EntryError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(entry.line(), file=args.stdout)
+    return 0
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -347,6 +400,11 @@ HANDED_OVER: dict[str, handover.Command] = {
         "provider": SYNC_PROVIDERS, "installation": str, "into": str, "date_from": _date, "lang": LANGUAGES}),
     # Made inside the app, which owns the store; the archive's bytes come back to the command line.
     "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
+    # `tariff set|list|cost-price` (issue 29): handed over by these names (args.handed_over_as).
+    "tariff-set": handover.Command(_in_its_language(_tariff_set), inputs=True, fields={"lang": LANGUAGES}),
+    "tariff-list": handover.Command(_in_its_language(_tariff_list), fields={"lang": LANGUAGES}),
+    "tariff-cost-price": handover.Command(_in_its_language(_tariff_cost_price), fields={
+        "installation": str, "month": _month, "meter": str, "amount": str, "kwh": str, "lang": LANGUAGES}),
 }
 
 
@@ -449,6 +507,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace an existing store (and accounts or keys that differ); never one in use")
     p.set_defaults(run=_restore, uses_store=False)
 
+    p = commands.add_parser("tariff", help="enter tariff versions (a flat price or the bill's formula) and "
+                                           "cost-price invoice months; list the versions")
+    tariff_commands = p.add_subparsers(dest="tariff_command", required=True)
+    t = tariff_commands.add_parser("set", help="append the tariff version a JSON file describes (README: Tariff "
+                                              "versions as JSON)")
+    t.add_argument("files", nargs=1, metavar="FILE.json")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_set, uses_store=True, inputs="files", shown_as=None, handed_over_as="tariff-set")
+    t = tariff_commands.add_parser("list", help="every tariff version, newest first, in words")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_list, uses_store=True, handed_over_as="tariff-list")
+    t = tariff_commands.add_parser("cost-price", help="enter one month's electricity and grid invoice for one "
+                                                      "meter (tariffs of kind cost_price)")
+    t.add_argument("--installation", required=True, metavar="ID", help="the installation's id")
+    t.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    t.add_argument("--meter", required=True, metavar="METER", help="the meter's id or number as on the invoice")
+    t.add_argument("--amount", required=True, metavar="KR", help="the invoiced amount incl. VAT, e.g. 12345.67")
+    t.add_argument("--kwh", required=True, metavar="KWH", help="the invoiced kWh, e.g. 5432.1")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_cost_price, uses_store=True, handed_over_as="tariff-cost-price")
+    for nested in tariff_commands.choices.values():
+        _add_language(nested)
+
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
                    help="unlock takes a lock's key as the Accounts page shows it (user:NAME)")
@@ -496,11 +577,17 @@ def main(argv: list[str] | None = None, *, stdout=None, stderr=None) -> int:
         return 2
 
 
+def _handed_over_as(args: argparse.Namespace) -> str:
+    """The name the app knows a command by: the command's, or its sub-command's (tariff-set)."""
+    return getattr(args, "handed_over_as", None) or args.command
+
+
 def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, quiet: bool = False) -> int | None:
     """The command run by the app serving db; None when no app of this user listens."""
     folder = settings.inbox_dir(db)
     try:
-        return handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
+        return handover.hand_over(folder, handover.request_for(_handed_over_as(args), command, args), args.stdout,
+                                  args.stderr)
     except handover.SpoolRefused as error:  # no app of ours serves from there: never talk to it
         if not quiet:
             print(_("note: not handing the command over: {reason}", reason=error), file=args.stderr)
@@ -514,7 +601,7 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
         if not Path(path).is_file():  # checked before anything is loaded: a typo loads nothing
             print(_("error: {file}: no such file", file=path), file=args.stderr)
             return 2
-    command = HANDED_OVER.get(args.command)
+    command = HANDED_OVER.get(_handed_over_as(args))
     if command is not None and (code := _hand_over(args, command, db)) is not None:
         return code
     if getattr(args, "needs_existing_store", False) and not db.exists():
