@@ -420,3 +420,16 @@ def cost_price_rows(store: Store) -> list[dict]:
              "amount": Decimal(amount), "kwh": Decimal(kwh), "price_per_kwh": cost_price_per_kwh(amount, kwh),
              "entered": _("{moment} UTC by {who}", moment=formats.moment(at, "UTC"), who=by)}
             for iid, name, month, meters, amount, kwh, at, by in store.rows("cost_price_entry_months")]
+
+
+def cost_price_table(store: Store) -> list[dict]:
+    """The Tariffs page's table of entered months, as a person reads them (active language)."""
+    return [{"installation": r["installation"], "month": formats.month_long(r["month"]), "meters": r["meters"],
+             "amount": formats.money(r["amount"]), "kwh": formats.kwh(r["kwh"], 3),
+             "price_per_kwh": formats.decimal(r["price_per_kwh"], 4) if r["price_per_kwh"] is not None else "",
+             "entered": r["entered"]} for r in cost_price_rows(store)]
+
+
+def installation_choices(store: Store) -> dict[str, str]:
+    """Installation id → name, for the invoice form."""
+    return {iid: name for iid, name, _zone in store.rows("installations_all")}
