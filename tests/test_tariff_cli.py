@@ -151,8 +151,9 @@ def test_a_missing_or_unreadable_file(tmp_path):
     assert code == 2 and err == f"error: {path}: not UTF-8 text\n"
 
 
-def test_cost_price_months(coop_db, auth_file, capsys):
-    db = coop_db
+def test_cost_price_months(tmp_path, coop_db, auth_file, capsys):
+    db = tmp_path / "coop.duckdb"  # a copy: the module's co-op store is shared
+    db.write_bytes(coop_db.read_bytes())
     code, out, err = run(db, "cost-price", "--installation", "testlaget", "--month", "2026-01", "--meter", "707057500",
                          "--amount", "12345.67", "--kwh", "5432.1")
     assert (code, err) == (0, ""), err
