@@ -372,10 +372,66 @@ PRICES_IMPORT_ONLY, PRICES_FETCH_ONLY = _only("import"), _only("fetch")
 
 
 def handover_name(args: argparse.Namespace) -> str:
-    """The name a command is handed to the app by: `prices import`/`prices fetch` as prices-import/prices-fetch."""
+    """The name the app knows a command by: the command's, or its sub-command's (`tariff set` as tariff-set,
+    set by its parser; `prices import`/`prices fetch` as prices-import/prices-fetch)."""
+    if getattr(args, "handed_over_as", None):
+        return args.handed_over_as
     if args.command == "prices":
         return f"prices-{args.prices_command}"
     return args.command
+
+
+def _month(text: str) -> str:
+    """--month YYYY-MM (checked; kept as text, as the hand-over sends it)."""
+    try:
+        date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+    if len(text) != 7:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}")
+    return text
+
+
+def _tariff_set(args: argparse.Namespace, store: Store) -> int:
+    """Append the tariff version a JSON file describes (README "Tariff versions as JSON")."""
+    from chargeboard import tariffs  # noqa: PLC0415
+    from chargeboard.pricing import formula, tariff_entry  # noqa: PLC0415
+
+    shown = (args.shown_as or args.files)[0]
+    try:
+        data = tariff_entry.read_version_file(Path(args.files[0]), shown)
+        added = tariff_entry.add_version_json(store, getpass.getuser(), data, shown)
+    except (tariff_entry.EntryError, tariffs.TariffError, formula.FormulaError) as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(added.line(), file=args.stdout)
+    return 0
+
+
+def _tariff_list(args: argparse.Namespace, store: Store) -> int:
+    """Every tariff version, newest first, in words (as the Tariffs page's history)."""
+    from chargeboard.pricing import tariff_entry  # noqa: PLC0415
+
+    lines = tariff_entry.history_lines(store)
+    if not lines:
+        print(_("no tariff versions yet"), file=args.stderr)
+    for line in lines:
+        print(line, file=args.stdout)
+    return 0
+
+
+def _tariff_cost_price(args: argparse.Namespace, store: Store) -> int:
+    """One month's invoice for one meter, for cost-price tariffs."""
+    from chargeboard.pricing import tariff_entry  # noqa: PLC0415
+
+    try:
+        entry = tariff_entry.add_cost_price(store, getpass.getuser(), args.installation, args.month, args.meter,
+                                            args.amount, args.kwh)
+    except tariff_entry.EntryError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(entry.line(), file=args.stdout)
+    return 0
 
 
 def _in_its_language(run):
@@ -417,6 +473,11 @@ HANDED_OVER: dict[str, handover.Command] = {
         "api_url": str, "lang": LANGUAGES}),
     # Made inside the app, which owns the store; the archive's bytes come back to the command line.
     "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
+    # `tariff set|list|cost-price` (issue 29): handed over by these names (args.handed_over_as).
+    "tariff-set": handover.Command(_in_its_language(_tariff_set), inputs=True, fields={"lang": LANGUAGES}),
+    "tariff-list": handover.Command(_in_its_language(_tariff_list), fields={"lang": LANGUAGES}),
+    "tariff-cost-price": handover.Command(_in_its_language(_tariff_cost_price), fields={
+        "installation": str, "month": _month, "meter": str, "amount": str, "kwh": str, "lang": LANGUAGES}),
 }
 
 
@@ -530,6 +591,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="replace an existing store (and accounts or keys that differ); never one in use")
     p.set_defaults(run=_restore, uses_store=False)
+
+    p = commands.add_parser("tariff", help="enter tariff versions (a flat price or the bill's formula) and "
+                                           "cost-price invoice months; list the versions")
+    tariff_commands = p.add_subparsers(dest="tariff_command", required=True)
+    t = tariff_commands.add_parser("set", help="append the tariff version a JSON file describes (README: Tariff "
+                                              "versions as JSON)")
+    t.add_argument("files", nargs=1, metavar="FILE.json")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_set, uses_store=True, inputs="files", shown_as=None, handed_over_as="tariff-set")
+    t = tariff_commands.add_parser("list", help="every tariff version, newest first, in words")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_list, uses_store=True, handed_over_as="tariff-list")
+    t = tariff_commands.add_parser("cost-price", help="enter one month's electricity and grid invoice for one "
+                                                      "meter (tariffs of kind cost_price)")
+    t.add_argument("--installation", required=True, metavar="ID", help="the installation's id")
+    t.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    t.add_argument("--meter", required=True, metavar="METER", help="the meter's id or number as on the invoice")
+    t.add_argument("--amount", required=True, metavar="KR", help="the invoiced amount incl. VAT, e.g. 12345.67")
+    t.add_argument("--kwh", required=True, metavar="KWH", help="the invoiced kWh, e.g. 5432.1")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_cost_price, uses_store=True, handed_over_as="tariff-cost-price")
+    for nested in tariff_commands.choices.values():
+        _add_language(nested)
 
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],

@@ -342,7 +342,7 @@ CREATE OR REPLACE MACRO tariff_periods(as_of) AS TABLE
     )
     SELECT version, valid_from,
            lead(valid_from, 1, DATE '9999-12-31') OVER (ORDER BY valid_from) AS valid_to,
-           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share
+           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share, formula
     FROM latest WHERE NOT withdrawn;
 
 CREATE OR REPLACE MACRO tariff_hour_prices_only(as_of) AS TABLE
