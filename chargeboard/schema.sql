@@ -310,6 +310,9 @@ CREATE TABLE IF NOT EXISTS tariffs (
 -- (stores made before the share rules were added get them here)
 ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS standby_share VARCHAR DEFAULT 'off';
 ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS rest_share VARCHAR DEFAULT 'off';
+-- Issue 29: a version may be the bill's formula instead of a flat price (chargeboard/pricing/formula.py;
+-- NULL = the flat price and bands above). A formula version keeps price_per_kwh 0 and no bands.
+ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS formula JSON;
 
 -- Issue 5: corrected start times for sessions whose time is unreliable (or was registered
 -- late). Append-only: a correction never overwrites the session (its started_* columns stay
@@ -339,7 +342,7 @@ CREATE OR REPLACE MACRO tariff_periods(as_of) AS TABLE
     )
     SELECT version, valid_from,
            lead(valid_from, 1, DATE '9999-12-31') OVER (ORDER BY valid_from) AS valid_to,
-           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share
+           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share, formula
     FROM latest WHERE NOT withdrawn;
 
 CREATE OR REPLACE MACRO tariff_hour_prices_only(as_of) AS TABLE
@@ -463,6 +466,67 @@ CREATE TABLE IF NOT EXISTS sync_runs (
 );
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS older_rows BIGINT DEFAULT 0;
 ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS conflicting_rows BIGINT DEFAULT 0;
+
+-- Issue 29 (tariff formula, kind "cost_price"): the co-op's own electricity and grid invoices per month
+-- and meter. A month's cost price per kWh is its invoiced kr / kWh over the installation's meters,
+-- rounded to 6 decimals (chargeboard/pricing/formula.py). Append-only: the newest entry of a
+-- (installation, month, meter) counts.
+CREATE SEQUENCE IF NOT EXISTS cost_price_entry_seq START 1;
+CREATE TABLE IF NOT EXISTS cost_prices (
+    entry           BIGINT PRIMARY KEY DEFAULT nextval('cost_price_entry_seq'),
+    installation_id VARCHAR NOT NULL,
+    month           DATE NOT NULL,          -- the month's first day
+    meter_id        VARCHAR NOT NULL,
+    amount          DECIMAL(14, 2) NOT NULL,  -- kr as invoiced, VAT included
+    kwh             DECIMAL(14, 3) NOT NULL,
+    entered_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    entered_by      VARCHAR NOT NULL
+);
+
+-- Issue 29, part "price data in" (spot prices): the price areas' spot prices per interval (15 or 60
+-- minutes, NOK per kWh EXCLUDING VAT), each row from the import (imports, rejected_rows, as every
+-- feed) that stored it; the log of fetches from the price API; the optional daily fetch's setting.
+CREATE TABLE IF NOT EXISTS spot_prices (
+    area        VARCHAR NOT NULL,            -- NO1..NO5
+    starts_at   TIMESTAMPTZ NOT NULL,
+    ends_at     TIMESTAMPTZ NOT NULL,
+    nok_per_kwh DECIMAL(14,6) NOT NULL,
+    eur_per_kwh DECIMAL(14,6),
+    exr         DECIMAL(14,6),               -- NOK per EUR the price was converted with (the file's or the one given)
+    import_id   BIGINT,
+    PRIMARY KEY (area, starts_at)
+);
+-- Who loaded a file (NULL: imports made before this column; session feeds do not set it).
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS imported_by VARCHAR;
+
+CREATE SEQUENCE IF NOT EXISTS price_fetch_id_seq START 1;
+CREATE TABLE IF NOT EXISTS price_fetches (
+    fetch_id         BIGINT PRIMARY KEY,
+    area             VARCHAR NOT NULL,
+    day_from         DATE NOT NULL,
+    day_to           DATE NOT NULL,          -- included
+    api_url          VARCHAR NOT NULL,
+    started_at       TIMESTAMPTZ NOT NULL,
+    finished_at      TIMESTAMPTZ NOT NULL,
+    fetched_by       VARCHAR,
+    days_stored      INTEGER NOT NULL DEFAULT 0,
+    days_unpublished INTEGER NOT NULL DEFAULT 0,
+    new_rows         BIGINT NOT NULL DEFAULT 0,
+    unchanged_rows   BIGINT NOT NULL DEFAULT 0,
+    replaced_rows    BIGINT NOT NULL DEFAULT 0,
+    rejected_rows    BIGINT NOT NULL DEFAULT 0,
+    error            VARCHAR                 -- NULL: it worked; else why nothing was stored
+);
+
+-- The daily fetch (one row at most; none: off).
+CREATE TABLE IF NOT EXISTS price_fetch_settings (
+    one        BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    area       VARCHAR NOT NULL,
+    enabled    BOOLEAN NOT NULL,
+    api_url    VARCHAR NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_by VARCHAR NOT NULL
+);
 
 -- Issue 29, item 4 (capacity and peaks): a meter's interval readings, kWh per hour or per quarter
 -- hour as Elhub and HAN readers export them (chargeboard/pricing/intervals.py loads them, the meter

@@ -1,1 +1,4 @@
-"""Pricing by the bill's formula (issue 29): the tariff formula, price tables, capacity peaks."""
+"""Pricing every kWh as the co-op pays for it (issue 29): spot prices per price area and interval
+(spot.py), the tariff formula of the co-op's bill (formula.py), and the capacity peaks the chargers
+cause (capacity.py). Statements price sessions with these; queries live in queries/pricing/.
+"""
