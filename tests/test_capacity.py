@@ -22,7 +22,7 @@ from conftest import release_app_store
 from test_app import REFUSED, fresh, has_login_form, log_in, settle, texts
 
 from chargeboard import ingest, reasons
-from chargeboard.pricing import capacity, intervals
+from chargeboard.pricing import capacity, formula, intervals
 from chargeboard.pricing.capacity import MAX_HOUR, TOP3_DAYS, Step
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -178,6 +178,10 @@ def test_the_tariff_formulas_capacity_object_gives_the_rule_and_steps():
         "share_with_residents": True})
     assert rule == MAX_HOUR and steps == (Step(D(0), D(2), D(150)), Step(D(2), None, D(250)))
     assert capacity.rule_and_steps(None) == (TOP3_DAYS, capacity.DEFAULT_STEPS)
+    parsed = formula.parse({"kind": "formula", "capacity": {"rule": "top3_days", "steps": [
+        {"from_kw": "0", "to_kw": "5", "per_month": "300"}, {"from_kw": "5", "per_month": "700"}]}})
+    assert capacity.rule_and_steps(parsed.capacity) == (TOP3_DAYS, (Step(D(0), D(5), D(300)),
+                                                                    Step(D(5), None, D(700))))
 
 
 def test_a_session_with_an_unreliable_clock_is_left_out_and_counted(tmp_path):

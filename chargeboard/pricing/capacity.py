@@ -94,6 +94,9 @@ def steps_from(raw) -> tuple[Step, ...]:
     for n, item in enumerate(raw, start=1):
         if isinstance(item, Step):
             step = item
+        elif hasattr(item, "from_kw") and hasattr(item, "per_month"):  # formula.CapacityStep
+            step = Step(Decimal(item.from_kw), None if item.to_kw is None else Decimal(item.to_kw),
+                        Decimal(item.per_month))
         else:
             if not isinstance(item, dict) or "from_kw" not in item or "per_month" not in item:
                 raise CapacityError(f"step {n} needs from_kw and per_month")
@@ -119,9 +122,11 @@ def steps_from(raw) -> tuple[Step, ...]:
 DEFAULT_STEPS = steps_from({"from_kw": f, "to_kw": t, "per_month": p} for f, t, p in DEFAULT_STEPS_RAW)
 
 
-def rule_and_steps(formula_capacity: dict | None) -> tuple[str, tuple[Step, ...]]:
-    """The rule and steps of a tariff formula's "capacity" object (FORMULA.md), checked; the defaults
-    (top3_days, the example steps) for what it leaves out."""
+def rule_and_steps(formula_capacity) -> tuple[str, tuple[Step, ...]]:
+    """The rule and steps of a tariff formula's "capacity" (its JSON object, FORMULA.md, or the parsed
+    formula.Capacity), checked; the defaults (top3_days, the example steps) for what it leaves out."""
+    if formula_capacity is not None and not isinstance(formula_capacity, dict):  # formula.Capacity
+        formula_capacity = {"rule": formula_capacity.rule, "steps": formula_capacity.steps}
     formula_capacity = formula_capacity or {}
     rule = check_rule(formula_capacity.get("rule") or DEFAULT_RULE)
     steps = formula_capacity.get("steps")
