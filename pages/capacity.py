@@ -29,15 +29,19 @@ with st.container(border=True):
     installation_id = left.selectbox(_("Installation"), list(found), format_func=found.get, key="cap_installation")
     offered = capacity.months(store(), installation_id, scope) or [periods.local_today().replace(day=1)]
     month = middle.selectbox(_("Month"), offered, format_func=formats.month_long, key="cap_month")
-    rule = right.radio(_("The grid company's rule"), capacity.RULES, format_func=widgets.shown_as(capacity.RULE_TITLES),
-                       key="cap_rule", horizontal=True)
+    rule, tariff_steps, version = capacity.rule_of_tariff(store(), month)
+    rule = right.radio(_("The grid company's rule"), capacity.RULES, index=capacity.RULES.index(rule),
+                       format_func=widgets.shown_as(capacity.RULE_TITLES), key=f"cap_rule_v{version or 0}", horizontal=True)
     with st.expander(_("Capacity steps (kr per month)")):
-        st.caption(_("Examples in the shape grid companies publish them; enter your grid company's steps. A load "
-                     "exactly on an edge belongs to the higher step. Leave the last step's upper edge empty."))
+        st.caption(_("From tariff version {version}; a change here only tries other steps (the Tariffs page keeps "
+                     "the grid company's).", version=version) if version else
+                   _("Examples in the shape grid companies publish them; enter your grid company's steps in the "
+                     "tariff (Tariffs page). A load exactly on an edge belongs to the higher step. Leave the last "
+                     "step's upper edge empty."))
         edited = st.data_editor(
             pd.DataFrame([{"from_kw": float(s.from_kw), "to_kw": None if s.to_kw is None else float(s.to_kw),
-                           "per_month": float(s.per_month)} for s in capacity.DEFAULT_STEPS]),
-            num_rows="dynamic", hide_index=True, key="cap_steps", width="stretch",
+                           "per_month": float(s.per_month)} for s in tariff_steps]),
+            num_rows="dynamic", hide_index=True, key=f"cap_steps_v{version or 0}", width="stretch",
             column_config={"from_kw": st.column_config.NumberColumn(_("From (kW)"), min_value=0.0),
                            "to_kw": st.column_config.NumberColumn(_("To (kW)"), min_value=0.0),
                            "per_month": st.column_config.NumberColumn(_("kr per month"), min_value=0.0)})

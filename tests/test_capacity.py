@@ -184,6 +184,20 @@ def test_the_tariff_formulas_capacity_object_gives_the_rule_and_steps():
                                                                     Step(D(5), None, D(700))))
 
 
+def test_the_month_takes_the_rule_and_steps_of_the_tariff_in_force(october):
+    store, _inst = october
+    from chargeboard import tariffs  # noqa: PLC0415
+
+    assert capacity.rule_of_tariff(store, date(2026, 10, 1)) == (TOP3_DAYS, capacity.DEFAULT_STEPS, None)
+    tariffs.add_version(store, "test", date(2026, 1, 1), "1.00")
+    version = tariffs.add_version(store, "test", date(2026, 10, 1), "0", formula={
+        "kind": "formula", "markup_per_kwh": "0.10", "capacity": {"rule": "max_hour", "steps": [
+            {"from_kw": "0", "to_kw": "5", "per_month": "300"}, {"from_kw": "5", "per_month": "700"}]}})
+    assert capacity.rule_of_tariff(store, date(2026, 10, 17)) == (
+        MAX_HOUR, (Step(D(0), D(5), D(300)), Step(D(5), None, D(700))), version)
+    assert capacity.rule_of_tariff(store, date(2026, 9, 1))[2] is None  # the flat version has no capacity part
+
+
 def test_a_session_with_an_unreliable_clock_is_left_out_and_counted(tmp_path):
     store = cs.make_store(tmp_path, [
         cs.session("ok", "kari", "c1", "2026-10-02T10:00", "2026-10-02T11:00", 5),
@@ -378,7 +392,7 @@ def test_the_system_owner_sees_the_page_and_a_resident_is_refused(app_env):
     assert "Chargers' level" in shown and "Attributed to charging" in shown
     assert len(at.get("plotly_chart")) == 1
     assert len(at.dataframe) >= 1
-    at.radio(key="cap_rule").set_value(MAX_HOUR).run()
+    at.radio(key="cap_rule_v0").set_value(MAX_HOUR).run()
     assert not at.exception, at.exception
     release_app_store()
     at = fresh(str(Path(support.__file__).resolve().parents[1] / "pages" / "capacity.py"))

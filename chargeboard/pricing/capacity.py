@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from chargeboard import formats, theme
+from chargeboard import formats, tariffs, theme
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
@@ -131,6 +131,15 @@ def rule_and_steps(formula_capacity) -> tuple[str, tuple[Step, ...]]:
     rule = check_rule(formula_capacity.get("rule") or DEFAULT_RULE)
     steps = formula_capacity.get("steps")
     return rule, DEFAULT_STEPS if not steps else steps_from(steps)
+
+
+def rule_of_tariff(store: Store, month: date) -> tuple[str, tuple[Step, ...], int | None]:
+    """The rule and steps of the tariff version in force on the month's first day, when it is a formula
+    with a "capacity" part, and that version's number; else the defaults and None."""
+    period = tariffs.period_on(tariffs.periods(store), month.replace(day=1))
+    if period is None or period.formula is None or period.formula.capacity is None:
+        return DEFAULT_RULE, DEFAULT_STEPS, None
+    return (*rule_and_steps(period.formula.capacity), period.version)
 
 
 def check_rule(rule: str) -> str:
