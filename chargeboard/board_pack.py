@@ -28,6 +28,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyl
 
 from chargeboard import dashboard, formats, pdf, periods, quality, theme
 from chargeboard.i18n import _
+from chargeboard.pricing import capacity
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -268,6 +269,34 @@ def _balance_rows(balance: dashboard.MeterBalance) -> list[list[str]]:
             [_("Rest: other loads and losses"), formats.decimal(balance.rest_kwh, 1), share(balance.rest_kwh)]]
 
 
+def _capacity_rows(months: list[capacity.CapacityMonth]) -> list[list[str]]:
+    rows = [[_("Month"), _("Installation"), _("Chargers' level"), _("Chargers' step"), _("Installation's level (meter)"),
+             _("Attributed to charging")]]
+    for cm in months:
+        rows.append([formats.month_long(cm.month), cm.installation, f"{formats.decimal(cm.chargers_level, 1)} kW",
+                     f"{capacity.step_text(cm.chargers_step)} · {formats.money(cm.chargers_cost)}",
+                     f"{formats.decimal(cm.installation_level, 1)} kW" if cm.has_meter else "–",
+                     formats.money(cm.attributed_cost)])
+    return rows
+
+
+def capacity_block(store: Store, scope: Scope, installation_ids: list[str], date_from: date, date_to: date) -> list:
+    """The period's capacity months (the system owner's pack only: the meter and every resident's load)."""
+    if not scope.see_all:
+        return []
+    months = capacity.period_months(store, installation_ids, date_from, date_to)
+    if not months:
+        return []
+    widths = [38 * mm, 50 * mm, 34 * mm, 50 * mm, 44 * mm, 44 * mm]
+    return [KeepTogether([pdf.para(_("Capacity and peaks"), 12, True), Spacer(1, 2 * mm),
+                          pdf.table(_capacity_rows(months), widths, right=[2, 4, 5], size=8.5), Spacer(1, 1.5 * mm),
+                          pdf.para(_("The grid tariff's capacity part is set by the month's highest hourly loads. "
+                                     "Attributed to charging: with the meter's hourly readings, the installation's "
+                                     "step cost minus the step it would reach without the chargers; without them, "
+                                     "the chargers' own step."), 7.5, colour=pdf.MUTED)]),
+            Spacer(1, 5 * mm)]
+
+
 def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, *, log: bool = True,
                now: datetime | None = None) -> tuple[bytes, str]:
     """The board pack PDF for the request's period, in the caller's scope, and its file name.
@@ -304,6 +333,8 @@ def board_pack(store: Store, scope: Scope, request: dashboard.DashboardRequest, 
         else:
             story.append(pdf.para(_("Meter balance: no reconciled meter readings around this period (or not shown "
                                     "in this role)."), 9, colour=pdf.MUTED))
+        story += capacity_block(store, scope, [i for i in request.installation_ids if i in names] or list(names),
+                                request.date_from, request.date_to)
         story += [PageBreak(), trend_chart(view.trend), Spacer(1, 8 * mm)]
         side = Table([[utilisation_chart(view.utilisation), heatmap_chart(view.heatmap)]],
                          colWidths=[WIDTH / 2, WIDTH / 2], hAlign="LEFT")

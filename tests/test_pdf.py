@@ -194,6 +194,31 @@ def test_board_pack_holds_kpis_comparisons_charts_balance_and_quality(store):
     assert all(not page.images for page in reader.pages)
 
 
+def test_board_pack_shows_the_periods_capacity_months_to_the_system_owner_only(store):
+    from chargeboard.pricing import capacity  # noqa: PLC0415
+
+    # Ola's February: 7.5 kWh 07-09 and 11.25 kWh 19:00-23:30 every day = 3.75 kW and 2.5 kW hours;
+    # the tariff's own steps (max_hour) put 3.75 kW on the 2-5 kW step
+    tariffs.add_version(store, "test", date(2026, 1, 1), "0", formula={"kind": "formula", "markup_per_kwh": "1", "capacity": {
+        "rule": "max_hour", "steps": [{"from_kw": "0", "to_kw": "2", "per_month": "100"},
+                                      {"from_kw": "2", "to_kw": "5", "per_month": "333"},
+                                      {"from_kw": "5", "per_month": "999"}]}})
+    request = dashboard.DashboardRequest(date(2026, 2, 1), date(2026, 2, 28))
+    installation = store.rows("installations_all")[0][0]
+    month = capacity.month_capacity(store, installation, date(2026, 2, 1), "max_hour",
+                                    capacity.rule_of_tariff(store, date(2026, 2, 1))[1])
+    assert month.chargers_level == Decimal("3.75") and month.attributed_cost == 333
+    text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        board_pack.board_pack(store, system_scope(), request, log=False)[0])).pages).split())
+    assert "Capacity and peaks" in text and "3.8 kW" in text and "NOK 333.00" in text, text
+    kari = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        board_pack.board_pack(store, KARI, request, log=False)[0])).pages).split())
+    assert "Capacity and peaks" not in kari
+    # January is not whole in a period from 15 January: no capacity row for it
+    assert capacity.period_months(store, [installation], date(2026, 1, 15), date(2026, 2, 28))[0].month == date(2026, 2, 1)
+    assert len(capacity.period_months(store, [installation], date(2026, 1, 15), date(2026, 2, 28))) == 1
+
+
 def test_board_pack_in_norwegian_has_norwegian_labels_and_formats(store):
     request = dashboard.DashboardRequest(date(2026, 2, 1), date(2026, 2, 28))
     with i18n.language("nb"):

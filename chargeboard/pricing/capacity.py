@@ -316,6 +316,28 @@ def months(store: Store, installation_id: str, scope: Scope | None = None) -> li
     return [row[0] for row in store.rows("capacity_months", scope or system_scope(), installation_id=installation_id)]
 
 
+# The board pack lists at most this many months (a year), newest first.
+PERIOD_MONTHS_SHOWN = 12
+
+
+def period_months(store: Store, installation_ids: list[str], date_from: date, date_to: date) -> list[CapacityMonth]:
+    """The capacity months of a period for the board pack: each installation's calendar months that the
+    period covers whole and that have charging or meter readings (newest first, at most
+    PERIOD_MONTHS_SHOWN of them), each under the rule and steps of the tariff in force that month."""
+    found = []
+    for installation_id in installation_ids:
+        for month in months(store, installation_id):
+            last_day = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            if date_from <= month and last_day <= date_to:
+                found.append((month, installation_id))
+    found.sort(key=lambda m: (m[0], m[1]), reverse=True)
+    out = []
+    for month, installation_id in found[:PERIOD_MONTHS_SHOWN]:
+        rule, steps, _version = rule_of_tariff(store, month)
+        out.append(month_capacity(store, installation_id, month, rule, steps))
+    return out
+
+
 def _meter_hours(rows, hours: list[datetime], zone: ZoneInfo) -> tuple[list[str], list[date], dict | None]:
     """(meters, days not fully covered, the installation's kW per hour or None) from the intervals."""
     meter_ids = sorted({r[0] for r in rows})
