@@ -27,6 +27,7 @@ from babel.numbers import get_currency_symbol
 
 from chargeboard import formats, i18n
 from chargeboard.i18n import N_, _
+from chargeboard.pricing import formula as formulas
 from chargeboard.store import Store
 
 DEFAULT_CURRENCY = "NOK"
@@ -94,6 +95,8 @@ class PricePeriod:
     created_by: str
     standby_share: str = "off"
     rest_share: str = "off"
+    # the bill's formula (chargeboard.pricing.formula) instead of the flat price and bands; None: flat
+    formula: formulas.Formula | None = None
 
     def hour_price(self, hour: int) -> Decimal:
         return next((b.price for b in self.bands if b.covers(hour)), self.price_per_kwh)
@@ -101,6 +104,10 @@ class PricePeriod:
     @property
     def describe(self) -> str:
         """The prices in words, in the active language: 1,45 kr/kWh (timer 22–06: 0,95 kr/kWh)."""
+        if self.formula is not None:
+            parts = ", ".join(_(formulas.COMPONENT_TITLES[c]) for c in self.formula.components())
+            area = f" {self.formula.price_area}" if self.formula.price_area else ""
+            return _("the bill's formula{area}: {parts}", area=area, parts=parts)
         price = unit_price(self.price_per_kwh, self.currency)
         if not self.bands:
             return price
@@ -148,9 +155,12 @@ def parse_bands(bands) -> tuple[Band, ...]:
 
 def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, *, bands=None, monthly_fee=0,
                 currency: str = DEFAULT_CURRENCY, note: str | None = None, withdrawn: bool = False,
-                standby_share: str = "off", rest_share: str = "off", created_at: datetime | None = None) -> int:
+                standby_share: str = "off", rest_share: str = "off", created_at: datetime | None = None,
+                formula=None) -> int:
     """Append a tariff version; returns its number. The share rules (off | equal | kwh) say how
-    statements of periods ending under this version share the standby and the unexplained rest."""
+    statements of periods ending under this version share the standby and the unexplained rest.
+    `formula` (a dict, JSON text or formula.Formula) makes it a formula version: the formula is
+    stored checked (formula.parse), price_per_kwh is 0 and there are no bands."""
     for rule in (standby_share, rest_share):
         if rule not in SHARE_RULES:
             raise TariffError(_("a share rule is one of {rules}, not {rule}", rules=", ".join(SHARE_RULES),
@@ -161,6 +171,11 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
     if len(currency) != 3 or not currency.isalpha():
         raise TariffError(_("currency must be a three-letter code such as NOK, not {currency}",
                             currency=repr(currency)))
+    formula_json = None
+    if formula is not None:
+        parsed_formula = formula if isinstance(formula, formulas.Formula) else formulas.parse(formula)
+        formula_json = json.dumps(parsed_formula.as_json())
+        price_per_kwh, bands = 0, None
     price = _decimal(price_per_kwh, PRICE_PER_KWH)
     fee = _decimal(monthly_fee or 0, MONTHLY_FEE)
     parsed = parse_bands(bands)
@@ -171,7 +186,7 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
             "valid_from": valid_from, "price_per_kwh": price, "monthly_fee": fee, "currency": currency,
             "bands": json.dumps([b.as_json() for b in parsed]) if parsed else None,
             "withdrawn": withdrawn, "note": note, "created_at": created_at, "created_by": created_by,
-            "standby_share": standby_share, "rest_share": rest_share,
+            "standby_share": standby_share, "rest_share": rest_share, "formula": formula_json,
         }).fetchone()
     return int(row[0])
 
@@ -204,7 +219,7 @@ def history_rows(store: Store) -> list[dict]:
 def periods(store: Store, as_of: datetime | None = None) -> list[PricePeriod]:
     as_of = as_of or datetime.now(UTC)
     return [PricePeriod(r[0], r[1], r[2], Decimal(r[3]), parse_bands(json.loads(r[4]) if r[4] else None),
-                        Decimal(r[5]), r[6], r[7], r[8], r[9], r[10])
+                        Decimal(r[5]), r[6], r[7], r[8], r[9], r[10], formulas.parse(r[11]) if r[11] else None)
             for r in store.rows("tariff_periods_as_of", as_of=as_of)]
 
 

@@ -1,0 +1,140 @@
+-- The formula path of the statements (chargeboard/pricing/energy.py; the flat path is
+-- statement_user_costs.sql): per user (''= open charging) and installation, or per session with
+-- $per_session, the sessions of $installations dated in [$local_from, $local_to) (by their start, by
+-- when the cloud registered them if their clock was unreliable), all in one formula version's period,
+-- and the exact amount of each component.
+-- A session's Wh are placed in the price table's 15-minute quarters (UTC-aligned; quarter q starts at
+-- $table_start + (q - 1) x 15 min) in whole Wh that add up to its Wh exactly:
+--   details     with EnergyDetails: each hour's Energy as a running share of their sum (as the flat
+--               query's `detailed` CTE), each hour's Wh spread evenly over its 4 quarters (wh_until);
+--   even        else spread evenly over its real duration (wh_until on microseconds);
+--   unreliable  a clock that cannot be trusted: spread evenly over the quarters of its dating day, so it
+--               pays the mean of that day's prices (to the Wh).
+-- $spot .. $cost_price are the price table: per quarter, each component's price per kWh in units of
+-- 10^-18 NOK (text; NULL = the quarter has no price). A piece costs Wh x units, so the amounts come out in
+-- 10^-21 NOK, integers (HUGEINT), exact. A piece in a quarter without a price, or outside the table, is
+-- unpriced_wh; unpriced_q lists those quarters (energy.py reads the days from them, and prices a longer
+-- table when a session runs past the end of this one).
+WITH in_period AS NOT MATERIALIZED (
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
+    UNION ALL
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    WHERE time_unreliable AND coalesce(registered_local, started_local) >= $local_from
+      AND coalesce(registered_local, started_local) < $local_to
+),
+s AS (
+    SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
+           coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
+           (s.energy_kwh * 1000)::BIGINT AS energy_wh, epoch_us(s.started_at) AS start_us,
+           epoch_us(s.ended_at) AS end_us, s.ended_local, s.energy_details, s.time_unreliable IS TRUE AS unreliable,
+           i.time_zone,
+           CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+                ELSE s.started_local END AS period_local,
+           epoch_us($table_start::TIMESTAMPTZ) AS t0
+    FROM in_period s JOIN installations i USING (installation_id)
+    WHERE NOT s.void AND list_contains($installations::VARCHAR[], s.installation_id)
+),
+-- (quarter of an instant in µs: floored, also before t0, where it is < 1 and has no price)
+kinds AS (
+    SELECT *,
+           CASE WHEN unreliable THEN 'unreliable'
+                WHEN energy_details IS NOT NULL AND json_array_length(energy_details) > 0 THEN 'details'
+                ELSE 'even' END AS kind
+    FROM s
+),
+detailed AS (
+    SELECT *,
+           [CASE WHEN i = len(hours) THEN energy_wh
+                 WHEN list_sum(energies) > 0 THEN round(energy_wh * list_sum(energies[1:i]) / list_sum(energies))::BIGINT
+                 ELSE wh_until(energy_wh, i, len(hours)) END
+            FOR i IN range(1, len(hours) + 1)] AS wh_until_hour
+    FROM (SELECT *, [x.Energy FOR x IN hours] AS energies
+          FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
+                FROM kinds WHERE kind = 'details'))
+),
+pieces AS (
+    SELECT user_id, installation_id, session_key, unnest(pieces) AS p
+    FROM (
+        SELECT user_id, installation_id, session_key,
+               flatten([[{'q': (epoch_us(date_trunc('hour', hours[i].Timestamp::TIMESTAMP)) - t0
+                                + 90000000000000) // 900000000 - 100000 + 1 + j,
+                          'wh': wh_until(wh_until_hour[i] - coalesce(wh_until_hour[i - 1], 0), j + 1, 4)
+                                - wh_until(wh_until_hour[i] - coalesce(wh_until_hour[i - 1], 0), j, 4)}
+                         FOR j IN range(4)]
+                        FOR i IN range(1, len(hours) + 1)]) AS pieces
+        FROM detailed
+        UNION ALL
+        SELECT user_id, installation_id, session_key,
+               [{'q': k + 1,
+                 'wh': CASE WHEN end_us <= start_us THEN CASE WHEN k = k0 THEN energy_wh ELSE 0 END
+                            ELSE wh_until(energy_wh, least(t0 + (k + 1) * 900000000, end_us) - start_us, end_us - start_us)
+                                 - wh_until(energy_wh, greatest(t0 + k * 900000000, start_us) - start_us,
+                                            end_us - start_us) END}
+                FOR k IN range(k0, k1 + 1)] AS pieces
+        FROM (SELECT *, (start_us - t0 + 90000000000000) // 900000000 - 100000 AS k0,
+                     CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 90000000000000) // 900000000 - 100000
+                          ELSE (start_us - t0 + 90000000000000) // 900000000 - 100000 END AS k1
+              FROM kinds WHERE kind = 'even')
+        UNION ALL
+        SELECT user_id, installation_id, session_key,
+               [{'q': k0 + j + 1, 'wh': wh_until(energy_wh, j + 1, n) - wh_until(energy_wh, j, n)}
+                FOR j IN range(n)] AS pieces
+        FROM (SELECT *, (day_us - t0 + 90000000000000) // 900000000 - 100000 AS k0,
+                     greatest((next_us - day_us) // 900000000, 1) AS n
+              FROM (SELECT *, epoch_us(timezone(time_zone, period_local::DATE::TIMESTAMP)) AS day_us,
+                           epoch_us(timezone(time_zone, (period_local::DATE + 1)::TIMESTAMP)) AS next_us
+                    FROM kinds WHERE kind = 'unreliable'))
+    )
+),
+prices AS (
+    SELECT unnest(range(1, len($spot::VARCHAR[]) + 1)) AS q,
+           unnest($spot::VARCHAR[])::HUGEINT AS spot, unnest($norgespris::VARCHAR[])::HUGEINT AS norgespris,
+           unnest($markup::VARCHAR[])::HUGEINT AS markup, unnest($grid::VARCHAR[])::HUGEINT AS grid,
+           unnest($tax::VARCHAR[])::HUGEINT AS tax, unnest($enova::VARCHAR[])::HUGEINT AS enova,
+           unnest($vat::VARCHAR[])::HUGEINT AS vat, unnest($support::VARCHAR[])::HUGEINT AS support,
+           unnest($cost_price::VARCHAR[])::HUGEINT AS cost_price,
+           unnest($priced::BOOLEAN[]) AS priced
+),
+costs AS (
+    SELECT x.user_id, x.installation_id, x.session_key,
+           coalesce(sum(x.p.wh * pr.spot) FILTER (WHERE pr.priced), 0)::HUGEINT AS spot,
+           coalesce(sum(x.p.wh * pr.norgespris) FILTER (WHERE pr.priced), 0)::HUGEINT AS norgespris,
+           coalesce(sum(x.p.wh * pr.markup) FILTER (WHERE pr.priced), 0)::HUGEINT AS markup,
+           coalesce(sum(x.p.wh * pr.grid) FILTER (WHERE pr.priced), 0)::HUGEINT AS grid,
+           coalesce(sum(x.p.wh * pr.tax) FILTER (WHERE pr.priced), 0)::HUGEINT AS tax,
+           coalesce(sum(x.p.wh * pr.enova) FILTER (WHERE pr.priced), 0)::HUGEINT AS enova,
+           coalesce(sum(x.p.wh * pr.vat) FILTER (WHERE pr.priced), 0)::HUGEINT AS vat,
+           coalesce(sum(x.p.wh * pr.support) FILTER (WHERE pr.priced), 0)::HUGEINT AS support,
+           coalesce(sum(x.p.wh * pr.cost_price) FILTER (WHERE pr.priced), 0)::HUGEINT AS cost_price,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced IS NOT TRUE), 0)::BIGINT AS unpriced_wh,
+           coalesce(list(DISTINCT x.p.q) FILTER (WHERE pr.priced IS NOT TRUE AND x.p.wh <> 0), []) AS unpriced_q
+    FROM pieces x LEFT JOIN prices pr ON pr.q = x.p.q
+    GROUP BY ALL
+),
+counted AS (
+    SELECT user_id, installation_id, session_key,
+           min(period_local) FILTER (WHERE $per_session) AS first_local,
+           max(ended_local) FILTER (WHERE $per_session) AS last_local,
+           min(station_id) FILTER (WHERE $per_session) AS station_id,
+           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
+           list(DISTINCT date_trunc('month', period_local)::DATE) AS active_months
+    FROM s GROUP BY ALL
+)
+SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
+       coalesce(k.unpriced_wh, 0) AS unpriced_wh, c.active_months,
+       coalesce(u.name, u.email, CASE WHEN c.user_id = '' THEN 'Open charging (no user)' ELSE c.user_id END) AS name,
+       u.email, c.session_key AS session_id,
+       CASE WHEN $per_session THEN c.first_local END AS first_local,
+       CASE WHEN $per_session THEN c.last_local END AS ended_local,
+       CASE WHEN $per_session THEN coalesce(st.name, st.device_id, c.station_id) END AS station,
+       coalesce(k.spot, 0) AS spot, coalesce(k.norgespris, 0) AS norgespris, coalesce(k.markup, 0) AS markup,
+       coalesce(k.grid, 0) AS grid, coalesce(k.tax, 0) AS tax, coalesce(k.enova, 0) AS enova,
+       coalesce(k.vat, 0) AS vat, coalesce(k.support, 0) AS support, coalesce(k.cost_price, 0) AS cost_price,
+       coalesce(k.unpriced_q, []) AS unpriced_q
+FROM counted c
+LEFT JOIN costs k ON k.user_id = c.user_id AND k.installation_id = c.installation_id
+                 AND k.session_key IS NOT DISTINCT FROM c.session_key
+LEFT JOIN users u ON u.user_id = c.user_id
+LEFT JOIN stations st ON $per_session AND st.station_id = c.station_id
+ORDER BY c.user_id = '', name, c.user_id, c.installation_id, c.first_local, c.session_key
