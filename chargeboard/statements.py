@@ -37,6 +37,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from chargeboard import excel, exports, formats, freshness, memo, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
 from chargeboard.i18n import N_, _, ngettext
+from chargeboard.pricing import energy
+from chargeboard.pricing import formula as formulas
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
 
@@ -45,6 +47,10 @@ SHARE_RULES = tariffs.SHARE_RULES
 # more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
 BUILT_WITH_PAGE = 300
 MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
+# The energy cost's components (chargeboard.pricing.energy): the formula's, and "flat" for the sessions
+# a flat version priced. A statement shows them when a formula version's period is in it.
+COMPONENTS = energy.ALL_COMPONENTS
+COMPONENT_TITLES = {**formulas.COMPONENT_TITLES, energy.FLAT: N_("Flat price")}
 OPEN_CHARGING = N_("Open charging (no user)")  # the line of the sessions without a user
 
 
@@ -94,6 +100,11 @@ class StatementLine:
     fixed_fee: Decimal = Decimal(0)
     standby_share: Decimal = Decimal(0)
     rest_share: Decimal = Decimal(0)
+    # the energy cost by component (COMPONENTS), exact and rounded; empty when no formula version is
+    # in the statement. Then energy_cost is the sum of the rounded components.
+    raw_components: dict[str, Decimal] = field(default_factory=dict)
+    components: dict[str, Decimal] = field(default_factory=dict)
+    component_kwh: dict[str, Decimal] = field(default_factory=dict)  # kWh priced by each component
 
     @property
     def is_resident(self) -> bool:
@@ -117,6 +128,10 @@ class Statements:
     notes: list[str]
     # every price period as of as_of: a session dated in the period may run into the next one's first day
     all_periods: list[tariffs.PricePeriod] = field(default_factory=list)
+    # the energy cost's components shown (COMPONENTS order; () = no formula version in the period: the
+    # statement is the flat price's, as before) and their totals over ALL lines
+    components: tuple[str, ...] = ()
+    component_totals: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -147,6 +162,11 @@ class SessionCost:
     # None where unpriced. A session of one price is one piece from its start (an unreliable clock's at its
     # day's base price, whatever band its hour is in)
     parts: tuple[tuple[int | None, int | None, Decimal | None, int], ...] = ()
+    # by component (COMPONENTS; a flat version's session: "flat"), exact; raw_cost is their sum. Filled
+    # when the statement shows components, and then `components` holds them rounded: each component of
+    # a line allocated over its sessions, so the sessions add up to the line per component too
+    raw_components: dict[str, Decimal] = field(default_factory=dict)
+    components: dict[str, Decimal] = field(default_factory=dict)
 
 
 def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
@@ -248,12 +268,21 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     currency = tariffs.currency_of(periods)
     unit = tariffs.minor_unit(currency)
     notes: list[str] = []
+    formula_from, formula_to = energy.formula_ranges(periods)
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
                       local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
-                      per_session=False)
+                      per_session=False, formula_from=formula_from, formula_to=formula_to)
+    priced = energy.price_sessions(store, everyone, periods, request.date_from, request.date_to, per_session=False)
+    # the components shown: the formula periods' (and "flat" beside them when a flat version is in the period)
+    components: tuple[str, ...] = ()
+    if priced.components:
+        flat_used = any(p.formula is None for p in periods
+                        if p.valid_from <= request.date_to and p.valid_to > request.date_from)
+        components = (*priced.components, *((energy.FLAT,) if flat_used else ()))
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
+    flat_unpriced = Decimal(0)
     for user_id, inst, n, kwh, cost, unpriced, active, name, email, *_per_session in rows:
         if not user_id:  # the query names it in English: the reader's language here
             name = _(OPEN_CHARGING)
@@ -261,9 +290,26 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
         line.sessions += n
         line.energy_kwh += kwh
         line.unpriced_kwh += unpriced
+        flat_unpriced += unpriced
         line.raw["energy_cost"] += Decimal(cost)
+        if components:
+            line.raw_components[energy.FLAT] = line.raw_components.get(energy.FLAT, Decimal(0)) + Decimal(cost)
+            line.component_kwh[energy.FLAT] = line.component_kwh.get(energy.FLAT, Decimal(0)) + kwh - unpriced
         line.kwh_by_installation[inst] = line.kwh_by_installation.get(inst, Decimal(0)) + kwh
         months.setdefault(user_id, set()).update(active)
+    for row in priced.rows:
+        name = _(OPEN_CHARGING) if not row.user_id else row.name
+        line = lines.setdefault(row.user_id, StatementLine(row.user_id, name, row.email))
+        line.sessions += row.sessions
+        line.energy_kwh += row.energy_kwh
+        line.unpriced_kwh += row.unpriced_kwh
+        line.raw["energy_cost"] += row.cost
+        for c in priced.components:
+            line.raw_components[c] = line.raw_components.get(c, Decimal(0)) + row.components[c]
+            line.component_kwh[c] = line.component_kwh.get(c, Decimal(0)) + row.component_kwh[c]
+        line.kwh_by_installation[row.installation_id] = (line.kwh_by_installation.get(row.installation_id, Decimal(0))
+                                                         + row.energy_kwh)
+        months.setdefault(row.user_id, set()).update(row.active_months)
     ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, norwegian_key(x.name), x.user_id))
     fee_of: dict[date, Decimal] = {}
     for line in ordered:
@@ -275,16 +321,27 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                     fee_of[month] = period.monthly_fee if period else Decimal(0)
                 line.raw["fixed_fee"] += fee_of[month]
     unpriced = sum((x.unpriced_kwh for x in ordered), Decimal(0))
-    if unpriced:
+    if flat_unpriced:
         notes.append(_("{kwh} fell on days with no tariff and are not priced: add a price period.",
-                       kwh=formats.kwh(unpriced, 3)))
+                       kwh=formats.kwh(flat_unpriced, 3)))
+    notes.extend(priced.notes)
     shared_kwh = {"standby": Decimal(0), "rest": Decimal(0)}
     if request.standby_share != "off" or request.rest_share != "off":
         _shares(store, request, periods, ordered, shared_kwh, notes)
     for name in MONEY_FIELDS:
+        if name == "energy_cost" and components:
+            continue  # the sum of its rounded components, below
         for line, amount in zip(ordered, allocate([x.raw[name] for x in ordered], unit), strict=True):
             setattr(line, name, amount)
+    for c in components:  # each component rounded once over the lines, as the other money columns
+        for line, amount in zip(ordered, allocate([x.raw_components.get(c, Decimal(0)) for x in ordered], unit),
+                                strict=True):
+            line.components[c] = amount
+    if components:
+        for line in ordered:
+            line.energy_cost = sum((line.components[c] for c in components), Decimal(0))
     totals = {name: sum((getattr(x, name) for x in ordered), Decimal(0)) for name in MONEY_FIELDS}
+    component_totals = {c: sum((x.components[c] for x in ordered), Decimal(0)) for c in components}
     used = [p for p in periods if p.valid_from <= request.date_to and p.valid_to > request.date_from]
     period_end = datetime.combine(request.date_to + timedelta(days=1), time.min, UTC)
     if period_end < as_of:
@@ -300,16 +357,25 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                            then=", ".join(map(str, then))))
     if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
-    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods)
+    if components and (request.standby_share != "off" or request.rest_share != "off") \
+            and any(p.formula is not None for p in used):
+        notes.append(_("The standby and other loads in a formula tariff's period are not priced yet (0 per kWh)."))
+    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods,
+                      components, component_totals)
 
 
 def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
     """Every session behind each shown statement line, oldest first, priced by the same query as
     the statement (per session); each line's session amounts add up exactly to its energy cost.
     Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
-    rows = _session_rows(store, scope, st)
+    rows, formula_rows = _session_rows(store, scope, st)
     by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
     periods = st.all_periods or st.periods_used
+    for row in formula_rows:
+        if row.user_id in by_user:
+            by_user[row.user_id].append(SessionCost(
+                row.session_id, row.user_id, row.first_local, row.ended_local, row.station or "", row.energy_kwh,
+                row.cost, raw_components={c: row.components[c] for c in st.components if c in row.components}))
     for user_id, _inst, _n, kwh, cost, unpriced, _active, _name, _email, sid, first, last, station, parts in rows:
         if user_id in by_user:
             kwh, cost = Decimal(kwh), Decimal(cost)
@@ -322,13 +388,23 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
             else:  # one price: its cost is kWh x that price, exactly
                 period = tariffs.period_on(periods, first.date())
                 pieces = ((period.version if period else None, first.hour, cost / kwh, int(kwh * 1000)),)
-            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", kwh, cost, parts=pieces))
+            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", kwh, cost, parts=pieces,
+                                                raw_components={energy.FLAT: cost} if st.components else {}))
     unit = tariffs.minor_unit(st.currency)
     for line in st.lines:
         sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
         if sum((s.raw_cost for s in sessions), Decimal(0)) != line.raw["energy_cost"] or len(sessions) != line.sessions:
             raise StatementDataChanged(_("the sessions of {name} do not add up to their statement line; was data "
                                          "loaded while the statement was computed? Try again.", name=line.name))
+        if st.components:
+            # each component of the line allocated over its sessions; a session's cost is the sum of its own
+            by_component = {c: allocate_to([s.raw_components.get(c, Decimal(0)) for s in sessions],
+                                           line.components[c], unit) for c in st.components}
+            by_user[line.user_id] = [
+                replace(s, components={c: by_component[c][i] for c in st.components},
+                        cost=sum((by_component[c][i] for c in st.components), Decimal(0)))
+                for i, s in enumerate(sessions)]
+            continue
         amounts = allocate_to([s.raw_cost for s in sessions], line.energy_cost, unit)
         by_user[line.user_id] = [replace(s, cost=a) for s, a in zip(sessions, amounts, strict=True)]
     return by_user
@@ -358,10 +434,15 @@ def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -
     if not all_periods:
         return {}, currency
     unit = tariffs.minor_unit(currency)
+    formula_from, formula_to = energy.formula_ranges(all_periods)
     rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(date_from, time.min),
                       local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=datetime.now(UTC),
-                      per_session=True)
-    return {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}, currency
+                      per_session=True, formula_from=formula_from, formula_to=formula_to)
+    prices = {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}
+    for row in energy.price_sessions(store, scope, all_periods, date_from, date_to, per_session=True).rows:
+        if not row.unpriced_kwh:
+            prices[row.session_id] = row.cost.quantize(unit, ROUND_HALF_UP)
+    return prices, currency
 
 
 # The per-session query costs a few times the statement's own; the page builds the workbook and the
@@ -371,7 +452,7 @@ _SESSION_ROWS_KEPT = 4
 _SESSION_ROWS_LOCK = threading.Lock()  # each browser session runs in its own thread
 
 
-def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
+def _session_rows(store: Store, scope: Scope, st: Statements) -> tuple[list[tuple], list[energy.FormulaRow]]:
     r = st.request
     key = (store, scope, r.date_from, r.date_to, tuple((p.version, p.valid_from) for p in st.periods_used),
            store.data_version())
@@ -379,9 +460,12 @@ def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
         if key in _SESSION_ROWS:
             _SESSION_ROWS.move_to_end(key)
             return _SESSION_ROWS[key]
-    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
-                      local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
-                      per_session=True)
+    periods = st.all_periods or st.periods_used
+    formula_from, formula_to = energy.formula_ranges(periods)
+    rows = (store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
+                       local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
+                       per_session=True, formula_from=formula_from, formula_to=formula_to),
+            energy.price_sessions(store, scope, periods, r.date_from, r.date_to, per_session=True).rows)
     with _SESSION_ROWS_LOCK:
         _SESSION_ROWS[key] = rows
         while len(_SESSION_ROWS) > _SESSION_ROWS_KEPT:
@@ -415,8 +499,8 @@ def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost])
     up to the line's unrounded energy cost; each is rounded to the minor unit, up or down by largest
     remainder (allocate_to), so they add up exactly to the line's energy cost and none is a whole
     unit off its kWh x price."""
-    if not any(p.bands for p in st.periods_used) or not sessions:
-        return []
+    if not any(p.bands for p in st.periods_used) or not sessions or st.components:
+        return []  # (beside a formula period the statement shows its components instead)
     by_version = {p.version: p for p in (st.all_periods or st.periods_used)}
     wh: dict[tuple[str, Decimal], int] = {}
     for s in sessions:

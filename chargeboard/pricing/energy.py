@@ -57,6 +57,7 @@ class FormulaRow:
     ended_local: datetime | None
     station: str | None
     components: dict[str, Decimal]   # exact amounts, every formula component (0 where none)
+    component_kwh: dict[str, Decimal]  # the kWh in intervals where each component's price is not 0
 
     @property
     def cost(self) -> Decimal:
@@ -184,18 +185,20 @@ def _price_group(store: Store, scope: Scope, f: formulas.Formula, time_zone: str
                           local_to=datetime.combine(last + timedelta(days=1), time.min), installations=members,
                           table_start=start, per_session=per_session, priced=table.priced,
                           **{c: table.lists[c] for c in formulas.COMPONENTS})
-        furthest = max((q for r in rows for q in r[21]), default=0)
+        furthest = max((q for r in rows for q in r[-1]), default=0)
         if furthest <= len(table.quarters) or end >= limit:
             break
         # a session runs past the table: price the quarters it reaches too (rare: sessions of days)
         end = min(limit, start + QUARTER * furthest + timedelta(days=1))
     out, missing, beyond = [], set(), False
     for (user_id, inst_id, n, kwh, unpriced_wh, active, name, email, sid, first_local, last_local, station,
-         *amounts, unpriced_q) in rows:
-        components = {c: Decimal(int(a)).scaleb(-AMOUNT_EXPONENT) for c, a in zip(formulas.COMPONENTS, amounts,
-                                                                                    strict=True)}
+         *figures, unpriced_q) in rows:
+        width = len(formulas.COMPONENTS)
+        components = {c: Decimal(int(a)).scaleb(-AMOUNT_EXPONENT)
+                      for c, a in zip(formulas.COMPONENTS, figures[:width], strict=True)}
+        component_kwh = {c: Decimal(int(wh)) / 1000 for c, wh in zip(formulas.COMPONENTS, figures[width:], strict=True)}
         out.append(FormulaRow(user_id, inst_id, int(n), Decimal(kwh), Decimal(int(unpriced_wh)) / 1000, list(active),
-                              name, email, sid, first_local, last_local, station, components))
+                              name, email, sid, first_local, last_local, station, components, component_kwh))
         for q in unpriced_q:
             if 1 <= q <= len(table.quarters):
                 missing.add(table.quarters[q - 1].astimezone(zone).date())

@@ -12,7 +12,8 @@
 --               pays the mean of that day's prices (to the Wh).
 -- $spot .. $cost_price are the price table: per quarter, each component's price per kWh in units of
 -- 10^-18 NOK (text; NULL = the quarter has no price). A piece costs Wh x units, so the amounts come out in
--- 10^-21 NOK, integers (HUGEINT), exact. A piece in a quarter without a price, or outside the table, is
+-- 10^-21 NOK, integers (HUGEINT), exact; <component>_wh are the Wh in quarters where that component's
+-- price is not 0 (a statement's kWh per component). A piece in a quarter without a price, or outside the table, is
 -- unpriced_wh; unpriced_q lists those quarters (energy.py reads the days from them, and prices a longer
 -- table when a session runs past the end of this one).
 WITH in_period AS NOT MATERIALIZED (
@@ -107,6 +108,15 @@ costs AS (
            coalesce(sum(x.p.wh * pr.vat) FILTER (WHERE pr.priced), 0)::HUGEINT AS vat,
            coalesce(sum(x.p.wh * pr.support) FILTER (WHERE pr.priced), 0)::HUGEINT AS support,
            coalesce(sum(x.p.wh * pr.cost_price) FILTER (WHERE pr.priced), 0)::HUGEINT AS cost_price,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.spot <> 0), 0)::BIGINT AS spot_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.norgespris <> 0), 0)::BIGINT AS norgespris_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.markup <> 0), 0)::BIGINT AS markup_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.grid <> 0), 0)::BIGINT AS grid_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.tax <> 0), 0)::BIGINT AS tax_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.enova <> 0), 0)::BIGINT AS enova_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.vat <> 0), 0)::BIGINT AS vat_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.support <> 0), 0)::BIGINT AS support_wh,
+           coalesce(sum(x.p.wh) FILTER (WHERE pr.priced AND pr.cost_price <> 0), 0)::BIGINT AS cost_price_wh,
            coalesce(sum(x.p.wh) FILTER (WHERE pr.priced IS NOT TRUE), 0)::BIGINT AS unpriced_wh,
            coalesce(list(DISTINCT x.p.q) FILTER (WHERE pr.priced IS NOT TRUE AND x.p.wh <> 0), []) AS unpriced_q
     FROM pieces x LEFT JOIN prices pr ON pr.q = x.p.q
@@ -131,6 +141,7 @@ SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS
        coalesce(k.spot, 0) AS spot, coalesce(k.norgespris, 0) AS norgespris, coalesce(k.markup, 0) AS markup,
        coalesce(k.grid, 0) AS grid, coalesce(k.tax, 0) AS tax, coalesce(k.enova, 0) AS enova,
        coalesce(k.vat, 0) AS vat, coalesce(k.support, 0) AS support, coalesce(k.cost_price, 0) AS cost_price,
+       coalesce(k.spot_wh, 0) AS spot_wh, coalesce(k.norgespris_wh, 0) AS norgespris_wh, coalesce(k.markup_wh, 0) AS markup_wh, coalesce(k.grid_wh, 0) AS grid_wh, coalesce(k.tax_wh, 0) AS tax_wh, coalesce(k.enova_wh, 0) AS enova_wh, coalesce(k.vat_wh, 0) AS vat_wh, coalesce(k.support_wh, 0) AS support_wh, coalesce(k.cost_price_wh, 0) AS cost_price_wh,
        coalesce(k.unpriced_q, []) AS unpriced_q
 FROM counted c
 LEFT JOIN costs k ON k.user_id = c.user_id AND k.installation_id = c.installation_id
