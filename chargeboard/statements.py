@@ -621,8 +621,34 @@ SUMMARY_COLUMNS = [("name", N_("Resident"), "text"), ("email", N_("E-mail"), "te
 
 
 def summary_rows(st: Statements) -> list[list]:
+    """The summary's rows; beside a formula period, each component used after the total (component_titles)."""
     return [[x.name, x.email or "", x.sessions, x.energy_kwh, x.energy_cost, x.fixed_fee, x.standby_share,
-             x.rest_share, x.total] for x in st.lines]
+             x.rest_share, x.total, *[x.components[c] for c in st.components]] for x in st.lines]
+
+
+def component_title(component: str) -> str:
+    """A component's column title in the active language (Spot price, VAT, Flat price, …)."""
+    return _(COMPONENT_TITLES[component])
+
+
+def component_titles(st: Statements) -> list[str]:
+    return [component_title(c) for c in st.components]
+
+
+def component_csv_values(st: Statements, line: StatementLine) -> list[Decimal]:
+    """The CSV's component columns (every one of COMPONENTS, 0 where not used): a statement of flat
+    prices only has its energy cost in "flat"."""
+    if st.components:
+        return [line.components.get(c, Decimal(0)) for c in COMPONENTS]
+    return [line.energy_cost if c == energy.FLAT else Decimal(0) for c in COMPONENTS]
+
+
+def component_parts(st: Statements, line: StatementLine) -> list[tuple[str, Decimal, Decimal]]:
+    """A line's energy cost by component: (title, kWh priced by it, amount); the amounts add up to the
+    line's energy cost ([] when the statement has no formula period). A component's kWh are those in
+    intervals where its price is not 0 (Norgespris: the days it applied; strømstøtte: the intervals
+    over the threshold)."""
+    return [(component_title(c), line.component_kwh.get(c, Decimal(0)), line.components[c]) for c in st.components]
 
 
 def tariff_line(p: tariffs.PricePeriod) -> str:
@@ -679,6 +705,17 @@ def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCos
     return rows
 
 
+def _component_block(st: Statements, line: StatementLine) -> list[list]:
+    """A resident sheet's "By component" block (under the sessions): component, kWh, amount, and the
+    energy cost they add up to."""
+    if not st.components:
+        return []
+    return [[_("By component"), None, None, None],
+            [_("Component"), None, _("Energy (kWh)"), _("Amount ({currency})", currency=st.currency)],
+            *[[title, None, kwh, amount] for title, kwh, amount in component_parts(st, line)],
+            [_("Energy cost"), None, line.energy_kwh, line.energy_cost]]
+
+
 def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
     (resident, period), every session with its price, the fee and shares, and the total."""
@@ -687,7 +724,8 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     totals = None
     if scope.see_all:
         totals = [_("Total"), "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
-                  *[st.totals[f] for f in MONEY_FIELDS], st.total]
+                  *[st.totals[f] for f in MONEY_FIELDS], st.total, *[st.component_totals[c] for c in st.components]]
+    cols += [excel.Column(title, "money") for title in component_titles(st)]
     who = issuer(store)
     period = _("{period} (both days included, local time)", period=st.request.label)
     summary = _("Summary")
@@ -703,7 +741,7 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
                                   resident_rows(st, x, sessions[x.user_id]),
                                   totals=[ngettext("Total — {n} session", "Total — {n} sessions", x.sessions),
                                           "", x.energy_kwh, x.total],
-                                  heading=heading))
+                                  heading=heading, after=_component_block(st, x)))
     buffer = io.BytesIO()
     excel.write_workbook(buffer, sheets, [*_about(st, scope),
                                           (_("Data freshness"), freshness.data_freshness(store, scope).line())],
@@ -718,7 +756,9 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
 CSV_COLUMNS = [("user_id", N_("User id"), "text"), ("name", N_("Name"), "text"), ("email", N_("E-mail"), "text"),
                ("sessions", N_("Sessions"), "int"), ("energy_kwh", N_("Energy (kWh)"), "kwh"),
                *[(key, title, "amount") for key, title, kind in SUMMARY_COLUMNS if kind == "money"],
-               ("currency", N_("Currency"), "text")]
+               ("currency", N_("Currency"), "text"),
+               # the energy cost by component (README "Statement CSV"): always all of them, 0 where not used
+               *[(c, COMPONENT_TITLES[c], "amount") for c in COMPONENTS]]
 
 
 def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
@@ -726,11 +766,13 @@ def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
     """The statements as CSV in a dialect (exports.CSV_DIALECTS) and the file name; in rfc4180 exactly
     as documented (keys as the header, '.', an untranslated "Total" row for the system owner)."""
     rows = [[x.user_id, x.name, x.email or "", x.sessions, x.energy_kwh, *[getattr(x, f) for f in MONEY_FIELDS],
-             x.total, st.currency] for x in st.lines]
+             x.total, st.currency, *component_csv_values(st, x)] for x in st.lines]
     if scope.see_all:
         rows.append(["", "Total" if exports.csv_dialect(dialect).machine else _("Total"), "",
                      sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
-                     *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency])
+                     *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency,
+                     *[sum((v[i] for v in (component_csv_values(st, x) for x in st.lines)), Decimal(0))
+                       for i in range(len(COMPONENTS))]])
     text, _count = exports.write_csv(CSV_COLUMNS, rows, dialect)
     who = "all" if scope.see_all else formats.file_name_part(scope.username, "statements")
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"

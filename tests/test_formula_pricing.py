@@ -454,9 +454,11 @@ def test_csv_and_workbook_show_the_components_adding_up(tmp_path):
             if r[0] is None or r[0] == "":
                 break
             block.append(r)
+        assert cells[head + 1][0] == "Component"
         *parts, total_row = block
-        assert sum(Decimal(str(r[2])) for r in parts) == Decimal(str(total_row[2])) == line.energy_cost
-        assert sum(Decimal(str(r[1])) for r in parts if r[0] != "Flat price") >= 0
+        assert [r[0] for r in parts] == ["Spot price", "VAT", "Flat price"] and total_row[0] == "Energy cost"
+        assert sum(Decimal(str(r[3])) for r in parts) == Decimal(str(total_row[3])) == line.energy_cost
+        assert [Decimal(str(r[2])) for r in parts] == [line.component_kwh.get(c, 0) for c in st_.components]
     store.close()
 
 
