@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from chargeboard import formats
@@ -87,6 +88,7 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return start - timedelta(minutes=start.minute % 15, seconds=start.second, microseconds=start.microsecond)
 
 
+@lru_cache(maxsize=1 << 16)  # (the same few prices recur: markup, grid, tax, 0)
 def _units(price: Decimal) -> str:
     units = price.scaleb(PRICE_EXPONENT)
     if units != units.to_integral_value():
