@@ -477,3 +477,22 @@ def test_missing_spot_prices_leave_kwh_unpriced_and_the_note_names_the_days(tmp_
     assert kari.unpriced_kwh == Decimal("1") and kari.raw_components["spot"] == Decimal("1")
     assert any("NO2" in n and "29" in n and "missing" in n for n in st_.notes), st_.notes
     store.close()
+
+
+def test_the_pdf_prints_the_components_adding_up_to_the_energy_cost(tmp_path):
+    from pypdf import PdfReader  # noqa: PLC0415
+
+    from chargeboard import pdf  # noqa: PLC0415
+
+    store = _mixed_store(tmp_path)
+    scope = system_scope()
+    st_ = statements.build_statements(store, scope, statements.StatementRequest(date(2026, 1, 1), date(2026, 1, 31)))
+    kari = next(x for x in st_.lines if x.user_id == "u-kari")
+    data, _name = pdf.statements_pdf(store, scope, st_, user_id="u-kari", log=False)
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+    assert "By component" in text
+    for title, amount in (("Spot price", kari.components["spot"]), ("VAT", kari.components["vat"]),
+                          ("Flat price", kari.components["flat"]), ("Energy cost", kari.energy_cost)):
+        assert f"{title} " in text and statements.money_text(amount, "NOK") in text.split(title, 1)[1][:40], title
+    assert kari.components["spot"] + kari.components["vat"] + kari.components["flat"] == kari.energy_cost
+    store.close()
