@@ -169,7 +169,7 @@ def price_sessions(store: Store, scope: Scope, periods, date_from: date, date_to
             result.rows.extend(rows)
             result.notes.extend(_missing_notes(f, inst, missing, beyond))
         if f.kind == "formula" and f.spot:
-            result.notes.extend(_source_notes(store, f, first, last))
+            result.notes.extend(_source_notes(store, f, first, last, groups[0][0] if groups else "Europe/Oslo"))
     result.versions = tuple(sorted(versions))
     return result
 
@@ -225,10 +225,10 @@ def _missing_notes(f: formulas.Formula, inst, missing: set[date], beyond: bool) 
     return notes
 
 
-def _source_notes(store: Store, f: formulas.Formula, first: date, last: date) -> list[str]:
-    zone = ZoneInfo("Europe/Oslo")
+def _source_notes(store: Store, f: formulas.Formula, first: date, last: date, time_zone: str) -> list[str]:
+    zone = ZoneInfo(time_zone)
     start, end = _local_midnight(first, zone), _local_midnight(last + timedelta(days=1), zone)
-    rows = store.rows("spot_price_sources", area=f.price_area, starts_from=start, starts_to=end)
+    rows = store.rows("spot_price_sources", area=f.price_area, starts_from=start, starts_to=end, time_zone=time_zone)
     if not rows:
         return []
     files = "; ".join(_("{file} ({intervals} intervals, {first}–{last})", file=name or _("no file recorded"),
