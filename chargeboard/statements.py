@@ -638,9 +638,10 @@ def component_titles(st: Statements) -> list[str]:
 def component_csv_values(st: Statements, line: StatementLine) -> list[Decimal]:
     """The CSV's component columns (every one of COMPONENTS, 0 where not used): a statement of flat
     prices only has its energy cost in "flat"."""
+    zero = tariffs.minor_unit(st.currency) * 0  # (0.00: written as the other amounts are)
     if st.components:
-        return [line.components.get(c, Decimal(0)) for c in COMPONENTS]
-    return [line.energy_cost if c == energy.FLAT else Decimal(0) for c in COMPONENTS]
+        return [line.components.get(c, zero) for c in COMPONENTS]
+    return [line.energy_cost if c == energy.FLAT else zero for c in COMPONENTS]
 
 
 def component_parts(st: Statements, line: StatementLine) -> list[tuple[str, Decimal, Decimal]]:

@@ -496,3 +496,32 @@ def test_the_pdf_prints_the_components_adding_up_to_the_energy_cost(tmp_path):
         assert f"{title} " in text and statements.money_text(amount, "NOK") in text.split(title, 1)[1][:40], title
     assert kari.components["spot"] + kari.components["vat"] + kari.components["flat"] == kari.energy_cost
     store.close()
+
+
+def test_a_session_running_past_the_price_table_is_priced_by_a_longer_one(tmp_path):
+    """Dated 31 January, charging 0.1 kWh an hour for 50 hours: the price table of a day past the
+    period's end is too short, so the quarters it reaches are priced too: none is left unpriced."""
+    start = datetime(2026, 1, 31, 20, tzinfo=OSLO)
+    store = load(tmp_path, [record("long", "kari", start, start + timedelta(hours=50), 5000)])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "0",
+                        formula={"kind": "formula", "price_area": "NO1", "spot": True})
+    add_spot(store, "NO1", {start.astimezone(UTC) + timedelta(hours=h): (timedelta(hours=1), Decimal(h))
+                            for h in range(50)})
+    (kari,) = statements.build_statements(store, system_scope(), statements.StatementRequest(
+        date(2026, 1, 1), date(2026, 1, 31))).lines
+    assert kari.unpriced_kwh == 0
+    assert kari.raw_components["spot"] == sum(Decimal(h) for h in range(50)) * Decimal("0.1")
+    store.close()
+
+
+def test_a_flat_statement_has_its_energy_cost_in_the_flat_csv_column(tmp_path):
+    start = datetime(2026, 1, 5, 18, tzinfo=OSLO)
+    store = load(tmp_path, [record("a", "kari", start, start + timedelta(hours=1), 1234)])
+    tariffs.add_version(store, "styret", date(2025, 1, 1), "1.50")
+    st_ = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 1, 1),
+                                                                                           date(2026, 1, 31)))
+    assert st_.components == () and st_.lines[0].components == {}
+    text, _name = statements.csv_text(store, system_scope(), st_, log=False)
+    row = next(csv.DictReader(io.StringIO(text, newline="")))
+    assert row["flat"] == row["energy_cost"] == "1.85" and row["spot"] == "0.00"
+    store.close()
