@@ -525,3 +525,50 @@ def test_a_flat_statement_has_its_energy_cost_in_the_flat_csv_column(tmp_path):
     row = next(csv.DictReader(io.StringIO(text, newline="")))
     assert row["flat"] == row["energy_cost"] == "1.85" and row["spot"] == "0.00"
     store.close()
+
+
+@pytest.fixture
+def formula_app_env(tmp_path, auth_template, monkeypatch):
+    """The app on the test co-op's store with a formula tariff (spot, VAT) and a month of spot prices."""
+    import shutil  # noqa: PLC0415
+
+    import support  # noqa: PLC0415
+    from conftest import release_app_store  # noqa: PLC0415
+
+    db = support.build_coop_db(tmp_path)
+    store = Store(db)
+    try:
+        tariffs.add_version(store, "styret", date(2024, 1, 1), "1.25")
+        tariffs.add_version(store, "styret", date(2025, 2, 1), "0",
+                            formula={"kind": "formula", "price_area": "NO1", "spot": True, "vat_rate": "0.25"})
+        first = datetime(2025, 1, 31, 23, tzinfo=UTC)
+        add_spot(store, "NO1", {first + timedelta(hours=h): (timedelta(hours=1), Decimal("0.8") + Decimal(h % 24) / 100)
+                                for h in range(24 * 60)})
+    finally:
+        store.close()
+    auth = tmp_path / "auth.yaml"
+    shutil.copyfile(auth_template, auth)
+    for name, value in support.test_env(db, auth, tmp_path / "no-cookie-key").items():
+        monkeypatch.setenv(name, value)
+    release_app_store()
+    yield
+    release_app_store()
+
+
+def test_the_statements_page_shows_the_components(formula_app_env):
+    import support  # noqa: PLC0415
+    from test_app import fresh, log_in, settle  # noqa: PLC0415
+
+    at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+    at.switch_page("pages/statements.py").run()
+    next(s for s in at.selectbox if s.label == "Period").set_value("Custom").run()
+    next(d for d in at.date_input if d.label.startswith("From")).set_value((date(2025, 1, 1), date(2025, 3, 31))).run()
+    assert not at.exception, at.exception
+    frame = at.dataframe[0].value
+    assert {"component_spot", "component_vat", "component_flat"} <= set(frame.columns)
+    assert frame["component_spot"].sum() > 0 and frame["component_flat"].sum() > 0
+    for _i, row in frame.iterrows():
+        parts = Decimal(str(row["component_spot"])) + Decimal(str(row["component_vat"])) \
+            + Decimal(str(row["component_flat"]))
+        assert abs(parts - Decimal(str(row["energy_cost"]))) < Decimal("0.001"), row
+    assert any("came from" in i.value for i in at.info), [i.value for i in at.info]
