@@ -33,6 +33,9 @@ SYNC_PROVIDERS = ("zaptec", "easee")
 LANGUAGES = tuple(i18n.LANGUAGES)
 # exports.CSV_DIALECTS' names (a test keeps them equal; exports is not imported for every command)
 CSV_DIALECTS = ("rfc4180", "excel-nb", "excel-en")
+# chargeboard.pricing.spot.AREAS (a test keeps them equal; the pricing package is imported by `prices` only)
+PRICE_AREAS = ("NO1", "NO2", "NO3", "NO4", "NO5")
+PRICE_COMMANDS = ("import", "fetch")
 # Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
 LAST_DAY = date(9998, 12, 31)
 
@@ -313,6 +316,124 @@ def _station(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def _prices(args: argparse.Namespace, store: Store) -> int:
+    """prices import FILE... (the price API's JSON day files, ENTSO-E XML) or prices fetch (the price API)."""
+    from chargeboard.pricing import spot  # noqa: PLC0415
+
+    files = list(getattr(args, "files", None) or [])
+    if args.prices_command == "import":
+        if not files:
+            print(_("error: prices import needs one or more FILEs"), file=args.stderr)
+            return 2
+        try:
+            rate = spot.parse_rate(getattr(args, "eur_nok", None))
+        except spot.PriceFileError as error:
+            print(_("error: --eur-nok: {reason}", reason=error), file=args.stderr)
+            return 2
+        failures = 0
+        shown = getattr(args, "shown_as", None) or files
+        for path, name in zip(files, shown, strict=True):
+            try:
+                summary = spot.import_file(store, path, area=getattr(args, "area", None), eur_nok=rate,
+                                           imported_by="(command line)", display_name=name)
+            except spot.PriceFileError as error:
+                print(_("error: {reason}", reason=error), file=args.stderr)
+                failures += 1
+                continue
+            print("\n".join(summary.lines()), file=args.stdout)
+        return 1 if failures else 0
+    if files or getattr(args, "eur_nok", None):
+        print(_("error: prices fetch takes no FILE and no --eur-nok (the price API gives NOK)"), file=args.stderr)
+        return 2
+    missing = [option for option, key in (("--area", "area"), ("--from", "date_from"), ("--to", "date_to"))
+               if getattr(args, key, None) is None]
+    if missing:
+        print(_("error: prices fetch needs {options}", options=", ".join(missing)), file=args.stderr)
+        return 2
+    outcome = spot.fetch(store, args.area, args.date_from, args.date_to,
+                         getattr(args, "api_url", None) or spot.DEFAULT_API_URL, fetched_by="(command line)")
+    for line in outcome.lines():
+        print(line, file=args.stdout if outcome.ok else args.stderr)
+    return 0 if outcome.ok else 1
+
+
+def _only(word: str):
+    """A hand-over field that must be exactly `word` (`prices import` and `prices fetch` are handed over
+    as two commands: one takes input files, the other none)."""
+    def check(text: str) -> str:
+        if text != word:
+            raise ValueError(f"not {word!r}")
+        return text
+    check.__name__ = f"only_{word}"
+    return check
+
+
+PRICES_IMPORT_ONLY, PRICES_FETCH_ONLY = _only("import"), _only("fetch")
+
+
+def handover_name(args: argparse.Namespace) -> str:
+    """The name the app knows a command by: the command's, or its sub-command's (`tariff set` as tariff-set,
+    set by its parser; `prices import`/`prices fetch` as prices-import/prices-fetch)."""
+    if getattr(args, "handed_over_as", None):
+        return args.handed_over_as
+    if args.command == "prices":
+        return f"prices-{args.prices_command}"
+    return args.command
+
+
+def _month(text: str) -> str:
+    """--month YYYY-MM (checked; kept as text, as the hand-over sends it)."""
+    try:
+        date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}") from None
+    if len(text) != 7:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}")
+    return text
+
+
+def _tariff_set(args: argparse.Namespace, store: Store) -> int:
+    """Append the tariff version a JSON file describes (README "Tariff versions as JSON")."""
+    from chargeboard import tariffs  # noqa: PLC0415
+    from chargeboard.pricing import formula, tariff_entry  # noqa: PLC0415
+
+    shown = (args.shown_as or args.files)[0]
+    try:
+        data = tariff_entry.read_version_file(Path(args.files[0]), shown)
+        added = tariff_entry.add_version_json(store, getpass.getuser(), data, shown)
+    except (tariff_entry.EntryError, tariffs.TariffError, formula.FormulaError) as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(added.line(), file=args.stdout)
+    return 0
+
+
+def _tariff_list(args: argparse.Namespace, store: Store) -> int:
+    """Every tariff version, newest first, in words (as the Tariffs page's history)."""
+    from chargeboard.pricing import tariff_entry  # noqa: PLC0415
+
+    lines = tariff_entry.history_lines(store)
+    if not lines:
+        print(_("no tariff versions yet"), file=args.stderr)
+    for line in lines:
+        print(line, file=args.stdout)
+    return 0
+
+
+def _tariff_cost_price(args: argparse.Namespace, store: Store) -> int:
+    """One month's invoice for one meter, for cost-price tariffs."""
+    from chargeboard.pricing import tariff_entry  # noqa: PLC0415
+
+    try:
+        entry = tariff_entry.add_cost_price(store, getpass.getuser(), args.installation, args.month, args.meter,
+                                            args.amount, args.kwh)
+    except tariff_entry.EntryError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    print(entry.line(), file=args.stdout)
+    return 0
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -345,8 +466,18 @@ HANDED_OVER: dict[str, handover.Command] = {
     # was saved for) and no credentials travel through the hand-over.
     "sync": handover.Command(_in_its_language(_sync), fields={
         "provider": SYNC_PROVIDERS, "installation": str, "into": str, "date_from": _date, "lang": LANGUAGES}),
+    "prices-import": handover.Command(_in_its_language(_prices), inputs=True, fields={
+        "prices_command": PRICES_IMPORT_ONLY, "area": (*PRICE_AREAS, None), "eur_nok": str, "lang": LANGUAGES}),
+    "prices-fetch": handover.Command(_in_its_language(_prices), fields={
+        "prices_command": PRICES_FETCH_ONLY, "area": (*PRICE_AREAS, None), "date_from": _date, "date_to": _date,
+        "api_url": str, "lang": LANGUAGES}),
     # Made inside the app, which owns the store; the archive's bytes come back to the command line.
     "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
+    # `tariff set|list|cost-price` (issue 29): handed over by these names (args.handed_over_as).
+    "tariff-set": handover.Command(_in_its_language(_tariff_set), inputs=True, fields={"lang": LANGUAGES}),
+    "tariff-list": handover.Command(_in_its_language(_tariff_list), fields={"lang": LANGUAGES}),
+    "tariff-cost-price": handover.Command(_in_its_language(_tariff_cost_price), fields={
+        "installation": str, "month": _month, "meter": str, "amount": str, "kwh": str, "lang": LANGUAGES}),
 }
 
 
@@ -435,6 +566,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(run=_sync, uses_store=True)
 
+    p = commands.add_parser("prices", help="load spot prices: import price files, or fetch days from the price API")
+    p.add_argument("prices_command", choices=PRICE_COMMANDS)
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="import: the price API's JSON day files (…_NO1.json) or ENTSO-E day-ahead XML")
+    p.add_argument("--area", choices=PRICE_AREAS, help="the price area (import: when the file does not say it)")
+    p.add_argument("--eur-nok", metavar="RATE", help="import of ENTSO-E XML: NOK per EUR to convert its EUR/MWh with")
+    p.add_argument("--from", dest="date_from", type=_date, help="fetch: first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, help="fetch: last day, included, YYYY-MM-DD")
+    p.add_argument("--api-url", help="fetch: the price API's base URL (default: https://www.hvakosterstrommen.no)")
+    p.add_argument("--db")
+    p.set_defaults(run=_prices, uses_store=True, inputs="files", shown_as=None)
+
     p = commands.add_parser("backup", help="a consistent backup of the store, its accounts and keys, "
                                            "also while the app serves (README: Run it for your co-op)")
     p.add_argument("--out", metavar="FILE", required=True, help="the backup file to write (a zip)")
@@ -448,6 +591,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="replace an existing store (and accounts or keys that differ); never one in use")
     p.set_defaults(run=_restore, uses_store=False)
+
+    p = commands.add_parser("tariff", help="enter tariff versions (a flat price or the bill's formula) and "
+                                           "cost-price invoice months; list the versions")
+    tariff_commands = p.add_subparsers(dest="tariff_command", required=True)
+    t = tariff_commands.add_parser("set", help="append the tariff version a JSON file describes (README: Tariff "
+                                              "versions as JSON)")
+    t.add_argument("files", nargs=1, metavar="FILE.json")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_set, uses_store=True, inputs="files", shown_as=None, handed_over_as="tariff-set")
+    t = tariff_commands.add_parser("list", help="every tariff version, newest first, in words")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_list, uses_store=True, handed_over_as="tariff-list")
+    t = tariff_commands.add_parser("cost-price", help="enter one month's electricity and grid invoice for one "
+                                                      "meter (tariffs of kind cost_price)")
+    t.add_argument("--installation", required=True, metavar="ID", help="the installation's id")
+    t.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    t.add_argument("--meter", required=True, metavar="METER", help="the meter's id or number as on the invoice")
+    t.add_argument("--amount", required=True, metavar="KR", help="the invoiced amount incl. VAT, e.g. 12345.67")
+    t.add_argument("--kwh", required=True, metavar="KWH", help="the invoiced kWh, e.g. 5432.1")
+    t.add_argument("--db")
+    t.set_defaults(run=_tariff_cost_price, uses_store=True, handed_over_as="tariff-cost-price")
+    for nested in tariff_commands.choices.values():
+        _add_language(nested)
 
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
@@ -500,7 +666,8 @@ def _hand_over(args: argparse.Namespace, command: handover.Command, db: Path, qu
     """The command run by the app serving db; None when no app of this user listens."""
     folder = settings.inbox_dir(db)
     try:
-        return handover.hand_over(folder, handover.request_for(args.command, command, args), args.stdout, args.stderr)
+        return handover.hand_over(folder, handover.request_for(handover_name(args), command, args), args.stdout,
+                                  args.stderr)
     except handover.SpoolRefused as error:  # no app of ours serves from there: never talk to it
         if not quiet:
             print(_("note: not handing the command over: {reason}", reason=error), file=args.stderr)
@@ -514,7 +681,7 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
         if not Path(path).is_file():  # checked before anything is loaded: a typo loads nothing
             print(_("error: {file}: no such file", file=path), file=args.stderr)
             return 2
-    command = HANDED_OVER.get(args.command)
+    command = HANDED_OVER.get(handover_name(args))
     if command is not None and (code := _hand_over(args, command, db)) is not None:
         return code
     if getattr(args, "needs_existing_store", False) and not db.exists():

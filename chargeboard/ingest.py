@@ -31,7 +31,7 @@ from chargeboard import csv_dialect, settings
 from chargeboard.store import Store, StoreWriteFailed, query_text, refresh_session_months, refresh_session_overlaps
 from chargeboard.summary import ImportSummary, IngestError
 
-FORMATS = ("auto", "zaptec-json", "csv")
+FORMATS = ("auto", "zaptec-json", "csv", "meter-csv", "meter-intervals-csv")
 CSV_REQUIRED = ("session_id", "station_id", "started_at", "ended_at", "energy_kwh")
 CSV_COLUMNS = CSV_REQUIRED + (
     "station_name", "user_id", "user_name", "user_email", "tag",
@@ -67,7 +67,10 @@ def detect_format(path: Path) -> str:
     if "session_id" in first_line:
         return "csv"
     if "meter_id" in first_line:
-        return "meter-csv"
+        names = [c.strip().strip('"').strip() for c in re.split(r"[,;]", first_line)]
+        # meter_id, from, to, kwh: interval readings (issue 29); meter_id, read_at, register_kwh: a register
+        return "meter-intervals-csv" if all(c in names for c in ("from", "to", "kwh")) \
+            and "register_kwh" not in names else "meter-csv"
     raise IngestError(f"{path}: unknown format — neither a Zaptec JSON feed nor a CSV with a session_id column")
 
 
@@ -310,6 +313,10 @@ def ingest_file(store: Store, path: Path | str, *, fmt: str = "auto", installati
         from chargeboard import meters  # noqa: PLC0415 — meters imports this module
 
         return meters.ingest_meter_file(store, path, display_name=shown, installation=installation)
+    if resolved == "meter-intervals-csv":
+        from chargeboard.pricing import intervals  # noqa: PLC0415 — as meters above
+
+        return intervals.ingest_interval_file(store, path, display_name=shown, installation=installation)
     if resolved == "zaptec-json" and (encoding := _json_encoding(path)):
         # With a byte-order mark (UTF-8's or UTF-16's): read a UTF-8 copy without one.
         copy = _canonical_copy_path(path, ".json")

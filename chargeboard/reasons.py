@@ -31,6 +31,14 @@ KINDS = frozenset({
     N_("unparseable register_kwh"), N_("register out of range"), N_("register finer than 1 Wh"),
     N_("conflicting reading"), N_("register went backwards"), N_("unknown installation"),
     N_("meter belongs to another installation"), N_("unknown meter"), N_("missing meter id"),
+    # spot prices (chargeboard/pricing/spot.py)
+    N_("unparseable price time"), N_("price interval not 15 or 60 minutes"), N_("price interval not aligned"),
+    N_("missing price"), N_("unparseable price"), N_("price out of range"), N_("conflicting price in the file"),
+    N_("overlapping price interval"), N_("price position out of range"),
+    # meter interval readings (chargeboard/pricing/intervals.py)
+    N_("unparseable from"), N_("unparseable to"), N_("interval out of range"), N_("interval not 15 or 60 minutes"),
+    N_("interval not on the quarter hour"), N_("unparseable kWh"), N_("negative kWh"), N_("kWh out of range"),
+    N_("kWh finer than 1 Wh"), N_("overlapping interval"),
 })
 
 

@@ -495,15 +495,61 @@ CREATE TABLE IF NOT EXISTS cost_prices (
     entered_by      VARCHAR NOT NULL
 );
 
--- Issue 29, part "engine" (statements priced by the tariff formula): the spot prices the formula path
--- reads. The same block as part "prices" adds (the lead dedupes at merge).
+-- Issue 29, part "price data in" (spot prices): the price areas' spot prices per interval (15 or 60
+-- minutes, NOK per kWh EXCLUDING VAT), each row from the import (imports, rejected_rows, as every
+-- feed) that stored it; the log of fetches from the price API; the optional daily fetch's setting.
 CREATE TABLE IF NOT EXISTS spot_prices (
     area        VARCHAR NOT NULL,            -- NO1..NO5
     starts_at   TIMESTAMPTZ NOT NULL,
     ends_at     TIMESTAMPTZ NOT NULL,
     nok_per_kwh DECIMAL(14,6) NOT NULL,
     eur_per_kwh DECIMAL(14,6),
-    exr         DECIMAL(14,6),
+    exr         DECIMAL(14,6),               -- NOK per EUR the price was converted with (the file's or the one given)
     import_id   BIGINT,
     PRIMARY KEY (area, starts_at)
+);
+-- Who loaded a file (NULL: imports made before this column; session feeds do not set it).
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS imported_by VARCHAR;
+
+CREATE SEQUENCE IF NOT EXISTS price_fetch_id_seq START 1;
+CREATE TABLE IF NOT EXISTS price_fetches (
+    fetch_id         BIGINT PRIMARY KEY,
+    area             VARCHAR NOT NULL,
+    day_from         DATE NOT NULL,
+    day_to           DATE NOT NULL,          -- included
+    api_url          VARCHAR NOT NULL,
+    started_at       TIMESTAMPTZ NOT NULL,
+    finished_at      TIMESTAMPTZ NOT NULL,
+    fetched_by       VARCHAR,
+    days_stored      INTEGER NOT NULL DEFAULT 0,
+    days_unpublished INTEGER NOT NULL DEFAULT 0,
+    new_rows         BIGINT NOT NULL DEFAULT 0,
+    unchanged_rows   BIGINT NOT NULL DEFAULT 0,
+    replaced_rows    BIGINT NOT NULL DEFAULT 0,
+    rejected_rows    BIGINT NOT NULL DEFAULT 0,
+    error            VARCHAR                 -- NULL: it worked; else why nothing was stored
+);
+
+-- The daily fetch (one row at most; none: off).
+CREATE TABLE IF NOT EXISTS price_fetch_settings (
+    one        BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    area       VARCHAR NOT NULL,
+    enabled    BOOLEAN NOT NULL,
+    api_url    VARCHAR NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_by VARCHAR NOT NULL
+);
+
+-- Issue 29, item 4 (capacity and peaks): a meter's interval readings, kWh per hour or per quarter
+-- hour as Elhub and HAN readers export them (chargeboard/pricing/intervals.py loads them, the meter
+-- CSV form meter_id, from, to, kwh). The meter (meters) ties them to an installation. An interval is
+-- [starts_at, ends_at), 15 or 60 minutes, on the quarter hour; a later file's value for the same
+-- interval replaces the stored one (import_id: the file that gave it).
+CREATE TABLE IF NOT EXISTS meter_intervals (
+    meter_id   VARCHAR NOT NULL,
+    starts_at  TIMESTAMPTZ NOT NULL,
+    ends_at    TIMESTAMPTZ NOT NULL,
+    kwh        DECIMAL(14, 3) NOT NULL,
+    import_id  BIGINT,
+    PRIMARY KEY (meter_id, starts_at)
 );

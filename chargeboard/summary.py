@@ -10,6 +10,7 @@ from chargeboard.i18n import N_, _, ngettext
 
 # What a file holds (ImportSummary.noun): msgids, translated where the summary is written.
 RECORDS, METER_READINGS = N_("records"), N_("meter readings")
+METER_INTERVALS = N_("meter intervals")  # kWh per hour or quarter hour (chargeboard/pricing/intervals.py)
 
 
 @dataclass

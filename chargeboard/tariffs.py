@@ -27,7 +27,8 @@ from babel.numbers import get_currency_symbol
 
 from chargeboard import formats, i18n
 from chargeboard.i18n import N_, _
-from chargeboard.pricing import formula as formulas
+from chargeboard.pricing import formula as pricing_formula
+from chargeboard.pricing.describe import describe_formula
 from chargeboard.store import Store
 
 DEFAULT_CURRENCY = "NOK"
@@ -95,19 +96,17 @@ class PricePeriod:
     created_by: str
     standby_share: str = "off"
     rest_share: str = "off"
-    # the bill's formula (chargeboard.pricing.formula) instead of the flat price and bands; None: flat
-    formula: formulas.Formula | None = None
+    formula: pricing_formula.Formula | None = None   # issue 29: the bill's formula (then price 0, no bands)
 
     def hour_price(self, hour: int) -> Decimal:
         return next((b.price for b in self.bands if b.covers(hour)), self.price_per_kwh)
 
     @property
     def describe(self) -> str:
-        """The prices in words, in the active language: 1,45 kr/kWh (timer 22–06: 0,95 kr/kWh)."""
+        """The prices in words, in the active language: 1,45 kr/kWh (timer 22–06: 0,95 kr/kWh), or the
+        formula's (chargeboard.pricing.describe)."""
         if self.formula is not None:
-            parts = ", ".join(_(formulas.COMPONENT_TITLES[c]) for c in self.formula.components())
-            area = f" {self.formula.price_area}" if self.formula.price_area else ""
-            return _("the bill's formula{area}: {parts}", area=area, parts=parts)
+            return describe_formula(self.formula)
         price = unit_price(self.price_per_kwh, self.currency)
         if not self.bands:
             return price
@@ -159,8 +158,8 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
                 formula=None) -> int:
     """Append a tariff version; returns its number. The share rules (off | equal | kwh) say how
     statements of periods ending under this version share the standby and the unexplained rest.
-    `formula` (a dict, JSON text or formula.Formula) makes it a formula version: the formula is
-    stored checked (formula.parse), price_per_kwh is 0 and there are no bands."""
+    `formula` (a dict, its JSON text or a pricing.formula.Formula; issue 29) makes it a formula version:
+    the formula is checked (FormulaError names the field) and stored, price_per_kwh 0 and no bands."""
     for rule in (standby_share, rest_share):
         if rule not in SHARE_RULES:
             raise TariffError(_("a share rule is one of {rules}, not {rule}", rules=", ".join(SHARE_RULES),
@@ -171,10 +170,10 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
     if len(currency) != 3 or not currency.isalpha():
         raise TariffError(_("currency must be a three-letter code such as NOK, not {currency}",
                             currency=repr(currency)))
-    formula_json = None
+    stored_formula = None
     if formula is not None:
-        parsed_formula = formula if isinstance(formula, formulas.Formula) else formulas.parse(formula)
-        formula_json = json.dumps(parsed_formula.as_json())
+        checked = formula if isinstance(formula, pricing_formula.Formula) else pricing_formula.parse(formula)
+        stored_formula = json.dumps(checked.as_json())
         price_per_kwh, bands = 0, None
     price = _decimal(price_per_kwh, PRICE_PER_KWH)
     fee = _decimal(monthly_fee or 0, MONTHLY_FEE)
@@ -186,7 +185,7 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
             "valid_from": valid_from, "price_per_kwh": price, "monthly_fee": fee, "currency": currency,
             "bands": json.dumps([b.as_json() for b in parsed]) if parsed else None,
             "withdrawn": withdrawn, "note": note, "created_at": created_at, "created_by": created_by,
-            "standby_share": standby_share, "rest_share": rest_share, "formula": formula_json,
+            "standby_share": standby_share, "rest_share": rest_share, "formula": stored_formula,
         }).fetchone()
     return int(row[0])
 
@@ -196,12 +195,16 @@ def history_rows(store: Store) -> list[dict]:
     JSON, no "None"."""
     rows = []
     for (version, valid_from, price, bands, fee, currency, withdrawn, standby_share, rest_share, note, created_at,
-         created_by) in store.rows("tariff_history"):
-        parsed = parse_bands(json.loads(bands) if bands else None)
-        hours = "; ".join(f"{b.from_hour:02d}:00–{b.to_hour:02d}:00 {unit_price(b.price, currency)}" for b in parsed)
-        change = unit_price(price, currency)
-        if hours:
-            change = _("{price}, cheaper hours {hours}", price=change, hours=hours)
+         created_by, formula) in store.rows("tariff_history"):
+        if formula is not None:
+            change = describe_formula(formula_of(formula))
+        else:
+            parsed = parse_bands(json.loads(bands) if bands else None)
+            hours = "; ".join(f"{b.from_hour:02d}:00–{b.to_hour:02d}:00 {unit_price(b.price, currency)}"
+                              for b in parsed)
+            change = unit_price(price, currency)
+            if hours:
+                change = _("{price}, cheaper hours {hours}", price=change, hours=hours)
         rows.append({
             "version": int(version),
             "valid_from": valid_from,
@@ -216,10 +219,15 @@ def history_rows(store: Store) -> list[dict]:
     return rows
 
 
+def formula_of(stored) -> pricing_formula.Formula | None:
+    """The formula of a stored version (the column's JSON text, or None for a flat price)."""
+    return None if stored is None else pricing_formula.parse(stored)
+
+
 def periods(store: Store, as_of: datetime | None = None) -> list[PricePeriod]:
     as_of = as_of or datetime.now(UTC)
     return [PricePeriod(r[0], r[1], r[2], Decimal(r[3]), parse_bands(json.loads(r[4]) if r[4] else None),
-                        Decimal(r[5]), r[6], r[7], r[8], r[9], r[10], formulas.parse(r[11]) if r[11] else None)
+                        Decimal(r[5]), r[6], r[7], r[8], r[9], r[10], formula_of(r[11]))
             for r in store.rows("tariff_periods_as_of", as_of=as_of)]
 
 

@@ -41,6 +41,7 @@ from chargeboard import (
     warm,
 )
 from chargeboard.i18n import N_, _
+from chargeboard.pricing import spot as spot_prices
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, role_title
 from chargeboard.store import Store, StoreError, StoreLocked, StoreOutOfMemory, open_store
 
@@ -66,6 +67,7 @@ PAGES = (
     PageSpec("pages/reports.py", N_("Charge reports"), ":material/bar_chart:", ALL_ROLES),
     PageSpec("pages/data_quality.py", N_("Data quality"), ":material/fact_check:", (SYSTEM_OWNER,)),
     PageSpec("pages/reconciliation.py", N_("Meter reconciliation"), ":material/balance:", (SYSTEM_OWNER,)),
+    PageSpec("pages/capacity.py", N_("Capacity and peaks"), ":material/speed:", (SYSTEM_OWNER,)),
     PageSpec("pages/statements.py", N_("Statements"), ":material/receipt_long:", ALL_ROLES),
     PageSpec("pages/tariffs.py", N_("Tariffs"), ":material/sell:", (SYSTEM_OWNER,)),
     PageSpec("pages/data_sources.py", N_("Data sources"), ":material/cloud_sync:", (SYSTEM_OWNER,)),
@@ -79,6 +81,7 @@ def _release_store(store: Store) -> None:
     """When the cached store is dropped (st.cache_resource.clear), close it: that also ends
     its hand-over server, so two servers never answer one spool folder."""
     sync.stop_scheduler(store)  # no sync may still be running on it
+    spot_prices.stop_scheduler(store)  # nor a price fetch
     warm.stop(store)  # nor a computation ahead
     memo.enable(False)  # nothing kept for a store that is gone
     store.close()
@@ -111,6 +114,7 @@ def app_store() -> Store:
         handover.start_server(store, spool, cli.HANDED_OVER)
         _handover_problem = None
     sync.start_scheduler(store)  # charger-cloud connections, each on its own interval
+    spot_prices.start_scheduler(store)  # the daily spot-price fetch, when the Tariffs page turned it on
     memo.enable()  # pages' results kept per scope and data version (chargeboard.memo)
     warm.start(store, settings.auth_path())  # the landing pages' shared results, ahead of the logins
     return store

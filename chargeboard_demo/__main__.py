@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -10,6 +11,37 @@ from chargeboard import ingest, meters, settings, tariffs
 from chargeboard.store import StoreLocked, open_store
 from chargeboard_demo import generator
 from chargeboard_demo.accounts import write_demo_accounts
+from chargeboard_demo.tariff import DEMO_FORMULA, MONTHLY_FEE
+
+FLAT_PRICE, NIGHT_PRICE = "1.45", "0.95"
+
+
+def add_flat_tariff(store, first_day: dt.date) -> None:
+    """The demo's tariff before issue 29, so statements and My usage show money: a day price, a cheaper
+    night (22–06) and a monthly fee, from the first day of the history."""
+    tariffs.add_version(store, "demo", first_day, FLAT_PRICE, bands=[{"from_hour": 22, "to_hour": 6, "price": NIGHT_PRICE}],
+                        monthly_fee=MONTHLY_FEE, note="Demo tariff")
+    print(f"demo tariff: {FLAT_PRICE} NOK/kWh, {NIGHT_PRICE} at night (22–06), {MONTHLY_FEE} NOK a month, from {first_day}")
+
+
+def add_demo_tariffs(store, first_day: dt.date, end: dt.date | None = None) -> None:
+    """Issue 29: the flat demo tariff from `first_day`, then the formula tariff (chargeboard_demo/tariff.py:
+    NO1 spot, grid, taxes, strømstøtte, capacity) from the first day of the history's last twelve months."""
+    formula_from = generator.last_twelve_months(end or generator.default_end())
+    add_flat_tariff(store, first_day)
+    tariffs.add_version(store, "demo", formula_from, "0", formula=DEMO_FORMULA, monthly_fee=MONTHLY_FEE,
+                        note="Demo tariff: the bill's formula (example figures)")
+    print(f"from {formula_from} the formula: NO1 spot + markup, grid day/night/winter, consumption tax, "
+          f"Enova fee, VAT, strømstøtte, capacity steps (top 3 days)")
+
+
+def load_prices_and_intervals(store, files: generator.DemoFiles) -> None:
+    """Issue 29: the generated NO1 spot price day files and Garage A's hourly meter readings, through the
+    ordinary imports (the meter is registered before)."""
+    from chargeboard.pricing import spot  # noqa: PLC0415 — issue 29's price import; move to the top once merged
+
+    print("\n".join(spot.import_files(store, list(files.prices), area="NO1", imported_by="demo").lines()))
+    print("\n".join(ingest.ingest_file(store, files.meter_intervals).lines()))
 
 
 def build(db: Path, out: Path, force: bool) -> int:
@@ -36,12 +68,10 @@ def build(db: Path, out: Path, force: bool) -> int:
             print("\n".join(ingest.ingest_file(store, files.meters).lines()))
         except ingest.IngestError as error:
             print(f"meter readings not loaded: {error}")
-        # A demo tariff, so statements and My usage show money: a day price, a cheaper
-        # night (22–06) and a monthly fee, from the first day of the history.
         first_day = generator.history_window(generator.default_end())[0].replace(day=1)
-        tariffs.add_version(store, "demo", first_day, "1.45", bands=[{"from_hour": 22, "to_hour": 6, "price": "0.95"}],
-                            monthly_fee="49", note="Demo tariff")
-        print(f"demo tariff: 1.45 NOK/kWh, 0.95 at night (22–06), 49 NOK a month, from {first_day}")
+        # Issue 29, once merged: add_demo_tariffs(store, first_day) in place of the next line, and
+        # load_prices_and_intervals(store, files) (needs chargeboard.pricing.spot and add_version(formula=)).
+        add_flat_tariff(store, first_day)
     finally:
         store.close()
     auth = settings.auth_path(db)

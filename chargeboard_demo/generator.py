@@ -6,7 +6,15 @@ Writes what a real installation would hand Chargeboard:
   (``garage-a.chargehistory.json`` is one page object ``{"Pages": 1, "Data": [...]}``,
   ``garage-b.chargehistory.json`` is a list of two page objects whose pages overlap by one
   record, which is how the exact duplicate arises);
-* ``meters.csv``: monthly readings of the garages' electricity meters, consistent with the sessions.
+* ``meters.csv``: monthly readings of the garages' electricity meters, consistent with the sessions;
+* ``meter_intervals.csv`` (issue 29): hourly kWh of Garage A's meter (``meter_id,from,to,kwh``, local
+  times with offset) over the last twelve months and the peak month, the same energy as ``meters.csv``;
+* ``prices/YYYY/MM-DD_NO1.json`` (issue 29): made-up NO1 spot prices for every day of the history, as the
+  public price API serves them (prices.py).
+
+Issue 29's peak: in the cold week of the peak month (``peak_month``: the last complete January, else
+February, inside the last twelve months), many Garage A residents plug in at 17–18 on the weekday
+evenings, so the chargers set that month's highest hours (``PEAK_WEEK_*``).
 
 Everything follows from ``end`` (last local day of history, default: yesterday in Europe/Oslo)
 and ``seed``: the same pair gives byte-identical files. Times in the feeds are UTC written
@@ -37,6 +45,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from chargeboard import files, periods
+from chargeboard_demo import prices
 
 # --------------------------------------------------------------------------------------------
 # Constants: the co-op
@@ -297,11 +306,23 @@ METER_START_KWH = {"METER-A": 48213.706, "METER-B": 27654.118}
 METER_IRREGULAR_READINGS = {("METER-A", 5): (2, dt.time(17, 40)), ("METER-B", 14): (-1, dt.time(19, 15))}
 METER_MISSING_READINGS = (("METER-B", 9),)  # that month's reading is absent (a gap)
 
+# Issue 29: the peak week (Garage A) and the meter's hourly readings
+METER_INTERVALS_FILE = "meter_intervals.csv"
+INTERVAL_METER = "METER-A"
+PEAK_WEEK_INSTALLATION = GARAGE_A
+PEAK_WEEK_SHARE = 0.9  # of the garage's cars free that evening, this many plug in at 17–18
+PEAK_WEEK_KWH = (22.0, 38.0)  # a cold week's long commutes and pre-heating
+# The other loads' daily shape on the hourly readings (lights, ventilation, door heaters): mean 1
+_SHAPE = tuple(0.6 if h < 6 or h >= 23 else 1.25 if 7 <= h < 22 else 0.9 for h in range(24))
+_OTHER_LOADS_SHAPE = tuple(x * 24 / sum(_SHAPE) for x in _SHAPE)
+
 
 @dataclass(frozen=True)
 class DemoFiles:
     feeds: dict[str, Path]  # installation name -> chargehistory JSON
     meters: Path
+    meter_intervals: Path | None = None  # hourly readings of INTERVAL_METER (issue 29)
+    prices: tuple[Path, ...] = ()  # NO1 spot price day files, one a day of the history (issue 29)
 
 
 def default_end() -> dt.date:
@@ -312,6 +333,41 @@ def default_end() -> dt.date:
 def history_window(end: dt.date) -> tuple[dt.date, dt.date]:
     """First and last local day of the generated history."""
     return end - dt.timedelta(days=HISTORY_DAYS - 1), end
+
+
+def _month_start(day: dt.date, back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def last_twelve_months(end: dt.date) -> dt.date:
+    """First day of the last twelve months (the month of `end` is the twelfth): where the formula tariff starts."""
+    return _month_start(end, 11)
+
+
+def peak_month(end: dt.date) -> dt.date:
+    """The month whose capacity peak the chargers set: the last complete January in the last twelve
+    months, else the last complete February (January's end day is then outside them)."""
+    for wanted in (1, 2):
+        for back in range(12):
+            month = _month_start(end, back)
+            if month.month == wanted and _month_start(month, -1) - dt.timedelta(days=1) <= end:
+                return month
+    raise AssertionError(end)  # unreachable: one of the two is always inside
+
+
+def peak_week(end: dt.date) -> dt.date:
+    """Monday of the peak week: the cold week of prices.py (January), or the same rule in February."""
+    month = peak_month(end)
+    if month.month == 1:
+        return prices.cold_week(month.year)
+    day = dt.date(month.year, 2, 9)
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+
+def intervals_window(end: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last local day of the hourly meter readings (the peak month is inside them)."""
+    return last_twelve_months(end), end
 
 
 # --------------------------------------------------------------------------------------------
@@ -583,6 +639,41 @@ def _mark_specials(rng: random.Random, sessions: list[_Session], first: dt.date,
     return corrected
 
 
+def _add_peak_week(rng: random.Random, sessions: list[_Session], end_day: dt.date, replace_at: int) -> None:
+    """The cold week's weekday evenings: most of the garage's cars that are free plug in at 17–18 and
+    charge long, on a free station (their own when it is free), so the chargers set the month's peak.
+    Only added where neither the car nor the station has a session (the specials' late registration included)."""
+    busy = {s.device_id: [] for s in STATIONS}
+    cars: dict[str, list[tuple[int, int]]] = {}
+    for sess in sessions:
+        span = (sess.start, max(sess.end, sess.registered or sess.end))
+        busy[sess.station.device_id].append(span)
+        if sess.car:
+            cars.setdefault(sess.car.key, []).append(span)
+    monday = peak_week(end_day)
+    stations = [s for s in STATIONS if s.installation == PEAK_WEEK_INSTALLATION]
+    for d in range(5):
+        day = monday + dt.timedelta(days=d)
+        for car in (c for c in _CARS if c.installation == PEAK_WEEK_INSTALLATION):
+            start = _local_ms(day, rng.uniform(17.0, 17.95)) + rng.randrange(1000)
+            end = _local_ms(day + dt.timedelta(days=1), _clip(rng.gauss(7.3, 0.5), 6.0, 8.5))
+            keep = rng.random() < PEAK_WEEK_SHARE
+            if not keep or not all(e + 600_000 <= start or s >= end + 600_000 for s, e in cars.get(car.key, [])):
+                continue
+            free = [st for st in stations if _station_free(busy, st.device_id, start - 600_000, end + 600_000)]
+            if not free:
+                continue
+            home = [st for st in free if st.device_id == car.home]
+            station = home[0] if home else rng.choice(free)
+            kw = min(car.car_kw, station.max_kw) * rng.uniform(0.9, 0.97)
+            kwh = min(rng.uniform(*PEAK_WEEK_KWH), kw * (end - start - 120_000) / HOUR_MS)
+            sess = _Session(car, start, end, kwh / kw, kw, round(kwh * 1000), rng.random() < 0.2, station=station)
+            _fill_identity(rng, sess, replace_at)
+            sessions.append(sess)
+            busy[station.device_id].append((start, end))
+            cars.setdefault(car.key, []).append((start, end))
+
+
 def _record(sess: _Session, seed: int, horizon_first: int) -> tuple[dict, list[tuple[int, int]]]:
     """The Zaptec record of a session, plus its true hourly energy (for the meter)."""
     st = sess.station
@@ -756,6 +847,29 @@ def _meter_rows(rng: random.Random, buckets: dict[str, list[tuple[int, int]]], f
     return rows
 
 
+def _interval_rows(buckets: list[tuple[int, int]], end_day: dt.date) -> list[tuple[str, str, str, str]]:
+    """INTERVAL_METER's hourly kWh over intervals_window: the chargers' energy in the hour (the sessions'
+    true hourly energy, as the meter saw it) + the stations' standby + the other loads, which are the
+    monthly readings' (meters.csv) with a daily shape, so the hours add up to the registers' differences."""
+    inst = next(i for i, m in METER_IDS.items() if m == INTERVAL_METER)
+    first, last = intervals_window(end_day)
+    t, horizon = _local_ms(first, 0), _local_ms(last + dt.timedelta(days=1), 0)
+    charged: dict[int, int] = {}
+    for hour, wh in buckets:
+        if t <= hour < horizon:
+            charged[hour] = charged.get(hour, 0) + wh
+    standby_kwh_h = STANDBY_KWH_PER_STATION_MONTH * STATION_COUNTS[inst] * 12 / (365.25 * 24)
+    rows = []
+    while t < horizon:
+        start = dt.datetime.fromtimestamp(t / 1000, TZ)
+        other = (_other_loads_kwh(inst, t + HOUR_MS) - _other_loads_kwh(inst, t)) * _OTHER_LOADS_SHAPE[start.hour]
+        kwh = charged.get(t, 0) / 1000 + standby_kwh_h + other
+        rows.append((INTERVAL_METER, start.isoformat(), dt.datetime.fromtimestamp((t + HOUR_MS) / 1000, TZ).isoformat(),
+                     f"{kwh:.3f}"))
+        t += HOUR_MS
+    return rows
+
+
 def generate_demo(out_dir: Path, end: dt.date | None = None, seed: int = DEFAULT_SEED) -> DemoFiles:
     """Write the demo feeds and meter readings into `out_dir`; same (end, seed) -> same bytes."""
     end = end or default_end()
@@ -775,6 +889,8 @@ def generate_demo(out_dir: Path, end: dt.date | None = None, seed: int = DEFAULT
         _fill_identity(rng, sess, replace_at)
     _add_guests(rng, sessions, first)
     corrected = _mark_specials(rng, sessions, first, end)
+    # its own random stream, so every other session stays as it was before issue 29
+    _add_peak_week(random.Random(f"{seed}/peak-week"), sessions, end, replace_at)
 
     feeds: dict[str, list[tuple[int, dict]]] = {name: [] for name in INSTALLATION_NAMES}
     buckets: dict[str, list[tuple[int, int]]] = {name: [] for name in INSTALLATION_NAMES}
@@ -810,7 +926,15 @@ def generate_demo(out_dir: Path, end: dt.date | None = None, seed: int = DEFAULT
     writer.writerows(_meter_rows(rng, buckets, first, end))
     meters = out_dir / METERS_FILE
     files.write_atomically(meters, buf.getvalue())
-    return DemoFiles(feeds=paths, meters=meters)
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["meter_id", "from", "to", "kwh"])
+    writer.writerows(_interval_rows(buckets[GARAGE_A], end))
+    intervals = out_dir / METER_INTERVALS_FILE
+    files.write_atomically(intervals, buf.getvalue())
+    price_files = prices.write_price_files(out_dir, first, end, seed)
+    return DemoFiles(feeds=paths, meters=meters, meter_intervals=intervals, prices=tuple(price_files))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -820,8 +944,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = p.parse_args(argv)
     made = generate_demo(args.out, args.end, args.seed)
-    for path in (*made.feeds.values(), made.meters):
+    for path in (*made.feeds.values(), made.meters, made.meter_intervals):
         print(path)
+    print(f"{len(made.prices)} price files under {args.out / prices.PRICES_DIR}")
     return 0
 
 

@@ -85,7 +85,7 @@ def valid(records) -> list[dict]:
 
 
 def _file_bytes(files: demo.DemoFiles) -> list[bytes]:
-    return [p.read_bytes() for p in (*files.feeds.values(), files.meters)]
+    return [p.read_bytes() for p in (*files.feeds.values(), files.meters, files.meter_intervals, *files.prices)]
 
 
 def test_same_end_and_seed_give_identical_bytes(files, tmp_path):
@@ -97,7 +97,8 @@ def test_same_end_and_seed_give_identical_bytes(files, tmp_path):
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "sub")], cwd=ROOT, check=True,
                    env={**os.environ, "PYTHONHASHSEED": "12345"})
     sub = demo.DemoFiles({i: tmp_path / "sub" / demo.FEED_FILES[i] for i in demo.INSTALLATION_NAMES},
-                         tmp_path / "sub" / demo.METERS_FILE)
+                         tmp_path / "sub" / demo.METERS_FILE, tmp_path / "sub" / demo.METER_INTERVALS_FILE,
+                         tuple(tmp_path / "sub" / p.relative_to(files.meters.parent) for p in files.prices))
     assert _file_bytes(sub) == _file_bytes(files)
 
 
@@ -336,3 +337,84 @@ def test_meter_agrees_with_sessions(files, valid):
             months = (t1 - t0).total_seconds() / 86400 / 30.44
             rest = (v1 - v0 - charged) / months - demo.STANDBY_KWH_PER_STATION_MONTH * demo.STATION_COUNTS[inst]
             assert 100 <= rest <= 230, (inst, t0, t1, rest)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 29: the meter's hourly readings, the peak week, the price files
+# --------------------------------------------------------------------------------------------
+
+def _interval_rows(files) -> list[tuple[dt.datetime, dt.datetime, float]]:
+    with files.meter_intervals.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        assert next(reader) == ["meter_id", "from", "to", "kwh"]
+        rows = []
+        for meter_id, start, end, kwh in reader:
+            assert meter_id == demo.INTERVAL_METER
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:00:00\+0[12]:00", start) and re.fullmatch(r"\d+\.\d{3}", kwh)
+            rows.append((dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end), float(kwh)))
+    return rows
+
+
+def _top3_days(rows, month: dt.date) -> list[tuple[float, dt.datetime]]:
+    """The grid companies' rule: each day's highest hour, the 3 highest of those days."""
+    best: dict[dt.date, tuple[float, dt.datetime]] = {}
+    for start, _, kwh in rows:
+        local = start.astimezone(OSLO)
+        if (local.year, local.month) == (month.year, month.month) and kwh > best.get(local.date(), (-1.0,))[0]:
+            best[local.date()] = (kwh, local)
+    return sorted(best.values(), reverse=True)[:3]
+
+
+def test_meter_intervals_cover_every_hour_of_the_last_twelve_months(files):
+    rows = _interval_rows(files)
+    first, last = demo.intervals_window(END)
+    assert first == dt.date(2025, 12, 1) == demo.last_twelve_months(END) and last == END
+    assert rows[0][0] == dt.datetime(2025, 12, 1, tzinfo=OSLO)
+    assert rows[-1][1] == dt.datetime(2026, 11, 25, tzinfo=OSLO)
+    assert all(b[0] == a[1] and a[1] - a[0] == dt.timedelta(hours=1) for a, b in pairwise(rows))
+    assert len(rows) == ((rows[-1][1] - rows[0][0]).total_seconds() // 3600)  # 23 and 25 hour days included
+    march = [r for r in rows if r[0].astimezone(OSLO).date() == dt.date(2026, 3, 29)]
+    assert len(march) == 23
+
+
+def test_meter_intervals_add_up_to_the_register(files):
+    """The hours between two monthly readings add up to the registers' difference (to rounding and the
+    readings' minutes): the two files describe the same meter."""
+    rows = _interval_rows(files)
+    readings = [(t, v) for t, v in _meter_rows(files)[demo.INTERVAL_METER] if t >= rows[0][0]]
+    assert len(readings) >= 10
+    for (t0, v0), (t1, v1) in pairwise(readings):
+        hours = sum(kwh for start, _, kwh in rows if t0 <= start < t1)
+        assert abs(hours - (v1 - v0)) < 10, (t0, t1, hours, v1 - v0)  # a partial hour at each end
+
+
+def test_the_chargers_set_the_peak_month(files, valid):
+    rows = _interval_rows(files)
+    month = demo.peak_month(END)
+    assert month == dt.date(2026, 1, 1) and demo.peak_week(END) == dt.date(2026, 1, 12)
+    top = _top3_days(rows, month)
+    week = demo.peak_week(END)
+    assert all(week <= t.date() < week + dt.timedelta(days=5) and 17 <= t.hour <= 20 for _, t in top), top
+    peak = sum(k for k, _ in top) / 3
+    others = [_top3_days(rows, dt.date(y, m, 1)) for y, m in ((2025, 12), *((2026, m) for m in range(2, 12)))]
+    assert all(peak > 1.5 * sum(k for k, _ in o) / 3 for o in others)
+    # in those hours the chargers drew nearly all of it (the EnergyDetails are the hour's energy)
+    charged = collections.Counter()
+    for r in valid:
+        if demo.STATION_BY_DEVICE[r["DeviceId"]].installation == demo.GARAGE_A:
+            for d in r["EnergyDetails"]:
+                charged[_utc(d["Timestamp"])] += d["Energy"]
+    for kwh, t in top:
+        assert charged[t.astimezone(dt.UTC)] > 0.95 * kwh
+    # many residents at once: at least 10 Garage A sessions started 17-18 on one of those evenings
+    starts = collections.Counter(_utc(r["StartDateTime"]).astimezone(OSLO).date() for r in valid
+                                 if demo.STATION_BY_DEVICE[r["DeviceId"]].installation == demo.GARAGE_A
+                                 and _utc(r["StartDateTime"]).astimezone(OSLO).hour == 17)
+    assert max(starts[week + dt.timedelta(days=d)] for d in range(5)) >= 10
+
+
+def test_price_files_for_every_day_of_the_history(files):
+    first, last = demo.history_window(END)
+    assert len(files.prices) == (last - first).days + 1
+    assert files.prices[0] == files.meters.parent / "prices" / f"{first.year}" / f"{first:%m-%d}_NO1.json"
+    assert files.prices[-1].name == f"{last:%m-%d}_NO1.json"

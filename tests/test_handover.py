@@ -664,13 +664,30 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
              False, False),
     "backup": ({"lang": CHOICES}, False, True),
     "station": ({"station_command": CHOICES, "station": str, "serial": str, "lang": CHOICES}, False, False),
+    # `prices import` and `prices fetch`: two hand-overs, as one takes input files and the other none
+    "prices-import": ({"prices_command": cli.PRICES_IMPORT_ONLY, "area": CHOICES, "eur_nok": str, "lang": CHOICES},
+                      True, False),
+    "prices-fetch": ({"prices_command": cli.PRICES_FETCH_ONLY, "area": CHOICES, "date_from": cli._date,
+                      "date_to": cli._date, "api_url": str, "lang": CHOICES}, False, False),
+    "tariff-set": ({"lang": CHOICES}, True, False),
+    "tariff-list": ({"lang": CHOICES}, False, False),
+    "tariff-cost-price": ({"installation": str, "month": cli._month, "meter": str, "amount": str, "kwh": str,
+                           "lang": CHOICES}, False, False),
 }
 
 
 def _cli_choices(command: str, dest: str) -> set:
     """What the command line accepts for an option: its choices, and None if it may be left out."""
     subcommands = next(a for a in cli.build_parser()._actions if a.dest == "command").choices
-    action = next(a for a in subcommands[command]._actions if a.dest == dest)
+    parser = subcommands.get(command)
+    if parser is None:  # handed over by its own name: tariff-set is `tariff set`, prices-import is `prices`
+        parent, _, child = command.partition("-")
+        parser = subcommands[parent]
+        nested = next((a for a in parser._actions if a.dest == f"{parent}_command" and a.choices and
+                       isinstance(a.choices, dict)), None)
+        if nested is not None:
+            parser = nested.choices[child]
+    action = next(a for a in parser._actions if a.dest == dest)
     may_be_left_out = bool(action.option_strings) and not action.required and action.default is None
     return set(action.choices) | ({None} if may_be_left_out else set())
 
@@ -689,10 +706,11 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             if rule is CHOICES:  # never a value the command line itself would refuse
                 assert set(cli.HANDED_OVER[name].fields[key]) == _cli_choices(name, key), (name, key)
 
-    # The serving app: every other command (the command line's, or made up) is refused, naming the eight;
-    # each of the eight takes exactly its fields, no --db.
+    # The serving app: every other command (the command line's, or made up) is refused, naming the eleven;
+    # each of the eleven takes exactly its fields, no --db.
     store = web.app_store()
-    every = [*next(a for a in cli.build_parser()._actions if a.dest == "command").choices, "shell", ""]
+    every = [*dict.fromkeys([*next(a for a in cli.build_parser()._actions if a.dest == "command").choices,
+                              *HANDED_OVER]), "shell", ""]
     for name in every:
         header = {"command": name, "fields": {"db": str(store.path.with_name("other.duckdb"))}, "out": None,
                   "files": []}
@@ -702,5 +720,6 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, ingest, report, statement, statement-issuer, station, sync)")
+                        f"(only backup, board-pack, ingest, prices-fetch, prices-import, report, statement, "
+                        f"statement-issuer, station, sync, tariff-cost-price, tariff-list, tariff-set)")
         assert answer["reason"] == f"the app refused the command: {expected}", name

@@ -107,7 +107,7 @@ def test_a_norwegian_board_member_reads_every_page_in_norwegian(browser, bilingu
     try:
         log_in(page, bilingual_app.url, support.STYRET)
         pages = {"": "", "history": f"?period=Egendefinert&{Q1}", "reports": f"?period=Egendefinert&{Q1}",
-                 "data_quality": "", "reconciliation": "", "statements": f"?period=Egendefinert&{Q1}",
+                 "data_quality": "", "reconciliation": "", "capacity": "", "statements": f"?period=Egendefinert&{Q1}",
                  "tariffs": "", "data_sources": "", "accounts": ""}
         for name, query in pages.items():
             # The board dashboard is where the login lands (the app's first page: no path of its own).

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from chargeboard import formats
 from chargeboard.i18n import _
 from chargeboard.pricing import formula as formulas
+from chargeboard.pricing.tariff_entry import cost_price_per_kwh
 from chargeboard.scope import Scope
 from chargeboard.store import Store
 
@@ -38,7 +39,6 @@ FLAT = "flat"  # the component of the sessions a flat version priced (statements
 ALL_COMPONENTS = (*formulas.COMPONENTS, FLAT)
 PRICE_EXPONENT = 18      # prices go to SQL in units of 10^-18 NOK per kWh
 AMOUNT_EXPONENT = 21     # Wh x those units: amounts in 10^-21 NOK
-COST_PRICE_PLACES = Decimal("0.000001")
 MAX_TABLE_DAYS = 400     # a price table never grows past this many days after the period (broken clocks)
 
 
@@ -97,12 +97,11 @@ def _units(price: Decimal) -> str:
 
 
 def cost_prices(store: Store, installation_id: str) -> dict[date, Decimal | None]:
-    """Each month's cost price of an installation: Σ amount / Σ kWh of the newest invoice entry per meter,
-    to 6 decimals (half up); None for a month whose invoices hold no kWh."""
-    out: dict[date, Decimal | None] = {}
-    for month, amount, kwh in store.rows("cost_price_months", installation_id=installation_id):
-        out[month] = (Decimal(amount) / Decimal(kwh)).quantize(COST_PRICE_PLACES, ROUND_HALF_UP) if kwh else None
-    return out
+    """Each month's cost price of an installation, as the Tariffs page shows it (tariff_entry: Σ kr / Σ kWh
+    of each meter's newest invoice entry, to 6 decimals half up); None for a month without kWh."""
+    return {month: cost_price_per_kwh(amount, kwh)
+            for iid, _name, month, _meters, amount, kwh, *_who in store.rows("cost_price_entry_months")
+            if iid == installation_id}
 
 
 @dataclass
@@ -119,8 +118,7 @@ def price_table(store: Store, f: formulas.Formula, time_zone: str, start: dateti
     zone = ZoneInfo(time_zone)
     spot: dict[datetime, Decimal] = {}
     if f.kind == "formula" and f.spot:
-        rows = store.rows("spot_prices_between", area=f.price_area, starts_from=start - timedelta(hours=1),
-                          starts_to=end)
+        rows = store.rows("spot_prices_between", area=f.price_area, **{"from": start - timedelta(hours=1), "to": end})
         # longer intervals first, so that a 15-minute price wins over an hourly one that covers it
         for starts_at, ends_at, price in sorted(rows, key=lambda r: (r[0] - r[1], r[0])):
             at = starts_at.astimezone(UTC)

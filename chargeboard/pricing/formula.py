@@ -35,6 +35,7 @@ PRICE_AREAS = ("NO1", "NO2", "NO3", "NO4", "NO5")
 CAPACITY_RULES = ("top3_days", "max_hour")
 KINDS = ("formula", "cost_price")
 MAX_PRICE = Decimal("1000")  # NOK per kWh: a typo guard, far above any real price
+MAX_CAPACITY = Decimal("1000000")  # kW of a step, kr a month of a step: a typo guard (steps reach thousands of kr)
 
 
 class FormulaError(ValueError):
@@ -128,10 +129,10 @@ class Formula:
                     "weekend_is_night": g.weekend_is_night, "holiday_is_night": g.holiday_is_night}
             if g.winter_months:
                 grid["winter_months"] = list(g.winter_months)
-                if g.winter_day is not None:
-                    grid["winter_day"] = str(g.winter_day)
-                if g.winter_night is not None:
-                    grid["winter_night"] = str(g.winter_night)
+            if g.winter_day is not None:
+                grid["winter_day"] = str(g.winter_day)
+            if g.winter_night is not None:
+                grid["winter_night"] = str(g.winter_night)
             out["grid"] = grid
         for key, steps in (("consumption_tax", self.consumption_tax), ("enova_fee", self.enova_fee)):
             if steps:
@@ -163,14 +164,14 @@ class Formula:
 
 # -- reading a formula ---------------------------------------------------------------------------------
 
-def _price(value, what: str, *, lowest: Decimal = Decimal(0)) -> Decimal:
+def _price(value, what: str, *, lowest: Decimal = Decimal(0), highest: Decimal = MAX_PRICE) -> Decimal:
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, AttributeError):
         raise FormulaError(_("{what} is not a number: {value}", what=what, value=repr(value))) from None
-    if not number.is_finite() or not lowest <= number <= MAX_PRICE:
+    if not number.is_finite() or not lowest <= number <= highest:
         raise FormulaError(_("{what} must be a number from {lowest} to {highest}, not {value}", what=what,
-                             lowest=lowest, highest=MAX_PRICE, value=repr(value)))
+                             lowest=lowest, highest=highest, value=repr(value)))
     if number != number.quantize(Decimal("0.000001")):
         raise FormulaError(_("{what} takes at most 6 decimals, not {value}", what=what, value=repr(value)))
     return number
@@ -246,7 +247,8 @@ def parse(value) -> Formula:
     if "grid" in data:
         g = _object(data["grid"], "grid")
         night_hours = g.get("night_hours", [22, 6])
-        if not isinstance(night_hours, list) or len(night_hours) != 2:
+        if not isinstance(night_hours, list) or len(night_hours) != 2 or night_hours[0] == night_hours[1]:
+            # (equal hours would make every hour night: the band wraps midnight when from > to)
             raise FormulaError(_("grid.night_hours must be [from hour, to hour], not {value}", value=repr(night_hours)))
         winter = g.get("winter_months", [])
         if not isinstance(winter, list) or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12
@@ -294,9 +296,14 @@ def parse(value) -> Formula:
         for i, s in enumerate(raw_steps):
             s = _object(s, f"capacity.steps[{i}]")
             steps.append(CapacityStep(
-                _price(s.get("from_kw", "0"), f"capacity.steps[{i}].from_kw", lowest=Decimal(0)),
-                _price(s["to_kw"], f"capacity.steps[{i}].to_kw") if s.get("to_kw") is not None else None,
-                _price(s.get("per_month"), f"capacity.steps[{i}].per_month")))
+                _price(s.get("from_kw", "0"), f"capacity.steps[{i}].from_kw", highest=MAX_CAPACITY),
+                _price(s["to_kw"], f"capacity.steps[{i}].to_kw", highest=MAX_CAPACITY)
+                if s.get("to_kw") is not None else None,
+                _price(s.get("per_month"), f"capacity.steps[{i}].per_month", highest=MAX_CAPACITY)))
+        for i, step in enumerate(steps):
+            if step.to_kw is not None and step.to_kw <= step.from_kw:
+                raise FormulaError(_("{what} must end (to_kw) above where it starts (from_kw)",
+                                     what=f"capacity.steps[{i}]"))
         steps.sort(key=lambda s: s.from_kw)
         for before, after in zip(steps, steps[1:], strict=False):
             if before.to_kw is None or before.to_kw != after.from_kw:

@@ -1,0 +1,1 @@
+SELECT area, enabled, api_url, updated_at, updated_by FROM price_fetch_settings

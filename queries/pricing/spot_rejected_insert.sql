@@ -1,0 +1,2 @@
+INSERT INTO rejected_rows (import_id, position, location, raw, reason)
+VALUES ($import_id, $position, $location, $raw, $reason)
