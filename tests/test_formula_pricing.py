@@ -223,12 +223,14 @@ def cases(draw):
     spot: dict[datetime, tuple[timedelta, Decimal]] = {}
     gap_from = draw(st.integers(0, hours))
     gap_len = draw(st.sampled_from([0, 0, 1, 5, 30]))
+    # hourly prices only (the engine then prices whole hours) or some hours in quarters (then quarters)
+    some_quarters = draw(st.booleans())
     for h in range(hours):
         at = start_utc + timedelta(hours=h)
         if gap_from <= h < gap_from + gap_len:
             continue
         price = Decimal(draw(st.integers(-500, 30000))) / 10000  # negative prices happen
-        if draw(st.integers(0, 3)) == 0:  # this hour in quarters (one of them may be missing)
+        if some_quarters and draw(st.integers(0, 3)) == 0:  # this hour in quarters (one of them may be missing)
             skip = draw(st.integers(0, 8))
             for j in range(4):
                 if j != skip:
@@ -572,3 +574,19 @@ def test_the_statements_page_shows_the_components(formula_app_env):
             + Decimal(str(row["component_flat"]))
         assert abs(parts - Decimal(str(row["energy_cost"]))) < Decimal("0.001"), row
     assert any("came from" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_the_price_table_is_in_whole_hours_only_when_every_hour_has_one_price(tmp_path):
+    from chargeboard.pricing import energy, formula  # noqa: PLC0415
+
+    store = load(tmp_path, [])
+    start = datetime(2026, 3, 28, 23, tzinfo=UTC)
+    hourly = {start + timedelta(hours=h): (timedelta(hours=1), Decimal(h)) for h in range(48)}
+    add_spot(store, "NO1", hourly)
+    f = formula.parse({"kind": "formula", "price_area": "NO1", "spot": True, "vat_rate": "0.25"})
+    table = energy.price_table(store, f, "Europe/Oslo", start, start + timedelta(days=2), None)
+    assert table.step_minutes == 60 and len(table.quarters) == 48
+    add_spot(store, "NO1", {start + timedelta(days=2): (Q, Decimal(1))})
+    table = energy.price_table(store, f, "Europe/Oslo", start, start + timedelta(days=2, hours=1), None)
+    assert table.step_minutes == 15 and len(table.quarters) == 49 * 4
+    store.close()

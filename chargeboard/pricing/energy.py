@@ -106,10 +106,26 @@ def cost_prices(store: Store, installation_id: str) -> dict[date, Decimal | None
 
 @dataclass
 class PriceTable:
-    start: datetime                  # UTC, the first quarter
-    quarters: list[datetime]
-    lists: dict[str, list[str]]      # component -> units per quarter
+    start: datetime                  # UTC, the first step
+    quarters: list[datetime]         # each step's start
+    lists: dict[str, list[str]]      # component -> units per step
     priced: list[bool]
+    step_minutes: int = 15
+
+    def by_hours(self) -> PriceTable:
+        """The same table in whole hours when each hour's four quarters have one price (hourly spot prices
+        and a grid by whole hours): the query then places a quarter of the pieces, with the same Wh per hour
+        (wh_until telescopes). Else itself."""
+        n = len(self.quarters)
+        if self.step_minutes != 15 or n % 4 or self.start.minute:
+            return self
+        columns = [self.priced, *self.lists.values()]
+        for column in columns:
+            for i in range(0, n, 4):
+                if not column[i] == column[i + 1] == column[i + 2] == column[i + 3]:
+                    return self
+        return PriceTable(self.start, self.quarters[::4], {c: v[::4] for c, v in self.lists.items()},
+                          self.priced[::4], 60)
 
 
 def price_table(store: Store, f: formulas.Formula, time_zone: str, start: datetime, end: datetime,
@@ -137,7 +153,7 @@ def price_table(store: Store, f: formulas.Formula, time_zone: str, start: dateti
         for c in formulas.COMPONENTS:
             lists[c].append(_units(prices.get(c, Decimal(0))) if prices else "0")
         at += QUARTER
-    return PriceTable(start, quarters, lists, priced)
+    return PriceTable(start, quarters, lists, priced).by_hours()
 
 
 def price_sessions(store: Store, scope: Scope, periods, date_from: date, date_to: date, *,
@@ -183,13 +199,14 @@ def _price_group(store: Store, scope: Scope, f: formulas.Formula, time_zone: str
         table = price_table(store, f, time_zone, start, end, month_prices)
         rows = store.rows("formula_session_costs", scope, local_from=datetime.combine(first, time.min),
                           local_to=datetime.combine(last + timedelta(days=1), time.min), installations=members,
-                          table_start=start, per_session=per_session, priced=table.priced,
+                          table_start=start, step_minutes=table.step_minutes, per_session=per_session,
+                          priced=table.priced,
                           **{c: table.lists[c] for c in formulas.COMPONENTS})
         furthest = max((q for r in rows for q in r[-1]), default=0)
         if furthest <= len(table.quarters) or end >= limit:
             break
         # a session runs past the table: price the quarters it reaches too (rare: sessions of days)
-        end = min(limit, start + QUARTER * furthest + timedelta(days=1))
+        end = min(limit, start + timedelta(minutes=table.step_minutes) * furthest + timedelta(days=1))
     out, missing, beyond = [], set(), False
     for (user_id, inst_id, n, kwh, unpriced_wh, active, name, email, sid, first_local, last_local, station,
          *figures, unpriced_q) in rows:

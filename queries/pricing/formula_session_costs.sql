@@ -3,19 +3,21 @@
 -- $per_session, the sessions of $installations dated in [$local_from, $local_to) (by their start, by
 -- when the cloud registered them if their clock was unreliable), all in one formula version's period,
 -- and the exact amount of each component.
--- A session's Wh are placed in the price table's 15-minute quarters (UTC-aligned; quarter q starts at
--- $table_start + (q - 1) x 15 min) in whole Wh that add up to its Wh exactly:
+-- A session's Wh are placed in the price table's steps of $step_minutes (15-minute quarters, UTC-aligned;
+-- whole hours when every hour of the table has one price: the same Wh per hour, a quarter of the rows;
+-- step q starts at $table_start + (q - 1) x the step) in whole Wh that add up to its Wh exactly:
 --   details     with EnergyDetails: each hour's Energy as a running share of their sum (as the flat
---               query's `detailed` CTE), each hour's Wh spread evenly over its 4 quarters (wh_until);
+--               query's `detailed` CTE), each hour's Wh spread evenly over its quarters (wh_until);
 --   even        else spread evenly over its real duration (wh_until on microseconds);
 --   unreliable  a clock that cannot be trusted: spread evenly over the quarters of its dating day, so it
 --               pays the mean of that day's prices (to the Wh).
--- $spot .. $cost_price are the price table: per quarter, each component's price per kWh in units of
--- 10^-18 NOK (text; NULL = the quarter has no price). A piece costs Wh x units, so the amounts come out in
--- 10^-21 NOK, integers (HUGEINT), exact; <component>_wh are the Wh in quarters where that component's
--- price is not 0 (a statement's kWh per component). A piece in a quarter without a price, or outside the table, is
--- unpriced_wh; unpriced_q lists those quarters (energy.py reads the days from them, and prices a longer
--- table when a session runs past the end of this one).
+-- (wh_until telescopes: the Wh of an hour cut into quarters add up to the Wh of the hour uncut.)
+-- $spot .. $cost_price are the price table: per step, each component's price per kWh in units of
+-- 10^-18 NOK (text; $priced false = no price). A piece costs Wh x units, so the amounts come out in
+-- 10^-21 NOK, integers (HUGEINT), exact; <component>_wh are the Wh in steps where that component's
+-- price is not 0 (a statement's kWh per component). A piece in a step without a price, or outside the
+-- table, is unpriced_wh; unpriced_q lists those steps (energy.py reads the days from them, and prices a
+-- longer table when a session runs past the end of this one).
 WITH in_period AS NOT MATERIALIZED (
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
     WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
@@ -32,7 +34,7 @@ s AS (
            i.time_zone,
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                 ELSE s.started_local END AS period_local,
-           epoch_us($table_start::TIMESTAMPTZ) AS t0
+           epoch_us($table_start::TIMESTAMPTZ) AS t0, $step_minutes::BIGINT * 60000000 AS step_us
     FROM in_period s JOIN installations i USING (installation_id)
     WHERE NOT s.void AND list_contains($installations::VARCHAR[], s.installation_id)
 ),
@@ -57,24 +59,24 @@ detailed AS (
 -- (a quarter index from µs since t0, floored also before t0, where it is < 1 and has no price; the pieces
 -- are rows, not lists: a list per session built by a lambda cost 13 s for half a year at 1M sessions)
 even AS (
-    SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, k0,
+    SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, step_us, k0,
            unnest(range(k0, k1 + 1)) AS k
-    FROM (SELECT *, (start_us - t0 + 90000000000000) // 900000000 - 100000 AS k0,
-                 CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 90000000000000) // 900000000 - 100000
-                      ELSE (start_us - t0 + 90000000000000) // 900000000 - 100000 END AS k1
+    FROM (SELECT *, (start_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
+                 CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 100000 * step_us) // step_us - 100000
+                      ELSE (start_us - t0 + 100000 * step_us) // step_us - 100000 END AS k1
           FROM kinds WHERE kind = 'even')
 ),
 detail_hours AS (
-    SELECT user_id, installation_id, session_key, t0,
+    SELECT user_id, installation_id, session_key, t0, step_us,
            wh_until_hour[i] - coalesce(wh_until_hour[i - 1], 0) AS hour_wh,
-           (epoch_us(date_trunc('hour', hours[i].Timestamp::TIMESTAMP)) - t0 + 90000000000000) // 900000000
-               - 100000 AS k0
+           (epoch_us(date_trunc('hour', hours[i].Timestamp::TIMESTAMP)) - t0 + 100000 * step_us) // step_us
+               - 100000 AS k0, 3600000000 // step_us AS per_hour
     FROM (SELECT *, unnest(range(1, len(hours) + 1)) AS i FROM detailed)
 ),
 unreliable AS (
     SELECT user_id, installation_id, session_key, energy_wh, n, k0, unnest(range(n)) AS j
-    FROM (SELECT *, (day_us - t0 + 90000000000000) // 900000000 - 100000 AS k0,
-                 greatest((next_us - day_us) // 900000000, 1) AS n
+    FROM (SELECT *, (day_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
+                 greatest((next_us - day_us) // step_us, 1) AS n
           FROM (SELECT *, epoch_us(timezone(time_zone, period_local::DATE::TIMESTAMP)) AS day_us,
                        epoch_us(timezone(time_zone, (period_local::DATE + 1)::TIMESTAMP)) AS next_us
                 FROM kinds WHERE kind = 'unreliable'))
@@ -82,14 +84,14 @@ unreliable AS (
 pieces AS (
     SELECT user_id, installation_id, session_key, k + 1 AS q,
            CASE WHEN end_us <= start_us THEN CASE WHEN k = k0 THEN energy_wh ELSE 0 END
-                ELSE wh_until(energy_wh, least(t0 + (k + 1) * 900000000, end_us) - start_us, end_us - start_us)
-                     - wh_until(energy_wh, greatest(t0 + k * 900000000, start_us) - start_us, end_us - start_us)
+                ELSE wh_until(energy_wh, least(t0 + (k + 1) * step_us, end_us) - start_us, end_us - start_us)
+                     - wh_until(energy_wh, greatest(t0 + k * step_us, start_us) - start_us, end_us - start_us)
                 END AS wh
     FROM even
     UNION ALL
     SELECT user_id, installation_id, session_key, k0 + 1 + j AS q,
-           wh_until(hour_wh, j + 1, 4) - wh_until(hour_wh, j, 4) AS wh
-    FROM (SELECT *, unnest(range(4)) AS j FROM detail_hours)
+           wh_until(hour_wh, j + 1, per_hour) - wh_until(hour_wh, j, per_hour) AS wh
+    FROM (SELECT *, unnest(range(per_hour)) AS j FROM detail_hours)
     UNION ALL
     SELECT user_id, installation_id, session_key, k0 + j + 1 AS q,
            wh_until(energy_wh, j + 1, n) - wh_until(energy_wh, j, n) AS wh
