@@ -357,9 +357,6 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                            then=", ".join(map(str, then))))
     if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
-    if components and (request.standby_share != "off" or request.rest_share != "off") \
-            and any(p.formula is not None for p in used):
-        notes.append(_("The standby and other loads in a formula tariff's period are not priced yet (0 per kWh)."))
     return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods,
                       components, component_totals)
 
@@ -538,7 +535,12 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
         cost = {"standby": Decimal(0), "rest": Decimal(0)}
         for month in rec.months:
             period = tariffs.period_on(periods, month.date_from)
-            price = _day_price(period) if period else Decimal(0)
+            if period is not None and period.formula is not None:  # the mean of the month's interval prices
+                last = min(month.date_to, period.valid_to - timedelta(days=1))
+                price = energy.mean_price(store, period.formula, by_inst[inst][2], inst, month.date_from,
+                                          last) or Decimal(0)
+            else:
+                price = _day_price(period) if period else Decimal(0)
             if request.standby_share != "off":
                 cost["standby"] += month.standby_kwh * price
                 shared_kwh["standby"] += month.standby_kwh

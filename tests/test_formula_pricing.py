@@ -590,3 +590,27 @@ def test_the_price_table_is_in_whole_hours_only_when_every_hour_has_one_price(tm
     table = energy.price_table(store, f, "Europe/Oslo", start, start + timedelta(days=2, hours=1), None)
     assert table.step_minutes == 15 and len(table.quarters) == 49 * 4
     store.close()
+
+
+def test_shared_standby_in_a_formula_month_is_priced_at_the_months_mean_price(tmp_path):
+    """Spot 1.00 and 2.00 kr in turns, VAT 25 %: the month's mean is 1.875 kr/kWh, what the shared standby
+    costs (as a flat month's at its day-average price)."""
+    from chargeboard import meters  # noqa: PLC0415
+
+    start = datetime(2026, 1, 5, 18, tzinfo=OSLO)
+    store = load(tmp_path, [record("a", "kari", start, start + timedelta(hours=1), 1000),
+                            record("b", "ola", start + timedelta(days=1), start + timedelta(days=1, hours=1), 3000)])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "0",
+                        formula={"kind": "formula", "price_area": "NO1", "spot": True, "vat_rate": "0.25"})
+    first = datetime(2025, 12, 31, 23, tzinfo=UTC)
+    add_spot(store, "NO1", {first + timedelta(hours=h): (timedelta(hours=1), Decimal(1 + h % 2)) for h in range(31 * 24)})
+    meters.register_meter(store, "M", "Garage A")
+    for at, kwh in (("2026-01-01T00:00:00", "0"), ("2026-02-01T00:00:00", "30")):
+        meters.add_reading(store, "styret", "M", datetime.fromisoformat(at), kwh)
+    st_ = statements.build_statements(store, system_scope(), statements.StatementRequest(
+        date(2026, 1, 1), date(2026, 1, 31), standby_share="equal"))
+    assert st_.shared_kwh["standby"] > 0
+    raw = sum((x.raw["standby_share"] for x in st_.lines), Decimal(0))
+    assert raw == st_.shared_kwh["standby"] * Decimal("1.875")
+    assert st_.totals["standby_share"] == raw.quantize(ORE, ROUND_HALF_UP)
+    store.close()

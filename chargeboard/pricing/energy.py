@@ -156,6 +156,22 @@ def price_table(store: Store, f: formulas.Formula, time_zone: str, start: dateti
     return PriceTable(start, quarters, lists, priced).by_hours()
 
 
+def mean_price(store: Store, f: formulas.Formula, time_zone: str, installation_id: str, first: date,
+               last: date) -> Decimal | None:
+    """The mean price per kWh (all components) of the priced intervals of the local days [first, last]: what
+    a statement charges the shared standby and rest of a formula period at, as a flat period's are at
+    its day-average price. None when no interval of those days has a price."""
+    zone = ZoneInfo(time_zone)
+    month_prices = cost_prices(store, installation_id) if f.kind == "cost_price" else None
+    table = price_table(store, f, time_zone, _local_midnight(first, zone),
+                        _local_midnight(last + timedelta(days=1), zone), month_prices)
+    totals = [sum((int(table.lists[c][i]) for c in formulas.COMPONENTS), 0)
+              for i in range(len(table.quarters)) if table.priced[i]]
+    if not totals:
+        return None
+    return Decimal(sum(totals)).scaleb(-PRICE_EXPONENT) / len(totals)
+
+
 def price_sessions(store: Store, scope: Scope, periods, date_from: date, date_to: date, *,
                    per_session: bool) -> FormulaPricing:
     """The sessions dated in the formula periods within [date_from, date_to] (local dates), priced."""
