@@ -274,12 +274,6 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                       local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
                       per_session=False, formula_from=formula_from, formula_to=formula_to)
     priced = energy.price_sessions(store, everyone, periods, request.date_from, request.date_to, per_session=False)
-    # the components shown: the formula periods' (and "flat" beside them when a flat version is in the period)
-    components: tuple[str, ...] = ()
-    if priced.components:
-        flat_used = any(p.formula is None for p in periods
-                        if p.valid_from <= request.date_to and p.valid_to > request.date_from)
-        components = (*priced.components, *((energy.FLAT,) if flat_used else ()))
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
     flat_unpriced = Decimal(0)
@@ -292,7 +286,7 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
         line.unpriced_kwh += unpriced
         flat_unpriced += unpriced
         line.raw["energy_cost"] += Decimal(cost)
-        if components:
+        if priced.components:
             line.raw_components[energy.FLAT] = line.raw_components.get(energy.FLAT, Decimal(0)) + Decimal(cost)
             line.component_kwh[energy.FLAT] = line.component_kwh.get(energy.FLAT, Decimal(0)) + kwh - unpriced
         line.kwh_by_installation[inst] = line.kwh_by_installation.get(inst, Decimal(0)) + kwh
@@ -310,6 +304,14 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
         line.kwh_by_installation[row.installation_id] = (line.kwh_by_installation.get(row.installation_id, Decimal(0))
                                                          + row.energy_kwh)
         months.setdefault(row.user_id, set()).update(row.active_months)
+    # the components shown: the formula periods' (and "flat" beside them when a flat version is in the period
+    # or priced anything)
+    components: tuple[str, ...] = ()
+    if priced.components:
+        flat_used = any(p.formula is None for p in periods
+                        if p.valid_from <= request.date_to and p.valid_to > request.date_from) \
+            or any(x.raw_components.get(energy.FLAT) for x in lines.values())
+        components = (*priced.components, *((energy.FLAT,) if flat_used else ()))
     ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, norwegian_key(x.name), x.user_id))
     fee_of: dict[date, Decimal] = {}
     for line in ordered:
