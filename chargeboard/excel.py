@@ -172,6 +172,9 @@ class Sheet:
     rows: Iterable[Sequence]  # iterated once; may stream from a cursor
     totals: Sequence | None = None  # same length as columns; None cells blank; bold
     heading: Sequence[str] = ()  # lines above the table (bold), then a blank row, then the header
+    # rows below the totals, after one blank row (a statement's "By component" block), written by the
+    # same columns' rules (a text in a number or date column stays text); not in the auto-filter
+    after: Sequence[Sequence] = ()
 
 
 def write_workbook(
@@ -496,6 +499,14 @@ def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: b
             [w(v, col + r) for w, col, v in zip(bold_writers, letters, sheet.totals, strict=True) if v is not None]
         )
         batch.append(f'<row r="{r}">{cells}</row>')
+    below = last + (1 if sheet.totals is not None else 0) + 1  # (the blank row before the block)
+    for row in sheet.after:
+        if len(row) != ncols:
+            raise ValueError(f"sheet {sheet.name!r}, a row below the table: {len(row)} values for {ncols} columns")
+        below += 1
+        cells = "".join([w(v, col + str(below)) for w, col, v in zip(writers, letters, row, strict=True)
+                         if v is not None])
+        batch.append(f'<row r="{below}">{cells}</row>')
     batch.append("</sheetData>")
     ref = f"A{head_r}:{letters[-1]}{last}"
     if autofilter:
@@ -507,7 +518,7 @@ def _write_sheet(out, sheet: Sheet, limit: int, *, autofilter: bool, selected: b
                  f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
                  f"{header_footer}</worksheet>")
     _flush(out, batch, sheet.name, size)
-    print_last = last + (1 if sheet.totals is not None else 0)
+    print_last = below if sheet.after else last + (1 if sheet.totals is not None else 0)
     return _Placed(count, head_r, ref if autofilter else None, f"A1:{letters[-1]}{print_last}")
 
 

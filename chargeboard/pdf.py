@@ -210,6 +210,15 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
     muted = [("TEXTCOLOR", (0, r), (-1, r), MUTED) for r in band_rows]
     summary = table(items, [62 * mm, 80 * mm, 38 * mm], right=[2], bold_last=True, size=9, extra=muted)
 
+    component_table = []
+    parts = statements.component_parts(st, line)
+    if parts:  # a formula period in the statement: the energy cost by component, adding up to it
+        rows = [[_("Component"), "kWh", _("Amount ({currency})", currency=cur)]]
+        rows += [[title, _kwh(kwh), money(amount)] for title, kwh, amount in parts]
+        rows.append([_("Energy cost"), _kwh(line.energy_kwh), money(line.energy_cost)])
+        component_table = [Spacer(1, 5 * mm), para(_("By component"), 11, True), Spacer(1, 1.5 * mm),
+                           table(rows, [100 * mm, 40 * mm, 40 * mm], right=[1, 2], bold_last=True)]
+
     session_rows = [[_("Date (local time)"), _("Station"), "kWh", _("Price ({currency})", currency=cur)]]
     session_rows += [[formats.moment(s.started_local), s.station, _kwh(s.energy_kwh), money(s.cost)]
                      for s in sessions]
@@ -218,7 +227,7 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
 
     tariff_lines = [statements.tariff_line(p) for p in st.periods_used]
     story = [Section(f"{line.name}\x00{line.user_id}"), head, Spacer(1, 6 * mm), *to, Spacer(1, 5 * mm), summary,
-             Spacer(1, 6 * mm), para(_("Sessions ({n})", n=line.sessions), 11, True), Spacer(1, 1.5 * mm),
+             *component_table, Spacer(1, 6 * mm), para(_("Sessions ({n})", n=line.sessions), 11, True), Spacer(1, 1.5 * mm),
              session_table, Spacer(1, 5 * mm)]
     notes = [para(_("Tariff versions used"), 9, True)]
     notes += [para(text, 8) for text in tariff_lines] or [para(_("No tariff covers this period."), 8)]

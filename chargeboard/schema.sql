@@ -345,8 +345,20 @@ CREATE OR REPLACE MACRO tariff_periods(as_of) AS TABLE
            price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share, formula
     FROM latest WHERE NOT withdrawn;
 
+-- Flat versions only (formula IS NULL; a formula version is priced by chargeboard/pricing/energy.py). A flat
+-- period followed by a formula period keeps its prices over that formula period here: only the flat
+-- sessions dated before it read those rows (statement_user_costs.sql leaves the formula period's own
+-- sessions out), so a flat session running past midnight into the formula period is priced by its own
+-- version, as every session is priced by the version of its dating day. With no formula version this
+-- is the list of periods as before.
 CREATE OR REPLACE MACRO tariff_hour_prices_only(as_of) AS TABLE
-    WITH p AS (SELECT * FROM tariff_periods(as_of)),
+    WITH p AS (
+        SELECT * REPLACE (CASE WHEN next_is_formula THEN next_valid_to ELSE valid_to END AS valid_to)
+        FROM (SELECT *, lead(formula IS NOT NULL) OVER (ORDER BY valid_from) AS next_is_formula,
+                     lead(valid_to) OVER (ORDER BY valid_from) AS next_valid_to
+              FROM tariff_periods(as_of))
+        WHERE formula IS NULL
+    ),
     b AS (
         SELECT p.version, u.band.from_hour AS from_hour, u.band.to_hour AS to_hour, u.band.price AS price, u.n
         FROM p, LATERAL (

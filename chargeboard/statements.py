@@ -37,6 +37,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from chargeboard import excel, exports, formats, freshness, memo, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
 from chargeboard.i18n import N_, _, ngettext
+from chargeboard.pricing import energy
+from chargeboard.pricing import formula as formulas
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
 
@@ -45,6 +47,10 @@ SHARE_RULES = tariffs.SHARE_RULES
 # more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
 BUILT_WITH_PAGE = 300
 MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
+# The energy cost's components (chargeboard.pricing.energy): the formula's, and "flat" for the sessions
+# a flat version priced. A statement shows them when a formula version's period is in it.
+COMPONENTS = energy.ALL_COMPONENTS
+COMPONENT_TITLES = {**formulas.COMPONENT_TITLES, energy.FLAT: N_("Flat price")}
 OPEN_CHARGING = N_("Open charging (no user)")  # the line of the sessions without a user
 
 
@@ -94,6 +100,11 @@ class StatementLine:
     fixed_fee: Decimal = Decimal(0)
     standby_share: Decimal = Decimal(0)
     rest_share: Decimal = Decimal(0)
+    # the energy cost by component (COMPONENTS), exact and rounded; empty when no formula version is
+    # in the statement. Then energy_cost is the sum of the rounded components.
+    raw_components: dict[str, Decimal] = field(default_factory=dict)
+    components: dict[str, Decimal] = field(default_factory=dict)
+    component_kwh: dict[str, Decimal] = field(default_factory=dict)  # kWh priced by each component
 
     @property
     def is_resident(self) -> bool:
@@ -117,6 +128,10 @@ class Statements:
     notes: list[str]
     # every price period as of as_of: a session dated in the period may run into the next one's first day
     all_periods: list[tariffs.PricePeriod] = field(default_factory=list)
+    # the energy cost's components shown (COMPONENTS order; () = no formula version in the period: the
+    # statement is the flat price's, as before) and their totals over ALL lines
+    components: tuple[str, ...] = ()
+    component_totals: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -147,6 +162,11 @@ class SessionCost:
     # None where unpriced. A session of one price is one piece from its start (an unreliable clock's at its
     # day's base price, whatever band its hour is in)
     parts: tuple[tuple[int | None, int | None, Decimal | None, int], ...] = ()
+    # by component (COMPONENTS; a flat version's session: "flat"), exact; raw_cost is their sum. Filled
+    # when the statement shows components, and then `components` holds them rounded: each component of
+    # a line allocated over its sessions, so the sessions add up to the line per component too
+    raw_components: dict[str, Decimal] = field(default_factory=dict)
+    components: dict[str, Decimal] = field(default_factory=dict)
 
 
 def allocate(raw: list[Decimal], unit: Decimal) -> list[Decimal]:
@@ -248,12 +268,15 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     currency = tariffs.currency_of(periods)
     unit = tariffs.minor_unit(currency)
     notes: list[str] = []
+    formula_from, formula_to = energy.formula_ranges(periods)
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
                       local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
-                      per_session=False)
+                      per_session=False, formula_from=formula_from, formula_to=formula_to)
+    priced = energy.price_sessions(store, everyone, periods, request.date_from, request.date_to, per_session=False)
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
+    flat_unpriced = Decimal(0)
     for user_id, inst, n, kwh, cost, unpriced, active, name, email, *_per_session in rows:
         if not user_id:  # the query names it in English: the reader's language here
             name = _(OPEN_CHARGING)
@@ -261,9 +284,34 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
         line.sessions += n
         line.energy_kwh += kwh
         line.unpriced_kwh += unpriced
+        flat_unpriced += unpriced
         line.raw["energy_cost"] += Decimal(cost)
+        if priced.components:
+            line.raw_components[energy.FLAT] = line.raw_components.get(energy.FLAT, Decimal(0)) + Decimal(cost)
+            line.component_kwh[energy.FLAT] = line.component_kwh.get(energy.FLAT, Decimal(0)) + kwh - unpriced
         line.kwh_by_installation[inst] = line.kwh_by_installation.get(inst, Decimal(0)) + kwh
         months.setdefault(user_id, set()).update(active)
+    for row in priced.rows:
+        name = _(OPEN_CHARGING) if not row.user_id else row.name
+        line = lines.setdefault(row.user_id, StatementLine(row.user_id, name, row.email))
+        line.sessions += row.sessions
+        line.energy_kwh += row.energy_kwh
+        line.unpriced_kwh += row.unpriced_kwh
+        line.raw["energy_cost"] += row.cost
+        for c in priced.components:
+            line.raw_components[c] = line.raw_components.get(c, Decimal(0)) + row.components[c]
+            line.component_kwh[c] = line.component_kwh.get(c, Decimal(0)) + row.component_kwh[c]
+        line.kwh_by_installation[row.installation_id] = (line.kwh_by_installation.get(row.installation_id, Decimal(0))
+                                                         + row.energy_kwh)
+        months.setdefault(row.user_id, set()).update(row.active_months)
+    # the components shown: the formula periods' (and "flat" beside them when a flat version is in the period
+    # or priced anything)
+    components: tuple[str, ...] = ()
+    if priced.components:
+        flat_used = any(p.formula is None for p in periods
+                        if p.valid_from <= request.date_to and p.valid_to > request.date_from) \
+            or any(x.raw_components.get(energy.FLAT) for x in lines.values())
+        components = (*priced.components, *((energy.FLAT,) if flat_used else ()))
     ordered = sorted(lines.values(), key=lambda x: (not x.is_resident, norwegian_key(x.name), x.user_id))
     fee_of: dict[date, Decimal] = {}
     for line in ordered:
@@ -275,16 +323,27 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                     fee_of[month] = period.monthly_fee if period else Decimal(0)
                 line.raw["fixed_fee"] += fee_of[month]
     unpriced = sum((x.unpriced_kwh for x in ordered), Decimal(0))
-    if unpriced:
+    if flat_unpriced:
         notes.append(_("{kwh} fell on days with no tariff and are not priced: add a price period.",
-                       kwh=formats.kwh(unpriced, 3)))
+                       kwh=formats.kwh(flat_unpriced, 3)))
+    notes.extend(priced.notes)
     shared_kwh = {"standby": Decimal(0), "rest": Decimal(0)}
     if request.standby_share != "off" or request.rest_share != "off":
         _shares(store, request, periods, ordered, shared_kwh, notes)
     for name in MONEY_FIELDS:
+        if name == "energy_cost" and components:
+            continue  # the sum of its rounded components, below
         for line, amount in zip(ordered, allocate([x.raw[name] for x in ordered], unit), strict=True):
             setattr(line, name, amount)
+    for c in components:  # each component rounded once over the lines, as the other money columns
+        for line, amount in zip(ordered, allocate([x.raw_components.get(c, Decimal(0)) for x in ordered], unit),
+                                strict=True):
+            line.components[c] = amount
+    if components:
+        for line in ordered:
+            line.energy_cost = sum((line.components[c] for c in components), Decimal(0))
     totals = {name: sum((getattr(x, name) for x in ordered), Decimal(0)) for name in MONEY_FIELDS}
+    component_totals = {c: sum((x.components[c] for x in ordered), Decimal(0)) for c in components}
     used = [p for p in periods if p.valid_from <= request.date_to and p.valid_to > request.date_from]
     period_end = datetime.combine(request.date_to + timedelta(days=1), time.min, UTC)
     if period_end < as_of:
@@ -300,16 +359,22 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                            then=", ".join(map(str, then))))
     if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
-    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods)
+    return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods,
+                      components, component_totals)
 
 
 def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
     """Every session behind each shown statement line, oldest first, priced by the same query as
     the statement (per session); each line's session amounts add up exactly to its energy cost.
     Read in the caller's own scope: a line the caller may see holds only sessions in that scope."""
-    rows = _session_rows(store, scope, st)
+    rows, formula_rows = _session_rows(store, scope, st)
     by_user: dict[str, list[SessionCost]] = {x.user_id: [] for x in st.lines}
     periods = st.all_periods or st.periods_used
+    for row in formula_rows:
+        if row.user_id in by_user:
+            by_user[row.user_id].append(SessionCost(
+                row.session_id, row.user_id, row.first_local, row.ended_local, row.station or "", row.energy_kwh,
+                row.cost, raw_components={c: row.components[c] for c in st.components if c in row.components}))
     for user_id, _inst, _n, kwh, cost, unpriced, _active, _name, _email, sid, first, last, station, parts in rows:
         if user_id in by_user:
             kwh, cost = Decimal(kwh), Decimal(cost)
@@ -322,13 +387,23 @@ def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[
             else:  # one price: its cost is kWh x that price, exactly
                 period = tariffs.period_on(periods, first.date())
                 pieces = ((period.version if period else None, first.hour, cost / kwh, int(kwh * 1000)),)
-            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", kwh, cost, parts=pieces))
+            by_user[user_id].append(SessionCost(sid, user_id, first, last, station or "", kwh, cost, parts=pieces,
+                                                raw_components={energy.FLAT: cost} if st.components else {}))
     unit = tariffs.minor_unit(st.currency)
     for line in st.lines:
         sessions = sorted(by_user[line.user_id], key=lambda s: (s.started_local, s.session_id))
         if sum((s.raw_cost for s in sessions), Decimal(0)) != line.raw["energy_cost"] or len(sessions) != line.sessions:
             raise StatementDataChanged(_("the sessions of {name} do not add up to their statement line; was data "
                                          "loaded while the statement was computed? Try again.", name=line.name))
+        if st.components:
+            # each component of the line allocated over its sessions; a session's cost is the sum of its own
+            by_component = {c: allocate_to([s.raw_components.get(c, Decimal(0)) for s in sessions],
+                                           line.components[c], unit) for c in st.components}
+            by_user[line.user_id] = [
+                replace(s, components={c: by_component[c][i] for c in st.components},
+                        cost=sum((by_component[c][i] for c in st.components), Decimal(0)))
+                for i, s in enumerate(sessions)]
+            continue
         amounts = allocate_to([s.raw_cost for s in sessions], line.energy_cost, unit)
         by_user[line.user_id] = [replace(s, cost=a) for s, a in zip(sessions, amounts, strict=True)]
     return by_user
@@ -358,10 +433,15 @@ def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -
     if not all_periods:
         return {}, currency
     unit = tariffs.minor_unit(currency)
+    formula_from, formula_to = energy.formula_ranges(all_periods)
     rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(date_from, time.min),
                       local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=datetime.now(UTC),
-                      per_session=True)
-    return {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}, currency
+                      per_session=True, formula_from=formula_from, formula_to=formula_to)
+    prices = {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}
+    for row in energy.price_sessions(store, scope, all_periods, date_from, date_to, per_session=True).rows:
+        if not row.unpriced_kwh:
+            prices[row.session_id] = row.cost.quantize(unit, ROUND_HALF_UP)
+    return prices, currency
 
 
 # The per-session query costs a few times the statement's own; the page builds the workbook and the
@@ -371,7 +451,7 @@ _SESSION_ROWS_KEPT = 4
 _SESSION_ROWS_LOCK = threading.Lock()  # each browser session runs in its own thread
 
 
-def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
+def _session_rows(store: Store, scope: Scope, st: Statements) -> tuple[list[tuple], list[energy.FormulaRow]]:
     r = st.request
     key = (store, scope, r.date_from, r.date_to, tuple((p.version, p.valid_from) for p in st.periods_used),
            store.data_version())
@@ -379,9 +459,12 @@ def _session_rows(store: Store, scope: Scope, st: Statements) -> list[tuple]:
         if key in _SESSION_ROWS:
             _SESSION_ROWS.move_to_end(key)
             return _SESSION_ROWS[key]
-    rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
-                      local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
-                      per_session=True)
+    periods = st.all_periods or st.periods_used
+    formula_from, formula_to = energy.formula_ranges(periods)
+    rows = (store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
+                       local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
+                       per_session=True, formula_from=formula_from, formula_to=formula_to),
+            energy.price_sessions(store, scope, periods, r.date_from, r.date_to, per_session=True).rows)
     with _SESSION_ROWS_LOCK:
         _SESSION_ROWS[key] = rows
         while len(_SESSION_ROWS) > _SESSION_ROWS_KEPT:
@@ -415,8 +498,8 @@ def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost])
     up to the line's unrounded energy cost; each is rounded to the minor unit, up or down by largest
     remainder (allocate_to), so they add up exactly to the line's energy cost and none is a whole
     unit off its kWh x price."""
-    if not any(p.bands for p in st.periods_used) or not sessions:
-        return []
+    if not any(p.bands for p in st.periods_used) or not sessions or st.components:
+        return []  # (beside a formula period the statement shows its components instead)
     by_version = {p.version: p for p in (st.all_periods or st.periods_used)}
     wh: dict[tuple[str, Decimal], int] = {}
     for s in sessions:
@@ -454,7 +537,12 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
         cost = {"standby": Decimal(0), "rest": Decimal(0)}
         for month in rec.months:
             period = tariffs.period_on(periods, month.date_from)
-            price = _day_price(period) if period else Decimal(0)
+            if period is not None and period.formula is not None:  # the mean of the month's interval prices
+                last = min(month.date_to, period.valid_to - timedelta(days=1))
+                price = energy.mean_price(store, period.formula, by_inst[inst][2], inst, month.date_from,
+                                          last) or Decimal(0)
+            else:
+                price = _day_price(period) if period else Decimal(0)
             if request.standby_share != "off":
                 cost["standby"] += month.standby_kwh * price
                 shared_kwh["standby"] += month.standby_kwh
@@ -537,8 +625,35 @@ SUMMARY_COLUMNS = [("name", N_("Resident"), "text"), ("email", N_("E-mail"), "te
 
 
 def summary_rows(st: Statements) -> list[list]:
+    """The summary's rows; beside a formula period, each component used after the total (component_titles)."""
     return [[x.name, x.email or "", x.sessions, x.energy_kwh, x.energy_cost, x.fixed_fee, x.standby_share,
-             x.rest_share, x.total] for x in st.lines]
+             x.rest_share, x.total, *[x.components[c] for c in st.components]] for x in st.lines]
+
+
+def component_title(component: str) -> str:
+    """A component's column title in the active language (Spot price, VAT, Flat price, …)."""
+    return _(COMPONENT_TITLES[component])
+
+
+def component_titles(st: Statements) -> list[str]:
+    return [component_title(c) for c in st.components]
+
+
+def component_csv_values(st: Statements, line: StatementLine) -> list[Decimal]:
+    """The CSV's component columns (every one of COMPONENTS, 0 where not used): a statement of flat
+    prices only has its energy cost in "flat"."""
+    zero = tariffs.minor_unit(st.currency) * 0  # (0.00: written as the other amounts are)
+    if st.components:
+        return [line.components.get(c, zero) for c in COMPONENTS]
+    return [line.energy_cost if c == energy.FLAT else zero for c in COMPONENTS]
+
+
+def component_parts(st: Statements, line: StatementLine) -> list[tuple[str, Decimal, Decimal]]:
+    """A line's energy cost by component: (title, kWh priced by it, amount); the amounts add up to the
+    line's energy cost ([] when the statement has no formula period). A component's kWh are those in
+    intervals where its price is not 0 (Norgespris: the days it applied; strømstøtte: the intervals
+    over the threshold)."""
+    return [(component_title(c), line.component_kwh.get(c, Decimal(0)), line.components[c]) for c in st.components]
 
 
 def tariff_line(p: tariffs.PricePeriod) -> str:
@@ -595,6 +710,17 @@ def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCos
     return rows
 
 
+def _component_block(st: Statements, line: StatementLine) -> list[list]:
+    """A resident sheet's "By component" block (under the sessions): component, kWh, amount, and the
+    energy cost they add up to."""
+    if not st.components:
+        return []
+    return [[_("By component"), None, None, None],
+            [_("Component"), None, _("Energy (kWh)"), _("Amount ({currency})", currency=st.currency)],
+            *[[title, None, kwh, amount] for title, kwh, amount in component_parts(st, line)],
+            [_("Energy cost"), None, line.energy_kwh, line.energy_cost]]
+
+
 def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) -> tuple[bytes, str]:
     """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
     (resident, period), every session with its price, the fee and shares, and the total."""
@@ -603,7 +729,8 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     totals = None
     if scope.see_all:
         totals = [_("Total"), "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
-                  *[st.totals[f] for f in MONEY_FIELDS], st.total]
+                  *[st.totals[f] for f in MONEY_FIELDS], st.total, *[st.component_totals[c] for c in st.components]]
+    cols += [excel.Column(title, "money") for title in component_titles(st)]
     who = issuer(store)
     period = _("{period} (both days included, local time)", period=st.request.label)
     summary = _("Summary")
@@ -619,7 +746,7 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
                                   resident_rows(st, x, sessions[x.user_id]),
                                   totals=[ngettext("Total — {n} session", "Total — {n} sessions", x.sessions),
                                           "", x.energy_kwh, x.total],
-                                  heading=heading))
+                                  heading=heading, after=_component_block(st, x)))
     buffer = io.BytesIO()
     excel.write_workbook(buffer, sheets, [*_about(st, scope),
                                           (_("Data freshness"), freshness.data_freshness(store, scope).line())],
@@ -634,7 +761,9 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
 CSV_COLUMNS = [("user_id", N_("User id"), "text"), ("name", N_("Name"), "text"), ("email", N_("E-mail"), "text"),
                ("sessions", N_("Sessions"), "int"), ("energy_kwh", N_("Energy (kWh)"), "kwh"),
                *[(key, title, "amount") for key, title, kind in SUMMARY_COLUMNS if kind == "money"],
-               ("currency", N_("Currency"), "text")]
+               ("currency", N_("Currency"), "text"),
+               # the energy cost by component (README "Statement CSV"): always all of them, 0 where not used
+               *[(c, COMPONENT_TITLES[c], "amount") for c in COMPONENTS]]
 
 
 def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
@@ -642,11 +771,13 @@ def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
     """The statements as CSV in a dialect (exports.CSV_DIALECTS) and the file name; in rfc4180 exactly
     as documented (keys as the header, '.', an untranslated "Total" row for the system owner)."""
     rows = [[x.user_id, x.name, x.email or "", x.sessions, x.energy_kwh, *[getattr(x, f) for f in MONEY_FIELDS],
-             x.total, st.currency] for x in st.lines]
+             x.total, st.currency, *component_csv_values(st, x)] for x in st.lines]
     if scope.see_all:
         rows.append(["", "Total" if exports.csv_dialect(dialect).machine else _("Total"), "",
                      sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
-                     *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency])
+                     *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency,
+                     *[sum((v[i] for v in (component_csv_values(st, x) for x in st.lines)), Decimal(0))
+                       for i in range(len(COMPONENTS))]])
     text, _count = exports.write_csv(CSV_COLUMNS, rows, dialect)
     who = "all" if scope.see_all else formats.file_name_part(scope.username, "statements")
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"

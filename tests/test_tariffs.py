@@ -198,7 +198,8 @@ def test_every_session_costs_what_its_hours_cost(tmp_path, seed):
     for valid_from, price, bands in versions:
         tariffs.add_version(store, "styret", valid_from, price, bands=bands or None)
     rows = store.rows("statement_user_costs", system_scope(), local_from=datetime(2026, 3, 1),
-                      local_to=datetime(2026, 5, 1), as_of=datetime.now(UTC), per_session=True)
+                      local_to=datetime(2026, 5, 1), as_of=datetime.now(UTC), per_session=True,
+                      formula_from=[], formula_to=[])
     priced = {r[9]: (Fraction(r[4]), Fraction(r[5])) for r in rows}
     parts = {r[9]: r[13] for r in rows}
     expected = _reference_costs(sessions, versions)
@@ -219,7 +220,7 @@ def test_every_session_costs_what_its_hours_cost(tmp_path, seed):
 
 def _per_session(store, local_from, local_to) -> dict[str, tuple[Decimal, Decimal]]:
     rows = store.rows("statement_user_costs", system_scope(), local_from=local_from, local_to=local_to,
-                      as_of=datetime.now(UTC), per_session=True)
+                      as_of=datetime.now(UTC), per_session=True, formula_from=[], formula_to=[])
     return {r[9]: (r[4], r[5]) for r in rows}
 
 

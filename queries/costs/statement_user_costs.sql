@@ -24,6 +24,8 @@
 -- price, wh}; version and price NULL where unpriced; [] for a session of one price, whose price is
 -- its cost / its kWh): the same paths and the same units, so a user's sessions add up exactly to
 -- their row without it. Without it session_id, first_local, station and parts are NULL.
+-- Flat versions only: the sessions dated in a formula version's period ($formula_from/$formula_to, the
+-- periods' [from, to) dates; empty lists = none) are left out, for chargeboard/pricing/energy.py.
 -- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept them, read by four paths, as
 -- a table of the whole period (1.9 GB for a year of 10M sessions; kept `s`, read twice: 4.8 s against
 -- 2.2 s). The simple path (with a flat price, every session) is summed as the sessions stream by
@@ -48,6 +50,14 @@ s AS NOT MATERIALIZED (
                 ELSE s.started_local END AS period_local
     FROM in_period s JOIN installations i USING (installation_id)
     WHERE NOT s.void
+      -- (sessions dated in a formula version's period, [$formula_from[i], $formula_to[i]), are the formula
+      -- path's: chargeboard/pricing/energy.py; both lists empty when there is none)
+      AND (len($formula_from) = 0
+           OR NOT coalesce(list_bool_or([CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+                                               ELSE s.started_local END::DATE >= ($formula_from::DATE[])[k]
+                                          AND CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+                                                   ELSE s.started_local END::DATE < ($formula_to::DATE[])[k]
+                                          FOR k IN range(1, len($formula_from) + 1)]), false))
 ),
 bounds AS (  -- one row: what a session must cross to leave the simple path
     SELECT coalesce((SELECT list(valid_from) FROM tariff_periods($as_of)), []) AS edges,  -- where each price period starts (the earliest: the first priced day)

@@ -1,0 +1,160 @@
+-- The formula path of the statements (chargeboard/pricing/energy.py; the flat path is
+-- statement_user_costs.sql): per user (''= open charging) and installation, or per session with
+-- $per_session, the sessions of $installations dated in [$local_from, $local_to) (by their start, by
+-- when the cloud registered them if their clock was unreliable), all in one formula version's period,
+-- and the exact amount of each component.
+-- A session's Wh are placed in the price table's steps of $step_minutes (15-minute quarters, UTC-aligned;
+-- whole hours when every hour of the table has one price: the same Wh per hour, a quarter of the rows;
+-- step q starts at $table_start + (q - 1) x the step) in whole Wh that add up to its Wh exactly:
+--   details     with EnergyDetails: each hour's Energy as a running share of their sum (as the flat
+--               query's `detailed` CTE), each hour's Wh spread evenly over its quarters (wh_until);
+--   even        else spread evenly over its real duration (wh_until on microseconds);
+--   unreliable  a clock that cannot be trusted: spread evenly over the quarters of its dating day, so it
+--               pays the mean of that day's prices (to the Wh).
+-- (wh_until telescopes: the Wh of an hour cut into quarters add up to the Wh of the hour uncut.)
+-- $spot .. $cost_price are the price table: per step, each component's price per kWh in units of
+-- 10^-18 NOK (text; $priced false = no price). A piece costs Wh x units, so the amounts come out in
+-- 10^-21 NOK, integers (HUGEINT), exact; <component>_wh are the Wh in steps where that component's
+-- price is not 0 (a statement's kWh per component). A piece in a step without a price, or outside the
+-- table, is unpriced_wh; unpriced_q lists those steps (energy.py reads the days from them, and prices a
+-- longer table when a session runs past the end of this one).
+WITH in_period AS NOT MATERIALIZED (
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
+    UNION ALL
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    WHERE time_unreliable AND coalesce(registered_local, started_local) >= $local_from
+      AND coalesce(registered_local, started_local) < $local_to
+),
+s AS (
+    SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
+           coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
+           (s.energy_kwh * 1000)::BIGINT AS energy_wh, epoch_us(s.started_at) AS start_us,
+           epoch_us(s.ended_at) AS end_us, s.ended_local, s.energy_details, s.time_unreliable IS TRUE AS unreliable,
+           i.time_zone,
+           CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
+                ELSE s.started_local END AS period_local,
+           epoch_us($table_start::TIMESTAMPTZ) AS t0, $step_minutes::BIGINT * 60000000 AS step_us
+    FROM in_period s JOIN installations i USING (installation_id)
+    WHERE NOT s.void AND list_contains($installations::VARCHAR[], s.installation_id)
+),
+-- (quarter of an instant in µs: floored, also before t0, where it is < 1 and has no price)
+kinds AS (
+    SELECT *,
+           CASE WHEN unreliable THEN 'unreliable'
+                WHEN energy_details IS NOT NULL AND json_array_length(energy_details) > 0 THEN 'details'
+                ELSE 'even' END AS kind
+    FROM s
+),
+detailed AS (
+    SELECT *,
+           [CASE WHEN i = len(hours) THEN energy_wh
+                 WHEN list_sum(energies) > 0 THEN round(energy_wh * list_sum(energies[1:i]) / list_sum(energies))::BIGINT
+                 ELSE wh_until(energy_wh, i, len(hours)) END
+            FOR i IN range(1, len(hours) + 1)] AS wh_until_hour
+    FROM (SELECT *, [x.Energy FOR x IN hours] AS energies
+          FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
+                FROM kinds WHERE kind = 'details'))
+),
+-- (a quarter index from µs since t0, floored also before t0, where it is < 1 and has no price; the pieces
+-- are rows, not lists: a list per session built by a lambda cost 13 s for half a year at 1M sessions)
+even AS (
+    SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, step_us, k0,
+           unnest(range(k0, k1 + 1)) AS k
+    FROM (SELECT *, (start_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
+                 CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 100000 * step_us) // step_us - 100000
+                      ELSE (start_us - t0 + 100000 * step_us) // step_us - 100000 END AS k1
+          FROM kinds WHERE kind = 'even')
+),
+detail_hours AS (
+    SELECT user_id, installation_id, session_key, t0, step_us,
+           wh_until_hour[i] - coalesce(wh_until_hour[i - 1], 0) AS hour_wh,
+           (epoch_us(date_trunc('hour', hours[i].Timestamp::TIMESTAMP)) - t0 + 100000 * step_us) // step_us
+               - 100000 AS k0, 3600000000 // step_us AS per_hour
+    FROM (SELECT *, unnest(range(1, len(hours) + 1)) AS i FROM detailed)
+),
+unreliable AS (
+    SELECT user_id, installation_id, session_key, energy_wh, n, k0, unnest(range(n)) AS j
+    FROM (SELECT *, (day_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
+                 greatest((next_us - day_us) // step_us, 1) AS n
+          FROM (SELECT *, epoch_us(timezone(time_zone, period_local::DATE::TIMESTAMP)) AS day_us,
+                       epoch_us(timezone(time_zone, (period_local::DATE + 1)::TIMESTAMP)) AS next_us
+                FROM kinds WHERE kind = 'unreliable'))
+),
+pieces AS (
+    SELECT user_id, installation_id, session_key, k + 1 AS q,
+           CASE WHEN end_us <= start_us THEN CASE WHEN k = k0 THEN energy_wh ELSE 0 END
+                ELSE wh_until(energy_wh, least(t0 + (k + 1) * step_us, end_us) - start_us, end_us - start_us)
+                     - wh_until(energy_wh, greatest(t0 + k * step_us, start_us) - start_us, end_us - start_us)
+                END AS wh
+    FROM even
+    UNION ALL
+    SELECT user_id, installation_id, session_key, k0 + 1 + j AS q,
+           wh_until(hour_wh, j + 1, per_hour) - wh_until(hour_wh, j, per_hour) AS wh
+    FROM (SELECT *, unnest(range(per_hour)) AS j FROM detail_hours)
+    UNION ALL
+    SELECT user_id, installation_id, session_key, k0 + j + 1 AS q,
+           wh_until(energy_wh, j + 1, n) - wh_until(energy_wh, j, n) AS wh
+    FROM unreliable
+),
+prices AS (
+    SELECT unnest(range(1, len($spot::VARCHAR[]) + 1)) AS q,
+           unnest($spot::VARCHAR[])::HUGEINT AS spot, unnest($norgespris::VARCHAR[])::HUGEINT AS norgespris,
+           unnest($markup::VARCHAR[])::HUGEINT AS markup, unnest($grid::VARCHAR[])::HUGEINT AS grid,
+           unnest($tax::VARCHAR[])::HUGEINT AS tax, unnest($enova::VARCHAR[])::HUGEINT AS enova,
+           unnest($vat::VARCHAR[])::HUGEINT AS vat, unnest($support::VARCHAR[])::HUGEINT AS support,
+           unnest($cost_price::VARCHAR[])::HUGEINT AS cost_price,
+           unnest($priced::BOOLEAN[]) AS priced
+),
+costs AS (
+    SELECT x.user_id, x.installation_id, x.session_key,
+           coalesce(sum(x.wh * pr.spot) FILTER (WHERE pr.priced), 0)::HUGEINT AS spot,
+           coalesce(sum(x.wh * pr.norgespris) FILTER (WHERE pr.priced), 0)::HUGEINT AS norgespris,
+           coalesce(sum(x.wh * pr.markup) FILTER (WHERE pr.priced), 0)::HUGEINT AS markup,
+           coalesce(sum(x.wh * pr.grid) FILTER (WHERE pr.priced), 0)::HUGEINT AS grid,
+           coalesce(sum(x.wh * pr.tax) FILTER (WHERE pr.priced), 0)::HUGEINT AS tax,
+           coalesce(sum(x.wh * pr.enova) FILTER (WHERE pr.priced), 0)::HUGEINT AS enova,
+           coalesce(sum(x.wh * pr.vat) FILTER (WHERE pr.priced), 0)::HUGEINT AS vat,
+           coalesce(sum(x.wh * pr.support) FILTER (WHERE pr.priced), 0)::HUGEINT AS support,
+           coalesce(sum(x.wh * pr.cost_price) FILTER (WHERE pr.priced), 0)::HUGEINT AS cost_price,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.spot <> 0), 0)::BIGINT AS spot_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.norgespris <> 0), 0)::BIGINT AS norgespris_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.markup <> 0), 0)::BIGINT AS markup_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.grid <> 0), 0)::BIGINT AS grid_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.tax <> 0), 0)::BIGINT AS tax_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.enova <> 0), 0)::BIGINT AS enova_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.vat <> 0), 0)::BIGINT AS vat_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.support <> 0), 0)::BIGINT AS support_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.cost_price <> 0), 0)::BIGINT AS cost_price_wh,
+           coalesce(sum(x.wh) FILTER (WHERE pr.priced IS NOT TRUE), 0)::BIGINT AS unpriced_wh,
+           coalesce(list(DISTINCT x.q) FILTER (WHERE pr.priced IS NOT TRUE AND x.wh <> 0), []) AS unpriced_q
+    FROM pieces x LEFT JOIN prices pr ON pr.q = x.q
+    GROUP BY ALL
+),
+counted AS (
+    SELECT user_id, installation_id, session_key,
+           min(period_local) FILTER (WHERE $per_session) AS first_local,
+           max(ended_local) FILTER (WHERE $per_session) AS last_local,
+           min(station_id) FILTER (WHERE $per_session) AS station_id,
+           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
+           list(DISTINCT date_trunc('month', period_local)::DATE) AS active_months
+    FROM s GROUP BY ALL
+)
+SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
+       coalesce(k.unpriced_wh, 0) AS unpriced_wh, c.active_months,
+       coalesce(u.name, u.email, CASE WHEN c.user_id = '' THEN 'Open charging (no user)' ELSE c.user_id END) AS name,
+       u.email, c.session_key AS session_id,
+       CASE WHEN $per_session THEN c.first_local END AS first_local,
+       CASE WHEN $per_session THEN c.last_local END AS ended_local,
+       CASE WHEN $per_session THEN coalesce(st.name, st.device_id, c.station_id) END AS station,
+       coalesce(k.spot, 0) AS spot, coalesce(k.norgespris, 0) AS norgespris, coalesce(k.markup, 0) AS markup,
+       coalesce(k.grid, 0) AS grid, coalesce(k.tax, 0) AS tax, coalesce(k.enova, 0) AS enova,
+       coalesce(k.vat, 0) AS vat, coalesce(k.support, 0) AS support, coalesce(k.cost_price, 0) AS cost_price,
+       coalesce(k.spot_wh, 0) AS spot_wh, coalesce(k.norgespris_wh, 0) AS norgespris_wh, coalesce(k.markup_wh, 0) AS markup_wh, coalesce(k.grid_wh, 0) AS grid_wh, coalesce(k.tax_wh, 0) AS tax_wh, coalesce(k.enova_wh, 0) AS enova_wh, coalesce(k.vat_wh, 0) AS vat_wh, coalesce(k.support_wh, 0) AS support_wh, coalesce(k.cost_price_wh, 0) AS cost_price_wh,
+       coalesce(k.unpriced_q, []) AS unpriced_q
+FROM counted c
+LEFT JOIN costs k ON k.user_id = c.user_id AND k.installation_id = c.installation_id
+                 AND k.session_key IS NOT DISTINCT FROM c.session_key
+LEFT JOIN users u ON u.user_id = c.user_id
+LEFT JOIN stations st ON $per_session AND st.station_id = c.station_id
+ORDER BY c.user_id = '', name, c.user_id, c.installation_id, c.first_local, c.session_key
