@@ -206,6 +206,10 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
     if st.request.rest_share != "off":
         items.append([_("Share of other loads and losses"), tariffs.share_rule(st.request.rest_share),
                       money(line.rest_share)])
+    if st.capacity_months:
+        items.append([_("Share of the capacity cost"), _("by your kWh in the peak hours of {months}",
+                                                         months=", ".join(formats.month_long(m) for m in st.capacity_months)),
+                      money(line.capacity_share)])
     items.append([_("Total to pay"), "", formats.money(line.total, cur)])
     muted = [("TEXTCOLOR", (0, r), (-1, r), MUTED) for r in band_rows]
     summary = table(items, [62 * mm, 80 * mm, 38 * mm], right=[2], bold_last=True, size=9, extra=muted)

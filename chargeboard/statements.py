@@ -37,7 +37,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from chargeboard import excel, exports, formats, freshness, memo, reconciliation, tariffs
 from chargeboard.collation import norwegian_key
 from chargeboard.i18n import N_, _, ngettext
-from chargeboard.pricing import energy
+from chargeboard.pricing import capacity, energy
 from chargeboard.pricing import formula as formulas
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
@@ -46,7 +46,7 @@ SHARE_RULES = tariffs.SHARE_RULES
 # Up to this many statements the page builds the workbook with every run (well under a second);
 # more are built when asked for, with the PDFs (5,000 statements with their sessions take many seconds).
 BUILT_WITH_PAGE = 300
-MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share")
+MONEY_FIELDS = ("energy_cost", "fixed_fee", "standby_share", "rest_share", "capacity_share")
 # The energy cost's components (chargeboard.pricing.energy): the formula's, and "flat" for the sessions
 # a flat version priced. A statement shows them when a formula version's period is in it.
 COMPONENTS = energy.ALL_COMPONENTS
@@ -100,6 +100,7 @@ class StatementLine:
     fixed_fee: Decimal = Decimal(0)
     standby_share: Decimal = Decimal(0)
     rest_share: Decimal = Decimal(0)
+    capacity_share: Decimal = Decimal(0)  # the capacity cost attributed to charging, by kWh in the peak hours
     # the energy cost by component (COMPONENTS), exact and rounded; empty when no formula version is
     # in the statement. Then energy_cost is the sum of the rounded components.
     raw_components: dict[str, Decimal] = field(default_factory=dict)
@@ -112,7 +113,7 @@ class StatementLine:
 
     @property
     def total(self) -> Decimal:
-        return self.energy_cost + self.fixed_fee + self.standby_share + self.rest_share
+        return self.energy_cost + self.fixed_fee + self.standby_share + self.rest_share + self.capacity_share
 
 
 @dataclass
@@ -132,6 +133,7 @@ class Statements:
     # statement is the flat price's, as before) and their totals over ALL lines
     components: tuple[str, ...] = ()
     component_totals: dict[str, Decimal] = field(default_factory=dict)
+    capacity_months: tuple[date, ...] = ()  # the months whose attributed capacity cost is shared
 
     @property
     def total(self) -> Decimal:
@@ -330,6 +332,7 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     shared_kwh = {"standby": Decimal(0), "rest": Decimal(0)}
     if request.standby_share != "off" or request.rest_share != "off":
         _shares(store, request, periods, ordered, shared_kwh, notes)
+    capacity_months = _capacity_shares(store, request, periods, ordered, notes)
     for name in MONEY_FIELDS:
         if name == "energy_cost" and components:
             continue  # the sum of its rounded components, below
@@ -360,7 +363,7 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
     return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods,
-                      components, component_totals)
+                      components, component_totals, capacity_months)
 
 
 def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
@@ -568,6 +571,44 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
                 x.raw[f"{what}_share"] += cost[what] * weight
 
 
+def _capacity_shares(store: Store, request: StatementRequest, periods, lines: list[StatementLine],
+                     notes: list[str]) -> tuple[date, ...]:
+    """Add each whole month's capacity cost attributed to charging (chargeboard.pricing.capacity) to the
+    raw amounts of the lines, in proportion to their kWh in the peak hours that set it, where the tariff
+    in force on the month's first day is a formula sharing it (capacity.share_with_residents). The months
+    shared; a month the period covers only in part is not shared (a note says so)."""
+    shared: list[date] = []
+    by_user = {x.user_id: x for x in lines}
+    installations = sorted({inst for x in lines for inst in x.kwh_by_installation})
+    month = request.date_from.replace(day=1)
+    while month <= request.date_to:
+        next_month = (month + timedelta(days=32)).replace(day=1)
+        period = tariffs.period_on(periods, month)
+        sharing = (period is not None and period.formula is not None and period.formula.capacity is not None
+                   and period.formula.capacity.share_with_residents)
+        if sharing and not (request.date_from <= month and next_month - timedelta(days=1) <= request.date_to):
+            notes.append(_("The capacity cost of {month} is shared in a statement of the whole month only.",
+                           month=formats.month_long(month)))
+        elif sharing:
+            rule, steps = capacity.rule_and_steps(period.formula.capacity)
+            for inst in installations:
+                cm = capacity.month_capacity(store, inst, month, rule, steps)
+                weights = {u: kwh for u, kwh in cm.residents_peak_kwh.items() if u in by_user}
+                weight_total = sum(weights.values(), Decimal(0))
+                if not cm.attributed_cost:
+                    continue
+                if not weight_total:
+                    notes.append(_("{installation} {month}: no charging in the peak hours, so the capacity cost "
+                                   "attributed to charging ({cost}) is not shared.", installation=cm.installation,
+                                   month=formats.month_long(month), cost=formats.money(cm.attributed_cost)))
+                    continue
+                for user_id, kwh in weights.items():
+                    by_user[user_id].raw["capacity_share"] += cm.attributed_cost * kwh / weight_total
+                shared.append(month)
+        month = next_month
+    return tuple(sorted(set(shared)))
+
+
 # -- who issues the statements ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -622,12 +663,23 @@ SUMMARY_COLUMNS = [("name", N_("Resident"), "text"), ("email", N_("E-mail"), "te
                    ("energy_cost", N_("Energy cost"), "money"), ("fixed_fee", N_("Fixed fee"), "money"),
                    ("standby_share", N_("Standby share"), "money"), ("rest_share", N_("Other loads share"), "money"),
                    ("total", N_("Total"), "money")]
+CAPACITY_COLUMN = ("capacity_share", N_("Capacity share"), "money")  # before the total, where it is shared
+
+
+def summary_columns(st: Statements) -> list[tuple[str, str, str]]:
+    """The summary's columns (key, title msgid, kind): the capacity share's only in a statement that shares it."""
+    return SUMMARY_COLUMNS[:-1] + [CAPACITY_COLUMN] * bool(st.capacity_months) + SUMMARY_COLUMNS[-1:]
+
+
+def money_fields(st: Statements) -> tuple[str, ...]:
+    """The money columns the summary shows, in its order (the capacity share only where it is shared)."""
+    return MONEY_FIELDS if st.capacity_months else tuple(f for f in MONEY_FIELDS if f != "capacity_share")
 
 
 def summary_rows(st: Statements) -> list[list]:
     """The summary's rows; beside a formula period, each component used after the total (component_titles)."""
-    return [[x.name, x.email or "", x.sessions, x.energy_kwh, x.energy_cost, x.fixed_fee, x.standby_share,
-             x.rest_share, x.total, *[x.components[c] for c in st.components]] for x in st.lines]
+    return [[x.name, x.email or "", x.sessions, x.energy_kwh, *[getattr(x, f) for f in money_fields(st)], x.total,
+             *[x.components[c] for c in st.components]] for x in st.lines]
 
 
 def component_title(component: str) -> str:
@@ -695,6 +747,10 @@ def _sheet_name(line: StatementLine, taken: set[str]) -> str:
     return name
 
 
+def capacity_share_text() -> str:
+    return _("Share of the capacity cost attributed to charging (by your kWh in the peak hours)")
+
+
 def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCost]) -> list[list]:
     """A statement as rows (date, station, kWh, amount): its sessions, then the fee and the shares;
     the amounts add up to the line's total."""
@@ -707,6 +763,8 @@ def resident_rows(st: Statements, line: StatementLine, sessions: list[SessionCos
     if st.request.rest_share != "off":
         rows.append([_("Share of other loads and losses ({rule})", rule=tariffs.share_rule(st.request.rest_share)),
                      "", None, line.rest_share])
+    if st.capacity_months:
+        rows.append([capacity_share_text(), "", None, line.capacity_share])
     return rows
 
 
@@ -725,11 +783,11 @@ def workbook(store: Store, scope: Scope, st: Statements, *, log: bool = True) ->
     """Summary sheet plus a sheet per resident (the caller's own only, unless system owner): a heading
     (resident, period), every session with its price, the fee and shares, and the total."""
     st, sessions = with_session_costs(store, scope, st)
-    cols = [excel.Column(_(title), kind) for _key, title, kind in SUMMARY_COLUMNS]
+    cols = [excel.Column(_(title), kind) for _key, title, kind in summary_columns(st)]
     totals = None
     if scope.see_all:
         totals = [_("Total"), "", sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
-                  *[st.totals[f] for f in MONEY_FIELDS], st.total, *[st.component_totals[c] for c in st.components]]
+                  *[st.totals[f] for f in money_fields(st)], st.total, *[st.component_totals[c] for c in st.components]]
     cols += [excel.Column(title, "money") for title in component_titles(st)]
     who = issuer(store)
     period = _("{period} (both days included, local time)", period=st.request.label)
@@ -763,21 +821,23 @@ CSV_COLUMNS = [("user_id", N_("User id"), "text"), ("name", N_("Name"), "text"),
                *[(key, title, "amount") for key, title, kind in SUMMARY_COLUMNS if kind == "money"],
                ("currency", N_("Currency"), "text"),
                # the energy cost by component (README "Statement CSV"): always all of them, 0 where not used
-               *[(c, COMPONENT_TITLES[c], "amount") for c in COMPONENTS]]
+               *[(c, COMPONENT_TITLES[c], "amount") for c in COMPONENTS],
+               (CAPACITY_COLUMN[0], CAPACITY_COLUMN[1], "amount")]  # (in the total; 0 where not shared)
+CSV_MONEY_FIELDS = tuple(f for f in MONEY_FIELDS if f != "capacity_share")  # the capacity share comes last
 
 
 def csv_text(store: Store, scope: Scope, st: Statements, *, log: bool = True,
              dialect: str = exports.DEFAULT_CSV_DIALECT) -> tuple[str, str]:
     """The statements as CSV in a dialect (exports.CSV_DIALECTS) and the file name; in rfc4180 exactly
     as documented (keys as the header, '.', an untranslated "Total" row for the system owner)."""
-    rows = [[x.user_id, x.name, x.email or "", x.sessions, x.energy_kwh, *[getattr(x, f) for f in MONEY_FIELDS],
-             x.total, st.currency, *component_csv_values(st, x)] for x in st.lines]
+    rows = [[x.user_id, x.name, x.email or "", x.sessions, x.energy_kwh, *[getattr(x, f) for f in CSV_MONEY_FIELDS],
+             x.total, st.currency, *component_csv_values(st, x), x.capacity_share] for x in st.lines]
     if scope.see_all:
         rows.append(["", "Total" if exports.csv_dialect(dialect).machine else _("Total"), "",
                      sum(x.sessions for x in st.lines), sum((x.energy_kwh for x in st.lines), Decimal(0)),
-                     *[st.totals[f] for f in MONEY_FIELDS], st.total, st.currency,
+                     *[st.totals[f] for f in CSV_MONEY_FIELDS], st.total, st.currency,
                      *[sum((v[i] for v in (component_csv_values(st, x) for x in st.lines)), Decimal(0))
-                       for i in range(len(COMPONENTS))]])
+                       for i in range(len(COMPONENTS))], st.totals["capacity_share"]])
     text, _count = exports.write_csv(CSV_COLUMNS, rows, dialect)
     who = "all" if scope.see_all else formats.file_name_part(scope.username, "statements")
     name = f"chargeboard_statements_{who}_{st.request.date_from:%Y-%m-%d}_{st.request.date_to:%Y-%m-%d}.csv"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from chargeboard import ingest, meters, settings, tariffs
+from chargeboard.pricing import spot
 from chargeboard.store import StoreLocked, open_store
 from chargeboard_demo import generator
 from chargeboard_demo.accounts import write_demo_accounts
@@ -38,9 +39,11 @@ def add_demo_tariffs(store, first_day: dt.date, end: dt.date | None = None) -> N
 def load_prices_and_intervals(store, files: generator.DemoFiles) -> None:
     """Issue 29: the generated NO1 spot price day files and Garage A's hourly meter readings, through the
     ordinary imports (the meter is registered before)."""
-    from chargeboard.pricing import spot  # noqa: PLC0415 — issue 29's price import; move to the top once merged
-
-    print("\n".join(spot.import_files(store, list(files.prices), area="NO1", imported_by="demo").lines()))
+    outcomes = spot.import_files(store, list(files.prices), area="NO1", imported_by="demo")
+    failed = [str(o) for o in outcomes if isinstance(o, spot.PriceFileError)]
+    loaded = [o for o in outcomes if not isinstance(o, spot.PriceFileError)]
+    print(f"spot prices NO1: {len(loaded)} day files loaded, {sum(o.new for o in loaded)} intervals"
+          + (f"; not loaded: {'; '.join(failed)}" if failed else ""))
     print("\n".join(ingest.ingest_file(store, files.meter_intervals).lines()))
 
 
@@ -69,9 +72,8 @@ def build(db: Path, out: Path, force: bool) -> int:
         except ingest.IngestError as error:
             print(f"meter readings not loaded: {error}")
         first_day = generator.history_window(generator.default_end())[0].replace(day=1)
-        # Issue 29, once merged: add_demo_tariffs(store, first_day) in place of the next line, and
-        # load_prices_and_intervals(store, files) (needs chargeboard.pricing.spot and add_version(formula=)).
-        add_flat_tariff(store, first_day)
+        load_prices_and_intervals(store, files)
+        add_demo_tariffs(store, first_day)
     finally:
         store.close()
     auth = settings.auth_path(db)

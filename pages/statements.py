@@ -69,7 +69,7 @@ else:
 
 # (beside a formula tariff's period: the energy cost by component after the total, e.g. spot, VAT, strømstøtte)
 COMPONENT_KEYS = [f"component_{c}" for c in result.components]
-MONEY = ("energy_cost", "fixed_fee", "standby_share", "rest_share", "total", *COMPONENT_KEYS)
+MONEY = (*statements.money_fields(result), "total", *COMPONENT_KEYS)
 rows = pd.DataFrame([dict(zip(["name", "email", "sessions", "energy_kwh", *MONEY], r, strict=True))
                      for r in statements.summary_rows(result)])
 for column in ("energy_kwh", *MONEY):  # Decimals as numbers: the table sorts by value, shows formats' text
@@ -80,7 +80,7 @@ st.dataframe(widgets.formatted(rows, {"sessions": widgets.number(), "energy_kwh"
                  "name": _("Resident"), "email": _("E-mail"), "sessions": _("Sessions"),
                  "energy_kwh": _("Energy (kWh)"), "energy_cost": _("Energy cost ({currency})", currency=cur),
                  "fixed_fee": _("Fixed fee"), "standby_share": _("Standby share"),
-                 "rest_share": _("Other loads share"), "total": _("Total ({currency})", currency=cur),
+                 "rest_share": _("Other loads share"), "capacity_share": _("Capacity share"), "total": _("Total ({currency})", currency=cur),
                  **dict(zip(COMPONENT_KEYS, statements.component_titles(result), strict=True))})
 prices = "; ".join(_("from {day}: {price}, fee {fee} per active month", day=formats.day(p.valid_from),
                      price=p.describe, fee=formats.money(p.monthly_fee, cur)) for p in result.periods_used)

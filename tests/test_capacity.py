@@ -439,3 +439,30 @@ def test_with_meter_readings_the_page_shows_the_installations_level_and_the_attr
     assert "No meter interval readings" not in texts(at)
     peaks = at.dataframe[1].value if len(at.dataframe) > 1 else None
     assert peaks is not None and {"installation_kw", "chargers_share"} <= set(peaks.columns)
+
+
+def test_statements_share_the_attributed_capacity_cost_by_kwh_in_the_peak_hours(october):
+    from chargeboard import statements, tariffs  # noqa: PLC0415
+    from chargeboard.scope import system_scope  # noqa: PLC0415
+
+    store, _inst = october
+    tariffs.add_version(store, "test", date(2026, 9, 1), "0", formula={
+        "kind": "formula", "markup_per_kwh": "1", "capacity": {"rule": "top3_days", "share_with_residents": True,
+                                                              "steps": [{"from_kw": "0", "to_kw": "5", "per_month": "100"},
+                                                                        {"from_kw": "5", "to_kw": "10", "per_month": "300"},
+                                                                        {"from_kw": "10", "per_month": "900"}]}})
+    # the chargers' own peaks (no meter): 11 kW on the 1st (kari 8, ola 3 kWh), 10 kW on the 25th (open
+    # charging), 7.5 kW on the 12th (ola): level 9.5 kW, the 300 kr step, shared 8 : 10.5 : 10
+    st = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 10, 1),
+                                                                                      date(2026, 10, 31)))
+    share = {x.user_id: x.capacity_share for x in st.lines}
+    assert share == {"u-kari": D("84.21"), "u-ola": D("110.53"), "": D("105.26"), "u-per": D("0.00")}
+    assert st.totals["capacity_share"] == D("300.00") and st.capacity_months == (date(2026, 10, 1),)
+    assert all(x.total == x.energy_cost + x.fixed_fee + x.capacity_share for x in st.lines)
+    rows = statements.resident_rows(st, next(x for x in st.lines if x.user_id == "u-ola"), [])
+    assert rows[-1][3] == D("110.53") and "capacity" in rows[-1][0]
+    # a period that covers September only in part shares October's and says why not September's
+    st = statements.build_statements(store, system_scope(), statements.StatementRequest(date(2026, 9, 15),
+                                                                                      date(2026, 10, 31)))
+    assert st.capacity_months == (date(2026, 10, 1),) and st.totals["capacity_share"] == D("300.00")
+    assert any("September 2026" in n and "whole month" in n for n in st.notes), st.notes

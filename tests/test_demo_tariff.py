@@ -4,12 +4,11 @@ Norgespris, priced on the demo's own spot prices, and the two tariff versions th
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import inspect
 import json
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import costs_support as cs
 import pytest
 
 from chargeboard import meters, tariffs
@@ -75,8 +74,6 @@ def test_strømstøtte_on_the_demo_prices():
     assert 0.2 < sum(s < 0 for s in support) / len(support) < 0.8
 
 
-@pytest.mark.skipif("formula" not in inspect.signature(tariffs.add_version).parameters,
-                    reason="tariffs.add_version(formula=...) comes with issue 29's tariff part")
 def test_the_demo_store_gets_the_flat_tariff_then_the_formula(store):
     end = dt.date(2026, 11, 24)
     demo_main.add_demo_tariffs(store, dt.date(2024, 11, 1), end)
@@ -86,10 +83,10 @@ def test_the_demo_store_gets_the_flat_tariff_then_the_formula(store):
     assert periods[1].formula == formula.parse(DEMO_FORMULA)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("chargeboard.pricing.spot") is None,
-                    reason="chargeboard.pricing.spot.import_files comes with issue 29's price part")
-def test_the_demo_loads_its_prices_and_the_meters_hours(store, tmp_path):
+def test_the_demo_loads_its_prices_and_the_meters_hours(tmp_path):
     """load_prices_and_intervals: the day files through the price import, the hours through the ingest."""
+    store = cs.make_store(tmp_path, [cs.session("s", "kari", "c1", "2025-10-01T17:00", "2025-10-01T18:00", 5)],
+                          installation=generator.GARAGE_A)
     first, last = dt.date(2025, 9, 29), dt.date(2025, 10, 2)  # hours, then quarters
     price_files = prices.write_price_files(tmp_path, first, last)
     hours = tmp_path / generator.METER_INTERVALS_FILE
@@ -102,3 +99,4 @@ def test_the_demo_loads_its_prices_and_the_meters_hours(store, tmp_path):
                                                              "to": dt.datetime(2025, 10, 3, tzinfo=OSLO)})
     assert len(stored) == 24 * 2 + 96 * 2
     assert [r[2] for r in store.rows("meter_intervals_of", meter_id="METER-A")] == [Decimal("0.250"), Decimal("11.125")]
+    store.close()

@@ -431,12 +431,12 @@ def test_csv_and_workbook_show_the_components_adding_up(tmp_path):
     text, _name = statements.csv_text(store, scope, st_, log=False)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     header = list(rows[0])
-    assert header[-10:] == ["spot", "norgespris", "markup", "grid", "tax", "enova", "vat", "support", "cost_price",
-                            "flat"]
+    components = ["spot", "norgespris", "markup", "grid", "tax", "enova", "vat", "support", "cost_price", "flat"]
+    assert header[-11:] == [*components, "capacity_share"]
     for row in rows:
-        assert sum(Decimal(row[c]) for c in header[-10:]) == Decimal(row["energy_cost"]), row
+        assert sum(Decimal(row[c]) for c in components) == Decimal(row["energy_cost"]), row
     body, total = rows[:-1], rows[-1]
-    for c in header[-10:]:
+    for c in header[-11:]:
         assert sum(Decimal(r[c]) for r in body) == Decimal(total[c])
     data, _name = statements.workbook(store, scope, st_, log=False)
     book = openpyxl.load_workbook(io.BytesIO(data))

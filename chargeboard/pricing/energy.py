@@ -256,12 +256,21 @@ def _missing_notes(f: formulas.Formula, inst, missing: set[date], beyond: bool) 
     return notes
 
 
+SOURCE_FILES_NAMED = 3  # more price files than this are named by the first and the last
+
+
 def _source_notes(store: Store, f: formulas.Formula, first: date, last: date, time_zone: str) -> list[str]:
     zone = ZoneInfo(time_zone)
     start, end = _local_midnight(first, zone), _local_midnight(last + timedelta(days=1), zone)
     rows = store.rows("spot_price_sources", area=f.price_area, starts_from=start, starts_to=end, time_zone=time_zone)
     if not rows:
         return []
+    if len(rows) > SOURCE_FILES_NAMED:  # a month of day files: the first, the last and how many
+        return [_("Spot prices for {area} in this period came from {n} files, {first_file} to {last_file} "
+                  "({intervals} intervals, {first}–{last}).", area=f.price_area, n=len(rows),
+                  first_file=rows[0][0] or _("no file recorded"), last_file=rows[-1][0] or _("no file recorded"),
+                  intervals=sum(r[1] for r in rows), first=formats.day(min(r[2] for r in rows)),
+                  last=formats.day(max(r[3] for r in rows)))]
     files = "; ".join(_("{file} ({intervals} intervals, {first}–{last})", file=name or _("no file recorded"),
                         intervals=n, first=formats.day(lo), last=formats.day(hi))
                       for name, n, lo, hi in rows)
