@@ -35,7 +35,7 @@ def kinds_in_the_code() -> dict[str, str]:
         if re.search(r"\breason\b", text):
             for match in SQL_WHOLE.finditer(text):
                 found.setdefault(reasons.kind_of(match.group(1)), path.name)
-    for path in sorted((ROOT / "chargeboard").glob("*.py")):
+    for path in sorted((ROOT / "chargeboard").rglob("*.py")):
         if path.name == "reasons.py":  # its docstring's example
             continue
         text = PY_COMMENT.sub("", path.read_text(encoding="utf-8"))

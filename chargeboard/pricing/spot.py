@@ -113,7 +113,7 @@ class PriceSummary:
 
 
 class RowError(ValueError):
-    """One price row that cannot be stored; the message is its reason ("kind — details")."""
+    """One price row that cannot be stored; the message is its reason (its kind, then " — " and the details)."""
 
 
 # -- checking one row -----------------------------------------------------------------------------
