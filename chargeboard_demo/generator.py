@@ -9,8 +9,8 @@ Writes what a real installation would hand Chargeboard:
 * ``meters.csv``: monthly readings of the garages' electricity meters, consistent with the sessions;
 * ``meter_intervals.csv`` (issue 29): hourly kWh of Garage A's meter (``meter_id,from,to,kwh``, local
   times with offset) over the last twelve months and the peak month, the same energy as ``meters.csv``;
-* ``prices/YYYY/MM-DD_NO1.json`` (issue 29): made-up NO1 spot prices for every day of the history, as the
-  public price API serves them (prices.py).
+* ``prices/YYYY/MM-DD_NO1.json`` (issue 29): made-up NO1 spot prices for every day of the last twelve
+  months (the formula tariff's), as the public price API serves them (prices.py).
 
 Issue 29's peak: in the cold week of the peak month (``peak_month``: the last complete January, else
 February, inside the last twelve months), many Garage A residents plug in at 17–18 on the weekday
@@ -322,7 +322,7 @@ class DemoFiles:
     feeds: dict[str, Path]  # installation name -> chargehistory JSON
     meters: Path
     meter_intervals: Path | None = None  # hourly readings of INTERVAL_METER (issue 29)
-    prices: tuple[Path, ...] = ()  # NO1 spot price day files, one a day of the history (issue 29)
+    prices: tuple[Path, ...] = ()  # NO1 spot price day files, one a day of the last twelve months (issue 29)
 
 
 def default_end() -> dt.date:
@@ -933,7 +933,8 @@ def generate_demo(out_dir: Path, end: dt.date | None = None, seed: int = DEFAULT
     writer.writerows(_interval_rows(buckets[GARAGE_A], end))
     intervals = out_dir / METER_INTERVALS_FILE
     files.write_atomically(intervals, buf.getvalue())
-    price_files = prices.write_price_files(out_dir, first, end, seed)
+    # (the formula tariff prices the last twelve months; the flat tariff before them needs no spot price)
+    price_files = prices.write_price_files(out_dir, last_twelve_months(end), end, seed)
     return DemoFiles(feeds=paths, meters=meters, meter_intervals=intervals, prices=tuple(price_files))
 
 

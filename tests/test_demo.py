@@ -413,8 +413,8 @@ def test_the_chargers_set_the_peak_month(files, valid):
     assert max(starts[week + dt.timedelta(days=d)] for d in range(5)) >= 10
 
 
-def test_price_files_for_every_day_of_the_history(files):
-    first, last = demo.history_window(END)
+def test_price_files_for_every_day_the_formula_tariff_prices(files):
+    first, last = demo.last_twelve_months(END), demo.history_window(END)[1]
     assert len(files.prices) == (last - first).days + 1
     assert files.prices[0] == files.meters.parent / "prices" / f"{first.year}" / f"{first:%m-%d}_NO1.json"
     assert files.prices[-1].name == f"{last:%m-%d}_NO1.json"

@@ -5,6 +5,7 @@ half-way that stores nothing; the command line against a real store file."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from price_api_fake import OSLO, PriceApi, day_records
 
-from chargeboard import reasons, settings
+from chargeboard import cli, reasons, settings
 from chargeboard.pricing import spot
 from chargeboard.store import Store
 
@@ -308,6 +309,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120, env=dict(os.environ))
 
 
+def in_process(*args: str) -> subprocess.CompletedProcess:
+    """The same command line in this process (cli.main): a second's start-up less for each of the cases
+    that only check what it answers; the first import and fetch run as real processes."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = cli.main(list(args), stdout=out, stderr=err)
+    except SystemExit as stop:  # argparse's own refusals
+        code = stop.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 def test_cli_prices_import_and_fetch_against_a_store_file(db_path, tmp_path, api):
     good = write(tmp_path, "12-07_NO1.json", day_records(date(2026, 12, 7)))
     bad_records = day_records(date(2026, 12, 8))
@@ -318,16 +330,16 @@ def test_cli_prices_import_and_fetch_against_a_store_file(db_path, tmp_path, api
     assert "12-07_NO1.json: spot prices NO1 (spot-json), 24 records → 24 new, 0 unchanged, 0 replaced, 0 rejected" in done.stdout
     assert "23 new, 0 unchanged, 0 replaced, 1 rejected" in done.stdout
     assert "rejected: 1 × price out of range" in done.stdout
-    again = run_cli("prices", "import", str(good), "--db", str(db_path))
+    again = in_process("prices", "import", str(good), "--db", str(db_path))
     assert "0 new, 24 unchanged" in again.stdout
 
     xml = write(tmp_path, "day.xml", entsoe([(1, "50")]))
-    no_rate = run_cli("prices", "import", str(xml), "--db", str(db_path))
+    no_rate = in_process("prices", "import", str(xml), "--db", str(db_path))
     assert no_rate.returncode == 1 and "--eur-nok" in no_rate.stderr and "Traceback" not in no_rate.stderr
-    with_rate = run_cli("prices", "import", str(xml), "--eur-nok", "11.5", "--db", str(db_path))
+    with_rate = in_process("prices", "import", str(xml), "--eur-nok", "11.5", "--db", str(db_path))
     assert with_rate.returncode == 0 and "1 record → 0 new, 0 unchanged, 24 replaced" in with_rate.stdout
-    assert run_cli("prices", "import", str(xml), "--eur-nok", "elleve", "--db", str(db_path)).returncode == 2
-    missing = run_cli("prices", "import", str(tmp_path / "nope.json"), "--db", str(db_path))
+    assert in_process("prices", "import", str(xml), "--eur-nok", "elleve", "--db", str(db_path)).returncode == 2
+    missing = in_process("prices", "import", str(tmp_path / "nope.json"), "--db", str(db_path))
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
     for day in (date(2026, 12, 9), date(2026, 12, 10)):
@@ -336,11 +348,11 @@ def test_cli_prices_import_and_fetch_against_a_store_file(db_path, tmp_path, api
                       "--api-url", api.url, "--db", str(db_path))
     assert fetched.returncode == 0, fetched.stderr
     assert "2 days stored → 192 new" in fetched.stdout
-    failed = run_cli("prices", "fetch", "--area", "NO2", "--from", "2026-01-01", "--to", "2026-01-02",  # before TODAY
+    failed = in_process("prices", "fetch", "--area", "NO2", "--from", "2026-01-01", "--to", "2026-01-02",  # before TODAY
                      "--api-url", api.url, "--db", str(db_path))
     assert failed.returncode == 1 and "answered 404" in failed.stderr and "nothing was stored" in failed.stderr
-    assert run_cli("prices", "fetch", "--area", "NO2", "--db", str(db_path)).returncode == 2
-    assert run_cli("prices", "fetch", "--area", "SE3", "--from", "2026-12-01", "--to", "2026-12-01",
+    assert in_process("prices", "fetch", "--area", "NO2", "--db", str(db_path)).returncode == 2
+    assert in_process("prices", "fetch", "--area", "SE3", "--from", "2026-12-01", "--to", "2026-12-01",
                    "--db", str(db_path)).returncode == 2
     store = Store(db_path)
     try:
