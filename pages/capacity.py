@@ -76,7 +76,7 @@ else:
     if cm.meter_ids:
         st.warning(_("The meter's interval readings do not cover the month: days missing {days}. The cost "
                      "attributed to charging is the chargers' own step until they do.",
-                     days=", ".join(formats.day(d) for d in cm.missing_days)))
+                     days=capacity.days_text(cm.missing_days)))
     else:
         st.info(_("No meter interval readings for this month. Load them (meter_id, from, to, kwh per hour or "
                   "quarter hour) with `python -m chargeboard ingest FILE` to see the installation's own peaks."))

@@ -466,3 +466,9 @@ def test_statements_share_the_attributed_capacity_cost_by_kwh_in_the_peak_hours(
                                                                                       date(2026, 10, 31)))
     assert st.capacity_months == (date(2026, 10, 1),) and st.totals["capacity_share"] == D("300.00")
     assert any("September 2026" in n and "whole month" in n for n in st.notes), st.notes
+
+
+def test_missing_days_are_named_as_runs():
+    days = [date(2026, 12, 3), *[date(2026, 12, d) for d in range(8, 32)]]
+    assert capacity.days_text(days) == "3 Dec 2026, 8 Dec 2026–31 Dec 2026"
+    assert capacity.days_text([]) == ""

@@ -489,6 +489,17 @@ def resident_rows(store: Store, cm: CapacityMonth) -> list[dict]:
              "share": kwh / total if total else None} for user_id, kwh in found.items()]
 
 
+def days_text(days: list[date]) -> str:
+    """Days as runs, in the active language: "3 Dec 2026, 8 Dec 2026–31 Dec 2026"."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return ", ".join(formats.day(a) if a == b else formats.period(a, b) for a, b in runs)
+
+
 def step_text(step: Step | None) -> str:
     if step is None:
         return "–"
