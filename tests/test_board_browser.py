@@ -13,12 +13,12 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import support
-from browser_support import assert_not_sent, launch_server, log_in, metric_value, one, page_text, wait_idle
+from browser_support import assert_not_sent, choose, launch_server, log_in, metric_value, one, page_text, wait_idle
 
 from chargeboard import formats, reconciliation
 from chargeboard.scope import system_scope
@@ -220,5 +220,26 @@ def test_reports_and_history_on_the_demo_for_the_system_owner(browser, demo_app)
         assert page.get_by_role("button", name="Download this history (Excel)").count() == 1
         assert page.locator("[data-testid='stException']").count() == 0
         page.screenshot(path=str(SHOTS / "history.png"))
+    finally:
+        context.close()
+
+
+def test_capacity_and_peaks_on_the_demo_for_the_system_owner(browser, demo_app):
+    """The demo's peak month: the chargers' hourly load with the peak hours marked, the level, the step
+    and the cost attributed to charging, under the demo tariff's rule (and the README's picture)."""
+    context, page = _page(browser, 1400, 1800)
+    try:
+        log_in(page, demo_app.url, support.STYRET)
+        page.locator("[data-testid='stSidebar']").get_by_text("Capacity and peaks").click()
+        one(page.get_by_role("heading", name="Capacity and peaks"))
+        peak = demo.peak_month(date.fromisoformat(support.TODAY) - timedelta(days=1))
+        choose(page, "Month", formats.month_long(peak, lang="en"))
+        wait_idle(page)
+        _charts_drawn(page, 1)
+        text = page_text(page)
+        assert "Attributed to charging" in text and "The peak hours that set the cost" in text
+        assert "Mean of the 3 highest hours on 3 different days" in text  # the demo tariff's rule
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(SHOTS / "capacity.png"))
     finally:
         context.close()
