@@ -25,6 +25,7 @@ import csv
 import hashlib
 import time
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -199,15 +200,24 @@ def _sha256(path: Path) -> tuple[str, int]:
     return hashlib.sha256(data).hexdigest(), len(data)
 
 
-def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | None = None,
-                      installation: str | None = None) -> ImportSummary:
-    """Load one meter-reading CSV in one transaction."""
-    path = Path(path)
-    shown = display_name or str(path)
-    started, started_at = time.perf_counter(), datetime.now(UTC)
+@dataclass(frozen=True)
+class OpenedCsv:
+    content_sha256: str
+    file_bytes: int
+    dialect: csv_dialect.Dialect
+    lines: list[str]                # the file's lines as read (a rejected row keeps its line)
+    header: list[str]               # its column names, lower case
+    reader: Iterator[list[str]]     # the rows after the header
+    columns: dict[str, int]         # column name -> index, for the required and optional ones present
+
+
+def open_csv(path: Path, shown: str, what: str, required: tuple[str, ...], optional: tuple[str, ...],
+             numbers: tuple[str, ...], dates: tuple[str, ...]) -> OpenedCsv:
+    """A meter CSV (readings or intervals) read as its dialect says and its header checked; IngestError
+    naming the file (and line 1) for a file that cannot be read or lacks a required column."""
     try:
         content_sha256, file_bytes = _sha256(path)
-        dialect = csv_dialect.detect(path, "meter_id", ("register_kwh",), ("read_at",))
+        dialect = csv_dialect.detect(path, "meter_id", numbers, dates)
         text = path.read_text(encoding=dialect.encoding)
     except UnicodeDecodeError:
         raise IngestError(f"{shown}: not {dialect.description().split(', ')[2]} text") from None
@@ -220,11 +230,24 @@ def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | Non
     try:
         header = [h.strip().lower() for h in next(reader, [])]
     except csv.Error as error:
-        raise IngestError(f"{shown}: line 1: the meter CSV header cannot be read — {error}") from None
-    missing = [c for c in REQUIRED if c not in header]
+        raise IngestError(f"{shown}: line 1: the {what} header cannot be read — {error}") from None
+    missing = [c for c in required if c not in header]
     if missing:
-        raise IngestError(f"{shown}: line 1: the meter CSV header lacks column(s) {', '.join(missing)}")
-    col = {name: header.index(name) for name in REQUIRED + OPTIONAL if name in header}
+        raise IngestError(f"{shown}: line 1: the {what} header lacks column(s) {', '.join(missing)}")
+    return OpenedCsv(content_sha256, file_bytes, dialect, lines, header, reader,
+                     {name: header.index(name) for name in required + optional if name in header})
+
+
+def ingest_meter_file(store: Store, path: Path | str, *, display_name: str | None = None,
+                      installation: str | None = None) -> ImportSummary:
+    """Load one meter-reading CSV in one transaction."""
+    path = Path(path)
+    shown = display_name or str(path)
+    started, started_at = time.perf_counter(), datetime.now(UTC)
+    opened = open_csv(path, shown, "meter CSV", REQUIRED, OPTIONAL, ("register_kwh",), ("read_at",))
+    content_sha256, file_bytes, dialect, lines, reader, col = (
+        opened.content_sha256, opened.file_bytes, opened.dialect, opened.lines, opened.reader, opened.columns)
+    header = opened.header
     with store.transaction() as cur:
         import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
         summary = ImportSummary(file=shown, format="meter-csv", import_id=import_id, installation_id=None,

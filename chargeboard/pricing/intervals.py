@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from chargeboard import csv_dialect, meters
 from chargeboard.meters import MeterError
 from chargeboard.store import Store, query_text
-from chargeboard.summary import METER_INTERVALS, ImportSummary, IngestError
+from chargeboard.summary import METER_INTERVALS, ImportSummary
 
 FORMAT = "meter-intervals-csv"
 REQUIRED = ("meter_id", "from", "to", "kwh")
@@ -157,26 +157,10 @@ def ingest_interval_file(store: Store, path: Path | str, *, display_name: str | 
     path = Path(path)
     shown = display_name or str(path)
     started, started_at = time.perf_counter(), datetime.now(UTC)
-    try:
-        content_sha256, file_bytes = meters._sha256(path)
-        dialect = csv_dialect.detect(path, "meter_id", ("kwh",), ("from", "to"))
-        text = path.read_text(encoding=dialect.encoding)
-    except UnicodeDecodeError:
-        raise IngestError(f"{shown}: not {dialect.description().split(', ')[2]} text") from None
-    except csv_dialect.DialectError as error:
-        raise IngestError(f"{shown}: cannot tell how the CSV was saved — {error}") from None
-    except OSError as error:
-        raise IngestError(f"{shown}: cannot be read — {error.strerror or error}") from None
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines, delimiter=dialect.delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-    except csv.Error as error:
-        raise IngestError(f"{shown}: line 1: the meter interval CSV header cannot be read — {error}") from None
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise IngestError(f"{shown}: line 1: the meter interval CSV header lacks column(s) {', '.join(missing)}")
-    col = {name: header.index(name) for name in REQUIRED + OPTIONAL if name in header}
+    opened = meters.open_csv(path, shown, "meter interval CSV", REQUIRED, OPTIONAL, ("kwh",), ("from", "to"))
+    content_sha256, file_bytes, dialect, lines, reader, col = (
+        opened.content_sha256, opened.file_bytes, opened.dialect, opened.lines, opened.reader, opened.columns)
+    header = opened.header
     raw_limit = meters.RAW_SHOWN_CHARS
     with store.transaction() as cur:
         import_id = cur.execute(query_text("next_import_id")).fetchone()[0]
