@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import threading
 import weakref
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from chargeboard import easee, ingest, private_files, zaptec
 from chargeboard.cloud_http import CloudError
 from chargeboard.credentials import CredentialError, Login, decrypt, encrypt
 from chargeboard.i18n import _, ngettext
+from chargeboard.schedule import Schedule
 from chargeboard.store import Store, query_text
 
 log = logging.getLogger(__name__)
@@ -508,46 +508,25 @@ def sync_connection(store: Store, connection_id: int, **options) -> SyncOutcome:
     return run_sync(store, target, **options)
 
 
-_schedulers: weakref.WeakKeyDictionary[Store, tuple[threading.Thread, threading.Event]] = weakref.WeakKeyDictionary()
-
-
-def stop_scheduler(store: Store, timeout: float = 30.0) -> None:
-    """Stop the store's schedule and wait for a running sync to finish, so the store can be
-    closed without a query still running on it."""
-    with _running_guard:
-        thread, stop = _schedulers.pop(store, (None, None))
-    if thread is not None:
-        stop.set()
-        thread.join(timeout)
-
-
-def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
-    """One background thread per open store: every tick, sync each connection that is due.
-    It ends when the store is closed."""
-    tick = tick_seconds or float(os.environ.get("CHARGEBOARD_SYNC_TICK", SCHEDULER_TICK_SECONDS))
-    with _running_guard:
-        if store in _schedulers and _schedulers[store][0].is_alive():
+def _sync_due(store: Store, stopped) -> None:
+    """One tick of the schedule: sync each connection that is due."""
+    try:
+        due = due_connections(store, datetime.now(UTC))
+    except Exception:  # noqa: BLE001 — e.g. the store closed under it; the schedule's loop decides
+        due = []
+    for connection_id in due:
+        if stopped():
             return
-        stop = threading.Event()
+        try:
+            sync_connection(store, connection_id)
+        except Exception as error:  # noqa: BLE001 — the schedule outlives one bad run
+            log.exception("scheduled sync of connection %s failed", connection_id)
+            with contextlib.suppress(Exception):
+                _log_failed_start(store, Target(_provider_of(store, connection_id), Login("", ""), "", connection_id),
+                                  f"unexpected error: {type(error).__name__}")
 
-        def loop() -> None:
-            while not store.closed and not stop.is_set():
-                try:
-                    due = due_connections(store, datetime.now(UTC))
-                except Exception:  # noqa: BLE001 — e.g. the store closed under it; the loop condition decides
-                    due = []
-                for connection_id in due:
-                    if store.closed or stop.is_set():
-                        return
-                    try:
-                        sync_connection(store, connection_id)
-                    except Exception as error:  # noqa: BLE001 — the schedule outlives one bad run
-                        log.exception("scheduled sync of connection %s failed", connection_id)
-                        with contextlib.suppress(Exception):
-                            _log_failed_start(store, Target(_provider_of(store, connection_id), Login("", ""), "", connection_id),
-                                              f"unexpected error: {type(error).__name__}")
-                stop.wait(tick)
 
-        thread = threading.Thread(target=loop, name="chargeboard-sync", daemon=True)
-        _schedulers[store] = (thread, stop)
-        thread.start()
+# One thread per open store: every tick, each connection that is due. stop_scheduler waits for a running
+# sync, so the store can be closed without a query still running on it.
+_schedule = Schedule("chargeboard-sync", "CHARGEBOARD_SYNC_TICK", SCHEDULER_TICK_SECONDS, _sync_due)
+start_scheduler, stop_scheduler = _schedule.start, _schedule.stop

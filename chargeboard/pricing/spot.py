@@ -24,8 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-import weakref
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +32,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from chargeboard import formats, reasons, settings
+from chargeboard import schedule as background
 from chargeboard.cloud_http import CloudError, CloudSession
 from chargeboard.i18n import _, ngettext
 from chargeboard.pricing.formula import PRICE_AREAS
@@ -716,39 +715,10 @@ def scheduled_fetch(store: Store, now: datetime | None = None,
                  today=local.date(), time_zone=time_zone, started_at=now)
 
 
-_schedulers: weakref.WeakKeyDictionary[Store, tuple[threading.Thread, threading.Event]] = weakref.WeakKeyDictionary()
-_schedulers_guard = threading.Lock()
-
-
-def start_scheduler(store: Store, tick_seconds: float | None = None) -> None:
-    """One background thread per open store (as the cloud sync's): every tick, scheduled_fetch."""
-    import os  # noqa: PLC0415
-
-    tick = tick_seconds or float(os.environ.get("CHARGEBOARD_PRICE_TICK", SCHEDULER_TICK_SECONDS))
-    with _schedulers_guard:
-        if store in _schedulers and _schedulers[store][0].is_alive():
-            return
-        stop = threading.Event()
-
-        def loop() -> None:
-            while not store.closed and not stop.is_set():
-                try:
-                    scheduled_fetch(store)
-                except Exception:  # noqa: BLE001, S110 — the schedule outlives one bad run (each fetch is logged)
-                    pass
-                stop.wait(tick)
-
-        thread = threading.Thread(target=loop, name="chargeboard-prices", daemon=True)
-        _schedulers[store] = (thread, stop)
-        thread.start()
-
-
-def stop_scheduler(store: Store, timeout: float = 30.0) -> None:
-    with _schedulers_guard:
-        thread, stop = _schedulers.pop(store, (None, None))
-    if thread is not None:
-        stop.set()
-        thread.join(timeout)
+# One thread per open store (as the cloud sync's): every tick, scheduled_fetch (each fetch is logged).
+_schedule = background.Schedule("chargeboard-prices", "CHARGEBOARD_PRICE_TICK", SCHEDULER_TICK_SECONDS,
+                                lambda store, _stopped: scheduled_fetch(store))
+start_scheduler, stop_scheduler = _schedule.start, _schedule.stop
 
 
 # -- the Tariffs page's section ---------------------------------------------------------------------
