@@ -40,6 +40,10 @@ ALL_COMPONENTS = (*formulas.COMPONENTS, FLAT)
 PRICE_EXPONENT = 18      # prices go to SQL in units of 10^-18 NOK per kWh
 AMOUNT_EXPONENT = 21     # Wh x those units: amounts in 10^-21 NOK
 MAX_TABLE_DAYS = 400     # a price table never grows past this many days after the period (broken clocks)
+# The components whose price changes from one step to the next (with the spot price): summed per piece in
+# formula_session_costs.sql. Every other component's price is the same within a class of steps.
+PER_STEP = ("spot", "vat", "support")
+PER_CLASS = tuple(c for c in formulas.COMPONENTS if c not in PER_STEP)
 
 
 @dataclass
@@ -126,6 +130,22 @@ class PriceTable:
                     return self
         return PriceTable(self.start, self.quarters[::4], {c: v[::4] for c, v in self.lists.items()},
                           self.priced[::4], 60)
+
+    def query_parameters(self) -> dict:
+        """formula_session_costs.sql's price parameters: each step's class and PER_STEP prices, and each class's
+        PER_CLASS prices, whether it is priced and whether its PER_STEP prices are not 0. A class is the steps
+        that share all of those (day or night, the tax and fee steps in force, priced or not): a few dozen."""
+        classes: dict[tuple, int] = {}
+        step_class = []
+        for i in range(len(self.quarters)):
+            key = (self.priced[i], *(self.lists[c][i] for c in PER_CLASS), *(self.lists[c][i] != "0" for c in PER_STEP))
+            step_class.append(classes.setdefault(key, len(classes) + 1))
+        keys = list(classes)
+        out = {"step_class": step_class, "class_priced": [k[0] for k in keys],
+               **{c: self.lists[c] for c in PER_STEP}}
+        out.update({f"class_{c}": [k[1 + j] for k in keys] for j, c in enumerate(PER_CLASS)})
+        out.update({f"class_{c}_nz": [k[1 + len(PER_CLASS) + j] for k in keys] for j, c in enumerate(PER_STEP)})
+        return out
 
 
 def price_table(store: Store, f: formulas.Formula, time_zone: str, start: datetime, end: datetime,
@@ -216,8 +236,7 @@ def _price_group(store: Store, scope: Scope, f: formulas.Formula, time_zone: str
         rows = store.rows("formula_session_costs", scope, local_from=datetime.combine(first, time.min),
                           local_to=datetime.combine(last + timedelta(days=1), time.min), installations=members,
                           table_start=start, step_minutes=table.step_minutes, per_session=per_session,
-                          priced=table.priced,
-                          **{c: table.lists[c] for c in formulas.COMPONENTS})
+                          **table.query_parameters())
         furthest = max((q for r in rows for q in r[-1]), default=0)
         if furthest <= len(table.quarters) or end >= limit:
             break

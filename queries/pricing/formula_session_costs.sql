@@ -8,16 +8,24 @@
 -- step q starts at $table_start + (q - 1) x the step) in whole Wh that add up to its Wh exactly:
 --   details     with EnergyDetails: each hour's Energy as a running share of their sum (as the flat
 --               query's `detailed` CTE), each hour's Wh spread evenly over its quarters (wh_until);
---   even        else spread evenly over its real duration (wh_until on microseconds);
+--   even        else spread evenly over its real duration (wh_until on microseconds; in BIGINT where
+--               2 x Wh x duration fits, else in HUGEINT as the macro does: the same integers);
 --   unreliable  a clock that cannot be trusted: spread evenly over the quarters of its dating day, so it
 --               pays the mean of that day's prices (to the Wh).
 -- (wh_until telescopes: the Wh of an hour cut into quarters add up to the Wh of the hour uncut.)
--- $spot .. $cost_price are the price table: per step, each component's price per kWh in units of
--- 10^-18 NOK (text; $priced false = no price). A piece costs Wh x units, so the amounts come out in
--- 10^-21 NOK, integers (HUGEINT), exact; <component>_wh are the Wh in steps where that component's
--- price is not 0 (a statement's kWh per component). A piece in a step without a price, or outside the
--- table, is unpriced_wh; unpriced_q lists those steps (energy.py reads the days from them, and prices a
--- longer table when a session runs past the end of this one).
+-- The price table (energy.PriceTable.classes): prices per kWh in units of 10^-18 NOK (text), so a piece
+-- costs Wh x units and the amounts come out in 10^-21 NOK, integers (HUGEINT), exact. Per step q:
+-- $step_class, and the prices that change from hour to hour, $spot, $vat and $support. Every other
+-- price is the same for all the steps of a class (a few dozen: day/night x the tax and fee steps x
+-- priced or not), given per class: $class_priced (false = no price), $class_norgespris, $class_markup,
+-- $class_grid, $class_tax, $class_enova, $class_cost_price, and whether the class's $spot, $vat and
+-- $support are not 0 ($class_spot_nz, $class_vat_nz, $class_support_nz). So the pieces are summed per
+-- user and class (Wh, and Wh x each changing price), and the class sums priced after: Σ Wh x price
+-- per piece, regrouped, the same integers with a sixth of the work per piece.
+-- <component>_wh are the Wh in steps where that component's price is not 0 (a statement's kWh per
+-- component). A piece in a step without a price, or outside the table, is unpriced_wh; unpriced_q lists
+-- those steps (energy.py reads the days from them, and prices a longer table when a session runs past
+-- the end of this one).
 WITH in_period AS NOT MATERIALIZED (
     SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
     WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
@@ -60,6 +68,8 @@ detailed AS (
 -- are rows, not lists: a list per session built by a lambda cost 13 s for half a year at 1M sessions)
 even AS (
     SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, step_us, k0,
+           end_us > start_us AND energy_wh >= 0
+               AND energy_wh <= (9223372036854775807 - (end_us - start_us)) // greatest(2 * (end_us - start_us), 1) AS fits,
            unnest(range(k0, k1 + 1)) AS k
     FROM (SELECT *, (start_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
                  CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 100000 * step_us) // step_us - 100000
@@ -84,6 +94,10 @@ unreliable AS (
 pieces AS (
     SELECT user_id, installation_id, session_key, k + 1 AS q,
            CASE WHEN end_us <= start_us THEN CASE WHEN k = k0 THEN energy_wh ELSE 0 END
+                WHEN fits THEN (2 * energy_wh * (least(t0 + (k + 1) * step_us, end_us) - start_us) + end_us - start_us)
+                               // (2 * (end_us - start_us))
+                             - (2 * energy_wh * (greatest(t0 + k * step_us, start_us) - start_us) + end_us - start_us)
+                               // (2 * (end_us - start_us))
                 ELSE wh_until(energy_wh, least(t0 + (k + 1) * step_us, end_us) - start_us, end_us - start_us)
                      - wh_until(energy_wh, greatest(t0 + k * step_us, start_us) - start_us, end_us - start_us)
                 END AS wh
@@ -97,38 +111,49 @@ pieces AS (
            wh_until(energy_wh, j + 1, n) - wh_until(energy_wh, j, n) AS wh
     FROM unreliable
 ),
-prices AS (
-    SELECT unnest(range(1, len($spot::VARCHAR[]) + 1)) AS q,
-           unnest($spot::VARCHAR[])::HUGEINT AS spot, unnest($norgespris::VARCHAR[])::HUGEINT AS norgespris,
-           unnest($markup::VARCHAR[])::HUGEINT AS markup, unnest($grid::VARCHAR[])::HUGEINT AS grid,
-           unnest($tax::VARCHAR[])::HUGEINT AS tax, unnest($enova::VARCHAR[])::HUGEINT AS enova,
-           unnest($vat::VARCHAR[])::HUGEINT AS vat, unnest($support::VARCHAR[])::HUGEINT AS support,
-           unnest($cost_price::VARCHAR[])::HUGEINT AS cost_price,
-           unnest($priced::BOOLEAN[]) AS priced
+steps AS (
+    SELECT unnest(range(1, len($step_class::INTEGER[]) + 1)) AS q, unnest($step_class::INTEGER[]) AS cls,
+           unnest($spot::VARCHAR[])::HUGEINT AS spot, unnest($vat::VARCHAR[])::HUGEINT AS vat,
+           unnest($support::VARCHAR[])::HUGEINT AS support
+),
+classes AS (
+    SELECT unnest(range(1, len($class_priced::BOOLEAN[]) + 1)) AS cls, unnest($class_priced::BOOLEAN[]) AS priced,
+           unnest($class_norgespris::VARCHAR[])::HUGEINT AS norgespris, unnest($class_markup::VARCHAR[])::HUGEINT AS markup,
+           unnest($class_grid::VARCHAR[])::HUGEINT AS grid, unnest($class_tax::VARCHAR[])::HUGEINT AS tax,
+           unnest($class_enova::VARCHAR[])::HUGEINT AS enova, unnest($class_cost_price::VARCHAR[])::HUGEINT AS cost_price,
+           unnest($class_spot_nz::BOOLEAN[]) AS spot_nz, unnest($class_vat_nz::BOOLEAN[]) AS vat_nz,
+           unnest($class_support_nz::BOOLEAN[]) AS support_nz
+),
+by_class AS (
+    SELECT x.user_id, x.installation_id, x.session_key, st.cls,
+           sum(x.wh) AS wh, sum(x.wh * st.spot) AS spot, sum(x.wh * st.vat) AS vat, sum(x.wh * st.support) AS support,
+           list_distinct(list(x.q) FILTER (WHERE x.wh <> 0 AND st.unpriced IS NOT FALSE)) AS unpriced_q
+    FROM pieces x LEFT JOIN (SELECT s.*, NOT c.priced AS unpriced FROM steps s JOIN classes c USING (cls)) st ON st.q = x.q
+    GROUP BY ALL
 ),
 costs AS (
-    SELECT x.user_id, x.installation_id, x.session_key,
-           coalesce(sum(x.wh * pr.spot) FILTER (WHERE pr.priced), 0)::HUGEINT AS spot,
-           coalesce(sum(x.wh * pr.norgespris) FILTER (WHERE pr.priced), 0)::HUGEINT AS norgespris,
-           coalesce(sum(x.wh * pr.markup) FILTER (WHERE pr.priced), 0)::HUGEINT AS markup,
-           coalesce(sum(x.wh * pr.grid) FILTER (WHERE pr.priced), 0)::HUGEINT AS grid,
-           coalesce(sum(x.wh * pr.tax) FILTER (WHERE pr.priced), 0)::HUGEINT AS tax,
-           coalesce(sum(x.wh * pr.enova) FILTER (WHERE pr.priced), 0)::HUGEINT AS enova,
-           coalesce(sum(x.wh * pr.vat) FILTER (WHERE pr.priced), 0)::HUGEINT AS vat,
-           coalesce(sum(x.wh * pr.support) FILTER (WHERE pr.priced), 0)::HUGEINT AS support,
-           coalesce(sum(x.wh * pr.cost_price) FILTER (WHERE pr.priced), 0)::HUGEINT AS cost_price,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.spot <> 0), 0)::BIGINT AS spot_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.norgespris <> 0), 0)::BIGINT AS norgespris_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.markup <> 0), 0)::BIGINT AS markup_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.grid <> 0), 0)::BIGINT AS grid_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.tax <> 0), 0)::BIGINT AS tax_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.enova <> 0), 0)::BIGINT AS enova_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.vat <> 0), 0)::BIGINT AS vat_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.support <> 0), 0)::BIGINT AS support_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced AND pr.cost_price <> 0), 0)::BIGINT AS cost_price_wh,
-           coalesce(sum(x.wh) FILTER (WHERE pr.priced IS NOT TRUE), 0)::BIGINT AS unpriced_wh,
-           coalesce(list(DISTINCT x.q) FILTER (WHERE pr.priced IS NOT TRUE AND x.wh <> 0), []) AS unpriced_q
-    FROM pieces x LEFT JOIN prices pr ON pr.q = x.q
+    SELECT b.user_id, b.installation_id, b.session_key,
+           coalesce(sum(b.spot) FILTER (WHERE c.priced), 0)::HUGEINT AS spot,
+           coalesce(sum(b.wh * c.norgespris) FILTER (WHERE c.priced), 0)::HUGEINT AS norgespris,
+           coalesce(sum(b.wh * c.markup) FILTER (WHERE c.priced), 0)::HUGEINT AS markup,
+           coalesce(sum(b.wh * c.grid) FILTER (WHERE c.priced), 0)::HUGEINT AS grid,
+           coalesce(sum(b.wh * c.tax) FILTER (WHERE c.priced), 0)::HUGEINT AS tax,
+           coalesce(sum(b.wh * c.enova) FILTER (WHERE c.priced), 0)::HUGEINT AS enova,
+           coalesce(sum(b.vat) FILTER (WHERE c.priced), 0)::HUGEINT AS vat,
+           coalesce(sum(b.support) FILTER (WHERE c.priced), 0)::HUGEINT AS support,
+           coalesce(sum(b.wh * c.cost_price) FILTER (WHERE c.priced), 0)::HUGEINT AS cost_price,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.spot_nz), 0)::BIGINT AS spot_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.norgespris <> 0), 0)::BIGINT AS norgespris_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.markup <> 0), 0)::BIGINT AS markup_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.grid <> 0), 0)::BIGINT AS grid_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.tax <> 0), 0)::BIGINT AS tax_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.enova <> 0), 0)::BIGINT AS enova_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.vat_nz), 0)::BIGINT AS vat_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.support_nz), 0)::BIGINT AS support_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.cost_price <> 0), 0)::BIGINT AS cost_price_wh,
+           coalesce(sum(b.wh) FILTER (WHERE c.priced IS NOT TRUE), 0)::BIGINT AS unpriced_wh,
+           coalesce(flatten(list(b.unpriced_q) FILTER (WHERE b.unpriced_q IS NOT NULL)), []) AS unpriced_q
+    FROM by_class b LEFT JOIN classes c USING (cls)
     GROUP BY ALL
 ),
 counted AS (
