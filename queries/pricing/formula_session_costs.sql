@@ -67,14 +67,23 @@ detailed AS (
 -- (a quarter index from µs since t0, floored also before t0, where it is < 1 and has no price; the pieces
 -- are rows, not lists: a list per session built by a lambda cost 13 s for half a year at 1M sessions)
 even AS (
-    SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, step_us, k0,
-           end_us > start_us AND energy_wh >= 0
-               AND energy_wh <= (9223372036854775807 - (end_us - start_us)) // greatest(2 * (end_us - start_us), 1) AS fits,
-           unnest(range(k0, k1 + 1)) AS k
-    FROM (SELECT *, (start_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
-                 CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 100000 * step_us) // step_us - 100000
-                      ELSE (start_us - t0 + 100000 * step_us) // step_us - 100000 END AS k1
-          FROM kinds WHERE kind = 'even')
+    SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, step_us, k0, k1 - k0 AS n, fits,
+           -- where it fits (see fits): W(x) = wh_until(energy_wh, x, duration) at x = the start of step k0 + j
+           -- is (a + b x j) // dd, a piece of step k0 + j holds W(its end) - W(its start), the first piece
+           -- starts at W(0) = 0 and the last ends at W(duration) = energy_wh
+           CASE WHEN fits AND end_us > start_us THEN 2 * energy_wh * (t0 + k0 * step_us - start_us) + end_us - start_us
+                END AS a,
+           CASE WHEN fits AND end_us > start_us THEN 2 * energy_wh * step_us END AS b,
+           2 * (end_us - start_us) AS dd,
+           unnest(range(0, k1 - k0 + 1)) AS j
+    FROM (SELECT *,
+                 -- BIGINT is enough when 2 x Wh x (duration + a step) + duration fits in it
+                 energy_wh >= 0 AND (end_us <= start_us OR energy_wh <= (9223372036854775807 - (end_us - start_us))
+                                                            // greatest(2 * (end_us - start_us + step_us), 1)) AS fits
+          FROM (SELECT *, (start_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
+                       CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 100000 * step_us) // step_us - 100000
+                            ELSE (start_us - t0 + 100000 * step_us) // step_us - 100000 END AS k1
+                FROM kinds WHERE kind = 'even'))
 ),
 detail_hours AS (
     SELECT user_id, installation_id, session_key, t0, step_us,
@@ -92,14 +101,12 @@ unreliable AS (
                 FROM kinds WHERE kind = 'unreliable'))
 ),
 pieces AS (
-    SELECT user_id, installation_id, session_key, k + 1 AS q,
-           CASE WHEN end_us <= start_us THEN CASE WHEN k = k0 THEN energy_wh ELSE 0 END
-                WHEN fits THEN (2 * energy_wh * (least(t0 + (k + 1) * step_us, end_us) - start_us) + end_us - start_us)
-                               // (2 * (end_us - start_us))
-                             - (2 * energy_wh * (greatest(t0 + k * step_us, start_us) - start_us) + end_us - start_us)
-                               // (2 * (end_us - start_us))
-                ELSE wh_until(energy_wh, least(t0 + (k + 1) * step_us, end_us) - start_us, end_us - start_us)
-                     - wh_until(energy_wh, greatest(t0 + k * step_us, start_us) - start_us, end_us - start_us)
+    SELECT user_id, installation_id, session_key, k0 + j + 1 AS q,
+           CASE WHEN fits THEN CASE WHEN j = n THEN energy_wh ELSE (a + b * (j + 1)) // dd END
+                               - CASE WHEN j = 0 THEN 0 ELSE (a + b * j) // dd END
+                WHEN end_us <= start_us THEN CASE WHEN j = 0 THEN energy_wh ELSE 0 END
+                ELSE wh_until(energy_wh, least(t0 + (k0 + j + 1) * step_us, end_us) - start_us, end_us - start_us)
+                     - wh_until(energy_wh, greatest(t0 + (k0 + j) * step_us, start_us) - start_us, end_us - start_us)
                 END AS wh
     FROM even
     UNION ALL
