@@ -134,15 +134,24 @@ class PriceTable:
     def query_parameters(self) -> dict:
         """formula_session_costs.sql's price parameters: each step's class and PER_STEP prices, and each class's
         PER_CLASS prices, whether it is priced and whether its PER_STEP prices are not 0. A class is the steps
-        that share all of those (day or night, the tax and fee steps in force, priced or not): a few dozen."""
+        that share all of those (day or night, the tax and fee steps in force): a few dozen; a step without a
+        price is a class of its own ($class_q names it). The PER_STEP prices go in units of 10^-18 / step_scale
+        NOK (as few as hold them whole, so Wh x price fits in a BIGINT for pieces up to wh_bound Wh)."""
         classes: dict[tuple, int] = {}
         step_class = []
         for i in range(len(self.quarters)):
-            key = (self.priced[i], *(self.lists[c][i] for c in PER_CLASS), *(self.lists[c][i] != "0" for c in PER_STEP))
+            key = (self.priced[i], *(self.lists[c][i] for c in PER_CLASS), *(self.lists[c][i] != "0" for c in PER_STEP),
+                   None if self.priced[i] else i + 1)
             step_class.append(classes.setdefault(key, len(classes) + 1))
         keys = list(classes)
-        out = {"step_class": step_class, "class_priced": [k[0] for k in keys],
-               **{c: self.lists[c] for c in PER_STEP}}
+        per_step = {c: [int(v) for v in self.lists[c]] for c in PER_STEP}
+        scale = 0  # the largest power of ten that divides every PER_STEP price
+        while scale < PRICE_EXPONENT and all(v % 10 ** (scale + 1) == 0 for values in per_step.values() for v in values):
+            scale += 1
+        largest = max((abs(v) // 10 ** scale for values in per_step.values() for v in values), default=0)
+        out = {"step_class": step_class, "class_priced": [k[0] for k in keys], "class_q": [k[-1] for k in keys],
+               "step_scale": str(10 ** scale), "wh_bound": (2 ** 63 - 1) // max(largest, 1),
+               **{c: [str(v // 10 ** scale) for v in values] for c, values in per_step.items()}}
         out.update({f"class_{c}": [k[1 + j] for k in keys] for j, c in enumerate(PER_CLASS)})
         out.update({f"class_{c}_nz": [k[1 + len(PER_CLASS) + j] for k in keys] for j, c in enumerate(PER_STEP)})
         return out

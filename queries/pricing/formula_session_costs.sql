@@ -46,13 +46,18 @@ s AS (
     FROM in_period s JOIN installations i USING (installation_id)
     WHERE NOT s.void AND list_contains($installations::VARCHAR[], s.installation_id)
 ),
--- (quarter of an instant in µs: floored, also before t0, where it is < 1 and has no price)
+-- each user and installation (each session, per_session) as a number: the pieces are grouped by it
+keys AS (
+    SELECT user_id, installation_id, session_key, row_number() OVER () AS uk
+    FROM (SELECT DISTINCT user_id, installation_id, session_key FROM s)
+),
 kinds AS (
-    SELECT *,
+    SELECT s.*, k.uk,
            CASE WHEN unreliable THEN 'unreliable'
                 WHEN energy_details IS NOT NULL AND json_array_length(energy_details) > 0 THEN 'details'
                 ELSE 'even' END AS kind
-    FROM s
+    FROM s JOIN keys k ON k.user_id = s.user_id AND k.installation_id = s.installation_id
+                      AND k.session_key IS NOT DISTINCT FROM s.session_key
 ),
 detailed AS (
     SELECT *,
@@ -67,7 +72,9 @@ detailed AS (
 -- (a quarter index from µs since t0, floored also before t0, where it is < 1 and has no price; the pieces
 -- are rows, not lists: a list per session built by a lambda cost 13 s for half a year at 1M sessions)
 even AS (
-    SELECT user_id, installation_id, session_key, energy_wh, start_us, end_us, t0, step_us, k0, k1 - k0 AS n, fits,
+    SELECT uk, energy_wh, start_us, end_us, t0, step_us, k0, k1 - k0 AS n, fits,
+           -- fast: its pieces go in BIGINT all the way (Wh x the per-step prices fit too) and lie in the table
+           fits AND energy_wh <= $wh_bound AND k0 >= 0 AND k1 < len($step_class::INTEGER[]) AS fast,
            -- where it fits (see fits): W(x) = wh_until(energy_wh, x, duration) at x = the start of step k0 + j
            -- is (a + b x j) // dd, a piece of step k0 + j holds W(its end) - W(its start), the first piece
            -- starts at W(0) = 0 and the last ends at W(duration) = energy_wh
@@ -86,68 +93,81 @@ even AS (
                 FROM kinds WHERE kind = 'even'))
 ),
 detail_hours AS (
-    SELECT user_id, installation_id, session_key, t0, step_us,
+    SELECT uk, t0, step_us,
            wh_until_hour[i] - coalesce(wh_until_hour[i - 1], 0) AS hour_wh,
            (epoch_us(date_trunc('hour', hours[i].Timestamp::TIMESTAMP)) - t0 + 100000 * step_us) // step_us
                - 100000 AS k0, 3600000000 // step_us AS per_hour
     FROM (SELECT *, unnest(range(1, len(hours) + 1)) AS i FROM detailed)
 ),
 unreliable AS (
-    SELECT user_id, installation_id, session_key, energy_wh, n, k0, unnest(range(n)) AS j
+    SELECT uk, energy_wh, n, k0, unnest(range(n)) AS j
     FROM (SELECT *, (day_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
                  greatest((next_us - day_us) // step_us, 1) AS n
           FROM (SELECT *, epoch_us(timezone(time_zone, period_local::DATE::TIMESTAMP)) AS day_us,
                        epoch_us(timezone(time_zone, (period_local::DATE + 1)::TIMESTAMP)) AS next_us
                 FROM kinds WHERE kind = 'unreliable'))
 ),
+pieces_fast AS (
+    SELECT uk, k0 + j + 1 AS q,
+           CASE WHEN j = n THEN energy_wh ELSE (a + b * (j + 1)) // dd END
+           - CASE WHEN j = 0 THEN 0 ELSE (a + b * j) // dd END AS wh
+    FROM even WHERE fast
+),
 pieces AS (
-    SELECT user_id, installation_id, session_key, k0 + j + 1 AS q,
+    SELECT uk, k0 + j + 1 AS q,
            CASE WHEN fits THEN CASE WHEN j = n THEN energy_wh ELSE (a + b * (j + 1)) // dd END
                                - CASE WHEN j = 0 THEN 0 ELSE (a + b * j) // dd END
                 WHEN end_us <= start_us THEN CASE WHEN j = 0 THEN energy_wh ELSE 0 END
                 ELSE wh_until(energy_wh, least(t0 + (k0 + j + 1) * step_us, end_us) - start_us, end_us - start_us)
                      - wh_until(energy_wh, greatest(t0 + (k0 + j) * step_us, start_us) - start_us, end_us - start_us)
                 END AS wh
-    FROM even
+    FROM even WHERE NOT fast
     UNION ALL
-    SELECT user_id, installation_id, session_key, k0 + 1 + j AS q,
+    SELECT uk, k0 + 1 + j AS q,
            wh_until(hour_wh, j + 1, per_hour) - wh_until(hour_wh, j, per_hour) AS wh
     FROM (SELECT *, unnest(range(per_hour)) AS j FROM detail_hours)
     UNION ALL
-    SELECT user_id, installation_id, session_key, k0 + j + 1 AS q,
+    SELECT uk, k0 + j + 1 AS q,
            wh_until(energy_wh, j + 1, n) - wh_until(energy_wh, j, n) AS wh
     FROM unreliable
 ),
 steps AS (
     SELECT unnest(range(1, len($step_class::INTEGER[]) + 1)) AS q, unnest($step_class::INTEGER[]) AS cls,
-           unnest($spot::VARCHAR[])::HUGEINT AS spot, unnest($vat::VARCHAR[])::HUGEINT AS vat,
-           unnest($support::VARCHAR[])::HUGEINT AS support
+           unnest($spot::VARCHAR[])::BIGINT AS spot, unnest($vat::VARCHAR[])::BIGINT AS vat,
+           unnest($support::VARCHAR[])::BIGINT AS support
 ),
 classes AS (
     SELECT unnest(range(1, len($class_priced::BOOLEAN[]) + 1)) AS cls, unnest($class_priced::BOOLEAN[]) AS priced,
+           unnest($class_q::BIGINT[]) AS unpriced_step,
            unnest($class_norgespris::VARCHAR[])::HUGEINT AS norgespris, unnest($class_markup::VARCHAR[])::HUGEINT AS markup,
            unnest($class_grid::VARCHAR[])::HUGEINT AS grid, unnest($class_tax::VARCHAR[])::HUGEINT AS tax,
            unnest($class_enova::VARCHAR[])::HUGEINT AS enova, unnest($class_cost_price::VARCHAR[])::HUGEINT AS cost_price,
            unnest($class_spot_nz::BOOLEAN[]) AS spot_nz, unnest($class_vat_nz::BOOLEAN[]) AS vat_nz,
            unnest($class_support_nz::BOOLEAN[]) AS support_nz
 ),
+-- the per-step prices are in units of 10^-18 / $step_scale NOK per kWh here (BIGINT); x $step_scale after the sums
 by_class AS (
-    SELECT x.user_id, x.installation_id, x.session_key, st.cls,
-           sum(x.wh) AS wh, sum(x.wh * st.spot) AS spot, sum(x.wh * st.vat) AS vat, sum(x.wh * st.support) AS support,
-           list_distinct(list(x.q) FILTER (WHERE x.wh <> 0 AND st.unpriced IS NOT FALSE)) AS unpriced_q
+    SELECT x.uk, x.cls, sum(x.wh) AS wh, sum(x.wh * x.spot) AS spot, sum(x.wh * x.vat) AS vat,
+           sum(x.wh * x.support) AS support, true AS fast, NULL::BIGINT[] AS unpriced_q
+    FROM (SELECT * FROM pieces_fast JOIN steps USING (q)) x
+    GROUP BY ALL
+    UNION ALL
+    SELECT x.uk, st.cls, sum(x.wh), sum(x.wh::HUGEINT * st.spot), sum(x.wh::HUGEINT * st.vat),
+           sum(x.wh::HUGEINT * st.support), false,
+           list_distinct(list(x.q) FILTER (WHERE x.wh <> 0 AND st.unpriced IS NOT FALSE))
     FROM pieces x LEFT JOIN (SELECT s.*, NOT c.priced AS unpriced FROM steps s JOIN classes c USING (cls)) st ON st.q = x.q
     GROUP BY ALL
 ),
 costs AS (
-    SELECT b.user_id, b.installation_id, b.session_key,
-           coalesce(sum(b.spot) FILTER (WHERE c.priced), 0)::HUGEINT AS spot,
+    SELECT b.uk,
+           coalesce(sum(b.spot) FILTER (WHERE c.priced), 0)::HUGEINT * $step_scale::HUGEINT AS spot,
            coalesce(sum(b.wh * c.norgespris) FILTER (WHERE c.priced), 0)::HUGEINT AS norgespris,
            coalesce(sum(b.wh * c.markup) FILTER (WHERE c.priced), 0)::HUGEINT AS markup,
            coalesce(sum(b.wh * c.grid) FILTER (WHERE c.priced), 0)::HUGEINT AS grid,
            coalesce(sum(b.wh * c.tax) FILTER (WHERE c.priced), 0)::HUGEINT AS tax,
            coalesce(sum(b.wh * c.enova) FILTER (WHERE c.priced), 0)::HUGEINT AS enova,
-           coalesce(sum(b.vat) FILTER (WHERE c.priced), 0)::HUGEINT AS vat,
-           coalesce(sum(b.support) FILTER (WHERE c.priced), 0)::HUGEINT AS support,
+           coalesce(sum(b.vat) FILTER (WHERE c.priced), 0)::HUGEINT * $step_scale::HUGEINT AS vat,
+           coalesce(sum(b.support) FILTER (WHERE c.priced), 0)::HUGEINT * $step_scale::HUGEINT AS support,
            coalesce(sum(b.wh * c.cost_price) FILTER (WHERE c.priced), 0)::HUGEINT AS cost_price,
            coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.spot_nz), 0)::BIGINT AS spot_wh,
            coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.norgespris <> 0), 0)::BIGINT AS norgespris_wh,
@@ -159,18 +179,22 @@ costs AS (
            coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.support_nz), 0)::BIGINT AS support_wh,
            coalesce(sum(b.wh) FILTER (WHERE c.priced AND c.cost_price <> 0), 0)::BIGINT AS cost_price_wh,
            coalesce(sum(b.wh) FILTER (WHERE c.priced IS NOT TRUE), 0)::BIGINT AS unpriced_wh,
-           coalesce(flatten(list(b.unpriced_q) FILTER (WHERE b.unpriced_q IS NOT NULL)), []) AS unpriced_q
+           -- (a fast piece's unpriced step is its class: each unpriced step is a class of its own, and a fast
+           -- piece's Wh are never negative, so a class's Wh are not 0 when one of its pieces' are not)
+           list_distinct(coalesce(flatten(list(b.unpriced_q) FILTER (WHERE b.unpriced_q IS NOT NULL)), [])
+                         || coalesce(list(c.unpriced_step) FILTER (WHERE b.fast AND NOT c.priced AND b.wh <> 0), []))
+               AS unpriced_q
     FROM by_class b LEFT JOIN classes c USING (cls)
     GROUP BY ALL
 ),
 counted AS (
-    SELECT user_id, installation_id, session_key,
+    SELECT uk, user_id, installation_id, session_key,
            min(period_local) FILTER (WHERE $per_session) AS first_local,
            max(ended_local) FILTER (WHERE $per_session) AS last_local,
            min(station_id) FILTER (WHERE $per_session) AS station_id,
            count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
            list(DISTINCT date_trunc('month', period_local)::DATE) AS active_months
-    FROM s GROUP BY ALL
+    FROM kinds GROUP BY ALL
 )
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
        coalesce(k.unpriced_wh, 0) AS unpriced_wh, c.active_months,
@@ -185,8 +209,7 @@ SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS
        coalesce(k.spot_wh, 0) AS spot_wh, coalesce(k.norgespris_wh, 0) AS norgespris_wh, coalesce(k.markup_wh, 0) AS markup_wh, coalesce(k.grid_wh, 0) AS grid_wh, coalesce(k.tax_wh, 0) AS tax_wh, coalesce(k.enova_wh, 0) AS enova_wh, coalesce(k.vat_wh, 0) AS vat_wh, coalesce(k.support_wh, 0) AS support_wh, coalesce(k.cost_price_wh, 0) AS cost_price_wh,
        coalesce(k.unpriced_q, []) AS unpriced_q
 FROM counted c
-LEFT JOIN costs k ON k.user_id = c.user_id AND k.installation_id = c.installation_id
-                 AND k.session_key IS NOT DISTINCT FROM c.session_key
+LEFT JOIN costs k ON k.uk = c.uk
 LEFT JOIN users u ON u.user_id = c.user_id
 LEFT JOIN stations st ON $per_session AND st.station_id = c.station_id
 ORDER BY c.user_id = '', name, c.user_id, c.installation_id, c.first_local, c.session_key
