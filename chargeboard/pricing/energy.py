@@ -39,6 +39,7 @@ FLAT = "flat"  # the component of the sessions a flat version priced (statements
 ALL_COMPONENTS = (*formulas.COMPONENTS, FLAT)
 PRICE_EXPONENT = 18      # prices go to SQL in units of 10^-18 NOK per kWh
 AMOUNT_EXPONENT = 21     # Wh x those units: amounts in 10^-21 NOK
+BIGINT_MAX = 2 ** 63 - 1
 MAX_TABLE_DAYS = 400     # a price table never grows past this many days after the period (broken clocks)
 # The components whose price changes from one step to the next (with the spot price): summed per piece in
 # formula_session_costs.sql. Every other component's price is the same within a class of steps.
@@ -136,7 +137,7 @@ class PriceTable:
         PER_CLASS prices, whether it is priced and whether its PER_STEP prices are not 0. A class is the steps
         that share all of those (day or night, the tax and fee steps in force): a few dozen; a step without a
         price is a class of its own ($class_q names it). The PER_STEP prices go in units of 10^-18 / step_scale
-        NOK (as few as hold them whole, so Wh x price fits in a BIGINT for pieces up to wh_bound Wh)."""
+        NOK (as few as hold them whole, so that Wh x price fits in a BIGINT for the fast sessions)."""
         classes: dict[tuple, int] = {}
         step_class = []
         for i in range(len(self.quarters)):
@@ -149,8 +150,14 @@ class PriceTable:
         while scale < PRICE_EXPONENT and all(v % 10 ** (scale + 1) == 0 for values in per_step.values() for v in values):
             scale += 1
         largest = max((abs(v) // 10 ** scale for values in per_step.values() for v in values), default=0)
+        # a session inside the table (duration <= span) of at most fast_wh Wh: 2 x Wh x (duration + a step) +
+        # duration and Wh x any per-step price fit in a BIGINT (the query's even_fast)
+        step_us = self.step_minutes * 60_000_000
+        span_us = len(self.quarters) * step_us
+        fast_wh = min((BIGINT_MAX - span_us) // (2 * (span_us + step_us)), BIGINT_MAX // max(largest, 1), 10 ** 14)
         out = {"step_class": step_class, "class_priced": [k[0] for k in keys], "class_q": [k[-1] for k in keys],
-               "step_scale": str(10 ** scale), "wh_bound": (2 ** 63 - 1) // max(largest, 1),
+               "step_scale": str(10 ** scale), "fast_kwh": str(Decimal(max(fast_wh, 0)) / 1000),
+               "table_end": self.start + timedelta(microseconds=span_us),
                **{c: [str(v // 10 ** scale) for v in values] for c, values in per_step.items()}}
         out.update({f"class_{c}": [k[1 + j] for k in keys] for j, c in enumerate(PER_CLASS)})
         out.update({f"class_{c}_nz": [k[1 + len(PER_CLASS) + j] for k in keys] for j, c in enumerate(PER_STEP)})

@@ -34,11 +34,11 @@ WITH in_period AS NOT MATERIALIZED (
     WHERE time_unreliable AND coalesce(registered_local, started_local) >= $local_from
       AND coalesce(registered_local, started_local) < $local_to
 ),
-s AS (
+s AS NOT MATERIALIZED (
     SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
            coalesce(s.user_id, '') AS user_id, s.installation_id, s.energy_kwh,
            (s.energy_kwh * 1000)::BIGINT AS energy_wh, epoch_us(s.started_at) AS start_us,
-           epoch_us(s.ended_at) AS end_us, s.ended_local, s.energy_details, s.time_unreliable IS TRUE AS unreliable,
+           epoch_us(s.ended_at) AS end_us, s.started_at, s.ended_at, s.ended_local, s.energy_details, s.time_unreliable IS TRUE AS unreliable,
            i.time_zone,
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                 ELSE s.started_local END AS period_local,
@@ -46,18 +46,26 @@ s AS (
     FROM in_period s JOIN installations i USING (installation_id)
     WHERE NOT s.void AND list_contains($installations::VARCHAR[], s.installation_id)
 ),
--- each user and installation (each session, per_session) as a number: the pieces are grouped by it
-keys AS (
-    SELECT user_id, installation_id, session_key, row_number() OVER () AS uk
-    FROM (SELECT DISTINCT user_id, installation_id, session_key FROM s)
+-- each user and installation (each session, per_session): its figures, and a number uk that the pieces are
+-- grouped by (numbers group faster than the names)
+counted AS (
+    SELECT user_id, installation_id, session_key,
+           min(period_local) FILTER (WHERE $per_session) AS first_local,
+           max(ended_local) FILTER (WHERE $per_session) AS last_local,
+           min(station_id) FILTER (WHERE $per_session) AS station_id,
+           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
+           list(DISTINCT date_trunc('month', period_local)::DATE) AS active_months,
+           row_number() OVER () AS uk
+    FROM s GROUP BY user_id, installation_id, session_key
 ),
-kinds AS (
-    SELECT s.*, k.uk,
+-- (read once per kind, from the sessions: materialising every session's columns cost more than reading them)
+kinds AS NOT MATERIALIZED (
+    SELECT s.*, c.uk,
            CASE WHEN unreliable THEN 'unreliable'
                 WHEN energy_details IS NOT NULL AND json_array_length(energy_details) > 0 THEN 'details'
                 ELSE 'even' END AS kind
-    FROM s JOIN keys k ON k.user_id = s.user_id AND k.installation_id = s.installation_id
-                      AND k.session_key IS NOT DISTINCT FROM s.session_key
+    FROM s JOIN counted c ON c.user_id = s.user_id AND c.installation_id = s.installation_id
+                         AND c.session_key IS NOT DISTINCT FROM s.session_key
 ),
 detailed AS (
     SELECT *,
@@ -67,30 +75,49 @@ detailed AS (
             FOR i IN range(1, len(hours) + 1)] AS wh_until_hour
     FROM (SELECT *, [x.Energy FOR x IN hours] AS energies
           FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
-                FROM kinds WHERE kind = 'details'))
+                FROM kinds WHERE kind = 'details' AND NOT unreliable AND energy_details IS NOT NULL))
 ),
 -- (a quarter index from µs since t0, floored also before t0, where it is < 1 and has no price; the pieces
 -- are rows, not lists: a list per session built by a lambda cost 13 s for half a year at 1M sessions)
-even AS (
+-- The sessions spread evenly that start and end inside the table with at most $fast_kwh (energy.py: then
+-- 2 x Wh x (duration + a step) + duration and Wh x any per-step price fit in a BIGINT): W(x) =
+-- wh_until(energy_wh, x, duration) at x = the start of step k0 + j is (a + b x j) // dd; a piece of step
+-- k0 + j holds W(its end) - W(its start); the first piece starts at W(0) = 0, the last ends at
+-- W(duration) = energy_wh. (The test is on the sessions' own columns, so that DuckDB reads them apart
+-- from even_other's: one shared read of both was kept in memory, and spilled to disk at 10M.)
+even_fast AS (
+    SELECT uk, energy_wh, k0, k1 - k0 AS n,
+           CASE WHEN end_us > start_us THEN 2 * energy_wh * (t0 + k0 * step_us - start_us) + end_us - start_us END AS a,
+           CASE WHEN end_us > start_us THEN 2 * energy_wh * step_us END AS b,
+           2 * (end_us - start_us) AS dd,
+           unnest(range(0, k1 - k0 + 1)) AS j
+    FROM (SELECT *, (start_us - t0) // step_us AS k0,
+                 CASE WHEN end_us > start_us THEN (end_us - 1 - t0) // step_us ELSE (start_us - t0) // step_us END AS k1
+          FROM kinds
+          WHERE kind = 'even' AND NOT unreliable AND started_at >= $table_start::TIMESTAMPTZ
+            AND started_at < $table_end::TIMESTAMPTZ AND ended_at <= $table_end::TIMESTAMPTZ
+            AND energy_kwh >= 0 AND energy_kwh <= $fast_kwh::DECIMAL(18, 3))
+),
+-- the other sessions spread evenly: in BIGINT where 2 x Wh x (duration + a step) + duration fits (fits), else
+-- in HUGEINT as wh_until does (the same integers)
+even_other AS (
     SELECT uk, energy_wh, start_us, end_us, t0, step_us, k0, k1 - k0 AS n, fits,
-           -- fast: its pieces go in BIGINT all the way (Wh x the per-step prices fit too) and lie in the table
-           fits AND energy_wh <= $wh_bound AND k0 >= 0 AND k1 < len($step_class::INTEGER[]) AS fast,
-           -- where it fits (see fits): W(x) = wh_until(energy_wh, x, duration) at x = the start of step k0 + j
-           -- is (a + b x j) // dd, a piece of step k0 + j holds W(its end) - W(its start), the first piece
-           -- starts at W(0) = 0 and the last ends at W(duration) = energy_wh
            CASE WHEN fits AND end_us > start_us THEN 2 * energy_wh * (t0 + k0 * step_us - start_us) + end_us - start_us
                 END AS a,
            CASE WHEN fits AND end_us > start_us THEN 2 * energy_wh * step_us END AS b,
            2 * (end_us - start_us) AS dd,
            unnest(range(0, k1 - k0 + 1)) AS j
     FROM (SELECT *,
-                 -- BIGINT is enough when 2 x Wh x (duration + a step) + duration fits in it
                  energy_wh >= 0 AND (end_us <= start_us OR energy_wh <= (9223372036854775807 - (end_us - start_us))
                                                             // greatest(2 * (end_us - start_us + step_us), 1)) AS fits
           FROM (SELECT *, (start_us - t0 + 100000 * step_us) // step_us - 100000 AS k0,
                        CASE WHEN end_us > start_us THEN (end_us - 1 - t0 + 100000 * step_us) // step_us - 100000
                             ELSE (start_us - t0 + 100000 * step_us) // step_us - 100000 END AS k1
-                FROM kinds WHERE kind = 'even'))
+                FROM kinds
+                WHERE kind = 'even' AND NOT unreliable
+                  AND NOT (started_at >= $table_start::TIMESTAMPTZ AND started_at < $table_end::TIMESTAMPTZ
+                           AND ended_at <= $table_end::TIMESTAMPTZ AND energy_kwh >= 0
+                           AND energy_kwh <= $fast_kwh::DECIMAL(18, 3))))
 ),
 detail_hours AS (
     SELECT uk, t0, step_us,
@@ -105,13 +132,13 @@ unreliable AS (
                  greatest((next_us - day_us) // step_us, 1) AS n
           FROM (SELECT *, epoch_us(timezone(time_zone, period_local::DATE::TIMESTAMP)) AS day_us,
                        epoch_us(timezone(time_zone, (period_local::DATE + 1)::TIMESTAMP)) AS next_us
-                FROM kinds WHERE kind = 'unreliable'))
+                FROM kinds WHERE kind = 'unreliable' AND unreliable))
 ),
 pieces_fast AS (
     SELECT uk, k0 + j + 1 AS q,
            CASE WHEN j = n THEN energy_wh ELSE (a + b * (j + 1)) // dd END
            - CASE WHEN j = 0 THEN 0 ELSE (a + b * j) // dd END AS wh
-    FROM even WHERE fast
+    FROM even_fast
 ),
 pieces AS (
     SELECT uk, k0 + j + 1 AS q,
@@ -121,7 +148,7 @@ pieces AS (
                 ELSE wh_until(energy_wh, least(t0 + (k0 + j + 1) * step_us, end_us) - start_us, end_us - start_us)
                      - wh_until(energy_wh, greatest(t0 + (k0 + j) * step_us, start_us) - start_us, end_us - start_us)
                 END AS wh
-    FROM even WHERE NOT fast
+    FROM even_other
     UNION ALL
     SELECT uk, k0 + 1 + j AS q,
            wh_until(hour_wh, j + 1, per_hour) - wh_until(hour_wh, j, per_hour) AS wh
@@ -186,15 +213,6 @@ costs AS (
                AS unpriced_q
     FROM by_class b LEFT JOIN classes c USING (cls)
     GROUP BY ALL
-),
-counted AS (
-    SELECT uk, user_id, installation_id, session_key,
-           min(period_local) FILTER (WHERE $per_session) AS first_local,
-           max(ended_local) FILTER (WHERE $per_session) AS last_local,
-           min(station_id) FILTER (WHERE $per_session) AS station_id,
-           count(*) AS sessions, sum(energy_kwh) AS energy_kwh,
-           list(DISTINCT date_trunc('month', period_local)::DATE) AS active_months
-    FROM kinds GROUP BY ALL
 )
 SELECT c.user_id, c.installation_id, c.sessions, c.energy_kwh::DECIMAL(18, 3) AS energy_kwh,
        coalesce(k.unpriced_wh, 0) AS unpriced_wh, c.active_months,
