@@ -20,6 +20,9 @@ Money stays exact here (Decimal); chargeboard.statements rounds each component o
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -137,7 +140,13 @@ class PriceTable:
         PER_CLASS prices, whether it is priced and whether its PER_STEP prices are not 0. A class is the steps
         that share all of those (day or night, the tax and fee steps in force): a few dozen; a step without a
         price is a class of its own ($class_q names it). The PER_STEP prices go in units of 10^-18 / step_scale
-        NOK (as few as hold them whole, so that Wh x price fits in a BIGINT for the fast sessions)."""
+        NOK (as few as hold them whole, so that Wh x price fits in a BIGINT for the fast sessions). Made once
+        per table (a kept table is priced again)."""
+        if "_parameters" not in self.__dict__:
+            self.__dict__["_parameters"] = self._query_parameters()
+        return self.__dict__["_parameters"]
+
+    def _query_parameters(self) -> dict:
         classes: dict[tuple, int] = {}
         step_class = []
         for i in range(len(self.quarters)):
@@ -164,19 +173,44 @@ class PriceTable:
         return out
 
 
+# The last price tables built (a year's is 8,784 calls of formula.component_prices, ~0.4 s): the same formula,
+# zone, range, spot prices and cost prices give the same table, so a statement priced again after a sync that
+# brought no new prices reuses it. Kept tables are shared: read, never changed.
+_TABLES: OrderedDict = OrderedDict()
+_TABLES_KEPT = 4
+_tables_lock = threading.Lock()
+
+
 def price_table(store: Store, f: formulas.Formula, time_zone: str, start: datetime, end: datetime,
                 month_prices: dict[date, Decimal | None] | None) -> PriceTable:
     """Each quarter's component prices in [start, end) (UTC, quarter-aligned)."""
-    zone = ZoneInfo(time_zone)
-    spot: dict[datetime, Decimal] = {}
+    rows = []
     if f.kind == "formula" and f.spot:
         rows = store.rows("spot_prices_between", area=f.price_area, **{"from": start - timedelta(hours=1), "to": end})
-        # longer intervals first, so that a 15-minute price wins over an hourly one that covers it
-        for starts_at, ends_at, price in sorted(rows, key=lambda r: (r[0] - r[1], r[0])):
-            at = starts_at.astimezone(UTC)
-            while at < ends_at:
-                spot[at] = Decimal(price)
-                at += QUARTER
+    key = (json.dumps(f.as_json(), sort_keys=True), time_zone, start, end,
+           tuple(sorted((month_prices or {}).items())), tuple(rows))
+    with _tables_lock:
+        if key in _TABLES:
+            _TABLES.move_to_end(key)
+            return _TABLES[key]
+    table = _price_table(f, time_zone, start, end, month_prices, rows)
+    with _tables_lock:
+        _TABLES[key] = table
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    return table
+
+
+def _price_table(f: formulas.Formula, time_zone: str, start: datetime, end: datetime,
+                 month_prices: dict[date, Decimal | None] | None, rows: list[tuple]) -> PriceTable:
+    zone = ZoneInfo(time_zone)
+    spot: dict[datetime, Decimal] = {}
+    # longer intervals first, so that a 15-minute price wins over an hourly one that covers it
+    for starts_at, ends_at, price in sorted(rows, key=lambda r: (r[0] - r[1], r[0])):
+        at = starts_at.astimezone(UTC)
+        while at < ends_at:
+            spot[at] = Decimal(price)
+            at += QUARTER
     quarters, lists, priced = [], {c: [] for c in formulas.COMPONENTS}, []
     at = start
     while at < end:
