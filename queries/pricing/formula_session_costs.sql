@@ -9,19 +9,22 @@
 --   details     with EnergyDetails: each hour's Energy as a running share of their sum (as the flat
 --               query's `detailed` CTE), each hour's Wh spread evenly over its quarters (wh_until);
 --   even        else spread evenly over its real duration (wh_until on microseconds; in BIGINT where
---               2 x Wh x duration fits, else in HUGEINT as the macro does: the same integers);
+--               2 x Wh x (duration + a step) + duration fits, else in HUGEINT as the macro does: the same
+--               integers);
 --   unreliable  a clock that cannot be trusted: spread evenly over the quarters of its dating day, so it
 --               pays the mean of that day's prices (to the Wh).
 -- (wh_until telescopes: the Wh of an hour cut into quarters add up to the Wh of the hour uncut.)
--- The price table (energy.PriceTable.classes): prices per kWh in units of 10^-18 NOK (text), so a piece
--- costs Wh x units and the amounts come out in 10^-21 NOK, integers (HUGEINT), exact. Per step q:
--- $step_class, and the prices that change from hour to hour, $spot, $vat and $support. Every other
--- price is the same for all the steps of a class (a few dozen: day/night x the tax and fee steps x
--- priced or not), given per class: $class_priced (false = no price), $class_norgespris, $class_markup,
--- $class_grid, $class_tax, $class_enova, $class_cost_price, and whether the class's $spot, $vat and
--- $support are not 0 ($class_spot_nz, $class_vat_nz, $class_support_nz). So the pieces are summed per
--- user and class (Wh, and Wh x each changing price), and the class sums priced after: Σ Wh x price
--- per piece, regrouped, the same integers with a sixth of the work per piece.
+-- The price table (energy.PriceTable.query_parameters): a piece costs Wh x price per kWh, summed exactly in
+-- integers (HUGEINT); the amounts come out in 10^-21 NOK. Per step q: $step_class, and the prices that change
+-- from hour to hour, $spot, $vat and $support, in units of 10^-18 / $step_scale NOK (the fewest that hold
+-- them whole; the sums are multiplied by $step_scale after). Every other price is the same for all the
+-- steps of a class (a few dozen: day/night x the tax and fee steps), given per class in units of 10^-18 NOK:
+-- $class_norgespris, $class_markup, $class_grid, $class_tax, $class_enova, $class_cost_price, with
+-- $class_priced (false = no price; each step without a price is a class of its own, $class_q) and whether
+-- the class's $spot, $vat and $support are not 0 ($class_spot_nz, $class_vat_nz, $class_support_nz). So
+-- the pieces are summed per user and class (Wh, and Wh x each changing price) and the classes priced
+-- after: Σ Wh x price per piece, regrouped, the same integers with far less work per piece. Most pieces
+-- (even_fast) go in BIGINT and are grouped by a number per user (uk); the rest as the macro does.
 -- <component>_wh are the Wh in steps where that component's price is not 0 (a statement's kWh per
 -- component). A piece in a step without a price, or outside the table, is unpriced_wh; unpriced_q lists
 -- those steps (energy.py reads the days from them, and prices a longer table when a session runs past
