@@ -374,10 +374,11 @@ def month_capacity(store: Store, installation_id: str, month: date, rule: str = 
     installation_peaks = None if installation is None else peak_hours(installation, rule, time_zone)
     users: dict[datetime, dict[str, int]] = {}
     chargers_wh: dict[datetime, int] = {}
+    hour_of: dict[int, datetime] = {}  # (some 10^5 rows name a month's ~744 hours)
     for hour_epoch, user_id, wh in store.rows(
             "capacity_charger_hours", scope, installation_id=installation_id, from_utc=start, to_utc=end,
             time_zone=time_zone, also_hours=[h for h, _kw in installation_peaks or []]):
-        hour = datetime.fromtimestamp(hour_epoch, UTC)
+        hour = hour_of.get(hour_epoch) or hour_of.setdefault(hour_epoch, datetime.fromtimestamp(hour_epoch, UTC))
         if user_id is None:
             chargers_wh[hour] = wh
         else:

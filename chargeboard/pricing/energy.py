@@ -20,6 +20,9 @@ Money stays exact here (Decimal); chargeboard.statements rounds each component o
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -39,7 +42,12 @@ FLAT = "flat"  # the component of the sessions a flat version priced (statements
 ALL_COMPONENTS = (*formulas.COMPONENTS, FLAT)
 PRICE_EXPONENT = 18      # prices go to SQL in units of 10^-18 NOK per kWh
 AMOUNT_EXPONENT = 21     # Wh x those units: amounts in 10^-21 NOK
+BIGINT_MAX = 2 ** 63 - 1
 MAX_TABLE_DAYS = 400     # a price table never grows past this many days after the period (broken clocks)
+# The components whose price changes from one step to the next (with the spot price): summed per piece in
+# formula_session_costs.sql. Every other component's price is the same within a class of steps.
+PER_STEP = ("spot", "vat", "support")
+PER_CLASS = tuple(c for c in formulas.COMPONENTS if c not in PER_STEP)
 
 
 @dataclass
@@ -127,20 +135,82 @@ class PriceTable:
         return PriceTable(self.start, self.quarters[::4], {c: v[::4] for c, v in self.lists.items()},
                           self.priced[::4], 60)
 
+    def query_parameters(self) -> dict:
+        """formula_session_costs.sql's price parameters: each step's class and PER_STEP prices, and each class's
+        PER_CLASS prices, whether it is priced and whether its PER_STEP prices are not 0. A class is the steps
+        that share all of those (day or night, the tax and fee steps in force): a few dozen; a step without a
+        price is a class of its own ($class_q names it). The PER_STEP prices go in units of 10^-18 / step_scale
+        NOK (as few as hold them whole, so that Wh x price fits in a BIGINT for the fast sessions). Made once
+        per table (a kept table is priced again)."""
+        if "_parameters" not in self.__dict__:
+            self.__dict__["_parameters"] = self._query_parameters()
+        return self.__dict__["_parameters"]
+
+    def _query_parameters(self) -> dict:
+        classes: dict[tuple, int] = {}
+        step_class = []
+        for i in range(len(self.quarters)):
+            key = (self.priced[i], *(self.lists[c][i] for c in PER_CLASS), *(self.lists[c][i] != "0" for c in PER_STEP),
+                   None if self.priced[i] else i + 1)
+            step_class.append(classes.setdefault(key, len(classes) + 1))
+        keys = list(classes)
+        per_step = {c: [int(v) for v in self.lists[c]] for c in PER_STEP}
+        scale = 0  # the largest power of ten that divides every PER_STEP price
+        while scale < PRICE_EXPONENT and all(v % 10 ** (scale + 1) == 0 for values in per_step.values() for v in values):
+            scale += 1
+        largest = max((abs(v) // 10 ** scale for values in per_step.values() for v in values), default=0)
+        # a session inside the table (duration <= span) of at most fast_wh Wh: 2 x Wh x (duration + a step) +
+        # duration and Wh x any per-step price fit in a BIGINT (the query's even_fast)
+        step_us = self.step_minutes * 60_000_000
+        span_us = len(self.quarters) * step_us
+        fast_wh = min((BIGINT_MAX - span_us) // (2 * (span_us + step_us)), BIGINT_MAX // max(largest, 1), 10 ** 14)
+        out = {"step_class": step_class, "class_priced": [k[0] for k in keys], "class_q": [k[-1] for k in keys],
+               "step_scale": str(10 ** scale), "fast_kwh": str(Decimal(max(fast_wh, 0)) / 1000),
+               "table_end": self.start + timedelta(microseconds=span_us),
+               **{c: [str(v // 10 ** scale) for v in values] for c, values in per_step.items()}}
+        out.update({f"class_{c}": [k[1 + j] for k in keys] for j, c in enumerate(PER_CLASS)})
+        out.update({f"class_{c}_nz": [k[1 + len(PER_CLASS) + j] for k in keys] for j, c in enumerate(PER_STEP)})
+        return out
+
+
+# The last price tables built (a year's is 8,784 calls of formula.component_prices, ~0.4 s): the same formula,
+# zone, range, spot prices and cost prices give the same table, so a statement priced again after a sync that
+# brought no new prices reuses it. Kept tables are shared: read, never changed.
+_TABLES: OrderedDict = OrderedDict()
+_TABLES_KEPT = 4
+_tables_lock = threading.Lock()
+
 
 def price_table(store: Store, f: formulas.Formula, time_zone: str, start: datetime, end: datetime,
                 month_prices: dict[date, Decimal | None] | None) -> PriceTable:
     """Each quarter's component prices in [start, end) (UTC, quarter-aligned)."""
-    zone = ZoneInfo(time_zone)
-    spot: dict[datetime, Decimal] = {}
+    rows = []
     if f.kind == "formula" and f.spot:
         rows = store.rows("spot_prices_between", area=f.price_area, **{"from": start - timedelta(hours=1), "to": end})
-        # longer intervals first, so that a 15-minute price wins over an hourly one that covers it
-        for starts_at, ends_at, price in sorted(rows, key=lambda r: (r[0] - r[1], r[0])):
-            at = starts_at.astimezone(UTC)
-            while at < ends_at:
-                spot[at] = Decimal(price)
-                at += QUARTER
+    key = (json.dumps(f.as_json(), sort_keys=True), time_zone, start, end,
+           tuple(sorted((month_prices or {}).items())), tuple(rows))
+    with _tables_lock:
+        if key in _TABLES:
+            _TABLES.move_to_end(key)
+            return _TABLES[key]
+    table = _price_table(f, time_zone, start, end, month_prices, rows)
+    with _tables_lock:
+        _TABLES[key] = table
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    return table
+
+
+def _price_table(f: formulas.Formula, time_zone: str, start: datetime, end: datetime,
+                 month_prices: dict[date, Decimal | None] | None, rows: list[tuple]) -> PriceTable:
+    zone = ZoneInfo(time_zone)
+    spot: dict[datetime, Decimal] = {}
+    # longer intervals first, so that a 15-minute price wins over an hourly one that covers it
+    for starts_at, ends_at, price in sorted(rows, key=lambda r: (r[0] - r[1], r[0])):
+        at = starts_at.astimezone(UTC)
+        while at < ends_at:
+            spot[at] = Decimal(price)
+            at += QUARTER
     quarters, lists, priced = [], {c: [] for c in formulas.COMPONENTS}, []
     at = start
     while at < end:
@@ -216,8 +286,7 @@ def _price_group(store: Store, scope: Scope, f: formulas.Formula, time_zone: str
         rows = store.rows("formula_session_costs", scope, local_from=datetime.combine(first, time.min),
                           local_to=datetime.combine(last + timedelta(days=1), time.min), installations=members,
                           table_start=start, step_minutes=table.step_minutes, per_session=per_session,
-                          priced=table.priced,
-                          **{c: table.lists[c] for c in formulas.COMPONENTS})
+                          **table.query_parameters())
         furthest = max((q for r in rows for q in r[-1]), default=0)
         if furthest <= len(table.quarters) or end >= limit:
             break
