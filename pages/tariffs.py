@@ -192,12 +192,14 @@ def formula_fields(form: tariff_entry.FormulaForm) -> None:
     form.support_threshold = c.text_input(_("This year's threshold ({year})", year=form.support_year),
                                           form.support_threshold, key="formula_support_threshold",
                                           help=_("The spot price above which the state pays, NOK per kWh excl. VAT."))
-    a, b, c = st.columns(3)
+    a, b, d, c = st.columns(4)
     form.norgespris = a.checkbox(_("Norgespris"), form.norgespris, key="formula_norgespris",
                                  help=_("A fixed price (40 øre per kWh excl. VAT) the co-op may have chosen instead "
                                         "of the spot price: from its date no spot price and no strømstøtte."))
     form.norgespris_from = b.date_input(_("Norgespris from"), form.norgespris_from or datetime.date(2025, 10, 1),
                                         key="formula_norgespris_from", format=widgets.date_input_format())
+    form.norgespris_until = d.date_input(_("Norgespris until (last day, optional)"), form.norgespris_until,
+                                         key="formula_norgespris_until", format=widgets.date_input_format())
     form.norgespris_price = c.text_input(_("Norgespris per kWh"), form.norgespris_price, key="formula_norgespris_price")
     a, b = st.columns(2)
     form.capacity = a.checkbox(_("Capacity part (kapasitetsledd)"), form.capacity, key="formula_capacity",

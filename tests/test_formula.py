@@ -257,6 +257,24 @@ def test_norgespris_replaces_spot_and_support_from_its_date():
     assert f.needs_spot_on(date(2026, 9, 30)) and not f.needs_spot_on(date(2026, 10, 1))
 
 
+def test_norgespris_ends_after_its_last_day():
+    data = copy.deepcopy(FULL)
+    data["norgespris"]["until"] = "2026-12-31"  # the scheme's last day
+    f = parse(data)
+    assert parse(json.dumps(f.as_json())) == f and f.norgespris_until == date(2026, 12, 31)
+    last = component_prices(f, local("2026-12-31T23:45"), "Europe/Oslo", D("2.00"))
+    assert last["norgespris"] == D("0.40") and last["spot"] == 0
+    after = component_prices(f, local("2027-01-01T00:00"), "Europe/Oslo", D("2.00"))
+    assert after["norgespris"] == 0 and after["spot"] == D("2.00")
+    assert f.needs_spot_on(date(2027, 1, 1)) and not f.needs_spot_on(date(2026, 12, 31))
+    from chargeboard.pricing.describe import describe_formula  # noqa: PLC0415
+
+    assert "Norgespris 40.00\u00a0øre from 1 Oct 2026 to 31 Dec 2026" in describe_formula(f)
+    data["norgespris"]["until"] = "2026-09-30"
+    with pytest.raises(FormulaError, match="norgespris.until"):
+        parse(data)
+
+
 def test_a_missing_price_is_none_not_a_guess():
     f = parse(FULL)
     assert component_prices(f, local("2026-06-09T12:00"), "Europe/Oslo", None) is None

@@ -20,7 +20,8 @@ def test_a_form_with_every_component_gives_the_formula():
                        tax_from=date(2026, 1, 1), tax_steps=[{"from": "2025-01-01", "per_kwh": "0.0979"}],
                        enova="0.01", enova_from=date(2024, 1, 1), vat=False, support_year=2026,
                        support_threshold="0.77", support_thresholds={"2025": "0.75"}, norgespris=True,
-                       norgespris_from=date(2025, 10, 1), capacity=True, capacity_rule="max_hour",
+                       norgespris_from=date(2025, 10, 1), norgespris_until=date(2026, 12, 31), capacity=True,
+                       capacity_rule="max_hour",
                        capacity_steps=[{"from_kw": "0", "to_kw": "2", "per_month": "150"},
                                        {"from_kw": "2", "to_kw": None, "per_month": "250"},
                                        {"from_kw": None, "to_kw": math.nan, "per_month": ""}],  # an empty table row
@@ -33,6 +34,7 @@ def test_a_form_with_every_component_gives_the_formula():
         (date(2025, 1, 1), Decimal("0.0979")), (date(2026, 1, 1), Decimal("0.0713"))]  # the earlier step kept
     assert parsed.vat_rate == 0 and parsed.support_thresholds == {2025: Decimal("0.75"), 2026: Decimal("0.77")}
     assert parsed.capacity.rule == "max_hour" and parsed.capacity.share_with_residents
+    assert (parsed.norgespris.valid_from, parsed.norgespris_until) == (date(2025, 10, 1), date(2026, 12, 31))
     assert [(s.from_kw, s.to_kw) for s in parsed.capacity.steps] == [(0, 2), (2, None)]
 
 

@@ -77,7 +77,9 @@ def describe_formula(formula: Formula) -> str:
     extra = []
     if formula.norgespris:
         extra.append(_("Norgespris {price} from {day}", price=ore(formula.norgespris.per_kwh),
-                       day=formats.day(formula.norgespris.valid_from)))
+                       day=formats.day(formula.norgespris.valid_from)) if formula.norgespris_until is None else
+                     _("Norgespris {price} from {day} to {last}", price=ore(formula.norgespris.per_kwh),
+                       day=formats.day(formula.norgespris.valid_from), last=formats.day(formula.norgespris_until)))
     if formula.capacity:
         rule = (_("mean of the top 3 hours on 3 days") if formula.capacity.rule == "top3_days"
                 else _("the highest hour"))

@@ -104,10 +104,13 @@ class Formula:
     support_share: Decimal = Decimal(0)
     support_thresholds: dict[int, Decimal] = field(default_factory=dict)
     norgespris: Step | None = None
+    norgespris_until: date | None = None  # its last day (the scheme ran 1 Oct 2025 – 31 Dec 2026); None: open
     capacity: Capacity | None = None
 
     def norgespris_on(self, day: date) -> Decimal | None:
-        return self.norgespris.per_kwh if self.norgespris and day >= self.norgespris.valid_from else None
+        if self.norgespris is None or day < self.norgespris.valid_from:
+            return None
+        return None if self.norgespris_until is not None and day > self.norgespris_until else self.norgespris.per_kwh
 
     def needs_spot_on(self, day: date) -> bool:
         """Whether a day's intervals cannot be priced without the area's spot price."""
@@ -143,7 +146,8 @@ class Formula:
             out["support"] = {"share": str(self.support_share),
                               "threshold_by_year": {str(y): str(t) for y, t in sorted(self.support_thresholds.items())}}
         if self.norgespris:
-            out["norgespris"] = {"from": self.norgespris.valid_from.isoformat(), "per_kwh": str(self.norgespris.per_kwh)}
+            out["norgespris"] = {"from": self.norgespris.valid_from.isoformat(), "per_kwh": str(self.norgespris.per_kwh),
+                                 **({"until": self.norgespris_until.isoformat()} if self.norgespris_until else {})}
         if self.capacity:
             c = self.capacity
             out["capacity"] = {"rule": c.rule, "share_with_residents": c.share_with_residents,
@@ -278,10 +282,14 @@ def parse(value) -> Formula:
             thresholds[int(year)] = _price(threshold, f"support.threshold_by_year.{year}")
         if share and not spot:
             raise FormulaError(_("strømstøtte is computed on the spot price: set \"spot\": true"))
-    norgespris = None
+    norgespris, norgespris_until = None, None
     if "norgespris" in data:
         n = _object(data["norgespris"], "norgespris")
         norgespris = Step(_day(n.get("from"), "norgespris.from"), _price(n.get("per_kwh", "0.40"), "norgespris.per_kwh"))
+        if n.get("until") is not None:
+            norgespris_until = _day(n["until"], "norgespris.until")
+            if norgespris_until < norgespris.valid_from:
+                raise FormulaError(_("norgespris.until (its last day) is before norgespris.from"))
     capacity = None
     if "capacity" in data:
         c = _object(data["capacity"], "capacity")
@@ -315,7 +323,8 @@ def parse(value) -> Formula:
                    markup=_price(data.get("markup_per_kwh", "0"), "markup_per_kwh"), grid=grid,
                    consumption_tax=_steps(data.get("consumption_tax", []), "consumption_tax"),
                    enova_fee=_steps(data.get("enova_fee", []), "enova_fee"), vat_rate=vat, support_share=share,
-                   support_thresholds=thresholds, norgespris=norgespris, capacity=capacity)
+                   support_thresholds=thresholds, norgespris=norgespris, norgespris_until=norgespris_until,
+                   capacity=capacity)
 
 
 # -- pricing one interval ---------------------------------------------------------------------------------

@@ -206,6 +206,7 @@ class FormulaForm:
     support_thresholds: dict[str, str] = field(default_factory=dict)  # other years, kept
     norgespris: bool = False
     norgespris_from: date | None = None
+    norgespris_until: date | None = None  # its last day; None: open
     norgespris_price: str = "0.40"
     capacity: bool = False
     capacity_rule: str = "top3_days"
@@ -272,6 +273,8 @@ def formula_json(form: FormulaForm) -> dict:
         if form.norgespris_from is None:
             raise EntryError(_("Norgespris needs the date it applies from"))
         out["norgespris"] = {"from": form.norgespris_from.isoformat(), "per_kwh": _text(form.norgespris_price)}
+        if form.norgespris_until is not None:
+            out["norgespris"]["until"] = form.norgespris_until.isoformat()
     if form.capacity:
         steps = []
         for row in form.capacity_steps:
@@ -319,6 +322,7 @@ def form_defaults(store: Store) -> FormulaForm:
     form.norgespris = newest.norgespris is not None
     if newest.norgespris:
         form.norgespris_from, form.norgespris_price = newest.norgespris.valid_from, data["norgespris"]["per_kwh"]
+        form.norgespris_until = newest.norgespris_until
     form.capacity = newest.capacity is not None
     if newest.capacity:
         form.capacity_rule = newest.capacity.rule
