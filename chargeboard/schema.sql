@@ -395,6 +395,16 @@ CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
 CREATE OR REPLACE MACRO wh_until(wh, elapsed, duration) AS
     ((2 * wh::HUGEINT * elapsed + duration) // (2 * duration::HUGEINT))::BIGINT;
 
+-- A session's EnergyDetails as whole Wh: for each hour of `energies` (its Energy values, in the list's
+-- order), the Wh taken by that hour's end, as a running share of their sum scaled to the session's `wh`
+-- (evenly by hour when they sum to 0); the last is `wh`. Hour i holds element i minus element i - 1.
+-- One rule for statements (flat and formula) and the capacity peaks, so they place the same Wh.
+CREATE OR REPLACE MACRO details_wh_until(wh, energies) AS
+    [CASE WHEN i = len(energies) THEN wh
+          WHEN list_sum(energies) > 0 THEN round(wh * list_sum(energies[1:i]) / list_sum(energies))::BIGINT
+          ELSE wh_until(wh, i, len(energies)) END
+     FOR i IN range(1, len(energies) + 1)];
+
 -- Which way statement_user_costs.sql prices a session (its header says what each way does), from
 -- the price period of the session's date (valid_from/valid_to, NULL when none covers it),
 -- run_hours of its start hour in that period (tariff_hour_prices) and the first days of every price

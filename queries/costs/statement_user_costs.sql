@@ -145,10 +145,7 @@ even_costs AS (
 ),
 detailed AS (  -- each hour's Energy, as a running share of the session's own sum of them (in the list's order)
     SELECT session_id, session_key, user_id, installation_id, time_zone, energy_wh, hours,
-           [CASE WHEN i = len(hours) THEN energy_wh
-                 WHEN list_sum(energies) > 0 THEN round(energy_wh * list_sum(energies[1:i]) / list_sum(energies))::BIGINT
-                 ELSE wh_until(energy_wh, i, len(hours)) END
-            FOR i IN range(1, len(hours) + 1)] AS wh_until_hour
+           details_wh_until(energy_wh, energies) AS wh_until_hour
     FROM (SELECT *, [x.Energy FOR x IN hours] AS energies
           FROM (SELECT *, from_json(energy_details, '[{"Timestamp":"VARCHAR","Energy":"DOUBLE"}]') AS hours
                 FROM others WHERE path = 'details'))
