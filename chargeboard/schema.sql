@@ -395,6 +395,17 @@ CREATE OR REPLACE MACRO tariff_hour_prices(as_of) AS TABLE
 CREATE OR REPLACE MACRO wh_until(wh, elapsed, duration) AS
     ((2 * wh::HUGEINT * elapsed + duration) // (2 * duration::HUGEINT))::BIGINT;
 
+-- The sessions in scope that a period of the installation's local time [local_from, local_to) holds, as
+-- statements date them: by their start, or by when the cloud registered them when their clock was
+-- unreliable. Two disjoint branches, so that the first skips the row groups outside the period.
+CREATE OR REPLACE MACRO scoped_sessions_dated(see_all, user_ids, station_ids, local_from, local_to) AS TABLE
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE time_unreliable IS NOT TRUE AND started_local >= local_from AND started_local < local_to
+    UNION ALL
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    WHERE time_unreliable AND coalesce(registered_local, started_local) >= local_from
+      AND coalesce(registered_local, started_local) < local_to;
+
 -- A session's EnergyDetails as whole Wh: for each hour of `energies` (its Energy values, in the list's
 -- order), the Wh taken by that hour's end, as a running share of their sum scaled to the session's `wh`
 -- (evenly by hour when they sum to 0); the last is `wh`. Hour i holds element i minus element i - 1.

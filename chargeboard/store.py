@@ -37,8 +37,8 @@ from chargeboard.scope import Scope
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # scoped_sessions(...) and the macros that apply the same rule (scoped_sessions_around(...),
-# scoped_session_months(...), scoped_session_overlaps(...)) take the Scope.
-_SCOPED = re.compile(r"\bscoped_(sessions|sessions_around|session_months|session_overlaps)\s*\(")
+# scoped_sessions_dated(...), scoped_session_months(...), scoped_session_overlaps(...)) take the Scope.
+_SCOPED = re.compile(r"\bscoped_(sessions|sessions_around|sessions_dated|session_months|session_overlaps)\s*\(")
 
 
 class StoreError(RuntimeError):

@@ -33,13 +33,8 @@
 -- which sessions can take them at all (`maybe_others`). Collecting those in the first read instead (a
 -- list per user) was faster with a flat price but cannot spill: with price bands it ran out of the
 -- store's memory limit (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
-WITH in_period AS NOT MATERIALIZED (  -- two disjoint branches, so that the first skips the row groups outside the period
-    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
-    WHERE time_unreliable IS NOT TRUE AND started_local >= $local_from AND started_local < $local_to
-    UNION ALL
-    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
-    WHERE time_unreliable AND coalesce(registered_local, started_local) >= $local_from
-      AND coalesce(registered_local, started_local) < $local_to
+WITH in_period AS NOT MATERIALIZED (
+    SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $local_from, $local_to)
 ),
 s AS NOT MATERIALIZED (
     SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,
