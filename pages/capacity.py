@@ -49,7 +49,7 @@ with st.container(border=True):
 steps = [{k: (None if pd.isna(v) else str(v)) for k, v in row.items()} for row in edited.to_dict("records")
          if not pd.isna(row.get("from_kw"))]
 try:
-    cm = capacity.month_capacity(store(), installation_id, month, rule, steps, scope=scope)
+    cm = capacity.kept_month(store(), scope, installation_id, month, rule, capacity.steps_from(steps))
 except capacity.CapacityError as error:
     st.error(_("The capacity steps cannot be used: {error}", error=error))
     st.stop()

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 
-from chargeboard import formats, tariffs, theme
+from chargeboard import formats, memo, tariffs, theme
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
@@ -314,6 +314,15 @@ def installations(store: Store) -> list[tuple[str, str]]:
 def months(store: Store, installation_id: str, scope: Scope | None = None) -> list[date]:
     """The months with charging or meter interval readings, newest first."""
     return [row[0] for row in store.rows("capacity_months", scope or system_scope(), installation_id=installation_id)]
+
+
+# Kept per scope and data version in the app: the page reruns on every click (the rule, a step, the
+# chart), and a month at 10M sessions takes ~0.4 s to compute. `steps` as steps_from gives them (hashable).
+@memo.per_data_version()
+def kept_month(store: Store, scope: Scope, installation_id: str, month: date, rule: str,
+               steps: tuple[Step, ...]) -> CapacityMonth:
+    """month_capacity for the page; callers treat the result as read-only."""
+    return month_capacity(store, installation_id, month, rule, steps, scope=scope)
 
 
 # The board pack lists at most this many months (a year), newest first.
