@@ -26,6 +26,7 @@ Browser fixtures (browser, new_page, served_app, start_server) live in browser_s
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -139,13 +140,25 @@ def release_app_store() -> None:
     web.app_store.clear()
 
 
-@pytest.fixture
-def app_env(coop_db, auth_template, tmp_path, monkeypatch) -> dict[str, str]:
+def serve_in_app(db: Path, auth_template: Path, tmp_path: Path, monkeypatch) -> Iterator[dict[str, str]]:
+    """The app (AppTest) on store `db` with the test accounts (a copy of them); its cached store is
+    dropped before and after. For a fixture: `yield from serve_in_app(...)`."""
     auth = tmp_path / "auth.yaml"
     shutil.copyfile(auth_template, auth)
-    env = support.test_env(coop_db, auth, tmp_path / "no-cookie-key")
+    env = support.test_env(db, auth, tmp_path / "no-cookie-key")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     release_app_store()
     yield env
     release_app_store()
+
+
+@pytest.fixture
+def app_env(coop_db, auth_template, tmp_path, monkeypatch) -> dict[str, str]:
+    yield from serve_in_app(coop_db, auth_template, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def own_store_env(tmp_path, auth_template, monkeypatch):
+    """The app on a store of its own: the test writes to it."""
+    yield from serve_in_app(support.build_coop_db(tmp_path), auth_template, tmp_path, monkeypatch)

@@ -532,10 +532,8 @@ def test_a_flat_statement_has_its_energy_cost_in_the_flat_csv_column(tmp_path):
 @pytest.fixture
 def formula_app_env(tmp_path, auth_template, monkeypatch):
     """The app on the test co-op's store with a formula tariff (spot, VAT) and a month of spot prices."""
-    import shutil  # noqa: PLC0415
-
     import support  # noqa: PLC0415
-    from conftest import release_app_store  # noqa: PLC0415
+    from conftest import serve_in_app  # noqa: PLC0415
 
     db = support.build_coop_db(tmp_path)
     store = Store(db)
@@ -548,13 +546,7 @@ def formula_app_env(tmp_path, auth_template, monkeypatch):
                                 for h in range(24 * 60)})
     finally:
         store.close()
-    auth = tmp_path / "auth.yaml"
-    shutil.copyfile(auth_template, auth)
-    for name, value in support.test_env(db, auth, tmp_path / "no-cookie-key").items():
-        monkeypatch.setenv(name, value)
-    release_app_store()
-    yield
-    release_app_store()
+    yield from serve_in_app(db, auth_template, tmp_path, monkeypatch)
 
 
 def test_the_statements_page_shows_the_components(formula_app_env):

@@ -5,12 +5,10 @@ prints them; a resident or a charger owner neither sees the form nor can save th
 from __future__ import annotations
 
 import io
-import shutil
 from datetime import date
 
 import pytest
 import support
-from conftest import release_app_store
 from pypdf import PdfReader
 from test_app import fresh, log_in, settle
 
@@ -20,19 +18,6 @@ from chargeboard.scope import system_scope
 Q1 = statements.StatementRequest(date(2025, 1, 1), date(2025, 3, 31))
 NEW_NAME = "Solbakken borettslag"
 NEW_ADDRESS = "Solbakken 12\n0458 Oslo\nOrg.nr. 912 345 678"
-
-
-@pytest.fixture
-def own_store_env(tmp_path, auth_template, monkeypatch):
-    """The app on a store of its own: this test writes to it."""
-    db = support.build_coop_db(tmp_path)
-    auth = tmp_path / "auth.yaml"
-    shutil.copyfile(auth_template, auth)
-    for name, value in support.test_env(db, auth, tmp_path / "no-cookie-key").items():
-        monkeypatch.setenv(name, value)
-    release_app_store()
-    yield
-    release_app_store()
 
 
 def statements_page(login):

@@ -5,29 +5,13 @@ history and the table; a resident is refused the page (AppTest, a store of its o
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 
-import pytest
 import support
-from conftest import release_app_store
 from test_app import REFUSED, ROOT, fresh, log_in, settle, texts
 
 from chargeboard import tariffs, web
 from chargeboard.pricing import formula
-
-
-@pytest.fixture
-def own_store_env(tmp_path, auth_template, monkeypatch):
-    """The app on a store of its own: this test writes to it."""
-    db = support.build_coop_db(tmp_path)
-    auth = tmp_path / "auth.yaml"
-    shutil.copyfile(auth_template, auth)
-    for name, value in support.test_env(db, auth, tmp_path / "no-cookie-key").items():
-        monkeypatch.setenv(name, value)
-    release_app_store()
-    yield
-    release_app_store()
 
 
 def tariffs_page(login):
