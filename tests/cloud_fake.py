@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlparse
+
+from fake_http import FakeHttpServer
 
 USERNAME = "styret@example.org"
 PASSWORD = "sky-passord-1"
@@ -28,8 +29,9 @@ def _parse(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-class FakeCloud:
+class FakeCloud(FakeHttpServer):
     def __init__(self):
+        super().__init__()
         self.password = PASSWORD
         self.token_uses: int | None = None   # None: tokens never expire
         self.page_size = 2                   # the fake's own page cap, to force paging
@@ -39,8 +41,6 @@ class FakeCloud:
         self.refreshes = 0
         self.log: list[tuple[float, str, str]] = []   # (monotonic time, method, path with query)
         self.bodies: list[bytes] = []
-        self._faults: list[list] = []
-        self.lock = threading.Lock()
         self.zaptec_installations = [{"Id": "inst-1", "Name": "Borettslaget Sky"}]
         self.zaptec_chargers = [{"Id": "chg-1", "DeviceId": "ZAP-001", "Name": "Plass 1", "InstallationId": "inst-1"},
                                 {"Id": "chg-2", "DeviceId": "ZAP-002", "Name": "Plass 2", "InstallationId": "inst-1"}]
@@ -48,25 +48,11 @@ class FakeCloud:
         self.easee_sites = [{"id": 101, "name": "Sameiet Easee", "circuits": [
             {"id": 1, "chargers": [{"id": "EH000001", "name": "Lader 1"}, {"id": "EH000002", "name": "Lader 2"}]}]}]
         self.easee_sessions: dict[str, list[dict]] = {"EH000001": [], "EH000002": []}
-        self.server: ThreadingHTTPServer | None = None
         self.redirect_to: str | None = None  # set: every request answers 307 to this origin (same path)
 
     # -- control ---------------------------------------------------------------------
-    def fail(self, path_part: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
-        """The next `times` requests whose path contains path_part answer `status`."""
-        with self.lock:
-            self._faults.append([path_part, status, times, retry_after])
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self._faults.clear()
-
     def requests_to(self, path_part: str) -> list[tuple[float, str, str]]:
         return [entry for entry in self.log if path_part in entry[2]]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> FakeCloud:
         fake = self
@@ -81,14 +67,8 @@ class FakeCloud:
             def do_POST(self):
                 fake._handle(self, "POST")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
 
     # -- serving ---------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
@@ -98,12 +78,8 @@ class FakeCloud:
         with self.lock:
             self.log.append((time.monotonic(), method, handler.path))
             self.bodies.append(body)
-            fault = next((f for f in self._faults if f[0] in parsed.path and f[2] > 0), None)
-            if fault:
-                fault[2] -= 1
-        if fault:
-            headers = {"Retry-After": fault[3]} if fault[3] is not None else {}
-            return self._send(handler, fault[1], {"error": "injected"}, headers)
+        if fault := self.take_fault(parsed.path):
+            return self._send(handler, fault[0], {"error": "injected"}, fault[1])
         if self.redirect_to:  # 307: a client that follows it sends the same body (the password) on
             return self._send(handler, 307, {"moved": True}, {"Location": self.redirect_to + handler.path})
         try:

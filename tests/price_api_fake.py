@@ -8,11 +8,12 @@ and faults the tests ask for (a 429 with Retry-After, a 500) before a path is se
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from zoneinfo import ZoneInfo
+
+from fake_http import FakeHttpServer
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -40,24 +41,14 @@ def day_path(day: date, area: str) -> str:
     return f"/api/v1/prices/{day:%Y}/{day:%m-%d}_{area}.json"
 
 
-class PriceApi:
+class PriceApi(FakeHttpServer):
     def __init__(self):
+        super().__init__()
         self.days: dict[str, bytes] = {}      # path -> body
-        self.faults: list[list] = []          # [path_part, status, times, retry_after]
         self.log: list[str] = []
-        self.lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
 
     def put(self, day: date, area: str, records) -> None:
         self.days[day_path(day, area)] = json.dumps(records).encode() if not isinstance(records, bytes) else records
-
-    def fail(self, path_part: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
-        with self.lock:
-            self.faults.append([path_part, status, times, retry_after])
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> PriceApi:
         fake = self
@@ -69,15 +60,14 @@ class PriceApi:
             def do_GET(self):  # noqa: N802
                 with fake.lock:
                     fake.log.append(self.path)
-                    for fault in fake.faults:
-                        if fault[0] in self.path and fault[2] > 0:
-                            fault[2] -= 1
-                            self.send_response(fault[1])
-                            if fault[3] is not None:
-                                self.send_header("Retry-After", fault[3])
-                            self.send_header("Content-Length", "0")
-                            self.end_headers()
-                            return
+                if fault := fake.take_fault(self.path):
+                    self.send_response(fault[0])
+                    for name, value in fault[1].items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                with fake.lock:
                     body = fake.days.get(self.path)
                 if body is None:
                     self.send_response(404)
@@ -90,11 +80,5 @@ class PriceApi:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
