@@ -550,8 +550,11 @@ def prices_between(store: Store, area: str, starts_at: datetime, ends_at: dateti
 def freshness_line(store: Store, area: str, time_zone: str = settings.DEFAULT_TIME_ZONE) -> str | None:
     """"Spot prices NO1 up to 08.12.2026, fetched 07.12.2026 13:05" (None: no prices of the area)."""
     found = next((c for c in coverage(store, time_zone) if c.area == area), None)
-    if found is None:
-        return None
+    return None if found is None else _freshness_of(store, found, time_zone)
+
+
+def _freshness_of(store: Store, found: Coverage, time_zone: str) -> str:
+    area = found.area
     fetched = store.one("price_fetch_last_success", area=area)
     if fetched and fetched[0] is not None:
         return _("Spot prices {area} up to {day}, fetched {moment}", area=area, day=formats.day(found.last_day),
@@ -734,7 +737,7 @@ def overview(store: Store, time_zone: str = settings.DEFAULT_TIME_ZONE) -> Overv
     """What the Tariffs page shows of the spot prices: coverage per area, a freshness line per area,
     the daily fetch's setting."""
     found = coverage(store, time_zone)
-    lines = [line for c in found if (line := freshness_line(store, c.area, time_zone))]
+    lines = [_freshness_of(store, c, time_zone) for c in found]  # (the coverage read once, not once per area)
     return Overview(found, lines, schedule(store))
 
 
