@@ -592,7 +592,8 @@ def _capacity_shares(store: Store, request: StatementRequest, periods, lines: li
         elif sharing:
             rule, steps = capacity.rule_and_steps(period.formula.capacity)
             for inst in installations:
-                cm = capacity.kept_month(store, system_scope(), inst, month, rule, steps)  # (shared by every statement of that month)
+                # (kept: every statement of that month, My usage's too, reads the same one)
+                cm = capacity.kept_month(store, system_scope(), inst, month, rule, steps)
                 weights = {u: kwh for u, kwh in cm.residents_peak_kwh.items() if u in by_user}
                 weight_total = sum(weights.values(), Decimal(0))
                 if not cm.attributed_cost:
