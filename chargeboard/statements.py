@@ -688,6 +688,33 @@ def component_title(component: str) -> str:
     return _(COMPONENT_TITLES[component])
 
 
+# What each line of a statement priced by the bill's formula means, for a resident reading it.
+COMPONENT_MEANINGS = {
+    "spot": N_("the market price of electricity in the co-op's price area, hour by hour (or quarter by quarter), "
+               "excl. VAT"),
+    "norgespris": N_("the state's fixed price the co-op chose instead of the market price, excl. VAT"),
+    "markup": N_("the electricity supplier's own charge per kWh"),
+    "grid": N_("the grid company's price per kWh for carrying the electricity, cheaper at night"),
+    "tax": N_("the state's tax on electricity use (elavgift)"),
+    "enova": N_("the fee per kWh that funds Enova"),
+    "vat": N_("25 % VAT on all of the above"),
+    "support": N_("the state's electricity support (strømstøtte): 90 % of the market price above a threshold, paid "
+                  "to the co-op and passed on to you, so it is a negative amount"),
+    "cost_price": N_("the price per kWh on the co-op's own electricity and grid invoices for the month"),
+    energy.FLAT: N_("the co-op's fixed price per kWh, for charging priced by a flat tariff"),
+}
+CAPACITY_MEANING = N_("your part of the grid's capacity charge (kapasitetsledd) that the chargers caused, in "
+                      "proportion to your charging in the month's peak hours")
+
+
+def meanings(st: Statements) -> list[tuple[str, str]]:
+    """(title, what it means) for each line a statement shows beyond kWh and fees, in the active language."""
+    out = [(component_title(c), _(COMPONENT_MEANINGS[c])) for c in st.components]
+    if st.capacity_months:
+        out.append((_("Capacity share"), _(CAPACITY_MEANING)))
+    return out
+
+
 def component_titles(st: Statements) -> list[str]:
     return [component_title(c) for c in st.components]
 

@@ -82,6 +82,10 @@ st.dataframe(widgets.formatted(rows, {"sessions": widgets.number(), "energy_kwh"
                  "fixed_fee": _("Fixed fee"), "standby_share": _("Standby share"),
                  "rest_share": _("Other loads share"), "capacity_share": _("Capacity share"), "total": _("Total ({currency})", currency=cur),
                  **dict(zip(COMPONENT_KEYS, statements.component_titles(result), strict=True))})
+if explained := statements.meanings(result):
+    with st.expander(_("What the lines mean")):
+        st.markdown("\n".join(f"- **{formats.text_in_markdown(title)}**: {formats.text_in_markdown(text)}"
+                               for title, text in explained))
 prices = "; ".join(_("from {day}: {price}, fee {fee} per active month", day=formats.day(p.valid_from),
                      price=p.describe, fee=formats.money(p.monthly_fee, cur)) for p in result.periods_used)
 st.caption((_("Prices: {prices}.", prices=prices) + " " if prices else "") +

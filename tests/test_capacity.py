@@ -458,6 +458,7 @@ def test_statements_share_the_attributed_capacity_cost_by_kwh_in_the_peak_hours(
     share = {x.user_id: x.capacity_share for x in st.lines}
     assert share == {"u-kari": D("84.21"), "u-ola": D("110.53"), "": D("105.26"), "u-per": D("0.00")}
     assert st.totals["capacity_share"] == D("300.00") and st.capacity_months == (date(2026, 10, 1),)
+    assert [title for title, _meaning in statements.meanings(st)] == ["Supplier's markup", "Capacity share"]
     assert all(x.total == x.energy_cost + x.fixed_fee + x.capacity_share for x in st.lines)
     rows = statements.resident_rows(st, next(x for x in st.lines if x.user_id == "u-ola"), [])
     assert rows[-1][3] == D("110.53") and "capacity" in rows[-1][0]

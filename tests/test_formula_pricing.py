@@ -566,6 +566,10 @@ def test_the_statements_page_shows_the_components(formula_app_env):
             + Decimal(str(row["component_flat"]))
         assert abs(parts - Decimal(str(row["energy_cost"]))) < Decimal("0.001"), row
     assert any("came from" in i.value for i in at.info), [i.value for i in at.info]
+    # what each line means, in plain words, for whoever reads the statement
+    explained = next(e for e in at.expander if e.label == "What the lines mean")
+    text = " ".join(m.value for m in explained.markdown)
+    assert "**Spot price**: the market price" in text and "**VAT**: 25 % VAT" in text and "**Flat price**" in text
 
 
 def test_the_price_table_is_in_whole_hours_only_when_every_hour_has_one_price(tmp_path):
