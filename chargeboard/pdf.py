@@ -243,6 +243,9 @@ def statement_story(st: Statements, line: StatementLine, sessions: list[SessionC
                             "hourly readings, else each session's energy spread evenly over its time); each line is "
                             "its kWh at its price, rounded up or down to the currency's minor unit so that the lines "
                             "add up exactly to the charging cost."), 8))
+    if explained := statements.meanings(st):
+        notes += [Spacer(1, 2 * mm), para(_("What the lines mean"), 9, True)]
+        notes += [para(f"{title}: {text}", 8) for title, text in explained]
     for note in st.notes:
         notes.append(para(note, 8, colour=MUTED))
     story.append(KeepTogether(notes))

@@ -497,6 +497,7 @@ def test_the_pdf_prints_the_components_adding_up_to_the_energy_cost(tmp_path):
                           ("Flat price", kari.components["flat"]), ("Energy cost", kari.energy_cost)):
         assert f"{title} " in text and statements.money_text(amount, "NOK") in text.split(title, 1)[1][:40], title
     assert kari.components["spot"] + kari.components["vat"] + kari.components["flat"] == kari.energy_cost
+    assert "What the lines mean" in text and "Spot price: the market price" in " ".join(text.split())
     store.close()
 
 
