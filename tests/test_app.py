@@ -59,6 +59,14 @@ def settle(at: AppTest) -> AppTest:
     return at.run()
 
 
+def page_as(login, page: str) -> AppTest:
+    """Logged in as `login` and on pages/<page>.py, which ran without an exception."""
+    at = settle(log_in(fresh(), login.username, login.password))
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
 def texts(node) -> str:
     """Everything a run (or one of its blocks, e.g. at.main) wrote as text: markdown, titles,
     captions, alerts, metrics."""

@@ -19,7 +19,7 @@ import pytest
 import support
 import test_reasons
 from conftest import release_app_store
-from test_app import REFUSED, fresh, has_login_form, log_in, settle, texts
+from test_app import REFUSED, fresh, has_login_form, log_in, page_as, texts
 
 from chargeboard import ingest, reasons
 from chargeboard.pricing import capacity, formula, intervals
@@ -384,9 +384,7 @@ def test_the_interval_reason_kinds_are_registered():
 # -- the page ----------------------------------------------------------------------------------------------
 
 def test_the_system_owner_sees_the_page_and_a_resident_is_refused(app_env):
-    at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-    at.switch_page("pages/capacity.py").run()
-    assert not at.exception, at.exception
+    at = page_as(support.STYRET, "capacity")
     shown = texts(at)
     assert "Capacity and peaks" in shown and "Why the capacity peak matters" in shown
     assert "Chargers' level" in shown and "Attributed to charging" in shown
@@ -430,8 +428,7 @@ def test_with_meter_readings_the_page_shows_the_installations_level_and_the_attr
     finally:
         store.close()
     assert (summary.new, summary.rejected) == (743, 0), summary.lines()
-    at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-    at.switch_page("pages/capacity.py").run()
+    at = page_as(support.STYRET, "capacity")
     at.selectbox(key="cap_month").select(date(2025, 3, 1)).run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}

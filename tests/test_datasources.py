@@ -256,7 +256,7 @@ def test_the_page_proposes_the_installation_holding_the_chargers_then_syncs_into
     chargers chosen; saved and synced, the sessions land there; a merge of an empty one is reported."""
     import cloud_fake  # noqa: PLC0415
     from conftest import release_app_store  # noqa: PLC0415
-    from test_app import fresh, log_in, settle, texts  # noqa: PLC0415
+    from test_app import page_as, texts  # noqa: PLC0415
 
     monkeypatch.setenv("CHARGEBOARD_SYNC_KEY_FILE", str(tmp_path / "sync-key"))
     monkeypatch.setenv("CHARGEBOARD_SYNC_BACKOFF", "0.01")
@@ -276,9 +276,7 @@ def test_the_page_proposes_the_installation_holding_the_chargers_then_syncs_into
     store.close()
     release_app_store()
     try:
-        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-        at.switch_page("pages/data_sources.py").run()
-        assert not at.exception, at.exception
+        at = page_as(support.STYRET, "data_sources")
         at.button(key=f"test_{connection}").click().run()
         assert not at.exception, at.exception
         feeds_box = at.selectbox(key=f"feeds_{connection}_inst-1")
@@ -308,16 +306,14 @@ def test_the_board_changes_a_replaced_chargers_serial_in_the_page_and_it_is_logg
     """The import summary tells the board a stored serial was kept; a board without a terminal changes it
     on the Data sources page (before: only `python -m chargeboard station set-serial` could)."""
     from conftest import release_app_store  # noqa: PLC0415
-    from test_app import fresh, log_in, settle, texts  # noqa: PLC0415
+    from test_app import page_as, texts  # noqa: PLC0415
 
     ingest_file(store, feeds.zaptec([support.zaptec_record("z1", station="chg-1", serial="ZAP-001")],
                                     name="first.json"), installation="Testlia")
     store.close()
     release_app_store()
     try:
-        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-        at.switch_page("pages/data_sources.py").run()
-        assert not at.exception, at.exception
+        at = page_as(support.STYRET, "data_sources")
         at.selectbox(key="serial_station").select("chg-1")
         at.text_input(key="serial_new").input("ZAP-099")
         next(b for b in at.button if b.label == "Change the serial").click().run()

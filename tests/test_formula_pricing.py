@@ -552,10 +552,9 @@ def formula_app_env(tmp_path, auth_template, monkeypatch):
 
 def test_the_statements_page_shows_the_components(formula_app_env):
     import support  # noqa: PLC0415
-    from test_app import fresh, log_in, settle  # noqa: PLC0415
+    from test_app import page_as  # noqa: PLC0415
 
-    at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-    at.switch_page("pages/statements.py").run()
+    at = page_as(support.STYRET, "statements")
     next(s for s in at.selectbox if s.label == "Period").set_value("Custom").run()
     next(d for d in at.date_input if d.label.startswith("From")).set_value((date(2025, 1, 1), date(2025, 3, 31))).run()
     assert not at.exception, at.exception

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import support
 from conftest import release_app_store
-from test_app import fresh, log_in, settle, texts
+from test_app import page_as, texts
 
 from chargeboard.ingest import ingest_file
 
@@ -47,9 +47,7 @@ def test_no_table_on_the_data_quality_page_shows_an_internal_id(store, feeds, au
     store.close()
     release_app_store()
     try:
-        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-        at.switch_page("pages/data_quality.py").run()
-        assert not at.exception, at.exception
+        at = page_as(support.STYRET, "data_quality")
         tables = [frame.value for frame in at.dataframe]
         # six drill-downs (a session in the future is refused at ingest, so it is never found here;
         # every station is silent since 2025), offline/unreliable, imports, syncs, rejected rows

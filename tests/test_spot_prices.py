@@ -423,7 +423,7 @@ def test_the_tariffs_page_fetches_prices_and_shows_the_coverage(store, auth_file
     daily fetch's address, then shows them in the coverage table with the freshness line."""
     import support  # noqa: PLC0415
     from conftest import release_app_store  # noqa: PLC0415
-    from test_app import fresh, log_in, settle, texts  # noqa: PLC0415
+    from test_app import page_as, texts  # noqa: PLC0415
 
     today = date.fromisoformat(support.TODAY)
     for day in (today, today + timedelta(days=1)):
@@ -432,9 +432,7 @@ def test_the_tariffs_page_fetches_prices_and_shows_the_coverage(store, auth_file
     store.close()
     release_app_store()
     try:
-        at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
-        at.switch_page("pages/tariffs.py").run()
-        assert not at.exception, at.exception
+        at = page_as(support.STYRET, "tariffs")
         assert "Spot prices" in texts(at) and "No spot prices loaded yet." in texts(at)
         assert at.selectbox(key="fetch_area").value == "NO4"
         next(b for b in at.button if b.label == "Fetch prices").click().run()

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 import support
 from pypdf import PdfReader
-from test_app import fresh, log_in, settle
+from test_app import page_as
 
 from chargeboard import accounts, pdf, settings, statements, web
 from chargeboard.scope import system_scope
@@ -21,10 +21,7 @@ NEW_ADDRESS = "Solbakken 12\n0458 Oslo\nOrg.nr. 912 345 678"
 
 
 def statements_page(login):
-    at = settle(log_in(fresh(), login.username, login.password))
-    at.switch_page("pages/statements.py").run()
-    assert not at.exception, at.exception
-    return at
+    return page_as(login, "statements")
 
 
 def first_page_text() -> str:

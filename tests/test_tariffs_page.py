@@ -8,17 +8,14 @@ import json
 from decimal import Decimal
 
 import support
-from test_app import REFUSED, ROOT, fresh, log_in, settle, texts
+from test_app import REFUSED, ROOT, fresh, log_in, page_as, texts
 
 from chargeboard import tariffs, web
 from chargeboard.pricing import formula
 
 
 def tariffs_page(login):
-    at = settle(log_in(fresh(), login.username, login.password))
-    at.switch_page("pages/tariffs.py").run()
-    assert not at.exception, at.exception
-    return at
+    return page_as(login, "tariffs")
 
 
 def widget(at, kind: str, label: str):
