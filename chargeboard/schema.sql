@@ -574,3 +574,181 @@ CREATE TABLE IF NOT EXISTS meter_intervals (
     import_id  BIGINT,
     PRIMARY KEY (meter_id, starts_at)
 );
+
+-- Issue 30 (bill the dwelling): the dwelling register. A dwelling (leilighet / seksjon) belongs to one
+-- installation; its owners and its members (the feed users, RFID tags and stations that belong to it) are
+-- dated: [valid_from, valid_until), valid_until NULL = still. Dates are the installation's local dates.
+-- Rows are changed only through chargeboard/billing/dwellings.py, which logs every change
+-- (dwelling_changes) and refuses a member in two dwellings on the same day.
+CREATE SEQUENCE IF NOT EXISTS dwelling_id_seq START 1;
+CREATE TABLE IF NOT EXISTS dwellings (
+    dwelling_id     BIGINT PRIMARY KEY,
+    installation_id VARCHAR NOT NULL,
+    number          VARCHAR NOT NULL,        -- leilighetsnummer (H0101, 12, "A3" …), unique per installation
+    section_number  VARCHAR,                 -- seksjonsnummer
+    share_number    VARCHAR,                 -- andelsnummer
+    note            VARCHAR,
+    created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    created_by      VARCHAR NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS dwelling_owner_id_seq START 1;
+CREATE TABLE IF NOT EXISTS dwelling_owners (
+    owner_id        BIGINT PRIMARY KEY,
+    dwelling_id     BIGINT NOT NULL,
+    name            VARCHAR NOT NULL,
+    email           VARCHAR,                 -- lower-cased; where statements are e-mailed
+    customer_number VARCHAR,                 -- at the business manager / in the accounting system
+    language        VARCHAR,                 -- 'nb' / 'en' for the e-mail and PDF; NULL = the co-op's default
+    valid_from      DATE NOT NULL,
+    valid_until     DATE                     -- the first day no longer owned (NULL = still owns it)
+);
+CREATE TABLE IF NOT EXISTS dwelling_members (
+    dwelling_id     BIGINT NOT NULL,
+    kind            VARCHAR NOT NULL CHECK (kind IN ('user', 'tag', 'station')),
+    member_id       VARCHAR NOT NULL,        -- sessions.user_id / sessions.tag / sessions.station_id
+    valid_from      DATE NOT NULL,
+    valid_until     DATE
+);
+CREATE TABLE IF NOT EXISTS dwelling_changes (
+    changed_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    changed_by      VARCHAR NOT NULL,
+    dwelling_id     BIGINT,
+    action          VARCHAR NOT NULL,        -- e.g. 'add', 'set', 'owner add', 'owner end', 'member add', 'member end'
+    detail          VARCHAR NOT NULL DEFAULT ''
+);
+
+-- The day a session counts on in statements and billing: its local start; a session whose clock is
+-- unreliable, the day the cloud registered it (as scoped_sessions_dated dates it).
+CREATE OR REPLACE MACRO statement_day(started_local, registered_local, time_unreliable) AS
+    CAST(CASE WHEN time_unreliable THEN coalesce(registered_local, started_local) ELSE started_local END AS DATE);
+
+-- The dwelling a session belongs to: the one whose member it matches on the day it counts on, in
+-- this order: its RFID tag, else its feed user, else its station (who charged pays, before whose
+-- parking space it was). NULL: no dwelling (listed, never dropped). The register allows a member in one
+-- dwelling a day, so at most one dwelling matches at each level.
+CREATE OR REPLACE MACRO dwelling_of(installation, station, usr, tg, day) AS (
+    SELECT arg_min(m.dwelling_id, CASE m.kind WHEN 'tag' THEN 1 WHEN 'user' THEN 2 ELSE 3 END)
+    FROM dwelling_members m JOIN dwellings d ON d.dwelling_id = m.dwelling_id
+    WHERE d.installation_id = installation
+      AND day >= m.valid_from AND (m.valid_until IS NULL OR day < m.valid_until)
+      AND ((m.kind = 'tag' AND m.member_id = tg) OR (m.kind = 'user' AND m.member_id = usr)
+           OR (m.kind = 'station' AND m.member_id = station)));
+
+-- Issue 30: billing runs. A run closes a period for the whole store (every installation): it keeps
+-- every session it billed (billing_run_sessions, the session's Wh and exact cost as billed) and the
+-- amounts per dwelling and payer (billing_run_lines). Closed runs are never changed; a reopening makes
+-- a correction run (differences only). chargeboard/billing/runs.py writes these tables, nothing else.
+CREATE SEQUENCE IF NOT EXISTS billing_run_seq START 1;
+CREATE TABLE IF NOT EXISTS billing_runs (
+    run_id          BIGINT PRIMARY KEY,
+    kind            VARCHAR NOT NULL CHECK (kind IN ('regular', 'correction')),
+    period_from     DATE NOT NULL,
+    period_to       DATE NOT NULL,           -- included
+    payer_rule      VARCHAR NOT NULL CHECK (payer_rule IN ('owner_at_end', 'by_ownership')),
+    minimum_amount  DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    currency        VARCHAR NOT NULL,
+    corrects_run    BIGINT,                  -- a correction run: the run it corrects
+    closed_at       TIMESTAMPTZ NOT NULL,
+    closed_by       VARCHAR NOT NULL,
+    tariff_versions VARCHAR NOT NULL,        -- JSON: the tariff versions the amounts were priced with
+    price_sources   VARCHAR NOT NULL,        -- JSON: the spot-price imports used (import ids, files)
+    summary         VARCHAR NOT NULL DEFAULT '' -- what the run says (late sessions, carry-overs …), JSON
+);
+CREATE TABLE IF NOT EXISTS billing_run_sessions (
+    run_id          BIGINT NOT NULL,
+    session_id      VARCHAR NOT NULL,
+    installation_id VARCHAR NOT NULL,
+    day             DATE NOT NULL,           -- statement_day
+    dwelling_id     BIGINT,                  -- NULL: belonged to no dwelling (listed in the run, billed to no one)
+    payer_owner_id  BIGINT,
+    energy_wh       BIGINT NOT NULL,
+    raw_cost        DECIMAL(28, 10) NOT NULL, -- exact, as priced when billed
+    late            BOOLEAN NOT NULL         -- dated before the run's period: billed late
+);
+CREATE TABLE IF NOT EXISTS billing_run_lines (
+    run_id          BIGINT NOT NULL,
+    line_no         INTEGER NOT NULL,
+    dwelling_id     BIGINT NOT NULL,
+    payer_owner_id  BIGINT,
+    kind            VARCHAR NOT NULL CHECK (kind IN ('period', 'late', 'carried_in', 'correction', 'fees')),
+    day_from        DATE NOT NULL,           -- the dates the line is for (a late line: its sessions' own period)
+    day_to          DATE NOT NULL,
+    session_count   INTEGER NOT NULL DEFAULT 0,
+    energy_wh       BIGINT NOT NULL DEFAULT 0,
+    amount          DECIMAL(18, 2) NOT NULL, -- incl. VAT, rounded once to the øre
+    vat             DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    text            VARCHAR NOT NULL DEFAULT '',
+    PRIMARY KEY (run_id, line_no)
+);
+-- A dwelling's total under the run's minimum is carried to the next run, not billed in this one.
+CREATE TABLE IF NOT EXISTS billing_carry_overs (
+    run_id          BIGINT NOT NULL,         -- the run that carried it
+    dwelling_id     BIGINT NOT NULL,
+    payer_owner_id  BIGINT,
+    amount          DECIMAL(18, 2) NOT NULL,
+    vat             DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    taken_by_run    BIGINT,                  -- the run that billed it (NULL: still carried)
+    PRIMARY KEY (run_id, dwelling_id)
+);
+CREATE TABLE IF NOT EXISTS billing_run_events (
+    run_id          BIGINT NOT NULL,
+    happened_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+    done_by         VARCHAR NOT NULL,
+    action          VARCHAR NOT NULL,        -- 'close', 'reopen', 'export', 'invoice', 'mail'
+    detail          VARCHAR NOT NULL DEFAULT ''
+);
+-- The co-op's billing settings (one row): how runs bill and how invoices look.
+CREATE TABLE IF NOT EXISTS billing_settings (
+    one             BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    payer_rule      VARCHAR NOT NULL DEFAULT 'owner_at_end',
+    minimum_amount  DECIMAL(18, 2) NOT NULL DEFAULT 0,
+    account_number  VARCHAR,                 -- the co-op's bank account (11 digits, MOD11-checked)
+    kid_method      VARCHAR NOT NULL DEFAULT 'mod10' CHECK (kid_method IN ('mod10', 'mod11')),
+    due_days        INTEGER NOT NULL DEFAULT 14,
+    vat_rate        DECIMAL(6, 4) NOT NULL DEFAULT 0.25, -- VAT in a flat price (a formula tariff's own VAT wins)
+    line_text       VARCHAR,                 -- the text on the business manager's line ("Lading {period}")
+    updated_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_by      VARCHAR NOT NULL
+);
+-- Invoices of runs where the co-op invoices residents itself: numbers are a sequence, never reused.
+CREATE SEQUENCE IF NOT EXISTS invoice_number_seq START 1;
+CREATE TABLE IF NOT EXISTS invoices (
+    invoice_number  BIGINT PRIMARY KEY,
+    run_id          BIGINT NOT NULL,
+    dwelling_id     BIGINT NOT NULL,
+    payer_owner_id  BIGINT,
+    kid             VARCHAR NOT NULL,
+    invoice_date    DATE NOT NULL,
+    due_date        DATE NOT NULL,
+    amount          DECIMAL(18, 2) NOT NULL,
+    vat             DECIMAL(18, 2) NOT NULL,
+    UNIQUE (run_id, dwelling_id)
+);
+
+-- Issue 30 (and 31): outgoing mail. The SMTP settings (one row; the password encrypted like the cloud
+-- logins, chargeboard/credentials.py) and the send log: one row per message key (e.g. 'run 7 dwelling 12
+-- owner 3'), written 'sending' before the SMTP transaction and 'sent' / 'refused' / 'failed' after, so a
+-- double click or a restart never sends a message twice (chargeboard/mail/).
+CREATE TABLE IF NOT EXISTS mail_settings (
+    one             BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    host            VARCHAR NOT NULL,
+    port            INTEGER NOT NULL,
+    security        VARCHAR NOT NULL CHECK (security IN ('starttls', 'tls', 'none')),
+    username        VARCHAR,
+    password_token  VARCHAR,                 -- encrypted
+    sender          VARCHAR NOT NULL,        -- "Borettslaget <styret@example.no>"
+    updated_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_by      VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mail_log (
+    message_key     VARCHAR PRIMARY KEY,
+    batch           VARCHAR NOT NULL,        -- e.g. 'run 7'
+    recipient       VARCHAR NOT NULL,
+    subject         VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL CHECK (status IN ('sending', 'sent', 'refused', 'failed')),
+    detail          VARCHAR NOT NULL DEFAULT '',  -- the server's answer
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    first_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+    last_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
+    sent_by         VARCHAR NOT NULL
+);
