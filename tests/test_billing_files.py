@@ -350,3 +350,34 @@ def test_billing_export_and_settings_on_the_command_line(store, db_path, tmp_pat
     assert capsys.readouterr().out.splitlines()[0].lstrip("\ufeff").startswith("ORDER NO;ORDER DATE")
     assert cli.main(["billing", "export", "--run", "9", "--format", "manager"]) == 2
     assert "no billing run 9" in capsys.readouterr().err
+
+
+def test_billing_export_and_settings_are_handed_to_the_serving_app(db_path, tmp_path, capsys):
+    """While the app holds the store, `billing export` and `billing settings` run inside it (cli.HANDED_OVER)."""
+    from chargeboard import handover, settings  # noqa: PLC0415
+    from chargeboard.store import Store  # noqa: PLC0415
+
+    spool = handover.open_spool(settings.inbox_dir(db_path), create=True)
+    store = Store(db_path, allowed_dirs=[spool.path])
+    server = handover.start_server(store, spool, cli.HANDED_OVER, log=io.StringIO())
+    try:
+        run = november_run(store)
+        out = tmp_path / "tripletex.csv"
+        assert cli.main(["billing", "export", "--run", "1", "--format", "tripletex", "--out", str(out)]) == 0
+        assert out.read_bytes() == files.tripletex_csv(run, date(2026, 12, 2))
+        assert "the app is serving this store" in capsys.readouterr().err
+        assert cli.main(["billing", "settings", "--account", "12345678903", "--due-days", "10"]) == 0
+        said = capsys.readouterr()
+        assert "1234 56 78903" in said.out and "the app is serving this store" in said.err
+        assert billing_settings.read(store).due_days == 10  # written by the app, in its store
+        assert cli.main(["billing", "export", "--run", "1", "--format", "invoices", "--out",
+                         str(tmp_path / "invoices.zip")]) == 0
+        assert [i.invoice_number for i in invoices.of_run(store, 1)] == [1, 2, 3]
+    finally:
+        store.close()
+        server.thread.join(10)
+
+
+def test_the_command_lines_choices_are_the_modules():
+    assert cli.BILLING_FORMATS == files.FORMATS and cli.KID_METHODS == kid.METHODS
+    assert cli.KID_LAYOUTS == kid.LAYOUTS and cli.PAYER_RULES == billing_settings.PAYER_RULES

@@ -673,6 +673,11 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "tariff-list": ({"lang": CHOICES}, False, False),
     "tariff-cost-price": ({"installation": str, "month": cli._month, "meter": str, "amount": str, "kwh": str,
                            "lang": CHOICES}, False, False),
+    # `billing export|settings` (issue 30): a closed run's files (--out), and the billing settings
+    "billing-export": ({"run_id": cli._run_id, "format": CHOICES, "lang": CHOICES}, False, True),
+    "billing-settings": ({"account": str, "kid_method": CHOICES, "kid_layout": CHOICES, "due_days": str,
+                          "vat_rate": str, "minimum": str, "payer_rule": CHOICES, "line_text": str, "lang": CHOICES},
+                         False, False),
 }
 
 
@@ -720,6 +725,7 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, ingest, prices-fetch, prices-import, report, statement, "
-                        f"statement-issuer, station, sync, tariff-cost-price, tariff-list, tariff-set)")
+                        f"(only backup, billing-export, billing-settings, board-pack, ingest, prices-fetch, "
+                        f"prices-import, report, statement, statement-issuer, station, sync, tariff-cost-price, "
+                        f"tariff-list, tariff-set)")
         assert answer["reason"] == f"the app refused the command: {expected}", name
