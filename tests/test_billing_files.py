@@ -381,3 +381,17 @@ def test_billing_export_and_settings_are_handed_to_the_serving_app(db_path, tmp_
 def test_the_command_lines_choices_are_the_modules():
     assert cli.BILLING_FORMATS == files.FORMATS and cli.KID_METHODS == kid.METHODS
     assert cli.KID_LAYOUTS == kid.LAYOUTS and cli.PAYER_RULES == billing_settings.PAYER_RULES
+
+
+def test_the_pages_download_is_the_exported_file_and_is_logged_on_click(store):
+    november_run(store)
+    owner = system_scope()
+    got = files.download(store, owner, 1, "manager")
+    assert (got.data, got.file_name, got.mime) == files.export(store, owner, 1, "manager", log=False)
+    assert got.file_name == "chargeboard_run1_business_manager_2026-11-01_2026-11-30.csv" and got.rows == 3
+    with pytest.raises(files.BillingFileError, match="system owner"):
+        files.download(store, RESIDENT, 1, "tripletex")
+    with pytest.raises(model.RunNotFound):
+        files.download(store, owner, 99, "manager")
+    with pytest.raises(files.BillingFileError, match="format"):
+        files.download(store, owner, 1, "pdf")

@@ -153,3 +153,13 @@ def invoices_zip(store: Store, run: Run, issued: list[invoices.Invoice]) -> byte
             info.external_attr = 0o644 << 16
             zf.writestr(info, invoices.invoice_pdf(store, run, invoice))
     return buffer.getvalue()
+
+
+def download(store: Store, scope: Scope, run_id: int, fmt: str, *, lang: str = "nb",
+             by: str | None = None) -> exports.ExportFile:
+    """A run's file for a page's download button: built now, logged when downloaded (exports.log_download
+    as the button's on_click). `invoices` issues the run's invoices: build it behind a button of its own,
+    never while the page is merely drawn."""
+    data, name, mime = export(store, scope, run_id, fmt, lang=lang, by=by, log=False)
+    return exports.ExportFile(data, name, len(model.load(store, run_id).billed()), mime,
+                              what=f"Billing run {run_id} ({fmt})")

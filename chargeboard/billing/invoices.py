@@ -192,7 +192,7 @@ def _story(run: Run, invoice: Invoice, row: Billed, who: statements.Issuer) -> l
     items.append([_("VAT"), "", "", money(invoice.vat)])
     items.append([_("Total to pay"), "", formats.decimal(Decimal(row.energy_wh) / 1000, 3),
                   formats.money(invoice.amount, cur)])
-    lines_table = pdf.table(items, [80 * mm, 45 * mm, 20 * mm, 35 * mm], right=[2, 3], bold_last=True, size=9)
+    lines_table = pdf.table(items, [68 * mm, 45 * mm, 22 * mm, 45 * mm], right=[2, 3], bold_last=True, size=9)
 
     notes = [pdf.para(_("Rounding"), 9, True), pdf.para(_(ROUNDING_NOTE), 8),
              pdf.para(_("Pay to account {account} with KID {kid}: the KID tells the co-op which invoice you paid.",
