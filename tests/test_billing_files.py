@@ -12,9 +12,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from chargeboard import cli, i18n
+from chargeboard import cli, exports, i18n
 from chargeboard.billing import billing_settings, files, invoices, kid, model
 from chargeboard.scope import Scope, system_scope
 
@@ -82,10 +84,10 @@ def november_run(store, run_id: int = 1) -> model.Run:
     return model.load(store, run_id)
 
 
-def read_csv(data: bytes) -> list[list[str]]:
+def read_csv(data: bytes, *, one_line_texts: bool = True) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, as Norwegian Excel opens it
     text = data.decode("utf-8-sig")
-    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    assert "\r\n" in text and (not one_line_texts or "\n" not in text.replace("\r\n", ""))
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
 
 
@@ -395,3 +397,58 @@ def test_the_pages_download_is_the_exported_file_and_is_logged_on_click(store):
         files.download(store, owner, 99, "manager")
     with pytest.raises(files.BillingFileError, match="format"):
         files.download(store, owner, 1, "pdf")
+
+
+# -- any run: both files read back as the run, cell by cell --------------------------------------------
+
+_text = st.lists(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+                 | st.sampled_from(["=", "+", "-", "@", ";", '"', "\t", "\r\n", "æøå", " "]), max_size=6).map("".join)
+_line = st.fixed_dictionaries({
+    "dwelling": st.integers(1, 4), "owner": st.integers(0, 3),
+    "amount": st.decimals(Decimal("-500"), Decimal("5000"), places=2),
+    "wh": st.integers(0, 10 ** 7), "text": _text, "name": _text, "customer": _text,
+})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(_line, min_size=1, max_size=12), run_id=st.integers(1, 10 ** 6))
+def test_any_run_reads_back_from_both_files(store, lines, run_id):
+    with store.transaction() as cur:
+        for statement in ("DELETE FROM billing_runs", "DELETE FROM billing_run_lines", "DELETE FROM dwellings",
+                          "DELETE FROM dwelling_owners"):
+            cur.execute(statement)
+    written = []
+    for line in lines:
+        d = line["dwelling"]
+        owner = None if not line["owner"] else {"id": d * 10 + line["owner"], "name": line["name"] or "x",
+                                                 "customer": line["customer"]}
+        vat = (line["amount"] / 5).quantize(Decimal("0.01"))
+        written.append({"dwelling": (d, f"H{d}{line['text'][:3]}", None, line["text"]), "owner": owner,
+                        "amount": str(line["amount"]), "vat": str(vat), "wh": line["wh"], "text": line["text"]})
+    write_run(store, run_id, NOVEMBER, written)
+    run = model.load(store, run_id)
+    groups = list(run.billed().values())
+
+    manager = read_csv(files.manager_csv(run), one_line_texts=False)[1:]
+    assert len(manager) == len(groups)
+    for row, group in zip(manager, groups, strict=True):
+        first = group[0]
+        assert row[0] == exports.csv_safe(first.dwelling_number)
+        assert row[2] == exports.csv_safe(first.share_number or "")
+        assert row[3] == exports.csv_safe(first.payer.name if first.payer else "")
+        assert row[4] == exports.csv_safe((first.payer.customer_number or "") if first.payer else "")
+        assert amount(row[7]) == sum(x.amount for x in group) and amount(row[8]) == sum(x.vat for x in group)
+        assert amount(row[6]) * 1000 == sum(x.energy_wh for x in group)
+        assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for i, cell in enumerate(row) if i not in (7, 8))
+    assert sum(amount(r[7]) for r in manager) == run.total
+
+    tripletex = read_csv(files.tripletex_csv(run, date(2026, 12, 2)))[1:]
+    assert len(tripletex) == len(run.lines)
+    by_order = {}
+    for row in tripletex:
+        assert len(row) == len(files.TRIPLETEX_COLUMNS)
+        assert all(cell[:1] not in ("=", "+", "-", "@", "\t", "\r") for i, cell in enumerate(row) if i != 6)
+        by_order.setdefault(row[0], []).append(amount(row[6]))
+    assert len(by_order) == len(groups)
+    for prices, group in zip(by_order.values(), groups, strict=True):
+        assert prices == [x.amount - x.vat for x in group]
