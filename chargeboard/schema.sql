@@ -722,7 +722,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     due_date        DATE NOT NULL,
     amount          DECIMAL(18, 2) NOT NULL,
     vat             DECIMAL(18, 2) NOT NULL,
-    UNIQUE (run_id, dwelling_id)
+    UNIQUE (run_id, dwelling_id, payer_owner_id)  -- a sale under by_ownership: one invoice per payer
 );
 
 -- Issue 30 (and 31): outgoing mail. The SMTP settings (one row; the password encrypted like the cloud

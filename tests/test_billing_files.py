@@ -319,14 +319,16 @@ def test_the_invoice_pdf_reads_back_with_number_kid_account_and_amounts(store):
     assert invoices.invoice_pdf(store, run, issued[0]) == data
 
 
-def test_the_invoices_of_a_dwelling_with_two_payers_are_refused_with_a_reason(store):
+def test_a_dwelling_sold_in_the_run_gets_one_invoice_per_payer(store):
     owner = system_scope()
     billing_settings.save(store, owner, account_number=ACCOUNT)
     write_run(store, 3, NOVEMBER, [
         {"dwelling": H0101, "owner": KARI, "amount": "50.00", "vat": "10.00", "wh": 20_000},
         {"dwelling": H0101, "owner": OLA, "amount": "20.00", "vat": "4.00", "wh": 1}])
-    with pytest.raises(invoices.InvoiceError, match="H0101 has more than one payer"):
-        invoices.issue(store, owner, 3)
+    issued = invoices.issue(store, owner, 3)
+    assert [(i.payer_owner_id, i.amount) for i in issued] == [(KARI["id"], Decimal("50.00")), (OLA["id"], Decimal("20.00"))]
+    assert len({i.invoice_number for i in issued}) == 2 and len({i.kid for i in issued}) == 2
+    assert invoices.issue(store, owner, 3) == issued  # idempotent per dwelling and payer
 
 
 # -- the command line ---------------------------------------------------------------------------------

@@ -78,13 +78,6 @@ def issue(store: Store, scope: Scope, run_id: int, by: str | None = None) -> lis
         raise InvoiceError(_("set the co-op's account number first (billing settings): an invoice must say where "
                              "to pay"))
     rows = [row for row in billed(run) if row.amount > 0]
-    payers_per_dwelling: dict[int, set] = {}
-    for row in rows:
-        payers_per_dwelling.setdefault(row.dwelling_id, set()).add(row.payer.owner_id if row.payer else None)
-    if twice := [row.dwelling_number for row in rows if len(payers_per_dwelling[row.dwelling_id]) > 1]:
-        # The invoices table holds one invoice per run and dwelling (UNIQUE (run_id, dwelling_id)).
-        raise InvoiceError(_("dwelling {dwelling} has more than one payer in run {run}: invoices are one per "
-                             "dwelling and run", dwelling=twice[0], run=run_id))
     invoice_day = close_day(store, run_id)
     due = invoice_day + timedelta(days=settings.due_days)
     issued: list[int] = []
