@@ -1,0 +1,4 @@
+-- The status of each of these message keys that has a row.
+SELECT message_key, status
+FROM mail_log
+WHERE list_contains($message_keys, message_key)
