@@ -673,6 +673,11 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "tariff-list": ({"lang": CHOICES}, False, False),
     "tariff-cost-price": ({"installation": str, "month": cli._month, "meter": str, "amount": str, "kwh": str,
                            "lang": CHOICES}, False, False),
+    # `mail settings|test|log` (issues 30 and 31); the password read on the command line's side
+    "mail-settings": ({"host": str, "port": str, "security": CHOICES, "username": str, "sender": str,
+                       "password": str, "no_password": bool, "lang": CHOICES}, False, False),
+    "mail-test": ({"to": str, "lang": CHOICES}, False, False),
+    "mail-log": ({"batch": str, "lang": CHOICES}, False, False),
 }
 
 
@@ -720,6 +725,7 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, ingest, prices-fetch, prices-import, report, statement, "
+                        f"(only backup, board-pack, ingest, mail-log, mail-settings, mail-test, prices-fetch, "
+                        f"prices-import, report, statement, "
                         f"statement-issuer, station, sync, tariff-cost-price, tariff-list, tariff-set)")
         assert answer["reason"] == f"the app refused the command: {expected}", name

@@ -381,5 +381,33 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def test_the_mail_commands_are_handed_over():
-    assert {"mail-settings", "mail-test", "mail-log"} <= set(cli.HANDED_OVER)
+def test_while_the_app_serves_the_mail_commands_run_in_it(store, db_path, monkeypatch):
+    """The app holds the store: `mail settings` (with a password asked on the command line's side) and
+    `mail log` are handed over and run in the app's process."""
+    import io  # noqa: PLC0415
+
+    from chargeboard import handover  # noqa: PLC0415
+    from chargeboard import settings as app_settings  # noqa: PLC0415
+
+    store.close()
+    spool = handover.open_spool(app_settings.inbox_dir(db_path), create=True)
+    serving = Store(db_path, allowed_dirs=[spool.path])
+    server = handover.start_server(serving, spool, cli.HANDED_OVER, log=io.StringIO())
+    try:
+        monkeypatch.setenv("CHARGEBOARD_SMTP_PASSWORD", "Handed-Over-pw-99")
+        out = run_cli("mail", "settings", "--host", "smtp.example.no", "--user", "styret", "--ask-password",
+                      "--sender", "styret@example.no", "--db", str(db_path))
+        assert out.returncode == 0, out.stderr
+        assert "running this command in the app's process" in out.stderr
+        assert "smtp.example.no:587 (starttls)" in out.stdout and "password: stored (encrypted)" in out.stdout
+        assert "Handed-Over-pw-99" not in out.stdout + out.stderr
+        assert settings.connection(serving, BOARD).password == "Handed-Over-pw-99"
+        out = run_cli("mail", "log", "--db", str(db_path))
+        assert out.returncode == 0 and "no mail sent yet" in out.stderr
+    finally:
+        serving.close()
+        server.thread.join(10)
+
+
+def test_the_command_lines_security_choices_are_the_settings():
+    assert cli.MAIL_SECURITY == settings.SECURITY
