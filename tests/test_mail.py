@@ -411,3 +411,37 @@ def test_while_the_app_serves_the_mail_commands_run_in_it(store, db_path, monkey
 
 def test_the_command_lines_security_choices_are_the_settings():
     assert cli.MAIL_SECURITY == settings.SECURITY
+
+
+def test_the_system_owner_enters_the_settings_and_sends_a_test_mail_on_the_accounts_page(app_env):
+    import support  # noqa: PLC0415
+    from test_app import page_as, texts  # noqa: PLC0415
+
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        at = page_as(support.STYRET, "accounts")
+        assert not any(b.label == "Send a test mail" for b in at.button)  # nothing to test before settings
+        next(t for t in at.text_input if t.label == "SMTP server").input("127.0.0.1")
+        next(n for n in at.number_input if n.label == "Port").set_value(port)
+        next(s for s in at.selectbox if s.label == "Security").select("none")
+        next(t for t in at.text_input if t.label == "SMTP user name").input("styret")
+        next(t for t in at.text_input if t.label == "SMTP password").input("Page-pw-123456")
+        next(t for t in at.text_input if t.label == "Sender").input("Styret <styret@example.no>")
+        next(b for b in at.button if b.label == "Save the mail settings").click().run()
+        assert not at.exception, at.exception
+        assert "Saved the mail settings." in texts(at)
+        assert "Page-pw-123456" not in texts(at) and next(
+            t for t in at.text_input if t.label == "SMTP password").value == ""  # never shown back
+        next(t for t in at.text_input if t.label == "Send a test mail to").input("kari@example.no")
+        next(b for b in at.button if b.label == "Send a test mail").click().run()
+        assert not at.exception, at.exception
+        # The server asks for no login: smtplib cannot log in where AUTH is not offered, and says so.
+        assert "The test mail was not sent" in texts(at)
+        next(t for t in at.text_input if t.label == "SMTP user name").input("")
+        next(c for c in at.checkbox if c.label == "Remove the stored password").check()
+        next(b for b in at.button if b.label == "Save the mail settings").click().run()
+        next(t for t in at.text_input if t.label == "Send a test mail to").input("kari@example.no")
+        next(b for b in at.button if b.label == "Send a test mail").click().run()
+        assert not at.exception, at.exception
+        assert "Test mail sent to kari@example.no: 250" in texts(at)
+    assert list(handler.by_recipient()) == ["kari@example.no"]
