@@ -169,7 +169,7 @@ def test_a_refused_recipient_is_logged_with_the_servers_answer_and_resent_alone(
         assert row["recipient"] == "owner3@example.no" and row["detail"].startswith("550 5.1.1")
         assert "User unknown" in row["detail"]
         frame = sender.log_frame(store, BOARD, "run 7")
-        assert set(frame["Status"]) == {"sent", "refused by the server"}
+        assert set(frame["Status"]) == {"Sent", "Refused by the server"}
 
         nothing = sender.resend_failed(store, BOARD, "run 7", messages, by="styret")  # still refused
         assert nothing.refused == [messages[3].key] and not nothing.sent and len(nothing.already_sent) == 5
@@ -252,7 +252,7 @@ def test_a_send_stopped_between_claim_and_answer_is_unknown_and_resent_only_expl
     assert report.unknown == [messages[0].key] and len(handler.received) == 1  # the server did take it
     row = sender.log_rows(store, BOARD, "run 7")[0]
     assert row["status"] == "sending" and "connection broke after the message was sent" in row["detail"]
-    assert list(sender.log_frame(store, BOARD, "run 7")["Status"]) == ["unknown — not resent automatically"]
+    assert list(sender.log_frame(store, BOARD, "run 7")["Status"]) == ["Unknown — not resent automatically"]
 
     # A crash between the claim and the answer leaves the same row: written here as the claim does it.
     assert sender._claim(store, "run 7", messages[1], "styret", unknown_too=False)
@@ -373,7 +373,7 @@ def test_the_command_line_sets_tests_and_lists(store, db_path, monkeypatch):
             sender.send_all(opened, BOARD, "run 7", [statement(1)], by="styret")
     out = run_cli("mail", "log", "--batch", "run 7", "--db", str(db_path))
     assert out.returncode == 0, out.stderr
-    assert "owner1@example.no" in out.stdout and "sent" in out.stdout
+    assert "owner1@example.no\tSent\t1\t250" in out.stdout
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

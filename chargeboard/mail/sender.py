@@ -12,7 +12,7 @@ The rules, for every caller:
   batch: that message is 'failed' and the rest are not tried (no row), so sending again sends them.
 - A message whose connection broke after its last byte went out (the server may have taken it), or
   whose sender stopped (the app was killed) between the claim and the answer, stays 'sending'. It is
-  shown as "unknown — not resent automatically": neither send_all nor resend_failed sends it; only
+  shown as "Unknown — not resent automatically": neither send_all nor resend_failed sends it; only
   resend_unknown does, when someone has checked (asked the recipient) that it did not arrive. Sending
   it by itself could deliver a statement twice; not sending it could lose one: a person decides.
 """
@@ -34,10 +34,10 @@ from chargeboard.store import Store, query_text
 __all__ = ["Message", "SendReport", "log_frame", "log_rows", "resend_failed", "resend_unknown", "send_all"]
 
 STATUS_TITLES = {
-    "sent": N_("sent"),
-    "refused": N_("refused by the server"),
-    "failed": N_("failed (can be resent)"),
-    "sending": N_("unknown — not resent automatically"),
+    "sent": N_("Sent"),
+    "refused": N_("Refused by the server"),
+    "failed": N_("Failed (can be resent)"),
+    "sending": N_("Unknown — not resent automatically"),
 }
 
 
