@@ -210,6 +210,67 @@ def test_a_connection_dropped_half_way_sending_again_sends_only_the_rest(store):
     assert set(statuses(store).values()) == {"sent"}
 
 
+_SEND_IN_A_PROCESS = """
+import sys
+from chargeboard.mail import sender
+from chargeboard.mail.smtp import Message
+from chargeboard.scope import system_scope
+from chargeboard.store import Store
+store = Store(sys.argv[1])
+messages = [Message(key=f"run 7 dwelling {i} owner 1", to=f"owner{i}@example.no", subject=f"Oppgjør {i}",
+                    text="Vedlagt.", attachments=[(f"oppgjor-{i}.pdf", b"%PDF-" + str(i).encode(), "application/pdf")])
+            for i in range(200)]
+print("sending", flush=True)
+sender.send_all(store, system_scope(), "run 7", messages, by="styret")
+"""
+
+
+class Slow(Recorder):
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio  # noqa: PLC0415
+
+        await asyncio.sleep(0.01)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_the_app_killed_half_way_sending_again_sends_only_the_rest(store, db_path):
+    """A real kill (SIGKILL) of the sending process mid-batch: sending again delivers every message not yet
+    delivered, none twice; the one in flight, if any, is unknown and sent only when asked explicitly."""
+    import time  # noqa: PLC0415
+
+    handler = Slow()
+    messages = [Message(key=f"run 7 dwelling {i} owner 1", to=f"owner{i}@example.no", subject=f"Oppgjør {i}",
+                        text="Vedlagt.", attachments=[(f"oppgjor-{i}.pdf", b"%PDF-" + str(i).encode(), "application/pdf")])
+                for i in range(200)]
+    with smtp_server(handler) as port:
+        configure(store, port)
+        store.close()
+        process = subprocess.Popen([sys.executable, "-c", _SEND_IN_A_PROCESS, str(db_path)], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(handler.received) < 50 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.005)
+        process.kill()
+        process.wait(30)
+        assert 50 <= len(handler.received) < 200, process.stderr.read().decode()
+        with contextlib.closing(Store(db_path)) as reopened:
+            logged = statuses(reopened)
+            assert set(logged.values()) <= {"sent", "sending"} and len(logged) < 200
+            again = sender.send_all(reopened, BOARD, "run 7", messages, by="styret")
+            unknown = [key for key, status in statuses(reopened).items() if status == "sending"]
+            assert len(unknown) <= 1 and again.already_unknown == unknown
+            got = handler.by_recipient()
+            assert all(len(v) == 1 for v in got.values())
+            missing = sorted(m.key for m in messages if m.to not in got)
+            assert missing == sorted(m.key for m in messages if m.to not in got and m.key in unknown)
+            # A person checked: what the server never got is resent, explicitly.
+            sender.resend_unknown(reopened, BOARD, "run 7", [m for m in messages if m.key in missing], by="styret")
+    got = handler.by_recipient()
+    assert sorted(got) == sorted(m.to for m in messages) and all(len(v) == 1 for v in got.values())
+    for message in messages:
+        assert attachment_of(got[message.to][0]) == (message.attachments[0][0], message.attachments[0][1])
+
+
 def test_one_drop_is_bridged_by_connecting_again_once(store):
     handler = Dropper(after=10, times=1)
     messages = [statement(i) for i in range(30)]
