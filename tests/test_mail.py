@@ -381,9 +381,8 @@ def test_only_the_system_owner_and_checked_values(store):
     assert settings.get_settings(store, BOARD) is None
 
 
-def test_starttls_with_the_servers_own_certificate(store, tmp_path, monkeypatch):
-    import ssl  # noqa: PLC0415
-
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for localhost (its own authority) and its key, as PEM files."""
     from cryptography import x509  # noqa: PLC0415
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
     from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
@@ -398,23 +397,40 @@ def test_starttls_with_the_servers_own_certificate(store, tmp_path, monkeypatch)
             .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_starttls_and_tls_with_the_servers_own_certificate(store, tmp_path, monkeypatch, security):
+    import ssl  # noqa: PLC0415
+
+    cert_file, key_file = self_signed(tmp_path)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_context.load_cert_chain(cert_file, key_file)
+    secret = "Tls-only-pw-31337"
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=auth_data.password == secret.encode(), handled=False)
+
     handler = Recorder()
-    with smtp_server(handler, tls_context=server_context, require_starttls=True) as port:
-        settings.save_settings(store, BOARD, host="localhost", port=port, security="starttls", username="",
-                               password=None, sender="styret@example.no", by="styret")
+    tls = {"tls_context": server_context, "require_starttls": True} if security == "starttls" else \
+        {"ssl_context": server_context, "auth_require_tls": False}  # aiosmtpd knows TLS only from STARTTLS
+    with smtp_server(handler, authenticator=authenticate, auth_exclude_mechanism=["LOGIN"], **tls) as port:
+        settings.save_settings(store, BOARD, host="localhost", port=port, security=security, username="styret",
+                               password=secret, sender="styret@example.no", by="styret")
         ok, why = settings.send_test(store, BOARD, "kari@example.no")
-        assert not ok and "certificate" in why.lower()  # not trusted: nothing sent
+        assert not ok and "certificate" in why.lower()  # not trusted: nothing sent, the password not given
         monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # the installation's own authority
         ok, why = settings.send_test(store, BOARD, "kari@example.no")
-    assert ok and why.startswith("250")
-    assert list(handler.by_recipient()) == ["kari@example.no"]
-    assert not sender.log_rows(store, BOARD)  # a test mail is not in the send log
+        assert ok and why.startswith("250"), why
+        report = sender.send_all(store, BOARD, "run 7", [statement(1)], by="styret")
+    assert len(report.sent) == 1
+    assert sorted(handler.by_recipient()) == ["kari@example.no", "owner1@example.no"]
+    assert [r["recipient"] for r in sender.log_rows(store, BOARD)] == ["owner1@example.no"]  # no test mail
 
 
 def test_the_command_line_sets_tests_and_lists(store, db_path, monkeypatch):
