@@ -316,7 +316,7 @@ def test_a_send_stopped_between_claim_and_answer_is_unknown_and_resent_only_expl
     assert list(sender.log_frame(store, BOARD, "run 7")["Status"]) == ["Unknown — not resent automatically"]
 
     # A crash between the claim and the answer leaves the same row: written here as the claim does it.
-    assert sender._claim(store, "run 7", messages[1], "styret", unknown_too=False)
+    assert sender._claim(store, "run 7", messages[1], "styret")
     handler = Recorder()
     with smtp_server(handler) as port:
         configure(store, port)
@@ -327,6 +327,28 @@ def test_a_send_stopped_between_claim_and_answer_is_unknown_and_resent_only_expl
     assert explicit.sent == [messages[1].key]
     assert sorted(handler.by_recipient()) == ["owner1@example.no", "owner2@example.no"]
     assert statuses(store) == {messages[0].key: "sending", messages[1].key: "sent", messages[2].key: "sent"}
+
+
+def test_two_explicit_resends_of_an_unknown_message_at_once_send_it_once(store):
+    handler = Recorder()
+    message = statement(1)
+    assert sender._claim(store, "run 7", message, "styret")  # left 'sending' by a crash
+    reports = []
+    with smtp_server(handler) as port:
+        configure(store, port)
+        start = threading.Barrier(4)
+
+        def click():
+            start.wait()
+            reports.append(sender.resend_unknown(store, BOARD, "run 7", [message], by="styret"))
+
+        threads = [threading.Thread(target=click) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert len(handler.received) == 1 and sum(len(r.sent) for r in reports) == 1
+    assert statuses(store) == {message.key: "sent"}
 
 
 def test_no_server_nothing_is_claimed_and_the_reason_is_given(store):

@@ -86,12 +86,13 @@ def resend_unknown(store: Store, scope: Scope, batch: str, messages: Iterable[Me
     return _send(store, scope, batch, list(messages), by, lambda status: status == "sending", unknown_too=True)
 
 
-def _claim(store: Store, batch: str, message: Message, by: str, unknown_too: bool) -> bool:
+def _claim(store: Store, batch: str, message: Message, by: str, unknown_too: bool = False,
+           seen_attempts: int = 0) -> bool:
     """Write the message's row 'sending' (committed) if it may be sent now; False if another call has it."""
     with store.transaction(changes_data=False) as cur:
         claimed = cur.execute(query_text("mail_log_claim"), {
             "message_key": message.key, "batch": batch, "recipient": message.to, "subject": message.subject,
-            "sent_by": by, "retry": True, "unknown_too": unknown_too}).fetchall()
+            "sent_by": by, "unknown_too": unknown_too, "seen_attempts": seen_attempts}).fetchall()
     return bool(claimed)
 
 
@@ -105,8 +106,10 @@ def _note(store: Store, key: str, detail: str) -> None:
         cur.execute(query_text("mail_log_note"), {"message_key": key, "detail": detail})
 
 
-def _statuses(store: Store, keys: list[str]) -> dict[str, str]:
-    return dict(store.rows("mail_log_statuses", message_keys=keys)) if keys else {}
+def _statuses(store: Store, keys: list[str]) -> dict[str, tuple[str, int]]:
+    """key -> (status, attempts) of the keys that have a row."""
+    rows = store.rows("mail_log_statuses", message_keys=keys) if keys else []
+    return {key: (status, attempts) for key, status, attempts in rows}
 
 
 def _send(store: Store, scope: Scope, batch: str, messages: list[Message], by: str,
@@ -119,7 +122,7 @@ def _send(store: Store, scope: Scope, batch: str, messages: list[Message], by: s
     before = _statuses(store, keys)
     todo: list[Message] = []
     for message in messages:
-        status = before.get(message.key)
+        status = before.get(message.key, (None, 0))[0]
         if pick(status):
             todo.append(message)
         elif status == "sent":
@@ -139,8 +142,8 @@ def _send(store: Store, scope: Scope, batch: str, messages: list[Message], by: s
     fresh = False  # the connection was just opened again after a break, and nothing got through since
     try:
         for index, message in enumerate(todo):
-            if not _claim(store, batch, message, by, unknown_too):  # another thread or call has it
-                status = _statuses(store, [message.key]).get(message.key)
+            if not _claim(store, batch, message, by, unknown_too, before.get(message.key, (None, 0))[1]):
+                status = _statuses(store, [message.key])[message.key][0]  # another thread or call has it
                 (report.already_sent if status == "sent" else report.already_unknown).append(message.key)
                 continue
             while True:
