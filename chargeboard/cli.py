@@ -36,6 +36,8 @@ CSV_DIALECTS = ("rfc4180", "excel-nb", "excel-en")
 # chargeboard.pricing.spot.AREAS (a test keeps them equal; the pricing package is imported by `prices` only)
 PRICE_AREAS = ("NO1", "NO2", "NO3", "NO4", "NO5")
 PRICE_COMMANDS = ("import", "fetch")
+# chargeboard.mail.settings.SECURITY (a test keeps them equal; the mail package is imported by `mail` only)
+MAIL_SECURITY = ("starttls", "tls", "none")
 # Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
 LAST_DAY = date(9998, 12, 31)
 
@@ -381,6 +383,13 @@ def handover_name(args: argparse.Namespace) -> str:
     return args.command
 
 
+def _port(text: str) -> str:
+    """--port 1-65535 (checked; kept as text, as the hand-over sends it)."""
+    if not (text.isdigit() and 1 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"not a port (1-65535): {text!r}")
+    return text
+
+
 def _month(text: str) -> str:
     """--month YYYY-MM (checked; kept as text, as the hand-over sends it)."""
     try:
@@ -505,6 +514,78 @@ def _in_its_language(run):
     return speaking
 
 
+def _mail_settings(args: argparse.Namespace, store: Store) -> int:
+    """Show the SMTP settings; with options, change them (the rest kept). The password is never shown."""
+    from chargeboard.mail import settings as mail_settings  # noqa: PLC0415
+
+    try:
+        current = mail_settings.get_settings(store, system_scope())
+        changes = {key: getattr(args, key, None) for key in ("host", "port", "security", "username", "sender")}
+        if any(value is not None for value in changes.values()) or args.password or args.no_password:
+            if current is None and (changes["host"] is None or changes["sender"] is None):
+                print(_("error: the first mail settings need --host and --sender"), file=args.stderr)
+                return 2
+            security = changes["security"] or (current.security if current else "starttls")
+            port = changes["port"] or (current.port if current and not changes["security"] else
+                                       mail_settings.DEFAULT_PORTS[security])
+            current = mail_settings.save_settings(
+                store, system_scope(), host=changes["host"] or current.host, port=port, security=security,
+                username=changes["username"] if changes["username"] is not None else current.username if current else "",
+                password="" if args.no_password else (args.password or None),
+                sender=changes["sender"] or current.sender, by=getpass.getuser())
+    except mail_settings.MailError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    if current is None:
+        print(_("no mail settings yet: give --host and --sender (and --user, --ask-password)"), file=args.stderr)
+        return 0
+    print(_("server: {host}:{port} ({security})", host=current.host, port=current.port, security=current.security),
+          file=args.stdout)
+    print(_("user: {user}; password: {password}", user=current.username or "-",
+            password=_("stored (encrypted)") if current.has_password else _("none")), file=args.stdout)
+    print(_("sender: {sender}", sender=current.sender), file=args.stdout)
+    return 0
+
+
+def _mail_password(args: argparse.Namespace) -> None:
+    """Before the hand-over, on the command line's side: --ask-password asks here (never an argument
+    that would sit in the shell's history); $CHARGEBOARD_SMTP_PASSWORD is the unattended way."""
+    import os  # noqa: PLC0415
+
+    args.password = None
+    if getattr(args, "ask_password", False):
+        args.password = os.environ.get("CHARGEBOARD_SMTP_PASSWORD") or getpass.getpass(_("SMTP password: "))
+
+
+def _mail_test(args: argparse.Namespace, store: Store) -> int:
+    """Send a test mail with the stored settings."""
+    from chargeboard.mail import settings as mail_settings  # noqa: PLC0415
+
+    try:
+        ok, answer = mail_settings.send_test(store, system_scope(), args.to)
+    except mail_settings.MailError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    if not ok:
+        print(_("error: the test mail was not sent: {reason}", reason=answer), file=args.stderr)
+        return 1
+    print(_("test mail sent to {address}: {answer}", address=args.to, answer=answer), file=args.stdout)
+    return 0
+
+
+def _mail_log(args: argparse.Namespace, store: Store) -> int:
+    """The send log (one batch, or all), newest first, one message a line, tab-separated."""
+    from chargeboard.mail import sender  # noqa: PLC0415
+
+    rows = sender.log_rows(store, system_scope(), args.batch)
+    if not rows:
+        print(_("no mail sent yet"), file=args.stderr)
+    for row in rows:
+        print("\t".join([row["last_at"].isoformat(timespec="seconds"), row["batch"], row["recipient"],
+                         sender.status_title(row["status"]), str(row["attempts"]), row["detail"]]), file=args.stdout)
+    return 0
+
+
 # What a serving app runs for the command line, and the fields it takes from the request.
 # Never --db, --auth, user or demo: the app uses its own store and accounts, and paths are its own.
 HANDED_OVER: dict[str, handover.Command] = {
@@ -545,6 +626,13 @@ HANDED_OVER: dict[str, handover.Command] = {
     "billing-settings": handover.Command(_in_its_language(_billing_settings), fields={
         "account": str, "kid_method": (*KID_METHODS, None), "kid_layout": (*KID_LAYOUTS, None), "due_days": str,
         "vat_rate": str, "minimum": str, "payer_rule": (*PAYER_RULES, None), "line_text": str, "lang": LANGUAGES}),
+    # `mail settings|test|log` (issues 30 and 31). A new SMTP password travels over the hand-over's socket
+    # (this user's own app only), read on the command line's side (--ask-password), never an argument.
+    "mail-settings": handover.Command(_in_its_language(_mail_settings), fields={
+        "host": str, "port": str, "security": (*MAIL_SECURITY, None), "username": str, "sender": str,
+        "password": str, "no_password": bool, "lang": LANGUAGES}),
+    "mail-test": handover.Command(_in_its_language(_mail_test), fields={"to": str, "lang": LANGUAGES}),
+    "mail-log": handover.Command(_in_its_language(_mail_log), fields={"batch": str, "lang": LANGUAGES}),
 }
 
 
@@ -714,6 +802,30 @@ def build_parser() -> argparse.ArgumentParser:
     for nested in billing_commands.choices.values():
         _add_language(nested)
 
+    p = commands.add_parser("mail", help="outgoing e-mail: the SMTP settings, a test mail, the send log")
+    mail_commands = p.add_subparsers(dest="mail_command", required=True)
+    m = mail_commands.add_parser("settings", help="show the SMTP settings; with options, change them")
+    m.add_argument("--host", help="the SMTP server, e.g. smtp.example.no")
+    m.add_argument("--port", type=_port, help="default: 587 for starttls, 465 for tls, 25 for none")
+    m.add_argument("--security", choices=MAIL_SECURITY, help="starttls (default), tls, or none")
+    m.add_argument("--user", dest="username", help="the SMTP login's user name ('' for none)")
+    m.add_argument("--ask-password", action="store_true",
+                   help="ask for the SMTP password (or take $CHARGEBOARD_SMTP_PASSWORD); stored encrypted")
+    m.add_argument("--no-password", action="store_true", help="remove the stored password")
+    m.add_argument("--sender", help="the From address, e.g. 'Borettslaget <styret@example.no>'")
+    m.add_argument("--db")
+    m.set_defaults(run=_mail_settings, uses_store=True, handed_over_as="mail-settings", prepare=_mail_password)
+    m = mail_commands.add_parser("test", help="send a test mail with the stored settings")
+    m.add_argument("--to", required=True, metavar="ADDRESS")
+    m.add_argument("--db")
+    m.set_defaults(run=_mail_test, uses_store=True, handed_over_as="mail-test")
+    m = mail_commands.add_parser("log", help="the send log: recipient, status, the server's answer, attempts")
+    m.add_argument("--batch", help="one batch, e.g. 'run 7' (default: all)")
+    m.add_argument("--db")
+    m.set_defaults(run=_mail_log, uses_store=True, handed_over_as="mail-log")
+    for nested in mail_commands.choices.values():
+        _add_language(nested)
+
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],
                    help="unlock takes a lock's key as the Accounts page shows it (user:NAME)")
@@ -780,6 +892,8 @@ def _dispatch(args: argparse.Namespace, db: Path) -> int:
         if not Path(path).is_file():  # checked before anything is loaded: a typo loads nothing
             print(_("error: {file}: no such file", file=path), file=args.stderr)
             return 2
+    if (prepare := getattr(args, "prepare", None)) is not None:  # what only the command line can do (ask)
+        prepare(args)
     command = HANDED_OVER.get(handover_name(args))
     if command is not None and (code := _hand_over(args, command, db)) is not None:
         return code

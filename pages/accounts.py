@@ -1,5 +1,6 @@
 """Accounts (system owner): add residents and charger owners with pickers from the store, change a
-role, remove an account, lift a login lock, the language of new accounts, and the record of every change."""
+role, remove an account, lift a login lock, the language of new accounts, the mail (SMTP) settings, and the
+record of every change."""
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,7 @@ scope = guard(__file__)
 
 from chargeboard import account_admin, accounts, formats, i18n, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.i18n import _  # noqa: E402
+from chargeboard.mail import settings as mail_settings  # noqa: E402
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, role_title  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
@@ -108,6 +110,48 @@ else:
     st.caption(_("No username is locked ({failures} failed logins lock one for {minutes} minutes; "
                  "failures from one client only slow it down).",
                  failures=accounts.MAX_FAILURES, minutes=formats.integer(accounts.LOCK_SECONDS // 60)))
+
+st.subheader(_("E-mail (SMTP)"))
+mail = mail_settings.get_settings(store(), scope)
+st.caption(_("The server the app sends statements, invitations and alerts through. The password is stored "
+             "encrypted, like the charger-cloud logins, and never shown again."))
+with st.form("mail_settings"):
+    a, b, c = st.columns([3, 1, 2])
+    host = a.text_input(_("SMTP server"), value=mail.host if mail else "", placeholder="smtp.example.no")
+    port = b.number_input(_("Port"), min_value=1, max_value=65535, step=1, value=mail.port if mail else 587)
+    security = c.selectbox(_("Security"), mail_settings.SECURITY,
+                           index=mail_settings.SECURITY.index(mail.security) if mail else 0,
+                           format_func=widgets.shown_as(mail_settings.SECURITY_TITLES))
+    a, b = st.columns(2)
+    smtp_user = a.text_input(_("SMTP user name"), value=mail.username if mail else "")
+    smtp_password = b.text_input(_("SMTP password"), type="password",
+                                 placeholder=_("stored — leave empty to keep it") if mail and mail.has_password else "")
+    sender = st.text_input(_("Sender"), value=mail.sender if mail else "",
+                           placeholder="Borettslaget <styret@example.no>")
+    forget = st.checkbox(_("Remove the stored password"), value=False) if mail and mail.has_password else False
+    if st.form_submit_button(_("Save the mail settings")):
+        try:
+            mail_settings.save_settings(store(), scope, host=host, port=port, security=security, username=smtp_user,
+                                        password="" if forget else (smtp_password or None), sender=sender,
+                                        by=scope.username)
+        except mail_settings.MailError as error:
+            st.error(str(error))
+        else:
+            st.session_state["account_done"] = _("Saved the mail settings.")
+            st.rerun()
+if mail:
+    with st.form("mail_test"):
+        to = st.text_input(_("Send a test mail to"), placeholder="styret@example.no")
+        if st.form_submit_button(_("Send a test mail")):
+            try:
+                sent, answer = mail_settings.send_test(store(), scope, to)
+            except mail_settings.MailError as error:
+                st.error(str(error))
+            else:
+                if sent:
+                    st.success(_("Test mail sent to {address}: {answer}", address=to, answer=answer))
+                else:
+                    st.error(_("The test mail was not sent: {reason}", reason=answer))
 
 st.subheader(_("Changes"))
 changes = pd.DataFrame([accounts.change_shown(entry) for entry in accounts.changes()])
