@@ -50,7 +50,7 @@ UNASSIGNED_COLUMNS = ("installation_id", "installation", "station_id", "station_
 
 
 class DwellingError(ValueError):
-    """A change of the register that cannot be made: "kind — details" (chargeboard/reasons.py)."""
+    """A change of the register that cannot be made: its kind, then the details (chargeboard/reasons.py)."""
 
 
 class DwellingImportError(DwellingError):
@@ -153,7 +153,7 @@ def _text(value: object, what: str, *, required: bool = False) -> str | None:
     text = "" if value is None else str(value).strip()
     if not text:
         if required:
-            raise DwellingError(f"missing {what}")
+            raise DwellingError(f"missing value — {what}")
         return None
     if len(text) > MAX_TEXT or any(ord(c) < 32 for c in text):
         raise DwellingError(f"text too long or not one line — {what}")
@@ -367,7 +367,7 @@ def transfer(store: Store, by: str, dwelling_id: int, new_owners: Iterable[NewOw
     `day`, in one transaction. The members (the tag, the parking space's station) stay. The new owners' ids."""
     new_owners = list(new_owners)
     if not new_owners:
-        raise DwellingError("missing owner name — a sale needs the new owner")
+        raise DwellingError("missing value — a sale needs the new owner's name")
     start = parse_day(day, "sale date", required=True)
     with store.transaction() as cur:
         _dwelling_row(cur, dwelling_id)
