@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -562,6 +563,14 @@ def import_csv(store: Store, by: str, path: Path | str, display_name: str | None
         if problems:
             raise DwellingImportError(problems)
     return result
+
+
+def import_upload(store: Store, by: str, name: str, data: bytes) -> ImportResult:
+    """import_csv of an uploaded file (its name as the reader knows it, its bytes)."""
+    with tempfile.TemporaryDirectory(prefix="chargeboard-dwellings-") as folder:
+        path = Path(folder) / "register.csv"
+        path.write_bytes(data)
+        return import_csv(store, by, path, Path(name).name or "register.csv")
 
 
 def _import_row(cur, by: str, cells: dict[str, str], result: ImportResult) -> None:
