@@ -202,7 +202,8 @@ with unassigned_tab:
     st.caption(_("{kwh} kWh. Listed, never dropped: attach their tag, user or station to a dwelling to bill them.",
                  kwh=formats.kwh(found.energy_kwh, 3)))
     if len(found.rows):
-        widgets.table(found.rows.drop(columns=["installation_id", "installation"]))
+        widgets.table(found.rows.drop(columns=["installation_id", "installation"]), {
+            "station_name": _("Station"), "user_id": _("Feed user"), "first_day": _("From"), "last_day": _("Until")})
 
 st.subheader(_("History of one dwelling"))
 picked = _pick(_("Dwelling"), "history_dwelling")

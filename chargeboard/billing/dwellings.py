@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from chargeboard import csv_dialect, periods
+from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text
 
@@ -143,9 +144,9 @@ class ImportResult:
     unchanged: int = 0
 
     def line(self) -> str:
-        return (f"{self.file}: {self.rows} rows; dwellings {self.dwellings_added} added, {self.dwellings_changed} "
-                f"changed; owners {self.owners_added} added, {self.owners_changed} changed; members "
-                f"{self.members_added} added, {self.members_changed} changed; {self.unchanged} unchanged")
+        return _("{file}: {rows} rows; dwellings {dwellings_added} added, {dwellings_changed} changed; owners "
+                 "{owners_added} added, {owners_changed} changed; members {members_added} added, {members_changed} "
+                 "changed; {unchanged} unchanged", **vars(self))
 
 
 # -- checking what is given ------------------------------------------------------------------------------
