@@ -93,8 +93,9 @@ with owner_tab:
             a, b, c, d = st.columns(4)
             customer = a.text_input(_("Customer number"))
             language = b.selectbox(_("Language"), ["", *dwellings.LANGUAGES])
-            valid_from = c.date_input(_("From"), today, format=widgets.date_input_format())
-            valid_until = d.date_input(_("Until (first day no longer)"), None, format=widgets.date_input_format())
+            valid_from = c.date_input(_("From"), today, format=widgets.date_input_format(), key="owner_from")
+            valid_until = d.date_input(_("Until (first day no longer)"), None, format=widgets.date_input_format(),
+                                       key="owner_until_optional")
             if st.form_submit_button(_("Add owner"), type="primary"):
                 try:
                     dwellings.add_owner(store(), scope.username, picked,
@@ -149,7 +150,7 @@ with member_tab:
     if picked is not None:
         feed = dwellings.feed_members(store(), scope, installation)
         with st.form("dwelling_member_add"):
-            choice = st.selectbox(_("User, tag or station from the feed"), feed,
+            choice = st.selectbox(_("User, tag or station from the feed"), feed, key="member_choice",
                                   format_func=lambda m: f"{_(KIND_TITLES[m[0]])}: {m[2]} ({m[1]})")
             a, b = st.columns(2)
             valid_from = a.date_input(_("From"), today, format=widgets.date_input_format(), key="member_from")

@@ -277,6 +277,13 @@ def test_a_register_csv_with_bad_rows_stores_nothing_and_names_each_line(coop_st
         dw.import_csv(coop_store, BY, missing)
 
 
+def test_an_uploaded_register_is_read_as_a_file_of_that_name(coop_store):
+    data = ("\r\n".join([HEADER, *GOOD]) + "\r\n").encode("windows-1252")
+    assert dw.import_upload(coop_store, BY, "boliger.csv", data).line().startswith("boliger.csv: 6 rows")
+    with pytest.raises(dw.DwellingImportError, match="^boliger.csv: line 2: unknown installation"):
+        dw.import_upload(coop_store, BY, "boliger.csv", data.replace(b"Testlaget;H0101;1", b"Annet;H0101;1"))
+
+
 def test_the_register_csv_may_be_comma_separated_utf8_with_iso_dates(coop_store, tmp_path):
     path = tmp_path / "register.csv"
     path.write_text("installation,dwelling,owner_name,owner_email,owner_from,member_kind,member_id,member_from\n"
@@ -376,16 +383,36 @@ def test_the_system_owner_keeps_the_register_on_the_dwellings_page(own_store_env
 
     next(t for t in at.text_input if t.label == "Owner's name").input("Kari Nordmann")
     next(t for t in at.text_input if t.label == "E-mail").input("Kari@Example.org")
+    at.date_input(key="owner_from").set_value(date(2020, 1, 1))
     button(at, "Add owner").click().run()
     assert not at.error, [e.value for e in at.error]
     assert "Owner Kari Nordmann added." in texts(at)
     assert at.dataframe[0].value.to_dict("records")[0]["Owners"] == "Kari Nordmann (kari@example.org)"
 
+    # Kari's tag from the feed, then the flat sold to Ola on 1 February 2025: the tag stays
+    at.selectbox(key="member_choice").set_value(("tag", support.KARI.tag, support.KARI.tag))
+    at.date_input(key="member_from").set_value(date(2024, 1, 1))
+    button(at, "Attach").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert f"{support.KARI.tag} belongs to H0101 from" in texts(at)
+    next(d for d in at.date_input if d.label == "Date of the sale (the new owners' first day)").set_value(
+        date(2025, 2, 1))
+    at.text_input(key="buyer_name_1").input("Ola Kjøper")
+    at.text_input(key="buyer_email_1").input("ola@example.org")
+    button(at, "Register the sale").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "Sale of H0101 registered." in texts(at)
+    [row] = at.dataframe[0].value.to_dict("records")
+    assert (row["Owners"], row["Members"]) == ("Ola Kjøper (ola@example.org)", f"RFID tag: {support.KARI.tag}")
+    history = [frame.value.to_dict("records") for frame in at.dataframe[-3:]]
+    assert [(r["Owner"], r["Until"]) for r in history[0]] == [("Kari Nordmann", "1 Feb 2025"), ("Ola Kjøper", "…")]
+    assert any(r["What"].startswith("transfer: sold on 2025-02-01") for r in history[2])
+
     # the period's sessions with no dwelling: every counted one in March 2025, none of them dropped
     at.selectbox(key="dwelling_period").set_value("Custom").run()
     at.date_input(key="dwelling_period_dates").set_value((date(2025, 3, 1), date(2025, 3, 31))).run()
     assert not at.exception
-    assert next(m for m in at.metric if m.label == "Sessions with no dwelling").value == "4"
+    assert next(m for m in at.metric if m.label == "Sessions with no dwelling").value == "3"  # k3: Kari's tag
 
 
 def test_a_resident_is_refused_the_dwellings_page(own_store_env):
