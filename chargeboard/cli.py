@@ -439,7 +439,6 @@ def _tariff_cost_price(args: argparse.Namespace, store: Store) -> int:
 def _dwelling(args: argparse.Namespace, store: Store) -> int:
     """dwelling add|set|owner|end-owner|transfer|member|end-member|list|show|import|unassigned (issue 30):
     the dwelling register, as the Dwellings page keeps it (chargeboard/billing/dwellings.py)."""
-    from chargeboard import reasons  # noqa: PLC0415
     from chargeboard.billing import dwellings  # noqa: PLC0415
 
     out, command, by = args.stdout, args.dwelling_command, getpass.getuser()
@@ -506,8 +505,8 @@ def _dwelling(args: argparse.Namespace, store: Store) -> int:
         else:  # show
             _dwelling_show(args, dwellings.history(store, dwelling_id))
     except dwellings.DwellingError as error:
-        for line in str(error).splitlines():
-            print(_("error: {reason}", reason=reasons.shown(line)), file=args.stderr)
+        for line in error.shown():
+            print(_("error: {reason}", reason=line), file=args.stderr)
         return 2
     return 0
 

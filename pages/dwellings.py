@@ -7,7 +7,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import formats, periods, reasons, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import formats, periods, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.billing import dwellings  # noqa: E402
 from chargeboard.i18n import N_, _  # noqa: E402
 from chargeboard.web import store  # noqa: E402
@@ -24,7 +24,7 @@ def _day(value) -> str:
 
 
 def _error(error: dwellings.DwellingError) -> None:
-    st.error(_("Not saved: {error}", error="\n\n".join(reasons.shown(line) for line in str(error).splitlines())))
+    st.error(_("Not saved: {error}", error="\n\n".join(error.shown())))
 
 
 def _done(text: str) -> None:

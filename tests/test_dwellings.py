@@ -341,6 +341,10 @@ def test_the_command_line_keeps_the_register(coop_store, db_path, tmp_path):
     bad = register_csv(tmp_path / "in", ["Testlaget;H0101;;;;X;bad;;;01.01.2020;;;;;"], "bad.csv")
     code, _, err = run(db_path, "import", str(bad))
     assert code == 2 and err.strip() == f"error: {bad}: line 2: invalid e-mail address — 'bad'"
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["dwelling", "import", str(bad), "--lang", "nb", "--db", str(db_path)], stdout=out,
+                    stderr=err) == 2
+    assert err.getvalue().strip() == f"feil: {bad}: line 2: ugyldig e-postadresse — 'bad'"
     code, out, _ = run(db_path, "import", str(register_csv(tmp_path / "in", GOOD[5:], "good.csv")))
     assert code == 0 and out.startswith("good.csv: 1 rows; dwellings 1 added")
 

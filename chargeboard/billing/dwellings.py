@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chargeboard import csv_dialect, periods
+from chargeboard import csv_dialect, periods, reasons
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text
@@ -54,13 +54,22 @@ UNASSIGNED_COLUMNS = ("installation_id", "installation", "station_id", "station_
 class DwellingError(ValueError):
     """A change of the register that cannot be made: its kind, then the details (chargeboard/reasons.py)."""
 
+    def shown(self) -> list[str]:
+        """The reason in the reader's language: its kind translated, the details as given."""
+        return [reasons.shown(str(self))]
+
 
 class DwellingImportError(DwellingError):
     """A register CSV that was not stored: every bad row, each "file: line N: reason"."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], places: list[str] | None = None):
         super().__init__("\n".join(problems))
         self.problems = problems
+        self._places = places or [""] * len(problems)  # each problem's "file: line N: ", kept apart from its reason
+
+    def shown(self) -> list[str]:
+        return [place + reasons.shown(problem.removeprefix(place)) for place, problem in zip(
+            self._places, self.problems, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -543,6 +552,7 @@ def import_csv(store: Store, by: str, path: Path | str, display_name: str | None
     header, reader = _read_csv(path, shown)
     result = ImportResult(Path(shown).name)
     problems: list[str] = []
+    places: list[str] = []
     with store.transaction() as cur:  # a bad row: the exception rolls every row back
         while True:
             try:
@@ -550,7 +560,8 @@ def import_csv(store: Store, by: str, path: Path | str, display_name: str | None
             except StopIteration:
                 break
             except csv.Error as error:
-                problems.append(f"{shown}: line {reader.line_num}: malformed CSV line — {error}")
+                places.append(f"{shown}: line {reader.line_num}: ")
+                problems.append(f"{places[-1]}malformed CSV line — {error}")
                 continue
             if not any(cell.strip() for cell in row):
                 continue
@@ -560,9 +571,10 @@ def import_csv(store: Store, by: str, path: Path | str, display_name: str | None
                     raise DwellingError(f"malformed CSV line — {len(row)} fields for {len(header)} columns")
                 _import_row(cur, by, dict(zip(header, row, strict=True)), result)
             except DwellingError as error:
-                problems.append(f"{shown}: line {reader.line_num}: {error}")
+                places.append(f"{shown}: line {reader.line_num}: ")
+                problems.append(f"{places[-1]}{error}")
         if problems:
-            raise DwellingImportError(problems)
+            raise DwellingImportError(problems, places)
     return result
 
 
