@@ -570,6 +570,67 @@ DWELLING_LANGUAGES = ("nb", "en")  # chargeboard.billing.dwellings.LANGUAGES (an
 DWELLING_KINDS = ("tag", "user", "station")  # chargeboard.billing.dwellings.KINDS
 
 
+# -- billing (issue 30): `billing export` and `billing settings` (the files side; `billing close|runs|show|
+# reopen` are the runs side's, in the same nested parser) ---------------------------------------------
+
+BILLING_FORMATS = ("manager", "tripletex", "invoices")   # chargeboard.billing.files.FORMATS (a test keeps them equal)
+KID_METHODS = ("mod10", "mod11")                          # chargeboard.billing.kid.METHODS
+KID_LAYOUTS = ("invoice", "customer_invoice")             # chargeboard.billing.kid.LAYOUTS
+PAYER_RULES = ("owner_at_end", "by_ownership")            # chargeboard.billing.billing_settings.PAYER_RULES
+
+
+def _run_id(text: str) -> str:
+    """--run N (a run number; kept as text, as the hand-over sends it)."""
+    if not str(text).isdigit() or not str(text).isascii() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a run number: {text!r}")
+    return str(int(text))
+
+
+def _billing_export(args: argparse.Namespace, store: Store) -> int:
+    """A closed run's file: the business manager's list, Tripletex's order import or the invoices (a ZIP)."""
+    from chargeboard.billing import files as billing_files  # noqa: PLC0415
+    from chargeboard.billing import invoices, model  # noqa: PLC0415
+
+    if args.format == "invoices" and not args.out:
+        print(_("error: --format {format} needs --out FILE", format="invoices"), file=args.stderr)
+        return 2
+    try:
+        data, _name, _mime = billing_files.export(store, system_scope(), int(args.run_id), args.format,
+                                                  lang=getattr(args, "lang", None) or i18n.COMMAND_LINE_LANGUAGE,
+                                                  by=getpass.getuser())
+    except model.RunNotFound:
+        print(_("error: no billing run {run}", run=args.run_id), file=args.stderr)
+        return 2
+    except (billing_files.BillingFileError, invoices.InvoiceError) as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    if args.out:
+        files.write_atomically(args.out, data)
+        print(_("wrote {file}", file=args.out), file=args.stderr)
+    else:
+        args.stdout.write(data.decode("utf-8"))
+    return 0
+
+
+def _billing_settings(args: argparse.Namespace, store: Store) -> int:
+    """Show the billing settings, or change the ones given (system owner; logged)."""
+    from chargeboard.billing import billing_settings  # noqa: PLC0415
+
+    given = {"account_number": args.account, "kid_method": args.kid_method, "kid_layout": args.kid_layout,
+             "due_days": args.due_days, "vat_rate": args.vat_rate, "minimum_amount": args.minimum,
+             "payer_rule": args.payer_rule, "line_text": args.line_text}
+    changes = {name: value for name, value in given.items() if value is not None}
+    if changes:
+        try:
+            billing_settings.save(store, system_scope(), getpass.getuser(), **changes)
+        except billing_settings.BillingSettingsError as error:
+            print(_("error: {reason}", reason=error), file=args.stderr)
+            return 2
+    for what, value in billing_settings.describe(billing_settings.read(store)):
+        print(f"{what}: {value}", file=args.stdout)
+    return 0
+
+
 def _in_its_language(run):
     """A command run in the language its --lang asked for. The command line's main() activates it
     too, but a handed-over command runs in a thread of the app, which starts in the default."""
@@ -622,6 +683,12 @@ HANDED_OVER: dict[str, handover.Command] = {
         "date_from": str, "date_to": str, "until": str, "lang": LANGUAGES}),
     "dwelling-import": handover.Command(_in_its_language(_dwelling), inputs=True, fields={
         "dwelling_command": DWELLING_IMPORT_ONLY, "lang": LANGUAGES}),
+    # `billing export|settings` (issue 30, files): handed over by these names (args.handed_over_as).
+    "billing-export": handover.Command(_in_its_language(_billing_export), writes_out=True, fields={
+        "run_id": _run_id, "format": BILLING_FORMATS, "lang": LANGUAGES}),
+    "billing-settings": handover.Command(_in_its_language(_billing_settings), fields={
+        "account": str, "kid_method": (*KID_METHODS, None), "kid_layout": (*KID_LAYOUTS, None), "due_days": str,
+        "vat_rate": str, "minimum": str, "payer_rule": (*PAYER_RULES, None), "line_text": str, "lang": LANGUAGES}),
 }
 
 
@@ -635,6 +702,32 @@ def _add_csv_dialect(parser: argparse.ArgumentParser) -> None:
                         help="rfc4180: machine-readable (',', '.', documented keys); excel-nb: what Norwegian "
                              "Excel opens (';', decimal comma, UTF-8 with BOM); excel-en: English Excel's "
                              "(',', '.', UTF-8 with BOM)")
+
+
+def _add_billing_files_commands(billing_commands) -> None:
+    """`billing export` and `billing settings` (issue 30, the files side)."""
+    b = billing_commands.add_parser("export", help="a closed run's file: the business manager's list (manager), "
+                                                  "Tripletex's order import (tripletex) or its invoices as PDFs in "
+                                                  "a ZIP (invoices: issues them first, once)")
+    b.add_argument("--run", dest="run_id", required=True, type=_run_id, metavar="ID",
+                   help="the billing run's number")
+    b.add_argument("--format", required=True, choices=BILLING_FORMATS)
+    b.add_argument("--out", metavar="FILE", help="write the file here (default for CSV: standard output)")
+    b.add_argument("--db")
+    b.set_defaults(run=_billing_export, uses_store=True, handed_over_as="billing-export")
+    b = billing_commands.add_parser("settings", help="show the billing settings, or change those given "
+                                                    "(logged): account number, KID, due days, VAT, minimum")
+    b.add_argument("--account", metavar="NUMBER", help="the co-op's bank account (11 digits, MOD11-checked)")
+    b.add_argument("--kid-method", choices=KID_METHODS)
+    b.add_argument("--kid-layout", choices=KID_LAYOUTS,
+                   help="invoice: the invoice number; customer_invoice: the owner's customer number, then it")
+    b.add_argument("--due-days", metavar="DAYS", help="days from the invoice date to the due date")
+    b.add_argument("--vat-rate", metavar="RATE", help="VAT in a flat price: 25 or 0.25")
+    b.add_argument("--minimum", metavar="KR", help="smaller amounts are carried over to the next run")
+    b.add_argument("--payer-rule", choices=PAYER_RULES)
+    b.add_argument("--line-text", metavar="TEXT", help="the business manager's line, e.g. 'Lading {period}'")
+    b.add_argument("--db")
+    b.set_defaults(run=_billing_settings, uses_store=True, handed_over_as="billing-settings")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -783,6 +876,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", help="the first day no longer (end-owner, end-member; owner/member: optional)")
     p.add_argument("--db")
     p.set_defaults(run=_dwelling, uses_store=True, inputs="files", shown_as=None)
+
+    p = commands.add_parser("billing", help="billing runs and the files for whoever collects the money")
+    billing_commands = p.add_subparsers(dest="billing_command", required=True)
+    _add_billing_files_commands(billing_commands)
+    for nested in billing_commands.choices.values():
+        _add_language(nested)
 
     p = commands.add_parser("user", help="manage login accounts (the accounts file next to the store)")
     p.add_argument("user_command", choices=["add", "passwd", "remove", "role", "list", "unlock"],

@@ -722,7 +722,7 @@ CREATE TABLE IF NOT EXISTS invoices (
     due_date        DATE NOT NULL,
     amount          DECIMAL(18, 2) NOT NULL,
     vat             DECIMAL(18, 2) NOT NULL,
-    UNIQUE (run_id, dwelling_id)
+    UNIQUE (run_id, dwelling_id, payer_owner_id)  -- a sale under by_ownership: one invoice per payer
 );
 
 -- Issue 30 (and 31): outgoing mail. The SMTP settings (one row; the password encrypted like the cloud
@@ -751,4 +751,17 @@ CREATE TABLE IF NOT EXISTS mail_log (
     first_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
     last_at         TIMESTAMPTZ NOT NULL DEFAULT now(),
     sent_by         VARCHAR NOT NULL
+);
+
+-- Issue 30, files (the files for whoever collects the money, invoices, billing settings): the KID's layout
+-- (the invoice number alone, or the owner's customer number and the invoice number), the account of each
+-- invoice and the record of every change of the billing settings (who, when, what), written by chargeboard/billing/billing_settings.py.
+ALTER TABLE billing_settings ADD COLUMN IF NOT EXISTS kid_layout VARCHAR DEFAULT 'invoice';
+-- The account an invoice asks to be paid to, as it was when issued (a later change of the settings
+-- never changes an issued invoice's PDF).
+ALTER TABLE invoices ADD COLUMN IF NOT EXISTS account_number VARCHAR;
+CREATE TABLE IF NOT EXISTS billing_settings_changes (
+    changed_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+    changed_by      VARCHAR NOT NULL,
+    detail          VARCHAR NOT NULL         -- English, e.g. "account_number: (none) -> 1234.56.78903"
 );

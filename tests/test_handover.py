@@ -678,6 +678,11 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
                   "co_name": str, "co_email": str, "owner": str, "kind": CHOICES, "member": str, "date_from": str,
                   "date_to": str, "until": str, "lang": CHOICES}, False, False),
     "dwelling-import": ({"dwelling_command": cli.DWELLING_IMPORT_ONLY, "lang": CHOICES}, True, False),
+    # `billing export|settings` (issue 30): a closed run's files (--out), and the billing settings
+    "billing-export": ({"run_id": cli._run_id, "format": CHOICES, "lang": CHOICES}, False, True),
+    "billing-settings": ({"account": str, "kid_method": CHOICES, "kid_layout": CHOICES, "due_days": str,
+                          "vat_rate": str, "minimum": str, "payer_rule": CHOICES, "line_text": str, "lang": CHOICES},
+                         False, False),
 }
 
 
@@ -711,8 +716,8 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             if rule is CHOICES:  # never a value the command line itself would refuse
                 assert set(cli.HANDED_OVER[name].fields[key]) == _cli_choices(name, key), (name, key)
 
-    # The serving app: every other command (the command line's, or made up) is refused, naming the fifteen;
-    # each of the fifteen takes exactly its fields, no --db.
+    # The serving app: every other command (the command line's, or made up) is refused, naming the seventeen;
+    # each of the seventeen takes exactly its fields, no --db.
     store = web.app_store()
     every = [*dict.fromkeys([*next(a for a in cli.build_parser()._actions if a.dest == "command").choices,
                               *HANDED_OVER]), "shell", ""]
@@ -725,7 +730,7 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, dwelling, dwelling-import, ingest, prices-fetch, prices-import, "
-                        f"report, statement, "
-                        f"statement-issuer, station, sync, tariff-cost-price, tariff-list, tariff-set)")
+                        f"(only backup, billing-export, billing-settings, board-pack, dwelling, dwelling-import, "
+                        f"ingest, prices-fetch, prices-import, report, statement, statement-issuer, station, sync, "
+                        f"tariff-cost-price, tariff-list, tariff-set)")
         assert answer["reason"] == f"the app refused the command: {expected}", name
