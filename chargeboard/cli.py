@@ -380,6 +380,8 @@ def handover_name(args: argparse.Namespace) -> str:
         return args.handed_over_as
     if args.command == "prices":
         return f"prices-{args.prices_command}"
+    if args.command == "dwelling" and args.dwelling_command == "import":
+        return "dwelling-import"
     return args.command
 
 
@@ -441,6 +443,140 @@ def _tariff_cost_price(args: argparse.Namespace, store: Store) -> int:
         return 2
     print(entry.line(), file=args.stdout)
     return 0
+
+
+def _dwelling(args: argparse.Namespace, store: Store) -> int:
+    """dwelling add|set|owner|end-owner|transfer|member|end-member|list|show|import|unassigned (issue 30):
+    the dwelling register, as the Dwellings page keeps it (chargeboard/billing/dwellings.py)."""
+    from chargeboard.billing import dwellings  # noqa: PLC0415
+
+    out, command, by = args.stdout, args.dwelling_command, getpass.getuser()
+    value = functools.partial(getattr, args)
+    if (command == "import") != bool(getattr(args, "files", None)):
+        print(_("error: {reason}", reason=_("dwelling import takes one or more FILEs; the other dwelling commands "
+                                            "take none")), file=args.stderr)
+        return 2
+    try:
+        if command == "import":
+            shown = getattr(args, "shown_as", None) or args.files
+            for path, name in zip(args.files, shown, strict=True):
+                print(dwellings.import_csv(store, by, path, name).line(), file=out)
+            return 0
+        if command == "list":
+            return _dwelling_list(args, store, dwellings)
+        if command == "unassigned":
+            return _dwelling_unassigned(args, store, dwellings)
+        if command == "end-owner":
+            if not value("owner", None):
+                raise dwellings.DwellingError("missing value — --owner ID (dwelling show lists the ids)")
+            try:
+                owner_id = int(args.owner)
+            except ValueError:
+                raise dwellings.DwellingError(f"unknown owner — {args.owner!r}") from None
+            dwellings.end_owner(store, by, owner_id, dwellings.parse_day(value("until", None), "--until",
+                                                                         required=True))
+            print(_("owner {id} owns the dwelling no more from {day}", id=owner_id, day=args.until), file=out)
+            return 0
+        if command == "add":
+            new = dwellings.add_dwelling(store, by, value("installation", None), value("number", None),
+                                         value("section", None), value("share", None), value("note", None))
+            print(_("added dwelling {number} (id {id})", number=args.number, id=new), file=out)
+            return 0
+        dwelling_id = dwellings.find(store, value("installation", None), value("number", None))
+        owner = dwellings.NewOwner(value("name", None), value("email", None), value("customer", None),
+                                   value("language", None))
+        if command == "set":
+            given = {key: value(key.split("_")[0]) for key in ("section_number", "share_number", "note")
+                     if value(key.split("_")[0], None) is not None}
+            changed = dwellings.set_dwelling(store, by, dwelling_id, **given)
+            print(_("dwelling {number}: changed", number=args.number) if changed else
+                  _("dwelling {number}: nothing to change", number=args.number), file=out)
+        elif command == "owner":
+            new = dwellings.add_owner(store, by, dwelling_id, owner, value("date_from", None), value("until", None))
+            print(_("dwelling {number}: owner {name} added (owner id {id})", number=args.number, name=owner.name,
+                    id=new), file=out)
+        elif command == "transfer":
+            owners = [owner] + ([dwellings.NewOwner(args.co_name, value("co_email", None))]
+                                if value("co_name", None) else [])
+            dwellings.transfer(store, by, dwelling_id, owners, value("date_from", None))
+            print(_("dwelling {number} sold on {day} to {names}", number=args.number, day=args.date_from,
+                    names=", ".join(o.name for o in owners)), file=out)
+        elif command == "member":
+            dwellings.add_member(store, by, dwelling_id, value("kind", None), value("member", None),
+                                 value("date_from", None), value("until", None))
+            print(_("dwelling {number}: {kind} {member} belongs to it from {day}", number=args.number,
+                    kind=args.kind, member=args.member, day=args.date_from), file=out)
+        elif command == "end-member":
+            dwellings.end_member(store, by, dwelling_id, value("kind", None), value("member", None),
+                                 value("until", None))
+            print(_("dwelling {number}: {kind} {member} belongs to it no more from {day}", number=args.number,
+                    kind=args.kind, member=args.member, day=args.until), file=out)
+        else:  # show
+            _dwelling_show(args, dwellings.history(store, dwelling_id))
+    except dwellings.DwellingError as error:
+        for line in error.shown():
+            print(_("error: {reason}", reason=line), file=args.stderr)
+        return 2
+    return 0
+
+
+def _dwelling_people(dwelling) -> tuple[str, str]:
+    owners = "; ".join(f"{o.name} <{o.email or '–'}> (owner {o.owner_id})" for o in dwelling.owners)
+    members = "; ".join(f"{m.kind} {m.member_id}" for m in dwelling.members)
+    return owners or "–", members or "–"
+
+
+def _dwelling_list(args: argparse.Namespace, store: Store, dwellings) -> int:
+    listed = dwellings.register(store, getattr(args, "installation", None))
+    if not listed:
+        print(_("no dwellings yet"), file=args.stderr)
+    for dwelling in listed:
+        owners, members = _dwelling_people(dwelling)
+        print("\t".join([dwelling.installation, dwelling.number, dwelling.section_number or "–",
+                         dwelling.share_number or "–", owners, members]), file=args.stdout)
+    return 0
+
+
+def _dwelling_show(args: argparse.Namespace, history) -> None:
+    dwelling, out = history.dwelling, args.stdout
+    print("\t".join([dwelling.installation, dwelling.number, dwelling.section_number or "–",
+                     dwelling.share_number or "–", dwelling.note or ""]), file=out)
+    for o in dwelling.owners:
+        print("\t".join(["owner", str(o.owner_id), o.name, o.email or "–", o.customer_number or "–",
+                         o.language or "–", o.valid_from.isoformat(),
+                         o.valid_until.isoformat() if o.valid_until else "…"]), file=out)
+    for m in dwelling.members:
+        print("\t".join([m.kind, m.member_id, m.valid_from.isoformat(),
+                         m.valid_until.isoformat() if m.valid_until else "…"]), file=out)
+    for when, who, action, detail in history.changes:
+        print("\t".join(["change", f"{when:%Y-%m-%d %H:%M:%S}", who, action, detail]), file=out)
+
+
+def _dwelling_unassigned(args: argparse.Namespace, store: Store, dwellings) -> int:
+    day_from = dwellings.parse_day(getattr(args, "date_from", None), "--from", required=True)
+    day_to = dwellings.parse_day(getattr(args, "date_to", None), "--to", required=True)
+    found = dwellings.unassigned(store, system_scope(), day_from, day_to, getattr(args, "installation", None))
+    print(_("{count} sessions ({kwh} kWh) belong to no dwelling from {first} to {last}", count=found.sessions,
+            kwh=found.energy_kwh, first=day_from, last=day_to), file=args.stdout)
+    for row in found.rows.itertuples(index=False):
+        print("\t".join("–" if v is None or v != v else str(v) for v in (
+            row.installation, row.station_id, row.user_id, row.tag, row.sessions, row.energy_kwh, row.first_day,
+            row.last_day)), file=args.stdout)
+    return 0
+
+
+def _not_import(text: str) -> str:
+    """`dwelling ...` handed over without input files: every sub-command but import."""
+    if text not in DWELLING_COMMANDS or text == "import":
+        raise ValueError(f"not one of {', '.join(c for c in DWELLING_COMMANDS if c != 'import')}")
+    return text
+
+
+DWELLING_COMMANDS = ("add", "set", "owner", "end-owner", "transfer", "member", "end-member", "list", "show",
+                     "import", "unassigned")
+DWELLING_IMPORT_ONLY = _only("import")
+DWELLING_LANGUAGES = ("nb", "en")  # chargeboard.billing.dwellings.LANGUAGES (an owner's; a test keeps them equal)
+DWELLING_KINDS = ("tag", "user", "station")  # chargeboard.billing.dwellings.KINDS
 
 
 # -- billing (issue 30): `billing export` and `billing settings` (the files side; `billing close|runs|show|
@@ -620,6 +756,14 @@ HANDED_OVER: dict[str, handover.Command] = {
     "tariff-list": handover.Command(_in_its_language(_tariff_list), fields={"lang": LANGUAGES}),
     "tariff-cost-price": handover.Command(_in_its_language(_tariff_cost_price), fields={
         "installation": str, "month": _month, "meter": str, "amount": str, "kwh": str, "lang": LANGUAGES}),
+    # `dwelling ...` (issue 30): the register's changes and lists as one command, its CSV import as another.
+    "dwelling": handover.Command(_in_its_language(_dwelling), fields={
+        "dwelling_command": _not_import, "installation": str, "number": str, "section": str, "share": str,
+        "note": str, "name": str, "email": str, "customer": str, "language": (*DWELLING_LANGUAGES, None),
+        "co_name": str, "co_email": str, "owner": str, "kind": (*DWELLING_KINDS, None), "member": str,
+        "date_from": str, "date_to": str, "until": str, "lang": LANGUAGES}),
+    "dwelling-import": handover.Command(_in_its_language(_dwelling), inputs=True, fields={
+        "dwelling_command": DWELLING_IMPORT_ONLY, "lang": LANGUAGES}),
     # `billing export|settings` (issue 30, files): handed over by these names (args.handed_over_as).
     "billing-export": handover.Command(_in_its_language(_billing_export), writes_out=True, fields={
         "run_id": _run_id, "format": BILLING_FORMATS, "lang": LANGUAGES}),
@@ -795,6 +939,31 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(run=_tariff_cost_price, uses_store=True, handed_over_as="tariff-cost-price")
     for nested in tariff_commands.choices.values():
         _add_language(nested)
+
+    p = commands.add_parser("dwelling", help="the dwelling register: dwellings, their owners and the users, tags "
+                                             "and stations that belong to them (README: The dwelling register)")
+    p.add_argument("dwelling_command", choices=DWELLING_COMMANDS)
+    p.add_argument("files", nargs="*", metavar="FILE", help="import: the register as CSV")
+    p.add_argument("--installation", help="the installation (id or name)")
+    p.add_argument("--number", help="the dwelling's number (leilighetsnummer)")
+    p.add_argument("--section", help="add/set: the section number (seksjonsnummer)")
+    p.add_argument("--share", help="add/set: the share number (andelsnummer)")
+    p.add_argument("--note", help="add/set: a note")
+    p.add_argument("--name", help="owner/transfer: the (new) owner's name")
+    p.add_argument("--email", help="owner/transfer: the owner's e-mail")
+    p.add_argument("--customer", help="owner/transfer: the owner's customer number at the business manager")
+    p.add_argument("--language", choices=DWELLING_LANGUAGES, help="owner/transfer: the owner's language")
+    p.add_argument("--co-name", help="transfer: a second new owner (a couple buying together)")
+    p.add_argument("--co-email", help="transfer: the second new owner's e-mail")
+    p.add_argument("--owner", metavar="OWNER_ID", help="end-owner: the owner's id (dwelling show lists them)")
+    p.add_argument("--kind", choices=DWELLING_KINDS, help="member/end-member: what belongs to the dwelling")
+    p.add_argument("--member", metavar="ID", help="member/end-member: the feed's user id, RFID tag or station id")
+    p.add_argument("--from", dest="date_from", help="owner/member: first day; transfer: the day of the sale; "
+                                                    "unassigned: first day (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", help="unassigned: last day, included (YYYY-MM-DD)")
+    p.add_argument("--until", help="the first day no longer (end-owner, end-member; owner/member: optional)")
+    p.add_argument("--db")
+    p.set_defaults(run=_dwelling, uses_store=True, inputs="files", shown_as=None)
 
     p = commands.add_parser("billing", help="billing runs and the files for whoever collects the money")
     billing_commands = p.add_subparsers(dest="billing_command", required=True)

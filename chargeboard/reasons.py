@@ -39,6 +39,12 @@ KINDS = frozenset({
     N_("unparseable from"), N_("unparseable to"), N_("interval out of range"), N_("interval not 15 or 60 minutes"),
     N_("interval not on the quarter hour"), N_("unparseable kWh"), N_("negative kWh"), N_("kWh out of range"),
     N_("kWh finer than 1 Wh"), N_("overlapping interval"),
+    # the dwelling register and its CSV (chargeboard/billing/dwellings.py)
+    N_("text too long or not one line"), N_("missing value"), N_("missing date"), N_("unparseable date"),
+    N_("invalid e-mail address"), N_("unknown language"), N_("unknown member kind"), N_("end not after start"),
+    N_("unknown dwelling"), N_("dwelling number taken"), N_("unknown owner"), N_("owner already ended"),
+    N_("owner dated on or after the sale"), N_("member in two dwellings"), N_("member not attached"),
+    N_("not allowed"),
 })
 
 

@@ -70,6 +70,7 @@ PAGES = (
     PageSpec("pages/capacity.py", N_("Capacity and peaks"), ":material/speed:", (SYSTEM_OWNER,)),
     PageSpec("pages/statements.py", N_("Statements"), ":material/receipt_long:", ALL_ROLES),
     PageSpec("pages/tariffs.py", N_("Tariffs"), ":material/sell:", (SYSTEM_OWNER,)),
+    PageSpec("pages/dwellings.py", N_("Dwellings"), ":material/apartment:", (SYSTEM_OWNER,)),
     PageSpec("pages/data_sources.py", N_("Data sources"), ":material/cloud_sync:", (SYSTEM_OWNER,)),
     PageSpec("pages/accounts.py", N_("Accounts"), ":material/manage_accounts:", (SYSTEM_OWNER,)),
 )

@@ -673,6 +673,11 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "tariff-list": ({"lang": CHOICES}, False, False),
     "tariff-cost-price": ({"installation": str, "month": cli._month, "meter": str, "amount": str, "kwh": str,
                            "lang": CHOICES}, False, False),
+    "dwelling": ({"dwelling_command": cli._not_import, "installation": str, "number": str, "section": str,
+                  "share": str, "note": str, "name": str, "email": str, "customer": str, "language": CHOICES,
+                  "co_name": str, "co_email": str, "owner": str, "kind": CHOICES, "member": str, "date_from": str,
+                  "date_to": str, "until": str, "lang": CHOICES}, False, False),
+    "dwelling-import": ({"dwelling_command": cli.DWELLING_IMPORT_ONLY, "lang": CHOICES}, True, False),
     # `billing export|settings` (issue 30): a closed run's files (--out), and the billing settings
     "billing-export": ({"run_id": cli._run_id, "format": CHOICES, "lang": CHOICES}, False, True),
     "billing-settings": ({"account": str, "kid_method": CHOICES, "kid_layout": CHOICES, "due_days": str,
@@ -716,8 +721,8 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             if rule is CHOICES:  # never a value the command line itself would refuse
                 assert set(cli.HANDED_OVER[name].fields[key]) == _cli_choices(name, key), (name, key)
 
-    # The serving app: every other command (the command line's, or made up) is refused, naming the eleven;
-    # each of the eleven takes exactly its fields, no --db.
+    # The serving app: every other command (the command line's, or made up) is refused, naming the seventeen;
+    # each of the seventeen takes exactly its fields, no --db.
     store = web.app_store()
     every = [*dict.fromkeys([*next(a for a in cli.build_parser()._actions if a.dest == "command").choices,
                               *HANDED_OVER]), "shell", ""]
