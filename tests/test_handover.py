@@ -673,6 +673,12 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "tariff-list": ({"lang": CHOICES}, False, False),
     "tariff-cost-price": ({"installation": str, "month": cli._month, "meter": str, "amount": str, "kwh": str,
                            "lang": CHOICES}, False, False),
+    # `billing close|runs|show|reopen` (issue 30)
+    "billing-close": ({"date_from": cli._date, "date_to": cli._date, "payer_rule": CHOICES, "minimum": str,
+                       "lang": CHOICES}, False, False),
+    "billing-runs": ({"lang": CHOICES}, False, False),
+    "billing-show": ({"run_id": cli._run_number, "lang": CHOICES}, False, False),
+    "billing-reopen": ({"run_id": cli._run_number, "lang": CHOICES}, False, False),
 }
 
 
@@ -720,6 +726,6 @@ def test_the_app_takes_exactly_these_commands_with_exactly_these_options(app_env
             expected = f"{name}: fields db are not taken; it takes exactly {', '.join(HANDED_OVER[name][0])}"
         else:
             expected = (f"{name!r} is not a command the app runs "
-                        f"(only backup, board-pack, ingest, prices-fetch, prices-import, report, statement, "
-                        f"statement-issuer, station, sync, tariff-cost-price, tariff-list, tariff-set)")
+                        f"(only backup, billing-close, billing-reopen, billing-runs, billing-show, board-pack, "
+                        f"ingest, prices-fetch, prices-import, report, statement, statement-issuer, station, sync, tariff-cost-price, tariff-list, tariff-set)")
         assert answer["reason"] == f"the app refused the command: {expected}", name

@@ -30,6 +30,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from chargeboard import statements, tariffs
+from chargeboard.i18n import _
 from chargeboard.pricing import energy
 from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
@@ -138,7 +139,8 @@ def payer_of(owners: Iterable[Ownership], rule: str, dwelling_id: int | None, da
              period_to: date) -> Ownership | None:
     """The payer of a session dated `day` in a period ending `period_to`, under the rule."""
     if rule not in PAYER_RULES:
-        raise BillingError(f"payer rule must be one of {', '.join(PAYER_RULES)}, not {rule!r}")
+        raise BillingError(_("payer rule must be one of {rules}, not {rule}", rules=", ".join(PAYER_RULES),
+                             rule=repr(rule)))
     return owner_on(owners, dwelling_id, period_to if rule == "owner_at_end" else day)
 
 
@@ -165,7 +167,7 @@ def priced_sessions(store: Store, date_from: date, date_to: date
         if len(rows) == len(costs) and all(r[0] in costs for r in rows):
             break
         if attempt == 2:
-            raise statements.StatementDataChanged("sessions changed while the period was priced; try again")
+            raise statements.StatementDataChanged(_("sessions changed while the period was priced; try again"))
     out = []
     for session_id, installation_id, day, dwelling_id, wh in rows:
         cost = costs[session_id]
@@ -214,11 +216,12 @@ def dwelling_statements(store: Store, scope: Scope, date_from: date, date_to: da
     """The period's statements per dwelling and payer (the system owner's: a resident's own dwelling's
     statement comes with the scope work of issue 30)."""
     if not scope.see_all:
-        raise BillingError("only the system owner sees the statements of every dwelling")
+        raise BillingError(_("only the system owner sees the statements of every dwelling"))
     if date_to < date_from:
-        raise BillingError(f"the period ends ({date_to}) before it starts ({date_from})")
+        raise BillingError(_("the period ends ({last}) before it starts ({first})", last=date_to, first=date_from))
     if payer_rule not in PAYER_RULES:
-        raise BillingError(f"payer rule must be one of {', '.join(PAYER_RULES)}, not {payer_rule!r}")
+        raise BillingError(_("payer rule must be one of {rules}, not {rule}", rules=", ".join(PAYER_RULES),
+                             rule=repr(payer_rule)))
     st, sessions = priced_sessions(store, date_from, date_to)
     register = dwellings(store)
     owners = ownerships(store)

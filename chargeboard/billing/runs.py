@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from chargeboard import statements, tariffs
+from chargeboard.i18n import _
 from chargeboard.billing import model
 from chargeboard.billing.dwelling_statements import (
     PAYER_RULES,
@@ -107,7 +108,7 @@ class _Plan:
 
 def _require_owner(scope: Scope) -> None:
     if not scope.is_system_owner:
-        raise BillingError("only the system owner closes, reopens and reads billing runs")
+        raise BillingError(_("only the system owner closes, reopens and reads billing runs"))
 
 
 def _local(day: date) -> datetime:
@@ -123,11 +124,13 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
     _require_owner(scope)
     minimum = Decimal(str(minimum_amount))
     if period_to < period_from:
-        raise BillingError(f"the period ends ({period_to}) before it starts ({period_from})")
+        raise BillingError(_("the period ends ({last}) before it starts ({first})", last=period_to,
+                             first=period_from))
     if payer_rule not in PAYER_RULES:
-        raise BillingError(f"payer rule must be one of {', '.join(PAYER_RULES)}, not {payer_rule!r}")
+        raise BillingError(_("payer rule must be one of {rules}, not {rule}", rules=", ".join(PAYER_RULES),
+                             rule=repr(payer_rule)))
     if minimum < 0:
-        raise BillingError(f"the minimum amount cannot be negative ({minimum})")
+        raise BillingError(_("the minimum amount cannot be negative ({amount})", amount=minimum))
     _refuse_overlap(store.rows("billing_runs_overlapping", period_from=period_from, period_to=period_to))
     ds = dwelling_statements(store, scope, period_from, period_to, payer_rule)
     plan = _Plan()
@@ -202,8 +205,8 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
 def _refuse_overlap(rows: list[tuple]) -> None:
     if rows:
         run_id, p_from, p_to = rows[0]
-        raise BillingError(f"the period overlaps run {run_id} ({p_from} to {p_to}), which is closed: "
-                           f"close the days after it, or reopen that run")
+        raise BillingError(_("the period overlaps run {run} ({first} to {last}), which is closed: close the days "
+                             "after it, or reopen that run", run=run_id, first=p_from, last=p_to))
 
 
 def _bill_period(plan: _Plan, ds: DwellingStatements) -> None:
@@ -342,7 +345,8 @@ def reopen(store: Store, scope: Scope, run_id: int, by: str | None = None) -> in
     _require_owner(scope)
     run = model.load(store, run_id)
     if run.kind != "regular":
-        raise BillingError(f"run {run_id} is a correction run: reopen the run it corrects ({run.corrects_run})")
+        raise BillingError(_("run {run} is a correction run: reopen the run it corrects ({corrects})", run=run_id,
+                             corrects=run.corrects_run))
     ds = dwelling_statements(store, scope, run.period_from, run.period_to, run.payer_rule)
     plan = _Plan()
     plan.use(ds.periods_used)
