@@ -394,7 +394,7 @@ def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, l
             assert all(wh[s.sid] == s.wh for s in everything)                      # no Wh lost or doubled
             # money: each run's lines + what it carried out - what it carried in = its exact amounts rounded once
             ledger = runs.ledger(store, OWNER)
-            for run_id, period in closed:
+            for run_id, _period in closed:
                 lines = model.load(store, run_id).lines
                 carried_out = sum((r[3] for r in ledger if r[0] == run_id), Decimal(0))
                 carried_in = sum((r[3] for r in ledger if r[5] == run_id), Decimal(0))  # (billed, or carried again)

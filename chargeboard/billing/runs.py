@@ -27,7 +27,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from chargeboard import statements, tariffs
-from chargeboard.i18n import _
 from chargeboard.billing import model
 from chargeboard.billing.dwelling_statements import (
     PAYER_RULES,
@@ -39,6 +38,7 @@ from chargeboard.billing.dwelling_statements import (
     payer_of,
     priced_sessions,
 )
+from chargeboard.i18n import _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text
 
