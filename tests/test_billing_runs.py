@@ -18,7 +18,7 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -358,6 +358,41 @@ def test_a_resident_can_neither_close_nor_read_runs(tmp_path):
             attempt()
     assert [x.run_id for x in runs.runs(store, OWNER)] == [run_id]
     store.close()
+
+
+def test_a_formula_prices_the_lines_and_its_vat_component_is_their_vat(tmp_path):
+    """From February a formula version (spot + VAT, minus strømstøtte): a line's amount is its sessions' formula
+    cost and its VAT the formula's VAT component (not amount x 0.25 / 1.25: the support carries none)."""
+    c = coop()
+    store = open_store(tmp_path / "s.duckdb", c)
+    tariffs.add_version(store, "styret", FEB[0], "0", formula={
+        "kind": "formula", "price_area": "NO1", "spot": True, "vat_rate": "0.25",
+        "support": {"share": "0.90", "threshold_by_year": {"2026": "0.77"}}})
+    first = datetime(2026, 1, 31, 23, tzinfo=UTC)
+    with store.transaction() as cur:
+        for h in range(28 * 24 + 2):
+            cur.execute("INSERT INTO spot_prices (area, starts_at, ends_at, nok_per_kwh) VALUES ('NO1', ?, ?, 1.77)",
+                        [first + timedelta(hours=h), first + timedelta(hours=h + 1)])
+    feb = sessions_of(FEB[0], "feb")
+    insert(store, feb)
+    run_id = runs.close(store, OWNER, *FEB, payer_rule="by_ownership", by="styret")
+    per_kwh, vat_per_kwh = Decimal("1.77") * Decimal("1.25") - Decimal("0.9") * Decimal("1.00") * Decimal("1.25"), \
+        Decimal("1.77") * Decimal("0.25")
+    exact: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    for s in feb:
+        if (d := dwelling_of(c, s)) is not None:
+            line = exact[(d, payer(c, d, s.start.date()), "period")]
+            line[0] += s.wh
+            line[1] += Decimal(s.wh) / 1000 * per_kwh
+            line[2] += Decimal(s.wh) / 1000 * vat_per_kwh
+    assert {k: tuple(v) for k, v in run_lines(store, run_id).items()} == rounded_like_a_run(exact)
+    assert json_kinds(runs.summary(store, OWNER, run_id)) == {"formula"}
+    assert runs.summary(store, OWNER, run_id)["price_sources"][0]["area"] == "NO1"
+    store.close()
+
+
+def json_kinds(summary: dict) -> set[str]:
+    return {v["kind"] for v in summary["tariff_versions"]}
 
 
 # -- property: random ownership dates and late arrivals ----------------------------------------------------

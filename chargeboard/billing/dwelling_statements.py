@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from chargeboard import statements, tariffs
 from chargeboard.i18n import _
@@ -262,8 +262,8 @@ def dwelling_statements(store: Store, scope: Scope, date_from: date, date_to: da
             setattr(x, column, amount)
     for x in ordered:
         if x.dwelling_id is None:  # listed with its own rounding, never in the billed totals
-            x.energy_cost = x.raw_energy.quantize(unit)
-            x.vat = x.raw_vat.quantize(unit)
+            x.energy_cost = x.raw_energy.quantize(unit, ROUND_HALF_UP)
+            x.vat = x.raw_vat.quantize(unit, ROUND_HALF_UP)
     return DwellingStatements(date_from, date_to, payer_rule, st.currency, ordered, with_payer, fees,
                               list(st.periods_used))
 

@@ -132,6 +132,7 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
     if minimum < 0:
         raise BillingError(_("the minimum amount cannot be negative ({amount})", amount=minimum))
     _refuse_overlap(store.rows("billing_runs_overlapping", period_from=period_from, period_to=period_to))
+    newest = store.one("billing_last_run_id")[0]
     ds = dwelling_statements(store, scope, period_from, period_to, payer_rule)
     plan = _Plan()
     plan.use(ds.periods_used)
@@ -185,6 +186,7 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
     with store.transaction() as cur:
         _refuse_overlap(cur.execute(query_text("billing_runs_overlapping"),
                                     {"period_from": period_from, "period_to": period_to}).fetchall())
+        _refuse_if_another_run(cur, newest)
         run_id = _store_run(cur, store, plan, lines, kind="regular", period_from=period_from, period_to=period_to,
                             payer_rule=payer_rule, minimum=minimum, currency=ds.currency, corrects=None,
                             by=by or scope.username, summary=summary)
@@ -200,6 +202,14 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
             "detail": f"{period_from}..{period_to} {payer_rule} minimum {minimum}: {len(lines)} lines, "
                       f"{len(carry_out)} carried over"})
     return run_id
+
+
+def _refuse_if_another_run(cur, newest: int) -> None:
+    """Another run stored since this one was priced would have billed some of the same sessions (late ones,
+    corrections): then nothing is stored, and the board closes again."""
+    if cur.execute(query_text("billing_last_run_id")).fetchone()[0] != newest:
+        raise BillingError(_("another billing run was stored while this one was computed: nothing was stored; "
+                             "try again"))
 
 
 def _refuse_overlap(rows: list[tuple]) -> None:
@@ -347,6 +357,7 @@ def reopen(store: Store, scope: Scope, run_id: int, by: str | None = None) -> in
     if run.kind != "regular":
         raise BillingError(_("run {run} is a correction run: reopen the run it corrects ({corrects})", run=run_id,
                              corrects=run.corrects_run))
+    newest = store.one("billing_last_run_id")[0]
     ds = dwelling_statements(store, scope, run.period_from, run.period_to, run.payer_rule)
     plan = _Plan()
     plan.use(ds.periods_used)
@@ -394,6 +405,7 @@ def reopen(store: Store, scope: Scope, run_id: int, by: str | None = None) -> in
     summary = _summary(plan, ds, [], [], unit)
     who = by or scope.username
     with store.transaction() as cur:
+        _refuse_if_another_run(cur, newest)
         new_id = _store_run(cur, store, plan, lines, kind="correction", period_from=run.period_from,
                             period_to=run.period_to, payer_rule=run.payer_rule, minimum=Decimal(0),
                             currency=ds.currency, corrects=run_id, by=who, summary=summary)
