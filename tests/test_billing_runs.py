@@ -306,6 +306,21 @@ def test_minimum_amount_carries_over_and_comes_back(tmp_path):
     store.close()
 
 
+def test_a_small_amount_of_two_payers_is_billed_not_carried_as_one(tmp_path):
+    """By ownership, the seller's and the buyer's small amounts are two payers': carrying them as one
+    carry-over would move one's charging onto the other, so the dwelling is billed and the run says why."""
+    store = open_store(tmp_path / "s.duckdb", coop())
+    insert(store, [Session("jan-per", "st-shared", "per", None, datetime(2026, 1, 3, 12), 1_000),
+                   Session("jan-eva", "st-shared", "eva", None, datetime(2026, 1, 20, 12), 1_000),
+                   Session("jan-nils", "st-shared", "nils", None, datetime(2026, 1, 20, 12), 1_000)])
+    run_id = runs.close(store, OWNER, *JAN, payer_rule="by_ownership", minimum_amount=100, by="styret")
+    lines = model.load(store, run_id).lines
+    assert {(x.dwelling_id, x.payer.owner_id) for x in lines} == {(2, 3), (2, 4)}
+    assert [(r[1], r[2]) for r in runs.ledger(store, OWNER)] == [(3, 5)]
+    assert runs.summary(store, OWNER, run_id)["under_minimum_but_several_payers"] == [2]
+    store.close()
+
+
 def test_reopen_makes_a_correction_run_of_the_differences_only(tmp_path):
     c = coop()
     store = open_store(tmp_path / "s.duckdb", c)

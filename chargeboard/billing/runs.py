@@ -171,18 +171,24 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
     unit = tariffs.minor_unit(ds.currency)
     lines = _rounded(plan, unit)
     carry_out: list[tuple[int, int | None, Decimal, Decimal]] = []
+    several_payers: list[int] = []
     if minimum > 0:
         by_dwelling: dict[int, list[Line]] = defaultdict(list)
         for x in lines:
             by_dwelling[x.dwelling_id].append(x)
         for dwelling_id, own in by_dwelling.items():
             total = sum((x.amount for x in own), Decimal(0))
-            if total < minimum:
-                payer = next((x.payer_owner_id for x in own if x.kind == "period"), own[0].payer_owner_id)
-                carry_out.append((dwelling_id, payer, total, sum((x.vat for x in own), Decimal(0))))
+            if total >= minimum:
+                continue
+            if len({x.payer_owner_id for x in own}) > 1:
+                # (a carried amount has one payer: carrying a seller's and a buyer's lines as one would move
+                # one's charging onto the other, so such a dwelling is billed, and the summary says so)
+                several_payers.append(dwelling_id)
+                continue
+            carry_out.append((dwelling_id, own[0].payer_owner_id, total, sum((x.vat for x in own), Decimal(0))))
         carried_dwellings = {c[0] for c in carry_out}
         lines = [x for x in lines if x.dwelling_id not in carried_dwellings]
-    summary = _summary(plan, ds, carry_out, carried, unit)
+    summary = {**_summary(plan, ds, carry_out, carried, unit), "under_minimum_but_several_payers": several_payers}
     with store.transaction() as cur:
         _refuse_overlap(cur.execute(query_text("billing_runs_overlapping"),
                                     {"period_from": period_from, "period_to": period_to}).fetchall())
