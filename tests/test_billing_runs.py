@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -415,13 +415,18 @@ def json_kinds(summary: dict) -> set[str]:
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # (shrinking a store's three runs takes minutes)
 @given(sale_day=st.integers(0, 89), ola_day=st.integers(0, 89), rule=st.sampled_from(runs.PAYER_RULES),
-       late=st.sets(st.integers(0, 62), max_size=20), later=st.booleans(), minimum=st.sampled_from([0, 100, 400]))
-def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, late, later, minimum):
+       late=st.sets(st.integers(0, 62), max_size=20), later=st.booleans(), minimum=st.sampled_from([0, 100, 400]),
+       grown=st.sets(st.integers(0, 125), max_size=6))
+def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, late, later, minimum, grown):
+    """Random sale and co-owner dates, offline uploads before January's or February's close, and updated
+    copies (1 kWh more) of sessions dated before February, arriving before February's close."""
     sale = DEC[0] + timedelta(days=sale_day)
     c = coop(sale=sale, ola_from=DEC[0] + timedelta(days=ola_day))
     dec, jan, feb = sessions_of(DEC[0], "dec"), sessions_of(JAN[0], "jan"), sessions_of(FEB[0], "feb")
     everything = dec + jan + feb
     arrives_late = {everything[i].sid for i in late if everything[i].start.date() < FEB[0]}
+    grown_ids = {everything[i].sid for i in grown if everything[i].start.date() < FEB[0]}
+    now = [replace(s, wh=s.wh + 1000) if s.sid in grown_ids else s for s in everything]
     with tempfile.TemporaryDirectory() as folder:
         store = open_store(Path(folder) / "s.duckdb", c)
         try:
@@ -432,6 +437,9 @@ def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, l
                 if later and period is FEB or not later and period is JAN:
                     insert(store, pending)   # the offline charger's upload, before this close
                     pending = []
+                if period is FEB:
+                    for sid in grown_ids:    # the cloud's updated copies
+                        update_energy(store, sid, next(s.wh for s in now if s.sid == sid))
                 closed.append((runs.close(store, OWNER, *period, payer_rule=rule, minimum_amount=minimum,
                                           by="styret"), period))
             rows = billed_rows(store)
@@ -441,7 +449,7 @@ def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, l
                 once[sid] += kind != "correction"
                 wh[sid] += energy
             assert set(once) == {s.sid for s in everything} and set(once.values()) == {1}
-            assert all(wh[s.sid] == s.wh for s in everything)                      # no Wh lost or doubled
+            assert all(wh[s.sid] == s.wh for s in now)                             # no Wh lost or doubled
             # money: each run's lines + what it carried out - what it carried in = its exact amounts rounded once
             ledger = runs.ledger(store, OWNER)
             for run_id, _period in closed:
@@ -467,9 +475,15 @@ def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, l
                     if period == uploaded_before:
                         for _own_run, own in closed:
                             if own[0] < period[0]:
-                                mine = [s for s in everything if s.sid in arrives_late]
+                                mine = [s for s in (now if period is FEB else everything) if s.sid in arrives_late]
                                 exact.update({(*k, "late", own[0]): v for k, v in
                                               expected_period(c, mine, own, rule, fees=False).items()})
+                    if period is FEB:  # the updated copies billed before: 1 kWh more each, to whoever paid them
+                        for _own_run, own in closed[:2]:
+                            delta = [replace(s, wh=1000) for s in everything if s.sid in grown_ids
+                                     and not (later and s.sid in arrives_late)]
+                            exact.update({(*k, "correction", own[0]): v for k, v in
+                                          expected_period(c, delta, own, rule, fees=False).items()})
                     assert {k: tuple(v) for k, v in run_lines(store, run_id, dated=True).items()} == \
                         rounded_like_a_run(exact)
         finally:
