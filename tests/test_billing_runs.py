@@ -357,6 +357,11 @@ def test_reopen_makes_a_correction_run_of_the_differences_only(tmp_path):
         if row[0] in {s.sid for s in moved}:
             per[row[3]] += row[5]
     assert per[3] == 0 and per[2] == sum(s.wh for s in moved)
+    # a moved session's later update is corrected where it is billed now (H0102, Eva), not where it was first
+    update_energy(store, moved[0].sid, moved[0].wh + 500)
+    r3 = runs.close(store, OWNER, *FEB, payer_rule="by_ownership", by="styret")
+    assert [(x.dwelling_id, x.payer.owner_id, x.kind, x.energy_wh) for x in model.load(store, r3).lines] == \
+        [(2, 4, "correction", 500)]
     store.close()
 
 

@@ -111,10 +111,6 @@ def _require_owner(scope: Scope) -> None:
         raise BillingError(_("only the system owner closes, reopens and reads billing runs"))
 
 
-def _local(day: date) -> datetime:
-    return datetime.combine(day, time.min)
-
-
 # -- close ----------------------------------------------------------------------------------------------
 
 def close(store: Store, scope: Scope, period_from: date, period_to: date, *, payer_rule: str = "owner_at_end",
@@ -153,8 +149,8 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
                                  payer.owner_id if payer else None, s.energy_wh, s.raw_cost, s.raw_vat, "late", True),
                           p_from, p_to)
             elif sum(r.energy_wh for r in rows) != s.energy_wh:
-                first = next((r for r in rows if r.kind != "correction"), rows[0])
-                plan.bill(Billed(s.session_id, s.installation_id, s.day, first.dwelling_id, first.payer_owner_id,
+                dwelling_id, payer_id = _billed_to(rows)
+                plan.bill(Billed(s.session_id, s.installation_id, s.day, dwelling_id, payer_id,
                                  s.energy_wh - sum(r.energy_wh for r in rows),
                                  s.raw_cost - sum((r.raw_cost for r in rows), Decimal(0)),
                                  s.raw_vat - sum((r.raw_vat for r in rows), Decimal(0)), "correction", True),
@@ -243,6 +239,15 @@ def _billed_by_session(store: Store, day_from: date, day_to: date) -> dict[str, 
         out[sid].append(Billed(sid, inst, day, dwelling_id, payer, int(wh), Decimal(raw), Decimal(raw_vat or 0),
                                kind, False))
     return out
+
+
+def _billed_to(rows: list[Billed]) -> tuple[int | None, int | None]:
+    """The dwelling and payer a session is billed to now: where its rows leave the most Wh (a reopening may
+    have moved it), the first billed where none do."""
+    net: dict[tuple, int] = {}
+    for r in rows:
+        net[(r.dwelling_id, r.payer_owner_id)] = net.get((r.dwelling_id, r.payer_owner_id), 0) + r.energy_wh
+    return max(net, key=lambda k: net[k]) if any(net.values()) else next(iter(net))
 
 
 def _undo(rows: list[Billed]) -> list[Billed]:
