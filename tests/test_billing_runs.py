@@ -274,6 +274,10 @@ def test_three_months_with_a_sale_a_late_upload_and_an_updated_copy(tmp_path):
     assert all(wh[s.sid] == (20_000 if s.sid == "jan-p0" else s.wh) for s in counted)
     nowhere = [r for r in rows if r[3] is None]
     assert len(nowhere) == sum(1 for s in counted if dwelling_of(c, s) is None)  # listed, never dropped
+    # the parking space's station: H0102's before the sale, H0201's (Nils) from the 16th
+    guests = {r[2]: (r[3], r[4]) for r in rows if r[0].startswith("jan-g")}
+    assert {v for d, v in guests.items() if d < date(2026, 1, 16)} == {(2, 4)}   # (owner at end: Eva)
+    assert {v for d, v in guests.items() if d >= date(2026, 1, 16)} == {(3, 5)}
     assert runs.summary(store, OWNER, r_dec)["no_dwelling"]["sessions"] == sum(
         1 for s in dec if s not in late_dec and dwelling_of(c, s) is None)
     # closing again with nothing new: no late, no correction
