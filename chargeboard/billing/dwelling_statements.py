@@ -36,6 +36,10 @@ from chargeboard.scope import Scope, system_scope
 from chargeboard.store import Store
 
 PAYER_RULES = ("owner_at_end", "by_ownership")
+# A session's exact cost and VAT as billing keeps them (billing_run_sessions' DECIMAL(28, 10)): a flat price's
+# cost is exact at this scale (Wh x a price of 4 decimals); the formula's (10^-21 units) and a VAT share are
+# rounded to it, so what is stored is what was added up, and a reopening finds no difference that is not one.
+RAW = Decimal("1E-10")
 DEFAULT_VAT_RATE = Decimal("0.25")
 
 
@@ -72,8 +76,8 @@ class PricedSession:
     day: date
     dwelling_id: int | None
     energy_wh: int
-    raw_cost: Decimal          # exact, as statements.session_costs priced it
-    raw_vat: Decimal           # the VAT in raw_cost, exact
+    raw_cost: Decimal          # as statements.session_costs priced it, to RAW
+    raw_vat: Decimal           # the VAT in raw_cost, to RAW
 
 
 @dataclass
@@ -171,9 +175,9 @@ def priced_sessions(store: Store, date_from: date, date_to: date
     out = []
     for session_id, installation_id, day, dwelling_id, wh in rows:
         cost = costs[session_id]
-        raw = Decimal(cost.raw_cost)
+        raw = Decimal(cost.raw_cost).quantize(RAW, ROUND_HALF_UP)
         if cost.raw_components and energy.FLAT not in cost.raw_components:  # a formula priced it: its VAT
-            raw_vat = Decimal(cost.raw_components.get("vat", Decimal(0)))
+            raw_vat = Decimal(cost.raw_components.get("vat", Decimal(0))).quantize(RAW, ROUND_HALF_UP)
         else:
             raw_vat = vat_of(raw, rate)
         out.append(PricedSession(session_id, installation_id, day, dwelling_id, int(wh), raw, raw_vat))
@@ -181,8 +185,8 @@ def priced_sessions(store: Store, date_from: date, date_to: date
 
 
 def vat_of(amount: Decimal, rate: Decimal) -> Decimal:
-    """The VAT in an amount that includes it, exact (to 28 digits)."""
-    return amount * rate / (1 + rate) if rate else Decimal(0)
+    """The VAT in an amount that includes it, to RAW (as stored)."""
+    return (amount * rate / (1 + rate)).quantize(RAW, ROUND_HALF_UP) if rate else Decimal(0)
 
 
 def _midnight(day: date) -> datetime:

@@ -327,12 +327,14 @@ def _store_run(cur, store: Store, plan: _Plan, lines: list[Line], *, kind: str, 
         "payer_rule": payer_rule, "minimum_amount": minimum, "currency": currency, "corrects_run": corrects,
         "closed_by": by, "tariff_versions": _tariff_json(plan),
         "price_sources": _price_sources_json(store, plan, period_from, period_to), "summary": json.dumps(summary)})
-    insert = query_text("billing_run_session_insert")
-    cur.executemany(insert, [{
-        "run_id": run_id, "session_id": b.session_id, "installation_id": b.installation_id, "day": b.day,
-        "dwelling_id": b.dwelling_id, "payer_owner_id": b.payer_owner_id, "energy_wh": b.energy_wh,
-        "raw_cost": b.raw_cost, "late": b.late, "kind": b.kind, "raw_vat": b.raw_vat} for b in plan.billed]) \
-        if plan.billed else None
+    if plan.billed:
+        b = plan.billed
+        cur.execute(query_text("billing_run_session_insert"), {
+            "run_id": run_id, "session_ids": [x.session_id for x in b],
+            "installation_ids": [x.installation_id for x in b], "days": [x.day for x in b],
+            "dwelling_ids": [x.dwelling_id for x in b], "payer_owner_ids": [x.payer_owner_id for x in b],
+            "energy_whs": [x.energy_wh for x in b], "raw_costs": [str(x.raw_cost) for x in b],
+            "lates": [x.late for x in b], "kinds": [x.kind for x in b], "raw_vats": [str(x.raw_vat) for x in b]})
     for dwelling_id, payer, day, fee, vat in plan.fees:
         cur.execute(query_text("billing_run_fee_insert"), {"run_id": run_id, "dwelling_id": dwelling_id,
                                                           "payer_owner_id": payer, "day": day, "fee": fee,
