@@ -31,7 +31,7 @@ from chargeboard import cli, tariffs
 from chargeboard.billing import dwelling_statements as ds_module
 from chargeboard.billing import model, runs
 from chargeboard.billing.dwelling_statements import BillingError
-from chargeboard.scope import RESIDENT, Scope, system_scope
+from chargeboard.scope import CHARGER_OWNER, RESIDENT, Scope, system_scope
 from chargeboard.statements import allocate
 from chargeboard.store import Store
 
@@ -373,14 +373,13 @@ def test_a_resident_can_neither_close_nor_read_runs(tmp_path):
     store = open_store(tmp_path / "s.duckdb", coop())
     insert(store, sessions_of(JAN[0], "jan"))
     run_id = runs.close(store, OWNER, *JAN, payer_rule="owner_at_end", by="styret")
-    kari = Scope("kari", RESIDENT, user_ids=("kari",))
-    for attempt in (lambda: runs.close(store, kari, *FEB, payer_rule="owner_at_end", by="kari"),
-                    lambda: runs.reopen(store, kari, run_id), lambda: runs.runs(store, kari),
-                    lambda: runs.load(store, kari, run_id), lambda: runs.summary(store, kari, run_id),
-                    lambda: runs.billed_sessions(store, kari, run_id), lambda: runs.ledger(store, kari)):
-        with pytest.raises(BillingError, match="only the system owner"):
-            attempt()
-    assert [x.run_id for x in runs.runs(store, OWNER)] == [run_id]
+    for who in (Scope("kari", RESIDENT, user_ids=("kari",)), Scope("per", CHARGER_OWNER, station_ids=("st-p7",))):
+        for call, args in ((runs.close, (*FEB,)), (runs.reopen, (run_id,)), (runs.runs, ()), (runs.load, (run_id,)),
+                           (runs.summary, (run_id,)), (runs.billed_sessions, (run_id,)), (runs.ledger, ()),
+                           (ds_module.dwelling_statements, (*JAN,))):
+            with pytest.raises(BillingError, match="only the system owner"):
+                call(store, who, *args)
+    assert [x.run_id for x in runs.runs(store, OWNER)] == [run_id]  # nothing was closed or reopened
     store.close()
 
 
