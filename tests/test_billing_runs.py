@@ -518,3 +518,27 @@ def test_cli_close_runs_show_reopen(tmp_path, capsys):
     assert cli.main(["billing", "reopen", "--run", "1", "--db", str(db)]) == 0
     assert "run 2" in capsys.readouterr().out
     assert cli.main(["billing", "show", "--run", "9", "--db", str(db)]) == 2
+
+
+def test_handed_over_to_a_serving_app(tmp_path):
+    """While the app owns the store, close, runs, show and reopen run inside it (real processes)."""
+    from test_handover import one_error_line, run_cli, serving  # noqa: PLC0415 — its helpers
+
+    db = tmp_path / "served.duckdb"
+    open_store(db, coop())
+    KEPT[-1].close()
+    with serving(db) as (store, _log):
+        insert(store, sessions_of(JAN[0], "jan"))
+        done = run_cli("billing", "close", "--from", "2026-01-01", "--to", "2026-01-31", "--rule", "by_ownership",
+                       "--minimum", "10", "--db", str(db))
+        assert done.returncode == 0, done.stderr
+        assert "the app is serving this store" in done.stderr and done.stdout.startswith("run 1 closed: ")
+        assert model.load(store, 1).payer_rule == "by_ownership" and model.load(store, 1).minimum_amount == 10
+        done = run_cli("billing", "show", "--run", "1", "--db", str(db), "--lang", "nb")
+        assert done.returncode == 0 and "ingen bolig: 18 økter" in done.stdout
+        done = run_cli("billing", "reopen", "--run", "1", "--db", str(db))
+        assert done.returncode == 0 and done.stdout.startswith("run 2 closed: correction of run 1, 0 lines")
+        assert run_cli("billing", "runs", "--db", str(db)).stdout.startswith("run 2 (correction)")
+        assert one_error_line(run_cli("billing", "close", "--from", "2026-01-05", "--to", "2026-01-06",
+                                      "--db", str(db))).startswith("error: the period overlaps run 1")
+        assert one_error_line(run_cli("billing", "show", "--run", "7", "--db", str(db))) == "error: no billing run 7"
