@@ -325,6 +325,18 @@ def test_a_small_amount_of_two_payers_is_billed_not_carried_as_one(tmp_path):
     store.close()
 
 
+def test_a_month_charged_only_late_brings_its_fee_with_the_late_line(tmp_path):
+    store = open_store(tmp_path / "s.duckdb", coop())
+    insert(store, [Session("dec-kari", "st-shared", "kari", "tag-couple", datetime(2025, 12, 3, 12), 1_000)])
+    runs.close(store, OWNER, *DEC, payer_rule="owner_at_end", by="styret")
+    insert(store, [Session("dec-nils", "st-shared", "nils", None, datetime(2025, 12, 30, 12), 2_000),  # only late
+                   Session("dec-kari2", "st-shared", "kari", "tag-couple", datetime(2025, 12, 4, 12), 1_000)])
+    r2 = runs.close(store, OWNER, *JAN, payer_rule="owner_at_end", by="styret")
+    late = {x.dwelling_id: x.amount for x in model.load(store, r2).lines if x.kind == "late"}
+    assert late == {1: Decimal("1.37"), 3: Decimal("2.74") + FEE}   # H0101's December fee was billed already
+    store.close()
+
+
 def test_reopen_makes_a_correction_run_of_the_differences_only(tmp_path):
     c = coop()
     store = open_store(tmp_path / "s.duckdb", c)
@@ -423,7 +435,7 @@ def json_kinds(summary: dict) -> set[str]:
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck),
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # (shrinking a store's three runs takes minutes)
 @given(sale_day=st.integers(0, 89), ola_day=st.integers(0, 89), rule=st.sampled_from(runs.PAYER_RULES),
-       late=st.sets(st.integers(0, 62), max_size=20), later=st.booleans(), minimum=st.sampled_from([0, 100, 400]),
+       late=st.sets(st.integers(0, 125), max_size=30), later=st.booleans(), minimum=st.sampled_from([0, 100, 400]),
        grown=st.sets(st.integers(0, 125), max_size=6))
 def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, late, later, minimum, grown):
     """Random sale and co-owner dates, offline uploads before January's or February's close, and updated
@@ -486,6 +498,15 @@ def test_every_session_billed_once_and_amounts_add_up(sale_day, ola_day, rule, l
                                 mine = [s for s in (now if period is FEB else everything) if s.sid in arrives_late]
                                 exact.update({(*k, "late", own[0]): v for k, v in
                                               expected_period(c, mine, own, rule, fees=False).items()})
+                                # the month's fee where the dwelling charged only late (none billed yet)
+                                billed_months = {(dwelling_of(c, s), s.start.date().replace(day=1))
+                                                 for s in everything if s.sid not in arrives_late}
+                                for d in {dwelling_of(c, s) for s in mine if own[0] <= s.start.date() <= own[1]}:
+                                    if d is not None and (d, own[0]) not in billed_months:
+                                        line = exact.setdefault((d, payer(c, d, own[1]), "late", own[0]),
+                                                                [0, Decimal(0), Decimal(0)])
+                                        line[1] += FEE
+                                        line[2] += FEE * VAT / (1 + VAT)
                     if period is FEB:  # the updated copies billed before: 1 kWh more each, to whoever paid them
                         for _own_run, own in closed[:2]:
                             delta = [replace(s, wh=1000) for s in everything if s.sid in grown_ids

@@ -8,7 +8,8 @@ bill what changed in it:
 
 - 'late': a session dated in an earlier closed period that no run billed (an offline charger's late upload),
   dated with that period's dates and paid by whoever paid that period under that run's rule (a sale never
-  moves the seller's charging onto the buyer);
+  moves the seller's charging onto the buyer); with the month's fixed fee where the dwelling had no other
+  charging that month (no fee billed for it yet);
 - 'correction': a billed session whose Wh changed (an updated copy, a voided one: the difference, paid by
   whoever was billed for it);
 - 'carried_in': a dwelling's total under an earlier run's minimum (billing_carry_overs, the ledger).
@@ -34,9 +35,13 @@ from chargeboard.billing.dwelling_statements import (
     DwellingStatements,
     dwelling_statements,
     dwellings,
+    month_end,
+    month_fees,
     ownerships,
     payer_of,
     priced_sessions,
+    vat_of,
+    vat_rate,
 )
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
@@ -134,6 +139,7 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
     plan.use(ds.periods_used)
     _bill_period(plan, ds)
     owners = ownerships(store)
+    rate = vat_rate(store)
     for _run_id, p_from, p_to, p_rule in store.rows("billing_sessions_to_revisit", scope):
         if p_from <= period_to and p_to >= period_from:
             continue  # (cannot be: closing overlaps no regular run)
@@ -158,6 +164,18 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
         for rows in billed.values():  # billed, and no longer counted in that period (voided, moved)
             for b in _undo(rows):
                 plan.bill(b, p_from, p_to)
+        # a month in which the dwelling charged only by late sessions: its fixed fee comes with them
+        fees_billed = {(d, day.replace(day=1)) for d, _p, day, _fee, _vat in store.rows(
+            "billing_billed_fees_between", day_from=p_from, day_to=p_to)}
+        for (dwelling_id, month), fee in month_fees(st, p_from, sessions).items():
+            if (dwelling_id, month) in fees_billed:
+                continue
+            payer = payer_of(owners, p_rule, dwelling_id, min(month_end(month), p_to), p_to)
+            payer_id, vat = (payer.owner_id if payer else None), vat_of(fee, rate)
+            plan.fees.append((dwelling_id, payer_id, max(month, p_from), fee, vat))
+            line = plan.line(dwelling_id, payer_id, "late", p_from, p_to)
+            line.raw_amount += fee
+            line.raw_vat += vat
     carried = [r for r in store.rows("billing_carry_overs_open")]
     for c_run, dwelling_id, payer, amount, vat, c_from, c_to in carried:
         line = plan.line(dwelling_id, payer, "carried_in", c_from, c_to)
