@@ -202,7 +202,7 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
             carry_out.append((dwelling_id, own[0].payer_owner_id, total, sum((x.vat for x in own), Decimal(0))))
         carried_dwellings = {c[0] for c in carry_out}
         lines = [x for x in lines if x.dwelling_id not in carried_dwellings]
-    summary = {**_summary(plan, ds, carry_out, carried, unit), "under_minimum_but_several_payers": several_payers}
+    summary = {**_summary(plan, carry_out, carried, unit), "under_minimum_but_several_payers": several_payers}
     with store.transaction() as cur:
         _refuse_overlap(cur.execute(query_text("billing_runs_overlapping"),
                                     {"period_from": period_from, "period_to": period_to}).fetchall())
@@ -293,7 +293,7 @@ def _rounded(plan: _Plan, unit: Decimal) -> list[Line]:
     return [x for x in register_order if x.fixed or x.sessions or x.energy_wh or x.raw_amount or x.amount]
 
 
-def _summary(plan: _Plan, ds: DwellingStatements | None, carry_out, carried, unit: Decimal) -> dict:
+def _summary(plan: _Plan, carry_out, carried, unit: Decimal) -> dict:
     def group(rows: list[Billed]) -> dict:
         return {"sessions": len(rows), "energy_wh": sum(r.energy_wh for r in rows),
                 "cost": str(sum((r.raw_cost for r in rows), Decimal(0)).quantize(unit, ROUND_HALF_UP))}
@@ -433,7 +433,7 @@ def reopen(store: Store, scope: Scope, run_id: int, by: str | None = None) -> in
             line.raw_vat += vat
     unit = tariffs.minor_unit(ds.currency)
     lines = _rounded(plan, unit)
-    summary = _summary(plan, ds, [], [], unit)
+    summary = _summary(plan, [], [], unit)
     who = by or scope.username
     with store.transaction() as cur:
         _refuse_if_another_run(cur, newest)
