@@ -590,7 +590,7 @@ PAYER_RULES = ("owner_at_end", "by_ownership")            # chargeboard.billing.
 
 def _run_id(text: str) -> str:
     """--run N (a run number; kept as text, as the hand-over sends it)."""
-    if not str(text).isdigit() or not str(text).isascii() or int(text) < 1:
+    if not str(text).isdigit() or not str(text).isascii() or len(str(text)) > 18 or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a run number: {text!r}")
     return str(int(text))
 
@@ -637,6 +637,117 @@ def _billing_settings(args: argparse.Namespace, store: Store) -> int:
             return 2
     for what, value in billing_settings.describe(billing_settings.read(store)):
         print(f"{what}: {value}", file=args.stdout)
+    return 0
+
+
+# -- billing runs (issue 30) --------------------------------------------------------------------------
+
+def _amount(text: str) -> str:
+    """--minimum KR: an amount such as 100 or 99.50 (checked; kept as text)."""
+    from decimal import Decimal, InvalidOperation  # noqa: PLC0415
+
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
+    if not value.is_finite() or value < 0 or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"not an amount: {text!r}")
+    return text
+
+
+def _billing_close(args: argparse.Namespace, store: Store) -> int:
+    """Close a period: bill it (and what changed in earlier closed periods) as a stored run."""
+    from chargeboard.billing import dwelling_statements, model, runs  # noqa: PLC0415
+
+    if _dates_out_of_range(args):
+        return 2
+    rule, minimum = store.one("billing_close_defaults") or ("owner_at_end", "0")
+    try:  # (handed over, --minimum comes as any text: checked here as the command line checks it)
+        minimum = _amount(args.minimum) if args.minimum is not None else str(minimum)
+    except argparse.ArgumentTypeError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    try:
+        run_id = runs.close(store, system_scope(), args.date_from, args.date_to,
+                            payer_rule=args.payer_rule or rule, minimum_amount=minimum, by=getpass.getuser())
+    except dwelling_statements.BillingError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    run = model.load(store, run_id)
+    print(_("run {run} closed: {period}, {lines} lines, {total} {currency}", run=run_id,
+            period=formats.period(run.period_from, run.period_to), lines=len(run.lines),
+            total=formats.decimal(run.total, 2), currency=run.currency), file=args.stdout)
+    return 0
+
+
+def _billing_runs(args: argparse.Namespace, store: Store) -> int:
+    """Every billing run, newest first."""
+    from chargeboard.billing import runs  # noqa: PLC0415
+
+    heads = runs.runs(store, system_scope())
+    if not heads:
+        print(_("no billing runs yet"), file=args.stderr)
+    for h in heads:
+        print(_("run {run} ({kind}) {period}: {lines} lines, {total} {currency}, closed by {who} at {moment} UTC",
+                run=h.run_id, kind=h.kind, period=formats.period(h.period_from, h.period_to), lines=h.lines,
+                total=formats.decimal(h.total, 2), currency=h.currency, who=h.closed_by,
+                moment=formats.moment(h.closed_at, "UTC")), file=args.stdout)
+    return 0
+
+
+def _billing_show(args: argparse.Namespace, store: Store) -> int:
+    """A run's lines per dwelling and payer, and what it says (late sessions, corrections, no dwelling)."""
+    from chargeboard.billing import runs  # noqa: PLC0415
+    from chargeboard.billing.model import RunNotFound  # noqa: PLC0415
+
+    scope = system_scope()
+    try:
+        run = runs.load(store, scope, int(args.run_id))
+    except RunNotFound:
+        print(_("error: no billing run {run}", run=args.run_id), file=args.stderr)
+        return 2
+    said = runs.summary(store, scope, run.run_id)
+    out = args.stdout
+    print(_("run {run} ({kind}) {period}, payer rule {rule}, minimum {minimum}, closed by {who} at {moment} UTC",
+            run=run.run_id, kind=run.kind, period=formats.period(run.period_from, run.period_to),
+            rule=run.payer_rule, minimum=formats.decimal(run.minimum_amount, 2), who=run.closed_by,
+            moment=formats.moment(run.closed_at, "UTC")), file=out)
+    if run.corrects_run is not None:
+        print(_("corrects run {run}", run=run.corrects_run), file=out)
+    for x in run.lines:
+        print("\t".join([str(x.line_no), x.dwelling_number, x.payer.name if x.payer else "", x.kind,
+                         formats.period(x.day_from, x.day_to), str(x.sessions), formats.kwh(x.energy_wh / 1000, 3),
+                         formats.decimal(x.amount, 2), formats.decimal(x.vat, 2)]), file=out)
+    print(_("total {total} {currency} (VAT {vat})", total=formats.decimal(run.total, 2), currency=run.currency,
+            vat=formats.decimal(sum(x.vat for x in run.lines), 2)), file=out)
+    late, corrections, nowhere = said.get("late", {}), said.get("corrections", {}), said.get("no_dwelling", {})
+    print(_("late sessions: {n} ({kwh}); corrections: {m} ({kwh_corrected})", n=late.get("sessions", 0),
+            kwh=formats.kwh(late.get("energy_wh", 0) / 1000, 3), m=corrections.get("sessions", 0),
+            kwh_corrected=formats.kwh(corrections.get("energy_wh", 0) / 1000, 3)), file=out)
+    print(_("no dwelling: {n} sessions ({kwh}), billed to no one", n=nowhere.get("sessions", 0),
+            kwh=formats.kwh(nowhere.get("energy_wh", 0) / 1000, 3)), file=out)
+    for c in said.get("carried_over", []):
+        print(_("carried over to the next run: dwelling {dwelling}, {amount} {currency}", dwelling=c["dwelling_id"],
+                amount=c["amount"], currency=run.currency), file=out)
+    return 0
+
+
+def _billing_reopen(args: argparse.Namespace, store: Store) -> int:
+    """Reopen a closed run: a correction run of the differences only (logged)."""
+    from chargeboard.billing import dwelling_statements, model, runs  # noqa: PLC0415
+
+    try:
+        run_id = runs.reopen(store, system_scope(), int(args.run_id), by=getpass.getuser())
+    except model.RunNotFound:
+        print(_("error: no billing run {run}", run=args.run_id), file=args.stderr)
+        return 2
+    except dwelling_statements.BillingError as error:
+        print(_("error: {reason}", reason=error), file=args.stderr)
+        return 2
+    run = model.load(store, run_id)
+    print(_("run {run} closed: correction of run {corrects}, {lines} lines, {total} {currency}", run=run_id,
+            corrects=run.corrects_run, lines=len(run.lines), total=formats.decimal(run.total, 2),
+            currency=run.currency), file=args.stdout)
     return 0
 
 
@@ -777,6 +888,15 @@ HANDED_OVER: dict[str, handover.Command] = {
         "password": str, "no_password": bool, "lang": LANGUAGES}),
     "mail-test": handover.Command(_in_its_language(_mail_test), fields={"to": str, "lang": LANGUAGES}),
     "mail-log": handover.Command(_in_its_language(_mail_log), fields={"batch": str, "lang": LANGUAGES}),
+    # `billing close|runs|show|reopen` (issue 30): handed over by these names (args.handed_over_as).
+    "billing-close": handover.Command(_in_its_language(_billing_close), fields={
+        "date_from": _date, "date_to": _date, "payer_rule": (*PAYER_RULES, None), "minimum": str,
+        "lang": LANGUAGES}),
+    "billing-runs": handover.Command(_in_its_language(_billing_runs), fields={"lang": LANGUAGES}),
+    "billing-show": handover.Command(_in_its_language(_billing_show), fields={"run_id": _run_id,
+                                                                            "lang": LANGUAGES}),
+    "billing-reopen": handover.Command(_in_its_language(_billing_reopen), fields={"run_id": _run_id,
+                                                                                "lang": LANGUAGES}),
 }
 
 
@@ -965,9 +1085,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db")
     p.set_defaults(run=_dwelling, uses_store=True, inputs="files", shown_as=None)
 
-    p = commands.add_parser("billing", help="billing runs and the files for whoever collects the money")
+    p = commands.add_parser("billing", help="bill the dwellings: close a period as a billing run, list, show and "
+                                            "reopen runs, and the files for whoever collects the money")
     billing_commands = p.add_subparsers(dest="billing_command", required=True)
     _add_billing_files_commands(billing_commands)
+    b = billing_commands.add_parser("close", help="close a period: bill each dwelling's sessions and fees, and "
+                                                  "what changed in earlier closed periods (late sessions, "
+                                                  "corrections, carried amounts)")
+    b.add_argument("--from", dest="date_from", required=True, type=_date, metavar="YYYY-MM-DD")
+    b.add_argument("--to", dest="date_to", required=True, type=_date, metavar="YYYY-MM-DD", help="included")
+    b.add_argument("--rule", dest="payer_rule", choices=PAYER_RULES, default=None,
+                   help="who pays: the owner on the period's last day (owner_at_end) or the owner on each "
+                        "session's day (by_ownership); default: the billing settings' rule, else owner_at_end")
+    b.add_argument("--minimum", type=_amount, default=None, metavar="KR",
+                   help="a dwelling whose total is under this is carried over to the next run; default: the "
+                        "billing settings' minimum, else 0")
+    b.add_argument("--db")
+    b.set_defaults(run=_billing_close, uses_store=True, handed_over_as="billing-close")
+    b = billing_commands.add_parser("runs", help="every billing run, newest first")
+    b.add_argument("--db")
+    b.set_defaults(run=_billing_runs, uses_store=True, handed_over_as="billing-runs")
+    b = billing_commands.add_parser("show", help="a run's lines per dwelling and payer, and what it says")
+    b.add_argument("--run", dest="run_id", required=True, type=_run_id, metavar="ID")
+    b.add_argument("--db")
+    b.set_defaults(run=_billing_show, uses_store=True, handed_over_as="billing-show")
+    b = billing_commands.add_parser("reopen", help="reopen a closed run: a correction run of the differences "
+                                                   "only (system owner, logged)")
+    b.add_argument("--run", dest="run_id", required=True, type=_run_id, metavar="ID")
+    b.add_argument("--db")
+    b.set_defaults(run=_billing_reopen, uses_store=True, handed_over_as="billing-reopen")
     for nested in billing_commands.choices.values():
         _add_language(nested)
 

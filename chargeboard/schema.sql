@@ -765,3 +765,20 @@ CREATE TABLE IF NOT EXISTS billing_settings_changes (
     changed_by      VARCHAR NOT NULL,
     detail          VARCHAR NOT NULL         -- English, e.g. "account_number: (none) -> 1234.56.78903"
 );
+
+-- Issue 30, billing (runs.py): what a run billed per session and per fee, so that later runs bill only
+-- differences. A session row's kind: 'period' (dated in the run's period), 'late' (dated in an earlier
+-- closed period and billed by no run before), 'correction' (a difference: its energy changed after it
+-- was billed, or a reopening moved it); a session's rows over all runs add up to it as last billed.
+-- raw_vat: the exact VAT in raw_cost. billing_run_fees: the fixed monthly fee billed for a dwelling's
+-- active month (dated `day`: the month's first day in the period), exact, with its VAT.
+ALTER TABLE billing_run_sessions ADD COLUMN IF NOT EXISTS kind VARCHAR DEFAULT 'period';
+ALTER TABLE billing_run_sessions ADD COLUMN IF NOT EXISTS raw_vat DECIMAL(28, 10) DEFAULT 0;
+CREATE TABLE IF NOT EXISTS billing_run_fees (
+    run_id          BIGINT NOT NULL,
+    dwelling_id     BIGINT NOT NULL,
+    payer_owner_id  BIGINT,
+    day             DATE NOT NULL,
+    fee             DECIMAL(28, 10) NOT NULL,
+    raw_vat         DECIMAL(28, 10) NOT NULL
+);

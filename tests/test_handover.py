@@ -688,6 +688,12 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
                        "password": str, "no_password": bool, "lang": CHOICES}, False, False),
     "mail-test": ({"to": str, "lang": CHOICES}, False, False),
     "mail-log": ({"batch": str, "lang": CHOICES}, False, False),
+    # `billing close|runs|show|reopen` (issue 30)
+    "billing-close": ({"date_from": cli._date, "date_to": cli._date, "payer_rule": CHOICES, "minimum": str,
+                       "lang": CHOICES}, False, False),
+    "billing-runs": ({"lang": CHOICES}, False, False),
+    "billing-show": ({"run_id": cli._run_id, "lang": CHOICES}, False, False),
+    "billing-reopen": ({"run_id": cli._run_id, "lang": CHOICES}, False, False),
 }
 
 

@@ -1,0 +1,2 @@
+-- The next billing run's number.
+SELECT nextval('billing_run_seq')
