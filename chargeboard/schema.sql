@@ -158,14 +158,55 @@ CREATE OR REPLACE MACRO attributed_local(started_local, registered_local, correc
 
 -- The one place where "who may see which sessions" is written down (in_scope). Every query that
 -- reads sessions reads them through scoped_sessions (or the monthly sums through
--- scoped_session_months, the same rule); the store binds the three arguments
--- from the caller's Scope, and tests/test_scope.py fails any query file that reads
--- the sessions table directly.
-CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, user_id, station_id) AS
-    see_all OR list_contains(user_ids, user_id) OR list_contains(station_ids, station_id);
+-- scoped_session_months, the same rule); the store binds the four arguments
+-- ($see_all, $user_ids, $station_ids, $dwellings) from the caller's Scope (Scope.sql_params), and
+-- tests/test_scope.py fails any query file that reads the sessions table directly.
+-- $dwellings (issue 30) is what a resident sees through the dwellings they own: `member_ids` (every
+-- tag, feed user and station of those dwellings, a cheap first test), `grants` (each member of such a
+-- dwelling with the days both it belonged there and the account's owner row owned it:
+-- [valid_from, valid_until)), and `claims` (every tag and feed user membership of those installations,
+-- whichever dwelling: a session belongs to the dwelling of its tag first, then of its user, then of its
+-- station, as dwelling_of says). A session is seen through a grant on the day it counts on
+-- (statement_day), so a buyer never sees the seller's days, nor a seller the buyer's. With no dwellings
+-- (every system owner and charger owner) the parameters fold the whole part away at planning time.
+CREATE OR REPLACE MACRO scope_dwellings(dwellings) AS
+    CAST(dwellings AS STRUCT(member_ids VARCHAR[],
+                             grants STRUCT(installation_id VARCHAR, kind VARCHAR, member_id VARCHAR,
+                                           valid_from DATE, valid_until DATE)[],
+                             claims STRUCT(installation_id VARCHAR, kind VARCHAR, member_id VARCHAR,
+                                           valid_from DATE, valid_until DATE)[]));
+CREATE OR REPLACE MACRO dwelling_member_on(members, installation, member_kind, member, day) AS
+    len(list_filter(members, lambda m: m.kind = member_kind AND m.member_id = member
+                                       AND m.installation_id = installation
+                                       AND day >= m.valid_from AND day < m.valid_until)) > 0;
+CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, dwellings,
+                                 installation_id, station_id, user_id, tag, day) AS
+    see_all OR list_contains(user_ids, user_id) OR list_contains(station_ids, station_id)
+    OR (len(scope_dwellings(dwellings).member_ids) > 0
+        AND (list_contains(scope_dwellings(dwellings).member_ids, tag)
+             OR list_contains(scope_dwellings(dwellings).member_ids, user_id)
+             OR list_contains(scope_dwellings(dwellings).member_ids, station_id))
+        AND coalesce(
+            dwelling_member_on(scope_dwellings(dwellings).grants, installation_id, 'tag', tag, day)
+            OR (dwelling_member_on(scope_dwellings(dwellings).grants, installation_id, 'user', user_id, day)
+                AND NOT dwelling_member_on(scope_dwellings(dwellings).claims, installation_id, 'tag', tag, day))
+            OR (dwelling_member_on(scope_dwellings(dwellings).grants, installation_id, 'station', station_id, day)
+                AND NOT dwelling_member_on(scope_dwellings(dwellings).claims, installation_id, 'tag', tag, day)
+                AND NOT dwelling_member_on(scope_dwellings(dwellings).claims, installation_id, 'user', user_id, day)),
+            false));
 
-CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
-    SELECT * FROM sessions WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
+-- The caller's OWN charging (My usage): their feed users' and their dwellings' sessions, never the
+-- sessions a charger owner sees on his stations, nor everyone's for a system owner.
+CREATE OR REPLACE MACRO in_own_scope(user_ids, dwellings, installation_id, station_id, user_id, tag, day) AS
+    in_scope(false, user_ids, [], dwellings, installation_id, station_id, user_id, tag, day);
+
+CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids, dwellings) AS TABLE
+    SELECT * FROM sessions
+    WHERE in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, tag,
+                   -- statement_day(started_local, registered_local, time_unreliable), written out: that
+                   -- macro is made further down, and a macro's body is bound when it is made
+                   CAST(CASE WHEN time_unreliable THEN coalesce(registered_local, started_local)
+                             ELSE started_local END AS DATE));
 
 -- Counted (not void) sessions summed per installation, station, user, RFID tag and local calendar
 -- month of their start: a year's report reads some 10^5 of these rows instead of 5M sessions. Each
@@ -191,8 +232,29 @@ CREATE TABLE IF NOT EXISTS session_months (
 );
 -- (A store made before the rollup existed is summed once, at its first open: chargeboard.store.)
 
-CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids) AS TABLE
-    SELECT * FROM session_months WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
+-- A month's sum knows no day, so a scope with dwellings (dated) never reads the stored sums: its month
+-- rows are summed here from the sessions it sees, in session_months' shape (queries/derived/
+-- session_months_insert.sql), and every query that reads months reads exactly that scope's days.
+CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids, dwellings) AS TABLE
+    SELECT * FROM session_months
+    WHERE len(scope_dwellings(dwellings).member_ids) = 0
+      AND in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, tag, NULL)
+    UNION ALL
+    SELECT installation_id, station_id, user_id, tag,
+           date_trunc('month', started_local)::DATE AS month,
+           count(*) AS session_count,
+           sum(energy_kwh)::DECIMAL(18, 3) AS energy_kwh,
+           sum(epoch(ended_at) - epoch(started_at)) AS charging_seconds,
+           count(*) FILTER (WHERE time_unreliable) AS unreliable_sessions,
+           coalesce(sum(energy_kwh) FILTER (WHERE time_unreliable), 0)::DECIMAL(18, 3) AS unreliable_kwh,
+           count(*) FILTER (WHERE offline) AS offline_sessions,
+           count(*) FILTER (WHERE dated_by_registration) AS dated_by_registration_sessions,
+           coalesce(sum(energy_kwh) FILTER (WHERE dated_by_registration), 0)::DECIMAL(18, 3) AS dated_by_registration_kwh,
+           max(started_at) FILTER (WHERE user_id IS NOT NULL) AS last_started_at,
+           arg_max(user_id, started_at) FILTER (WHERE user_id IS NOT NULL) AS last_user_id
+    FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
+    WHERE len(scope_dwellings(dwellings).member_ids) > 0 AND NOT void
+    GROUP BY installation_id, station_id, user_id, tag, month;
 
 -- Whether a session (by its local start) or a monthly sum (by its month) lies in the whole local months
 -- [whole_from, whole_to) that a period query reads from session_months: only when sessions are dated by
@@ -224,10 +286,11 @@ CREATE TABLE IF NOT EXISTS session_overlaps (
 CREATE TABLE IF NOT EXISTS derived_tables (name VARCHAR PRIMARY KEY);
 
 -- Both sessions of a pair must be in scope: a row names the earlier one's user.
-CREATE OR REPLACE MACRO scoped_session_overlaps(see_all, user_ids, station_ids) AS TABLE
+-- (A row knows no tag nor day: what a scope sees through its dwellings never shows here.)
+CREATE OR REPLACE MACRO scoped_session_overlaps(see_all, user_ids, station_ids, dwellings) AS TABLE
     SELECT * FROM session_overlaps
-    WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id)
-      AND in_scope(see_all, user_ids, station_ids, earlier_user_id, station_id);
+    WHERE in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, NULL, NULL)
+      AND in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, earlier_user_id, NULL, NULL);
 
 -- The scoped sessions that may count in a local period [local_from, local_to), or occupy a station
 -- during it. Exact, and fast on a large store: each branch filters on plain comparisons of stored
@@ -239,22 +302,22 @@ CREATE OR REPLACE MACRO scoped_session_overlaps(see_all, user_ids, station_ids) 
 --   3. registered in the period, when sessions are dated by registration;
 --   4. corrected, when corrected dates are used (a correction may move a session anywhere).
 -- Queries read it through this name only; scoped_sessions above still decides who sees what.
-CREATE OR REPLACE MACRO scoped_sessions_around(see_all, user_ids, station_ids, local_from, local_to,
+CREATE OR REPLACE MACRO scoped_sessions_around(see_all, user_ids, station_ids, dwellings, local_from, local_to,
                                                attribute_by, use_corrected) AS TABLE
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE started_local >= local_from AND started_local < local_to
     UNION ALL
     -- ended_local is the local start plus the span, moved by any change of UTC offset during the
     -- session (26 h at most: from UTC-12 to UTC+14); for a session dated by registration, exactly that
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE started_local < local_from AND ended_local > local_from - INTERVAL 26 HOUR
     UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE attribute_by = 'registered' AND registered_local >= local_from AND registered_local < local_to
       AND (started_local >= local_to
            OR (started_local < local_from AND ended_local <= local_from - INTERVAL 26 HOUR))
     UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE use_corrected AND session_id IN (SELECT session_id FROM session_corrections)
       AND NOT (started_local >= local_from AND started_local < local_to)
       AND NOT (started_local < local_from AND ended_local > local_from - INTERVAL 26 HOUR)
@@ -398,11 +461,11 @@ CREATE OR REPLACE MACRO wh_until(wh, elapsed, duration) AS
 -- The sessions in scope that a period of the installation's local time [local_from, local_to) holds, as
 -- statements date them: by their start, or by when the cloud registered them when their clock was
 -- unreliable. Two disjoint branches, so that the first skips the row groups outside the period.
-CREATE OR REPLACE MACRO scoped_sessions_dated(see_all, user_ids, station_ids, local_from, local_to) AS TABLE
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+CREATE OR REPLACE MACRO scoped_sessions_dated(see_all, user_ids, station_ids, dwellings, local_from, local_to) AS TABLE
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE time_unreliable IS NOT TRUE AND started_local >= local_from AND started_local < local_to
     UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE time_unreliable AND coalesce(registered_local, started_local) >= local_from
       AND coalesce(registered_local, started_local) < local_to;
 

@@ -1,14 +1,20 @@
 """Who may see which sessions.
 
 A Scope is what one logged-in identity may see. It is built in exactly one place
-(`scope_for`) and applied in exactly one place (the `scoped_sessions` macro in
-schema.sql, whose arguments come from `Scope.sql_params`). It is frozen and hashable,
-so it can be — and must be — an argument of every cached function.
+(`scope_for`) and applied in exactly one place (the `in_scope` macro in schema.sql, read
+through `scoped_sessions` and its siblings, whose arguments come from `Scope.sql_params`).
+It is frozen and hashable, so it can be — and must be — an argument of every cached function.
+
+A resident also sees the charging of the dwellings they own (issue 30), on the days they own
+them: `dwelling_grants` says which dwellings and days (the billing code filters a dwelling's
+statement lines with it), `member_grants` and `member_claims` say which sessions that is,
+in the terms the SQL checks (schema.sql, in_scope).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from chargeboard.i18n import N_, _
 
@@ -24,6 +30,40 @@ def role_title(role: str) -> str:
     return _(ROLE_TITLES[role])
 
 
+# The day after the last a date range can hold: an open end (valid_until NULL) in the SQL's terms.
+OPEN_END = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class DwellingGrant:
+    """The account owns dwelling `dwelling_id` (as owner row `owner_id`) on [valid_from, valid_until);
+    valid_until None = still. `number` is the dwelling's number (leilighetsnummer), for the reader."""
+    dwelling_id: int
+    owner_id: int
+    installation_id: str
+    number: str
+    valid_from: date
+    valid_until: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
+
+
+@dataclass(frozen=True, order=True)
+class MemberGrant:
+    """A member (kind 'tag' | 'user' | 'station', its id) of a dwelling of the installation, on
+    [valid_from, valid_until) (OPEN_END = still)."""
+    installation_id: str
+    kind: str
+    member_id: str
+    valid_from: date
+    valid_until: date = OPEN_END
+
+    def sql(self) -> dict:
+        return {"installation_id": self.installation_id, "kind": self.kind, "member_id": self.member_id,
+                "valid_from": self.valid_from, "valid_until": self.valid_until}
+
+
 @dataclass(frozen=True)
 class Scope:
     username: str
@@ -32,13 +72,55 @@ class Scope:
     user_ids: tuple[str, ...] = ()
     station_ids: tuple[str, ...] = ()
     display_name: str = ""
+    # Issue 30: the dwellings owned and, in the SQL's terms, the sessions that makes visible:
+    # member_grants = each member of an owned dwelling on the days it was a member AND owned;
+    # member_claims = every tag and user membership of those installations (a session belongs to its
+    # tag's dwelling first, then its user's, then its station's: schema.sql dwelling_of).
+    dwelling_grants: tuple[DwellingGrant, ...] = ()
+    member_grants: tuple[MemberGrant, ...] = ()
+    member_claims: tuple[MemberGrant, ...] = ()
 
     def sql_params(self) -> dict:
         return {
             "see_all": self.see_all,
             "user_ids": list(self.user_ids),
             "station_ids": list(self.station_ids),
+            "dwellings": {
+                "member_ids": sorted({g.member_id for g in self.member_grants}),
+                "grants": [g.sql() for g in self.member_grants],
+                "claims": [c.sql() for c in self.member_claims],
+            },
         }
+
+    @property
+    def linked(self) -> bool:
+        """Linked to any charging of its own: a feed user or a dwelling."""
+        return bool(self.user_ids or self.dwelling_grants)
+
+    def own(self) -> Scope:
+        """The caller's own charging only: their feed users and dwellings (My usage), never the
+        sessions on a charger owner's stations nor everyone's for a system owner."""
+        return replace(self, see_all=False, station_ids=())
+
+    def sees_dwelling(self, dwelling_id: int, day_from: date, day_to: date) -> bool:
+        """Whether the caller may see dwelling `dwelling_id`'s charging on every day of [day_from, day_to]
+        (both included): the system owner always; a resident when owning it on each of those days
+        (a statement or run line of the dwelling is shown only then)."""
+        if self.see_all:
+            return True
+        day = day_from
+        for grant in sorted((g for g in self.dwelling_grants if g.dwelling_id == dwelling_id),
+                            key=lambda g: g.valid_from):
+            if grant.valid_from > day:
+                return False
+            if grant.valid_until is None or grant.valid_until > day_to:
+                return True
+            day = max(day, grant.valid_until)
+        return False
+
+    def dwelling_numbers(self) -> tuple[str, ...]:
+        """The numbers of the dwellings the caller owns (or owned), for the reader; sorted, once each."""
+        return tuple(sorted({g.number for g in self.dwelling_grants}))
 
     @property
     def is_system_owner(self) -> bool:
