@@ -113,7 +113,7 @@ class MyUsage:
     first asks for them, so the page draws its kWh tiles before the pricing runs (a kept result
     keeps them)."""
     today: date
-    linked: bool                   # the account is linked to a user of the charger feed
+    linked: bool                   # the account is linked to a user of the charger feed or a dwelling
     monthly: pd.DataFrame          # month, energy_kwh, sessions: 12 months ending this month
     month_kwh: Decimal
     month_sessions: int
@@ -121,6 +121,7 @@ class MyUsage:
     year_sessions: int
     store: Store = field(repr=False, compare=False)
     scope: Scope = field(repr=False, compare=False)
+    dwellings: tuple[str, ...] = ()  # the numbers of the dwellings whose charging is shown (issue 30)
 
     @memo.once
     def sessions(self) -> pd.DataFrame:
@@ -157,7 +158,13 @@ def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
         today=today, linked=scope.linked, monthly=monthly,
         month_kwh=month[0], month_sessions=month[1],
         year_kwh=sum((v[0] for v in year), Decimal("0.000")), year_sessions=sum(v[1] for v in year),
-        store=store, scope=scope)
+        store=store, scope=scope, dwellings=scope.dwelling_numbers())
+
+
+def dwelling_text(usage: MyUsage) -> str:
+    """Which dwelling's charging the page shows, for a resident linked to one (or more)."""
+    return _("Dwelling {numbers}: this page shows its charging on the days you own it, besides your own.",
+             numbers=", ".join(usage.dwellings))
 
 
 def comparison_text(usage: MyUsage) -> str:
