@@ -175,6 +175,8 @@ CREATE OR REPLACE MACRO scope_dwellings(dwellings) AS
                                            valid_from DATE, valid_until DATE)[],
                              claims STRUCT(installation_id VARCHAR, kind VARCHAR, member_id VARCHAR,
                                            valid_from DATE, valid_until DATE)[]));
+CREATE OR REPLACE MACRO scope_has_dwellings(dwellings) AS
+    coalesce(len(scope_dwellings(dwellings).member_ids), 0) > 0;
 CREATE OR REPLACE MACRO dwelling_member_on(members, installation, member_kind, member, day) AS
     len(list_filter(members, lambda m: m.kind = member_kind AND m.member_id = member
                                        AND m.installation_id = installation
@@ -182,7 +184,7 @@ CREATE OR REPLACE MACRO dwelling_member_on(members, installation, member_kind, m
 CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, dwellings,
                                  installation_id, station_id, user_id, tag, day) AS
     see_all OR list_contains(user_ids, user_id) OR list_contains(station_ids, station_id)
-    OR (len(scope_dwellings(dwellings).member_ids) > 0
+    OR (scope_has_dwellings(dwellings)
         AND (list_contains(scope_dwellings(dwellings).member_ids, tag)
              OR list_contains(scope_dwellings(dwellings).member_ids, user_id)
              OR list_contains(scope_dwellings(dwellings).member_ids, station_id))
@@ -237,7 +239,7 @@ CREATE TABLE IF NOT EXISTS session_months (
 -- session_months_insert.sql), and every query that reads months reads exactly that scope's days.
 CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids, dwellings) AS TABLE
     SELECT * FROM session_months
-    WHERE len(scope_dwellings(dwellings).member_ids) = 0
+    WHERE NOT scope_has_dwellings(dwellings)
       AND in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, tag, NULL)
     UNION ALL
     SELECT installation_id, station_id, user_id, tag,
@@ -253,7 +255,7 @@ CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids, dw
            max(started_at) FILTER (WHERE user_id IS NOT NULL) AS last_started_at,
            arg_max(user_id, started_at) FILTER (WHERE user_id IS NOT NULL) AS last_user_id
     FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
-    WHERE len(scope_dwellings(dwellings).member_ids) > 0 AND NOT void
+    WHERE scope_has_dwellings(dwellings) AND NOT void
     GROUP BY installation_id, station_id, user_id, tag, month;
 
 -- Whether a session (by its local start) or a monthly sum (by its month) lies in the whole local months
