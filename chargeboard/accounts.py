@@ -45,13 +45,14 @@ from chargeboard import i18n, private_files, settings
 from chargeboard.i18n import N_, _, ngettext
 from chargeboard.scope import (
     CHARGER_OWNER,
+    LEVELS,
     OPEN_END,
     RESIDENT,
     ROLE_TITLES,
     ROLES,
     SYSTEM_OWNER,
+    DwellingDays,
     DwellingGrant,
-    MemberGrant,
     Scope,
     system_scope,
 )
@@ -769,8 +770,7 @@ def scope_for(account: Account, store) -> Scope:
         return Scope(account.username, SYSTEM_OWNER, see_all=True, display_name=account.name)
     user_ids: tuple[str, ...] = ()
     dwelling_grants: tuple[DwellingGrant, ...] = ()
-    member_grants: tuple[MemberGrant, ...] = ()
-    member_claims: tuple[MemberGrant, ...] = ()
+    dwelling_days: tuple[DwellingDays, ...] = ()
     email = account.email.strip().lower() if account.email else ""
     if email:
         any_installation = not account.installations and len(store.rows("installations_all")) <= 1
@@ -778,38 +778,40 @@ def scope_for(account: Account, store) -> Scope:
                                                   installations=list(account.installations),
                                                   any_installation=any_installation))
         if account.role == RESIDENT:
-            dwelling_grants, member_grants, member_claims = _dwelling_links(store, email, account.installations,
-                                                                            any_installation)
+            dwelling_grants, dwelling_days = _dwelling_links(store, email, account.installations, any_installation)
     station_ids: tuple[str, ...] = ()
     if account.role == CHARGER_OWNER and account.stations:
         station_ids = tuple(r[0] for r in store.rows("station_ids_by_key", keys=list(account.stations)))
     return Scope(account.username, account.role, user_ids=user_ids, station_ids=station_ids, display_name=account.name,
-                 dwelling_grants=dwelling_grants, member_grants=member_grants, member_claims=member_claims)
+                 dwelling_grants=dwelling_grants, dwelling_days=dwelling_days)
 
 
 def _dwelling_links(store, email: str, installations: tuple[str, ...], any_installation: bool
-                    ) -> tuple[tuple[DwellingGrant, ...], tuple[MemberGrant, ...], tuple[MemberGrant, ...]]:
-    """The dwellings an e-mail owns (or owned) and, in the SQL's terms, the sessions that shows: each
-    member of such a dwelling on the days it was a member and the e-mail's owner row owned it, and every
-    tag and feed user membership of those installations (a session belongs to its tag's dwelling first)."""
+                    ) -> tuple[tuple[DwellingGrant, ...], tuple[DwellingDays, ...]]:
+    """The dwellings an e-mail owns (or owned) and, in the SQL's terms, the sessions that shows: every
+    membership of every dwelling of those installations (a session belongs to its tag's dwelling first,
+    then its user's, then its station's), split into the days the e-mail owned that dwelling and not."""
     grants = tuple(DwellingGrant(int(d), int(o), inst, str(number), start, until)
                    for d, o, inst, number, start, until in store.rows(
                        "scope_dwelling_owners", email=email, installations=list(installations),
                        any_installation=any_installation))
     if not grants:
-        return (), (), ()
-    memberships = store.rows("scope_dwelling_memberships",
-                             installation_ids=sorted({g.installation_id for g in grants}))
-    members: set[MemberGrant] = set()
-    claims: set[MemberGrant] = set()
-    for dwelling_id, inst, kind, member_id, start, until in memberships:
+        return (), ()
+    days: set[DwellingDays] = set()
+    for dwelling_id, inst, kind, member_id, start, until in store.rows(
+            "scope_dwelling_memberships", installation_ids=sorted({g.installation_id for g in grants})):
         until = until or OPEN_END
-        if kind in ("tag", "user"):
-            claims.add(MemberGrant(inst, kind, member_id, start, until))
-        for grant in grants:
-            if grant.dwelling_id != dwelling_id:
+        owned = sorted((max(start, g.valid_from), min(until, g.valid_until or OPEN_END))
+                       for g in grants if g.dwelling_id == dwelling_id)
+        cut = start
+        for first, after in owned:
+            if first >= after or after <= cut:
                 continue
-            first, after = max(start, grant.valid_from), min(until, grant.valid_until or OPEN_END)
-            if first < after:
-                members.add(MemberGrant(inst, kind, member_id, first, after))
-    return grants, tuple(sorted(members)), tuple(sorted(claims))
+            first = max(first, cut)
+            if cut < first:
+                days.add(DwellingDays(inst, LEVELS[kind], member_id, cut, first, mine=False))
+            days.add(DwellingDays(inst, LEVELS[kind], member_id, first, after, mine=True))
+            cut = after
+        if cut < until:
+            days.add(DwellingDays(inst, LEVELS[kind], member_id, cut, until, mine=False))
+    return grants, tuple(sorted(days))

@@ -161,46 +161,31 @@ CREATE OR REPLACE MACRO attributed_local(started_local, registered_local, correc
 -- scoped_session_months, the same rule); the store binds the four arguments
 -- ($see_all, $user_ids, $station_ids, $dwellings) from the caller's Scope (Scope.sql_params), and
 -- tests/test_scope.py fails any query file that reads the sessions table directly.
--- $dwellings (issue 30) is what a resident sees through the dwellings they own: `member_ids` (every
--- tag, feed user and station of those dwellings, a cheap first test), `grants` (each member of such a
--- dwelling with the days both it belonged there and the account's owner row owned it:
--- [valid_from, valid_until)), and `claims` (every tag and feed user membership of those installations,
--- whichever dwelling: a session belongs to the dwelling of its tag first, then of its user, then of its
--- station, as dwelling_of says). A session is seen through a grant on the day it counts on
--- (statement_day), so a buyer never sees the seller's days, nor a seller the buyer's. With no dwellings
--- (every system owner and charger owner) the parameters fold the whole part away at planning time.
-CREATE OR REPLACE MACRO scope_dwellings(dwellings) AS
-    CAST(dwellings AS STRUCT(member_ids VARCHAR[],
-                             grants STRUCT(installation_id VARCHAR, kind VARCHAR, member_id VARCHAR,
-                                           valid_from DATE, valid_until DATE)[],
-                             claims STRUCT(installation_id VARCHAR, kind VARCHAR, member_id VARCHAR,
-                                           valid_from DATE, valid_until DATE)[]));
-CREATE OR REPLACE MACRO scope_has_dwellings(dwellings) AS
-    coalesce(len(scope_dwellings(dwellings).member_ids), 0) > 0;
-CREATE OR REPLACE MACRO dwelling_member_on(members, installation, member_kind, member, day) AS
-    len(list_filter(members, lambda m: m.kind = member_kind AND m.member_id = member
-                                       AND m.installation_id = installation
-                                       AND day >= m.valid_from AND day < m.valid_until)) > 0;
+-- $dwellings (issue 30) is what a resident sees through the dwellings they own (chargeboard/scope.py):
+-- `member_ids`, every tag, feed user and station of those dwellings (a cheap first test), and `days`,
+-- every membership of every dwelling of those installations as {installation_id, member_id, level
+-- (0 tag, 1 feed user, 2 station), valid_from, valid_until, other (0: a day the account owned that
+-- dwelling, 1: not)}. A session belongs to the dwelling of its tag first, then of its feed user, then
+-- of its station (dwelling_of, below), on the day it counts on (statement_day): the matching
+-- membership of the lowest level says whose it is, so the session is seen when that one is the
+-- account's own (level * 2 + other is even). A buyer never sees the seller's days, nor a seller the
+-- buyer's. With no dwellings (every system owner and charger owner) `member_ids` is empty and the
+-- whole part folds away when the query is planned.
 CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, dwellings,
-                                 installation_id, station_id, user_id, tag, day) AS
-    see_all OR list_contains(user_ids, user_id) OR list_contains(station_ids, station_id)
-    OR (scope_has_dwellings(dwellings)
-        AND (list_contains(scope_dwellings(dwellings).member_ids, tag)
-             OR list_contains(scope_dwellings(dwellings).member_ids, user_id)
-             OR list_contains(scope_dwellings(dwellings).member_ids, station_id))
-        AND coalesce(
-            dwelling_member_on(scope_dwellings(dwellings).grants, installation_id, 'tag', tag, day)
-            OR (dwelling_member_on(scope_dwellings(dwellings).grants, installation_id, 'user', user_id, day)
-                AND NOT dwelling_member_on(scope_dwellings(dwellings).claims, installation_id, 'tag', tag, day))
-            OR (dwelling_member_on(scope_dwellings(dwellings).grants, installation_id, 'station', station_id, day)
-                AND NOT dwelling_member_on(scope_dwellings(dwellings).claims, installation_id, 'tag', tag, day)
-                AND NOT dwelling_member_on(scope_dwellings(dwellings).claims, installation_id, 'user', user_id, day)),
-            false));
+                                 s_installation, s_station, s_user, s_tag, s_day) AS
+    see_all OR list_contains(user_ids, s_user) OR list_contains(station_ids, s_station)
+    OR (coalesce(len(dwellings['member_ids']), 0) > 0
+        AND (list_contains(dwellings['member_ids'], s_tag) OR list_contains(dwellings['member_ids'], s_user)
+             OR list_contains(dwellings['member_ids'], s_station))
+        AND coalesce(list_min(list_transform(dwellings['days'], lambda m:
+                CASE WHEN m.installation_id = s_installation AND s_day >= m.valid_from AND s_day < m.valid_until
+                          AND m.member_id = CASE m.level WHEN 0 THEN s_tag WHEN 1 THEN s_user ELSE s_station END
+                     THEN m.level * 2 + m.other END)) % 2 = 0, false));
 
 -- The caller's OWN charging (My usage): their feed users' and their dwellings' sessions, never the
 -- sessions a charger owner sees on his stations, nor everyone's for a system owner.
-CREATE OR REPLACE MACRO in_own_scope(user_ids, dwellings, installation_id, station_id, user_id, tag, day) AS
-    in_scope(false, user_ids, [], dwellings, installation_id, station_id, user_id, tag, day);
+CREATE OR REPLACE MACRO in_own_scope(user_ids, dwellings, s_installation, s_station, s_user, s_tag, s_day) AS
+    in_scope(false, user_ids, [], dwellings, s_installation, s_station, s_user, s_tag, s_day);
 
 CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids, dwellings) AS TABLE
     SELECT * FROM sessions
@@ -234,29 +219,23 @@ CREATE TABLE IF NOT EXISTS session_months (
 );
 -- (A store made before the rollup existed is summed once, at its first open: chargeboard.store.)
 
--- A month's sum knows no day, so a scope with dwellings (dated) never reads the stored sums: its month
--- rows are summed here from the sessions it sees, in session_months' shape (queries/derived/
--- session_months_insert.sql), and every query that reads months reads exactly that scope's days.
+-- A month's sum knows no day, so a scope with dwellings (dated) never reads the stored sums: it reads
+-- one month row per counted session it sees, in session_months' shape (every query sums the rows it
+-- reads), and so reads exactly that scope's days. (Not summed here: a GROUP BY in the macro cost every
+-- query that reads months some milliseconds of planning, for every scope.)
 CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids, dwellings) AS TABLE
     SELECT * FROM session_months
-    WHERE NOT scope_has_dwellings(dwellings)
+    WHERE coalesce(len(dwellings['member_ids']), 0) = 0
       AND in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, tag, NULL)
     UNION ALL
-    SELECT installation_id, station_id, user_id, tag,
-           date_trunc('month', started_local)::DATE AS month,
-           count(*) AS session_count,
-           sum(energy_kwh)::DECIMAL(18, 3) AS energy_kwh,
-           sum(epoch(ended_at) - epoch(started_at)) AS charging_seconds,
-           count(*) FILTER (WHERE time_unreliable) AS unreliable_sessions,
-           coalesce(sum(energy_kwh) FILTER (WHERE time_unreliable), 0)::DECIMAL(18, 3) AS unreliable_kwh,
-           count(*) FILTER (WHERE offline) AS offline_sessions,
-           count(*) FILTER (WHERE dated_by_registration) AS dated_by_registration_sessions,
-           coalesce(sum(energy_kwh) FILTER (WHERE dated_by_registration), 0)::DECIMAL(18, 3) AS dated_by_registration_kwh,
-           max(started_at) FILTER (WHERE user_id IS NOT NULL) AS last_started_at,
-           arg_max(user_id, started_at) FILTER (WHERE user_id IS NOT NULL) AS last_user_id
+    SELECT installation_id, station_id, user_id, tag, date_trunc('month', started_local)::DATE, 1,
+           energy_kwh, epoch(ended_at) - epoch(started_at), time_unreliable::INTEGER,
+           CASE WHEN time_unreliable THEN energy_kwh ELSE 0 END, offline::INTEGER,
+           coalesce(dated_by_registration, false)::INTEGER,
+           CASE WHEN dated_by_registration THEN energy_kwh ELSE 0 END,
+           CASE WHEN user_id IS NOT NULL THEN started_at END, user_id
     FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
-    WHERE scope_has_dwellings(dwellings) AND NOT void
-    GROUP BY installation_id, station_id, user_id, tag, month;
+    WHERE coalesce(len(dwellings['member_ids']), 0) > 0 AND NOT void;
 
 -- Whether a session (by its local start) or a monthly sum (by its month) lies in the whole local months
 -- [whole_from, whole_to) that a period query reads from session_months: only when sessions are dated by

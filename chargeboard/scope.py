@@ -7,8 +7,8 @@ It is frozen and hashable, so it can be — and must be — an argument of every
 
 A resident also sees the charging of the dwellings they own (issue 30), on the days they own
 them: `dwelling_grants` says which dwellings and days (the billing code filters a dwelling's
-statement lines with it), `member_grants` and `member_claims` say which sessions that is,
-in the terms the SQL checks (schema.sql, in_scope).
+statement lines with it), `dwelling_days` says which sessions that is, in the terms the SQL
+checks (schema.sql, in_scope).
 """
 
 from __future__ import annotations
@@ -49,19 +49,28 @@ class DwellingGrant:
         return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
 
 
+# A membership's level: which of a session's keys it matches, and in what order they decide (schema.sql dwelling_of).
+LEVELS = {"tag": 0, "user": 1, "station": 2}
+
+
 @dataclass(frozen=True, order=True)
-class MemberGrant:
-    """A member (kind 'tag' | 'user' | 'station', its id) of a dwelling of the installation, on
-    [valid_from, valid_until) (OPEN_END = still)."""
+class DwellingDays:
+    """Days [valid_from, valid_until) (OPEN_END = still) on which member `member_id` (of kind LEVELS[level])
+    belonged to a dwelling of the installation; `mine`: a dwelling the account owned on those days."""
     installation_id: str
-    kind: str
+    level: int
     member_id: str
     valid_from: date
-    valid_until: date = OPEN_END
+    valid_until: date
+    mine: bool
 
     def sql(self) -> dict:
-        return {"installation_id": self.installation_id, "kind": self.kind, "member_id": self.member_id,
-                "valid_from": self.valid_from, "valid_until": self.valid_until}
+        return {"installation_id": self.installation_id, "member_id": self.member_id, "level": self.level,
+                "valid_from": self.valid_from, "valid_until": self.valid_until, "other": 0 if self.mine else 1}
+
+
+# Always first in the list, so its type is known even when empty; it matches no session.
+_NO_DAYS = DwellingDays("", 0, "", date(1, 1, 1), date(1, 1, 1), False).sql()
 
 
 @dataclass(frozen=True)
@@ -72,13 +81,11 @@ class Scope:
     user_ids: tuple[str, ...] = ()
     station_ids: tuple[str, ...] = ()
     display_name: str = ""
-    # Issue 30: the dwellings owned and, in the SQL's terms, the sessions that makes visible:
-    # member_grants = each member of an owned dwelling on the days it was a member AND owned;
-    # member_claims = every tag and user membership of those installations (a session belongs to its
-    # tag's dwelling first, then its user's, then its station's: schema.sql dwelling_of).
+    # Issue 30: the dwellings owned and, in the SQL's terms, the sessions that makes visible: every
+    # membership of every dwelling of those installations, split where the account's ownership starts
+    # and ends (a session belongs to its tag's dwelling first, then its user's, then its station's).
     dwelling_grants: tuple[DwellingGrant, ...] = ()
-    member_grants: tuple[MemberGrant, ...] = ()
-    member_claims: tuple[MemberGrant, ...] = ()
+    dwelling_days: tuple[DwellingDays, ...] = ()
 
     def sql_params(self) -> dict:
         return {
@@ -86,9 +93,8 @@ class Scope:
             "user_ids": list(self.user_ids),
             "station_ids": list(self.station_ids),
             "dwellings": {
-                "member_ids": sorted({g.member_id for g in self.member_grants}),
-                "grants": [g.sql() for g in self.member_grants],
-                "claims": [c.sql() for c in self.member_claims],
+                "member_ids": sorted({d.member_id for d in self.dwelling_days if d.mine}),
+                "days": [_NO_DAYS, *(d.sql() for d in self.dwelling_days)],
             },
         }
 

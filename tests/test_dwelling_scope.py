@@ -130,7 +130,7 @@ def test_the_scope_names_the_dwellings_and_days(register_store, auth_file):
     # a charger owner and the system owner get no dwelling part: their queries are as before
     for username in ("parker", "styret"):
         scope = scope_of(register_store, auth_file, username)
-        assert (scope.dwelling_grants, scope.member_grants, scope.member_claims) == ((), (), ())
+        assert (scope.dwelling_grants, scope.dwelling_days) == ((), ())
 
 
 def test_the_scope_agrees_with_dwelling_of(register_store, auth_file):
@@ -148,7 +148,7 @@ def test_the_scope_agrees_with_dwelling_of(register_store, auth_file):
     for username, owner in owners.items():
         scope = scope_of(register_store, auth_file, username)
         through_dwellings = Scope(username, "resident", dwelling_grants=scope.dwelling_grants,
-                                  member_grants=scope.member_grants, member_claims=scope.member_claims)
+                                  dwelling_days=scope.dwelling_days)
         assert visible(register_store, through_dwellings) == by_owner[owner], username
 
 
