@@ -124,6 +124,11 @@ class Scope:
             day = max(day, grant.valid_until)
         return False
 
+    @property
+    def owner_ids(self) -> frozenset[int]:
+        """The register's owner rows that are the caller (a run line's payer_owner_id is theirs when in it)."""
+        return frozenset(g.owner_id for g in self.dwelling_grants)
+
     def dwelling_numbers(self) -> tuple[str, ...]:
         """The numbers of the dwellings the caller owns (or owned), for the reader; sorted, once each."""
         return tuple(sorted({g.number for g in self.dwelling_grants}))

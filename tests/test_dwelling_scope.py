@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -126,6 +127,7 @@ def test_the_scope_names_the_dwellings_and_days(register_store, auth_file):
     assert not selma.sees_dwelling(2, date(2025, 3, 1), date(2025, 3, 15))
     assert not selma.sees_dwelling(1, date(2025, 3, 1), date(2025, 3, 1))
     assert scope_of(register_store, auth_file, "bjorn").dwelling_numbers() == ("H0101",)
+    assert (selma.owner_ids, kjell.owner_ids) == ({3}, {4})
     assert scope_of(register_store, auth_file, "styret").sees_dwelling(2, date(2000, 1, 1), date(2030, 1, 1))
     # a charger owner and the system owner get no dwelling part: their queries are as before
     for username in ("parker", "styret"):
@@ -255,3 +257,40 @@ def test_statements_show_own_lines_and_only_own_sessions(register_store, auth_fi
         text, _name = statements.csv_text(register_store, scope, st, log=False)
         for other in {"u-selma", "u-kjell", "u-anne", "u-ola"} - lines:
             assert other not in text
+
+
+# -- the page ------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def dwelling_app(tmp_path, auth_template, monkeypatch):
+    """The app on the small co-op, where Nina (no feed user of her own) owns the dwelling of Kari's tag
+    from 1 March 2025: she sees its sessions from that day (k3), not Kari's before (k1, k2)."""
+    from conftest import serve_in_app  # noqa: PLC0415
+
+    db = support.build_coop_db(tmp_path)
+    store = Store(db)
+    with store.cursor() as cur:
+        installation_id = cur.execute("SELECT installation_id FROM installations").fetchone()[0]
+        cur.execute("INSERT INTO dwellings (dwelling_id, installation_id, number, created_by) "
+                    "VALUES (7, ?, 'H0307', 'test')", [installation_id])
+        cur.execute("INSERT INTO dwelling_owners (owner_id, dwelling_id, name, email, valid_from) "
+                    "VALUES (9, 7, 'Nina', 'nina@example.org', DATE '2025-03-01')")
+        cur.execute("INSERT INTO dwelling_members VALUES (7, 'tag', ?, DATE '2020-01-01', NULL)", [support.KARI.tag])
+    store.close()
+    env = yield from serve_in_app(db, auth_template, tmp_path, monkeypatch)
+    return env
+
+
+def test_my_usage_page_names_the_dwelling(dwelling_app, monkeypatch):
+    from test_app import page_as, texts  # noqa: PLC0415
+
+    monkeypatch.setenv("CHARGEBOARD_TODAY", "2025-04-30")
+    nina = support.Login("nina", "nina-passord-1", "Nina", "resident", "nina@example.org")
+    accounts.add_user(nina.username, name=nina.name, email=nina.email, role=nina.role, password=nina.password,
+                      path=Path(dwelling_app["CHARGEBOARD_AUTH"]))
+    at = page_as(nina, "my_usage")
+    shown = texts(at.main)
+    assert "Dwelling H0307" in shown
+    assert "not linked" not in shown
+    sessions = at.dataframe[0].value
+    assert len(sessions) == 1 and sessions["energy_kwh"].iloc[0] == pytest.approx(5.5)  # k3 only
