@@ -43,7 +43,19 @@ import yaml
 
 from chargeboard import i18n, private_files, settings
 from chargeboard.i18n import N_, _, ngettext
-from chargeboard.scope import CHARGER_OWNER, RESIDENT, ROLE_TITLES, ROLES, SYSTEM_OWNER, Scope, system_scope
+from chargeboard.scope import (
+    CHARGER_OWNER,
+    LEVELS,
+    OPEN_END,
+    RESIDENT,
+    ROLE_TITLES,
+    ROLES,
+    SYSTEM_OWNER,
+    DwellingDays,
+    DwellingGrant,
+    Scope,
+    system_scope,
+)
 
 # libyaml's loader when PyYAML was built with it: the same safe loading, read on every run of every page.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -749,16 +761,57 @@ def scope_for(account: Account, store) -> Scope:
     A resident (or a charger owner's own charging) is linked to the feed users with the
     account's e-mail who charged in the account's installations (by id or name). An account
     naming no installation counts every installation only while the store has just one; in a
-    store of several it links no one until the board names its installations."""
+    store of several it links no one until the board names its installations.
+
+    A resident is also linked to the dwellings whose owner rows (the register, issue 30) carry the
+    account's e-mail, in the same installations, for each owner row's own dates: it sees a
+    dwelling's charging on the days it owned it (Scope.dwelling_grants; the sessions: in_scope)."""
     if account.role == SYSTEM_OWNER:
         return Scope(account.username, SYSTEM_OWNER, see_all=True, display_name=account.name)
     user_ids: tuple[str, ...] = ()
-    if account.email:
+    dwelling_grants: tuple[DwellingGrant, ...] = ()
+    dwelling_days: tuple[DwellingDays, ...] = ()
+    email = account.email.strip().lower() if account.email else ""
+    if email:
         any_installation = not account.installations and len(store.rows("installations_all")) <= 1
-        user_ids = tuple(r[0] for r in store.rows("user_ids_by_email", system_scope(), email=account.email,
+        user_ids = tuple(r[0] for r in store.rows("user_ids_by_email", system_scope(), email=email,
                                                   installations=list(account.installations),
                                                   any_installation=any_installation))
+        if account.role == RESIDENT:
+            dwelling_grants, dwelling_days = _dwelling_links(store, email, account.installations, any_installation)
     station_ids: tuple[str, ...] = ()
     if account.role == CHARGER_OWNER and account.stations:
         station_ids = tuple(r[0] for r in store.rows("station_ids_by_key", keys=list(account.stations)))
-    return Scope(account.username, account.role, user_ids=user_ids, station_ids=station_ids, display_name=account.name)
+    return Scope(account.username, account.role, user_ids=user_ids, station_ids=station_ids, display_name=account.name,
+                 dwelling_grants=dwelling_grants, dwelling_days=dwelling_days)
+
+
+def _dwelling_links(store, email: str, installations: tuple[str, ...], any_installation: bool
+                    ) -> tuple[tuple[DwellingGrant, ...], tuple[DwellingDays, ...]]:
+    """The dwellings an e-mail owns (or owned) and, in the SQL's terms, the sessions that shows: every
+    membership of every dwelling of those installations (a session belongs to its tag's dwelling first,
+    then its user's, then its station's), split into the days the e-mail owned that dwelling and not."""
+    grants = tuple(DwellingGrant(int(d), int(o), inst, str(number), start, until)
+                   for d, o, inst, number, start, until in store.rows(
+                       "scope_dwelling_owners", email=email, installations=list(installations),
+                       any_installation=any_installation))
+    if not grants:
+        return (), ()
+    days: set[DwellingDays] = set()
+    for dwelling_id, inst, kind, member_id, start, until in store.rows(
+            "scope_dwelling_memberships", installation_ids=sorted({g.installation_id for g in grants})):
+        until = until or OPEN_END
+        owned = sorted((max(start, g.valid_from), min(until, g.valid_until or OPEN_END))
+                       for g in grants if g.dwelling_id == dwelling_id)
+        cut = start
+        for first, after in owned:
+            if first >= after or after <= cut:
+                continue
+            first = max(first, cut)
+            if cut < first:
+                days.add(DwellingDays(inst, LEVELS[kind], member_id, cut, first, mine=False))
+            days.add(DwellingDays(inst, LEVELS[kind], member_id, first, after, mine=True))
+            cut = after
+        if cut < until:
+            days.add(DwellingDays(inst, LEVELS[kind], member_id, cut, until, mine=False))
+    return grants, tuple(sorted(days))

@@ -7,7 +7,7 @@ what, why). The newest correction of a session applies, and only where a report 
 How a query dates a session (the one pattern every report, dashboard and export uses; the query
 takes `$attribute_by` ('start' | 'registered') and `$use_corrected` (boolean))::
 
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     ...
     CASE WHEN $use_corrected AND c.corrected_start IS NOT NULL THEN c.corrected_start

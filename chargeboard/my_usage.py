@@ -1,8 +1,9 @@
 """My usage: a resident's own charging — this month and this year, month by month, own sessions,
 own tags, an anonymised comparison with the installation, and an own Excel export.
 
-"Own" is the caller's own user ids (Scope.user_ids), never the wider scope: a charger owner's scope
-also holds other people's sessions on their stations, and those are not "my usage".
+"Own" is the caller's own charging (Scope.own(): their feed users and, for a resident linked to a
+dwelling, the dwelling's charging on the days they own it), never the wider scope: a charger owner's
+scope also holds other people's sessions on their stations, and those are not "my usage".
 
 Privacy: the installation average is the ONE figure on this page computed from data outside the
 caller's scope (queries/my_usage/my_usage_installation_average.sql). That query returns aggregates only —
@@ -17,14 +18,14 @@ back. A complete month no longer moves with each new session.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from chargeboard import excel, formats, history, memo, periods, statements, theme
+from chargeboard import excel, formats, history, memo, periods, statements, tariffs, theme
 from chargeboard.history import SessionFilter
 from chargeboard.i18n import _
 from chargeboard.scope import Scope, role_title
@@ -67,8 +68,18 @@ def installation_average(store: Store, scope: Scope, today: date) -> Installatio
 
 def money(store: Store, scope: Scope, today: date) -> statements.Money | None:
     """This month's and this year's cost of the caller's own charging, from the statements
-    (issue 4's tariffs; no second implementation of the pricing here). None without a tariff."""
-    return statements.own_costs(store, scope, today)
+    (issue 4's tariffs; no second implementation of the pricing here). None without a tariff.
+    A resident linked to a dwelling: the energy cost of the sessions shown (each priced as the
+    statements price it), since a feed user's statement line is not the dwelling's charging."""
+    if not scope.dwelling_grants:
+        return statements.own_costs(store, scope, today)
+    if not tariffs.periods(store):
+        return None
+    month, year = statements.own_cost_requests(today)
+    month_prices, currency = _session_costs(store, scope, month.date_from, month.date_to)
+    year_prices, _currency = _session_costs(store, scope, year.date_from, year.date_to)
+    return statements.Money(month=sum(month_prices.values(), Decimal(0)), year=sum(year_prices.values(), Decimal(0)),
+                            currency=currency)
 
 
 def session_costs(store: Store, scope: Scope, sessions: pd.DataFrame) -> list[Decimal]:
@@ -93,8 +104,7 @@ def own_session_prices(store: Store, scope: Scope, sessions: pd.DataFrame) -> tu
 
 @memo.per_data_version()
 def _session_costs(store: Store, scope: Scope, first: date, last: date) -> tuple[dict[str, Decimal], str]:
-    own = replace(scope, station_ids=())  # the caller's own sessions only (a charger owner's too)
-    return statements.session_prices(store, own, first, last)
+    return statements.session_prices(store, scope.own(), first, last)  # own sessions only (a charger owner's too)
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ class MyUsage:
     first asks for them, so the page draws its kWh tiles before the pricing runs (a kept result
     keeps them)."""
     today: date
-    linked: bool                   # the account is linked to a user of the charger feed
+    linked: bool                   # the account is linked to a user of the charger feed or a dwelling
     monthly: pd.DataFrame          # month, energy_kwh, sessions: 12 months ending this month
     month_kwh: Decimal
     month_sessions: int
@@ -111,12 +121,13 @@ class MyUsage:
     year_sessions: int
     store: Store = field(repr=False, compare=False)
     scope: Scope = field(repr=False, compare=False)
+    dwellings: tuple[str, ...] = ()  # the numbers of the dwellings whose charging is shown (issue 30)
 
     @memo.once
     def sessions(self) -> pd.DataFrame:
         """Own sessions, last 12 months, newest first."""
         first = self.monthly["month"].iloc[0]
-        return self.store.df("history_rows", self.scope, **_own_sessions(self.scope, first, self.today))
+        return self.store.df("history_rows", self.scope.own(), **_own_sessions(self.scope, first, self.today))
 
     @memo.once
     def tags(self) -> pd.DataFrame:
@@ -144,10 +155,16 @@ def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
     year = [v for m, v in by_month.items() if m.year == today.year]
     month = by_month.get(this_month, (Decimal("0.000"), 0))
     return MyUsage(
-        today=today, linked=bool(scope.user_ids), monthly=monthly,
+        today=today, linked=scope.linked, monthly=monthly,
         month_kwh=month[0], month_sessions=month[1],
         year_kwh=sum((v[0] for v in year), Decimal("0.000")), year_sessions=sum(v[1] for v in year),
-        store=store, scope=scope)
+        store=store, scope=scope, dwellings=scope.dwelling_numbers())
+
+
+def dwelling_text(usage: MyUsage) -> str:
+    """Which dwelling's charging the page shows, for a resident linked to one (or more)."""
+    return _("Dwelling {numbers}: this page shows its charging on the days you own it, besides your own.",
+             numbers=", ".join(usage.dwellings))
 
 
 def comparison_text(usage: MyUsage) -> str:
@@ -199,11 +216,10 @@ def monthly_chart(usage: MyUsage) -> go.Figure:
 
 
 def _own_sessions(scope: Scope, date_from: date, date_to: date) -> dict:
-    """history_rows parameters for the caller's OWN sessions (also for a charger owner: never
-    others' sessions on his stations). An empty user filter would mean "anyone in scope", so an
-    account not linked to a feed user asks for no rows at all."""
-    own = SessionFilter(date_from, date_to, user_ids=scope.user_ids)
-    return {**own.params(), "limit": None if scope.user_ids else 0, "offset": 0}
+    """history_rows parameters for the caller's OWN sessions, read with scope.own() (also for a
+    charger owner: never others' sessions on his stations). An account linked to no feed user and no
+    dwelling asks for no rows at all."""
+    return {**SessionFilter(date_from, date_to).params(), "limit": None if scope.linked else 0, "offset": 0}
 
 
 def _naive(value):
@@ -231,7 +247,7 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
                      costs.get(session_id), history.status_icons(offline, unreliable, False))
                     for (start, end, hours, station, _sid, _user, _uid, tag, kwh, offline, unreliable, _void,
                          registered, session_id, _replaced)
-                    in store.rows("history_rows", scope, **_own_sessions(scope, first, usage.today))]
+                    in store.rows("history_rows", scope.own(), **_own_sessions(scope, first, usage.today))]
     priced = [r[7] for r in session_rows if r[7] is not None]
     month_rows = [(m, int(s), e) for m, e, s in
                   zip(usage.monthly["month"], usage.monthly["energy_kwh"], usage.monthly["sessions"], strict=True)]
@@ -255,7 +271,9 @@ def export_workbook(store: Store, scope: Scope, usage: MyUsage, *, log: bool = T
                              last=formats.day(usage.today))),
              (_("Exported by"), f"{scope.display_name or scope.username} ({scope.username}), "
                                 f"{role_title(scope.role)}"),
-             (_("Rows limited to"), _("the sessions of your own user account")),
+             (_("Rows limited to"), _("the sessions of your own user account") if not scope.dwelling_grants else
+              _("the sessions of your own user account and of dwelling {numbers} on the days you own it",
+                numbers=", ".join(scope.dwelling_numbers()))),
              (_("Exported at (UTC)"), formats.moment(datetime.now(UTC))),
              (_("Registered"), _("When the charger cloud registered the session; differs from Start when the "
                                  "charger was offline ({offline}). {unreliable} = the session's time is unlikely "

@@ -158,14 +158,42 @@ CREATE OR REPLACE MACRO attributed_local(started_local, registered_local, correc
 
 -- The one place where "who may see which sessions" is written down (in_scope). Every query that
 -- reads sessions reads them through scoped_sessions (or the monthly sums through
--- scoped_session_months, the same rule); the store binds the three arguments
--- from the caller's Scope, and tests/test_scope.py fails any query file that reads
--- the sessions table directly.
-CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, user_id, station_id) AS
-    see_all OR list_contains(user_ids, user_id) OR list_contains(station_ids, station_id);
+-- scoped_session_months, the same rule); the store binds the four arguments
+-- ($see_all, $user_ids, $station_ids, $dwellings) from the caller's Scope (Scope.sql_params), and
+-- tests/test_scope.py fails any query file that reads the sessions table directly.
+-- $dwellings (issue 30) is what a resident sees through the dwellings they own (chargeboard/scope.py):
+-- `member_ids`, every tag, feed user and station of those dwellings (a cheap first test), and `days`,
+-- every membership of every dwelling of those installations as {installation_id, member_id, level
+-- (0 tag, 1 feed user, 2 station), valid_from, valid_until, other (0: a day the account owned that
+-- dwelling, 1: not)}. A session belongs to the dwelling of its tag first, then of its feed user, then
+-- of its station (dwelling_of, below), on the day it counts on (statement_day): the matching
+-- membership of the lowest level says whose it is, so the session is seen when that one is the
+-- account's own (level * 2 + other is even). A buyer never sees the seller's days, nor a seller the
+-- buyer's. With no dwellings (every system owner and charger owner) `member_ids` is empty and the
+-- whole part folds away when the query is planned.
+CREATE OR REPLACE MACRO in_scope(see_all, user_ids, station_ids, dwellings,
+                                 s_installation, s_station, s_user, s_tag, s_day) AS
+    see_all OR list_contains(user_ids, s_user) OR list_contains(station_ids, s_station)
+    OR (coalesce(len(dwellings['member_ids']), 0) > 0
+        AND (list_contains(dwellings['member_ids'], s_tag) OR list_contains(dwellings['member_ids'], s_user)
+             OR list_contains(dwellings['member_ids'], s_station))
+        AND coalesce(list_min(list_transform(dwellings['days'], lambda m:
+                CASE WHEN m.installation_id = s_installation AND s_day >= m.valid_from AND s_day < m.valid_until
+                          AND m.member_id = CASE m.level WHEN 0 THEN s_tag WHEN 1 THEN s_user ELSE s_station END
+                     THEN m.level * 2 + m.other END)) % 2 = 0, false));
 
-CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids) AS TABLE
-    SELECT * FROM sessions WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
+-- The caller's OWN charging (My usage): their feed users' and their dwellings' sessions, never the
+-- sessions a charger owner sees on his stations, nor everyone's for a system owner.
+CREATE OR REPLACE MACRO in_own_scope(user_ids, dwellings, s_installation, s_station, s_user, s_tag, s_day) AS
+    in_scope(false, user_ids, [], dwellings, s_installation, s_station, s_user, s_tag, s_day);
+
+CREATE OR REPLACE MACRO scoped_sessions(see_all, user_ids, station_ids, dwellings) AS TABLE
+    SELECT * FROM sessions
+    WHERE in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, tag,
+                   -- statement_day(started_local, registered_local, time_unreliable), written out: that
+                   -- macro is made further down, and a macro's body is bound when it is made
+                   CAST(CASE WHEN time_unreliable THEN coalesce(registered_local, started_local)
+                             ELSE started_local END AS DATE));
 
 -- Counted (not void) sessions summed per installation, station, user, RFID tag and local calendar
 -- month of their start: a year's report reads some 10^5 of these rows instead of 5M sessions. Each
@@ -191,8 +219,23 @@ CREATE TABLE IF NOT EXISTS session_months (
 );
 -- (A store made before the rollup existed is summed once, at its first open: chargeboard.store.)
 
-CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids) AS TABLE
-    SELECT * FROM session_months WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id);
+-- A month's sum knows no day, so a scope with dwellings (dated) never reads the stored sums: it reads
+-- one month row per counted session it sees, in session_months' shape (every query sums the rows it
+-- reads), and so reads exactly that scope's days. (Not summed here: a GROUP BY in the macro cost every
+-- query that reads months some milliseconds of planning, for every scope.)
+CREATE OR REPLACE MACRO scoped_session_months(see_all, user_ids, station_ids, dwellings) AS TABLE
+    SELECT * FROM session_months
+    WHERE coalesce(len(dwellings['member_ids']), 0) = 0
+      AND in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, tag, NULL)
+    UNION ALL
+    SELECT installation_id, station_id, user_id, tag, date_trunc('month', started_local)::DATE, 1,
+           energy_kwh, epoch(ended_at) - epoch(started_at), time_unreliable::INTEGER,
+           CASE WHEN time_unreliable THEN energy_kwh ELSE 0 END, offline::INTEGER,
+           coalesce(dated_by_registration, false)::INTEGER,
+           CASE WHEN dated_by_registration THEN energy_kwh ELSE 0 END,
+           CASE WHEN user_id IS NOT NULL THEN started_at END, user_id
+    FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
+    WHERE coalesce(len(dwellings['member_ids']), 0) > 0 AND NOT void;
 
 -- Whether a session (by its local start) or a monthly sum (by its month) lies in the whole local months
 -- [whole_from, whole_to) that a period query reads from session_months: only when sessions are dated by
@@ -224,10 +267,11 @@ CREATE TABLE IF NOT EXISTS session_overlaps (
 CREATE TABLE IF NOT EXISTS derived_tables (name VARCHAR PRIMARY KEY);
 
 -- Both sessions of a pair must be in scope: a row names the earlier one's user.
-CREATE OR REPLACE MACRO scoped_session_overlaps(see_all, user_ids, station_ids) AS TABLE
+-- (A row knows no tag nor day: what a scope sees through its dwellings never shows here.)
+CREATE OR REPLACE MACRO scoped_session_overlaps(see_all, user_ids, station_ids, dwellings) AS TABLE
     SELECT * FROM session_overlaps
-    WHERE in_scope(see_all, user_ids, station_ids, user_id, station_id)
-      AND in_scope(see_all, user_ids, station_ids, earlier_user_id, station_id);
+    WHERE in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, user_id, NULL, NULL)
+      AND in_scope(see_all, user_ids, station_ids, dwellings, installation_id, station_id, earlier_user_id, NULL, NULL);
 
 -- The scoped sessions that may count in a local period [local_from, local_to), or occupy a station
 -- during it. Exact, and fast on a large store: each branch filters on plain comparisons of stored
@@ -239,22 +283,22 @@ CREATE OR REPLACE MACRO scoped_session_overlaps(see_all, user_ids, station_ids) 
 --   3. registered in the period, when sessions are dated by registration;
 --   4. corrected, when corrected dates are used (a correction may move a session anywhere).
 -- Queries read it through this name only; scoped_sessions above still decides who sees what.
-CREATE OR REPLACE MACRO scoped_sessions_around(see_all, user_ids, station_ids, local_from, local_to,
+CREATE OR REPLACE MACRO scoped_sessions_around(see_all, user_ids, station_ids, dwellings, local_from, local_to,
                                                attribute_by, use_corrected) AS TABLE
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE started_local >= local_from AND started_local < local_to
     UNION ALL
     -- ended_local is the local start plus the span, moved by any change of UTC offset during the
     -- session (26 h at most: from UTC-12 to UTC+14); for a session dated by registration, exactly that
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE started_local < local_from AND ended_local > local_from - INTERVAL 26 HOUR
     UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE attribute_by = 'registered' AND registered_local >= local_from AND registered_local < local_to
       AND (started_local >= local_to
            OR (started_local < local_from AND ended_local <= local_from - INTERVAL 26 HOUR))
     UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE use_corrected AND session_id IN (SELECT session_id FROM session_corrections)
       AND NOT (started_local >= local_from AND started_local < local_to)
       AND NOT (started_local < local_from AND ended_local > local_from - INTERVAL 26 HOUR)
@@ -398,11 +442,11 @@ CREATE OR REPLACE MACRO wh_until(wh, elapsed, duration) AS
 -- The sessions in scope that a period of the installation's local time [local_from, local_to) holds, as
 -- statements date them: by their start, or by when the cloud registered them when their clock was
 -- unreliable. Two disjoint branches, so that the first skips the row groups outside the period.
-CREATE OR REPLACE MACRO scoped_sessions_dated(see_all, user_ids, station_ids, local_from, local_to) AS TABLE
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+CREATE OR REPLACE MACRO scoped_sessions_dated(see_all, user_ids, station_ids, dwellings, local_from, local_to) AS TABLE
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE time_unreliable IS NOT TRUE AND started_local >= local_from AND started_local < local_to
     UNION ALL
-    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids)
+    SELECT * FROM scoped_sessions(see_all, user_ids, station_ids, dwellings)
     WHERE time_unreliable AND coalesce(registered_local, started_local) >= local_from
       AND coalesce(registered_local, started_local) < local_to;
 

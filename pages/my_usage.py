@@ -17,6 +17,8 @@ if not usage.linked:
               "Ask the system owner to check that your account's e-mail address is the one the charger cloud "
               "knows you by."))
     st.stop()
+if usage.dwellings:
+    st.caption(my_usage.dwelling_text(usage))
 
 
 def sessions_text(n: int) -> str:

@@ -32,7 +32,7 @@ WITH spans AS (
            epoch(attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected)) AS occupied_from,
            epoch(attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected))
                + epoch(s.ended_at) - epoch(s.started_at) AS occupied_to
-    FROM scoped_sessions(true, [], []) s
+    FROM scoped_sessions(true, [], [], NULL) s
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
 )

@@ -25,7 +25,7 @@ PERIOD_TO = datetime(2026, 4, 1)
 # when asked; occupying by the start or its correction plus the real span).
 PLAIN = """
 SELECT s.session_id
-FROM scoped_sessions(true, [], []) s
+FROM scoped_sessions(true, [], [], NULL) s
 LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
 WHERE (attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected)
           >= $local_from
@@ -36,7 +36,7 @@ WHERE (attributed_local(s.started_local, s.registered_local, c.corrected_start, 
            + (s.ended_at - s.started_at) > $local_from)
 """
 AROUND = """
-SELECT session_id FROM scoped_sessions_around(true, [], [], $local_from, $local_to, $attribute_by, $use_corrected)
+SELECT session_id FROM scoped_sessions_around(true, [], [], NULL, $local_from, $local_to, $attribute_by, $use_corrected)
 """
 
 # Mostly near the period's edges (where a wrong bound shows), sometimes anywhere.

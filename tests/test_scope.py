@@ -201,8 +201,22 @@ def test_schema_reads_sessions_only_in_the_scope_macro():
     assert len(found) == 4, found  # the table's definition, two columns added later, and the macro's body
     assert "CREATE TABLE IF NOT EXISTS sessions" in found[0]
     assert all("ALTER TABLE sessions ADD COLUMN IF NOT E" in place for place in found[1:3])
-    assert re.search(r"scoped_sessions\(see_all, user_ids, station_ids\) AS TABLE SELECT \* FROM sessions",
-                     " ".join(schema.split()))
+    assert re.search(r"scoped_sessions\(see_all, user_ids, station_ids, dwellings\) AS TABLE SELECT \* FROM sessions "
+                     r"WHERE in_scope\(see_all, user_ids, station_ids, dwellings,", " ".join(schema.split()))
+
+
+def test_every_scoped_read_passes_the_whole_scope():
+    """Every scoped_*(...) in a query file gets the Scope's four parameters (Scope.sql_params), so a
+    resident's dwellings (issue 30) are never left out by a query written with the first three."""
+    call = re.compile(r"\bscoped_(?:sessions|sessions_around|sessions_dated|session_months|session_overlaps)\s*\(([^)]*)")
+    short = {}
+    for path in sorted((ROOT / "queries").rglob("*.sql")):
+        for args in call.findall(_code(path.read_text(encoding="utf-8"))):
+            if not re.match(r"\s*\$see_all,\s*\$user_ids,\s*\$station_ids,\s*\$dwellings\b", args) \
+                    and not re.match(r"\s*true,\s*\[\],\s*\[\],\s*NULL\b", args):  # (everyone's, on purpose)
+                short.setdefault(path.name, []).append(args)
+    assert short == {}
+    assert set(Scope("x", "resident").sql_params()) == {"see_all", "user_ids", "station_ids", "dwellings"}
 
 
 def test_python_code_holds_no_sql_on_sessions():

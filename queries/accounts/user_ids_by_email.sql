@@ -6,7 +6,7 @@
 SELECT u.user_id FROM users u
 WHERE lower(trim(u.email)) = $email
   AND ($any_installation OR EXISTS (
-      SELECT 1 FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+      SELECT 1 FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
       JOIN installations i ON i.installation_id = s.installation_id
       WHERE s.user_id = u.user_id
         AND (list_contains($installations, i.installation_id) OR list_contains($installations, i.name))))

@@ -4,11 +4,11 @@
 -- records; the meter readings; the exports log. Text, so the manifest keeps kWh exact.
 SELECT 'sessions' AS total, '' AS station_id, '' AS user_id, '' AS month,
        count(*) AS n, coalesce(sum(energy_kwh), 0)::VARCHAR AS kwh
-FROM scoped_sessions($see_all, $user_ids, $station_ids)
+FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings)
 UNION ALL
 SELECT 'kwh_by_station_user_month', station_id, coalesce(user_id, ''), strftime(started_local, '%Y-%m'),
        count(*), sum(energy_kwh)::VARCHAR
-FROM scoped_sessions($see_all, $user_ids, $station_ids)
+FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings)
 GROUP BY ALL
 UNION ALL
 SELECT 'rejected_rows', '', '', '', count(*), '' FROM rejected_rows

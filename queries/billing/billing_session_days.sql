@@ -6,6 +6,6 @@ SELECT s.session_id, s.installation_id,
        dwelling_of(s.installation_id, s.station_id, s.user_id, s.tag,
                    statement_day(s.started_local, s.registered_local, s.time_unreliable)) AS dwelling_id,
        (s.energy_kwh * 1000)::BIGINT AS energy_wh
-FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $local_from, $local_to) s
+FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to) s
 WHERE NOT s.void
 ORDER BY day, s.session_id

@@ -4,7 +4,7 @@
 WITH counted AS (
     SELECT s.session_id, statement_day(s.started_local, s.registered_local, s.time_unreliable) AS day,
            (s.energy_kwh * 1000)::BIGINT AS wh
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
     WHERE NOT s.void
 ),
 billed AS (

@@ -4,7 +4,7 @@
 WITH dated AS (
     SELECT s.installation_id, s.station_id, s.user_id, s.tag, s.energy_kwh,
            statement_day(s.started_local, s.registered_local, s.time_unreliable) AS day
-    FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $local_from, $local_to) s
+    FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to) s
     WHERE NOT s.void AND ($installation_id IS NULL OR s.installation_id = $installation_id)
 )
 SELECT d.installation_id, i.name AS installation, d.station_id, st.name AS station_name, d.user_id,

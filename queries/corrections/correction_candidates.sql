@@ -17,7 +17,7 @@ SELECT s.session_id,
        c.corrected_at,
        c.note,
        coalesce(c.corrections, 0) AS corrections
-FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
 JOIN installations i USING (installation_id)
 LEFT JOIN stations st USING (station_id)
 LEFT JOIN users u USING (user_id)

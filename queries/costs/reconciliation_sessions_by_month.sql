@@ -4,7 +4,7 @@
 WITH s AS (
     SELECT s.*, CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                      ELSE s.started_local END AS period_local
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
     WHERE s.installation_id = $installation_id AND NOT s.void
 )
 SELECT date_trunc('month', period_local)::DATE AS month,

@@ -14,7 +14,7 @@ seg AS (
 ),
 first_use AS (
     SELECT station_id, min(started_local)::DATE AS first_day
-    FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings)
     WHERE installation_id = $installation_id AND NOT time_unreliable
     GROUP BY ALL
 ),

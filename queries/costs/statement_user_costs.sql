@@ -34,7 +34,7 @@
 -- list per user) was faster with a flat price but cannot spill: with price bands it ran out of the
 -- store's memory limit (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
 WITH in_period AS NOT MATERIALIZED (
-    SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $local_from, $local_to)
+    SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to)
 ),
 s AS NOT MATERIALIZED (
     SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,

@@ -16,7 +16,7 @@ WITH dated AS (
            epoch(attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected)) AS occupied_from,
            epoch(s.ended_at) - epoch(s.started_at) AS span_seconds
     -- only sessions that may count in or occupy the period (schema.sql says which)
-    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, $attribute_by, $use_corrected) s
+    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to, $attribute_by, $use_corrected) s
     -- joined only when asked for: the join reads every session's id (a string), a third of the cost
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
@@ -31,7 +31,7 @@ spans AS (
 spilled AS (  -- sessions of the whole months that occupy a station past the period's end
     -- (ended_local is at most 26 h from the local start plus the span: schema.sql)
     SELECT epoch(s.started_local) + epoch(s.ended_at) - epoch(s.started_at) - epoch($local_to) AS seconds_after
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
     WHERE in_summed_months(s.started_local, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND s.ended_local > $local_to - INTERVAL 26 HOUR
       AND NOT s.void
@@ -47,7 +47,7 @@ counted AS (  -- one row per session, monthly sum or spilled part, in the same s
     FROM spans
     UNION ALL
     SELECT m.user_id, m.session_count, m.energy_kwh, m.charging_seconds
-    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings) m
     WHERE in_summed_months(m.month, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id))
     UNION ALL
@@ -58,6 +58,6 @@ SELECT coalesce(sum(session_count), 0)::BIGINT AS sessions,
        count(DISTINCT user_id) AS active_users,
        coalesce(sum(occupied_seconds), 0) / 3600.0 AS occupied_hours,
        -- stations with a counted session ever, from the monthly sums (a tenth of the rows or less)
-       (SELECT count(DISTINCT m.station_id) FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+       (SELECT count(DISTINCT m.station_id) FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings) m
         WHERE len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id)) AS stations
 FROM counted

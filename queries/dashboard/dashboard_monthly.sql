@@ -6,7 +6,7 @@
 WITH dated AS (
     SELECT s.energy_kwh,
            attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
-    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, $attribute_by, $use_corrected) s
+    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to, $attribute_by, $use_corrected) s
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))
@@ -18,7 +18,7 @@ counted AS (
     WHERE period_local >= $local_from AND period_local < $local_to
     UNION ALL
     SELECT m.month, m.session_count, m.energy_kwh
-    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings) m
     WHERE in_summed_months(m.month, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id))
 )

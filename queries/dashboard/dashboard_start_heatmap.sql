@@ -3,7 +3,7 @@
 -- about when people plug in, so the date the cloud registered a session says nothing here.
 WITH dated AS (
     SELECT attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected) AS start_local
-    FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
     LEFT JOIN latest_session_corrections c USING (session_id)
     WHERE NOT s.void
       AND (len($installation_filter) = 0 OR list_contains($installation_filter, s.installation_id))

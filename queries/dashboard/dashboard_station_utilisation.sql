@@ -5,7 +5,7 @@
 -- hours available, which the caller caps at 100 %.
 WITH in_scope AS (  -- stations with a counted session ever, from the monthly sums
     SELECT m.station_id, any_value(m.installation_id) AS installation_id
-    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings) m
     WHERE len($installation_filter) = 0 OR list_contains($installation_filter, m.installation_id)
     GROUP BY m.station_id
 ),
@@ -15,7 +15,7 @@ spans AS (
            epoch(attributed_local(s.started_local, NULL, c.corrected_start, 'start', $use_corrected))
                + epoch(s.ended_at) - epoch(s.started_at) AS occupied_to
     -- only sessions that may count in or occupy the period (schema.sql says which)
-    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, 'start', $use_corrected) s
+    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to, 'start', $use_corrected) s
     -- joined only when asked for: the join reads every session's id (a string), a third of the cost
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void

@@ -15,7 +15,7 @@ SELECT s.started_local AS start_local,
        s.registered_local,
        s.session_id,
        s.replaced_by
-FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
 JOIN installations i USING (installation_id)
 LEFT JOIN stations st USING (station_id)
 LEFT JOIN users u USING (user_id)

@@ -7,7 +7,7 @@ SELECT count(*) AS sessions,
        count(*) FILTER (WHERE s.void) AS void_sessions,
        min(s.started_local) AS first_start,
        max(s.started_local) AS last_start
-FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
 WHERE s.started_local >= $local_from AND s.started_local < $local_to
   AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
   AND ($include_void OR NOT s.void)

@@ -13,12 +13,12 @@
 -- tests/test_my_usage.py checks all three. Open charging (no user) is not a resident.
 WITH mine AS (
     SELECT DISTINCT installation_id
-    FROM scoped_sessions($see_all, $user_ids, $station_ids)
-    WHERE list_contains($user_ids, user_id)
+    FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
+    WHERE in_own_scope($user_ids, $dwellings, s.installation_id, s.station_id, s.user_id, s.tag, statement_day(s.started_local, s.registered_local, s.time_unreliable))
 ),
 everyone AS (
     SELECT s.user_id, s.started_local, s.energy_kwh
-    FROM scoped_sessions(true, [], []) s
+    FROM scoped_sessions(true, [], [], NULL) s
     WHERE s.installation_id IN (SELECT installation_id FROM mine)
       AND s.user_id IS NOT NULL AND NOT s.void
       AND s.started_local >= least($month_from, $year_from) AND s.started_local < $local_to

@@ -10,10 +10,10 @@
 -- The sessions are read in two disjoint branches of plain comparisons on stored columns (started in the
 -- month; started before it and ended in or after its first hour), which DuckDB checks inside the scan.
 WITH in_month AS (
-    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings)
     WHERE installation_id = $installation_id AND started_at >= $from_utc AND started_at < $to_utc
     UNION ALL
-    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings)
     WHERE installation_id = $installation_id AND started_at < $from_utc AND ended_at >= $from_utc
 ),
 s AS (

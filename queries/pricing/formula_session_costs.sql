@@ -30,7 +30,7 @@
 -- those steps (energy.py reads the days from them, and prices a longer table when a session runs past
 -- the end of this one).
 WITH in_period AS NOT MATERIALIZED (
-    SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $local_from, $local_to)
+    SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to)
 ),
 s AS NOT MATERIALIZED (
     SELECT s.session_id, CASE WHEN $per_session THEN s.session_id END AS session_key, s.station_id,

@@ -6,7 +6,7 @@
 -- the scan skips the row groups of other times (the first 200 at 10M: 0.5-0.6 s, 1.3-1.7 s without).
 -- Each session of a pair is shown as people know it (start, user, energy), never by its id.
 WITH shown AS (
-    SELECT * FROM scoped_session_overlaps($see_all, $user_ids, $station_ids)
+    SELECT * FROM scoped_session_overlaps($see_all, $user_ids, $station_ids, $dwellings)
     ORDER BY started_at DESC, session_id
     LIMIT $rows
 )
@@ -17,9 +17,9 @@ SELECT coalesce(st.name, st.device_id, o.station_id) AS station, st.device_id AS
        b.energy_kwh AS other_energy_kwh,
        round((least(epoch(a.ended_at), epoch(b.ended_at)) - epoch(b.started_at)) / 60.0, 1) AS overlap_minutes
 FROM shown o
-JOIN scoped_sessions($see_all, $user_ids, $station_ids) b
+JOIN scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) b
   ON b.installation_id = o.installation_id AND b.session_id = o.session_id AND b.started_at = o.started_at
-JOIN scoped_sessions($see_all, $user_ids, $station_ids) a
+JOIN scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) a
   ON a.installation_id = o.installation_id AND a.session_id = o.earlier_session_id AND a.started_at = o.earlier_started_at
 LEFT JOIN stations st ON st.station_id = o.station_id
 LEFT JOIN users ua ON ua.user_id = a.user_id

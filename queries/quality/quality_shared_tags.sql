@@ -4,12 +4,12 @@
 -- sessions: not void), so only those tags' sessions are read: 3.4 s at 10M sessions when every
 -- session was grouped by its tag.
 WITH shared AS (
-    SELECT tag FROM scoped_session_months($see_all, $user_ids, $station_ids)
+    SELECT tag FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings)
     WHERE tag IS NOT NULL AND user_id IS NOT NULL
     GROUP BY tag HAVING count(DISTINCT user_id) > 1
 ),
 s AS (
-    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids)
+    SELECT * FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings)
     WHERE NOT void AND tag IS NOT NULL AND user_id IS NOT NULL AND tag IN (SELECT tag FROM shared)
 )
 SELECT s.tag, coalesce(u.name, u.email, s.user_id) AS user_name, count(*) AS sessions,

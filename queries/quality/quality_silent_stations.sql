@@ -5,7 +5,7 @@ SELECT coalesce(any_value(st.name), any_value(st.device_id), s.station_id) AS st
        any_value(i.name) AS installation,
        max(s.started_local) AS last_session_local,
        date_diff('day', max(s.started_at), $now) AS days_silent
-FROM scoped_sessions($see_all, $user_ids, $station_ids) s
+FROM scoped_sessions($see_all, $user_ids, $station_ids, $dwellings) s
 LEFT JOIN stations st USING (station_id)
 LEFT JOIN installations i ON i.installation_id = s.installation_id
 WHERE NOT s.void

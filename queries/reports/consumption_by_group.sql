@@ -18,7 +18,7 @@ WITH dated AS (
                           WHEN 'user' THEN coalesce(s.user_id, '')
                           ELSE coalesce(s.tag, '') END AS group_key,
            attributed_local(s.started_local, s.registered_local, c.corrected_start, $attribute_by, $use_corrected) AS period_local
-    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $local_from, $local_to, $attribute_by, $use_corrected) s
+    FROM scoped_sessions_around($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to, $attribute_by, $use_corrected) s
     LEFT JOIN latest_session_corrections c ON $use_corrected AND c.session_id = s.session_id
     WHERE NOT s.void
       AND session_matches_filter(s.station_id, s.user_id, s.tag, $station_filter, $user_filter, $tag_filter)
@@ -40,7 +40,7 @@ counted AS (  -- one row per session, or per monthly sum, in the same shape
                           ELSE coalesce(m.tag, '') END,
            m.month, m.session_count, m.energy_kwh, m.charging_seconds, m.unreliable_sessions, m.unreliable_kwh,
            m.offline_sessions, m.dated_by_registration_sessions, m.dated_by_registration_kwh
-    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings) m
     WHERE in_summed_months(m.month, $whole_from, $whole_to, $attribute_by, $use_corrected)
       AND session_matches_filter(m.station_id, m.user_id, m.tag, $station_filter, $user_filter, $tag_filter)
 ),
@@ -49,7 +49,7 @@ every_month AS (  -- all the caller's monthly sums, whenever: for idle entities 
                           WHEN 'user' THEN coalesce(m.user_id, '')
                           ELSE coalesce(m.tag, '') END AS group_key,
            m.last_user_id, m.last_started_at
-    FROM scoped_session_months($see_all, $user_ids, $station_ids) m
+    FROM scoped_session_months($see_all, $user_ids, $station_ids, $dwellings) m
     WHERE session_matches_filter(m.station_id, m.user_id, m.tag, $station_filter, $user_filter, $tag_filter)
 ),
 grouped AS (
