@@ -278,6 +278,15 @@ def chain_of(all_periods: list[PricePeriod], chains: dict[str, list[PricePeriod]
     return (chains or {}).get(installation_id, all_periods) if installation_id else all_periods
 
 
+def in_force(store: Store) -> list[tuple[str, list[PricePeriod]]]:
+    """The chains as the Tariffs page shows them: ("co-op-wide", the co-op-wide periods), then each
+    installation with formula versions of its own, by name, with its chain."""
+    names = {iid: name for iid, name, _zone in store.rows("installations_all")}
+    chains = installation_chains(store)
+    return [(_("co-op-wide"), periods(store)),
+            *sorted(((names.get(iid, iid), chain) for iid, chain in chains.items()), key=lambda c: c[0])]
+
+
 def period_on(all_periods: list[PricePeriod], day: date) -> PricePeriod | None:
     return next((p for p in all_periods if p.valid_from <= day < p.valid_to), None)
 
