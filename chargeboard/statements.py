@@ -372,8 +372,11 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
 def _used(periods, chains, request: StatementRequest) -> list[tariffs.PricePeriod]:
     """The periods of the co-op-wide chain and of every installation's own chain that overlap the request's
     period, each version once, by valid_from then version."""
-    found = {p.version: p for chain in (periods, *chains.values()) for p in chain
-             if p.valid_from <= request.date_to and p.valid_to > request.date_from}
+    found: dict[int, tariffs.PricePeriod] = {}
+    for chain in (periods, *chains.values()):
+        for p in chain:
+            if p.valid_from <= request.date_to and p.valid_to > request.date_from:
+                found.setdefault(p.version, p)
     return sorted(found.values(), key=lambda p: (p.valid_from, p.version))
 
 
@@ -755,7 +758,11 @@ def component_parts(st: Statements, line: StatementLine) -> list[tuple[str, Deci
 
 
 def tariff_line(p: tariffs.PricePeriod) -> str:
-    """A tariff version in words, as a statement names the prices it used."""
+    """A tariff version in words, as a statement names the prices it used (an installation's own version: for
+    it, without a fee, as the fee is the co-op-wide versions')."""
+    if p.installation:
+        return _("Version {version}, from {day}, for {installation}: {prices}", version=p.version,
+                 day=formats.day(p.valid_from), installation=p.installation, prices=p.describe)
     return _("Version {version}, from {day}: {prices}; fixed fee {fee} per resident per month with charging",
              version=p.version, day=formats.day(p.valid_from), prices=p.describe,
              fee=tariffs.fee_text(p.monthly_fee, p.currency))

@@ -24,7 +24,7 @@ chargeboard.formats: "1,45 kr/kWh" in Norwegian, "1.45 NOK/kWh" in English.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -102,6 +102,7 @@ class PricePeriod:
     standby_share: str = "off"
     rest_share: str = "off"
     formula: pricing_formula.Formula | None = None   # issue 29: the bill's formula (then price 0, no bands)
+    installation: str = ""  # the installation's name when the version is its own ("" = co-op-wide)
 
     def hour_price(self, hour: int) -> Decimal:
         return next((b.price for b in self.bands if b.covers(hour)), self.price_per_kwh)
@@ -267,8 +268,9 @@ def installation_chains(store: Store, as_of: datetime | None = None) -> dict[str
     the next. An installation not in it follows periods()."""
     as_of = as_of or datetime.now(UTC)
     chains: dict[str, list[PricePeriod]] = {}
-    for installation_id, *r, _own in store.rows("tariff_installation_periods_as_of", as_of=as_of):
-        chains.setdefault(installation_id, []).append(_period(r))
+    for installation_id, *r, own_name in store.rows("tariff_installation_periods_as_of", as_of=as_of):
+        period = _period(r)
+        chains.setdefault(installation_id, []).append(replace(period, installation=own_name) if own_name else period)
     return chains
 
 

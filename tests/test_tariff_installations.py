@@ -87,6 +87,8 @@ def test_each_installation_is_priced_by_its_own_chain_to_the_ore(tmp_path):
     assert not any(west.components[c] for c in ("spot", "markup", "vat", "grid"))
     assert st.totals["energy_cost"] == Decimal("13.23")
     assert sorted(p.version for p in st.periods_used) == [1, 2, 3]
+    assert plain(statements.tariff_line(next(p for p in st.periods_used if p.version == 2))).startswith(
+        "Version 2, from 1 Mar 2026, for East: Spot NO1 + 5.00 øre markup")
     # the statement's sessions add up to its lines, and each session is its line here
     sessions = statements.session_costs(store, system_scope(), st)
     assert sum((s.cost for user in sessions.values() for s in user), Decimal(0)) == Decimal("13.23")
