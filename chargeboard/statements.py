@@ -216,7 +216,7 @@ def own_costs(store: Store, scope: Scope, today: date):
     the caller's own statement lines, computed exactly as the statements page does. None
     while no tariff is set. Kept per scope and data version in the app (chargeboard.memo), like
     the page's other results."""
-    if not tariffs.periods(store):
+    if not tariffs.has_tariff(store):
         return None
     own = set(scope.user_ids)
 
@@ -448,7 +448,7 @@ def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -
     as_of = datetime.now(UTC)
     all_periods = tariffs.periods(store, as_of)
     currency = tariffs.currency_of(all_periods)
-    if not all_periods:
+    if not tariffs.has_tariff(store, as_of):
         return {}, currency
     unit = tariffs.minor_unit(currency)
     rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(date_from, time.min),

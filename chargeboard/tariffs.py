@@ -274,6 +274,11 @@ def installation_chains(store: Store, as_of: datetime | None = None) -> dict[str
     return chains
 
 
+def has_tariff(store: Store, as_of: datetime | None = None) -> bool:
+    """Whether any price period is in force: co-op-wide, or an installation's own."""
+    return bool(periods(store, as_of) or installation_chains(store, as_of))
+
+
 def chain_of(all_periods: list[PricePeriod], chains: dict[str, list[PricePeriod]] | None,
              installation_id: str | None) -> list[PricePeriod]:
     """The periods that price an installation's sessions: its own chain, else the co-op-wide one."""

@@ -199,7 +199,7 @@ def test_the_tariffs_page_enters_a_formula_for_one_installation(own_store_env):
     next(b for b in at.button if b.label == "Save formula version").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert f"Saved as version 1 for {choices[target]}: Spot NO4" in texts(at), texts(at)
-    assert tariffs.periods(store) == []  # nothing co-op-wide
+    assert tariffs.periods(store) == [] and tariffs.has_tariff(store)  # nothing co-op-wide, yet a tariff
     [period] = tariffs.installation_chains(store)[target]
     assert period.formula.price_area == "NO4" and period.monthly_fee == 0
     history = at.dataframe[-1].value.to_dict("records")
