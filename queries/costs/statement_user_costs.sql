@@ -37,14 +37,16 @@
 -- which sessions can take them at all (`maybe_others`). Collecting those in the first read instead (a
 -- list per user) was faster with a flat price but cannot spill: with price bands it ran out of the
 -- store's memory limit (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
-WITH formula_days AS (  -- one row: each formula period's chain ('' = co-op-wide) and [from, to); the chained installations
-    SELECT coalesce(list(chain ORDER BY chain, valid_from), []) AS chains,
-           coalesce(list(valid_from ORDER BY chain, valid_from), []) AS starts,
-           coalesce(list(valid_to ORDER BY chain, valid_from), []) AS ends,
-           coalesce((SELECT list(DISTINCT installation_id) FROM tariff_installation_periods($as_of)), []) AS chained
-    FROM (SELECT '' AS chain, valid_from, valid_to FROM tariff_periods($as_of) WHERE formula IS NOT NULL
+WITH formula_days AS (  -- per installation with a formula period in its chain: their [from, to) dates
+    SELECT i.installation_id, list(f.valid_from ORDER BY f.valid_from) AS starts,
+           list(f.valid_to ORDER BY f.valid_from) AS ends
+    FROM installations i
+    JOIN (SELECT NULL::VARCHAR AS chain, valid_from, valid_to FROM tariff_periods($as_of) WHERE formula IS NOT NULL
           UNION ALL
-          SELECT installation_id, valid_from, valid_to FROM tariff_installation_periods($as_of) WHERE formula IS NOT NULL)
+          SELECT installation_id, valid_from, valid_to FROM tariff_installation_periods($as_of) WHERE formula IS NOT NULL) f
+      ON f.chain = i.installation_id
+         OR (f.chain IS NULL AND i.installation_id NOT IN (SELECT installation_id FROM tariff_installation_periods($as_of)))
+    GROUP BY i.installation_id
 ),
 in_period AS NOT MATERIALIZED (
     SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $local_from, $local_to)
@@ -56,17 +58,16 @@ s AS NOT MATERIALIZED (
            s.energy_details, s.time_unreliable, i.time_zone,
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                 ELSE s.started_local END AS period_local
-    FROM in_period s JOIN installations i USING (installation_id) CROSS JOIN formula_days fd
+    FROM in_period s JOIN installations i USING (installation_id)
+    LEFT JOIN formula_days fd ON fd.installation_id = s.installation_id
     WHERE NOT s.void
-      -- (sessions dated in a formula period of their chain, [starts[k], ends[k]) of chains[k], are the formula
-      -- path's: chargeboard/pricing/energy.py; the lists are empty when there is none)
-      AND (len(fd.starts) = 0
+      -- (sessions dated in a formula period of their installation's chain, [starts[k], ends[k]), are the
+      -- formula path's: chargeboard/pricing/energy.py; no row in formula_days when there is none)
+      AND (fd.starts IS NULL
            OR NOT coalesce(list_bool_or([CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                                                ELSE s.started_local END::DATE >= fd.starts[k]
                                           AND CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                                                    ELSE s.started_local END::DATE < fd.ends[k]
-                                          AND fd.chains[k] = CASE WHEN list_contains(fd.chained, s.installation_id)
-                                                                  THEN s.installation_id ELSE '' END
                                           FOR k IN range(1, len(fd.starts) + 1)]), false))
 ),
 bounds AS (  -- one row: what a session must cross to leave the simple path
