@@ -103,15 +103,16 @@ def formula_section() -> None:
         a, b = st.columns(2)
         valid_from = a.date_input(_("Valid from (local date)"), periods.local_today().replace(day=1),
                                   format=widgets.date_input_format(), key="formula_valid_from")
-        fee = b.text_input(_("Fixed fee per resident per month"), "0", key="formula_fee")
+        own = installation is not None  # (an installation's own version: the fee and shares are the co-op-wide ones)
+        fee = b.text_input(_("Fixed fee per resident per month"), "0", key="formula_fee", disabled=own)
         if kind == "formula":
             formula_fields(form)
         rules = list(tariffs.SHARE_RULES)
         a, b = st.columns(2)
         standby_share = a.selectbox(_("Statements share the chargers' standby"), rules, key="formula_standby",
-                                    format_func=widgets.shown_as(tariffs.SHARE_RULES))
+                                    format_func=widgets.shown_as(tariffs.SHARE_RULES), disabled=own)
         rest_share = b.selectbox(_("Statements share other loads and losses"), rules, key="formula_rest",
-                                 format_func=widgets.shown_as(tariffs.SHARE_RULES))
+                                 format_func=widgets.shown_as(tariffs.SHARE_RULES), disabled=own)
         note = st.text_input(_("Note (why)"), key="formula_note")
         if st.form_submit_button(_("Save formula version"), type="primary"):
             try:

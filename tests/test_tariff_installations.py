@@ -195,7 +195,7 @@ def test_the_tariffs_page_enters_a_formula_for_one_installation(own_store_env):
     at.selectbox(key="formula_area").set_value("NO4")
     at.text_input(key="formula_grid_day").input("0.30")
     at.text_input(key="formula_grid_night").input("0.20")
-    at.text_input(key="formula_fee").input("49")  # (ignored: the fee is the co-op-wide versions')
+    assert at.text_input(key="formula_fee").disabled  # (the fee is the co-op-wide versions')
     next(b for b in at.button if b.label == "Save formula version").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert f"Saved as version 1 for {choices[target]}: Spot NO4" in texts(at), texts(at)
