@@ -310,10 +310,11 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                                                          + row.energy_kwh)
         months.setdefault(row.user_id, set()).update(row.active_months)
     # the components shown: the formula periods' (and "flat" beside them when a flat version is in the period
-    # or priced anything)
+    # of a charging installation's chain, or priced anything)
     components: tuple[str, ...] = ()
     if priced.components:
-        flat_used = any(p.formula is None for p in periods
+        charged = {inst for x in lines.values() for inst in x.kwh_by_installation} or {None}
+        flat_used = any(p.formula is None for inst in charged for p in tariffs.chain_of(periods, chains, inst)
                         if p.valid_from <= request.date_to and p.valid_to > request.date_from) \
             or any(x.raw_components.get(energy.FLAT) for x in lines.values())
         components = (*priced.components, *((energy.FLAT,) if flat_used else ()))

@@ -206,3 +206,29 @@ def test_the_tariffs_page_enters_a_formula_for_one_installation(own_store_env):
     assert [(r["version"], r["installation"]) for r in history] == [(1, choices[target])]
     in_force = at.dataframe[0].value.to_dict("records")
     assert [(r["installation"], r["version"]) for r in in_force] == [(choices[target], 1)]
+
+
+def test_the_shared_standby_of_an_installation_is_priced_by_its_own_chain(tmp_path):
+    """As test_formula_pricing's standby test, with the formula Garage A's own and a co-op-wide flat 1.00 beside
+    it: the standby costs the month's mean of Garage A's formula (1.875 kr/kWh), not the flat price."""
+    from chargeboard import meters  # noqa: PLC0415
+    from test_formula_pricing import load  # noqa: PLC0415
+
+    start = datetime(2026, 1, 5, 18, tzinfo=OSLO)
+    store = load(tmp_path, [record("a", "kari", start, start + HOUR, 1000),
+                            record("b", "ola", start + timedelta(days=1), start + timedelta(days=1, hours=1), 3000)])
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "1.00", standby_share="equal")
+    tariffs.add_version(store, "styret", date(2026, 1, 1), "0", installation_id="garage-a",
+                        formula={"kind": "formula", "price_area": "NO1", "spot": True, "vat_rate": "0.25"})
+    first = datetime(2025, 12, 31, 23, tzinfo=UTC)
+    add_spot(store, "NO1", {first + timedelta(hours=h): (HOUR, Decimal(1 + h % 2)) for h in range(31 * 24)})
+    meters.register_meter(store, "M", "Garage A")
+    for at, kwh in (("2026-01-01T00:00:00", "0"), ("2026-02-01T00:00:00", "30")):
+        meters.add_reading(store, "styret", "M", datetime.fromisoformat(at), kwh)
+    st_ = month_statement(store, date(2026, 1, 1), date(2026, 1, 31))
+    assert st_.request.standby_share == "equal"  # the co-op-wide version's rule
+    assert st_.shared_kwh["standby"] > 0
+    raw = sum((x.raw["standby_share"] for x in st_.lines), Decimal(0))
+    assert raw == st_.shared_kwh["standby"] * Decimal("1.875")
+    assert "flat" not in st_.components  # every session is Garage A's, priced by its formula
+    store.close()
