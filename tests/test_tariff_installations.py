@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import support
 from test_app import page_as, texts
-from test_formula_pricing import add_spot, record
+from test_formula_pricing import add_spot, load, record
 from test_tariff_cli import plain, run, write
 
-from chargeboard import ingest, statements, tariffs, web
+from chargeboard import ingest, meters, statements, tariffs, web
 from chargeboard.pricing import capacity, tariff_entry
 from chargeboard.scope import system_scope
 from chargeboard.store import Store
@@ -211,9 +211,6 @@ def test_the_tariffs_page_enters_a_formula_for_one_installation(own_store_env):
 def test_the_shared_standby_of_an_installation_is_priced_by_its_own_chain(tmp_path):
     """As test_formula_pricing's standby test, with the formula Garage A's own and a co-op-wide flat 1.00 beside
     it: the standby costs the month's mean of Garage A's formula (1.875 kr/kWh), not the flat price."""
-    from chargeboard import meters  # noqa: PLC0415
-    from test_formula_pricing import load  # noqa: PLC0415
-
     start = datetime(2026, 1, 5, 18, tzinfo=OSLO)
     store = load(tmp_path, [record("a", "kari", start, start + HOUR, 1000),
                             record("b", "ola", start + timedelta(days=1), start + timedelta(days=1, hours=1), 3000)])
