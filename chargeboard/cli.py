@@ -35,7 +35,6 @@ LANGUAGES = tuple(i18n.LANGUAGES)
 CSV_DIALECTS = ("rfc4180", "excel-nb", "excel-en")
 # chargeboard.pricing.spot.AREAS (a test keeps them equal; the pricing package is imported by `prices` only)
 PRICE_AREAS = ("NO1", "NO2", "NO3", "NO4", "NO5")
-PRICE_COMMANDS = ("import", "fetch")
 # chargeboard.mail.settings.SECURITY (a test keeps them equal; the mail package is imported by `mail` only)
 MAIL_SECURITY = ("starttls", "tls", "none")
 # Period maths goes a day (and a month) past --to: later dates overflow Python's calendar.
@@ -318,35 +317,37 @@ def _station(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
-def _prices(args: argparse.Namespace, store: Store) -> int:
-    """prices import FILE... (the price API's JSON day files, ENTSO-E XML) or prices fetch (the price API)."""
+def _prices_import(args: argparse.Namespace, store: Store) -> int:
+    """prices import FILE... (the price API's JSON day files, ENTSO-E XML)."""
     from chargeboard.pricing import spot  # noqa: PLC0415
 
     files = list(getattr(args, "files", None) or [])
-    if args.prices_command == "import":
-        if not files:
-            print(_("error: prices import needs one or more FILEs"), file=args.stderr)
-            return 2
-        try:
-            rate = spot.parse_rate(getattr(args, "eur_nok", None))
-        except spot.PriceFileError as error:
-            print(_("error: --eur-nok: {reason}", reason=error), file=args.stderr)
-            return 2
-        failures = 0
-        shown = getattr(args, "shown_as", None) or files
-        for path, name in zip(files, shown, strict=True):
-            try:
-                summary = spot.import_file(store, path, area=getattr(args, "area", None), eur_nok=rate,
-                                           imported_by="(command line)", display_name=name)
-            except spot.PriceFileError as error:
-                print(_("error: {reason}", reason=error), file=args.stderr)
-                failures += 1
-                continue
-            print("\n".join(summary.lines()), file=args.stdout)
-        return 1 if failures else 0
-    if files or getattr(args, "eur_nok", None):
-        print(_("error: prices fetch takes no FILE and no --eur-nok (the price API gives NOK)"), file=args.stderr)
+    if not files:
+        print(_("error: prices import needs one or more FILEs"), file=args.stderr)
         return 2
+    try:
+        rate = spot.parse_rate(getattr(args, "eur_nok", None))
+    except spot.PriceFileError as error:
+        print(_("error: --eur-nok: {reason}", reason=error), file=args.stderr)
+        return 2
+    failures = 0
+    shown = getattr(args, "shown_as", None) or files
+    for path, name in zip(files, shown, strict=True):
+        try:
+            summary = spot.import_file(store, path, area=getattr(args, "area", None), eur_nok=rate,
+                                       imported_by="(command line)", display_name=name)
+        except spot.PriceFileError as error:
+            print(_("error: {reason}", reason=error), file=args.stderr)
+            failures += 1
+            continue
+        print("\n".join(summary.lines()), file=args.stdout)
+    return 1 if failures else 0
+
+
+def _prices_fetch(args: argparse.Namespace, store: Store) -> int:
+    """prices fetch --area --from --to (days from the price API)."""
+    from chargeboard.pricing import spot  # noqa: PLC0415
+
     missing = [option for option, key in (("--area", "area"), ("--from", "date_from"), ("--to", "date_to"))
                if getattr(args, key, None) is None]
     if missing:
@@ -359,27 +360,11 @@ def _prices(args: argparse.Namespace, store: Store) -> int:
     return 0 if outcome.ok else 1
 
 
-def _only(word: str):
-    """A hand-over field that must be exactly `word` (`prices import` and `prices fetch` are handed over
-    as two commands: one takes input files, the other none)."""
-    def check(text: str) -> str:
-        if text != word:
-            raise ValueError(f"not {word!r}")
-        return text
-    check.__name__ = f"only_{word}"
-    return check
-
-
-PRICES_IMPORT_ONLY, PRICES_FETCH_ONLY = _only("import"), _only("fetch")
-
-
 def handover_name(args: argparse.Namespace) -> str:
-    """The name the app knows a command by: the command's, or its sub-command's (`tariff set` as tariff-set,
-    set by its parser; `prices import`/`prices fetch` as prices-import/prices-fetch)."""
+    """The name the app knows a command by: the command's, or its sub-command's as its parser sets it
+    (`tariff set` as tariff-set, `prices import` as prices-import)."""
     if getattr(args, "handed_over_as", None):
         return args.handed_over_as
-    if args.command == "prices":
-        return f"prices-{args.prices_command}"
     if args.command == "dwelling" and args.dwelling_command == "import":
         return "dwelling-import"
     return args.command
@@ -574,6 +559,17 @@ def _not_import(text: str) -> str:
 
 DWELLING_COMMANDS = ("add", "set", "owner", "end-owner", "transfer", "member", "end-member", "list", "show",
                      "import", "unassigned")
+def _only(word: str):
+    """A hand-over field that must be exactly `word` (`dwelling import` is handed over as its own command:
+    it takes input files, the other dwelling commands none)."""
+    def check(text: str) -> str:
+        if text != word:
+            raise ValueError(f"not {word!r}")
+        return text
+    check.__name__ = f"only_{word}"
+    return check
+
+
 DWELLING_IMPORT_ONLY = _only("import")
 DWELLING_LANGUAGES = ("nb", "en")  # chargeboard.billing.dwellings.LANGUAGES (an owner's; a test keeps them equal)
 DWELLING_KINDS = ("tag", "user", "station")  # chargeboard.billing.dwellings.KINDS
@@ -855,11 +851,12 @@ HANDED_OVER: dict[str, handover.Command] = {
     # was saved for) and no credentials travel through the hand-over.
     "sync": handover.Command(_in_its_language(_sync), fields={
         "provider": SYNC_PROVIDERS, "installation": str, "into": str, "date_from": _date, "lang": LANGUAGES}),
-    "prices-import": handover.Command(_in_its_language(_prices), inputs=True, fields={
-        "prices_command": PRICES_IMPORT_ONLY, "area": (*PRICE_AREAS, None), "eur_nok": str, "lang": LANGUAGES}),
-    "prices-fetch": handover.Command(_in_its_language(_prices), fields={
-        "prices_command": PRICES_FETCH_ONLY, "area": (*PRICE_AREAS, None), "date_from": _date, "date_to": _date,
-        "api_url": str, "lang": LANGUAGES}),
+    # `prices import|fetch` (issue 29): two hand-overs by these names (args.handed_over_as), as one takes
+    # input files and the other none.
+    "prices-import": handover.Command(_in_its_language(_prices_import), inputs=True, fields={
+        "area": (*PRICE_AREAS, None), "eur_nok": str, "lang": LANGUAGES}),
+    "prices-fetch": handover.Command(_in_its_language(_prices_fetch), fields={
+        "area": (*PRICE_AREAS, None), "date_from": _date, "date_to": _date, "api_url": str, "lang": LANGUAGES}),
     # Made inside the app, which owns the store; the archive's bytes come back to the command line.
     "backup": handover.Command(_in_its_language(_backup), writes_out=True, fields={"lang": LANGUAGES}),
     # `tariff set|list|cost-price` (issue 29): handed over by these names (args.handed_over_as).
@@ -1012,16 +1009,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_sync, uses_store=True)
 
     p = commands.add_parser("prices", help="load spot prices: import price files, or fetch days from the price API")
-    p.add_argument("prices_command", choices=PRICE_COMMANDS)
-    p.add_argument("files", nargs="*", metavar="FILE",
-                   help="import: the price API's JSON day files (…_NO1.json) or ENTSO-E day-ahead XML")
-    p.add_argument("--area", choices=PRICE_AREAS, help="the price area (import: when the file does not say it)")
-    p.add_argument("--eur-nok", metavar="RATE", help="import of ENTSO-E XML: NOK per EUR to convert its EUR/MWh with")
-    p.add_argument("--from", dest="date_from", type=_date, help="fetch: first day, YYYY-MM-DD")
-    p.add_argument("--to", dest="date_to", type=_date, help="fetch: last day, included, YYYY-MM-DD")
-    p.add_argument("--api-url", help="fetch: the price API's base URL (default: https://www.hvakosterstrommen.no)")
-    p.add_argument("--db")
-    p.set_defaults(run=_prices, uses_store=True, inputs="files", shown_as=None)
+    prices_commands = p.add_subparsers(dest="prices_command", required=True)
+    t = prices_commands.add_parser("import", help="load the price API's JSON day files or ENTSO-E day-ahead XML")
+    t.add_argument("files", nargs="*", metavar="FILE",
+                   help="the price API's JSON day files (…_NO1.json) or ENTSO-E day-ahead XML")
+    t.add_argument("--area", choices=PRICE_AREAS, help="the price area, when the file does not say it")
+    t.add_argument("--eur-nok", metavar="RATE", help="ENTSO-E XML: NOK per EUR to convert its EUR/MWh with")
+    t.add_argument("--db")
+    t.set_defaults(run=_prices_import, uses_store=True, inputs="files", shown_as=None, handed_over_as="prices-import")
+    t = prices_commands.add_parser("fetch", help="fetch days from the price API")
+    t.add_argument("--area", choices=PRICE_AREAS, help="the price area")
+    t.add_argument("--from", dest="date_from", type=_date, help="first day, YYYY-MM-DD")
+    t.add_argument("--to", dest="date_to", type=_date, help="last day, included, YYYY-MM-DD")
+    t.add_argument("--api-url", help="the price API's base URL (default: https://www.hvakosterstrommen.no)")
+    t.add_argument("--db")
+    t.set_defaults(run=_prices_fetch, uses_store=True, handed_over_as="prices-fetch")
+    for nested in prices_commands.choices.values():
+        _add_language(nested)
 
     p = commands.add_parser("backup", help="a consistent backup of the store, its accounts and keys, "
                                            "also while the app serves (README: Run it for your co-op)")

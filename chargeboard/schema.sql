@@ -379,6 +379,7 @@ CREATE OR REPLACE VIEW latest_session_corrections AS
 
 -- The price periods in force "as of" an instant: for each valid_from the newest version
 -- created by then; a withdrawn version removes its period. Each runs until the next one.
+-- (Redefined in the issue 29 block at the end: the co-op-wide versions only, installation_id IS NULL.)
 CREATE OR REPLACE MACRO tariff_periods(as_of) AS TABLE
     WITH latest AS (
         SELECT * FROM tariffs WHERE created_at <= as_of
@@ -826,3 +827,45 @@ CREATE TABLE IF NOT EXISTS billing_run_fees (
     fee             DECIMAL(28, 10) NOT NULL,
     raw_vat         DECIMAL(28, 10) NOT NULL
 );
+
+-- Issue 29, part "tariff per installation": a formula version may be one installation's own
+-- (installation_id; NULL = co-op-wide, as every version before). An installation's chain is the co-op-wide
+-- versions plus its own, by valid_from; on the same valid_from its own wins (its own withdrawn version
+-- gives the date back to the co-op-wide one). Only formula versions name an installation: the flat price
+-- and bands, the monthly fee, the share rules and the currency stay the co-op-wide chain's.
+ALTER TABLE tariffs ADD COLUMN IF NOT EXISTS installation_id VARCHAR;
+-- (as above, the co-op-wide chain only; the macros that read it expand it when they run)
+CREATE OR REPLACE MACRO tariff_periods(as_of) AS TABLE
+    WITH latest AS (
+        SELECT * FROM tariffs WHERE created_at <= as_of AND installation_id IS NULL
+        QUALIFY row_number() OVER (PARTITION BY valid_from ORDER BY version DESC) = 1
+    )
+    SELECT version, valid_from,
+           lead(valid_from, 1, DATE '9999-12-31') OVER (ORDER BY valid_from) AS valid_to,
+           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share, formula
+    FROM latest WHERE NOT withdrawn;
+-- The chain of every installation that has versions of its own (as of an instant): its own periods and the
+-- co-op-wide ones, each running until the next of either. Installations without versions of their own
+-- follow tariff_periods.
+CREATE OR REPLACE MACRO tariff_installation_periods(as_of) AS TABLE
+    WITH own AS (
+        SELECT * FROM tariffs WHERE created_at <= as_of AND installation_id IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY installation_id, valid_from ORDER BY version DESC) = 1
+    ),
+    chained AS (SELECT DISTINCT installation_id FROM own WHERE NOT withdrawn),
+    both_chains AS (
+        SELECT c.installation_id, p.*, 1 AS rank FROM chained c CROSS JOIN tariff_periods(as_of) p
+        UNION ALL
+        SELECT o.installation_id, o.version, o.valid_from, NULL AS valid_to, o.price_per_kwh, o.bands, o.monthly_fee,
+               o.currency, o.created_at, o.created_by, o.standby_share, o.rest_share, o.formula, 0 AS rank
+        FROM own o WHERE NOT o.withdrawn
+    ),
+    merged AS (
+        SELECT * FROM both_chains
+        QUALIFY row_number() OVER (PARTITION BY installation_id, valid_from ORDER BY rank) = 1
+    )
+    SELECT installation_id, version, valid_from,
+           lead(valid_from, 1, DATE '9999-12-31') OVER (PARTITION BY installation_id ORDER BY valid_from) AS valid_to,
+           price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share, formula,
+           rank = 0 AS own
+    FROM merged;

@@ -134,6 +134,8 @@ class Statements:
     components: tuple[str, ...] = ()
     component_totals: dict[str, Decimal] = field(default_factory=dict)
     capacity_months: tuple[date, ...] = ()  # the months whose attributed capacity cost is shared
+    # the chains of the installations with formula versions of their own, as of as_of (tariffs.installation_chains)
+    chains: dict[str, list[tariffs.PricePeriod]] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -214,7 +216,7 @@ def own_costs(store: Store, scope: Scope, today: date):
     the caller's own statement lines, computed exactly as the statements page does. None
     while no tariff is set. Kept per scope and data version in the app (chargeboard.memo), like
     the page's other results."""
-    if not tariffs.periods(store):
+    if not tariffs.has_tariff(store):
         return None
     own = set(scope.user_ids)
 
@@ -263,6 +265,7 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
         raise ValueError("statements are priced over every line: call build_statements with the reader's scope")
     as_of = request.as_of or datetime.now(UTC)
     periods = tariffs.periods(store, as_of)
+    chains = tariffs.installation_chains(store, as_of)
     last = tariffs.period_on(periods, request.date_to)
     request = replace(request, as_of=as_of,
                       standby_share=request.standby_share or (last.standby_share if last else "off"),
@@ -270,12 +273,12 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     currency = tariffs.currency_of(periods)
     unit = tariffs.minor_unit(currency)
     notes: list[str] = []
-    formula_from, formula_to = energy.formula_ranges(periods)
     rows = store.rows("statement_user_costs", everyone,
                       local_from=datetime.combine(request.date_from, time.min),
                       local_to=datetime.combine(request.date_to + timedelta(days=1), time.min), as_of=as_of,
-                      per_session=False, formula_from=formula_from, formula_to=formula_to)
-    priced = energy.price_sessions(store, everyone, periods, request.date_from, request.date_to, per_session=False)
+                      per_session=False)
+    priced = energy.price_sessions(store, everyone, periods, request.date_from, request.date_to, per_session=False,
+                                   chains=chains)
     lines: dict[str, StatementLine] = {}
     months: dict[str, set[date]] = {}
     flat_unpriced = Decimal(0)
@@ -307,10 +310,11 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
                                                          + row.energy_kwh)
         months.setdefault(row.user_id, set()).update(row.active_months)
     # the components shown: the formula periods' (and "flat" beside them when a flat version is in the period
-    # or priced anything)
+    # of a charging installation's chain, or priced anything)
     components: tuple[str, ...] = ()
     if priced.components:
-        flat_used = any(p.formula is None for p in periods
+        charged = {inst for x in lines.values() for inst in x.kwh_by_installation} or {None}
+        flat_used = any(p.formula is None for inst in charged for p in tariffs.chain_of(periods, chains, inst)
                         if p.valid_from <= request.date_to and p.valid_to > request.date_from) \
             or any(x.raw_components.get(energy.FLAT) for x in lines.values())
         components = (*priced.components, *((energy.FLAT,) if flat_used else ()))
@@ -331,8 +335,8 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     notes.extend(priced.notes)
     shared_kwh = {"standby": Decimal(0), "rest": Decimal(0)}
     if request.standby_share != "off" or request.rest_share != "off":
-        _shares(store, request, periods, ordered, shared_kwh, notes)
-    capacity_months = _capacity_shares(store, request, periods, ordered, notes)
+        _shares(store, request, periods, chains, ordered, shared_kwh, notes)
+    capacity_months = _capacity_shares(store, request, periods, chains, ordered, notes)
     for name in MONEY_FIELDS:
         if name == "energy_cost" and components:
             continue  # the sum of its rounded components, below
@@ -347,11 +351,11 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
             line.energy_cost = sum((line.components[c] for c in components), Decimal(0))
     totals = {name: sum((getattr(x, name) for x in ordered), Decimal(0)) for name in MONEY_FIELDS}
     component_totals = {c: sum((x.components[c] for x in ordered), Decimal(0)) for c in components}
-    used = [p for p in periods if p.valid_from <= request.date_to and p.valid_to > request.date_from]
+    used = _used(periods, chains, request)
     period_end = datetime.combine(request.date_to + timedelta(days=1), time.min, UTC)
     if period_end < as_of:
-        then = [p.version for p in tariffs.periods(store, period_end)
-                if p.valid_from <= request.date_to and p.valid_to > request.date_from]
+        then = [p.version for p in _used(tariffs.periods(store, period_end),
+                                         tariffs.installation_chains(store, period_end), request)]
         changed = [p for p in used if p.version not in then]
         if then and changed:
             versions = ", ".join(_("version {version} by {who} on {day}", version=p.version, who=p.created_by,
@@ -363,7 +367,18 @@ def _statements_of_everyone(store: Store, everyone: Scope, request: StatementReq
     if not used and not unpriced:  # (with sessions, the unpriced note above already says it, and what to do)
         notes.append(_("No tariff covers this period: the energy costs are 0. Enter a price on the Tariffs page."))
     return Statements(request, as_of, currency, ordered, totals, len(ordered), used, shared_kwh, notes, periods,
-                      components, component_totals, capacity_months)
+                      components, component_totals, capacity_months, chains)
+
+
+def _used(periods, chains, request: StatementRequest) -> list[tariffs.PricePeriod]:
+    """The periods of the co-op-wide chain and of every installation's own chain that overlap the request's
+    period, each version once, by valid_from then version."""
+    found: dict[int, tariffs.PricePeriod] = {}
+    for chain in (periods, *chains.values()):
+        for p in chain:
+            if p.valid_from <= request.date_to and p.valid_to > request.date_from:
+                found.setdefault(p.version, p)
+    return sorted(found.values(), key=lambda p: (p.valid_from, p.version))
 
 
 def session_costs(store: Store, scope: Scope, st: Statements) -> dict[str, list[SessionCost]]:
@@ -431,17 +446,18 @@ def with_session_costs(store: Store, scope: Scope, st: Statements, tries: int = 
 def session_prices(store: Store, scope: Scope, date_from: date, date_to: date) -> tuple[dict[str, Decimal], str]:
     """Each session in the caller's scope dated in the period, priced by the statements' own query and
     rounded to the minor unit (no tariffs: none), with the currency. For a list of one's own sessions."""
-    all_periods = tariffs.periods(store)
+    as_of = datetime.now(UTC)
+    all_periods = tariffs.periods(store, as_of)
     currency = tariffs.currency_of(all_periods)
-    if not all_periods:
+    if not tariffs.has_tariff(store, as_of):
         return {}, currency
     unit = tariffs.minor_unit(currency)
-    formula_from, formula_to = energy.formula_ranges(all_periods)
     rows = store.rows("statement_user_costs", scope, local_from=datetime.combine(date_from, time.min),
-                      local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=datetime.now(UTC),
-                      per_session=True, formula_from=formula_from, formula_to=formula_to)
+                      local_to=datetime.combine(date_to + timedelta(days=1), time.min), as_of=as_of,
+                      per_session=True)
     prices = {r[9]: Decimal(r[4]).quantize(unit, ROUND_HALF_UP) for r in rows if not r[5]}
-    for row in energy.price_sessions(store, scope, all_periods, date_from, date_to, per_session=True).rows:
+    for row in energy.price_sessions(store, scope, all_periods, date_from, date_to, per_session=True,
+                                     chains=tariffs.installation_chains(store, as_of)).rows:
         if not row.unpriced_kwh:
             prices[row.session_id] = row.cost.quantize(unit, ROUND_HALF_UP)
     return prices, currency
@@ -463,11 +479,11 @@ def _session_rows(store: Store, scope: Scope, st: Statements) -> tuple[list[tupl
             _SESSION_ROWS.move_to_end(key)
             return _SESSION_ROWS[key]
     periods = st.all_periods or st.periods_used
-    formula_from, formula_to = energy.formula_ranges(periods)
     rows = (store.rows("statement_user_costs", scope, local_from=datetime.combine(r.date_from, time.min),
                        local_to=datetime.combine(r.date_to + timedelta(days=1), time.min), as_of=st.as_of,
-                       per_session=True, formula_from=formula_from, formula_to=formula_to),
-            energy.price_sessions(store, scope, periods, r.date_from, r.date_to, per_session=True).rows)
+                       per_session=True),
+            energy.price_sessions(store, scope, periods, r.date_from, r.date_to, per_session=True,
+                                  chains=st.chains).rows)
     with _SESSION_ROWS_LOCK:
         _SESSION_ROWS[key] = rows
         while len(_SESSION_ROWS) > _SESSION_ROWS_KEPT:
@@ -526,7 +542,7 @@ def band_split(st: Statements, line: StatementLine, sessions: list[SessionCost])
     return [BandPart(k[0], k[1], e, a) for k, e, a in zip(keys, kwh, amounts, strict=True)]
 
 
-def _shares(store: Store, request: StatementRequest, periods, lines: list[StatementLine],
+def _shares(store: Store, request: StatementRequest, periods, chains, lines: list[StatementLine],
             shared_kwh: dict[str, Decimal], notes: list[str]) -> None:
     """Add each installation's standby and rest cost to the raw amounts of its residents."""
     by_inst = {i[0]: i for i in reconciliation.installations(store)}
@@ -539,7 +555,7 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
         rec = reconciliation.reconcile(store, system_scope(), inst, request.date_from, request.date_to)
         cost = {"standby": Decimal(0), "rest": Decimal(0)}
         for month in rec.months:
-            period = tariffs.period_on(periods, month.date_from)
+            period = tariffs.period_on(tariffs.chain_of(periods, chains, inst), month.date_from)
             if period is not None and period.formula is not None:  # the mean of the month's interval prices
                 last = min(month.date_to, period.valid_to - timedelta(days=1))
                 price = energy.mean_price(store, period.formula, by_inst[inst][2], inst, month.date_from,
@@ -571,27 +587,33 @@ def _shares(store: Store, request: StatementRequest, periods, lines: list[Statem
                 x.raw[f"{what}_share"] += cost[what] * weight
 
 
-def _capacity_shares(store: Store, request: StatementRequest, periods, lines: list[StatementLine],
+def _capacity_shares(store: Store, request: StatementRequest, periods, chains, lines: list[StatementLine],
                      notes: list[str]) -> tuple[date, ...]:
     """Add each whole month's capacity cost attributed to charging (chargeboard.pricing.capacity) to the
     raw amounts of the lines, in proportion to their kWh in the peak hours that set it, where the tariff
-    in force on the month's first day is a formula sharing it (capacity.share_with_residents). The months
-    shared; a month the period covers only in part is not shared (a note says so)."""
+    in force on the month's first day (in each installation's chain) is a formula sharing it
+    (capacity.share_with_residents). The months shared; a month the period covers only in part is not
+    shared (a note says so)."""
     shared: list[date] = []
     by_user = {x.user_id: x for x in lines}
     installations = sorted({inst for x in lines for inst in x.kwh_by_installation})
     month = request.date_from.replace(day=1)
     while month <= request.date_to:
         next_month = (month + timedelta(days=32)).replace(day=1)
-        period = tariffs.period_on(periods, month)
-        sharing = (period is not None and period.formula is not None and period.formula.capacity is not None
-                   and period.formula.capacity.share_with_residents)
-        if sharing and not (request.date_from <= month and next_month - timedelta(days=1) <= request.date_to):
+
+        def sharing_period(inst, month=month):
+            period = tariffs.period_on(tariffs.chain_of(periods, chains, inst), month)
+            sharing = (period is not None and period.formula is not None and period.formula.capacity is not None
+                       and period.formula.capacity.share_with_residents)
+            return period if sharing else None
+        sharing = [inst for inst in installations if sharing_period(inst)]
+        whole = request.date_from <= month and next_month - timedelta(days=1) <= request.date_to
+        if (sharing or sharing_period(None)) and not whole:
             notes.append(_("The capacity cost of {month} is shared in a statement of the whole month only.",
                            month=formats.month_long(month)))
         elif sharing:
-            rule, steps = capacity.rule_and_steps(period.formula.capacity)
-            for inst in installations:
+            for inst in sharing:
+                rule, steps = capacity.rule_and_steps(sharing_period(inst).formula.capacity)
                 # (kept: every statement of that month, My usage's too, reads the same one)
                 cm = capacity.kept_month(store, system_scope(), inst, month, rule, steps)
                 weights = {u: kwh for u, kwh in cm.residents_peak_kwh.items() if u in by_user}
@@ -737,7 +759,11 @@ def component_parts(st: Statements, line: StatementLine) -> list[tuple[str, Deci
 
 
 def tariff_line(p: tariffs.PricePeriod) -> str:
-    """A tariff version in words, as a statement names the prices it used."""
+    """A tariff version in words, as a statement names the prices it used (an installation's own version: for
+    it, without a fee, as the fee is the co-op-wide versions')."""
+    if p.installation:
+        return _("Version {version}, from {day}, for {installation}: {prices}", version=p.version,
+                 day=formats.day(p.valid_from), installation=p.installation, prices=p.describe)
     return _("Version {version}, from {day}: {prices}; fixed fee {fee} per resident per month with charging",
              version=p.version, day=formats.day(p.valid_from), prices=p.describe,
              fee=tariffs.fee_text(p.monthly_fee, p.currency))

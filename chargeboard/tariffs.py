@@ -12,6 +12,11 @@ next period starts. Entering a version with the same ``valid_from`` replaces tha
 prices from then on; a *withdrawn* version removes the period. Bands are whole local hours,
 ``[from_hour, to_hour)``, wrapping midnight when from > to (22 → 6 is a night band).
 
+A formula version may be one installation's own (issue 29, ``installation_id``; None = co-op-wide): that
+installation's chain is the co-op-wide periods plus its own, by ``valid_from``, its own winning on the
+same date (``installation_chains``). Only formula versions name an installation; the flat price and bands,
+the monthly fee, the share rules and the currency are the co-op-wide chain's (``periods``).
+
 Prices and rules are described in the active language (chargeboard.i18n), figures from
 chargeboard.formats: "1,45 kr/kWh" in Norwegian, "1.45 NOK/kWh" in English.
 """
@@ -19,7 +24,7 @@ chargeboard.formats: "1,45 kr/kWh" in Norwegian, "1.45 NOK/kWh" in English.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -97,6 +102,7 @@ class PricePeriod:
     standby_share: str = "off"
     rest_share: str = "off"
     formula: pricing_formula.Formula | None = None   # issue 29: the bill's formula (then price 0, no bands)
+    installation: str = ""  # the installation's name when the version is its own ("" = co-op-wide)
 
     def hour_price(self, hour: int) -> Decimal:
         return next((b.price for b in self.bands if b.covers(hour)), self.price_per_kwh)
@@ -155,11 +161,14 @@ def parse_bands(bands) -> tuple[Band, ...]:
 def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, *, bands=None, monthly_fee=0,
                 currency: str = DEFAULT_CURRENCY, note: str | None = None, withdrawn: bool = False,
                 standby_share: str = "off", rest_share: str = "off", created_at: datetime | None = None,
-                formula=None) -> int:
+                formula=None, installation_id: str | None = None) -> int:
     """Append a tariff version; returns its number. The share rules (off | equal | kwh) say how
     statements of periods ending under this version share the standby and the unexplained rest.
     `formula` (a dict, its JSON text or a pricing.formula.Formula; issue 29) makes it a formula version:
-    the formula is checked (FormulaError names the field) and stored, price_per_kwh 0 and no bands."""
+    the formula is checked (FormulaError names the field) and stored, price_per_kwh 0 and no bands.
+    `installation_id` (a known installation's id; None = co-op-wide) makes it that installation's own: only
+    a formula version (or a withdrawn one, giving the date back to the co-op-wide chain) may name one, with
+    no monthly fee and the share rules off (those are the co-op-wide chain's)."""
     for rule in (standby_share, rest_share):
         if rule not in SHARE_RULES:
             raise TariffError(_("a share rule is one of {rules}, not {rule}", rules=", ".join(SHARE_RULES),
@@ -170,6 +179,8 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
     if len(currency) != 3 or not currency.isalpha():
         raise TariffError(_("currency must be a three-letter code such as NOK, not {currency}",
                             currency=repr(currency)))
+    if installation_id is not None:
+        _check_own_version(store, installation_id, formula, withdrawn, monthly_fee, standby_share, rest_share)
     stored_formula = None
     if formula is not None:
         checked = formula if isinstance(formula, pricing_formula.Formula) else pricing_formula.parse(formula)
@@ -186,16 +197,30 @@ def add_version(store: Store, created_by: str, valid_from: date, price_per_kwh, 
             "bands": json.dumps([b.as_json() for b in parsed]) if parsed else None,
             "withdrawn": withdrawn, "note": note, "created_at": created_at, "created_by": created_by,
             "standby_share": standby_share, "rest_share": rest_share, "formula": stored_formula,
+            "installation_id": installation_id,
         }).fetchone()
     return int(row[0])
 
 
+def _check_own_version(store: Store, installation_id: str, formula, withdrawn: bool, monthly_fee, standby_share: str,
+                       rest_share: str) -> None:
+    if installation_id not in {row[0] for row in store.rows("installations_all")}:
+        raise TariffError(_("there is no installation {installation}", installation=repr(installation_id)))
+    if formula is None and not withdrawn:
+        raise TariffError(_("only a formula version can be one installation's own; the flat price and its hours "
+                            "are co-op-wide"))
+    if (monthly_fee and Decimal(str(monthly_fee).replace(",", ".")) != 0) or standby_share != "off" \
+            or rest_share != "off":
+        raise TariffError(_("an installation's own version takes no monthly fee or share rules: those are the "
+                            "co-op-wide versions'"))
+
+
 def history_rows(store: Store) -> list[dict]:
     """Every version as a person reads it, in the active language: prices and bands in words, no
-    JSON, no "None"."""
+    JSON, no "None". "installation" names the installation of its own versions ("" = co-op-wide)."""
     rows = []
     for (version, valid_from, price, bands, fee, currency, withdrawn, standby_share, rest_share, note, created_at,
-         created_by, formula) in store.rows("tariff_history"):
+         created_by, formula, installation_id, installation_name) in store.rows("tariff_history"):
         if formula is not None:
             change = describe_formula(formula_of(formula))
         else:
@@ -207,6 +232,7 @@ def history_rows(store: Store) -> list[dict]:
                 change = _("{price}, cheaper hours {hours}", price=change, hours=hours)
         rows.append({
             "version": int(version),
+            "installation": (installation_name or installation_id) if installation_id else _("co-op-wide"),
             "valid_from": valid_from,
             "change": _("withdraws the period from this date") if withdrawn else change,
             "monthly_fee": formats.money(Decimal(fee), currency),
@@ -224,11 +250,48 @@ def formula_of(stored) -> pricing_formula.Formula | None:
     return None if stored is None else pricing_formula.parse(stored)
 
 
+def _period(r) -> PricePeriod:
+    return PricePeriod(r[0], r[1], r[2], Decimal(r[3]), parse_bands(json.loads(r[4]) if r[4] else None),
+                       Decimal(r[5]), r[6], r[7], r[8], r[9], r[10], formula_of(r[11]))
+
+
 def periods(store: Store, as_of: datetime | None = None) -> list[PricePeriod]:
+    """The co-op-wide chain as of an instant (default now): every installation without versions of its own
+    is priced by it, and the monthly fee, share rules and currency always come from it."""
     as_of = as_of or datetime.now(UTC)
-    return [PricePeriod(r[0], r[1], r[2], Decimal(r[3]), parse_bands(json.loads(r[4]) if r[4] else None),
-                        Decimal(r[5]), r[6], r[7], r[8], r[9], r[10], formula_of(r[11]))
-            for r in store.rows("tariff_periods_as_of", as_of=as_of)]
+    return [_period(r) for r in store.rows("tariff_periods_as_of", as_of=as_of)]
+
+
+def installation_chains(store: Store, as_of: datetime | None = None) -> dict[str, list[PricePeriod]]:
+    """The chain of each installation that has versions of its own, as of an instant (default now): the
+    co-op-wide periods and its own, by valid_from (its own winning on the same date), each running until
+    the next. An installation not in it follows periods()."""
+    as_of = as_of or datetime.now(UTC)
+    chains: dict[str, list[PricePeriod]] = {}
+    for installation_id, *r, own_name in store.rows("tariff_installation_periods_as_of", as_of=as_of):
+        period = _period(r)
+        chains.setdefault(installation_id, []).append(replace(period, installation=own_name) if own_name else period)
+    return chains
+
+
+def has_tariff(store: Store, as_of: datetime | None = None) -> bool:
+    """Whether any price period is in force: co-op-wide, or an installation's own."""
+    return bool(periods(store, as_of) or installation_chains(store, as_of))
+
+
+def chain_of(all_periods: list[PricePeriod], chains: dict[str, list[PricePeriod]] | None,
+             installation_id: str | None) -> list[PricePeriod]:
+    """The periods that price an installation's sessions: its own chain, else the co-op-wide one."""
+    return (chains or {}).get(installation_id, all_periods) if installation_id else all_periods
+
+
+def in_force(store: Store) -> list[tuple[str, list[PricePeriod]]]:
+    """The chains as the Tariffs page shows them: ("co-op-wide", the co-op-wide periods), then each
+    installation with formula versions of its own, by name, with its chain."""
+    names = {iid: name for iid, name, _zone in store.rows("installations_all")}
+    chains = installation_chains(store)
+    return [(_("co-op-wide"), periods(store)),
+            *sorted(((names.get(iid, iid), chain) for iid, chain in chains.items()), key=lambda c: c[0])]
 
 
 def period_on(all_periods: list[PricePeriod], day: date) -> PricePeriod | None:

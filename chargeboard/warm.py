@@ -52,7 +52,7 @@ def landing_results(store: Store, accounts_path: Path | None, today: date | None
             log.warning("the landing pages are not computed ahead: %s", error)
         return
     languages = sorted({a.language for a in people} or {i18n.DEFAULT_LANGUAGE})
-    priced = bool(tariffs.periods(store))  # no tariff: nothing to price (My usage shows no costs, Statements say why)
+    priced = tariffs.has_tariff(store)  # no tariff: nothing to price (My usage shows no costs, Statements say why)
 
     def price(*requests: statements.StatementRequest) -> None:
         for language in languages if priced else ():

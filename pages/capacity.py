@@ -29,7 +29,7 @@ with st.container(border=True):
     installation_id = left.selectbox(_("Installation"), list(found), format_func=found.get, key="cap_installation")
     offered = capacity.months(store(), installation_id, scope) or [periods.local_today().replace(day=1)]
     month = middle.selectbox(_("Month"), offered, format_func=formats.month_long, key="cap_month")
-    rule, tariff_steps, version = capacity.rule_of_tariff(store(), month)
+    rule, tariff_steps, version = capacity.rule_of_tariff(store(), month, installation_id)
     rule = right.radio(_("The grid company's rule"), capacity.RULES, index=capacity.RULES.index(rule),
                        format_func=widgets.shown_as(capacity.RULE_TITLES), key=f"cap_rule_v{version or 0}", horizontal=True)
     with st.expander(_("Capacity steps (kr per month)")):

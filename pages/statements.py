@@ -86,7 +86,9 @@ if explained := statements.meanings(result):
     with st.expander(_("What the lines mean")):
         st.markdown("\n".join(f"- **{formats.text_in_markdown(title)}**: {formats.text_in_markdown(text)}"
                                for title, text in explained))
-prices = "; ".join(_("from {day}: {price}, fee {fee} per active month", day=formats.day(p.valid_from),
+prices = "; ".join(_("{installation} from {day}: {price}", installation=p.installation, day=formats.day(p.valid_from),
+                       price=p.describe) if p.installation else
+                   _("from {day}: {price}, fee {fee} per active month", day=formats.day(p.valid_from),
                      price=p.describe, fee=formats.money(p.monthly_fee, cur)) for p in result.periods_used)
 st.caption((_("Prices: {prices}.", prices=prices) + " " if prices else "") +
            _("Tariffs as of {moment} UTC. Amounts are rounded once; the rows add up exactly to "

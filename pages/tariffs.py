@@ -21,16 +21,20 @@ st.caption(_("A change adds a version (who, when); statements say which versions
 if saved := st.session_state.pop("tariff_saved", None):
     st.success(saved)
 
-current = tariffs.periods(store())
+chains = tariffs.in_force(store())
+current = chains[0][1]
 st.subheader(_("Prices in force"))
-if current:
+if current or len(chains) > 1:
     # _() on a share rule's title: the tariffs module's titles are English msgids (or already translated).
-    st.dataframe([{_("from"): formats.day(p.valid_from), _("until"): "" if p.valid_to.year == 9999 else
+    # One chain per installation: the co-op-wide one, then each installation with formula versions of its own.
+    st.dataframe([{_("installation"): chain_name, _("from"): formats.day(p.valid_from),
+                   _("until"): "" if p.valid_to.year == 9999 else
                    formats.day(p.valid_to), _("price"): p.describe,
                    _("monthly fee"): formats.money(p.monthly_fee, p.currency),
                    _("standby shared"): _(tariffs.SHARE_RULES[p.standby_share]),
                    _("other loads shared"): _(tariffs.SHARE_RULES[p.rest_share]),
-                   _("version"): p.version, _("entered by"): p.created_by} for p in current],
+                   _("version"): p.version, _("entered by"): p.created_by}
+                  for chain_name, chain in chains for p in chain],
                  hide_index=True, width="stretch")
 else:
     st.info(_("No tariff yet: statements show 0 for energy until a price is entered."))
@@ -87,32 +91,41 @@ def formula_section() -> None:
                     key="formula_kind", help=_("The bill's formula prices each hour (or quarter) as the co-op's bill "
                                                "does. A cost price is simpler: each month's price per kWh from the "
                                                "co-op's own invoices (enter them under Cost prices below)."))
-    form = tariff_entry.form_defaults(store())
+    choices = tariff_entry.installation_choices(store())
+    installation = st.selectbox(_("For"), [None, *choices], key="formula_installation",
+                                format_func=lambda v: choices.get(v, v) if v else _("co-op-wide (every installation)"),
+                                help=_("An installation in another price area (or with another grid company) gets "
+                                       "a formula of its own; the others keep the co-op-wide one. The monthly fee "
+                                       "and the share rules stay the co-op-wide versions'."))
+    form = tariff_entry.form_defaults(store(), installation)
     form.kind = kind
     with st.form("tariff_formula"):
         a, b = st.columns(2)
         valid_from = a.date_input(_("Valid from (local date)"), periods.local_today().replace(day=1),
                                   format=widgets.date_input_format(), key="formula_valid_from")
-        fee = b.text_input(_("Fixed fee per resident per month"), "0", key="formula_fee")
+        own = installation is not None  # (an installation's own version: the fee and shares are the co-op-wide ones)
+        fee = b.text_input(_("Fixed fee per resident per month"), "0", key="formula_fee", disabled=own)
         if kind == "formula":
             formula_fields(form)
         rules = list(tariffs.SHARE_RULES)
         a, b = st.columns(2)
         standby_share = a.selectbox(_("Statements share the chargers' standby"), rules, key="formula_standby",
-                                    format_func=widgets.shown_as(tariffs.SHARE_RULES))
+                                    format_func=widgets.shown_as(tariffs.SHARE_RULES), disabled=own)
         rest_share = b.selectbox(_("Statements share other loads and losses"), rules, key="formula_rest",
-                                 format_func=widgets.shown_as(tariffs.SHARE_RULES))
+                                 format_func=widgets.shown_as(tariffs.SHARE_RULES), disabled=own)
         note = st.text_input(_("Note (why)"), key="formula_note")
         if st.form_submit_button(_("Save formula version"), type="primary"):
             try:
                 added = tariff_entry.add_formula_version(store(), scope.username, valid_from, form, monthly_fee=fee,
                                                          note=note, standby_share=standby_share,
-                                                         rest_share=rest_share)
+                                                         rest_share=rest_share, installation_id=installation)
             except (tariff_entry.EntryError, pricing_formula.FormulaError, tariffs.TariffError, ValueError) as error:
                 st.error(_("Not saved: {error}", error=error))
             else:
-                st.session_state["formula_saved"] = _("Saved as version {version}: {text}", version=added.version,
-                                                      text=added.text)
+                st.session_state["formula_saved"] = (
+                    _("Saved as version {version} for {installation}: {text}", version=added.version,
+                      installation=added.installation, text=added.text) if added.installation else
+                    _("Saved as version {version}: {text}", version=added.version, text=added.text))
                 st.rerun()
     with st.expander(_("Advanced: paste the JSON")):
         st.caption(_("The same JSON as `python -m chargeboard tariff set FILE.json` reads (README: Tariff versions "
@@ -261,7 +274,7 @@ cost_price_section()
 
 st.subheader(_("History (every version)"))
 st.dataframe(tariffs.history_rows(store()), hide_index=True, width="stretch", column_config={
-    "version": _("Version"), "valid_from": widgets.date_column(_("Valid from")),
+    "version": _("Version"), "installation": _("Installation"), "valid_from": widgets.date_column(_("Valid from")),
     "change": _("Price"), "monthly_fee": _("Monthly fee"), "standby_shared": _("Standby shared"),
     "rest_shared": _("Other loads shared"), "note": _("Note"), "entered": _("Entered")})
 

@@ -665,10 +665,9 @@ HANDED_OVER = {  # command -> (its fields and how each is checked, takes input f
     "backup": ({"lang": CHOICES}, False, True),
     "station": ({"station_command": CHOICES, "station": str, "serial": str, "lang": CHOICES}, False, False),
     # `prices import` and `prices fetch`: two hand-overs, as one takes input files and the other none
-    "prices-import": ({"prices_command": cli.PRICES_IMPORT_ONLY, "area": CHOICES, "eur_nok": str, "lang": CHOICES},
-                      True, False),
-    "prices-fetch": ({"prices_command": cli.PRICES_FETCH_ONLY, "area": CHOICES, "date_from": cli._date,
-                      "date_to": cli._date, "api_url": str, "lang": CHOICES}, False, False),
+    "prices-import": ({"area": CHOICES, "eur_nok": str, "lang": CHOICES}, True, False),
+    "prices-fetch": ({"area": CHOICES, "date_from": cli._date, "date_to": cli._date, "api_url": str,
+                      "lang": CHOICES}, False, False),
     "tariff-set": ({"lang": CHOICES}, True, False),
     "tariff-list": ({"lang": CHOICES}, False, False),
     "tariff-cost-price": ({"installation": str, "month": cli._month, "meter": str, "amount": str, "kwh": str,
@@ -701,7 +700,7 @@ def _cli_choices(command: str, dest: str) -> set:
     """What the command line accepts for an option: its choices, and None if it may be left out."""
     subcommands = next(a for a in cli.build_parser()._actions if a.dest == "command").choices
     parser = subcommands.get(command)
-    if parser is None:  # handed over by its own name: tariff-set is `tariff set`, prices-import is `prices`
+    if parser is None:  # handed over by its own name: tariff-set is `tariff set`, prices-import is `prices import`
         parent, _, child = command.partition("-")
         parser = subcommands[parent]
         nested = next((a for a in parser._actions if a.dest == f"{parent}_command" and a.choices and

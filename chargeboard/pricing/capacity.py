@@ -133,10 +133,15 @@ def rule_and_steps(formula_capacity) -> tuple[str, tuple[Step, ...]]:
     return rule, DEFAULT_STEPS if not steps else steps_from(steps)
 
 
-def rule_of_tariff(store: Store, month: date) -> tuple[str, tuple[Step, ...], int | None]:
-    """The rule and steps of the tariff version in force on the month's first day, when it is a formula
-    with a "capacity" part, and that version's number; else the defaults and None."""
-    period = tariffs.period_on(tariffs.periods(store), month.replace(day=1))
+def rule_of_tariff(store: Store, month: date, installation_id: str | None = None
+                   ) -> tuple[str, tuple[Step, ...], int | None]:
+    """The rule and steps of the tariff version in force on the month's first day (in the installation's
+    chain: its own formula versions and the co-op-wide ones; None = the co-op-wide chain), when it is a
+    formula with a "capacity" part, and that version's number; else the defaults and None."""
+    chain = tariffs.periods(store)
+    if installation_id is not None:
+        chain = tariffs.chain_of(chain, tariffs.installation_chains(store), installation_id)
+    period = tariffs.period_on(chain, month.replace(day=1))
     if period is None or period.formula is None or period.formula.capacity is None:
         return DEFAULT_RULE, DEFAULT_STEPS, None
     return (*rule_and_steps(period.formula.capacity), period.version)
@@ -342,7 +347,7 @@ def period_months(store: Store, installation_ids: list[str], date_from: date, da
     found.sort(key=lambda m: (m[0], m[1]), reverse=True)
     out = []
     for month, installation_id in found[:PERIOD_MONTHS_SHOWN]:
-        rule, steps, _version = rule_of_tariff(store, month)
+        rule, steps, _version = rule_of_tariff(store, month, installation_id)
         out.append(month_capacity(store, installation_id, month, rule, steps))
     return out
 

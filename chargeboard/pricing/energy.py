@@ -2,8 +2,10 @@
 component's exact amount.
 
 A session is priced entirely by the tariff version in force on its dating day (its start, or when the
-cloud registered it if its clock was unreliable). The sessions dated in a formula version's period are
-left out of the flat query (statement_user_costs.sql, by formula_ranges()) and priced here:
+cloud registered it if its clock was unreliable) in its installation's chain (the co-op-wide periods, or
+the installation's own chain where it has formula versions of its own: tariffs.installation_chains). The
+sessions dated in a formula version's period of their installation's chain are left out of the flat query
+(statement_user_costs.sql reads the same chains) and priced here:
 
 - the price table: for every UTC-aligned quarter hour from the period's first local midnight to a
   day past its end (longer when a session runs further), each component's price per kWh from
@@ -83,12 +85,6 @@ class FormulaPricing:
 
 def formula_periods(periods) -> list:
     return [p for p in periods if getattr(p, "formula", None) is not None]
-
-
-def formula_ranges(periods) -> tuple[list[date], list[date]]:
-    """The flat query's $formula_from / $formula_to: every formula period's [from, to) dates (empty: none)."""
-    chosen = formula_periods(periods)
-    return [p.valid_from for p in chosen], [p.valid_to for p in chosen]
 
 
 def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -243,24 +239,31 @@ def mean_price(store: Store, f: formulas.Formula, time_zone: str, installation_i
 
 
 def price_sessions(store: Store, scope: Scope, periods, date_from: date, date_to: date, *,
-                   per_session: bool) -> FormulaPricing:
-    """The sessions dated in the formula periods within [date_from, date_to] (local dates), priced."""
+                   per_session: bool, chains: dict | None = None) -> FormulaPricing:
+    """The sessions dated in the formula periods within [date_from, date_to] (local dates), priced: those of
+    an installation in `chains` (tariffs.installation_chains) by its own chain, every other installation's
+    by `periods` (the co-op-wide chain)."""
     result = FormulaPricing()
-    chosen = [p for p in formula_periods(periods) if p.valid_from <= date_to and p.valid_to > date_from]
+    chains = chains or {}
+    installations = store.rows("installations_all")
+    # (the chain, the installations it prices): the co-op-wide one first, then each installation's own
+    chain_groups = [(periods, [i for i in installations if i[0] not in chains])]
+    chain_groups += [(chains[i[0]], [i]) for i in installations if i[0] in chains]
+    chosen = [(p, members) for chain, members in chain_groups if members or not chains
+              for p in formula_periods(chain) if p.valid_from <= date_to and p.valid_to > date_from]
     if not chosen:
         return result
-    used = {c for p in chosen for c in p.formula.components()}
+    used = {c for p, _members in chosen for c in p.formula.components()}
     result.components = tuple(c for c in formulas.COMPONENTS if c in used)
-    installations = store.rows("installations_all")
     versions = set()
-    for period in chosen:
+    for period, chain_installations in chosen:
         f = period.formula
         first, last = max(period.valid_from, date_from), min(period.valid_to - timedelta(days=1), date_to)
         if f.kind == "cost_price":
-            groups = [(inst[2], [inst[0]], inst) for inst in installations]
+            groups = [(inst[2], [inst[0]], inst) for inst in chain_installations]
         else:
-            zones = sorted({inst[2] for inst in installations})
-            groups = [(z, [i[0] for i in installations if i[2] == z], None) for z in zones]
+            zones = sorted({inst[2] for inst in chain_installations})
+            groups = [(z, [i[0] for i in chain_installations if i[2] == z], None) for z in zones]
         for time_zone, members, inst in groups:
             rows, missing, beyond = _price_group(store, scope, f, time_zone, members, inst, first, last,
                                                  per_session)

@@ -4,7 +4,9 @@ cost-price` and the Tariffs page's forms call, so the page stays thin and both w
 A tariff version file (README "Tariff versions as JSON") is one object:
 {"valid_from": "2026-01-01", "price_per_kwh": "1.45" | "formula": {...}, "bands": [...],
  "monthly_fee": "49", "currency": "NOK", "standby_share": "off", "rest_share": "off",
- "note": "...", "withdrawn": false}. Every error names the file and the field.
+ "note": "...", "withdrawn": false, "installation": "testlaget"}. Every error names the file and the field.
+"installation" (an installation's id or name; left out = co-op-wide) makes a formula version that
+installation's own (tariffs.installation_chains): no flat price, bands, monthly fee or share rules then.
 
 A cost-price month is the co-op's own invoice for one meter: kr (VAT included, as invoiced) and
 kWh; the month's price per kWh is the sum of its meters' kr / kWh (each meter's newest entry),
@@ -25,7 +27,7 @@ from chargeboard.pricing import formula as pricing_formula
 from chargeboard.store import Store
 
 VERSION_KEYS = ("valid_from", "price_per_kwh", "formula", "bands", "monthly_fee", "currency", "standby_share",
-                "rest_share", "note", "withdrawn")
+                "rest_share", "note", "withdrawn", "installation")
 PRICE_DIGITS = Decimal("0.000001")
 MAX_METER_ID = 100
 
@@ -40,9 +42,9 @@ def _field_error(source: str, key: str, reason) -> EntryError:
     return EntryError(_("{source}: {field}: {reason}", source=source, field=key, reason=reason))
 
 
-def version_kwargs(data, source: str) -> dict:
+def version_kwargs(data, source: str, store: Store | None = None) -> dict:
     """tariffs.add_version's arguments from a version object, each field checked; EntryError names
-    `source` (the file) and the field."""
+    `source` (the file) and the field. An "installation" is looked up in `store`."""
     if not isinstance(data, dict):
         raise EntryError(_("{source}: a tariff version is one JSON object ({{\"valid_from\": …}}), not {kind}",
                            source=source, kind=type(data).__name__))
@@ -97,7 +99,39 @@ def version_kwargs(data, source: str) -> dict:
     if note is not None and not isinstance(note, str):
         raise _field_error(source, "note", _("text, not {value}", value=repr(note)))
     out["note"] = note or None
+    if data.get("installation") is not None:
+        out["installation_id"] = _own_version(source, data, out, store)
     return out
+
+
+def installation_id_of(store: Store, given) -> str | None:
+    """The id of the installation `given` names (its id, else its name, case-insensitively); None when none."""
+    text = str(given or "").strip()
+    rows = store.rows("installations_all")
+    by_id = {iid for iid, _name, _zone in rows}
+    if text in by_id:
+        return text
+    named = [iid for iid, name, _zone in rows if name.casefold() == text.casefold()]
+    return named[0] if len(named) == 1 else None
+
+
+def _own_version(source: str, data: dict, out: dict, store: Store | None) -> str:
+    given = data["installation"]
+    if not isinstance(given, str) or not given.strip():
+        raise _field_error(source, "installation", _("an installation's id or name, not {value}", value=repr(given)))
+    found = installation_id_of(store, given) if store is not None else None
+    if found is None:
+        known = ", ".join(iid for iid, _name, _zone in store.rows("installations_all")) if store is not None else ""
+        raise _field_error(source, "installation", _("no installation {value} (known: {known})", value=repr(given),
+                                                     known=known or _("none yet")))
+    if "formula" not in out and not out["withdrawn"]:
+        raise _field_error(source, "installation", _("only a formula version can be one installation's own; the "
+                                                     "flat price and its hours are co-op-wide"))
+    for key in ("monthly_fee", "standby_share", "rest_share"):
+        if data.get(key) not in (None, "off", 0, "0") and not (key == "monthly_fee" and out[key] == 0):
+            raise _field_error(source, key, _("an installation's own version takes no monthly fee or share rules: "
+                                              "those are the co-op-wide versions'"))
+    return found
 
 
 def _checked(source: str, key: str, check):
@@ -134,21 +168,27 @@ class Added:
     version: int
     valid_from: date
     text: str          # the version in words, in the active language
+    installation: str = ""  # the installation's name for its own version; "" = co-op-wide
 
     def line(self) -> str:
+        if self.installation:
+            return _("tariff version {version} from {day} for {installation}: {text}", version=self.version,
+                     day=self.valid_from.isoformat(), installation=self.installation, text=self.text)
         return _("tariff version {version} from {day}: {text}", version=self.version,
                  day=self.valid_from.isoformat(), text=self.text)
 
 
 def add_version_json(store: Store, created_by: str, data, source: str) -> Added:
     """Store the version an object (a file's, pasted text's) describes; the same as the Tariffs page's forms."""
-    return _add(store, created_by, version_kwargs(data, source))
+    return _add(store, created_by, version_kwargs(data, source, store))
 
 
 def _add(store: Store, created_by: str, kwargs: dict) -> Added:
     valid_from, price = kwargs.pop("valid_from"), kwargs.pop("price_per_kwh")
     version = tariffs.add_version(store, created_by, valid_from, price, **kwargs)
-    return Added(version, valid_from, version_text(store, version))
+    row = next((r for r in tariffs.history_rows(store) if r["version"] == version), None)
+    return Added(version, valid_from, row["change"] if row else "",
+                 row["installation"] if row and kwargs.get("installation_id") else "")
 
 
 def version_text(store: Store, version: int) -> str:
@@ -165,7 +205,7 @@ def history_lines(store: Store) -> list[str]:
     """`tariff list`: every version, newest first, one tab-separated line each, in the active language."""
     lines = []
     for row in tariffs.history_rows(store):
-        fields = [str(row["version"]), row["valid_from"].isoformat(), row["change"],
+        fields = [str(row["version"]), row["valid_from"].isoformat(), row["change"], row["installation"],
                   _("monthly fee {fee}", fee=row["monthly_fee"]),
                   _("standby: {rule}", rule=row["standby_shared"]), _("other loads: {rule}", rule=row["rest_shared"]),
                   row["entered"], row["note"]]
@@ -289,10 +329,13 @@ def formula_json(form: FormulaForm) -> dict:
     return out
 
 
-def form_defaults(store: Store) -> FormulaForm:
-    """A formula form filled from the newest formula version (so a change starts from what is in force),
-    else the defaults above."""
-    newest = next((p.formula for p in reversed(tariffs.periods(store))
+def form_defaults(store: Store, installation_id: str | None = None) -> FormulaForm:
+    """A formula form filled from the newest formula version (of the installation's chain when one is given,
+    so a change starts from what is in force), else the defaults above."""
+    chain = tariffs.periods(store)
+    if installation_id:
+        chain = tariffs.chain_of(chain, tariffs.installation_chains(store), installation_id)
+    newest = next((p.formula for p in reversed(chain)
                    if p.formula is not None and p.formula.kind == "formula"), None)
     form = FormulaForm(support_thresholds=dict(SUPPORT_THRESHOLDS),
                        support_threshold=SUPPORT_THRESHOLDS.get(str(date.today().year), ""),
@@ -332,12 +375,21 @@ def form_defaults(store: Store) -> FormulaForm:
 
 
 def add_formula_version(store: Store, created_by: str, valid_from: date, form: FormulaForm, *, monthly_fee="0",
-                        note: str | None = None, standby_share: str = "off", rest_share: str = "off") -> Added:
-    """The Tariffs page's formula form stored as a new version (FormulaError/EntryError name the field)."""
+                        note: str | None = None, standby_share: str = "off", rest_share: str = "off",
+                        installation_id: str | None = None) -> Added:
+    """The Tariffs page's formula form stored as a new version (FormulaError/EntryError name the field);
+    with `installation_id` that installation's own version (its monthly fee and share rules are ignored:
+    the co-op-wide versions' apply)."""
+    if installation_id:
+        if installation_id_of(store, installation_id) != installation_id:
+            raise EntryError(_("installation: no installation {id} (known: {known})", id=repr(installation_id),
+                               known=", ".join(r[0] for r in store.rows("installations_all")) or _("none yet")))
+        monthly_fee, standby_share, rest_share = "0", "off", "off"
     return _add(store, created_by, {"valid_from": valid_from, "price_per_kwh": "0",
                                     "formula": pricing_formula.parse(formula_json(form)),
                                     "monthly_fee": monthly_fee or "0", "note": note or None,
-                                    "standby_share": standby_share, "rest_share": rest_share})
+                                    "standby_share": standby_share, "rest_share": rest_share,
+                                    "installation_id": installation_id or None})
 
 
 # -- cost-price months (the co-op's invoices) ------------------------------------------------------------

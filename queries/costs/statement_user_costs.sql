@@ -24,8 +24,12 @@
 -- price, wh}; version and price NULL where unpriced; [] for a session of one price, whose price is
 -- its cost / its kWh): the same paths and the same units, so a user's sessions add up exactly to
 -- their row without it. Without it session_id, first_local, station and parts are NULL.
--- Flat versions only: the sessions dated in a formula version's period ($formula_from/$formula_to, the
--- periods' [from, to) dates; empty lists = none) are left out, for chargeboard/pricing/energy.py.
+-- Flat versions only: the sessions dated in a formula version's period of their installation's chain (its
+-- own, tariff_installation_periods, where it has formula versions of its own; else the co-op-wide
+-- tariff_periods) are left out, for chargeboard/pricing/energy.py. (A day of one installation's own formula
+-- stays flat for the others.) Every flat day of an installation's chain is a flat day of the co-op-wide
+-- chain under the same version (only formula versions name an installation), so the flat prices below
+-- read the co-op-wide chain.
 -- The CTEs that read sessions are NOT MATERIALIZED: DuckDB otherwise kept them, read by four paths, as
 -- a table of the whole period (1.9 GB for a year of 10M sessions; kept `s`, read twice: 4.8 s against
 -- 2.2 s). The simple path (with a flat price, every session) is summed as the sessions stream by
@@ -33,7 +37,18 @@
 -- which sessions can take them at all (`maybe_others`). Collecting those in the first read instead (a
 -- list per user) was faster with a flat price but cannot spill: with price bands it ran out of the
 -- store's memory limit (BENCHMARKS.md, "10M store, 2026-11-26 16:30–17:40").
-WITH in_period AS NOT MATERIALIZED (
+WITH formula_days AS (  -- per installation with a formula period in its chain: their [from, to) dates
+    SELECT i.installation_id, list(f.valid_from ORDER BY f.valid_from) AS starts,
+           list(f.valid_to ORDER BY f.valid_from) AS ends
+    FROM installations i
+    JOIN (SELECT NULL::VARCHAR AS chain, valid_from, valid_to FROM tariff_periods($as_of) WHERE formula IS NOT NULL
+          UNION ALL
+          SELECT installation_id, valid_from, valid_to FROM tariff_installation_periods($as_of) WHERE formula IS NOT NULL) f
+      ON f.chain = i.installation_id
+         OR (f.chain IS NULL AND i.installation_id NOT IN (SELECT installation_id FROM tariff_installation_periods($as_of)))
+    GROUP BY i.installation_id
+),
+in_period AS NOT MATERIALIZED (
     SELECT * FROM scoped_sessions_dated($see_all, $user_ids, $station_ids, $dwellings, $local_from, $local_to)
 ),
 s AS NOT MATERIALIZED (
@@ -44,15 +59,16 @@ s AS NOT MATERIALIZED (
            CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
                 ELSE s.started_local END AS period_local
     FROM in_period s JOIN installations i USING (installation_id)
+    LEFT JOIN formula_days fd ON fd.installation_id = s.installation_id
     WHERE NOT s.void
-      -- (sessions dated in a formula version's period, [$formula_from[i], $formula_to[i]), are the formula
-      -- path's: chargeboard/pricing/energy.py; both lists empty when there is none)
-      AND (len($formula_from) = 0
+      -- (sessions dated in a formula period of their installation's chain, [starts[k], ends[k]), are the
+      -- formula path's: chargeboard/pricing/energy.py; no row in formula_days when there is none)
+      AND (fd.starts IS NULL
            OR NOT coalesce(list_bool_or([CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
-                                               ELSE s.started_local END::DATE >= ($formula_from::DATE[])[k]
+                                               ELSE s.started_local END::DATE >= fd.starts[k]
                                           AND CASE WHEN s.time_unreliable THEN coalesce(s.registered_local, s.started_local)
-                                                   ELSE s.started_local END::DATE < ($formula_to::DATE[])[k]
-                                          FOR k IN range(1, len($formula_from) + 1)]), false))
+                                                   ELSE s.started_local END::DATE < fd.ends[k]
+                                          FOR k IN range(1, len(fd.starts) + 1)]), false))
 ),
 bounds AS (  -- one row: what a session must cross to leave the simple path
     SELECT coalesce((SELECT list(valid_from) FROM tariff_periods($as_of)), []) AS edges,  -- where each price period starts (the earliest: the first priced day)
