@@ -869,3 +869,14 @@ CREATE OR REPLACE MACRO tariff_installation_periods(as_of) AS TABLE
            price_per_kwh, bands, monthly_fee, currency, created_at, created_by, standby_share, rest_share, formula,
            rank = 0 AS own
     FROM merged;
+
+-- Issue 30: a run's line keeps the dwelling's numbers and the payer's name, e-mail, customer number and
+-- language as they were when the run was closed, so re-exporting a closed run gives the same bytes after
+-- the register changes (a corrected name, a new customer number). NULL: read from the register.
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS dwelling_number VARCHAR;
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS section_number VARCHAR;
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS share_number VARCHAR;
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_name VARCHAR;
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_email VARCHAR;
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_customer_number VARCHAR;
+ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_language VARCHAR;

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from chargeboard import cli, tariffs
 from chargeboard.billing import dwelling_statements as ds_module
-from chargeboard.billing import model, runs
+from chargeboard.billing import files, model, runs
 from chargeboard.billing.dwelling_statements import BillingError
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, Scope, system_scope
 from chargeboard.statements import allocate
@@ -563,3 +563,18 @@ def test_handed_over_to_a_serving_app(tmp_path):
         assert one_error_line(run_cli("billing", "close", "--from", "2026-01-05", "--to", "2026-01-06",
                                       "--db", str(db))).startswith("error: the period overlaps run 1")
         assert one_error_line(run_cli("billing", "show", "--run", "7", "--db", str(db))) == "error: no billing run 7"
+
+
+def test_a_closed_runs_files_keep_the_register_as_it_was_at_the_close(tmp_path):
+    c = coop()
+    store = open_store(tmp_path / "s.duckdb", c)
+    insert(store, sessions_of(date(2025, 12, 1), "dec"))
+    run_id = runs.close(store, OWNER, *DEC, payer_rule="owner_at_end", by="styret")
+    before = files.manager_csv(model.load(store, run_id), "nb")
+    assert "Kari" in before.decode("utf-8-sig")
+    with store.transaction() as cur:  # the register changes after the close
+        cur.execute("UPDATE dwelling_owners SET name = 'Kari Nordmann-Hansen', customer_number = '9999' "
+                    "WHERE owner_id = 1")
+        cur.execute("UPDATE dwellings SET number = 'H9999', share_number = '999' WHERE dwelling_id = 1")
+    assert files.manager_csv(model.load(store, run_id), "nb") == before
+    store.close()
