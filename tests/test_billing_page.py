@@ -11,6 +11,7 @@ from pathlib import Path
 
 import support
 from test_app import REFUSED, ROOT, fresh, log_in, page_as, texts
+from test_mail import Recorder, configure, smtp_server
 
 from chargeboard import tariffs
 from chargeboard.billing import dwellings as dw
@@ -107,3 +108,34 @@ def test_a_resident_and_a_charger_owner_are_refused_the_billing_page(own_store_e
         assert [e.value for e in at.error] == [REFUSED]
         assert not [b for b in at.button if b.label in ("Close the period", "Send the statements")]
         assert len(at.dataframe) == 0 and "Billing runs" not in texts(at)
+
+
+def close_first_quarter(at):
+    at.date_input(key="bill_from").set_value(date(2025, 1, 1))
+    at.date_input(key="bill_to").set_value(date(2025, 3, 31)).run()
+    at.checkbox(key="bill_close_sure").check()
+    button(at, "Close the period").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_send_e_mails_each_owner_once_however_often_it_is_pressed(own_store_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARGEBOARD_SYNC_KEY_FILE", str(tmp_path / "sync-key"))
+    db = Path(os.environ["CHARGEBOARD_DB"])
+    register(db)
+    handler = Recorder()
+    with smtp_server(handler) as port:
+        with contextlib.closing(Store(db)) as store:
+            configure(store, port)
+        at = page_as(support.STYRET, "billing")
+        close_first_quarter(at)
+        assert not button(at, "Send the statements").disabled
+        assert button(at, "Resend the failed").disabled  # nothing failed
+        button(at, "Send the statements").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert "sent: 1" in texts(at)
+        assert {m.label: m.value for m in at.metric}["Sent"] == "1"
+        button(at, "Send the statements").click().run()  # pressed again: nothing more goes out
+        assert "sent before, not again: 1" in texts(at)
+    assert [rcpts for rcpts, _data in handler.received] == [["kari@example.org"]]
+    log = frame_with(at, "Recipient", "Status")
+    assert list(log["Recipient"]) == ["kari@example.org"] and list(log["Status"]) == ["Sent"]
