@@ -16,8 +16,7 @@ from pypdf import PdfReader
 from test_mail import Dropper, Recorder, Refuser, configure, smtp_server
 
 from chargeboard import i18n, statements, tariffs
-from chargeboard.billing import dwellings, invoices, mailing, model, run_statement, runs
-from chargeboard.billing import billing_settings
+from chargeboard.billing import billing_settings, dwellings, invoices, mailing, model, run_statement, runs
 from chargeboard.billing.billed_rows import billed
 from chargeboard.ingest import ingest_file
 from chargeboard.mail import sender
@@ -201,3 +200,37 @@ def test_only_the_system_owner_plans_or_sends(store, tmp_path):
         mailing.send_run(store, BOARD, run_id, by="styret")
     with pytest.raises(model.RunNotFound):
         mailing.plan(store, BOARD, run_id + 1)
+
+
+@pytest.mark.parametrize("rule", ["by_ownership", "owner_at_end"])
+def test_a_flat_sold_in_the_period_mails_whoever_pays_by_the_rule(store, tmp_path, rule):
+    """Sold on 16 November: under by_ownership the seller and the buyer each get their own part; under
+    owner_at_end only the buyer (the owner on the period's last day) pays and is mailed."""
+    rows = [support.csv_row("early", station="st-1", user_id="u1", start="2026-11-02T18:00:00+01:00",
+                            end="2026-11-02T19:00:00+01:00", kwh="10.000"),
+            support.csv_row("late", station="st-1", user_id="u1", start="2026-11-29T18:00:00+01:00",
+                            end="2026-11-29T19:00:00+01:00", kwh="20.000")]
+    ingest_file(store, support.write_csv(tmp_path / "feeds" / "sale.csv", rows), installation=INST)
+    tariffs.add_version(store, "styret", date(2024, 1, 1), "1.37", monthly_fee="25")
+    flat = dwellings.add_dwelling(store, "styret", INST, "H0101", share_number="1001")
+    dwellings.add_member(store, "styret", flat, "user", "u1", "2020-01-01")
+    dwellings.add_owner(store, "styret", flat, dwellings.NewOwner("Selger", "selger@example.no"), "2020-01-01")
+    dwellings.transfer(store, "styret", flat, [dwellings.NewOwner("Kjøper", "kjoper@example.no", language="en")],
+                       "2026-11-16")
+    split = runs.close(store, BOARD, *NOVEMBER, payer_rule=rule, by="styret")
+    by_to = {m.to: m for m in mailing.messages(store, BOARD, split, default_language="nb")}
+    run = model.load(store, split)
+    if rule == "owner_at_end":
+        assert list(by_to) == ["kjoper@example.no"] and by_to["kjoper@example.no"].language == "en"
+        assert [x.payer.name for x in run.lines] == ["Kjøper"]
+        return
+    assert sorted(by_to) == ["kjoper@example.no", "selger@example.no"]
+    for address, name in (("selger@example.no", "Selger"), ("kjoper@example.no", "Kjøper")):
+        paid = sum((x.amount for x in run.lines if x.payer.name == name), Decimal(0))
+        ((_file, data, _mime),) = by_to[address].attachments
+        with i18n.language(by_to[address].language):
+            assert statements.money_text(paid, "NOK") in pdf_text(data)
+    assert "selger" in next(r.key for r in mailing.plan(store, BOARD, split).recipients if r.name == "Selger")
+
+    runs.reopen(store, BOARD, split, by="styret")  # (a correction run with no differences: nothing to mail)
+    assert mailing.plan(store, BOARD, split + 1).recipients == []
