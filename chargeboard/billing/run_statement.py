@@ -76,10 +76,8 @@ def _story(run: Run, row: Billed, who: statements.Issuer) -> list:
         to.append(pdf.para(_("Customer number {number}", number=row.payer.customer_number), 9))
 
     items = [[_("Item"), _("Dates"), "kWh", _("Amount incl. VAT ({currency})", currency=cur)]]
-    for line in row.lines:
-        text = line_text(run, line)
-        if line.kind != "period":
-            text = f"{_(KIND_TITLES.get(line.kind, line.kind))}: {text}"
+    for line in row.lines:  # (the stored line text is English: the item is worded here, in the reader's language)
+        text = _(KIND_TITLES[line.kind]) if line.kind in KIND_TITLES else line_text(run, line)
         items.append([pdf.para(text, 8.5), period_text(line.day_from, line.day_to),
                       formats.decimal(Decimal(line.energy_wh) / 1000, 3), money(line.amount)])
     items.append([_("Total excl. VAT"), "", "", money(row.amount - row.vat)])
