@@ -13,7 +13,7 @@ import support
 from test_app import REFUSED, ROOT, fresh, log_in, page_as, texts
 from test_mail import Recorder, configure, smtp_server
 
-from chargeboard import tariffs
+from chargeboard import accounts, tariffs
 from chargeboard.billing import dwellings as dw
 from chargeboard.store import Store
 
@@ -139,3 +139,14 @@ def test_send_e_mails_each_owner_once_however_often_it_is_pressed(own_store_env,
     assert [rcpts for rcpts, _data in handler.received] == [["kari@example.org"]]
     log = frame_with(at, "Recipient", "Status")
     assert list(log["Recipient"]) == ["kari@example.org"] and list(log["Status"]) == ["Sent"]
+
+
+def test_the_billing_page_speaks_norwegian(own_store_env):
+    register(Path(os.environ["CHARGEBOARD_DB"]))
+    accounts.set_language("styret", "nb")
+    at = page_as(support.STYRET, "billing")
+    assert [t.value for t in at.title] == ["Fakturering"]
+    assert "Månedsrutinen: lukk → eksporter → e-post" in [e.label for e in at.expander]
+    assert "Ingen faktureringskjøring ennå: lukk en periode over." in texts(at)
+    assert "Boliger å fakturere" in {m.label for m in at.metric}
+    assert "Lukk perioden" in [b.label for b in at.button]
