@@ -172,6 +172,11 @@ def test_a_refused_recipient_is_logged_and_resent_alone(store, tmp_path):
     assert [rcpts for rcpts, _data in handler.received[before:]] == [[email(7)]]
     (mail,) = handler.by_recipient()[email(7)]
     assert number(7) in pdf_text(the_pdf(mail)[1])
+    with store.transaction(changes_data=False) as cur:  # the run's own log says who sent what
+        events = cur.execute("SELECT done_by, detail FROM billing_run_events WHERE run_id = ? AND action = 'mail' "
+                             "ORDER BY happened_at", [run_id]).fetchall()
+    assert events == [("styret", "send: sent 11, refused 1, failed 0, unknown 0"),
+                      ("styret", "resend failed: sent 1, refused 0, failed 0, unknown 0")]
 
 
 def test_a_server_dropping_the_connection_half_way_then_sending_again_sends_only_the_rest(store, tmp_path):
