@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from chargeboard import accounts, formats, i18n, statements
-from chargeboard.billing import invoices, model, run_statement
+from chargeboard import formats, i18n, statements
+from chargeboard.billing import billing_settings, invoices, model, run_statement
 from chargeboard.billing.billed_rows import Billed, billed, period_text
 from chargeboard.i18n import N_, _
 from chargeboard.mail import sender
@@ -90,14 +90,6 @@ def key_of(run_id: int, dwelling_id: int, payer_owner_id: int, email: str) -> st
     return f"run {run_id} dwelling {dwelling_id} payer {payer_owner_id} to {email}"
 
 
-def coop_language() -> str:
-    """The co-op's default language (the accounts file's default_language; nb when there is no file)."""
-    try:
-        return accounts.default_language(accounts.load_config())
-    except accounts.AccountsFileError:
-        return i18n.DEFAULT_LANGUAGE
-
-
 def _only_the_system_owner(scope: Scope) -> None:
     if not scope.is_system_owner:
         raise MailError(_("Only the system owner may see or change the mail settings and send mail."))
@@ -157,7 +149,7 @@ def plan(store: Store, scope: Scope, run_id: int, *, default_language: str | Non
     """Who a run's statements go to, and who cannot get theirs by e-mail (no PDF is made: quick)."""
     _only_the_system_owner(scope)
     run = model.load(store, run_id)
-    return _plan(store, run, default_language or coop_language())[0]
+    return _plan(store, run, default_language or billing_settings.coop_language())[0]
 
 
 def _message(store: Store, run: model.Run, row: Billed, recipient: Recipient, issuer: statements.Issuer,
@@ -197,7 +189,7 @@ def messages(store: Store, scope: Scope, run_id: int, *, default_language: str |
     the sender never sends again)."""
     _only_the_system_owner(scope)
     run = model.load(store, run_id)
-    _mail_plan, pairs = _plan(store, run, default_language or coop_language())
+    _mail_plan, pairs = _plan(store, run, default_language or billing_settings.coop_language())
     by_payer = {(x.dwelling_id, x.payer_owner_id): x for x in invoices.of_run(store, run_id)}
     issuer = statements.issuer(store)
     return [_message(store, run, row, recipient, issuer, by_payer.get((row.dwelling_id, recipient.payer_owner_id)),
