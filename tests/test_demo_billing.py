@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -248,3 +249,28 @@ def test_the_board_can_close_the_last_full_month_and_the_buyer_pays_for_the_sold
 
 def test_the_demo_build_stays_fast(built):
     assert built[2] < 60, f"the demo build took {built[2]:.1f} s"
+
+
+def test_the_app_shows_the_demo_residents_dwelling_and_the_boards_no_dwelling_list(built, tmp_path, monkeypatch):
+    """In the app (AppTest) on a copy of the demo store: Kari's My usage names her dwelling; the board's
+    Dwellings page opens on sessions of no dwelling in the last month."""
+    from conftest import release_app_store  # noqa: PLC0415
+    from test_app import page_as, texts  # noqa: PLC0415
+
+    db = tmp_path / "demo.duckdb"
+    shutil.copyfile(built[0], db)
+    auth = support.write_accounts(tmp_path / "auth.yaml", [
+        replace(login, installations=(demo.DEMO_IDENTITIES["kari"].installation,))
+        if login.username == "kari" else login for login in support.LOGINS])
+    for name, value in support.test_env(db, auth, tmp_path / "no-cookie-key").items():
+        monkeypatch.setenv(name, value)
+    release_app_store()
+    try:
+        at = page_as(support.RESIDENT, "my_usage")
+        assert f"Dwelling {register.dwelling_of('Kari Nordmann')}:" in texts(at.main)
+        at = page_as(support.STYRET, "dwellings")
+        shown = {m.label: m.value for m in at.metric}
+        assert int(shown["Sessions with no dwelling"]) >= demo.VISITORS_PER_MONTH, shown
+        assert not at.exception
+    finally:
+        release_app_store()
