@@ -608,6 +608,7 @@ def _add_visitors(rng: random.Random, sessions: list[_Session], end_day: dt.date
     """VISITORS_PER_MONTH open-charging sessions a garage in each of visitor_months(end_day), in the daytime,
     on a shared station (no one's home spot) that is free then (late registrations included)."""
     homes = {c.home for c in _CARS if c.home}
+    horizon = _local_ms(end_day + dt.timedelta(days=1), 0)
     busy = {s.device_id: [] for s in STATIONS}
     for sess in sessions:
         busy[sess.station.device_id].append((sess.start, max(sess.end, sess.registered or sess.end)))
@@ -623,8 +624,8 @@ def _add_visitors(rng: random.Random, sessions: list[_Session], end_day: dt.date
                 charge_h = kwh / kw
                 start = _local_ms(day, rng.uniform(10.0, 17.0)) + rng.randrange(1000)
                 end = start + int((charge_h + rng.uniform(0.1, 1.5)) * HOUR_MS)
-                if not _station_free(busy, station.device_id, start - 600_000, end + 600_000):
-                    continue
+                if end >= horizon or not _station_free(busy, station.device_id, start - 600_000, end + 600_000):
+                    continue  # (the history's last day is the month's last: a visit ends before midnight)
                 busy[station.device_id].append((start, end))
                 sessions.append(_Session(None, start, end, charge_h, kw, round(kwh * 1000), False,
                                          station=station, kind="guest"))

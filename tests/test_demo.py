@@ -232,6 +232,15 @@ def test_visitors_charge_on_the_shared_stations_in_the_billing_months(records):
     assert demo.last_full_month(dt.date(2026, 10, 31)) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
 
 
+def test_visitors_end_within_a_history_that_ends_on_a_months_last_day(tmp_path):
+    end = dt.date(2026, 10, 31)  # the last full month is the history's own last month
+    guests = [r for r in _records(demo.generate_demo(tmp_path, end=end)) if r["UserId"] is None]
+    assert len(guests) == demo.N_GUEST_SESSIONS + demo.N_VISITOR_SESSIONS
+    assert max(_utc(r["EndDateTime"]).astimezone(OSLO).date() for r in guests) <= end
+    assert sum(_utc(r["StartDateTime"]).astimezone(OSLO).date() >= dt.date(2026, 10, 1) for r in guests) >= \
+        2 * demo.VISITORS_PER_MONTH
+
+
 def test_one_malformed_record_of_each_kind(records):
     kinds = collections.Counter(_malformed_kind(r) for r in records)
     del kinds[None]
