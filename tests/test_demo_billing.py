@@ -253,7 +253,8 @@ def test_the_demo_build_stays_fast(built):
 
 def test_the_app_shows_the_demo_residents_dwelling_and_the_boards_no_dwelling_list(built, tmp_path, monkeypatch):
     """In the app (AppTest) on a copy of the demo store: Kari's My usage names her dwelling; the board's
-    Dwellings page opens on sessions of no dwelling in the last month."""
+    Dwellings page opens on sessions of no dwelling in the last month, its Billing page shows the closed run
+    and previews the open month."""
     from conftest import release_app_store  # noqa: PLC0415
     from test_app import page_as, texts  # noqa: PLC0415
 
@@ -272,5 +273,11 @@ def test_the_app_shows_the_demo_residents_dwelling_and_the_boards_no_dwelling_li
         shown = {m.label: m.value for m in at.metric}
         assert int(shown["Sessions with no dwelling"]) >= demo.VISITORS_PER_MONTH, shown
         assert not at.exception
+        # the Billing page: the closed run to show, and the last full month (its default) open to close
+        at = page_as(support.STYRET, "billing")
+        assert "No billing run yet" not in texts(at.main)
+        assert next(s for s in at.selectbox if s.label == "Run").options == ["Run 1: 1 Nov 2025 – 30 Nov 2025"]
+        shown = {m.label: m.value for m in at.metric}
+        assert int(shown["Dwellings to bill"]) >= 30, shown
     finally:
         release_app_store()
