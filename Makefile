@@ -39,8 +39,8 @@ run: $(VENV)/.runtime .cookie-key $(DB) $(MO_FILES)
 	@echo "(a store with no accounts file asks for its system owner: see README, Accounts):"
 	@echo "  styret / demo-styret   system owner: everything, reports, exports"
 	@echo "  per    / demo-per      charger owner: his two stations in Garage B"
-	@echo "  kari   / demo-kari     resident: her own sessions"
-	@echo "  ola    / demo-ola      resident: his own sessions (one replaced tag), reads English"
+	@echo "  kari   / demo-kari     resident: her own sessions and her flat's (A101)"
+	@echo "  ola    / demo-ola      resident: his own sessions and his flat's (A102; one replaced tag), reads English"
 	@echo ""
 	MALLOC_ARENA_MAX=2 CHARGEBOARD_DB=$(DB) $(PY) -m streamlit run app.py --server.address 127.0.0.1 \
 		--server.port $(PORT) --server.headless true --browser.gatherUsageStats false

@@ -10,7 +10,7 @@ from pathlib import Path
 from chargeboard import ingest, meters, settings, tariffs
 from chargeboard.pricing import spot
 from chargeboard.store import StoreLocked, open_store
-from chargeboard_demo import generator
+from chargeboard_demo import billing, generator
 from chargeboard_demo.accounts import write_demo_accounts
 from chargeboard_demo.tariff import DEMO_FORMULA, MONTHLY_FEE
 
@@ -60,7 +60,8 @@ def build(db: Path, out: Path, force: bool) -> int:
             return 2
         db.unlink()
         db.with_name(db.name + ".wal").unlink(missing_ok=True)
-    files = generator.generate_demo(out)
+    end = generator.default_end()
+    files = generator.generate_demo(out, end)
     store = open_store(db)
     try:
         for installation, path in files.feeds.items():
@@ -71,9 +72,10 @@ def build(db: Path, out: Path, force: bool) -> int:
             print("\n".join(ingest.ingest_file(store, files.meters).lines()))
         except ingest.IngestError as error:
             print(f"meter readings not loaded: {error}")
-        first_day = generator.history_window(generator.default_end())[0].replace(day=1)
+        first_day = generator.history_window(end)[0].replace(day=1)
         load_prices_and_intervals(store, files)
-        add_demo_tariffs(store, first_day)
+        add_demo_tariffs(store, first_day, end)
+        billing.add_billing(store, out, end)  # issue 30: the dwelling register and a closed billing run
     finally:
         store.close()
     auth = settings.auth_path(db)

@@ -16,6 +16,9 @@ Issue 29's peak: in the cold week of the peak month (``peak_month``: the last co
 February, inside the last twelve months), many Garage A residents plug in at 17–18 on the weekday
 evenings, so the chargers set that month's highest hours (``PEAK_WEEK_*``).
 
+Issue 30's visitors: in the last full month and the month before it, ``VISITORS_PER_MONTH`` open-charging
+sessions a garage on its shared stations, so the demo's billing months have sessions of no dwelling.
+
 Everything follows from ``end`` (last local day of history, default: yesterday in Europe/Oslo)
 and ``seed``: the same pair gives byte-identical files. Times in the feeds are UTC written
 without an offset ("2025-03-30T01:30:00.123"), as the Zaptec API does.
@@ -246,6 +249,16 @@ SHARED_TAG = next(c.tag for c in _CARS if c.key == SHARED_TAG_USERS[0])
 REPLACED_TAG_OLD, REPLACED_TAG_NEW = next((c.tag, c.new_tag) for c in _CARS if c.key == TAG_REPLACED_USER)
 
 
+def tags_of(full_name: str) -> tuple[str, ...]:
+    """The RFID tags of a resident's car(s) (a couple's shared tag: its first user's), in issue order:
+    the car's tag, its replacement (Ola), its spare, a second car's tag (Per). Issue 30's dwelling register."""
+    out: list[str] = []
+    for car in _CARS:
+        if car.users[0][0].full_name == full_name:
+            out += [t for t in (car.tag, car.new_tag, car.spare_tag) if t]
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class DemoIdentity:
     full_name: str
@@ -274,6 +287,12 @@ DEMO_IDENTITIES: dict[str, DemoIdentity] = {
 # --------------------------------------------------------------------------------------------
 
 N_GUEST_SESSIONS = 8  # open charging: UserId, UserFullName, UserEmail and TokenName are null
+# Issue 30: visitors charge on open charging (no user, no tag) on the garages' shared stations (no one's home
+# spot) in the last full month and the month before it (the demo's billing months): so many a garage a month.
+# They belong to no dwelling, so the register's "no dwelling" list and the billing run name them.
+VISITORS_PER_MONTH = 2
+VISITOR_MONTHS = 2
+N_VISITOR_SESSIONS = VISITORS_PER_MONTH * VISITOR_MONTHS * 2  # two garages
 N_OFFLINE_SESSIONS = 6  # CommitMetadata has OFFLINE|RELIABLE_CLOCK (bit 2, not bit 1); correct times
 OFFLINE_DEVICE_ID = "ZAP100011"  # 6 consecutive sessions while its network was down; EndDateTime = reconnect
 # Sessions without RELIABLE_CLOCK (they are offline too: CommitMetadata = 2 or 2|8). Their StartDateTime,
@@ -343,6 +362,23 @@ def _month_start(day: dt.date, back: int = 0) -> dt.date:
 def last_twelve_months(end: dt.date) -> dt.date:
     """First day of the last twelve months (the month of `end` is the twelfth): where the formula tariff starts."""
     return _month_start(end, 11)
+
+
+def last_full_month(end: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the last complete month of a history ending on `end` (its own month when `end`
+    is its last day)."""
+    last = end if (end + dt.timedelta(days=1)).day == 1 else end.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def visitor_months(end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The months visitors charge in (first and last day each): the last full month and the VISITOR_MONTHS - 1
+    before it, oldest first."""
+    out = [last_full_month(end)]
+    while len(out) < VISITOR_MONTHS:
+        last = out[0][0] - dt.timedelta(days=1)
+        out.insert(0, (last.replace(day=1), last))
+    return out
 
 
 def peak_month(end: dt.date) -> dt.date:
@@ -566,6 +602,34 @@ def _add_guests(rng: random.Random, sessions: list[_Session], first: dt.date) ->
         sessions.append(_Session(None, start, end, charge_h, kw, round(kwh * 1000), False,
                                  station=station, kind="guest"))
         added += 1
+
+
+def _add_visitors(rng: random.Random, sessions: list[_Session], end_day: dt.date) -> None:
+    """VISITORS_PER_MONTH open-charging sessions a garage in each of visitor_months(end_day), in the daytime,
+    on a shared station (no one's home spot) that is free then (late registrations included)."""
+    homes = {c.home for c in _CARS if c.home}
+    horizon = _local_ms(end_day + dt.timedelta(days=1), 0)
+    busy = {s.device_id: [] for s in STATIONS}
+    for sess in sessions:
+        busy[sess.station.device_id].append((sess.start, max(sess.end, sess.registered or sess.end)))
+    for first, last in visitor_months(end_day):
+        for inst in INSTALLATION_NAMES:
+            shared = [st for st in STATIONS if st.installation == inst and st.device_id not in homes]
+            added = 0
+            while added < VISITORS_PER_MONTH:
+                day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+                station = rng.choice(shared)
+                kw = station.max_kw * rng.uniform(0.6, 0.95)
+                kwh = rng.uniform(5.0, 25.0)
+                charge_h = kwh / kw
+                start = _local_ms(day, rng.uniform(10.0, 17.0)) + rng.randrange(1000)
+                end = start + int((charge_h + rng.uniform(0.1, 1.5)) * HOUR_MS)
+                if end >= horizon or not _station_free(busy, station.device_id, start - 600_000, end + 600_000):
+                    continue  # (the history's last day is the month's last: a visit ends before midnight)
+                busy[station.device_id].append((start, end))
+                sessions.append(_Session(None, start, end, charge_h, kw, round(kwh * 1000), False,
+                                         station=station, kind="guest"))
+                added += 1
 
 
 def _hourly(charge_start: int, charge_end: int, wh: int) -> list[tuple[int, int]]:
@@ -891,6 +955,7 @@ def generate_demo(out_dir: Path, end: dt.date | None = None, seed: int = DEFAULT
     corrected = _mark_specials(rng, sessions, first, end)
     # its own random stream, so every other session stays as it was before issue 29
     _add_peak_week(random.Random(f"{seed}/peak-week"), sessions, end, replace_at)
+    _add_visitors(random.Random(f"{seed}/visitors"), sessions, end)  # issue 30; its own stream, as above
 
     feeds: dict[str, list[tuple[int, dict]]] = {name: [] for name in INSTALLATION_NAMES}
     buckets: dict[str, list[tuple[int, int]]] = {name: [] for name in INSTALLATION_NAMES}

@@ -205,10 +205,40 @@ def test_exact_duplicate_on_page_boundary(files, records):
 
 def test_guest_and_aborted_sessions(records):
     guests = [r for r in records if r["UserId"] is None]
-    assert len(guests) == demo.N_GUEST_SESSIONS
+    assert len(guests) == demo.N_GUEST_SESSIONS + demo.N_VISITOR_SESSIONS
     assert all(r["TokenName"] is None and r["UserFullName"] is None and r["UserEmail"] is None for r in guests)
     aborted = [r for r in records if r["CommitMetadata"] & demo.ABORTED]
     assert len(aborted) == demo.N_ABORTED_SESSIONS
+
+
+def test_visitors_charge_on_the_shared_stations_in_the_billing_months(records):
+    """Issue 30: open-charging visitors in the last full month and the one before it, VISITORS_PER_MONTH a
+    garage a month, on stations that are no one's home spot, so those months have sessions of no dwelling."""
+    months = demo.visitor_months(END)
+    assert months == [(dt.date(2026, 9, 1), dt.date(2026, 9, 30)), (dt.date(2026, 10, 1), dt.date(2026, 10, 31))]
+    homes = {c.home for c in demo._CARS if c.home}
+    seen = collections.Counter()
+    for r in records:
+        day = _utc(r["StartDateTime"]).astimezone(OSLO).date() if r["UserId"] is None else None
+        month = next((m for m in months if day and m[0] <= day <= m[1]), None)
+        if month:
+            station = demo.STATION_BY_DEVICE[r["DeviceId"]]
+            seen[month, station.installation] += 1
+            if station.device_id in homes:  # (a guest of the two years may land anywhere, a visitor not)
+                seen["on a home spot"] += 1
+    assert all(seen[m, inst] >= demo.VISITORS_PER_MONTH for m in months for inst in demo.INSTALLATION_NAMES)
+    assert sum(seen[m, i] for m in months for i in demo.INSTALLATION_NAMES) - seen["on a home spot"] >= \
+        demo.N_VISITOR_SESSIONS
+    assert demo.last_full_month(dt.date(2026, 10, 31)) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+
+
+def test_visitors_end_within_a_history_that_ends_on_a_months_last_day(tmp_path):
+    end = dt.date(2026, 10, 31)  # the last full month is the history's own last month
+    guests = [r for r in _records(demo.generate_demo(tmp_path, end=end)) if r["UserId"] is None]
+    assert len(guests) == demo.N_GUEST_SESSIONS + demo.N_VISITOR_SESSIONS
+    assert max(_utc(r["EndDateTime"]).astimezone(OSLO).date() for r in guests) <= end
+    assert sum(_utc(r["StartDateTime"]).astimezone(OSLO).date() >= dt.date(2026, 10, 1) for r in guests) >= \
+        2 * demo.VISITORS_PER_MONTH
 
 
 def test_one_malformed_record_of_each_kind(records):
