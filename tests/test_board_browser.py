@@ -243,3 +243,30 @@ def test_capacity_and_peaks_on_the_demo_for_the_system_owner(browser, demo_app):
         page.screenshot(path=str(SHOTS / "capacity.png"))
     finally:
         context.close()
+
+
+def test_dwellings_and_billing_on_the_demo_for_the_system_owner(browser, demo_app):
+    """The demo co-op's register and the Billing page with the run the demo closed, the files and the
+    e-mail step (and the README's pictures)."""
+    context, page = _page(browser, 1400, 2400)
+    try:
+        log_in(page, demo_app.url, support.STYRET)
+        page.locator("[data-testid='stSidebar']").get_by_text("Dwellings").click()
+        one(page.get_by_role("heading", name="Dwellings"))
+        wait_idle(page)
+        text = page_text(page)
+        assert "Register on" in text and "Sessions with no dwelling" in text  # (the table itself is a canvas)
+        page.locator("[data-testid='stDataFrame'] [data-testid='data-grid-canvas']").first.wait_for()
+        page.wait_for_timeout(500)  # the grid paints its rows after its canvas appears
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(SHOTS / "dwellings.png"))
+        page.locator("[data-testid='stSidebar']").get_by_text("Billing").click()
+        one(page.get_by_role("heading", name="Billing"))
+        wait_idle(page)
+        text = page_text(page)
+        assert "2. Billing runs" in text and "3. Files for whoever collects the money" in text
+        assert "4. E-mail the statements" in text
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(SHOTS / "billing.png"), full_page=True)
+    finally:
+        context.close()
