@@ -340,15 +340,23 @@ def dwelling_app(tmp_path, auth_template, monkeypatch):
         cur.execute("INSERT INTO dwelling_members VALUES (7, 'tag', ?, DATE '2020-01-01', NULL)", [support.KARI.tag])
     tariffs.add_version(store, support.STYRET.username, date(2024, 1, 1), "2.00", monthly_fee="25")
     store.close()
-    monkeypatch.setenv("CHARGEBOARD_TODAY", "2025-04-15")  # "Last month": March 2025
     env = yield from serve_in_app(db, auth_template, tmp_path, monkeypatch)
     return env
+
+
+@pytest.fixture(autouse=True)
+def _in_april(monkeypatch, request):
+    """The page opens on "Last month": March 2025 (after serve_in_app, which sets its own today)."""
+    if "dwelling_app" in request.fixturenames:
+        request.getfixturevalue("dwelling_app")
+        monkeypatch.setenv("CHARGEBOARD_TODAY", "2025-04-15")
 
 
 def test_the_system_owner_switches_to_statements_per_dwelling(dwelling_app):
     from test_app import page_as, texts  # noqa: PLC0415
 
     at = page_as(support.STYRET, "statements")
+    at.selectbox(key="period").select("Last month").run()  # March 2025
     switch = at.radio(key="stmt_view")
     assert switch.value == "user" and list(switch.options) == ["Per user", "Per dwelling"]
     assert "Kari Nordmann" in set(at.dataframe[0].value["name"])  # per user, as before
@@ -371,6 +379,7 @@ def test_a_linked_resident_opens_on_their_dwelling_and_can_switch_to_per_user(dw
     accounts.add_user(nina.username, name=nina.name, email=nina.email, role=nina.role, password=nina.password,
                       path=Path(dwelling_app["CHARGEBOARD_AUTH"]))
     at = page_as(nina, "statements")
+    at.selectbox(key="period").select("Last month").run()  # March 2025
     assert at.radio(key="stmt_view").value == "dwelling"
     table = at.dataframe[0].value
     assert list(table["dwelling"]) == ["H0307"]
