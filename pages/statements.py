@@ -61,7 +61,7 @@ if view == "dwelling":
     wanted_pdf = (date_from, date_to, rule, store().data_version(), i18n.current())
     try:
         shown = dwelling_exports.page(store(), scope, date_from, date_to, rule, widgets.csv_dialect(),
-                                      with_pdf=st.session_state.get("stmt_dwelling_pdf") == wanted_pdf)
+                                      with_pdf=st.session_state.get("stmt_dwelling_pdf_wanted") == wanted_pdf)
     except (dwelling_statements.BillingError, statements.StatementError) as error:
         st.error(_("No statement per dwelling: {reason}.", reason=error))
         st.stop()
@@ -104,7 +104,7 @@ if view == "dwelling":
         widgets.download(_("Download as PDF"), shown.pdf[0], shown.pdf[1], key="stmt_dwelling_pdf", where=c,
                          what="Dwelling statements (PDF)", rows=rows, store=store(), scope=scope, mime=pdf.PDF_MIME)
     elif c.button(_("Prepare PDF statements"), key="stmt_dwelling_pdf_prepare"):
-        st.session_state["stmt_dwelling_pdf"] = wanted_pdf
+        st.session_state["stmt_dwelling_pdf_wanted"] = wanted_pdf
         st.rerun()
     st.stop()
 

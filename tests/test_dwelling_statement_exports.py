@@ -395,3 +395,16 @@ def test_an_unlinked_resident_sees_no_switch(dwelling_app):
 
     at = page_as(support.RESIDENT, "statements")
     assert not [r for r in at.radio if r.key == "stmt_view"]
+
+
+def test_many_lines_print_their_pdf_when_asked(dwelling_app, monkeypatch):
+    from test_app import page_as  # noqa: PLC0415
+
+    monkeypatch.setattr(dx, "PDF_WITH_PAGE", 0)  # every statement counts as "many"
+    at = page_as(support.STYRET, "statements")
+    at.selectbox(key="period").select("Last month").run()
+    at.radio(key="stmt_view").set_value("dwelling").run()
+    assert "Download as PDF" not in {b.label for b in at.get("download_button")}
+    at.button(key="stmt_dwelling_pdf_prepare").click().run()
+    assert not at.exception, at.exception
+    assert "Download as PDF" in {b.label for b in at.get("download_button")}
