@@ -69,6 +69,7 @@ PAGES = (
     PageSpec("pages/reconciliation.py", N_("Meter reconciliation"), ":material/balance:", (SYSTEM_OWNER,)),
     PageSpec("pages/capacity.py", N_("Capacity and peaks"), ":material/speed:", (SYSTEM_OWNER,)),
     PageSpec("pages/statements.py", N_("Statements"), ":material/receipt_long:", ALL_ROLES),
+    PageSpec("pages/billing.py", N_("Billing"), ":material/payments:", (SYSTEM_OWNER,)),
     PageSpec("pages/tariffs.py", N_("Tariffs"), ":material/sell:", (SYSTEM_OWNER,)),
     PageSpec("pages/dwellings.py", N_("Dwellings"), ":material/apartment:", (SYSTEM_OWNER,)),
     PageSpec("pages/data_sources.py", N_("Data sources"), ":material/cloud_sync:", (SYSTEM_OWNER,)),

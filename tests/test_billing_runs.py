@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from chargeboard import cli, tariffs
 from chargeboard.billing import dwelling_statements as ds_module
-from chargeboard.billing import files, model, runs
+from chargeboard.billing import billing_settings, files, model, runs
 from chargeboard.billing.dwelling_statements import BillingError
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, Scope, system_scope
 from chargeboard.statements import allocate
@@ -577,4 +577,18 @@ def test_a_closed_runs_files_keep_the_register_as_it_was_at_the_close(tmp_path):
                     "WHERE owner_id = 1")
         cur.execute("UPDATE dwellings SET number = 'H9999', share_number = '999' WHERE dwelling_id = 1")
     assert files.manager_csv(model.load(store, run_id), "nb") == before
+    store.close()
+
+
+def test_a_runs_line_texts_are_the_coops_words_kept_at_the_close(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARGEBOARD_AUTH", str(tmp_path / "no-accounts.yaml"))  # no file: the co-op speaks nb
+    c = coop()
+    store = open_store(tmp_path / "s.duckdb", c)
+    insert(store, sessions_of(date(2025, 12, 1), "dec") + sessions_of(date(2026, 1, 1), "jan"))
+    r_dec = runs.close(store, OWNER, *DEC, payer_rule="owner_at_end", by="styret")
+    assert {x.text for x in model.load(store, r_dec).lines} == {"Lading 01.12.2025–31.12.2025"}
+    billing_settings.save(store, OWNER, "styret", line_text="Elbillading {period}")
+    r_jan = runs.close(store, OWNER, *JAN, payer_rule="owner_at_end", by="styret")
+    assert {x.text for x in model.load(store, r_jan).lines} == {"Elbillading 01.01.2026–31.01.2026"}
+    assert "Lading 01.12.2025–31.12.2025" in files.manager_csv(model.load(store, r_dec), "nb").decode("utf-8-sig")
     store.close()

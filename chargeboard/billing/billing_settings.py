@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from chargeboard import accounts, i18n
 from chargeboard.billing import kid
 from chargeboard.i18n import _
 from chargeboard.scope import Scope
@@ -169,3 +170,12 @@ def describe(settings: BillingSettings) -> list[tuple[str, str]]:
         (_("VAT rate"), f"{settings.vat_rate * 100:g} %"),
         (_("Line text"), settings.line_text or DEFAULT_LINE_TEXT),
     ]
+
+
+def coop_language() -> str:
+    """The co-op's default language (the accounts file's default_language; nb when there is no file): the
+    language a run's stored line texts and the e-mails to owners without one of their own are in."""
+    try:
+        return accounts.default_language(accounts.load_config())
+    except accounts.AccountsFileError:
+        return i18n.DEFAULT_LANGUAGE

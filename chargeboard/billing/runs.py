@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from chargeboard import statements, tariffs
-from chargeboard.billing import model
+from chargeboard import i18n, statements, tariffs
+from chargeboard.billing import billing_settings, model
+from chargeboard.billing.billed_rows import period_text
 from chargeboard.billing.dwelling_statements import (
     PAYER_RULES,
     BillingError,
     DwellingStatements,
     dwelling_statements,
-    dwellings,
     month_end,
     month_fees,
     ownerships,
@@ -43,7 +43,7 @@ from chargeboard.billing.dwelling_statements import (
     vat_of,
     vat_rate,
 )
-from chargeboard.i18n import _
+from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store, query_text
 
@@ -357,24 +357,31 @@ def _store_run(cur, store: Store, plan: _Plan, lines: list[Line], *, kind: str, 
         cur.execute(query_text("billing_run_fee_insert"), {"run_id": run_id, "dwelling_id": dwelling_id,
                                                           "payer_owner_id": payer, "day": day, "fee": fee,
                                                           "raw_vat": vat})
-    register = dwellings(store)
+    own_text, language = billing_settings.read(store).line_text, billing_settings.coop_language()
     for line_no, x in enumerate(lines, start=1):
         cur.execute(query_text("billing_run_line_insert"), {
             "run_id": run_id, "line_no": line_no, "dwelling_id": x.dwelling_id, "payer_owner_id": x.payer_owner_id,
             "kind": x.kind, "day_from": x.day_from, "day_to": x.day_to, "session_count": x.sessions,
             "energy_wh": x.energy_wh, "amount": x.amount, "vat": x.vat,
-            "text": _line_text(x, register[x.dwelling_id].number if x.dwelling_id in register else "")})
+            "text": _line_text(x, own_text, language)})
     return run_id
 
 
-def _line_text(x: Line, number: str) -> str:
-    """The line's text as stored (English; the files and PDFs word it in the reader's language)."""
-    days = f"{x.day_from:%d.%m.%Y}–{x.day_to:%d.%m.%Y}"
-    return {"period": f"Charging {days}, dwelling {number}",
-            "late": f"Late sessions of {days}, dwelling {number}",
-            "correction": f"Correction of {days}, dwelling {number}",
-            "carried_in": f"Carried over from run {x.carried_from} ({days}), dwelling {number}",
-            "fees": f"Fixed fee {days}, dwelling {number}"}[x.kind]
+# The texts a run keeps on its lines, in the co-op's language when the run is closed (the files, invoices
+# and statements show them as kept: a closed run's files never change). A period line says the board's own
+# line text (billing settings, "{period}" in it replaced), else the default.
+LINE_TEXTS = {"period": N_("Charging {period}"), "late": N_("Late sessions {period}"),
+              "correction": N_("Correction {period}"), "carried_in": N_("Carried over from run {run} ({period})"),
+              "fees": N_("Fixed fee {period}")}
+
+
+def _line_text(x: Line, own_text: str | None, language: str) -> str:
+    """The line's text as stored, in `language`."""
+    period = period_text(x.day_from, x.day_to)
+    if x.kind == "period" and own_text:
+        return own_text.replace("{period}", period)
+    with i18n.language(language):
+        return _(LINE_TEXTS[x.kind], period=period, run=x.carried_from)
 
 
 # -- reopen ---------------------------------------------------------------------------------------------
