@@ -213,6 +213,7 @@ def _heading(ds: DwellingStatements, p: Printed, issuer: statements.Issuer) -> l
     lines = [title]
     if p.is_dwelling:
         lines += [_("Share number: {share}", share=p.share_number or "–"),
+                  *([_("Section number: {section}", section=p.section)] if p.section else []),
                   _("Paid by: {payer}", payer=p.line.payer_name or "–"),
                   _("Owners: {owners}", owners=", ".join(p.owners) or "–")]
     lines += [_("Period: {period}", period=_period(ds)), _("Issued by: {issuer}", issuer=issuer.name)]
@@ -254,7 +255,7 @@ def workbook(store: Store, scope: Scope, ds: DwellingStatements, *, log: bool = 
     for p in rows:
         x = p.line
         body: list[list] = [[start, station, kwh, amount] for start, station, kwh, amount in p.sessions]
-        if p.is_dwelling:
+        if x.months:  # (the fee of a month goes to whoever pays on its last day: none on the seller's line)
             body.append([ngettext("Fixed monthly fee: {n} month with charging",
                                   "Fixed monthly fee: {n} months with charging", len(x.months)), "", None,
                          x.fixed_fee])
@@ -317,7 +318,7 @@ def _story(ds: DwellingStatements, p: Printed, issuer: statements.Issuer) -> lis
     para = pdf.para
     head = Table([[
         [para(issuer.name, 14, True), para(issuer.address, 9, colour=pdf.MUTED)],
-        [para(_("Charging statement per dwelling"), 15, True, alignment=2),
+        [para(_("Charging statement per dwelling"), 13, True, alignment=2),
          para(_("Period: {period}", period=_period(ds)), 9, alignment=2),
          *([para(_("Tariffs as of {moment} UTC", moment=formats.moment(ds.as_of, "UTC")), 8, colour=pdf.MUTED,
                  alignment=2)] if ds.as_of else []),
@@ -338,7 +339,7 @@ def _story(ds: DwellingStatements, p: Printed, issuer: statements.Issuer) -> lis
     items = [[_("Item"), _("Basis"), _("Amount ({currency})", currency=cur)],
              [_("Charging"), ngettext("{n} session, {kwh}", "{n} sessions, {kwh}", x.sessions,
                                       kwh=formats.kwh(p.energy_kwh, 3)), money(x.energy_cost)]]
-    if p.is_dwelling:
+    if x.months:
         items.append([_("Fixed monthly fee"), ngettext("{n} month with charging", "{n} months with charging",
                                                        len(x.months)), money(x.fixed_fee)])
     items.append([_("Total to pay") if p.is_dwelling else _("Total"), "", formats.money(x.amount, cur)])
