@@ -8,6 +8,7 @@ from chargeboard.web import guard
 scope = guard(__file__)
 
 from chargeboard import formats, i18n, pdf, periods, statements, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard.billing import dwelling_exports, dwelling_statements  # noqa: E402
 from chargeboard.i18n import _, ngettext  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
@@ -29,12 +30,23 @@ if scope.is_system_owner:  # the feature function refuses anyone else too
                 st.error(_("Not saved: {reason}.", reason=error))
         st.caption(_("Every PDF statement prints this at its top left:"))
         st.text("\n".join([issuer.name, *issuer.address.splitlines()]))
+# Per dwelling beside per user (issue 30): the system owner's switch when there are dwellings; a resident
+# linked to a dwelling opens on their dwelling's statement.
+views = dwelling_exports.views(store(), scope)
+view = st.radio(_("Statements"), views, format_func=dwelling_exports.view_title, horizontal=True, key="stmt_view",
+                label_visibility="collapsed") if views else "user"
 with st.container(border=True):
     left, right = st.columns([1, 2])
     date_from, date_to = widgets.period("period", statements.DEFAULT_PERIOD, left, right,
                                         tuple(p for p in periods.PRESETS if p != "All time"))
-    standby_share = rest_share = None
-    if scope.is_system_owner:
+    standby_share = rest_share = payer_rule = None
+    if view == "dwelling":
+        if scope.is_system_owner:
+            rules = dwelling_statements.PAYER_RULES
+            payer_rule = st.selectbox(_("Who pays"), rules, format_func=dwelling_exports.payer_rule_title,
+                                      index=rules.index(dwelling_exports.page_payer_rule(store(), scope, None)),
+                                      key="stmt_payer_rule")
+    elif scope.is_system_owner:
         rules = [None, *statements.SHARE_RULES]
         # _() on a rule's title: the tariffs module's titles are English msgids (or already translated).
         label = {None: _("as the tariff says"), **{k: _(v) for k, v in statements.SHARE_RULES.items()}}  # translated now
@@ -43,6 +55,58 @@ with st.container(border=True):
         rest_share = b.selectbox(_("Share other loads and losses"), rules, format_func=label.get, key="stmt_rest",
                                  help=_("The rest the meter measured beyond the sessions and the standby estimate "
                                       "(see Meter reconciliation). A negative rest is never shared."))
+
+if view == "dwelling":
+    rule = dwelling_exports.page_payer_rule(store(), scope, payer_rule)
+    wanted_pdf = (date_from, date_to, rule, store().data_version(), i18n.current())
+    try:
+        shown = dwelling_exports.page(store(), scope, date_from, date_to, rule, widgets.csv_dialect(),
+                                      with_pdf=st.session_state.get("stmt_dwelling_pdf_wanted") == wanted_pdf)
+    except (dwelling_statements.BillingError, statements.StatementError) as error:
+        st.error(_("No statement per dwelling: {reason}.", reason=error))
+        st.stop()
+    ds = shown.statements
+    for note in ds.notes:
+        st.info(formats.text_in_markdown(note))
+    if not shown.lines:
+        st.info(_("No charging of your dwelling in this period, so there is no statement."))
+        st.stop()
+    cur = ds.currency
+    cols = st.columns(4)
+    cols[0].metric(_("Total") if scope.is_system_owner else _("Your dwelling's total"), formats.money(ds.total, cur))
+    cols[1].metric(_("Dwelling lines"), formats.integer(len(shown.billed)))
+    cols[2].metric(_("Energy"), formats.kwh(sum((p.energy_kwh for p in shown.billed), 0), 3))
+    cols[3].metric(_("Of which VAT"), formats.money(ds.vat, cur))
+    table = pd.DataFrame(dwelling_exports.table_rows(shown.billed),
+                         columns=[key for key, _title, _kind in dwelling_exports.SUMMARY_COLUMNS])
+    for column in ("energy_kwh", "energy_cost", "fixed_fee", "amount", "vat"):
+        table[column] = pd.to_numeric(table[column])
+    st.dataframe(widgets.formatted(table, {"sessions": widgets.number(), "energy_kwh": widgets.number(3),
+                                           **{k: widgets.number(2) for k in ("energy_cost", "fixed_fee", "amount",
+                                                                             "vat")}}),
+                 hide_index=True, width="stretch", key="stmt_dwelling_table",
+                 column_config={key: _(title) for key, title, _kind in dwelling_exports.SUMMARY_COLUMNS})
+    if nowhere := shown.nowhere:
+        st.info(ngettext("{n} session ({kwh}, {amount}) belongs to no dwelling: listed in the files, billed to no one.",
+                         "{n} sessions ({kwh}, {amount}) belong to no dwelling: listed in the files, billed to no one.",
+                         nowhere.line.sessions, kwh=formats.kwh(nowhere.energy_kwh, 3),
+                         amount=formats.money(nowhere.line.amount, cur)))
+    with st.expander(_("What the lines mean")):
+        st.markdown("\n".join(f"- **{formats.text_in_markdown(title)}**: {formats.text_in_markdown(text)}"
+                               for title, text in shown.meanings))
+    rows = len(shown.lines)
+    a, b, c = st.columns(3)
+    widgets.download(_("Download as Excel"), shown.workbook[0], shown.workbook[1], key="stmt_dwelling_xlsx", where=a,
+                     what="Dwelling statements", rows=rows, store=store(), scope=scope, primary=True)
+    widgets.download(_("Download as CSV"), shown.csv[0], shown.csv[1], key="stmt_dwelling_csv", where=b,
+                     what="Dwelling statements (CSV)", rows=rows, store=store(), scope=scope, mime="text/csv")
+    if shown.pdf is not None:
+        widgets.download(_("Download as PDF"), shown.pdf[0], shown.pdf[1], key="stmt_dwelling_pdf", where=c,
+                         what="Dwelling statements (PDF)", rows=rows, store=store(), scope=scope, mime=pdf.PDF_MIME)
+    elif c.button(_("Prepare PDF statements"), key="stmt_dwelling_pdf_prepare"):
+        st.session_state["stmt_dwelling_pdf_wanted"] = wanted_pdf
+        st.rerun()
+    st.stop()
 
 result = statements.build_statements(store(), scope, statements.StatementRequest(
     date_from, date_to, standby_share=standby_share, rest_share=rest_share))

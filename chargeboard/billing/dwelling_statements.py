@@ -19,17 +19,23 @@ shares of per-user statements are NOT carried: a dwelling pays its own charging 
 VAT (amounts include it): a session a formula priced has its formula's VAT component; a flat price's
 and the fee's are `amount x r / (1 + r)` with billing_settings.vat_rate (default 25 %). Money is exact until
 each column (energy cost, fee, VAT) is rounded once over all lines with statements.allocate.
+
+Who sees what: the lines are always priced and rounded over everyone (kept once per period, rule and data
+version, chargeboard.memo, as statements are), then narrowed to the reader (`narrowed`): the system owner
+sees every line and the "no dwelling" group; an account linked to dwellings (Scope.dwelling_grants) sees
+the lines it pays (payer in Scope.owner_ids) and the lines of its dwelling whose every day it owned (the
+other half of a couple), never another dwelling's, never the "no dwelling" group; anyone else is refused.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from chargeboard import statements, tariffs
+from chargeboard import memo, statements, tariffs
 from chargeboard.i18n import _
 from chargeboard.pricing import energy
 from chargeboard.scope import Scope, system_scope
@@ -78,6 +84,9 @@ class PricedSession:
     energy_wh: int
     raw_cost: Decimal          # as statements.session_costs priced it, to RAW
     raw_vat: Decimal           # the VAT in raw_cost, to RAW
+    # for the reader of a statement (its files), not for billing: the local time it is dated by, its station
+    started_local: datetime | None = field(default=None, compare=False)
+    station: str = field(default="", compare=False)
 
 
 @dataclass
@@ -115,10 +124,29 @@ class DwellingStatements:
     sessions: list[tuple[PricedSession, int | None]]   # every session with its payer
     fees: list[tuple[int, int | None, date, Decimal, Decimal]]  # (dwelling, payer, day, fee, vat), exact
     periods_used: list[tariffs.PricePeriod]
+    # the energy cost's components of the period's formula versions (statements.Statements.components; ()
+    # for flat prices): a statement explains them in plain words (statements.meanings)
+    components: tuple[str, ...] = ()
+    as_of: datetime | None = None        # the tariffs as of this instant (the statements')
+    notes: tuple[str, ...] = ()          # the statements' notes (unpriced days, a tariff changed afterwards)
 
     @property
     def total(self) -> Decimal:
         return sum((x.amount for x in self.lines if x.dwelling_id is not None), Decimal(0))
+
+    @property
+    def vat(self) -> Decimal:
+        return sum((x.vat for x in self.lines if x.dwelling_id is not None), Decimal(0))
+
+    def fee_payer_day(self, day: date) -> date:
+        """The day whose owner pays a fee dated `day` (a `fees` entry's): its month's last in the period."""
+        return min(month_end(day), self.date_to)
+
+    def sessions_of(self, line: DwellingLine) -> list[PricedSession]:
+        """A line's sessions, oldest first."""
+        found = [s for s, payer in self.sessions if s.dwelling_id == line.dwelling_id
+                 and payer == line.payer_owner_id]
+        return sorted(found, key=lambda s: (s.started_local or _midnight(s.day), s.session_id))
 
 
 # -- the register ---------------------------------------------------------------------------------------
@@ -180,7 +208,8 @@ def priced_sessions(store: Store, date_from: date, date_to: date
             raw_vat = Decimal(cost.raw_components.get("vat", Decimal(0))).quantize(RAW, ROUND_HALF_UP)
         else:
             raw_vat = vat_of(raw, rate)
-        out.append(PricedSession(session_id, installation_id, day, dwelling_id, int(wh), raw, raw_vat))
+        out.append(PricedSession(session_id, installation_id, day, dwelling_id, int(wh), raw, raw_vat,
+                                 cost.started_local, cost.station))
     return st, out
 
 
@@ -217,10 +246,49 @@ def month_end(month: date) -> date:
 
 def dwelling_statements(store: Store, scope: Scope, date_from: date, date_to: date,
                         payer_rule: str = "owner_at_end") -> DwellingStatements:
-    """The period's statements per dwelling and payer (the system owner's: a resident's own dwelling's
-    statement comes with the scope work of issue 30)."""
-    if not scope.see_all:
+    """The period's statements per dwelling and payer, narrowed to the lines the caller may see (the
+    module's "Who sees what"). BillingError for a caller linked to no dwelling (and not the system
+    owner), a bad period or rule."""
+    if not scope.see_all and not scope.dwelling_grants:
         raise BillingError(_("only the system owner sees the statements of every dwelling"))
+    everyone = _dwelling_statements_of_everyone(store, system_scope(), date_from, date_to, payer_rule)
+    return everyone if scope.see_all else narrowed(everyone, scope)
+
+
+def narrowed(ds: DwellingStatements, scope: Scope) -> DwellingStatements:
+    """The lines (and their sessions and fees) `scope` may see: every one for the system owner; for an
+    account linked to dwellings, those it pays and those of its dwellings on days it owned (each of the
+    line's days: its sessions' and its fees'); never the "no dwelling" group."""
+    if scope.see_all:
+        return ds
+    days: dict[tuple[int | None, int | None], set[date]] = {}
+    for s, payer in ds.sessions:
+        days.setdefault((s.dwelling_id, payer), set()).add(s.day)
+    for dwelling_id, payer, day, _fee, _vat in ds.fees:
+        days.setdefault((dwelling_id, payer), set()).add(ds.fee_payer_day(day))
+    mine = scope.owner_ids
+
+    def sees(dwelling_id: int | None, payer: int | None) -> bool:
+        if dwelling_id is None:
+            return False
+        if payer is not None and payer in mine:
+            return True
+        grants = [g for g in scope.dwelling_grants if g.dwelling_id == dwelling_id]
+        line_days = days.get((dwelling_id, payer), set())
+        return bool(grants and line_days) and all(any(g.covers(d) for g in grants) for d in line_days)
+
+    return replace(ds, lines=[x for x in ds.lines if sees(x.dwelling_id, x.payer_owner_id)],
+                   sessions=[(s, p) for s, p in ds.sessions if sees(s.dwelling_id, p)],
+                   fees=[f for f in ds.fees if sees(f[0], f[1])])
+
+
+# Priced once per period, rule and data version whoever asks (the rounding is over every line), like
+# statements._statements_of_everyone; the result is shared and never changed: `narrowed` makes new lists.
+@memo.per_data_version(maxsize=32)
+def _dwelling_statements_of_everyone(store: Store, everyone: Scope, date_from: date, date_to: date,
+                                     payer_rule: str) -> DwellingStatements:
+    if not everyone.see_all:
+        raise ValueError("dwelling statements are priced over every line: call dwelling_statements")
     if date_to < date_from:
         raise BillingError(_("the period ends ({last}) before it starts ({first})", last=date_to, first=date_from))
     if payer_rule not in PAYER_RULES:
@@ -269,7 +337,7 @@ def dwelling_statements(store: Store, scope: Scope, date_from: date, date_to: da
             x.energy_cost = x.raw_energy.quantize(unit, ROUND_HALF_UP)
             x.vat = x.raw_vat.quantize(unit, ROUND_HALF_UP)
     return DwellingStatements(date_from, date_to, payer_rule, st.currency, ordered, with_payer, fees,
-                              list(st.periods_used))
+                              list(st.periods_used), tuple(st.components), st.as_of, tuple(st.notes))
 
 
 def _number_key(number: str) -> tuple:
