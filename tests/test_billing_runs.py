@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from chargeboard import cli, tariffs
+from chargeboard.billing import billing_settings, files, model, overview, runs
 from chargeboard.billing import dwelling_statements as ds_module
-from chargeboard.billing import billing_settings, files, model, runs
 from chargeboard.billing.dwelling_statements import BillingError
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, Scope, system_scope
 from chargeboard.statements import allocate
@@ -591,4 +591,17 @@ def test_a_runs_line_texts_are_the_coops_words_kept_at_the_close(tmp_path, monke
     r_jan = runs.close(store, OWNER, *JAN, payer_rule="owner_at_end", by="styret")
     assert {x.text for x in model.load(store, r_jan).lines} == {"Elbillading 01.01.2026–31.01.2026"}
     assert "Lading 01.12.2025–31.12.2025" in files.manager_csv(model.load(store, r_dec), "nb").decode("utf-8-sig")
+    store.close()
+
+
+def test_the_close_preview_is_the_system_owners_alone(tmp_path):
+
+    c = coop()
+    store = open_store(tmp_path / "s.duckdb", c)
+    insert(store, sessions_of(date(2025, 12, 1), "dec"))
+    frame, nowhere, total, _currency = overview.preview(store, OWNER, *DEC, "owner_at_end")
+    assert len(frame) == 3 and nowhere > 0 and total > 0
+    linked = Scope("kari", RESIDENT, user_ids=("kari",))
+    with pytest.raises(BillingError, match="only the system owner"):
+        overview.preview(store, linked, *DEC, "owner_at_end")
     store.close()

@@ -14,7 +14,7 @@ import pandas as pd
 from chargeboard import formats, periods
 from chargeboard.billing import runs
 from chargeboard.billing.billed_rows import period_text
-from chargeboard.billing.dwelling_statements import dwelling_statements, dwellings
+from chargeboard.billing.dwelling_statements import BillingError, dwelling_statements, dwellings
 from chargeboard.i18n import N_, _
 from chargeboard.scope import Scope
 from chargeboard.store import Store
@@ -52,7 +52,9 @@ def _kwh(wh: int) -> Decimal:
 def preview(store: Store, scope: Scope, date_from: date, date_to: date, payer_rule: str) -> tuple[pd.DataFrame, int,
                                                                                                    Decimal, str]:
     """The period as a run would bill it now: (lines per dwelling and payer, sessions with no dwelling, total,
-    currency). Nothing is stored."""
+    currency). Nothing is stored. The system owner's alone (a resident's narrowed lines are no preview)."""
+    if not scope.is_system_owner:
+        raise BillingError(_("only the system owner closes, reopens and reads billing runs"))
     ds = dwelling_statements(store, scope, date_from, date_to, payer_rule)
     rows = [{_("Dwelling"): x.number, _("Payer"): x.payer_name or _("(no owner registered)"),
              _("Sessions"): x.sessions, "kWh": float(_kwh(x.energy_wh)),
