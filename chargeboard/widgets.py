@@ -189,6 +189,54 @@ def help_expanders(*articles: tuple[str, str], expanded: bool = False) -> None:
             st.markdown(_(text))
 
 
+# --- the first-run checklist (chargeboard.onboarding) -----------------------------------------------
+# Hidden for the rest of this browser session (session state, not stored: the next login shows it again
+# until every step is done).
+CHECKLIST_HIDDEN = "onboarding_hidden"
+_DONE_ICON, _TODO_ICON = ":material/check_circle:", ":material/radio_button_unchecked:"
+
+
+def _hide_checklist(hidden: bool) -> None:
+    st.session_state[CHECKLIST_HIDDEN] = hidden
+
+
+def checklist_hidden() -> bool:
+    return bool(st.session_state.get(CHECKLIST_HIDDEN))
+
+
+def _step_link(step, *, full: bool) -> None:
+    """A step: a tick (or an empty circle), its title as a link to its page; what to do as the link's
+    tooltip, and under it in the full list. "Done" / "To do" is said in words too (an icon is not read)."""
+    state = _("done") if step.done else _("to do")
+    st.page_link(step.page, label=f"{step.title} ({state})", icon=_DONE_ICON if step.done else _TODO_ICON,
+                 help=step.what)
+    if full:
+        st.caption(step.what)
+
+
+def checklist_box(steps, heading: str) -> None:
+    """The compact box on the system owner's landing page: the heading, each step a link with a tick,
+    and a button that hides it for this browser session."""
+    with st.container(border=True, key="onboarding_box"):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.markdown(f"**{heading}**")
+        right.button(_("Hide"), key="onboarding_hide", on_click=_hide_checklist, args=(True,),
+                     help=_("Hides the list until you log in again. It is also on Data sources."))
+        for step in steps:
+            _step_link(step, full=False)
+
+
+def checklist_expander(steps, heading: str) -> None:
+    """The whole checklist, with what to do under each step (Data sources), and the way to show the
+    box on the landing page again once hidden."""
+    with st.expander(heading, expanded=False):
+        for step in steps:
+            _step_link(step, full=True)
+        if checklist_hidden():
+            st.button(_("Show the list on the dashboard again"), key="onboarding_show",
+                      on_click=_hide_checklist, args=(False,))
+
+
 # --- the reader's formats in widgets and tables --------------------------------------------------
 
 def date_input_format() -> str:

@@ -6,7 +6,7 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import board_pack, corrections, dashboard, formats, help, i18n, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import board_pack, corrections, dashboard, formats, help, i18n, onboarding, periods, theme, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.i18n import _  # noqa: E402
 from chargeboard.scope import CHARGER_OWNER  # noqa: E402
 from chargeboard.web import page_spec, store, title_for  # noqa: E402
@@ -20,6 +20,9 @@ if present:
 
 owner = scope.role == CHARGER_OWNER
 st.title(title_for(page_spec(__file__), scope.role))
+steps = onboarding.checklist(store(), scope)  # the system owner's first-run checklist ([] for others)
+if not present and onboarding.box_shown(steps, widgets.checklist_hidden()):
+    widgets.checklist_box(steps, onboarding.heading(steps))
 installations = dashboard.installations(store(), scope)
 with st.container(border=not present):
     c1, c2, c3, c4 = st.columns([2, 3, 3, 2])

@@ -8,11 +8,13 @@ from chargeboard.web import guard
 
 scope = guard(__file__)
 
-from chargeboard import datasources, formats, settings, sync, widgets  # noqa: E402 — nothing runs before the guard
+from chargeboard import datasources, formats, onboarding, settings, sync, widgets  # noqa: E402 — nothing runs before the guard
 from chargeboard.i18n import _  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
 st.title(_("Data sources"))
+steps = onboarding.checklist(store(), scope)
+widgets.checklist_expander(steps, onboarding.heading(steps))
 upload_tab, installations_tab, clouds_tab, log_tab = st.tabs(
     [_("Upload files"), _("Installations"), _("Charger clouds"), _("Sync log")])
 overview = datasources.installations(store(), scope)
