@@ -11,7 +11,7 @@ import support
 from conftest import serve_in_app
 from test_app import fresh, log_in, settle, texts
 
-from chargeboard import datasources, meters, onboarding, statements, sync, tariffs, web
+from chargeboard import datasources, i18n, meters, onboarding, statements, sync, tariffs, web
 from chargeboard.billing import billing_settings, dwellings
 from chargeboard.ingest import ingest_file
 from chargeboard.scope import CHARGER_OWNER, RESIDENT, SYSTEM_OWNER, Scope, system_scope
@@ -162,3 +162,11 @@ def test_when_every_step_is_done_the_box_is_gone(tmp_path, auth_template, monkey
         assert not _box_links(at)
         at.switch_page("pages/data_sources.py").run()  # the full list still says so
         assert [e.label for e in at.expander if e.label.startswith(HEADING_START)] == ["Getting started: 8 of 8 done"]
+
+
+def test_the_checklist_speaks_norwegian(store, tmp_path):
+    with i18n.language("nb"):
+        steps = onboarding.checklist(store, BOARD, tmp_path / "no-accounts.yaml")
+        assert onboarding.heading(steps) == "Kom i gang: 0 av 8 er gjort"
+        assert [s.title for s in steps][:3] == ["Legg inn ladeanlegget", "Last inn ladehistorikken", "Sett prisen"]
+        assert all(s.what != dict(zip(KEYS, onboarding.STEPS, strict=True))[s.key][3] for s in steps)
