@@ -4,10 +4,11 @@ each step ticked by what the store (or the accounts file) already holds, and lin
     installation -> charging data -> price -> co-op details -> meter readings -> residents -> dwellings
     -> billing settings
 
-The system owner's alone: every other role gets an empty list. Nothing is stored by this module: a step
-is done when its data is there (queries/onboarding/onboarding_progress.sql; the tariff by
+The system owner's alone: every other role gets an empty list. No step is ticked by hand: a step is
+done when its data is there (queries/onboarding/onboarding_progress.sql; the tariff by
 chargeboard.tariffs.has_tariff; residents from the accounts file), so it ticks itself however it was
-done (a page, the command line, the cloud's sync).
+done (a page, the command line, the cloud's sync). The one thing stored is whether a system owner hid
+the landing page's box (onboarding_settings, for the whole store).
 """
 
 from __future__ import annotations
@@ -81,6 +82,43 @@ def heading(steps: list[Step]) -> str:
     return _("Getting started: {done} of {total} done", done=done_count(steps), total=len(steps))
 
 
+def box_hidden(store: Store) -> bool:
+    """Whether a system owner hid the landing page's box (for the whole store, every system owner)."""
+    row = store.one("onboarding_box_hidden")
+    return bool(row and row[0])
+
+
+class NotYours(PermissionError):
+    """Only the system owner hides or shows the checklist."""
+
+
+def set_box_hidden(store: Store, scope: Scope, hidden: bool) -> None:
+    """Hide the landing page's box (or show it again), for this store: a setting kept in the store, so it
+    stays hidden at the next login and for the other system owners; the list stays on Data sources."""
+    if not scope.is_system_owner:
+        raise NotYours(_("only the system owner hides or shows the getting-started list"))
+    store.execute("onboarding_box_hidden_set", box_hidden=bool(hidden), updated_by=scope.username)
+
+
 def box_shown(steps: list[Step], hidden: bool) -> bool:
-    """Whether the landing page shows the box: some step left, and not hidden in this browser session."""
+    """Whether the landing page shows the box: some step left (for the system owner), and not hidden."""
     return bool(steps) and not hidden and done_count(steps) < len(steps)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What a page draws: the steps ([] for anyone but the system owner), the heading, and whether the
+    landing page's box was hidden."""
+    steps: list[Step]
+    heading: str
+    hidden: bool
+
+    @property
+    def box_shown(self) -> bool:
+        return box_shown(self.steps, self.hidden)
+
+
+def view(store: Store, scope: Scope, auth_path: Path | None = None) -> Checklist:
+    """The checklist as the landing page and Data sources show it (one call for a page)."""
+    steps = checklist(store, scope, auth_path)
+    return Checklist(steps, heading(steps), box_hidden(store) if steps else False)

@@ -880,3 +880,13 @@ ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_name VARCHAR;
 ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_email VARCHAR;
 ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_customer_number VARCHAR;
 ALTER TABLE billing_run_lines ADD COLUMN IF NOT EXISTS payer_language VARCHAR;
+
+-- Issue 31, item 3 (the first-run checklist, chargeboard/onboarding.py): whether a system owner hid the
+-- checklist's box on the landing page, for every system owner of this store until shown again (the whole
+-- list stays on Data sources). One row at most; none: shown while a step is left.
+CREATE TABLE IF NOT EXISTS onboarding_settings (
+    one        BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    box_hidden BOOLEAN NOT NULL DEFAULT false,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    updated_by VARCHAR NOT NULL
+);

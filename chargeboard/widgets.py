@@ -190,18 +190,7 @@ def help_expanders(*articles: tuple[str, str], expanded: bool = False) -> None:
 
 
 # --- the first-run checklist (chargeboard.onboarding) -----------------------------------------------
-# Hidden for the rest of this browser session (session state, not stored: the next login shows it again
-# until every step is done).
-CHECKLIST_HIDDEN = "onboarding_hidden"
 _DONE_ICON, _TODO_ICON = ":material/check_circle:", ":material/radio_button_unchecked:"
-
-
-def _hide_checklist(hidden: bool) -> None:
-    st.session_state[CHECKLIST_HIDDEN] = hidden
-
-
-def checklist_hidden() -> bool:
-    return bool(st.session_state.get(CHECKLIST_HIDDEN))
 
 
 def _step_link(step, *, full: bool) -> None:
@@ -214,27 +203,29 @@ def _step_link(step, *, full: bool) -> None:
         st.caption(step.what)
 
 
-def checklist_box(steps, heading: str) -> None:
-    """The compact box on the system owner's landing page: the heading, each step a link with a tick,
-    and a button that hides it for this browser session."""
+def checklist_box(checklist, on_hide: Callable[[], None]) -> None:
+    """The compact box on the system owner's landing page (onboarding.Checklist): the heading, each step
+    a link with a tick, and a button that hides it (`on_hide`)."""
     with st.container(border=True, key="onboarding_box"):
         left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(f"**{heading}**")
-        right.button(_("Hide"), key="onboarding_hide", on_click=_hide_checklist, args=(True,),
-                     help=_("Hides the list until you log in again. It is also on Data sources."))
-        for step in steps:
+        left.markdown(f"**{checklist.heading}**")
+        right.button(_("Hide"), key="onboarding_hide", on_click=on_hide,
+                     help=_("Hides this list for every system owner. It stays on Data sources, where it can be "
+                            "shown here again."))
+        for step in checklist.steps:
             _step_link(step, full=False)
 
 
-def checklist_expander(steps, heading: str) -> None:
-    """The whole checklist, with what to do under each step (Data sources), and the way to show the
-    box on the landing page again once hidden."""
-    with st.expander(heading, expanded=False):
-        for step in steps:
+def checklist_expander(checklist, on_show: Callable[[], None]) -> None:
+    """The whole checklist (onboarding.Checklist), with what to do under each step (Data sources), and the
+    button that shows the landing page's box again once hidden (`on_show`)."""
+    if not checklist.steps:
+        return
+    with st.expander(checklist.heading, expanded=False):
+        for step in checklist.steps:
             _step_link(step, full=True)
-        if checklist_hidden():
-            st.button(_("Show the list on the dashboard again"), key="onboarding_show",
-                      on_click=_hide_checklist, args=(False,))
+        if checklist.hidden:
+            st.button(_("Show the list on the dashboard again"), key="onboarding_show", on_click=on_show)
 
 
 # --- the reader's formats in widgets and tables --------------------------------------------------

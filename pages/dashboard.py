@@ -20,9 +20,9 @@ if present:
 
 owner = scope.role == CHARGER_OWNER
 st.title(title_for(page_spec(__file__), scope.role))
-steps = onboarding.checklist(store(), scope)  # the system owner's first-run checklist ([] for others)
-if not present and onboarding.box_shown(steps, widgets.checklist_hidden()):
-    widgets.checklist_box(steps, onboarding.heading(steps))
+checklist = onboarding.view(store(), scope)  # the system owner's first-run checklist (no steps for others)
+if not present and checklist.box_shown:
+    widgets.checklist_box(checklist, on_hide=lambda: onboarding.set_box_hidden(store(), scope, True))
 installations = dashboard.installations(store(), scope)
 with st.container(border=not present):
     c1, c2, c3, c4 = st.columns([2, 3, 3, 2])

@@ -13,8 +13,8 @@ from chargeboard.i18n import _  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
 st.title(_("Data sources"))
-steps = onboarding.checklist(store(), scope)
-widgets.checklist_expander(steps, onboarding.heading(steps))
+widgets.checklist_expander(onboarding.view(store(), scope),
+                           on_show=lambda: onboarding.set_box_hidden(store(), scope, False))
 upload_tab, installations_tab, clouds_tab, log_tab = st.tabs(
     [_("Upload files"), _("Installations"), _("Charger clouds"), _("Sync log")])
 overview = datasources.installations(store(), scope)

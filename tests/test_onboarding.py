@@ -82,7 +82,28 @@ def test_a_cloud_connection_counts_as_data_before_its_first_session(store, tmp_p
 
 @pytest.mark.parametrize("role", [RESIDENT, CHARGER_OWNER])
 def test_only_the_system_owner_gets_a_checklist(store, tmp_path, role):
-    assert onboarding.checklist(store, Scope(username="x", role=role, user_ids=("u-1",)), tmp_path / "a.yaml") == []
+    other = Scope(username="x", role=role, user_ids=("u-1",))
+    assert onboarding.checklist(store, other, tmp_path / "a.yaml") == []
+    assert not onboarding.view(store, other, tmp_path / "a.yaml").box_shown
+    with pytest.raises(onboarding.NotYours):
+        onboarding.set_box_hidden(store, other, True)
+    assert not onboarding.box_hidden(store)
+
+
+def test_hiding_the_box_is_kept_in_the_store_until_shown_again(db_path, tmp_path):
+    auth = tmp_path / "none.yaml"
+    store = Store(db_path)
+    assert onboarding.view(store, BOARD, auth).box_shown
+    onboarding.set_box_hidden(store, BOARD, True)
+    store.close()
+    store = Store(db_path)  # reopened: still hidden
+    try:
+        hidden = onboarding.view(store, BOARD, auth)
+        assert hidden.hidden and not hidden.box_shown and len(hidden.steps) == 8
+        onboarding.set_box_hidden(store, BOARD, False)
+        assert onboarding.view(store, BOARD, auth).box_shown
+    finally:
+        store.close()
 
 
 # -- the box on the landing page (AppTest) -------------------------------------------------------------
@@ -113,14 +134,17 @@ def test_the_system_owner_sees_the_box_on_an_empty_store_with_a_link_a_step(empt
     assert [link.proto.icon for link in links].count(":material/check_circle:") == 1
     assert {link.proto.page for link in links} == {"data_sources", "tariffs", "statements", "reconciliation",
                                                    "accounts", "dwellings", "billing"}
-    # Hidden for the session; still in full on Data sources, where it can be shown again.
+    # Hidden for the store (the next login too); still in full on Data sources, where it can be shown again.
     next(b for b in at.button if b.label == "Hide").click().run()
     assert HEADING_START not in texts(at.main) and not _box_links(at)
+    again = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+    assert HEADING_START not in texts(again.main) and not _box_links(again)
     at.switch_page("pages/data_sources.py").run()
     assert not at.exception, at.exception
     assert [e.label for e in at.expander if e.label.startswith(HEADING_START)] == ["Getting started: 1 of 8 done"]
     assert len(_box_links(at)) == 8
     next(b for b in at.button if b.label == "Show the list on the dashboard again").click().run()
+    assert not any(b.label == "Show the list on the dashboard again" for b in at.button)
     at.switch_page("pages/dashboard.py").run()
     assert "Getting started: 1 of 8 done" in texts(at.main)
 
