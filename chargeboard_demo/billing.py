@@ -15,13 +15,15 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from chargeboard import formats
+from chargeboard import formats, statements
 from chargeboard.billing import billing_settings, dwellings, model, runs
 from chargeboard.scope import system_scope
 from chargeboard.store import Store
 from chargeboard_demo import register
+from chargeboard_demo.generator import CO_OP_NAME
 
 BY = "(demo)"
+ISSUER_ADDRESS = "Solbakkveien 1\n0000 Oslo"  # (a made-up address)
 ACCOUNT_NUMBER = "1506.12.34567"
 KID_METHOD = "mod10"
 MINIMUM_AMOUNT = Decimal("100")
@@ -37,6 +39,8 @@ def import_register(store: Store, out_dir: Path, end: dt.date) -> dwellings.Impo
 
 
 def save_settings(store: Store) -> billing_settings.BillingSettings:
+    # the co-op's name and address on statements and invoices (the first-run checklist's "co-op details")
+    statements.set_issuer(store, system_scope(), CO_OP_NAME, ISSUER_ADDRESS, updated_by=BY)
     settings = billing_settings.save(store, system_scope(), by=BY, account_number=ACCOUNT_NUMBER,
                                      kid_method=KID_METHOD, minimum_amount=MINIMUM_AMOUNT, payer_rule=PAYER_RULE)
     print(f"billing settings: account {ACCOUNT_NUMBER}, KID {KID_METHOD}, minimum {MINIMUM_AMOUNT} kr, "

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import support
 
-from chargeboard import accounts, my_usage
+from chargeboard import accounts, my_usage, onboarding, statements
 from chargeboard.billing import billing_settings, dwellings, kid, model, runs
 from chargeboard.scope import system_scope
 from chargeboard.store import Store
@@ -281,3 +281,10 @@ def test_the_app_shows_the_demo_residents_dwelling_and_the_boards_no_dwelling_li
         assert int(shown["Dwellings to bill"]) >= 30, shown
     finally:
         release_app_store()
+
+
+def test_the_demo_co_op_has_done_every_step_of_the_first_run_checklist(built, store):
+    """The demo is a co-op in use: its board's dashboard shows no getting-started box."""
+    steps = onboarding.checklist(store, system_scope(), auth_path=built[0].with_name("demo.auth.yaml"))
+    assert [s.key for s in steps if not s.done] == []
+    assert statements.issuer(store).name == "Solbakken borettslag"
