@@ -252,8 +252,8 @@ class CapacityMonth:
     installation_step: Step | None = None
     without_chargers_level: Decimal | None = None
     without_chargers_step: Step | None = None
-    # Wh per user in the hours that can set the cost (each day's highest hours of the chargers, the
-    # installation's peak hours): enough for residents_peak_kwh under either rule
+    # Wh per user in the hours that can set the cost (the highest hours of the chargers' 3 highest days,
+    # ties included, and the installation's peak hours): enough for residents_peak_kwh under either rule
     users_hourly_wh: dict[datetime, dict[str, int]] = field(default_factory=dict)
     unplaced_sessions: int = 0
     unplaced_kwh: Decimal = Decimal(0)

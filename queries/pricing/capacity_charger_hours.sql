@@ -84,13 +84,21 @@ per_hour AS (
                              -- pieces themselves unfiltered, so each is computed once)
 ),
 -- The hours whose users are listed: those that can set the cost. Under either rule a peak hour of the
--- chargers is the highest of its local day (ties: every one of them); with meter readings, the
--- installation's peak hours ($also_hours). A month of a large installation is some 10^5 hour-user
--- pairs; handed to Python they cost more than the rest of the query.
+-- chargers is the highest of its local day (ties: every one of them) and that day is one of its local month's
+-- 3 highest by their highest hour (ties: every one of them; only hours with load, as capacity.peak_hours);
+-- with meter readings, the installation's peak hours ($also_hours). Every day's highest hour would be
+-- some 10^5 hour-user pairs a month at 10M; handed to Python they cost more than the rest of the query.
+days AS (
+    SELECT h, wh, day, max(wh) OVER (PARTITION BY day) AS day_max
+    FROM (SELECT h, wh, timezone($time_zone, to_timestamp(h * 3600))::DATE AS day FROM per_hour WHERE wh > 0)
+),
+top_days AS (
+    SELECT day FROM (SELECT day, rank() OVER (PARTITION BY date_trunc('month', day) ORDER BY day_max DESC) AS r
+                     FROM (SELECT DISTINCT day, day_max FROM days))
+    WHERE r <= 3
+),
 candidates AS (
-    SELECT h FROM (SELECT h, wh, max(wh) OVER (PARTITION BY timezone($time_zone, to_timestamp(h * 3600))::DATE) AS day_max
-                   FROM per_hour)
-    WHERE wh = day_max
+    SELECT h FROM days WHERE wh = day_max AND day IN (SELECT day FROM top_days)
     UNION
     SELECT epoch_us(unnest($also_hours::TIMESTAMPTZ[])) // 3600000000 AS h
 ),
