@@ -890,3 +890,19 @@ CREATE TABLE IF NOT EXISTS onboarding_settings (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_by VARCHAR NOT NULL
 );
+
+-- Issue 29, the year's capacity shares in one pass (capyear): the Wh of hour h (its number since 1970 in
+-- UTC) of a session spread evenly over [start_us, end_us) (epoch µs), whose first and last hours are h0
+-- and h1, for h0 <= h <= h1: W(the hour's end) - W(its start), W(x) = wh_until(energy_wh, x, duration),
+-- W(0) = 0, W(duration) = energy_wh (a session that ends before it starts: all in its first hour). Where
+-- `fits` (2 x Wh x (duration + an hour) + duration fits in a BIGINT), W at the start of hour h0 + j is
+-- (a + b x j) // dd with a = 2 Wh (h0's start - start) + duration, b = 2 Wh x an hour, dd = 2 x duration
+-- (the session's, computed once per session; NULL where not fits): the same integers without HUGEINT.
+-- One definition for capacity_charger_hours.sql's two uses.
+CREATE OR REPLACE MACRO even_piece_wh(energy_wh, start_us, end_us, h0, h1, fits, a, b, dd, h) AS
+    CASE WHEN end_us <= start_us THEN CASE WHEN h = h0 THEN energy_wh ELSE 0 END
+         WHEN fits THEN CASE WHEN h = h1 THEN energy_wh ELSE (a + b * (h - h0 + 1)) // dd END
+                        - CASE WHEN h = h0 THEN 0 ELSE (a + b * (h - h0)) // dd END
+         ELSE wh_until(energy_wh, least((h + 1) * 3600000000, end_us) - start_us, end_us - start_us)
+              - wh_until(energy_wh, greatest(h * 3600000000, start_us) - start_us, end_us - start_us)
+    END;

@@ -597,38 +597,51 @@ def _capacity_shares(store: Store, request: StatementRequest, periods, chains, l
     shared: list[date] = []
     by_user = {x.user_id: x for x in lines}
     installations = sorted({inst for x in lines for inst in x.kwh_by_installation})
+
+    def sharing_period(inst, month):
+        period = tariffs.period_on(tariffs.chain_of(periods, chains, inst), month)
+        sharing = (period is not None and period.formula is not None and period.formula.capacity is not None
+                   and period.formula.capacity.share_with_residents)
+        return period if sharing else None
+
+    whole_months = []  # (month, the installations sharing it): each a whole month of the period
     month = request.date_from.replace(day=1)
     while month <= request.date_to:
         next_month = (month + timedelta(days=32)).replace(day=1)
-
-        def sharing_period(inst, month=month):
-            period = tariffs.period_on(tariffs.chain_of(periods, chains, inst), month)
-            sharing = (period is not None and period.formula is not None and period.formula.capacity is not None
-                       and period.formula.capacity.share_with_residents)
-            return period if sharing else None
-        sharing = [inst for inst in installations if sharing_period(inst)]
+        sharing = [inst for inst in installations if sharing_period(inst, month)]
         whole = request.date_from <= month and next_month - timedelta(days=1) <= request.date_to
-        if (sharing or sharing_period(None)) and not whole:
+        if (sharing or sharing_period(None, month)) and not whole:
             notes.append(_("The capacity cost of {month} is shared in a statement of the whole month only.",
                            month=formats.month_long(month)))
         elif sharing:
-            for inst in sharing:
-                rule, steps = capacity.rule_and_steps(sharing_period(inst).formula.capacity)
-                # (kept: every statement of that month, My usage's too, reads the same one)
-                cm = capacity.kept_month(store, system_scope(), inst, month, rule, steps)
-                weights = {u: kwh for u, kwh in cm.residents_peak_kwh.items() if u in by_user}
-                weight_total = sum(weights.values(), Decimal(0))
-                if not cm.attributed_cost:
-                    continue
-                if not weight_total:
-                    notes.append(_("{installation} {month}: no charging in the peak hours, so the capacity cost "
-                                   "attributed to charging ({cost}) is not shared.", installation=cm.installation,
-                                   month=formats.month_long(month), cost=formats.money(cm.attributed_cost)))
-                    continue
-                for user_id, kwh in weights.items():
-                    by_user[user_id].raw["capacity_share"] += cm.attributed_cost * kwh / weight_total
-                shared.append(month)
+            whole_months.append((month, sharing))
         month = next_month
+    # The months of each installation and rule read at once (a year's in one pass of each query, not 12),
+    # kept: every statement of the period, My usage's too, reads the same ones
+    asked: dict[tuple, list[date]] = {}
+    for month, sharing in whole_months:
+        for inst in sharing:
+            rule, steps = capacity.rule_and_steps(sharing_period(inst, month).formula.capacity)
+            asked.setdefault((inst, rule, steps), []).append(month)
+    found = {}
+    for (inst, rule, steps), months in asked.items():
+        for month, cm in capacity.kept_months(store, system_scope(), inst, tuple(months), rule, steps).items():
+            found[(inst, month)] = cm
+    for month, sharing in whole_months:
+        for inst in sharing:
+            cm = found[(inst, month)]
+            weights = {u: kwh for u, kwh in cm.residents_peak_kwh.items() if u in by_user}
+            weight_total = sum(weights.values(), Decimal(0))
+            if not cm.attributed_cost:
+                continue
+            if not weight_total:
+                notes.append(_("{installation} {month}: no charging in the peak hours, so the capacity cost "
+                               "attributed to charging ({cost}) is not shared.", installation=cm.installation,
+                               month=formats.month_long(month), cost=formats.money(cm.attributed_cost)))
+                continue
+            for user_id, kwh in weights.items():
+                by_user[user_id].raw["capacity_share"] += cm.attributed_cost * kwh / weight_total
+            shared.append(month)
     return tuple(sorted(set(shared)))
 
 

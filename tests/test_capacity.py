@@ -470,3 +470,50 @@ def test_missing_days_are_named_as_runs():
     days = [date(2026, 12, 3), *[date(2026, 12, d) for d in range(8, 32)]]
     assert capacity.days_text(days) == "3 Dec 2026, 8 Dec 2026–31 Dec 2026"
     assert capacity.days_text([]) == ""
+
+
+# -- a year in one pass (issue 29: a year's statements share 12 months' capacity cost) -------------------
+
+YEAR_SESSIONS = SESSIONS + [
+    cs.session("y1", "kari", "c1", "2026-01-15T18:00", "2026-01-15T21:00", 21),
+    # across the end of March (the spring month, 743 hours) into April: 1.25 of its 5 kWh in March
+    cs.session("y2", "ola", "c2", "2026-03-31T23:30", "2026-04-01T01:30", 5),
+    # through the spring night's missing hour (01:30-04:30 local is 2 hours: 00:30-02:30 UTC)
+    zaptec_utc("y3", "per", "c1", utc("2026-03-29T00:30"), utc("2026-03-29T02:30"), 6),
+    # hourly details from May into June
+    cs.session("y4", "per", "c2", "2026-05-31T23:00", "2026-06-01T02:00", 9,
+               details=[("2026-05-31T23:00", 3), ("2026-06-01T00:00", 3), ("2026-06-01T01:00", 3)]),
+    # a detail the charger dated a month after the session: no month places it (each month alone would not)
+    cs.session("y5", "kari", "c1", "2026-06-10T10:00", "2026-06-10T12:00", 4,
+               details=[("2026-06-10T10:00", 1), ("2026-07-10T11:00", 1)]),
+    # an unreliable clock in February; open charging from November's last hour into December
+    zaptec_utc("y6", "ola", "c2", local("2026-02-03T10:00"), local("2026-02-03T11:00"), 7, metadata=1),
+    cs.session("y7", None, "c2", "2026-11-30T23:00", "2026-12-01T01:00", 8),
+]
+
+
+@pytest.mark.parametrize("rule", [TOP3_DAYS, MAX_HOUR])
+def test_a_year_in_one_pass_is_each_month_as_read_alone(tmp_path, rule):
+    store = cs.make_store(tmp_path, YEAR_SESSIONS, installation="Garage A")
+    try:
+        installation_id = store.rows("installations_all")[0][0]
+        assert ingest.ingest_file(store, interval_csv(tmp_path / "m1.csv", meter_load())).rejected == 0  # October's
+        months = [date(2026, m, 1) for m in range(1, 13)]
+        year = capacity.months_capacity(store, installation_id, [date(2026, m, 17) for m in range(12, 0, -1)], rule)
+        assert list(year) == months
+        for month in months:
+            assert year[month] == capacity.month_capacity(store, installation_id, month, rule), month
+        assert len(year[date(2026, 3, 1)].hours) == 743 and len(year[date(2026, 10, 1)].hours) == 745
+        assert year[date(2026, 10, 1)].has_meter and not year[date(2026, 9, 1)].has_meter
+        assert sum(year[date(2026, 3, 1)].chargers_hourly.values()) == D("6") + D("1.25")
+        assert sum(year[date(2026, 4, 1)].chargers_hourly.values()) == D("3.75")
+        assert sum(year[date(2026, 6, 1)].chargers_hourly.values()) == D("6") + D("2")  # y5's July Wh nowhere
+        assert year[date(2026, 7, 1)].chargers_hourly == {}
+        assert (year[date(2026, 2, 1)].unplaced_sessions, year[date(2026, 2, 1)].unplaced_kwh) == (1, D("7"))
+        assert sum(year[date(2026, 11, 1)].chargers_hourly.values()) == sum(year[date(2026, 12, 1)].chargers_hourly
+                                                                             .values()) == D("4")
+        # months apart are read apart, and each is still itself
+        apart = capacity.months_capacity(store, installation_id, [date(2026, 1, 1), date(2026, 6, 1)], rule)
+        assert apart == {m: year[m] for m in (date(2026, 1, 1), date(2026, 6, 1))}
+    finally:
+        store.close()

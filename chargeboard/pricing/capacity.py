@@ -31,6 +31,7 @@ hours, and a day is the installation's local calendar day (23, 24 or 25 hours).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -251,8 +252,8 @@ class CapacityMonth:
     installation_step: Step | None = None
     without_chargers_level: Decimal | None = None
     without_chargers_step: Step | None = None
-    # Wh per user in the hours that can set the cost (each day's highest hours of the chargers, the
-    # installation's peak hours): enough for residents_peak_kwh under either rule
+    # Wh per user in the hours that can set the cost (the highest hours of the chargers' 3 highest days,
+    # ties included, and the installation's peak hours): enough for residents_peak_kwh under either rule
     users_hourly_wh: dict[datetime, dict[str, int]] = field(default_factory=dict)
     unplaced_sessions: int = 0
     unplaced_kwh: Decimal = Decimal(0)
@@ -330,6 +331,15 @@ def kept_month(store: Store, scope: Scope, installation_id: str, month: date, ru
     return month_capacity(store, installation_id, month, rule, steps, scope=scope)
 
 
+# Kept as kept_month: a year's statements ask for their 12 months at once (one pass, issue 29). `months`
+# a tuple of first days.
+@memo.per_data_version()
+def kept_months(store: Store, scope: Scope, installation_id: str, months: tuple[date, ...], rule: str,
+                steps: tuple[Step, ...]) -> dict[date, CapacityMonth]:
+    """months_capacity for the statements; callers treat the result as read-only."""
+    return months_capacity(store, installation_id, months, rule, steps, scope=scope)
+
+
 # The board pack lists at most this many months (a year), newest first.
 PERIOD_MONTHS_SHOWN = 12
 
@@ -375,46 +385,102 @@ def month_capacity(store: Store, installation_id: str, month: date, rule: str = 
     hour, the installation's where the meter's interval readings cover the month, their peaks, levels,
     steps and the cost attributed to charging. `rule` and `steps` as the tariff formula's "capacity"
     (RULES; steps_from). The scope defaults to the system owner's (every session)."""
+    month = month.replace(day=1)
+    return months_capacity(store, installation_id, [month], rule, steps, scope)[month]
+
+
+def months_capacity(store: Store, installation_id: str, months, rule: str = DEFAULT_RULE,
+                    steps=DEFAULT_STEPS, scope: Scope | None = None) -> dict[date, CapacityMonth]:
+    """month_capacity of each of `months` (any days; each stands for its local calendar month), by month
+    (its first day), in order, under one rule and steps. Consecutive months are read in one pass of each
+    query (issue 29: a year's statements share 12 months' capacity cost) and split by local month here:
+    each month is exactly what month_capacity gives for it alone."""
     check_rule(rule)
     steps = steps_from(steps)
     scope = scope or system_scope()
     name, time_zone = _installation(store, installation_id)
-    zone = ZoneInfo(time_zone)
-    month = month.replace(day=1)
-    start, end = month_bounds(month, time_zone)
-    hours = month_hours(month, time_zone)
-    meter_ids, missing, installation = _meter_hours(
-        store.rows("capacity_meter_hours", installation_id=installation_id, from_utc=start, to_utc=end), hours, zone)
-    installation_peaks = None if installation is None else peak_hours(installation, rule, time_zone)
-    users: dict[datetime, dict[str, int]] = {}
-    chargers_wh: dict[datetime, int] = {}
-    hour_of: dict[int, datetime] = {}  # (some 10^5 rows name a month's ~744 hours)
-    for hour_epoch, user_id, wh in store.rows(
-            "capacity_charger_hours", scope, installation_id=installation_id, from_utc=start, to_utc=end,
-            time_zone=time_zone, also_hours=[h for h, _kw in installation_peaks or []]):
-        hour = hour_of.get(hour_epoch) or hour_of.setdefault(hour_epoch, datetime.fromtimestamp(hour_epoch, UTC))
-        if user_id is None:
-            chargers_wh[hour] = wh
+    found: dict[date, CapacityMonth] = {}
+    for run in _runs(sorted({m.replace(day=1) for m in months}), time_zone):
+        found.update(_run_capacity(store, scope, installation_id, name, time_zone, run, rule, steps))
+    return found
+
+
+def _runs(months: list[date], time_zone: str) -> list[list[date]]:
+    """The months (first days, in order) as runs of consecutive months, each read in one pass. A month whose
+    bounds are not whole UTC hours (a zone with a half-hour offset) is read alone: an hour then straddles
+    two months, and one pass over both could place a session's first piece in the other month."""
+    runs: list[list[date]] = []
+    for month in months:
+        if runs and _whole_hours(month, time_zone) and _whole_hours(runs[-1][-1], time_zone) \
+                and (runs[-1][-1] + timedelta(days=32)).replace(day=1) == month:
+            runs[-1].append(month)
         else:
-            users.setdefault(hour, {})[user_id] = wh
-    chargers = {hour: Decimal(wh) / 1000 for hour, wh in chargers_wh.items() if wh}
-    peaks = peak_hours(chargers, rule, time_zone)
-    level = capacity_level(peaks, rule)
-    unplaced = store.one("capacity_unplaced_sessions", scope, installation_id=installation_id,
-                         from_utc=start, to_utc=end)
-    result = CapacityMonth(installation_id, name, time_zone, month, rule, steps, hours, chargers, peaks, level,
-                           step_for(level, steps), users_hourly_wh=users,
-                           unplaced_sessions=int(unplaced[0] or 0), unplaced_kwh=Decimal(unplaced[1] or 0))
-    result.meter_ids, result.missing_days = meter_ids, missing
-    if installation is not None:
-        result.installation_hourly = installation
-        result.installation_peaks = installation_peaks
-        result.installation_level = capacity_level(result.installation_peaks, rule)
-        result.installation_step = step_for(result.installation_level, steps)
-        rest = without(installation, chargers)
-        result.without_chargers_level = capacity_level(peak_hours(rest, rule, time_zone), rule)
-        result.without_chargers_step = step_for(result.without_chargers_level, steps)
-    return result
+            runs.append([month])
+    return runs
+
+
+def _whole_hours(month: date, time_zone: str) -> bool:
+    return all(b.minute == 0 and b.second == 0 and b.microsecond == 0 for b in month_bounds(month, time_zone))
+
+
+def _run_capacity(store: Store, scope: Scope, installation_id: str, name: str, time_zone: str, run: list[date],
+                  rule: str, steps: tuple[Step, ...]) -> dict[date, CapacityMonth]:
+    """The capacity months of consecutive months `run`: each query once over the run, its rows split by month."""
+    zone = ZoneInfo(time_zone)
+    bounds = [month_bounds(month, time_zone) for month in run]
+    start, end = bounds[0][0], bounds[-1][1]
+    months_params = {"from_utc": start, "to_utc": end, "month_froms": [b[0] for b in bounds],
+                     "month_tos": [b[1] for b in bounds]}
+    starts = [b[0] for b in bounds]
+    start_epochs = [int(b[0].timestamp()) for b in bounds]  # (whole seconds: bounds are whole hours or alone)
+
+    def index_of(hour: datetime) -> int:
+        return bisect.bisect_right(starts, hour) - 1
+
+    meter_rows: list[list] = [[] for _m in run]
+    for row in store.rows("capacity_meter_hours", installation_id=installation_id, from_utc=start, to_utc=end):
+        meter_rows[index_of(row[1])].append(row)
+    hours = [month_hours(month, time_zone) for month in run]
+    meter = [_meter_hours(rows, month_hours_, zone) for rows, month_hours_ in zip(meter_rows, hours, strict=True)]
+    installation_peaks = [None if m[2] is None else peak_hours(m[2], rule, time_zone) for m in meter]
+    users: list[dict[datetime, dict[str, int]]] = [{} for _m in run]
+    chargers_wh: list[dict[datetime, int]] = [{} for _m in run]
+    hour_of: dict[int, tuple[int, datetime]] = {}  # (some 10^5 rows a month name its ~744 hours)
+    for hour_epoch, user_id, wh in store.rows(
+            "capacity_charger_hours", scope, installation_id=installation_id, time_zone=time_zone,
+            also_hours=[h for peaks in installation_peaks for h, _kw in peaks or []], **months_params):
+        known = hour_of.get(hour_epoch)
+        if known is None:
+            known = hour_of[hour_epoch] = (bisect.bisect_right(start_epochs, hour_epoch) - 1,
+                                           datetime.fromtimestamp(hour_epoch, UTC))
+        i, hour = known
+        if user_id is None:
+            chargers_wh[i][hour] = wh
+        else:
+            users[i].setdefault(hour, {})[user_id] = wh
+    unplaced = {row[0] - 1: row[1:] for row in store.rows("capacity_unplaced_sessions", scope,
+                                                           installation_id=installation_id, **months_params)}
+    found = {}
+    for i, month in enumerate(run):
+        chargers = {hour: Decimal(wh) / 1000 for hour, wh in chargers_wh[i].items() if wh}
+        peaks = peak_hours(chargers, rule, time_zone)
+        level = capacity_level(peaks, rule)
+        sessions, kwh = unplaced.get(i, (0, 0))
+        result = CapacityMonth(installation_id, name, time_zone, month, rule, steps, hours[i], chargers, peaks,
+                               level, step_for(level, steps), users_hourly_wh=users[i],
+                               unplaced_sessions=int(sessions or 0), unplaced_kwh=Decimal(kwh or 0))
+        meter_ids, missing, installation = meter[i]
+        result.meter_ids, result.missing_days = meter_ids, missing
+        if installation is not None:
+            result.installation_hourly = installation
+            result.installation_peaks = installation_peaks[i]
+            result.installation_level = capacity_level(result.installation_peaks, rule)
+            result.installation_step = step_for(result.installation_level, steps)
+            rest = without(installation, chargers)
+            result.without_chargers_level = capacity_level(peak_hours(rest, rule, time_zone), rule)
+            result.without_chargers_step = step_for(result.without_chargers_level, steps)
+        found[month] = result
+    return found
 
 
 # -- what the page shows -------------------------------------------------------------------------------
