@@ -210,40 +210,36 @@ def _logged(store: Store, run_id: int, by: str, what: str, report: sender.SendRe
                                                              "detail": detail})
 
 
+def _send(store: Store, scope: Scope, run_id: int, by: str, default_language: str | None, send, action: str
+          ) -> sender.SendReport:
+    """The run's messages (PDFs only for those not sent yet) through `send`, the outcome logged on the run."""
+    _only_the_system_owner(scope)
+    found = messages(store, scope, run_id, default_language=default_language,
+                     without_pdf=_sent_keys(store, scope, run_id))
+    report = send(store, scope, batch_of(run_id), found, by)
+    _logged(store, run_id, by, action, report)
+    return report
+
+
 def send_run(store: Store, scope: Scope, run_id: int, by: str, *,
              default_language: str | None = None) -> sender.SendReport:
     """Send every message of the run not sent yet (a second click, or a send after a crash, sends only the
     rest). MailError when there are no mail settings or the caller is not the system owner."""
-    _only_the_system_owner(scope)
-    found = messages(store, scope, run_id, default_language=default_language,
-                     without_pdf=_sent_keys(store, scope, run_id))
-    report = sender.send_all(store, scope, batch_of(run_id), found, by)
-    _logged(store, run_id, by, "send", report)
-    return report
+    return _send(store, scope, run_id, by, default_language, sender.send_all, "send")
 
 
 def resend_failed_of_run(store: Store, scope: Scope, run_id: int, by: str, *,
                          default_language: str | None = None) -> sender.SendReport:
     """Send again only the run's messages that were refused or failed (after the address or the server was
     fixed); never a new one, a sent one or an unknown one."""
-    _only_the_system_owner(scope)
-    found = messages(store, scope, run_id, default_language=default_language,
-                     without_pdf=_sent_keys(store, scope, run_id))
-    report = sender.resend_failed(store, scope, batch_of(run_id), found, by)
-    _logged(store, run_id, by, "resend failed", report)
-    return report
+    return _send(store, scope, run_id, by, default_language, sender.resend_failed, "resend failed")
 
 
 def resend_unknown_of_run(store: Store, scope: Scope, run_id: int, by: str, *,
                           default_language: str | None = None) -> sender.SendReport:
     """Send the run's messages whose delivery is unknown (the connection broke after sending, or the app
     stopped half-way), after someone checked they did not arrive."""
-    _only_the_system_owner(scope)
-    found = messages(store, scope, run_id, default_language=default_language,
-                     without_pdf=_sent_keys(store, scope, run_id))
-    report = sender.resend_unknown(store, scope, batch_of(run_id), found, by)
-    _logged(store, run_id, by, "resend unknown", report)
-    return report
+    return _send(store, scope, run_id, by, default_language, sender.resend_unknown, "resend unknown")
 
 
 def counts(store: Store, scope: Scope, run_id: int) -> dict[str, int]:
