@@ -181,3 +181,12 @@ def test_an_accounts_language_is_kept_and_new_accounts_get_the_stores_default(tm
     assert accounts.find_account("anne", path).session_version == before  # no login ends
     with pytest.raises(accounts.AccountError):
         accounts.set_language("anne", "sv", path)
+
+
+def test_the_help_buttons_script_carries_the_readers_words_as_json():
+    from chargeboard import web
+
+    with i18n.language("nb"):
+        script = web.help_button_words_script()
+    assert '{"help": "Hjelp", "helpFor": "Hjelp til {label}"}' in script
+    assert script.count("<") == 2 and script.startswith("<script>")  # only its own tags
