@@ -384,12 +384,18 @@ def _bump(entry: dict) -> None:
     entry["session_version"] = int(entry.get("session_version") or 0) + 1
 
 
+def normal_username(typed: str) -> str:
+    """A username as it is stored and compared: trimmed and in lower case ("Ola " is "ola")."""
+    return str(typed or "").strip().lower()
+
+
 def _check_username(username: str) -> str:
-    username = username.strip()
-    # The login form compares usernames in lower case; keep them plain.
-    if (not username or username != username.lower() or any(c.isspace() for c in username)
-            or len(username) > MAX_USERNAME):
-        raise AccountError(_("a username is lower case, without spaces, at most 64 characters"))
+    # The login form compares usernames in lower case: store them so (a typed "Ola" is "ola"), plain.
+    username = normal_username(username)
+    if not username:
+        raise AccountError(_("enter a username"))
+    if any(c.isspace() for c in username) or len(username) > MAX_USERNAME:
+        raise AccountError(_("a username has no spaces and at most {limit} characters", limit=MAX_USERNAME))
     return username
 
 
@@ -637,7 +643,7 @@ def check_login(username: str, password: str, client: str, *, delay_unit: float 
     the client's recent failures, whichever is more.
     `clock` is the time (tests move it)."""
     path = Path(path or settings.auth_path())
-    username = username.strip().lower()
+    username = normal_username(username)
     client = (client or "unknown")[:MAX_CLIENT]
     if len(password.encode()) > MAX_PASSWORD_BYTES:  # no password can be that long: nothing to check or count
         raise LoginRefused(_("A password is at most {limit} bytes long.", limit=MAX_PASSWORD_BYTES))

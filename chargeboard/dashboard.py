@@ -390,15 +390,17 @@ class OwnChargingElsewhere:
 
 
 def own_charging_elsewhere(store: Store, scope: Scope, request: DashboardRequest) -> OwnChargingElsewhere | None:
-    """None for anyone but a charger owner (or one with no own charging at others' stations)."""
+    """None for anyone but a charger owner (or one with no own charging at others' stations in the
+    period). The stations are those of the period's sessions, not every station they ever used."""
     if scope.role != CHARGER_OWNER or not scope.user_ids:
         return None
     own = replace(scope, station_ids=())  # only their own user's sessions
-    elsewhere = {k: v for k, v in history.filter_options(store, own).stations.items() if k not in scope.station_ids}
+    period = SessionFilter(request.date_from, request.date_to)
+    used = set(history.stations_charged(store, own, period)) - set(scope.station_ids)
+    elsewhere = {k: v for k, v in history.filter_options(store, own).stations.items() if k in used}
     if not elsewhere:  # an empty station filter would mean every station: ask for none at all
         return None
-    found = history.totals(store, own, SessionFilter(request.date_from, request.date_to,
-                                                     station_ids=tuple(elsewhere)))
+    found = history.totals(store, own, replace(period, station_ids=tuple(elsewhere)))
     return OwnChargingElsewhere(found.sessions, Decimal(found.energy_kwh), elsewhere)
 
 

@@ -131,6 +131,11 @@ def totals(store: Store, scope: Scope, flt: SessionFilter) -> HistoryTotals:
     return HistoryTotals(*row[:5])
 
 
+def stations_charged(store: Store, scope: Scope, flt: SessionFilter) -> list[str]:
+    """The ids of the stations the filtered sessions used (the sessions `totals` counts)."""
+    return [station_id for (station_id,) in store.rows("history_stations_charged", scope, **flt.params())]
+
+
 def status_icons(offline: bool, unreliable: bool, void: bool) -> str:
     return " ".join(badge(icon) for icon, on in ((OFFLINE_ICON, offline), (UNRELIABLE_ICON, unreliable),
                                                  (VOID_ICON, void)) if on)

@@ -143,8 +143,26 @@ class MyUsage:
 
 
 @memo.per_data_version()
-def my_usage(store: Store, scope: Scope, today: date | None = None) -> MyUsage:
+def usage_years(store: Store, scope: Scope, today: date | None = None) -> list[int]:
+    """The years My usage offers, newest first: this year and every year with own charging."""
+    this_year = (today or periods.local_today()).year
+    years = {int(year) for (year,) in store.rows("my_usage_years", scope)} if scope.linked else set()
+    return sorted(years | {this_year}, reverse=True)
+
+
+def year_end(year: int, today: date | None = None) -> date:
+    """The day My usage reads an earlier year as of: its last day (this year: today)."""
     today = today or periods.local_today()
+    return today if year >= today.year else date(year, 12, 31)
+
+
+@memo.per_data_version()
+def my_usage(store: Store, scope: Scope, today: date | None = None, *, year: int | None = None) -> MyUsage:
+    """The caller's own usage as of `today`; `year` (an earlier one) reads that year as of its last day:
+    its December, the whole year, its twelve months."""
+    today = today or periods.local_today()
+    if year is not None:
+        today = year_end(year, today)
     this_month = today.replace(day=1)
     first = periods.add_months(this_month, -11)
     window = periods.bounds(min(first, date(today.year, 1, 1)), today)

@@ -475,6 +475,12 @@ def _mostly_rejected(store: Store, import_id: int, records: int, rejected: int) 
              records=records, n=row[1] if row else rejected, reason=reason)
 
 
+# The sync log's columns a reader looks for first (when, what it did, its counts) and the internal ids last.
+LOG_FIRST = ("connection", "started_at", "new_rows", "updated_rows", "duplicate_rows", "older_rows",
+             "conflicting_rows", "rejected_rows", "error", "finished_at")
+LOG_LAST = ("provider", "cloud_id", "installation_id", "import_id", "run_id")
+
+
 def sync_log(store: Store, limit: int = 200):
     return store.df("sync_runs_log", limit=limit)
 

@@ -571,6 +571,39 @@ _CLOSE_MENU_ON_PHONE = """<script>
 </script>"""
 
 
+# Streamlit names each help button (the "?" of a widget's help=) "Help for <label>" (or "Help") in English
+# whatever the page's language: a screen reader reads that out. This script gives them the reader's words,
+# now and as buttons appear. Constant code; the words come from our catalogs as JSON string literals.
+_HELP_BUTTON_WORDS = """<script>
+(() => {
+  window.chargeboardHelpWords = %s;
+  const translate = () => {
+    const words = window.chargeboardHelpWords;
+    for (const button of document.querySelectorAll("[data-testid='stTooltipIcon'] button[aria-label]")) {
+      const label = button.getAttribute("aria-label");
+      if (label !== button.dataset.chargeboardShown) button.dataset.chargeboardOriginal = label;
+      const original = button.dataset.chargeboardOriginal;
+      const shown = original === "Help" ? words.help
+        : original.startsWith("Help for ") ? words.helpFor.split("{label}").join(original.slice(9)) : original;
+      button.dataset.chargeboardShown = shown;
+      if (label !== shown) button.setAttribute("aria-label", shown);
+    }
+  };
+  translate();
+  if (window.chargeboardHelpObserver) return;
+  window.chargeboardHelpObserver = new MutationObserver(translate);
+  window.chargeboardHelpObserver.observe(document.body, {childList: true, subtree: true,
+                                                         attributeFilter: ["aria-label"]});
+})();
+</script>"""
+
+
+def help_button_words_script() -> str:
+    """The script that names the help buttons in the reader's language (see _HELP_BUTTON_WORDS)."""
+    words = json.dumps({"help": _("Help"), "helpFor": _("Help for {label}", label="{label}")}, ensure_ascii=False)
+    return _HELP_BUTTON_WORDS % words.replace("<", "\\u003c")
+
+
 def title_for(spec: PageSpec, role: str) -> str:
     """The page's title for the role, in the reader's language."""
     return _(ROLE_PAGE_TITLES.get((role, spec.file), spec.title))
@@ -604,6 +637,7 @@ def run_navigation(scope: Scope) -> None:
         for shown in pages:  # at the root, the landing page's link is the one shown as current
             st.page_link(landing if shown is pages[0] and navigation is landing else shown)
         st.html(_CLOSE_MENU_ON_PHONE, unsafe_allow_javascript=True)
+        st.html(help_button_words_script(), unsafe_allow_javascript=True)
     token = _scope_of_this_run.set(scope)
     try:
         navigation.run()

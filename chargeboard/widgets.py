@@ -315,6 +315,15 @@ _INTEGER_COLUMNS = {"sessions", "records", "new_rows", "duplicate_rows", "update
                     "days_silent", "overlap_minutes", "file_bytes", "import_id", "run_id", "position", "failures"}
 
 
+def readable_order(columns, first: tuple[str, ...] = (), last: tuple[str, ...] = ()) -> list[str]:
+    """A table's column order for a reader: `first` (names, totals) leading, `last` (internal ids)
+    at the end, the others between in their order. A narrow screen cuts the right-hand columns off."""
+    columns = list(columns)
+    head = [c for c in first if c in columns]
+    tail = [c for c in last if c in columns and c not in head]
+    return head + [c for c in columns if c not in head and c not in tail] + tail
+
+
 def table(frame: pd.DataFrame, column_config: Mapping | None = None, **kwargs) -> None:
     """st.dataframe of a query's rows for the reader: columns titled in their language (COLUMN_TITLES),
     energy and hours with their decimal mark, counts grouped, dates and times in their date format.

@@ -32,29 +32,37 @@ default_language = account_admin.store_default_language()
 
 choices = account_admin.choices(store(), scope)
 st.subheader(_("Add a resident or charger owner"))
-with st.form("add_account", clear_on_submit=True):
+# The typed values stay after a refusal (the form is not cleared on submit); after an account is added the
+# next round's keys give an empty form.
+form_round = st.session_state.setdefault("add_account_round", 0)
+with st.form("add_account", clear_on_submit=False):
     a, b, c, d = st.columns(4)
-    username = a.text_input(_("Username (lower case)"))
-    name = b.text_input(_("Name"))
-    role = c.selectbox(_("Role"), [RESIDENT, CHARGER_OWNER], format_func=widgets.shown_as(ROLE_TITLES))
+    username = a.text_input(_("Username (lower case)"), key=f"add_username_{form_round}")
+    name = b.text_input(_("Name"), key=f"add_name_{form_round}")
+    role = c.selectbox(_("Role"), [RESIDENT, CHARGER_OWNER], format_func=widgets.shown_as(ROLE_TITLES),
+                       key=f"add_role_{form_round}")
     language = d.selectbox(_("Language"), languages, index=languages.index(default_language),
                            format_func=i18n.LANGUAGES.get, help=_("The language the app speaks to them; they can "
-                                                                  "change it themselves."))
+                                                                  "change it themselves."),
+                           key=f"add_language_{form_round}")
     email = st.selectbox(_("E-mail in the charger feed"), list(choices.emails), index=None,
-                         format_func=choices.emails.get, placeholder=_("Pick the feed user's e-mail"))
+                         format_func=choices.emails.get, placeholder=_("Pick the feed user's e-mail"),
+                         key=f"add_email_{form_round}")
     stations = st.multiselect(_("Stations they own (charger owner)"), list(choices.stations),
-                              format_func=choices.stations.get, placeholder=_("None"))
+                              format_func=choices.stations.get, placeholder=_("None"), key=f"add_stations_{form_round}")
     installations = st.multiselect(_("Installations"), list(choices.installations),
-                                   format_func=choices.installations.get, placeholder=_("None"))
+                                   format_func=choices.installations.get, placeholder=_("None"),
+                                   key=f"add_installations_{form_round}")
     if st.form_submit_button(_("Add account")):
         try:
-            password = account_admin.add_account(scope.username, username.strip(), name=name, role=role,
+            password = account_admin.add_account(scope.username, username, name=name, role=role,
                                                  email=email or "", stations=stations, installations=installations,
                                                  language=language)
         except accounts.AccountError as error:
             st.error(str(error))
         else:
-            st.session_state["account_added"] = (username.strip(), password)
+            st.session_state["account_added"] = (accounts.normal_username(username), password)
+            st.session_state["add_account_round"] = form_round + 1
             st.rerun()
 
 st.subheader(_("Change a role or remove an account"))

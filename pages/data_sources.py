@@ -53,7 +53,8 @@ with upload_tab:
             widgets.table(result.rejected)
 
 with installations_tab:
-    widgets.table(overview, column_config={
+    widgets.table(overview, column_order=widgets.readable_order(overview.columns, first=("name",),
+                                                                  last=("installation_id",)), column_config={
         "installation_id": _("Id"), "time_zone": _("Time zone"), "imports": _("Files loaded"),
         "connected_to": _("Charger cloud"), "last_sync": widgets.datetime_column(_("Last sync (UTC)")),
         "last_sync_error": _("Last sync error")})
@@ -282,9 +283,11 @@ with clouds_tab:
     tied = sync.cloud_installations(store())
     if not tied.empty:
         st.subheader(_("Cloud installations and the installation each feeds"))
-        widgets.table(tied, column_config={"provider": _("Cloud"), "cloud_id": _("Cloud id"),
+        widgets.table(tied, column_order=widgets.readable_order(tied.columns, first=("installation_name", "cloud_name"),
+                                                                last=("installation_id", "cloud_id")), column_config={"provider": _("Cloud"), "cloud_id": _("Cloud id"),
                                            "cloud_name": _("Name in the cloud"), "installation_id": _("Id"),
                                            "installation_name": _("Installation")})
 
 with log_tab:
-    widgets.table(sync.sync_log(store()))
+    log = sync.sync_log(store())
+    widgets.table(log, column_order=widgets.readable_order(log.columns, first=sync.LOG_FIRST, last=sync.LOG_LAST))

@@ -11,7 +11,11 @@ from chargeboard.i18n import _, ngettext  # noqa: E402
 from chargeboard.web import store  # noqa: E402
 
 st.title(_("My usage"))
-usage = my_usage.my_usage(store(), scope)
+years = my_usage.usage_years(store(), scope)
+year = st.selectbox(_("Year"), years, key="my_usage_year",
+                    help=_("This year, or an earlier year in which you charged (read as of its last day)."))
+usage = my_usage.my_usage(store(), scope, year=year)
+this_year = year == years[0]
 if not usage.linked:
     st.info(_("Your login is not linked to a user of the charging system yet, so there is no charging to show. "
               "Ask the system owner to check that your account's e-mail address is the one the charger cloud "
@@ -25,19 +29,26 @@ def sessions_text(n: int) -> str:
     return ngettext("{n} session", "{n} sessions", n, n=formats.integer(n))
 
 
+if this_year:
+    month_label = _("This month ({month})", month=formats.month_name(usage.today))
+    year_label = _("This year ({year})", year=usage.today.year)
+    month_cost, year_cost = _("Cost this month"), _("Cost this year")
+else:  # an earlier year, read as of its last day
+    month_label, year_label = formats.month_long(usage.today), _("Year {year}", year=usage.today.year)
+    month_cost = _("Cost in {period}", period=formats.month_long(usage.today))
+    year_cost = _("Cost in {period}", period=usage.today.year)
 cols = st.columns(2)
-cols[0].metric(_("This month ({month})", month=formats.month_name(usage.today)), formats.kwh(usage.month_kwh),
-               help=sessions_text(usage.month_sessions), border=True)
-cols[1].metric(_("This year ({year})", year=usage.today.year), formats.kwh(usage.year_kwh),
-               help=sessions_text(usage.year_sessions), border=True)
+cols[0].metric(month_label, formats.kwh(usage.month_kwh), help=sessions_text(usage.month_sessions), border=True)
+cols[1].metric(year_label, formats.kwh(usage.year_kwh), help=sessions_text(usage.year_sessions), border=True)
 if usage.money is not None:
     cols = st.columns(2)
-    cols[0].metric(_("Cost this month"), formats.money(usage.money.month, usage.money.currency), border=True)
-    cols[1].metric(_("Cost this year"), formats.money(usage.money.year, usage.money.currency), border=True)
+    cols[0].metric(month_cost, formats.money(usage.money.month, usage.money.currency), border=True)
+    cols[1].metric(year_cost, formats.money(usage.money.year, usage.money.currency), border=True)
 else:
     st.caption(_("Costs appear here once the system owner has set a price per kWh."))
-st.caption(_("{sessions} this month · {year_sessions} this year", sessions=sessions_text(usage.month_sessions),
-             year_sessions=formats.integer(usage.year_sessions)))
+if this_year:
+    st.caption(_("{sessions} this month · {year_sessions} this year", sessions=sessions_text(usage.month_sessions),
+                 year_sessions=formats.integer(usage.year_sessions)))
 
 st.plotly_chart(my_usage.monthly_chart(usage), config=theme.plotly_config("my-usage"), key="chart_my_usage")
 st.info(my_usage.comparison_text(usage))
@@ -45,7 +56,7 @@ st.info(my_usage.comparison_text(usage))
 st.subheader(_("My sessions"))
 shown = usage.sessions
 if shown.empty:
-    st.write(_("No sessions in the last 12 months."))
+    st.write(_("No sessions in the last 12 months.") if this_year else _("No sessions in {year}.", year=year))
 else:
     shown = shown.assign(status=[history.status_icons(o, u, False)
                                  for o, u in zip(shown["offline"], shown["time_unreliable"], strict=True)])

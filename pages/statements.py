@@ -85,6 +85,8 @@ if view == "dwelling":
                                            **{k: widgets.number(2) for k in ("energy_cost", "fixed_fee", "amount",
                                                                              "vat")}}),
                  hide_index=True, width="stretch", key="stmt_dwelling_table",
+                 column_order=widgets.readable_order(table.columns, first=("dwelling", "payer", "amount"),
+                                                     last=("section", "share_number")),
                  column_config={key: _(title) for key, title, _kind in dwelling_exports.SUMMARY_COLUMNS})
     if nowhere := shown.nowhere:
         st.info(ngettext("{n} session ({kwh}, {amount}) belongs to no dwelling: listed in the files, billed to no one.",
@@ -140,7 +142,9 @@ for column in ("energy_kwh", *MONEY):  # Decimals as numbers: the table sorts by
     rows[column] = pd.to_numeric(rows[column])
 st.dataframe(widgets.formatted(rows, {"sessions": widgets.number(), "energy_kwh": widgets.number(3),
                                       **{k: widgets.number(2) for k in MONEY}}),
-             hide_index=True, width="stretch", key="stmt_table", column_config={
+             hide_index=True, width="stretch", key="stmt_table",
+             column_order=widgets.readable_order(rows.columns, first=("name", "total"), last=("email",)),
+             column_config={
                  "name": _("Resident"), "email": _("E-mail"), "sessions": _("Sessions"),
                  "energy_kwh": _("Energy (kWh)"), "energy_cost": _("Energy cost ({currency})", currency=cur),
                  "fixed_fee": _("Fixed fee"), "standby_share": _("Standby share"),

@@ -331,3 +331,14 @@ def test_log_out_returns_to_the_login_form_at_once(app_env):
     assert not any("Logged in as" in str(c.value) for c in at.sidebar.caption)
     at = log_in(at, support.RESIDENT2.username, support.RESIDENT2.password)  # the next person
     assert "Logged in as **Ola Hansen**" in "\n".join(str(c.value) for c in at.sidebar.caption)
+
+
+def test_data_sources_tables_lead_with_names_and_counts_and_end_with_ids(app_env):
+    """At 1366 px the right-hand columns are cut off: names and counts first, internal ids last."""
+    at = page_as(LOGIN_BY_ROLE[SYSTEM_OWNER], "data_sources")
+    orders = {tuple(sorted(d.value.columns)): list(d.proto.column_order) for d in at.dataframe}
+    installations = next(o for cols, o in orders.items() if "time_zone" in cols)
+    assert installations[0] == "name" and installations[-1] == "installation_id"
+    log = next(o for cols, o in orders.items() if "new_rows" in cols)
+    assert log[:3] == ["connection", "started_at", "new_rows"] and log[-1] == "run_id"
+    assert log.index("rejected_rows") < log.index("cloud_id") < log.index("import_id")

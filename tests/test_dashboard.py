@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from board_fixture import MARCH, load
+from board_fixture import MARCH, RECORDS, load, record
 
 from chargeboard import dashboard, theme
 from chargeboard.scope import CHARGER_OWNER, system_scope
@@ -91,6 +91,24 @@ def test_charger_owner_board_counts_own_stations_and_shows_own_charging_elsewher
     # Someone owning every station they charged at has no "elsewhere" section.
     only_own = ScopeCls("u2", CHARGER_OWNER, user_ids=("u-2",), station_ids=("chg-2",))
     assert dashboard.dashboard_view(board, only_own, dashboard.DashboardRequest(*MARCH)).elsewhere is None
+
+
+def test_own_charging_elsewhere_names_the_stations_of_the_period_only(store, feeds):
+    # u-1 owns chg-2; charged at chg-1 in February and March and at chg-3 in January only.
+    load(store, feeds, [*RECORDS, record("j1", "chg-3", "u-1", datetime(2025, 1, 5, 10), 60, 3.0)])
+    owner = ScopeCls("u1", CHARGER_OWNER, user_ids=("u-1",), station_ids=("chg-2",))
+
+    def elsewhere(first, last):
+        return dashboard.own_charging_elsewhere(store, owner, dashboard.DashboardRequest(first, last))
+
+    march = elsewhere(*MARCH)
+    assert march.stations == {"chg-1": "Station chg-1"}  # not chg-3, used in January
+    assert (march.sessions, march.energy_kwh) == (2, Decimal("17.500"))
+    january = elsewhere(date(2025, 1, 1), date(2025, 1, 31))
+    assert january.stations == {"chg-3": "Station chg-3"}
+    assert (january.sessions, january.energy_kwh) == (1, Decimal("3.000"))
+    assert set(elsewhere(date(2025, 1, 1), date(2025, 3, 31)).stations) == {"chg-1", "chg-3"}
+    assert elsewhere(date(2024, 1, 1), date(2024, 12, 31)) is None  # no own charging elsewhere that year
 
 
 def test_monthly_trend_with_year_over_year(board):

@@ -6,6 +6,7 @@ fuzzy entry or a translation whose {placeholders} differ from the English.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -55,6 +56,41 @@ def test_norwegian_is_complete_and_not_fuzzy():
     fuzzy = [m.id for m in _messages(catalog) if m.fuzzy]
     assert not untranslated, f"untranslated in nb: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy in nb: {fuzzy[:10]}"
+
+
+GLOSSARY = i18n.catalog_path("nb").parents[2] / "GLOSSARY.md"
+
+
+def _rejected_terms() -> dict[str, str]:
+    """The glossary's rejected Norwegian synonyms -> the one term to use instead."""
+    rejected = {}
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or cells[0] in ("English", "") or set(cells[0]) <= {"-"}:
+            continue
+        for synonym in filter(None, (s.strip() for s in cells[2].split(","))):
+            rejected[synonym] = cells[1]
+    return rejected
+
+
+def _uses(text: str, term: str) -> bool:
+    """`term` in `text` as a word, in any inflection (installasjon, -en, -er, -ene, -ens, -s-id)."""
+    return bool(re.search(rf"\b{re.escape(term)}(en|er|ene|ens|et|ets|s|a|e)?\b", text, re.IGNORECASE))
+
+
+def test_the_glossary_names_its_rejected_synonyms():
+    assert {"installasjon", "tomgangsforbruk", "andre laster", "månedsavgift"} <= set(_rejected_terms())
+    assert _uses("Installasjons-id", "installasjon") and _uses("tomgangsforbruket", "tomgangsforbruk")
+    assert not _uses("installasjonsdatoen", "installasjon")  # another word
+
+
+def test_norwegian_uses_one_term_per_thing():
+    rejected = _rejected_terms()
+    found = []
+    for message in _messages(_catalog("nb")):
+        for text in (message.string if isinstance(message.string, tuple) else (message.string,)):
+            found += [f"{term!r} (say {rejected[term]!r}) in {text!r}" for term in rejected if _uses(text, term)]
+    assert not found, "nb uses a synonym the glossary rejects:\n" + "\n".join(found[:20])
 
 
 @pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
@@ -145,3 +181,12 @@ def test_an_accounts_language_is_kept_and_new_accounts_get_the_stores_default(tm
     assert accounts.find_account("anne", path).session_version == before  # no login ends
     with pytest.raises(accounts.AccountError):
         accounts.set_language("anne", "sv", path)
+
+
+def test_the_help_buttons_script_carries_the_readers_words_as_json():
+    from chargeboard import web
+
+    with i18n.language("nb"):
+        script = web.help_button_words_script()
+    assert '{"help": "Hjelp", "helpFor": "Hjelp til {label}"}' in script
+    assert script.count("<") == 2 and script.startswith("<script>")  # only its own tags

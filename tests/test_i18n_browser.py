@@ -194,3 +194,26 @@ def test_the_language_picked_is_kept_after_logout(browser, bilingual_app):
         assert "Logget inn som" in sidebar.inner_text()
     finally:
         context.close()
+
+
+def test_help_buttons_are_named_in_the_readers_language(browser, bilingual_app):
+    """A screen reader reads a help button's name: Streamlit names it "Help for <label>" in English."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    try:
+        log_in(page, bilingual_app.url, support.STYRET)  # reads Norwegian
+        _open(page, f"{bilingual_app.url}/accounts")
+        page.locator("[data-testid='stTooltipIcon'] button").first.wait_for(timeout=SLOW)
+        names = page.locator("[data-testid='stTooltipIcon'] button").evaluate_all(
+            "buttons => buttons.map(b => b.getAttribute('aria-label'))")
+        assert names and not [n for n in names if n.startswith("Help")], names
+        assert "Hjelp til Språk" in names, names  # the language picker of a new account
+        # A help button that appears later (the page reruns) is named too.
+        page.get_by_role("button", name=re.compile("^Legg til konto$")).click()
+        wait_idle(page, SLOW)
+        page.wait_for_timeout(300)
+        names = page.locator("[data-testid='stTooltipIcon'] button").evaluate_all(
+            "buttons => buttons.map(b => b.getAttribute('aria-label'))")
+        assert not [n for n in names if n.startswith("Help")], names
+    finally:
+        context.close()

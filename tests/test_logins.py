@@ -498,6 +498,42 @@ def test_accounts_page_adds_changes_and_removes_through_the_accounts_module(app_
     assert set(at.dataframe[-1].value["action"]) >= {"add", "role", "remove"}
 
 
+def _add_form(at: AppTest) -> dict:
+    """The add-account form's widgets by label."""
+    labels = ("Username (lower case)", "Name")
+    found = {t.label: t for t in at.text_input if t.label in labels}
+    found["email"] = next(s for s in at.selectbox if s.label == "E-mail in the charger feed")
+    found["stations"] = next(m for m in at.multiselect if m.label == "Stations they own (charger owner)")
+    return found
+
+
+def test_accounts_form_keeps_the_typed_values_on_a_refusal_and_lower_cases_the_username(app_env):
+    at = settle(log_in(fresh(), support.STYRET.username, support.STYRET.password))
+    at.switch_page("pages/accounts.py").run()
+    form = _add_form(at)
+    form["Name"].input("Eve Utenfor")
+    form["email"].select(support.EVE.email)
+    form["stations"].select("ZAP-A1")
+    next(b for b in at.button if b.label == "Add account").click().run()  # no username
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["enter a username"]  # not a word about lower case
+    form = _add_form(at)  # what was typed is still there
+    assert (form["Name"].value, form["email"].value, form["stations"].value) == ("Eve Utenfor", support.EVE.email,
+                                                                                 ["ZAP-A1"])
+    form["Username (lower case)"].input("E ve")
+    next(b for b in at.button if b.label == "Add account").click().run()
+    assert [e.value for e in at.error] == ["a username has no spaces and at most 64 characters"]
+    assert _add_form(at)["Name"].value == "Eve Utenfor"
+    _add_form(at)["Username (lower case)"].input(" Eve ")
+    next(b for b in at.button if b.label == "Add account").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Added eve." in "\n".join(str(s.value) for s in at.success)
+    added = accounts.find_account("eve")
+    assert added.name == "Eve Utenfor" and added.email == support.EVE.email and added.stations == ("ZAP-A1",)
+    form = _add_form(at)  # added: the next account starts from an empty form
+    assert (form["Username (lower case)"].value, form["Name"].value, form["email"].value) == ("", "", None)
+
+
 def test_everyone_changes_their_own_password(app_env):
     at = settle(log_in(fresh(), support.RESIDENT2.username, support.RESIDENT2.password))
     version = accounts.find_account("ola").session_version

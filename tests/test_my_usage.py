@@ -229,3 +229,34 @@ def test_own_sessions_show_their_cost_as_the_statement_prices_them(tmp_path):
                                                                                       date(2026, 1, 31)))
     assert sum(costs.values()) == statement.lines[0].energy_cost  # the fee (49) stays on the statement
     store.close()
+
+
+def test_an_earlier_year_is_offered_and_read_as_of_its_last_day(store, feeds):
+    load(store, feeds, [rec("a", "u-1", 10), rec("c", "u-1", 4, datetime(2024, 12, 1, 10)),
+                        rec("b", "u-1", 3, datetime(2024, 6, 2, 10)), rec("d", "u-2", 99, datetime(2023, 5, 1, 10))])
+    assert my_usage.usage_years(store, me(), TODAY) == [2025, 2024]  # not u-2's 2023
+    assert my_usage.usage_years(store, me("u-9"), TODAY) == [2025]  # this year even without charging
+    usage = my_usage.my_usage(store, me(), TODAY, year=2024)
+    assert usage.today == date(2024, 12, 31)
+    assert (usage.month_kwh, usage.month_sessions) == (Decimal("4.000"), 1)
+    assert (usage.year_kwh, usage.year_sessions) == (Decimal("7.000"), 2)
+    assert list(usage.monthly["month"]) == [date(2024, m, 1) for m in range(1, 13)]
+    assert set(usage.sessions["session_id"]) == {"b", "c"}
+    assert my_usage.my_usage(store, me(), TODAY, year=2025).year_kwh == Decimal("10.000")
+
+
+def test_the_page_offers_the_years_with_own_charging(app_env):
+    from test_app import fresh, log_in, settle
+
+    kari = next(login for login in support.LOGINS if login.username == "kari")
+    at = settle(log_in(fresh(), kari.username, kari.password))
+    at.switch_page("pages/my_usage.py").run()
+    assert not at.exception, at.exception
+    year = at.selectbox(key="my_usage_year")
+    this_year = date.today().year
+    assert year.options == [str(this_year), "2025"] and year.value == this_year
+    year.select(2025).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value.replace("\xa0", " ") for m in at.metric}
+    assert metrics["Year 2025"] == "28.7 kWh" and metrics["December 2025"] == "0.0 kWh", metrics
+    assert len(at.dataframe) >= 1 and len(at.dataframe[0].value) == 3

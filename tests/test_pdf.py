@@ -228,7 +228,7 @@ def test_board_pack_in_norwegian_has_norwegian_labels_and_formats(store):
     balance = dashboard.dashboard_view(store, system_scope(), request).balance
     assert "Styrerapport — Garage A" in text and "01.02.2026–28.02.2026, begge dager medregnet" in text
     assert "Nøkkeltall" in text and "Forrige periode" in text and "I fjor" in text
-    assert "Målerbalanse" in text and "Strømmåler" in text and "Ladernes tomgangsforbruk" in text
+    assert "Målerbalanse" in text and "Strømmåler" in text and "Ladernes hvileforbruk" in text
     assert f"{balance.meter_kwh:.1f}".replace(".", ",") in text and "100,0 %" in text
     assert "feb. 2026" in text and "Samme måned i fjor" in text  # the trend's month ticks and legend
     assert "Datakvalitet i perioden" in text and "laget 10.03.2026 12:00 UTC" in text

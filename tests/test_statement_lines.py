@@ -219,6 +219,9 @@ def test_the_statements_page_shows_lines_that_add_up(store, tmp_path, auth_templ
         money = ["energy_cost", "fixed_fee", "standby_share", "rest_share"]
         cents = lambda v: Decimal(str(round(float(v), 2)))  # noqa: E731 — the page's numbers, to the øre
         assert len(table) == 4 and table["total"].notna().all()
+        # The name and the total lead (a 1366 px screen cuts the right-hand columns off); the e-mail is last.
+        order = list(at.dataframe[0].proto.column_order)
+        assert order[:2] == ["name", "total"] and order[-1] == "email" and set(order) == set(table.columns)
         for _index, row in table.iterrows():
             assert sum(cents(row[k]) for k in money) == cents(row["total"]), row
         total = next(m for m in at.metric if m.label == "Total").value
