@@ -517,3 +517,19 @@ def test_a_year_in_one_pass_is_each_month_as_read_alone(tmp_path, rule):
         assert apart == {m: year[m] for m in (date(2026, 1, 1), date(2026, 6, 1))}
     finally:
         store.close()
+
+
+def test_the_board_packs_months_are_each_month_as_read_alone(tmp_path):
+    """period_months reads its months together (one pass per installation and rule) and gives, newest
+    first, exactly what month_capacity gives each month under the tariff's rule (here: none, the default)."""
+    store = cs.make_store(tmp_path, YEAR_SESSIONS, installation="Garage A")
+    try:
+        installation_id = store.rows("installations_all")[0][0]
+        shown = capacity.period_months(store, [installation_id], date(2026, 1, 1), date(2026, 12, 31))
+        assert [m.month for m in shown] == sorted(capacity.months(store, installation_id), reverse=True)
+        assert len(shown) >= 6
+        for cm in shown:
+            rule, steps, _version = capacity.rule_of_tariff(store, cm.month, installation_id)
+            assert cm == capacity.month_capacity(store, installation_id, cm.month, rule, steps), cm.month
+    finally:
+        store.close()

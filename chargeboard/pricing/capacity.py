@@ -355,11 +355,17 @@ def period_months(store: Store, installation_ids: list[str], date_from: date, da
             if date_from <= month and last_day <= date_to:
                 found.append((month, installation_id))
     found.sort(key=lambda m: (m[0], m[1]), reverse=True)
-    out = []
-    for month, installation_id in found[:PERIOD_MONTHS_SHOWN]:
+    shown = found[:PERIOD_MONTHS_SHOWN]
+    # the months of one installation under one rule and steps read together (months_capacity: one pass)
+    groups: dict[tuple, list[date]] = {}
+    for month, installation_id in shown:
         rule, steps, _version = rule_of_tariff(store, month, installation_id)
-        out.append(month_capacity(store, installation_id, month, rule, steps))
-    return out
+        groups.setdefault((installation_id, rule, tuple(steps_from(steps))), []).append(month)
+    read: dict[tuple[date, str], CapacityMonth] = {}
+    for (installation_id, rule, steps), group in groups.items():
+        for month, cm in months_capacity(store, installation_id, group, rule, steps).items():
+            read[(month, installation_id)] = cm
+    return [read[(month, installation_id)] for month, installation_id in shown]
 
 
 def _meter_hours(rows, hours: list[datetime], zone: ZoneInfo) -> tuple[list[str], list[date], dict | None]:
