@@ -92,6 +92,8 @@ rule = c.selectbox(_("Who pays"), PAYER_RULES, index=PAYER_RULES.index(current.p
 minimum_text = d.text_input(_("Minimum amount"), value=str(current.minimum_amount), key="bill_minimum")
 try:
     frame, nowhere, total, currency = overview.preview(store(), scope, date_from, date_to, rule)
+except runs.PeriodClosed as error:  # the usual case once last month is billed: no preview, no Close button
+    st.info(_("Already billed: {reason}", reason=error))
 except BillingError as error:
     st.error(str(error))
 else:

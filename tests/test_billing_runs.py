@@ -605,3 +605,15 @@ def test_the_close_preview_is_the_system_owners_alone(tmp_path):
     with pytest.raises(BillingError, match="only the system owner"):
         overview.preview(store, linked, *DEC, "owner_at_end")
     store.close()
+
+
+def test_the_close_preview_of_a_closed_period_says_which_run_closed_it(tmp_path):
+    c = coop()
+    store = open_store(tmp_path / "s.duckdb", c)
+    insert(store, sessions_of(date(2025, 12, 1), "dec"))
+    run_id = runs.close(store, OWNER, *DEC, payer_rule="owner_at_end", by="styret")
+    with pytest.raises(BillingError, match=f"overlaps run {run_id}"):
+        overview.preview(store, OWNER, date(2025, 12, 15), date(2026, 1, 15), "owner_at_end")
+    frame, _nowhere, _total, _currency = overview.preview(store, OWNER, *JAN, "owner_at_end")
+    assert len(frame) == 0  # January is open (and empty)
+    store.close()

@@ -55,6 +55,7 @@ def preview(store: Store, scope: Scope, date_from: date, date_to: date, payer_ru
     currency). Nothing is stored. The system owner's alone (a resident's narrowed lines are no preview)."""
     if not scope.is_system_owner:
         raise BillingError(_("only the system owner closes, reopens and reads billing runs"))
+    runs.refuse_closed(store, date_from, date_to)  # a closed period is no preview (nor priced on every rerun)
     ds = dwelling_statements(store, scope, date_from, date_to, payer_rule)
     rows = [{_("Dwelling"): x.number, _("Payer"): x.payer_name or _("(no owner registered)"),
              _("Sessions"): x.sessions, "kWh": float(_kwh(x.energy_wh)),

@@ -132,7 +132,7 @@ def close(store: Store, scope: Scope, period_from: date, period_to: date, *, pay
                              rule=repr(payer_rule)))
     if minimum < 0:
         raise BillingError(_("the minimum amount cannot be negative ({amount})", amount=minimum))
-    _refuse_overlap(store.rows("billing_runs_overlapping", period_from=period_from, period_to=period_to))
+    refuse_closed(store, period_from, period_to)
     newest = store.one("billing_last_run_id")[0]
     ds = dwelling_statements(store, scope, period_from, period_to, payer_rule)
     plan = _Plan()
@@ -232,10 +232,19 @@ def _refuse_if_another_run(cur, newest: int) -> None:
                              "try again"))
 
 
+class PeriodClosed(BillingError):
+    """A closed regular run already covers a day of the period."""
+
+
+def refuse_closed(store: Store, period_from: date, period_to: date) -> None:
+    """BillingError when a closed regular run already covers a day of the period (it cannot be closed again)."""
+    _refuse_overlap(store.rows("billing_runs_overlapping", period_from=period_from, period_to=period_to))
+
+
 def _refuse_overlap(rows: list[tuple]) -> None:
     if rows:
         run_id, p_from, p_to = rows[0]
-        raise BillingError(_("the period overlaps run {run} ({first} to {last}), which is closed: close the days "
+        raise PeriodClosed(_("the period overlaps run {run} ({first} to {last}), which is closed: close the days "
                              "after it, or reopen that run", run=run_id, first=p_from, last=p_to))
 
 
