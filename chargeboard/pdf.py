@@ -139,6 +139,17 @@ def build(story: list, *, pagesize=A4, title: str, footer: Callable[[str], str],
     return buffer.getvalue()
 
 
+def letterhead(name: str, address: str, title: str, facts: Sequence[tuple[str, str]]) -> Table:
+    """The co-op's name and address on the left, the document's title and its facts ("label: value") on the
+    right: the head of an invoice and of a billing run's statement."""
+    head = Table([[
+        [para(name, 14, True), para(address, 9, colour=MUTED)],
+        [para(title, 16, True, alignment=2)] + [para(f"{label}: {value}", 9, alignment=2) for label, value in facts],
+    ]], colWidths=[95 * mm, 85 * mm], hAlign="LEFT")
+    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return head
+
+
 def table(rows: Sequence[Sequence], widths: Sequence[float], *, right: Sequence[int] = (), header: bool = True,
           bold_last: bool = False, size: float = 8.5, extra: Sequence[tuple] = ()) -> Table:
     """A plain ruled table: bold header repeated on every page, numbers right-aligned."""

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer
 
 from chargeboard import formats, i18n, pdf, statements
 from chargeboard.billing import billing_settings, kid, model
@@ -152,12 +152,7 @@ def _story(run: Run, invoice: Invoice, row: Billed, who: statements.Issuer) -> l
         (_("Due date"), formats.day(invoice.due_date)),
         (_("Period"), period_text(run.period_from, run.period_to)),
     ]
-    head = Table([[
-        [pdf.para(who.name, 14, True), pdf.para(who.address, 9, colour=pdf.MUTED)],
-        [pdf.para(_("Invoice"), 16, True, alignment=2)]
-        + [pdf.para(f"{label}: {value}", 9, alignment=2) for label, value in facts],
-    ]], colWidths=[95 * mm, 85 * mm], hAlign="LEFT")
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    head = pdf.letterhead(who.name, who.address, _("Invoice"), facts)
 
     to = [pdf.para(_("To"), 8, colour=pdf.MUTED),
           pdf.para(row.payer.name if row.payer else _("(no owner registered)"), 11, True)]

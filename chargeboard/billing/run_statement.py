@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer
 
 from chargeboard import formats, i18n, pdf, statements
 from chargeboard.billing.billed_rows import Billed, line_text, period_text
@@ -57,12 +57,7 @@ def _story(run: Run, row: Billed, who: statements.Issuer) -> list:
     cur = run.currency
     money = lambda amount: statements.money_text(amount, cur)  # noqa: E731
     facts = [(_("Billing run"), str(run.run_id)), (_("Period"), period_text(run.period_from, run.period_to))]
-    head = Table([[
-        [pdf.para(who.name, 14, True), pdf.para(who.address, 9, colour=pdf.MUTED)],
-        [pdf.para(_("Charging statement"), 16, True, alignment=2)]
-        + [pdf.para(f"{label}: {value}", 9, alignment=2) for label, value in facts],
-    ]], colWidths=[95 * mm, 85 * mm], hAlign="LEFT")
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    head = pdf.letterhead(who.name, who.address, _("Charging statement"), facts)
 
     to = [pdf.para(_("To"), 8, colour=pdf.MUTED),
           pdf.para(row.payer.name if row.payer else _("(no owner registered)"), 11, True)]
